@@ -1,0 +1,32 @@
+//! Rumor's chain core: typed ids, canonical encoding, signing, genesis, the state transition,
+//! block validation, fork choice and the redb chain store.
+//!
+//! This crate knows nothing of the network or the mempool (data flows p2p → node → chain).
+
+pub mod address;
+pub mod block;
+pub mod codec;
+pub mod crypto;
+pub mod genesis;
+pub mod hash;
+pub mod keys;
+pub mod merkle;
+pub mod state;
+pub mod store;
+pub mod tx;
+pub mod validate;
+
+pub use address::Address;
+pub use block::{Block, BlockHeader, tx_root};
+pub use codec::{DecodeError, Limits};
+pub use crypto::{Signature, SignatureError};
+pub use genesis::{Allocation, Genesis, GenesisError};
+pub use hash::{BlockHash, Hash256, HexError, TxHash};
+pub use keys::{KeyError, Keypair};
+pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
+pub use store::{ChainStore, ImportError, ImportKind, ImportOutcome, StoreError, TxLocation};
+pub use tx::{SignedTransaction, Transaction, VerifiedTx};
+pub use validate::{
+    BlockError, ChainConfig, CheckedBlock, Produced, check_against_parent, check_block,
+    execute_block, produce_block,
+};

@@ -1,0 +1,562 @@
+//! The chain store: blocks, canonical index, tx index and head state in redb.
+//!
+//! Each import is one redb write transaction with two-phase commit and immediate durability, so
+//! after a crash the store opens at either the old head or the new one — never a mix of the two.
+//! Fork choice: the highest block wins, ties go to the lower hash. Blocks are stored with their
+//! state diff, so switching branches reverts and re-applies diffs instead of re-executing.
+//!
+//! The full head state lives in memory (see [`State`] for its cost); `ACCOUNTS` mirrors it on
+//! disk and is reloaded at open.
+
+mod tables;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+
+use crate::block::{Block, BlockHeader};
+use crate::codec::HEADER_ENCODED_LEN;
+use crate::genesis::{Genesis, GenesisError};
+use crate::hash::{BlockHash, Hash256, TxHash};
+use crate::state::{Account, State, StateDiff};
+use crate::tx::VerifiedTx;
+use crate::validate::{
+    BlockError, ChainConfig, CheckedBlock, check_against_parent, check_block, execute_block,
+};
+use crate::Address;
+use tables::*;
+
+/// Storage failures. These are the node's fault, never a peer's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    #[error("store was created for genesis {stored}, not {expected}")]
+    GenesisMismatch { stored: Hash256, expected: Hash256 },
+    #[error(transparent)]
+    Genesis(#[from] GenesisError),
+    #[error("store is corrupt: {0}")]
+    Corrupt(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.into())
+            }
+        }
+        impl From<$t> for ImportError {
+            fn from(e: $t) -> Self {
+                ImportError::Store(StoreError::Db(e.into()))
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Why a block was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("block {0} is already stored")]
+    AlreadyKnown(BlockHash),
+    #[error("parent {0} is unknown")]
+    UnknownParent(BlockHash),
+    #[error("invalid block: {0}")]
+    Invalid(#[from] BlockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ImportError {
+    /// Whether the block's sender deserves a penalty (see [`BlockError::is_bad_block`]).
+    pub fn is_bad_block(&self) -> bool {
+        match self {
+            ImportError::Invalid(e) => e.is_bad_block(),
+            ImportError::AlreadyKnown(_) | ImportError::UnknownParent(_) | ImportError::Store(_) => {
+                false
+            }
+        }
+    }
+}
+
+/// How an imported block changed the canonical chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportKind {
+    /// The block extends the head.
+    Extended,
+    /// The block's branch overtook the old head; `depth` canonical blocks were replaced.
+    Reorg { depth: u64, old_head: BlockHash },
+    /// Stored on a branch that is not (yet) canonical.
+    SideChain,
+}
+
+/// The result of a successful import.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub hash: BlockHash,
+    pub height: u64,
+    pub kind: ImportKind,
+    /// Txs now canonical that were not before (for the mempool to drop).
+    pub entered: Vec<VerifiedTx>,
+    /// Txs that were canonical and no longer are (for the mempool to take back).
+    pub left: Vec<VerifiedTx>,
+}
+
+/// Where a canonical tx sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxLocation {
+    pub block: BlockHash,
+    pub height: u64,
+    pub index: u32,
+}
+
+struct BranchBlock {
+    hash: BlockHash,
+    block: Block,
+    diff: StateDiff,
+}
+
+/// How to get from the head to a block on another branch.
+struct Branch {
+    /// Canonical blocks to undo, head first.
+    revert: Vec<BranchBlock>,
+    /// Side blocks to apply, lowest first, ending at the target.
+    apply: Vec<BranchBlock>,
+}
+
+/// The chain store. Synchronous; the node keeps it behind a short-held lock.
+pub struct ChainStore {
+    db: Database,
+    genesis: Genesis,
+    genesis_hash: Hash256,
+    config: ChainConfig,
+    state: State,
+    head_hash: BlockHash,
+    head: BlockHeader,
+}
+
+impl std::fmt::Debug for ChainStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainStore")
+            .field("genesis", &self.genesis_hash)
+            .field("head", &self.head_hash)
+            .field("height", &self.head.height)
+            .finish()
+    }
+}
+
+fn write_txn(db: &Database) -> Result<redb::WriteTransaction, StoreError> {
+    let mut txn = db.begin_write()?;
+    txn.set_two_phase_commit(true);
+    Ok(txn)
+}
+
+impl ChainStore {
+    /// Opens (or creates) the store at `path` for `genesis`, resuming from the committed head.
+    pub fn open(path: &Path, genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
+        genesis.validate()?;
+        let db = Database::create(path)?;
+        let genesis_hash = genesis.hash();
+        let stored = {
+            let txn = db.begin_read()?;
+            match txn.open_table(META) {
+                Ok(meta) => meta.get(GENESIS)?.map(|v| v.value().to_vec()),
+                Err(redb::TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        match stored {
+            None => Self::initialise(&db, &genesis)?,
+            Some(bytes) => {
+                let stored = Hash256(
+                    bytes
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("genesis hash length".into()))?,
+                );
+                if stored != genesis_hash {
+                    return Err(StoreError::GenesisMismatch {
+                        stored,
+                        expected: genesis_hash,
+                    });
+                }
+            }
+        }
+        let txn = db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let head_hash = BlockHash(
+            meta.get(HEAD)?
+                .ok_or_else(|| StoreError::Corrupt("no head".into()))?
+                .value()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("head hash length".into()))?,
+        );
+        let mut state = State::default();
+        for entry in txn.open_table(ACCOUNTS)?.iter()? {
+            let (addr, acct) = entry?;
+            let (balance, nonce) = acct.value();
+            state.set(Address(addr.value()), Account { balance, nonce });
+        }
+        drop(meta);
+        drop(txn);
+        let mut store = Self {
+            db,
+            genesis,
+            genesis_hash,
+            config,
+            state,
+            head_hash,
+            head: BlockHeader::decode(&[0u8; HEADER_ENCODED_LEN])
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        };
+        store.head = store
+            .header(&head_hash)?
+            .ok_or_else(|| StoreError::Corrupt("head block missing".into()))?;
+        if store.state.root() != store.head.state_root {
+            return Err(StoreError::Corrupt(
+                "account table does not match the head's state root".into(),
+            ));
+        }
+        Ok(store)
+    }
+
+    fn initialise(db: &Database, genesis: &Genesis) -> Result<(), StoreError> {
+        let block = genesis.block();
+        let hash = block.hash();
+        let txn = write_txn(db)?;
+        {
+            txn.open_table(BLOCKS)?.insert(hash.0, block.encode().as_slice())?;
+            txn.open_table(DIFFS)?
+                .insert(hash.0, StateDiff::default().encode().as_slice())?;
+            txn.open_table(CANONICAL)?.insert(0, hash.0)?;
+            txn.open_table(TX_INDEX)?;
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            for (addr, acct) in genesis.initial_state().iter() {
+                accounts.insert(addr.0, (acct.balance, acct.nonce))?;
+            }
+            let mut meta = txn.open_table(META)?;
+            meta.insert(GENESIS, genesis.hash().0.as_slice())?;
+            meta.insert(HEAD, hash.0.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    pub fn genesis_hash(&self) -> Hash256 {
+        self.genesis_hash
+    }
+
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The canonical head's hash and header.
+    pub fn head(&self) -> (BlockHash, &BlockHeader) {
+        (self.head_hash, &self.head)
+    }
+
+    /// The state at the head.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn account(&self, address: &Address) -> Account {
+        self.state.get(address)
+    }
+
+    pub fn has_block(&self, hash: &BlockHash) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(BLOCKS)?.get(hash.0)?.is_some())
+    }
+
+    /// Any stored block (canonical or not).
+    pub fn block(&self, hash: &BlockHash) -> Result<Option<Block>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let Some(bytes) = table.get(hash.0)? else {
+            return Ok(None);
+        };
+        let limits = crate::codec::Limits {
+            max_block_bytes: usize::MAX,
+            max_block_txs: usize::MAX,
+            ..self.config.limits
+        };
+        Block::decode(bytes.value(), &limits)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("block {hash}: {e}")))
+    }
+
+    /// Any stored block's header (decodes only the header prefix).
+    pub fn header(&self, hash: &BlockHash) -> Result<Option<BlockHeader>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOCKS)?;
+        let Some(bytes) = table.get(hash.0)? else {
+            return Ok(None);
+        };
+        let bytes = bytes.value();
+        let prefix = bytes
+            .get(..HEADER_ENCODED_LEN)
+            .ok_or_else(|| StoreError::Corrupt(format!("block {hash} too short")))?;
+        BlockHeader::decode(prefix)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("header {hash}: {e}")))
+    }
+
+    /// The canonical block hash at `height`.
+    pub fn canonical_hash(&self, height: u64) -> Result<Option<BlockHash>, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn
+            .open_table(CANONICAL)?
+            .get(height)?
+            .map(|v| BlockHash(v.value())))
+    }
+
+    /// The canonical block at `height`.
+    pub fn block_by_height(&self, height: u64) -> Result<Option<Block>, StoreError> {
+        match self.canonical_hash(height)? {
+            Some(h) => self.block(&h),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `count` consecutive canonical blocks from `start`, stopping before `max_bytes`
+    /// of encoded blocks would be exceeded (at least one block is returned if any exists).
+    pub fn blocks_by_range(
+        &self,
+        start: u64,
+        count: u64,
+        max_bytes: usize,
+    ) -> Result<Vec<Block>, StoreError> {
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for height in start..start.saturating_add(count) {
+            let Some(block) = self.block_by_height(height)? else {
+                break;
+            };
+            bytes += block.encoded_len();
+            if !out.is_empty() && bytes > max_bytes {
+                break;
+            }
+            out.push(block);
+        }
+        Ok(out)
+    }
+
+    /// Where a canonical tx is.
+    pub fn tx_location(&self, tx: &TxHash) -> Result<Option<TxLocation>, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(TX_INDEX)?.get(tx.0)?.map(|v| {
+            let (block, height, index) = v.value();
+            TxLocation {
+                block: BlockHash(block),
+                height,
+                index,
+            }
+        }))
+    }
+
+    /// Checks and imports an untrusted block (stage 1 included; see [`crate::validate`]).
+    pub fn import_block(&mut self, block: Block, now_ms: u64) -> Result<ImportOutcome, ImportError> {
+        let checked = check_block(block, &self.genesis, &self.config, now_ms)?;
+        self.import(checked)
+    }
+
+    /// Imports a block that passed [`check_block`]: parent checks, execution against the
+    /// parent's state, fork choice, and one atomic commit.
+    pub fn import(&mut self, block: CheckedBlock) -> Result<ImportOutcome, ImportError> {
+        let hash = block.hash();
+        if self.has_block(&hash)? {
+            return Err(ImportError::AlreadyKnown(hash));
+        }
+        let header = block.header().clone();
+        let parent = self
+            .header(&header.parent)?
+            .ok_or(ImportError::UnknownParent(header.parent))?;
+        check_against_parent(&parent, &header)?;
+
+        let branch = if header.parent == self.head_hash {
+            None
+        } else {
+            Some(self.branch_to(header.parent, &parent)?)
+        };
+        let side_state = branch.as_ref().map(|b| {
+            let mut s = self.state.clone();
+            for r in &b.revert {
+                s.revert_diff(&r.diff);
+            }
+            for a in &b.apply {
+                s.apply_diff(&a.diff);
+            }
+            s
+        });
+        let diff = execute_block(
+            side_state.as_ref().unwrap_or(&self.state),
+            &block,
+            self.genesis.chain_id,
+        )?;
+
+        let becomes_head = header.height > self.head.height
+            || (header.height == self.head.height && hash < self.head_hash);
+        let txn = write_txn(&self.db)?;
+        {
+            txn.open_table(BLOCKS)?
+                .insert(hash.0, block.block().encode().as_slice())?;
+            txn.open_table(DIFFS)?.insert(hash.0, diff.encode().as_slice())?;
+        }
+        if !becomes_head {
+            txn.commit()?;
+            return Ok(ImportOutcome {
+                hash,
+                height: header.height,
+                kind: ImportKind::SideChain,
+                entered: Vec::new(),
+                left: Vec::new(),
+            });
+        }
+
+        let (revert, apply) = match branch {
+            Some(b) => (b.revert, b.apply),
+            None => (Vec::new(), Vec::new()),
+        };
+        // On a reorg the branch state becomes the head state; on an extension the head state
+        // is moved forward in place after the commit (no copy on the hot path).
+        let mut new_state = side_state;
+        if let Some(s) = new_state.as_mut() {
+            s.apply_diff(&diff);
+        }
+        let new_block = BranchBlock {
+            hash,
+            block: block.into_block(),
+            diff,
+        };
+        let (entered, left) = {
+            let mut canonical = txn.open_table(CANONICAL)?;
+            let mut tx_index = txn.open_table(TX_INDEX)?;
+            let mut accounts = txn.open_table(ACCOUNTS)?;
+            let mut left_hashes = HashSet::new();
+            let mut left = Vec::new();
+            for r in &revert {
+                canonical.remove(r.block.header.height)?;
+                for tx in &r.block.txs {
+                    let h = tx.hash();
+                    tx_index.remove(h.0)?;
+                    left_hashes.insert(h);
+                    left.push(VerifiedTx::new_unchecked(tx.clone()));
+                }
+            }
+            let mut entered_hashes = HashSet::new();
+            let mut entered = Vec::new();
+            for a in apply.iter().chain(std::iter::once(&new_block)) {
+                let height = a.block.header.height;
+                canonical.insert(height, a.hash.0)?;
+                for (i, tx) in a.block.txs.iter().enumerate() {
+                    let h = tx.hash();
+                    tx_index.insert(h.0, (a.hash.0, height, i as u32))?;
+                    entered_hashes.insert(h);
+                    if !left_hashes.contains(&h) {
+                        entered.push(VerifiedTx::new_unchecked(tx.clone()));
+                    }
+                }
+            }
+            left.retain(|t| !entered_hashes.contains(&t.hash()));
+            let touched = revert
+                .iter()
+                .chain(apply.iter())
+                .chain(std::iter::once(&new_block))
+                .flat_map(|b| b.diff.changes.keys().copied());
+            for addr in touched {
+                let acct = match &new_state {
+                    Some(s) => s.get(&addr),
+                    None => new_block.diff.changes[&addr].after,
+                };
+                if acct.is_empty() {
+                    accounts.remove(addr.0)?;
+                } else {
+                    accounts.insert(addr.0, (acct.balance, acct.nonce))?;
+                }
+            }
+            txn.open_table(META)?.insert(HEAD, hash.0.as_slice())?;
+            (entered, left)
+        };
+        txn.commit()?;
+
+        let old_head = self.head_hash;
+        match new_state {
+            Some(s) => self.state = s,
+            None => self.state.apply_diff(&new_block.diff),
+        }
+        self.head_hash = hash;
+        self.head = header.clone();
+        let kind = if revert.is_empty() {
+            ImportKind::Extended
+        } else {
+            tracing::info!(
+                old_head = %old_head.short(),
+                new_head = %hash.short(),
+                depth = revert.len(),
+                "reorg"
+            );
+            ImportKind::Reorg {
+                depth: revert.len() as u64,
+                old_head,
+            }
+        };
+        Ok(ImportOutcome {
+            hash,
+            height: header.height,
+            kind,
+            entered,
+            left,
+        })
+    }
+
+    fn branch_block(&self, hash: BlockHash) -> Result<BranchBlock, StoreError> {
+        let block = self
+            .block(&hash)?
+            .ok_or_else(|| StoreError::Corrupt(format!("block {hash} missing")))?;
+        let txn = self.db.begin_read()?;
+        let diffs = txn.open_table(DIFFS)?;
+        let bytes = diffs
+            .get(hash.0)?
+            .ok_or_else(|| StoreError::Corrupt(format!("diff {hash} missing")))?;
+        let diff = StateDiff::decode(bytes.value())
+            .map_err(|e| StoreError::Corrupt(format!("diff {hash}: {e}")))?;
+        Ok(BranchBlock { hash, block, diff })
+    }
+
+    /// The path from the head to `target` (a stored, non-head block) via their common ancestor.
+    fn branch_to(&self, target: BlockHash, target_header: &BlockHeader) -> Result<Branch, StoreError> {
+        let mut apply = Vec::new();
+        let mut cursor = target;
+        let mut cursor_header = target_header.clone();
+        while self.canonical_hash(cursor_header.height)? != Some(cursor) {
+            let parent = cursor_header.parent;
+            apply.push(self.branch_block(cursor)?);
+            cursor = parent;
+            cursor_header = self
+                .header(&cursor)?
+                .ok_or_else(|| StoreError::Corrupt(format!("ancestor {cursor} missing")))?;
+        }
+        apply.reverse();
+        let fork_height = cursor_header.height;
+        let mut revert = Vec::new();
+        for height in (fork_height + 1..=self.head.height).rev() {
+            let hash = self
+                .canonical_hash(height)?
+                .ok_or_else(|| StoreError::Corrupt(format!("canonical {height} missing")))?;
+            revert.push(self.branch_block(hash)?);
+        }
+        Ok(Branch { revert, apply })
+    }
+}

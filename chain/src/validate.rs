@@ -1,0 +1,294 @@
+//! Block validation in three stages, cheapest and most parallel first:
+//! 1. [`check_block`] — everything that needs only the block and genesis (producer, signatures,
+//!    roots of the body, sizes, clock). Pure CPU work: the node runs it on its CPU pool.
+//! 2. [`check_against_parent`] — height and slot against the parent header.
+//! 3. [`execute_block`] — applies the txs to the parent's state and checks the state root.
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::block::{Block, BlockHeader, tx_root_of_hashes};
+use crate::codec::Limits;
+use crate::crypto::SignatureError;
+use crate::genesis::Genesis;
+use crate::hash::{BlockHash, Hash256, TxHash};
+use crate::keys::Keypair;
+use crate::state::{Executor, State, StateDiff, TxError};
+use crate::tx::{SignedTransaction, VerifiedTx};
+
+/// Chain-rule parameters a node may tune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChainConfig {
+    pub limits: Limits,
+    /// How far a block's slot may start ahead of our clock (default 500 ms): covers clock skew
+    /// between nodes without letting a producer mint future slots early.
+    pub max_future_ms: u64,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            max_future_ms: 500,
+        }
+    }
+}
+
+/// Why a block is not valid (or not importable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    #[error("wrong chain id: expected {expected}, got {got}")]
+    WrongChainId { expected: u64, got: u64 },
+    #[error("block at height 0 / slot 0: only genesis may have those")]
+    GenesisPosition,
+    #[error("slot {slot} belongs to {expected}, block is by {got}")]
+    WrongProducer {
+        slot: u64,
+        expected: Address,
+        got: Address,
+    },
+    #[error("producer signature: {0}")]
+    BadSignature(SignatureError),
+    #[error("timestamp {timestamp} is outside slot {slot} [{start}, {end})")]
+    TimestampOutsideSlot {
+        slot: u64,
+        timestamp: u64,
+        start: u64,
+        end: u64,
+    },
+    #[error("slot {slot} starts at {start} ms, more than the tolerance ahead of now ({now} ms)")]
+    FutureSlot { slot: u64, start: u64, now: u64 },
+    #[error("{count} txs exceed the cap of {max}")]
+    TooManyTxs { count: usize, max: usize },
+    #[error("{size} bytes exceed the cap of {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error("tx root mismatch: header {header}, computed {computed}")]
+    TxRootMismatch { header: Hash256, computed: Hash256 },
+    #[error("tx {index} invalid: {source}")]
+    InvalidTx { index: usize, source: TxError },
+    #[error("height {got} does not follow parent height {parent}")]
+    WrongHeight { parent: u64, got: u64 },
+    #[error("slot {got} is not after parent slot {parent}")]
+    SlotNotAfterParent { parent: u64, got: u64 },
+    #[error("state root mismatch: header {header}, computed {computed}")]
+    StateRootMismatch { header: Hash256, computed: Hash256 },
+}
+
+impl BlockError {
+    /// Whether whoever sent this block deserves a penalty: true when the block is invalid in
+    /// itself, for every node. A block from the future may only reflect our own clock.
+    pub fn is_bad_block(&self) -> bool {
+        !matches!(self, BlockError::FutureSlot { .. })
+    }
+}
+
+/// A block that passed [`check_block`]: producer, signatures and body are right. Holding one
+/// means no signature work remains; only the parent-dependent checks do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedBlock {
+    block: Block,
+    hash: BlockHash,
+    tx_hashes: Vec<TxHash>,
+}
+
+impl CheckedBlock {
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+    pub fn header(&self) -> &BlockHeader {
+        &self.block.header
+    }
+    pub fn hash(&self) -> BlockHash {
+        self.hash
+    }
+    pub fn tx_hashes(&self) -> &[TxHash] {
+        &self.tx_hashes
+    }
+    pub fn into_block(self) -> Block {
+        self.block
+    }
+    /// The block's txs as verified txs (their signatures were checked with the block).
+    pub fn verified_txs(&self) -> Vec<VerifiedTx> {
+        self.block
+            .txs
+            .iter()
+            .cloned()
+            .map(VerifiedTx::new_unchecked)
+            .collect()
+    }
+}
+
+/// Stage 1: checks that need only the block, genesis and the clock.
+pub fn check_block(
+    block: Block,
+    genesis: &Genesis,
+    config: &ChainConfig,
+    now_ms: u64,
+) -> Result<CheckedBlock, BlockError> {
+    let h = &block.header;
+    if h.chain_id != genesis.chain_id {
+        return Err(BlockError::WrongChainId {
+            expected: genesis.chain_id,
+            got: h.chain_id,
+        });
+    }
+    if h.height == 0 || h.slot == 0 {
+        return Err(BlockError::GenesisPosition);
+    }
+    let limits = &config.limits;
+    if block.txs.len() > limits.max_block_txs {
+        return Err(BlockError::TooManyTxs {
+            count: block.txs.len(),
+            max: limits.max_block_txs,
+        });
+    }
+    if block.encoded_len() > limits.max_block_bytes {
+        return Err(BlockError::TooLarge {
+            size: block.encoded_len(),
+            max: limits.max_block_bytes,
+        });
+    }
+    let expected = genesis.producer_for_slot(h.slot);
+    if h.producer != expected {
+        return Err(BlockError::WrongProducer {
+            slot: h.slot,
+            expected,
+            got: h.producer,
+        });
+    }
+    let start = genesis.slot_start_ms(h.slot);
+    let end = start.saturating_add(genesis.slot_ms);
+    if h.timestamp < start || h.timestamp >= end {
+        return Err(BlockError::TimestampOutsideSlot {
+            slot: h.slot,
+            timestamp: h.timestamp,
+            start,
+            end,
+        });
+    }
+    if start > now_ms.saturating_add(config.max_future_ms) {
+        return Err(BlockError::FutureSlot {
+            slot: h.slot,
+            start,
+            now: now_ms,
+        });
+    }
+    block.verify_signature().map_err(BlockError::BadSignature)?;
+    let tx_hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
+    let computed = tx_root_of_hashes(tx_hashes.iter().copied());
+    if computed != h.tx_root {
+        return Err(BlockError::TxRootMismatch {
+            header: h.tx_root,
+            computed,
+        });
+    }
+    for (index, tx) in block.txs.iter().enumerate() {
+        tx.clone()
+            .verify(genesis.chain_id)
+            .map_err(|source| BlockError::InvalidTx { index, source })?;
+    }
+    Ok(CheckedBlock {
+        hash: block.hash(),
+        block,
+        tx_hashes,
+    })
+}
+
+/// Stage 2: the block must directly follow its parent.
+pub fn check_against_parent(parent: &BlockHeader, header: &BlockHeader) -> Result<(), BlockError> {
+    if header.height != parent.height.saturating_add(1) {
+        return Err(BlockError::WrongHeight {
+            parent: parent.height,
+            got: header.height,
+        });
+    }
+    if header.slot <= parent.slot {
+        return Err(BlockError::SlotNotAfterParent {
+            parent: parent.slot,
+            got: header.slot,
+        });
+    }
+    Ok(())
+}
+
+/// Stage 3: applies the block's txs to its parent's state; returns the diff if the resulting
+/// state root matches the header's.
+pub fn execute_block(
+    parent_state: &State,
+    block: &CheckedBlock,
+    chain_id: u64,
+) -> Result<StateDiff, BlockError> {
+    let header = block.header();
+    let mut exec = Executor::new(parent_state, chain_id);
+    for (index, tx) in block.block().txs.iter().enumerate() {
+        exec.apply_verified(&tx.tx, &header.producer)
+            .map_err(|source| BlockError::InvalidTx { index, source })?;
+    }
+    let computed = exec.root();
+    if computed != header.state_root {
+        return Err(BlockError::StateRootMismatch {
+            header: header.state_root,
+            computed,
+        });
+    }
+    Ok(exec.into_diff())
+}
+
+/// A block a producer assembled, with what it left out.
+#[derive(Debug)]
+pub struct Produced {
+    pub block: Block,
+    pub diff: StateDiff,
+    /// Candidates that did not apply (stale nonce, no balance), with why.
+    pub skipped: Vec<(TxHash, TxError)>,
+}
+
+/// Builds and signs a block on `parent` for `slot`: applies `candidates` in order, skipping any
+/// that fail against the running state, up to the size caps.
+pub fn produce_block(
+    parent: &BlockHeader,
+    parent_state: &State,
+    genesis: &Genesis,
+    limits: &Limits,
+    slot: u64,
+    key: &Keypair,
+    candidates: impl IntoIterator<Item = VerifiedTx>,
+) -> Produced {
+    let producer = key.address();
+    let mut exec = Executor::new(parent_state, genesis.chain_id);
+    let mut txs: Vec<SignedTransaction> = Vec::new();
+    let mut hashes = Vec::new();
+    let mut skipped = Vec::new();
+    let mut size = crate::codec::BLOCK_OVERHEAD_LEN;
+    for tx in candidates {
+        if txs.len() >= limits.max_block_txs
+            || size + tx.encoded_len() > limits.max_block_bytes
+        {
+            break;
+        }
+        match exec.apply_verified(tx.tx(), &producer) {
+            Ok(()) => {
+                size += tx.encoded_len();
+                hashes.push(tx.hash());
+                txs.push(tx.into_signed());
+            }
+            Err(e) => skipped.push((tx.hash(), e)),
+        }
+    }
+    let header = BlockHeader {
+        chain_id: genesis.chain_id,
+        height: parent.height + 1,
+        slot,
+        parent: parent.hash(),
+        timestamp: genesis.slot_start_ms(slot),
+        tx_root: tx_root_of_hashes(hashes.into_iter()),
+        state_root: exec.root(),
+        producer,
+    };
+    Produced {
+        block: Block::seal(header, txs, key),
+        diff: exec.into_diff(),
+        skipped,
+    }
+}
