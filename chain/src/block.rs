@@ -11,7 +11,9 @@ use crate::merkle;
 use crate::tx::SignedTransaction;
 
 /// What a producer commits to. The block hash is the SHA-256 of its encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize,
+)]
 #[serde(deny_unknown_fields)]
 pub struct BlockHeader {
     pub chain_id: u64,

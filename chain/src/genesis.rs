@@ -52,6 +52,30 @@ pub enum GenesisError {
 }
 
 impl Genesis {
+    /// A genesis where `authorities` produce blocks and each of `accounts` holds `balance`.
+    pub fn new(
+        chain_id: u64,
+        genesis_time_ms: u64,
+        slot_ms: u64,
+        authorities: Vec<Address>,
+        accounts: &[Address],
+        balance: u64,
+    ) -> Self {
+        Self {
+            chain_id,
+            genesis_time_ms,
+            slot_ms,
+            authorities,
+            alloc: accounts
+                .iter()
+                .map(|a| Allocation {
+                    address: *a,
+                    balance,
+                })
+                .collect(),
+        }
+    }
+
     /// Reads and validates a genesis file.
     pub fn load(path: &Path) -> Result<Self, GenesisError> {
         let text = std::fs::read_to_string(path).map_err(|source| GenesisError::Io {

@@ -11,7 +11,19 @@ use crate::merkle;
 use crate::tx::{SignedTransaction, Transaction};
 
 /// An account. The all-zero account is the same as no account.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    bincode::Encode,
+    bincode::Decode,
+    Serialize,
+    Deserialize,
+)]
 pub struct Account {
     pub balance: u64,
     pub nonce: u64,
@@ -272,7 +284,10 @@ impl<'a> Executor<'a> {
             });
         }
         sender.balance -= cost;
-        sender.nonce = sender.nonce.checked_add(1).ok_or(TxError::BalanceOverflow)?;
+        sender.nonce = sender
+            .nonce
+            .checked_add(1)
+            .ok_or(TxError::BalanceOverflow)?;
         // Sequential read-modify-write through a tiny overlay, so aliased addresses (a
         // self-transfer, a producer paying or receiving) see each other's updates; nothing
         // reaches the diff unless every step succeeds.

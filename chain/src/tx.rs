@@ -9,7 +9,9 @@ use crate::hash::{TxHash, sha256};
 use crate::keys::Keypair;
 
 /// A transfer of `amount` from `from` to `to`, paying `fee` to the block producer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Transaction {
     /// The chain this tx is valid on (also bound into the signature's domain).
@@ -51,7 +53,9 @@ impl Transaction {
 }
 
 /// A transaction with its sender's signature: the gossip payload and the `tx_submit` input.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, bincode::Encode, bincode::Decode, Serialize, Deserialize,
+)]
 #[serde(deny_unknown_fields)]
 pub struct SignedTransaction {
     pub tx: Transaction,

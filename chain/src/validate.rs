@@ -262,9 +262,7 @@ pub fn produce_block(
     let mut skipped = Vec::new();
     let mut size = crate::codec::BLOCK_OVERHEAD_LEN;
     for tx in candidates {
-        if txs.len() >= limits.max_block_txs
-            || size + tx.encoded_len() > limits.max_block_bytes
-        {
+        if txs.len() >= limits.max_block_txs || size + tx.encoded_len() > limits.max_block_bytes {
             break;
         }
         match exec.apply_verified(tx.tx(), &producer) {

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
+use crate::Address;
 use crate::block::{Block, BlockHeader};
 use crate::codec::HEADER_ENCODED_LEN;
 use crate::genesis::{Genesis, GenesisError};
@@ -24,7 +25,6 @@ use crate::tx::VerifiedTx;
 use crate::validate::{
     BlockError, ChainConfig, CheckedBlock, check_against_parent, check_block, execute_block,
 };
-use crate::Address;
 use tables::*;
 
 /// Storage failures. These are the node's fault, never a peer's.
@@ -80,9 +80,9 @@ impl ImportError {
     pub fn is_bad_block(&self) -> bool {
         match self {
             ImportError::Invalid(e) => e.is_bad_block(),
-            ImportError::AlreadyKnown(_) | ImportError::UnknownParent(_) | ImportError::Store(_) => {
-                false
-            }
+            ImportError::AlreadyKnown(_)
+            | ImportError::UnknownParent(_)
+            | ImportError::Store(_) => false,
         }
     }
 }
@@ -232,7 +232,8 @@ impl ChainStore {
         let hash = block.hash();
         let txn = write_txn(db)?;
         {
-            txn.open_table(BLOCKS)?.insert(hash.0, block.encode().as_slice())?;
+            txn.open_table(BLOCKS)?
+                .insert(hash.0, block.encode().as_slice())?;
             txn.open_table(DIFFS)?
                 .insert(hash.0, StateDiff::default().encode().as_slice())?;
             txn.open_table(CANONICAL)?.insert(0, hash.0)?;
@@ -367,7 +368,11 @@ impl ChainStore {
     }
 
     /// Checks and imports an untrusted block (stage 1 included; see [`crate::validate`]).
-    pub fn import_block(&mut self, block: Block, now_ms: u64) -> Result<ImportOutcome, ImportError> {
+    pub fn import_block(
+        &mut self,
+        block: Block,
+        now_ms: u64,
+    ) -> Result<ImportOutcome, ImportError> {
         let checked = check_block(block, &self.genesis, &self.config, now_ms)?;
         self.import(checked)
     }
@@ -412,7 +417,8 @@ impl ChainStore {
         {
             txn.open_table(BLOCKS)?
                 .insert(hash.0, block.block().encode().as_slice())?;
-            txn.open_table(DIFFS)?.insert(hash.0, diff.encode().as_slice())?;
+            txn.open_table(DIFFS)?
+                .insert(hash.0, diff.encode().as_slice())?;
         }
         if !becomes_head {
             txn.commit()?;
@@ -521,6 +527,26 @@ impl ChainStore {
         })
     }
 
+    /// The state after any stored block (walks diffs from the head; cost grows with the
+    /// distance from the head).
+    pub fn state_at(&self, hash: &BlockHash) -> Result<Option<State>, StoreError> {
+        if *hash == self.head_hash {
+            return Ok(Some(self.state.clone()));
+        }
+        let Some(header) = self.header(hash)? else {
+            return Ok(None);
+        };
+        let branch = self.branch_to(*hash, &header)?;
+        let mut state = self.state.clone();
+        for r in &branch.revert {
+            state.revert_diff(&r.diff);
+        }
+        for a in &branch.apply {
+            state.apply_diff(&a.diff);
+        }
+        Ok(Some(state))
+    }
+
     fn branch_block(&self, hash: BlockHash) -> Result<BranchBlock, StoreError> {
         let block = self
             .block(&hash)?
@@ -536,7 +562,11 @@ impl ChainStore {
     }
 
     /// The path from the head to `target` (a stored, non-head block) via their common ancestor.
-    fn branch_to(&self, target: BlockHash, target_header: &BlockHeader) -> Result<Branch, StoreError> {
+    fn branch_to(
+        &self,
+        target: BlockHash,
+        target_header: &BlockHeader,
+    ) -> Result<Branch, StoreError> {
         let mut apply = Vec::new();
         let mut cursor = target;
         let mut cursor_header = target_header.clone();

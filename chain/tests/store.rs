@@ -1,0 +1,276 @@
+//! The redb chain store: imports, fork choice, reorgs, restarts.
+
+mod common;
+
+use common::*;
+use rumor_chain::*;
+
+fn open(dir: &tempfile::TempDir, g: &Genesis) -> ChainStore {
+    ChainStore::open(
+        &dir.path().join("chain.redb"),
+        g.clone(),
+        ChainConfig::default(),
+    )
+    .unwrap()
+}
+
+fn state_after(store: &ChainStore, b: &Block) -> State {
+    store.state_at(&b.hash()).unwrap().unwrap()
+}
+
+#[test]
+fn extends_indexes_and_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(4);
+    let mut store = open(&dir, &g);
+    assert_eq!(store.head().1.height, 0);
+    assert_eq!(store.head().0, g.block().hash());
+
+    let t = transfer(&account(0), account(1).address(), 50, 5, 0);
+    let b1 = next_block(&store, vec![t.clone()]);
+    let out = store.import_block(b1.clone(), LATE).unwrap();
+    assert_eq!(out.kind, ImportKind::Extended);
+    assert_eq!(
+        out.entered.iter().map(|t| t.hash()).collect::<Vec<_>>(),
+        vec![t.hash()]
+    );
+    assert!(out.left.is_empty());
+    assert_eq!(
+        store.tx_location(&t.hash()).unwrap(),
+        Some(TxLocation {
+            block: b1.hash(),
+            height: 1,
+            index: 0
+        })
+    );
+    assert_eq!(store.block_by_height(1).unwrap(), Some(b1.clone()));
+    assert_eq!(store.account(&account(0).address()).nonce, 1);
+
+    assert!(matches!(
+        store.import_block(b1.clone(), LATE),
+        Err(ImportError::AlreadyKnown(_))
+    ));
+    let b2 = next_block(&store, vec![]);
+    store.import_block(b2.clone(), LATE).unwrap();
+    assert_eq!(store.blocks_by_range(0, 10, usize::MAX).unwrap().len(), 3);
+    assert_eq!(
+        store.blocks_by_range(1, 10, 1).unwrap().len(),
+        1,
+        "byte cap keeps at least one"
+    );
+    drop(store);
+
+    let store = open(&dir, &g);
+    assert_eq!(store.head().0, b2.hash());
+    assert_head_state_is_replay(&store);
+}
+
+#[test]
+fn unknown_parent_and_genesis_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(2);
+    let mut store = open(&dir, &g);
+    let b1 = next_block(&store, vec![]);
+    let state1 = {
+        let c = check_block(b1.clone(), &g, &ChainConfig::default(), LATE).unwrap();
+        let mut s = g.initial_state();
+        s.apply_diff(&execute_block(&s, &c, CHAIN_ID).unwrap());
+        s
+    };
+    let b2 = block_on(&g, &b1.header, &state1, 2, vec![]);
+    let e = store.import_block(b2.clone(), LATE).unwrap_err();
+    assert!(matches!(e, ImportError::UnknownParent(p) if p == b1.hash()));
+    assert!(!e.is_bad_block());
+    store.import_block(b1, LATE).unwrap();
+    store.import_block(b2, LATE).unwrap();
+    drop(store);
+
+    let mut other = g.clone();
+    other.chain_id += 1;
+    let e = ChainStore::open(
+        &dir.path().join("chain.redb"),
+        other,
+        ChainConfig::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, StoreError::GenesisMismatch { .. }), "{e}");
+}
+
+#[test]
+fn invalid_block_is_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(2);
+    let mut store = open(&dir, &g);
+    let mut b = next_block(&store, vec![]);
+    b.header.state_root = Hash256([1; 32]);
+    let b = resign(b);
+    let e = store.import_block(b.clone(), LATE).unwrap_err();
+    assert!(e.is_bad_block());
+    assert!(!store.has_block(&b.hash()).unwrap());
+    assert_eq!(store.head().1.height, 0);
+}
+
+#[test]
+fn equal_height_ties_go_to_the_lower_hash() {
+    let g = genesis(2);
+    let gh = g.block().header;
+    let s0 = g.initial_state();
+    let x = block_on(&g, &gh, &s0, 1, vec![]);
+    let y = block_on(&g, &gh, &s0, 2, vec![]);
+    let (lo, hi) = if x.hash() < y.hash() { (x, y) } else { (y, x) };
+    for order in [[&lo, &hi], [&hi, &lo]] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = open(&dir, &g);
+        for b in order {
+            store.import_block(b.clone(), LATE).unwrap();
+        }
+        assert_eq!(store.head().0, lo.hash());
+        assert_head_state_is_replay(&store);
+    }
+}
+
+/// Two branches from genesis: A (2 blocks) then B (3 blocks) overtakes, then A (4 blocks) wins back.
+#[test]
+fn reorg_switches_index_state_and_reports_txs() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(4);
+    let mut store = open(&dir, &g);
+    let gh = g.block().header;
+    let s0 = g.initial_state();
+    let shared = transfer(&account(0), account(3).address(), 10, 1, 0);
+    let only_a = transfer(&account(1), account(3).address(), 20, 1, 0);
+    let only_b = transfer(&account(2), account(3).address(), 30, 1, 0);
+
+    let a1 = block_on(&g, &gh, &s0, 1, vec![shared.clone()]);
+    store.import_block(a1.clone(), LATE).unwrap();
+    let a2 = block_on(
+        &g,
+        &a1.header,
+        &state_after(&store, &a1),
+        2,
+        vec![only_a.clone()],
+    );
+    store.import_block(a2.clone(), LATE).unwrap();
+    let state_a2 = store.state().clone();
+
+    let b1 = block_on(&g, &gh, &s0, 3, vec![shared.clone(), only_b.clone()]);
+    assert_eq!(
+        store.import_block(b1.clone(), LATE).unwrap().kind,
+        ImportKind::SideChain
+    );
+    let b2 = block_on(&g, &b1.header, &state_after(&store, &b1), 4, vec![]);
+    let out = store.import_block(b2.clone(), LATE).unwrap();
+    if b2.hash() < a2.hash() {
+        assert!(matches!(out.kind, ImportKind::Reorg { depth: 2, .. }));
+    } else {
+        assert_eq!(out.kind, ImportKind::SideChain);
+    }
+    let b3 = block_on(&g, &b2.header, &state_after(&store, &b2), 5, vec![]);
+    let out = store.import_block(b3.clone(), LATE).unwrap();
+    if b2.hash() < a2.hash() {
+        assert_eq!(out.kind, ImportKind::Extended);
+    } else {
+        assert_eq!(
+            out.kind,
+            ImportKind::Reorg {
+                depth: 2,
+                old_head: a2.hash()
+            }
+        );
+        assert_eq!(
+            out.left.iter().map(|t| t.hash()).collect::<Vec<_>>(),
+            vec![only_a.hash()]
+        );
+        let entered: Vec<_> = out.entered.iter().map(|t| t.hash()).collect();
+        assert_eq!(
+            entered,
+            vec![only_b.hash()],
+            "the shared tx never left the chain"
+        );
+    }
+    assert_eq!(store.head().0, b3.hash());
+    for (h, b) in [(1, &b1), (2, &b2), (3, &b3)] {
+        assert_eq!(store.canonical_hash(h).unwrap(), Some(b.hash()));
+    }
+    assert_eq!(store.tx_location(&only_a.hash()).unwrap(), None);
+    assert_eq!(
+        store.tx_location(&shared.hash()).unwrap().unwrap().block,
+        b1.hash()
+    );
+    assert_eq!(store.tx_location(&only_b.hash()).unwrap().unwrap().index, 1);
+    assert_head_state_is_replay(&store);
+
+    // Back to A, which must now outgrow B: A3, A4.
+    let a3 = block_on(&g, &a2.header, &state_a2, 6, vec![]);
+    assert_eq!(
+        store.import_block(a3.clone(), LATE).unwrap().kind,
+        ImportKind::SideChain
+    );
+    let a4 = block_on(&g, &a3.header, &state_after(&store, &a3), 7, vec![]);
+    let out = store.import_block(a4.clone(), LATE).unwrap();
+    assert_eq!(
+        out.kind,
+        ImportKind::Reorg {
+            depth: 3,
+            old_head: b3.hash()
+        }
+    );
+    assert_eq!(
+        out.left.iter().map(|t| t.hash()).collect::<Vec<_>>(),
+        vec![only_b.hash()]
+    );
+    assert_eq!(
+        out.entered.iter().map(|t| t.hash()).collect::<Vec<_>>(),
+        vec![only_a.hash()]
+    );
+    assert_eq!(store.canonical_hash(4).unwrap(), Some(a4.hash()));
+    assert_eq!(store.canonical_hash(1).unwrap(), Some(a1.hash()));
+    assert_eq!(store.tx_location(&only_b.hash()).unwrap(), None);
+    assert_eq!(
+        store.tx_location(&shared.hash()).unwrap().unwrap().block,
+        a1.hash()
+    );
+    assert_head_state_is_replay(&store);
+
+    // The same after a restart.
+    drop(store);
+    let store = open(&dir, &g);
+    assert_eq!(store.head().0, a4.hash());
+    assert_head_state_is_replay(&store);
+}
+
+#[test]
+fn side_branch_block_is_executed_against_its_own_parent_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(2);
+    let mut store = open(&dir, &g);
+    let gh = g.block().header;
+    let s0 = g.initial_state();
+    // Canonical: account 0 spends nonce 0.
+    let a1 = block_on(
+        &g,
+        &gh,
+        &s0,
+        1,
+        vec![transfer(&account(0), account(1).address(), 1, 1, 0)],
+    );
+    store.import_block(a1, LATE).unwrap();
+    // Side branch from genesis spends nonce 0 again: valid there, must be accepted.
+    let b1 = block_on(
+        &g,
+        &gh,
+        &s0,
+        2,
+        vec![transfer(&account(0), account(1).address(), 2, 1, 0)],
+    );
+    store.import_block(b1.clone(), LATE).unwrap();
+    // A side block with a tx that is only valid on the canonical branch (nonce 1) is invalid.
+    let mut bad = block_on(&g, &b1.header, &state_after(&store, &b1), 3, vec![]);
+    bad.txs = vec![transfer(&account(0), account(1).address(), 1, 1, 2)];
+    bad.header.tx_root = tx_root(&bad.txs);
+    let e = store.import_block(resign(bad), LATE).unwrap_err();
+    assert!(
+        matches!(e, ImportError::Invalid(BlockError::InvalidTx { .. })),
+        "{e}"
+    );
+}
