@@ -1,0 +1,257 @@
+//! The pool's gauges and counters, as one snapshot the node exports (this crate has no metrics
+//! dependency of its own).
+
+use crate::config::PoolConfig;
+use crate::error::RejectReason;
+
+/// Monotonic counters since the pool was created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolCounters {
+    /// Txs admitted (as pending, queued or a replacement), reinjected ones included.
+    pub admitted: u64,
+    /// Txs dropped because a higher-fee tx replaced them.
+    pub replaced: u64,
+    /// Queued txs that became pending.
+    pub promoted: u64,
+    /// Txs dropped to make room or to respect a cap.
+    pub evicted: u64,
+    /// Txs dropped by [`crate::Pool::maintain`] for age.
+    pub expired: u64,
+    /// Txs dropped because a block included them.
+    pub included: u64,
+    /// Txs dropped because the account nonce passed them (another tx with that nonce landed).
+    pub stale: u64,
+    /// Txs of reorged-out blocks taken back.
+    pub reinjected: u64,
+    rejections: [u64; RejectReason::ALL.len()],
+}
+
+impl PoolCounters {
+    /// Rejected inserts with this reason.
+    pub fn rejected(&self, reason: RejectReason) -> u64 {
+        self.rejections[reason.index()]
+    }
+
+    /// Every reason with its count, in [`RejectReason::ALL`] order.
+    pub fn rejections(&self) -> impl Iterator<Item = (RejectReason, u64)> + '_ {
+        RejectReason::ALL.iter().map(|&r| (r, self.rejected(r)))
+    }
+
+    pub(crate) fn reject(&mut self, reason: RejectReason) {
+        self.rejections[reason.index()] += 1;
+    }
+}
+
+/// A snapshot of the pool: what it holds, what happened to it, and its configured limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub pending: usize,
+    pub queued: usize,
+    /// Encoded bytes of all pooled txs.
+    pub bytes: usize,
+    /// Senders with at least one pooled tx.
+    pub senders: usize,
+    pub counters: PoolCounters,
+    pub limits: PoolConfig,
+}
+
+/// Whether a [`Metric`] only goes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Gauge,
+    Counter,
+}
+
+/// One exportable sample, named for Prometheus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub kind: MetricKind,
+    /// A `(label, value)` pair; samples sharing a name differ only in it.
+    pub label: Option<(&'static str, &'static str)>,
+    pub value: u64,
+}
+
+impl PoolStatus {
+    /// Every gauge, counter and configured limit as flat samples, ready for an exporter.
+    pub fn metrics(&self) -> Vec<Metric> {
+        use MetricKind::{Counter, Gauge};
+        let m = |name, help, kind, value: u64| Metric {
+            name,
+            help,
+            kind,
+            label: None,
+            value,
+        };
+        let c = &self.counters;
+        let l = &self.limits;
+        let mut out = vec![
+            m(
+                "mempool_pending",
+                "Executable txs",
+                Gauge,
+                self.pending as u64,
+            ),
+            m("mempool_queued", "Waiting txs", Gauge, self.queued as u64),
+            m(
+                "mempool_bytes",
+                "Encoded bytes held",
+                Gauge,
+                self.bytes as u64,
+            ),
+            m(
+                "mempool_senders",
+                "Senders with pooled txs",
+                Gauge,
+                self.senders as u64,
+            ),
+            m(
+                "mempool_admitted_total",
+                "Txs admitted",
+                Counter,
+                c.admitted,
+            ),
+            m(
+                "mempool_replaced_total",
+                "Txs replaced by a higher fee",
+                Counter,
+                c.replaced,
+            ),
+            m(
+                "mempool_promoted_total",
+                "Queued txs made pending",
+                Counter,
+                c.promoted,
+            ),
+            m(
+                "mempool_evicted_total",
+                "Txs evicted for room or caps",
+                Counter,
+                c.evicted,
+            ),
+            m(
+                "mempool_expired_total",
+                "Txs dropped for age",
+                Counter,
+                c.expired,
+            ),
+            m(
+                "mempool_included_total",
+                "Txs dropped as included",
+                Counter,
+                c.included,
+            ),
+            m(
+                "mempool_stale_total",
+                "Txs dropped as stale nonce",
+                Counter,
+                c.stale,
+            ),
+            m(
+                "mempool_reinjected_total",
+                "Reorged-out txs taken back",
+                Counter,
+                c.reinjected,
+            ),
+            m(
+                "mempool_limit_max_txs",
+                "Configured max txs",
+                Gauge,
+                l.max_txs as u64,
+            ),
+            m(
+                "mempool_limit_max_bytes",
+                "Configured max bytes",
+                Gauge,
+                l.max_bytes as u64,
+            ),
+            m(
+                "mempool_limit_pending_per_sender",
+                "Configured pending slots per sender",
+                Gauge,
+                l.max_pending_per_sender as u64,
+            ),
+            m(
+                "mempool_limit_queued_per_sender",
+                "Configured queued slots per sender",
+                Gauge,
+                l.max_queued_per_sender as u64,
+            ),
+            m(
+                "mempool_limit_queued_total",
+                "Configured max queued txs",
+                Gauge,
+                l.max_queued_total as u64,
+            ),
+            m(
+                "mempool_limit_price_bump_percent",
+                "Configured replacement fee bump",
+                Gauge,
+                l.price_bump_percent,
+            ),
+            m(
+                "mempool_limit_lifetime_seconds",
+                "Configured tx lifetime",
+                Gauge,
+                l.lifetime.as_secs(),
+            ),
+            m(
+                "mempool_limit_min_fee",
+                "Configured minimum fee",
+                Gauge,
+                l.min_fee,
+            ),
+            m(
+                "mempool_limit_broadcast_capacity",
+                "Configured pending-hash broadcast buffer",
+                Gauge,
+                l.pending_broadcast_capacity as u64,
+            ),
+        ];
+        out.extend(c.rejections().map(|(reason, value)| Metric {
+            name: "mempool_rejected_total",
+            help: "Inserts rejected, by reason",
+            kind: Counter,
+            label: Some(("reason", reason.as_str())),
+            value,
+        }));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_cover_gauges_counters_limits_and_every_reason() {
+        let mut counters = PoolCounters::default();
+        counters.reject(RejectReason::PoolFull);
+        counters.reject(RejectReason::PoolFull);
+        let status = PoolStatus {
+            pending: 3,
+            queued: 1,
+            bytes: 640,
+            senders: 2,
+            counters,
+            limits: PoolConfig::default(),
+        };
+        let ms = status.metrics();
+        let get = |name: &str| ms.iter().find(|m| m.name == name).unwrap().value;
+        assert_eq!(get("mempool_pending"), 3);
+        assert_eq!(get("mempool_limit_max_txs"), 10_000);
+        assert_eq!(get("mempool_limit_lifetime_seconds"), 10_800);
+        let rejected: Vec<_> = ms
+            .iter()
+            .filter(|m| m.name == "mempool_rejected_total")
+            .collect();
+        assert_eq!(rejected.len(), RejectReason::ALL.len());
+        let full = rejected
+            .iter()
+            .find(|m| m.label == Some(("reason", "pool_full")))
+            .unwrap();
+        assert_eq!(full.value, 2);
+        assert_eq!(full.kind, MetricKind::Counter);
+    }
+}
