@@ -1,2 +1,124 @@
-//! Networking. Not built yet: issue #4 delivers it. This crate exists so the workspace layout is
-//! final; it exports nothing that could be mistaken for a working network.
+//! Rumor's networking: one libp2p swarm (TCP + Noise + Yamux, identify, gossipsub, peer exchange,
+//! block sync, connection limits), owned by one [`EventLoop`] task; everyone else talks to it
+//! through a cloneable [`NetworkHandle`] and receives [`NetworkEvent`]s.
+//!
+//! This crate never touches the mempool or the chain store: it decodes gossip at the edge
+//! (undecodable bytes are rejected here and never reach the node), consults the seen-cache, and
+//! forwards a message only after the node reports it valid.
+//!
+//! ```text
+//! node ──Command──▶ EventLoop (owns Swarm) ──NetworkEvent──▶ node
+//!         (bounded, oneshot replies)          (bounded, try_send)
+//! ```
+
+pub mod addrbook;
+pub mod behaviour;
+pub mod config;
+pub mod event_loop;
+pub mod gossip;
+pub mod handle;
+pub mod link;
+pub mod metrics;
+pub mod protocol;
+pub mod publish_queue;
+pub mod seen;
+pub mod swarm;
+pub mod topic;
+
+use std::sync::{Arc, Mutex};
+
+pub use addrbook::PeerRecord;
+pub use config::{GossipConfig, NetworkConfig, PeerTargets};
+pub use event_loop::EventLoop;
+pub use gossip::Payload;
+pub use handle::{
+    BookEntry, MessageId, NetInfo, NetworkError, NetworkEvent, NetworkHandle, Offence, PeerInfo,
+    PublishOutcome, SyncResponder, Validation,
+};
+pub use libp2p::{Multiaddr, PeerId, identity};
+pub use metrics::P2pMetrics;
+pub use protocol::sync::{Status, SyncRequest, SyncResponse};
+pub use seen::SeenCache;
+pub use topic::Topic;
+
+/// The libp2p identity for a node key: the same ed25519 key, so the peer id follows from it.
+pub fn identity_from_key(key: &rumor_chain::Keypair) -> identity::Keypair {
+    identity::Keypair::ed25519_from_bytes(key.secret_bytes())
+        .expect("a 32-byte ed25519 secret is always valid")
+}
+
+/// Everything `start` returns: spawn `event_loop.run()` and keep the rest.
+#[derive(Debug)]
+pub struct Network {
+    pub handle: NetworkHandle,
+    pub events: tokio::sync::mpsc::Receiver<NetworkEvent>,
+    pub event_loop: EventLoop,
+    pub metrics: Arc<P2pMetrics>,
+}
+
+/// Builds the swarm, listens, subscribes to both topics and registers metrics. `status` is the
+/// chain status advertised to peers until the node updates it through the handle.
+pub fn start(
+    key: identity::Keypair,
+    network: &str,
+    status: Status,
+    config: NetworkConfig,
+    registry: &mut prometheus_client::registry::Registry,
+) -> Result<Network, NetworkError> {
+    let topics = topic::Topics::new(network);
+    let local_peer_id = key.public().to_peer_id();
+    let mut swarm = swarm::build(key, &config, &topics, registry)?;
+    for addr in &config.listen {
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| NetworkError::Setup(format!("listen on {addr}: {e}")))?;
+    }
+    for t in Topic::ALL {
+        swarm
+            .behaviour_mut()
+            .gossipsub
+            .subscribe(&t.ident(network))
+            .map_err(|e| NetworkError::Setup(format!("subscribe: {e}")))?;
+    }
+    let metrics = Arc::new(P2pMetrics::register(registry));
+    for (name, value) in [
+        ("seen_cache", config.seen_cache),
+        ("publish_queue", config.publish_queue),
+        ("command_channel", config.command_channel),
+        ("event_channel", config.event_channel),
+        ("address_book", config.address_book.capacity),
+        ("inbound_sync", config.max_inbound_sync),
+        ("peers_low", config.peers.low),
+        ("peers_high", config.peers.high),
+        ("max_established", config.peers.max_established as usize),
+        ("max_pending", config.peers.max_pending as usize),
+    ] {
+        metrics.set_limit(name, value);
+    }
+    let (command_tx, command_rx) = tokio::sync::mpsc::channel(config.command_channel);
+    let (event_tx, event_rx) = tokio::sync::mpsc::channel(config.event_channel);
+    let seen = SeenCache::new(config.seen_cache);
+    let status = Arc::new(Mutex::new(status));
+    let handle = NetworkHandle {
+        commands: command_tx,
+        seen: seen.clone(),
+        status: status.clone(),
+        local_peer_id,
+    };
+    let event_loop = EventLoop::new(
+        swarm,
+        command_rx,
+        event_tx,
+        config,
+        topics,
+        seen,
+        status,
+        metrics.clone(),
+    );
+    Ok(Network {
+        handle,
+        events: event_rx,
+        event_loop,
+        metrics,
+    })
+}

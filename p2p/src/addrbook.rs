@@ -1,0 +1,395 @@
+//! The address book: peers we could dial, where, and how reliable they have been.
+//!
+//! Bounded in peers and in addresses per peer. It learns from identify (a peer's own listen
+//! addresses), from peer-exchange answers, and from connections. Dial failures back off
+//! exponentially; a peer that fails `max_failures` times in a row is forgotten. When full, the
+//! least useful entry (not connected, most failures, least recently seen) makes room.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use libp2p::{Multiaddr, PeerId, multiaddr::Protocol};
+
+/// Address book bounds and backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookConfig {
+    pub capacity: usize,
+    pub max_addrs_per_peer: usize,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    pub max_failures: u32,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 1024,
+            max_addrs_per_peer: 4,
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(300),
+            max_failures: 6,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    addrs: Vec<Multiaddr>,
+    failures: u32,
+    next_dial: Instant,
+    last_seen: Instant,
+    connected: bool,
+}
+
+/// A dialable peer record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRecord {
+    pub peer: PeerId,
+    pub addrs: Vec<Multiaddr>,
+}
+
+#[derive(Debug)]
+pub struct AddressBook {
+    entries: HashMap<PeerId, Entry>,
+    config: BookConfig,
+    rng: u64,
+    /// Entries forgotten after repeated failures (metric).
+    pub forgotten: u64,
+}
+
+/// Keeps only addresses another host could dial: IP + TCP, not unspecified, `/p2p` stripped.
+pub fn dialable(addr: &Multiaddr) -> Option<Multiaddr> {
+    let mut out = Multiaddr::empty();
+    let mut has_ip = false;
+    let mut has_tcp = false;
+    for p in addr.iter() {
+        match p {
+            Protocol::Ip4(ip) if !ip.is_unspecified() => {
+                has_ip = true;
+                out.push(p)
+            }
+            Protocol::Ip6(ip) if !ip.is_unspecified() => {
+                has_ip = true;
+                out.push(p)
+            }
+            Protocol::Tcp(port) if port != 0 => {
+                has_tcp = true;
+                out.push(p)
+            }
+            Protocol::P2p(_) => {}
+            _ => return None,
+        }
+    }
+    (has_ip && has_tcp).then_some(out)
+}
+
+impl AddressBook {
+    pub fn new(config: BookConfig, seed: u64) -> Self {
+        Self {
+            entries: HashMap::new(),
+            config,
+            rng: seed | 1,
+            forgotten: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.config.capacity
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        // xorshift64: peer choices only need to differ between nodes, not be unpredictable.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next_rand() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+
+    /// Makes room for one more entry; false if every entry is a connected peer.
+    fn make_room(&mut self) -> bool {
+        if self.entries.len() < self.config.capacity {
+            return true;
+        }
+        let victim = self
+            .entries
+            .iter()
+            .filter(|(_, e)| !e.connected)
+            .max_by_key(|(_, e)| (e.failures, std::cmp::Reverse(e.last_seen)))
+            .map(|(p, _)| *p);
+        match victim {
+            Some(p) => {
+                self.entries.remove(&p);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Learns addresses for `peer` (non-dialable ones are ignored). Returns whether the peer is
+    /// in the book afterwards.
+    pub fn add(
+        &mut self,
+        peer: PeerId,
+        addrs: impl IntoIterator<Item = Multiaddr>,
+        now: Instant,
+    ) -> bool {
+        let addrs: Vec<Multiaddr> = addrs.into_iter().filter_map(|a| dialable(&a)).collect();
+        if addrs.is_empty() && !self.entries.contains_key(&peer) {
+            return false;
+        }
+        if !self.entries.contains_key(&peer) && !self.make_room() {
+            return false;
+        }
+        let max = self.config.max_addrs_per_peer;
+        let e = self.entries.entry(peer).or_insert_with(|| Entry {
+            addrs: Vec::new(),
+            failures: 0,
+            next_dial: now,
+            last_seen: now,
+            connected: false,
+        });
+        for a in addrs {
+            if !e.addrs.contains(&a) {
+                // Newest first: a peer's latest announcement is the most likely to work.
+                e.addrs.insert(0, a);
+                e.addrs.truncate(max);
+            }
+        }
+        true
+    }
+
+    pub fn on_connected(&mut self, peer: &PeerId, now: Instant) {
+        if let Some(e) = self.entries.get_mut(peer) {
+            e.connected = true;
+            e.failures = 0;
+            e.last_seen = now;
+        }
+    }
+
+    pub fn on_disconnected(&mut self, peer: &PeerId, now: Instant) {
+        if let Some(e) = self.entries.get_mut(peer) {
+            e.connected = false;
+            e.last_seen = now;
+            // Don't redial at once: the disconnect may have been the other side pruning us.
+            e.next_dial = now + self.config.base_backoff;
+        }
+    }
+
+    /// A dial failed: back off exponentially; forget the peer after too many failures.
+    pub fn on_dial_failure(&mut self, peer: &PeerId, now: Instant) {
+        let Some(e) = self.entries.get_mut(peer) else {
+            return;
+        };
+        e.failures += 1;
+        if e.failures >= self.config.max_failures {
+            self.entries.remove(peer);
+            self.forgotten += 1;
+            return;
+        }
+        let backoff = self
+            .config
+            .base_backoff
+            .saturating_mul(1u32 << e.failures.min(16))
+            .min(self.config.max_backoff);
+        e.next_dial = now + backoff;
+    }
+
+    /// Up to `n` peers worth dialing now (not connected, not backing off, not excluded),
+    /// fewest failures first, ties in random order.
+    pub fn dial_candidates(
+        &mut self,
+        n: usize,
+        now: Instant,
+        exclude: impl Fn(&PeerId) -> bool,
+    ) -> Vec<PeerRecord> {
+        let mut c: Vec<(u32, PeerRecord)> = self
+            .entries
+            .iter()
+            .filter(|(p, e)| {
+                !e.connected && e.next_dial <= now && !e.addrs.is_empty() && !exclude(p)
+            })
+            .map(|(p, e)| {
+                (
+                    e.failures,
+                    PeerRecord {
+                        peer: *p,
+                        addrs: e.addrs.clone(),
+                    },
+                )
+            })
+            .collect();
+        self.shuffle(&mut c);
+        c.sort_by_key(|(f, _)| *f);
+        c.into_iter().take(n).map(|(_, r)| r).collect()
+    }
+
+    /// Up to `n` records to share with `requester` (peer exchange): connected peers first
+    /// (known to be live), then peers with no recent failures, in random order.
+    pub fn share(&mut self, n: usize, requester: &PeerId) -> Vec<PeerRecord> {
+        let mut c: Vec<(bool, PeerRecord)> = self
+            .entries
+            .iter()
+            .filter(|(p, e)| {
+                *p != requester && !e.addrs.is_empty() && (e.connected || e.failures == 0)
+            })
+            .map(|(p, e)| {
+                (
+                    !e.connected,
+                    PeerRecord {
+                        peer: *p,
+                        addrs: e.addrs.clone(),
+                    },
+                )
+            })
+            .collect();
+        self.shuffle(&mut c);
+        c.sort_by_key(|(not_connected, _)| *not_connected);
+        c.into_iter().take(n).map(|(_, r)| r).collect()
+    }
+
+    /// Addresses known for `peer`.
+    pub fn addrs(&self, peer: &PeerId) -> Vec<Multiaddr> {
+        self.entries
+            .get(peer)
+            .map(|e| e.addrs.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every record (for the `address book` command).
+    pub fn all(&self) -> Vec<(PeerRecord, u32, bool)> {
+        self.entries
+            .iter()
+            .map(|(p, e)| {
+                (
+                    PeerRecord {
+                        peer: *p,
+                        addrs: e.addrs.clone(),
+                    },
+                    e.failures,
+                    e.connected,
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> Multiaddr {
+        format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()
+    }
+
+    fn book(cap: usize) -> AddressBook {
+        AddressBook::new(
+            BookConfig {
+                capacity: cap,
+                ..BookConfig::default()
+            },
+            42,
+        )
+    }
+
+    #[test]
+    fn filters_undialable_addresses() {
+        assert!(dialable(&"/ip4/0.0.0.0/tcp/1".parse().unwrap()).is_none());
+        assert!(dialable(&"/ip4/1.2.3.4/udp/1/quic-v1".parse().unwrap()).is_none());
+        let p = PeerId::random();
+        let with_p2p: Multiaddr = format!("/ip4/1.2.3.4/tcp/5/p2p/{p}").parse().unwrap();
+        assert_eq!(
+            dialable(&with_p2p),
+            Some("/ip4/1.2.3.4/tcp/5".parse().unwrap())
+        );
+        let mut b = book(4);
+        assert!(!b.add(p, ["/ip4/0.0.0.0/tcp/1".parse().unwrap()], Instant::now()));
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn bounded_and_evicts_the_least_useful() {
+        let now = Instant::now();
+        let mut b = book(2);
+        let (p1, p2, p3) = (PeerId::random(), PeerId::random(), PeerId::random());
+        b.add(p1, [addr(1)], now);
+        b.add(p2, [addr(2)], now);
+        b.on_connected(&p1, now);
+        b.on_dial_failure(&p2, now);
+        assert!(b.add(p3, [addr(3)], now));
+        assert_eq!(b.len(), 2);
+        assert!(
+            b.addrs(&p2).is_empty(),
+            "the failing, unconnected peer made room"
+        );
+        // Everything connected: no room.
+        b.on_connected(&p3, now);
+        assert!(!b.add(PeerId::random(), [addr(4)], now));
+    }
+
+    #[test]
+    fn backoff_and_forgetting() {
+        let now = Instant::now();
+        let mut b = book(8);
+        let p = PeerId::random();
+        b.add(p, [addr(1)], now);
+        assert_eq!(b.dial_candidates(5, now, |_| false).len(), 1);
+        b.on_dial_failure(&p, now);
+        assert!(
+            b.dial_candidates(5, now, |_| false).is_empty(),
+            "backing off"
+        );
+        assert_eq!(
+            b.dial_candidates(5, now + Duration::from_secs(3), |_| false)
+                .len(),
+            1
+        );
+        for _ in 1..BookConfig::default().max_failures {
+            b.on_dial_failure(&p, now);
+        }
+        assert!(b.is_empty());
+        assert_eq!(b.forgotten, 1);
+    }
+
+    #[test]
+    fn addresses_per_peer_are_capped_newest_first() {
+        let now = Instant::now();
+        let mut b = book(8);
+        let p = PeerId::random();
+        for port in 1..=10 {
+            b.add(p, [addr(port)], now);
+        }
+        let a = b.addrs(&p);
+        assert_eq!(a.len(), BookConfig::default().max_addrs_per_peer);
+        assert_eq!(a[0], addr(10));
+    }
+
+    #[test]
+    fn share_prefers_connected_and_excludes_requester() {
+        let now = Instant::now();
+        let mut b = book(16);
+        let peers: Vec<PeerId> = (0..6).map(|_| PeerId::random()).collect();
+        for (i, p) in peers.iter().enumerate() {
+            b.add(*p, [addr(i as u16 + 1)], now);
+        }
+        b.on_connected(&peers[3], now);
+        let shared = b.share(2, &peers[0]);
+        assert_eq!(shared.len(), 2);
+        assert_eq!(shared[0].peer, peers[3]);
+        assert!(shared.iter().all(|r| r.peer != peers[0]));
+    }
+}

@@ -1,0 +1,23 @@
+//! The composed libp2p behaviour. Field order matters: `limits` comes first so a connection over
+//! the limits is refused before any other behaviour builds a handler for it.
+
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::{connection_limits, gossipsub, identify, request_response};
+
+use crate::protocol::px::PxCodec;
+use crate::protocol::sync::SyncCodec;
+
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    pub limits: connection_limits::Behaviour,
+    pub gossipsub: gossipsub::Behaviour,
+    pub identify: identify::Behaviour,
+    pub px: request_response::Behaviour<PxCodec>,
+    pub sync: request_response::Behaviour<SyncCodec>,
+}
+
+impl std::fmt::Debug for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Behaviour")
+    }
+}

@@ -1,0 +1,157 @@
+//! Network configuration: every bound, target and gossip parameter, with its default and why.
+//!
+//! # Peer scoring
+//!
+//! Scoring is on. Only what a peer provably did wrong costs it score. Rumor's traffic is bursty
+//! and low-rate (txs arrive when users send them), and the "too few deliveries" penalties
+//! (P3/P3b) would punish honest mesh peers whenever the network is quiet, so they are off.
+//!
+//! * **P4, invalid deliveries** (the penalty that matters): the weight is −10 per topic
+//!   (topic weight 1) and the counter is squared. One invalid message costs −10, which only
+//!   reaches the gossip threshold; three cost −90, below the graylist threshold of −80. After that
+//!   every RPC from the peer is ignored. The counter decays to 1% over ~10 minutes, so an honest
+//!   peer that relayed one bad message after a fork (rare: invalid means invalid for everyone)
+//!   recovers, and a spammer does not.
+//! * **P2, first deliveries** (+0.5 each, capped at 50): peers that bring us new messages first
+//!   build a small positive margin. That margin cannot outweigh more than a couple of invalid
+//!   messages.
+//! * **P1, time in mesh**: a small bonus (up to +10) for mesh stability.
+//! * **P5, application score** (weight 1): the node's verdict on non-gossip misbehaviour, such as
+//!   garbage or wrong blocks in sync answers (−30 each). Three such answers graylist the peer.
+//! * **P6, IP colocation** is off (weight 0). Testnets put every node on 127.0.0.1, and with the
+//!   default weight a 30-node local net would graylist everyone (−5·(n−10)² per peer).
+//! * **P7, behaviour penalty**: the library default (broken promises, backoff violations).
+//!
+//! Thresholds: gossip −10, publish −50, graylist −80, accept-PX 10, opportunistic graft 5.
+
+use std::time::Duration;
+
+use libp2p::Multiaddr;
+use rumor_chain::Limits;
+
+use crate::addrbook::BookConfig;
+use crate::link::LinkEmulation;
+
+/// Gossipsub parameters.
+#[derive(Debug, Clone)]
+pub struct GossipConfig {
+    /// Mesh degree D (8), D_lo (6), D_hi (12), and outbound quota (2; ≤ D_lo and ≤ D/2).
+    pub mesh_n: usize,
+    pub mesh_n_low: usize,
+    pub mesh_n_high: usize,
+    pub mesh_outbound_min: usize,
+    /// Heartbeat interval (700 ms): how quickly the mesh repairs itself and gossip (IHAVE) flows.
+    pub heartbeat: Duration,
+    /// Send our own messages to every subscribed peer, not just the mesh (default on). The
+    /// first hop reaches more nodes at once, which lowers latency; it costs one extra copy per
+    /// non-mesh peer, and only at the origin.
+    pub flood_publish: bool,
+    /// Forward *everything* to every peer (explicit peers): the flooding baseline for benchmarks.
+    pub flood_all: bool,
+    /// IDONTWANT is sent only for messages larger than this (default 512 bytes). An IDONTWANT
+    /// costs ~40 bytes per mesh peer (a 32-byte id plus framing), so for a 160-byte tx it would
+    /// cost about as much as the duplicate it might prevent. Blocks with ≥ 2 txs (≥ 552 bytes)
+    /// cross the threshold, and those are where duplicates are expensive.
+    pub idontwant_threshold: usize,
+    /// How long gossipsub remembers message ids to drop duplicates (60 s).
+    pub duplicate_cache_time: Duration,
+    /// How long a queued forward may wait before gossipsub drops it (1 s; raised automatically
+    /// under link emulation, where queues legitimately hold bytes for a WAN round trip).
+    pub forward_queue_duration: Duration,
+}
+
+impl Default for GossipConfig {
+    fn default() -> Self {
+        Self {
+            mesh_n: 8,
+            mesh_n_low: 6,
+            mesh_n_high: 12,
+            mesh_outbound_min: 2,
+            heartbeat: Duration::from_millis(700),
+            flood_publish: true,
+            flood_all: false,
+            idontwant_threshold: 512,
+            duplicate_cache_time: Duration::from_secs(60),
+            forward_queue_duration: Duration::from_secs(1),
+        }
+    }
+}
+
+/// How many peers to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerTargets {
+    /// Below this, dial from the address book and ask peers for more (8).
+    pub low: usize,
+    /// Above this, prune (16).
+    pub high: usize,
+    /// Hard cap on established connections, enforced before a handler is built (high + 8, so
+    /// newcomers can still connect and learn addresses before being pruned).
+    pub max_established: u32,
+    /// Cap on connections still negotiating, each direction (16).
+    pub max_pending: u32,
+}
+
+impl Default for PeerTargets {
+    fn default() -> Self {
+        Self {
+            low: 8,
+            high: 16,
+            max_established: 24,
+            max_pending: 16,
+        }
+    }
+}
+
+/// Everything the network needs.
+#[derive(Debug, Clone)]
+pub struct NetworkConfig {
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial at start (`/ip4/…/tcp/…/p2p/<peer id>`).
+    pub bootnodes: Vec<Multiaddr>,
+    pub gossip: GossipConfig,
+    pub peers: PeerTargets,
+    pub address_book: BookConfig,
+    /// Seen-cache capacity in message ids (65 536; see [`crate::seen`] for the sizing).
+    pub seen_cache: usize,
+    /// Records asked for (and at most given) per peer-exchange request (32).
+    pub px_records: u32,
+    /// Messages waiting for a first subscriber (1 024) and how long they may wait (60 s).
+    pub publish_queue: usize,
+    pub publish_ttl: Duration,
+    /// Command channel (handle → loop, 1 024) and event channel (loop → node, 8 192).
+    pub command_channel: usize,
+    pub event_channel: usize,
+    /// Inbound sync requests being served by the node at once (32); more are answered "busy".
+    pub max_inbound_sync: usize,
+    /// Timeout for request-response protocols (10 s).
+    pub request_timeout: Duration,
+    /// Maintenance tick: peer targets, PX, publish-queue retries, gauges (500 ms).
+    pub tick: Duration,
+    /// Chain decode caps for gossip payloads and sync answers.
+    pub limits: Limits,
+    /// Link emulation (testnets only; off when `None`).
+    pub link: Option<LinkEmulation>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            listen: vec!["/ip4/0.0.0.0/tcp/0".parse().expect("valid multiaddr")],
+            bootnodes: Vec::new(),
+            gossip: GossipConfig::default(),
+            peers: PeerTargets::default(),
+            address_book: BookConfig::default(),
+            seen_cache: 65_536,
+            px_records: 32,
+            publish_queue: 1024,
+            publish_ttl: Duration::from_secs(60),
+            command_channel: 1024,
+            event_channel: 8192,
+            max_inbound_sync: 32,
+            request_timeout: Duration::from_secs(10),
+            tick: Duration::from_millis(500),
+            limits: Limits::default(),
+            link: None,
+        }
+    }
+}

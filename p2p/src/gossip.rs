@@ -1,0 +1,171 @@
+//! Gossipsub construction (config + scoring) and decoding of gossip payloads at the edge.
+
+use libp2p::gossipsub::{
+    self, ConfigBuilder, MessageAuthenticity, MessageId, PeerScoreParams, PeerScoreThresholds,
+    TopicScoreParams, ValidationMode,
+};
+use rumor_chain::{Block, DecodeError, Limits, SignedTransaction};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+use crate::config::GossipConfig;
+use crate::topic::{Topic, Topics};
+
+/// Content addressing: the message id is the SHA-256 of the payload, so one tx published by two
+/// nodes is one message, and for txs the id equals the tx hash.
+pub fn message_id(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+/// A gossip payload that decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    Tx(SignedTransaction),
+    Block(Box<Block>),
+}
+
+/// Decodes bytes received on `topic`. Failures are `Reject`ed by the event loop and never reach
+/// the node.
+pub fn decode(topic: Topic, data: &[u8], limits: &Limits) -> Result<Payload, DecodeError> {
+    match topic {
+        Topic::Tx => SignedTransaction::decode(data, limits).map(Payload::Tx),
+        Topic::Block => Block::decode(data, limits).map(|b| Payload::Block(Box::new(b))),
+    }
+}
+
+/// Score thresholds (see `config.rs` for the reasoning).
+pub fn thresholds() -> PeerScoreThresholds {
+    PeerScoreThresholds {
+        gossip_threshold: -10.0,
+        publish_threshold: -50.0,
+        graylist_threshold: -80.0,
+        accept_px_threshold: 10.0,
+        opportunistic_graft_threshold: 5.0,
+    }
+}
+
+fn topic_params() -> TopicScoreParams {
+    TopicScoreParams {
+        topic_weight: 1.0,
+        time_in_mesh_weight: 0.01,
+        time_in_mesh_quantum: Duration::from_secs(1),
+        time_in_mesh_cap: 1000.0,
+        first_message_deliveries_weight: 0.5,
+        first_message_deliveries_decay: gossipsub::score_parameter_decay(Duration::from_secs(600)),
+        first_message_deliveries_cap: 100.0,
+        mesh_message_deliveries_weight: 0.0,
+        mesh_failure_penalty_weight: 0.0,
+        invalid_message_deliveries_weight: -10.0,
+        invalid_message_deliveries_decay: gossipsub::score_parameter_decay(Duration::from_secs(
+            600,
+        )),
+        ..TopicScoreParams::default()
+    }
+}
+
+/// Scoring parameters for both topics.
+pub fn score_params(topics: &Topics) -> PeerScoreParams {
+    let mut p = PeerScoreParams {
+        app_specific_weight: 1.0,
+        ip_colocation_factor_weight: 0.0,
+        ..PeerScoreParams::default()
+    };
+    for t in Topic::ALL {
+        p.topics.insert(topics.hash(t), topic_params());
+    }
+    p
+}
+
+/// Builds the gossipsub behaviour: anonymous, content-addressed, app-validated, scored.
+pub fn behaviour(
+    cfg: &GossipConfig,
+    topics: &Topics,
+    limits: &Limits,
+    registry: &mut prometheus_client::registry::Registry,
+) -> Result<gossipsub::Behaviour, String> {
+    let mut b = ConfigBuilder::default();
+    b.mesh_n(cfg.mesh_n)
+        .mesh_n_low(cfg.mesh_n_low)
+        .mesh_n_high(cfg.mesh_n_high)
+        .mesh_outbound_min(cfg.mesh_outbound_min)
+        .heartbeat_interval(cfg.heartbeat)
+        .heartbeat_initial_delay(Duration::from_millis(100))
+        .validation_mode(ValidationMode::Anonymous)
+        .message_id_fn(|m: &gossipsub::Message| MessageId::new(&message_id(&m.data)))
+        .validate_messages()
+        .flood_publish(cfg.flood_publish)
+        .idontwant_message_size_threshold(cfg.idontwant_threshold)
+        .idontwant_on_publish(true)
+        .duplicate_cache_time(cfg.duplicate_cache_time)
+        .forward_queue_duration(cfg.forward_queue_duration)
+        // A whole block plus RPC framing.
+        .max_transmit_size(limits.max_block_bytes + 64 * 1024);
+    // The mesh parameters are only validated by `build` for topics with their own transmit
+    // size, so register both topics to get the checks.
+    for t in Topic::ALL {
+        b.max_transmit_size_for_topic(limits.max_block_bytes + 64 * 1024, topics.hash(t));
+    }
+    let config = b.build().map_err(|e| format!("gossipsub config: {e}"))?;
+    let mut gs: gossipsub::Behaviour =
+        gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, config)
+            .map_err(|e| format!("gossipsub: {e}"))?;
+    gs = gs.with_metrics(
+        registry.sub_registry_with_prefix("gossipsub"),
+        gossipsub::MetricsConfig::default(),
+    );
+    gs.with_peer_score(score_params(topics), thresholds())
+        .map_err(|e| format!("gossipsub scoring: {e}"))?;
+    Ok(gs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_rejects_garbage_and_accepts_canonical() {
+        let limits = Limits::default();
+        assert!(decode(Topic::Tx, b"garbage", &limits).is_err());
+        assert!(decode(Topic::Block, b"garbage", &limits).is_err());
+        let key = rumor_chain::Keypair::from_label("k");
+        let tx = rumor_chain::Transaction {
+            chain_id: 1,
+            from: key.address(),
+            to: key.address(),
+            amount: 1,
+            fee: 1,
+            nonce: 0,
+        }
+        .sign(&key);
+        let bytes = tx.encode();
+        assert_eq!(
+            decode(Topic::Tx, &bytes, &limits),
+            Ok(Payload::Tx(tx.clone()))
+        );
+        // A tx on the block topic is garbage there.
+        assert!(decode(Topic::Block, &bytes, &limits).is_err());
+        assert_eq!(message_id(&bytes), tx.hash().0);
+    }
+
+    #[test]
+    fn config_builds_and_scoring_is_valid() {
+        let topics = Topics::new("abcdef01");
+        let mut reg = prometheus_client::registry::Registry::default();
+        behaviour(
+            &GossipConfig::default(),
+            &topics,
+            &Limits::default(),
+            &mut reg,
+        )
+        .unwrap();
+        // Three invalid messages graylist; one does not.
+        let w = topic_params().invalid_message_deliveries_weight;
+        assert!(w * 1.0 > thresholds().graylist_threshold);
+        assert!(w * 9.0 < thresholds().graylist_threshold);
+        let bad = GossipConfig {
+            mesh_n_low: 10,
+            ..GossipConfig::default()
+        };
+        assert!(behaviour(&bad, &topics, &Limits::default(), &mut reg).is_err());
+    }
+}

@@ -1,0 +1,285 @@
+//! The cloneable handle the rest of the node uses, and the commands and events it exchanges
+//! with the event loop. Every channel is bounded; every command that has an answer carries a
+//! oneshot for it.
+
+use std::sync::{Arc, Mutex};
+
+use libp2p::{Multiaddr, PeerId};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::addrbook::PeerRecord;
+use crate::gossip::Payload;
+use crate::protocol::sync::{Status, SyncRequest, SyncResponse};
+use crate::seen::SeenCache;
+use crate::topic::Topic;
+
+/// A gossip message id (SHA-256 of the payload).
+pub type MessageId = [u8; 32];
+
+/// What the node decided about a gossip message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// Valid: forward it.
+    Accept,
+    /// Provably invalid: drop it and penalise the peer that sent it.
+    Reject,
+    /// Not forwarded, no penalty (duplicate, stale, pool full, unknown parent, …).
+    Ignore,
+}
+
+/// Why the node penalises a peer outside gossip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offence {
+    /// A sync answer that did not decode, or whose blocks were invalid or not what was asked.
+    BadSyncResponse,
+}
+
+/// Result of a publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishOutcome {
+    Published,
+    /// No peer is subscribed yet; it will go out when one is (bounded, with expiry).
+    Queued,
+    /// Gossipsub already has this exact message.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkError {
+    #[error("the network event loop has stopped")]
+    Stopped,
+    #[error("publish failed: {0}")]
+    Publish(String),
+    #[error("dial failed: {0}")]
+    Dial(String),
+    #[error("sync request failed: {0}")]
+    Sync(String),
+    #[error("too many requests in flight")]
+    Busy,
+    #[error("network set-up: {0}")]
+    Setup(String),
+}
+
+/// A connected peer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerInfo {
+    pub peer: PeerId,
+    pub addr: Multiaddr,
+    pub outbound: bool,
+    pub score: f64,
+    pub mesh_topics: Vec<Topic>,
+}
+
+/// This node's network identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetInfo {
+    pub peer_id: PeerId,
+    pub listen_addrs: Vec<Multiaddr>,
+    pub topics: Vec<String>,
+    pub network: String,
+}
+
+/// An address book entry as reported to the node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookEntry {
+    pub record: PeerRecord,
+    pub failures: u32,
+    pub connected: bool,
+}
+
+/// Commands from handles to the event loop.
+#[derive(Debug)]
+pub enum Command {
+    Publish {
+        topic: Topic,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<PublishOutcome, NetworkError>>,
+    },
+    Report {
+        id: MessageId,
+        from: PeerId,
+        topic: Topic,
+        result: Validation,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<(), NetworkError>>,
+    },
+    Disconnect {
+        peer: PeerId,
+        reply: oneshot::Sender<bool>,
+    },
+    Peers {
+        reply: oneshot::Sender<Vec<PeerInfo>>,
+    },
+    AddressBook {
+        reply: oneshot::Sender<Vec<BookEntry>>,
+    },
+    Info {
+        reply: oneshot::Sender<NetInfo>,
+    },
+    Sync {
+        peer: PeerId,
+        request: SyncRequest,
+        reply: oneshot::Sender<Result<SyncResponse, NetworkError>>,
+    },
+    Penalise {
+        peer: PeerId,
+        offence: Offence,
+    },
+}
+
+/// Answers one inbound sync request. Dropping it answers "unavailable".
+#[derive(Debug)]
+pub struct SyncResponder(pub(crate) oneshot::Sender<SyncResponse>);
+
+impl SyncResponder {
+    pub fn respond(self, response: SyncResponse) {
+        // The requester may have gone; nothing to do then.
+        let _ = self.0.send(response);
+    }
+}
+
+/// Events from the event loop to the node.
+#[derive(Debug)]
+pub enum NetworkEvent {
+    /// A gossip message seen for the first time, decoded. The node must `report` a verdict.
+    Gossip {
+        id: MessageId,
+        from: PeerId,
+        payload: Payload,
+        /// Wall-clock µs since the epoch when the loop received it (for propagation traces).
+        received_at_us: u64,
+    },
+    PeerConnected {
+        peer: PeerId,
+        outbound: bool,
+    },
+    PeerDisconnected {
+        peer: PeerId,
+    },
+    /// A peer told us its chain status (on connect).
+    PeerStatus {
+        peer: PeerId,
+        status: Status,
+    },
+    /// A peer asks for blocks; answer through `responder`.
+    SyncRequest {
+        peer: PeerId,
+        request: SyncRequest,
+        responder: SyncResponder,
+    },
+}
+
+/// Cloneable handle to the network.
+#[derive(Debug, Clone)]
+pub struct NetworkHandle {
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) seen: SeenCache,
+    pub(crate) status: Arc<Mutex<Status>>,
+    pub(crate) local_peer_id: PeerId,
+}
+
+impl NetworkHandle {
+    pub fn local_peer_id(&self) -> PeerId {
+        self.local_peer_id
+    }
+
+    /// The seen-cache shared with the event loop (the node feeds it RPC-submitted txs).
+    pub fn seen(&self) -> &SeenCache {
+        &self.seen
+    }
+
+    /// Updates the chain status this node advertises to peers.
+    pub fn set_status(&self, status: Status) {
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
+    }
+
+    /// Items waiting in the command channel.
+    pub fn command_backlog(&self) -> usize {
+        self.commands.max_capacity() - self.commands.capacity()
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, NetworkError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| NetworkError::Stopped)?;
+        rx.await.map_err(|_| NetworkError::Stopped)
+    }
+
+    /// Publishes `data` on `topic` (marking it seen first, so its echoes are dropped).
+    pub async fn publish(
+        &self,
+        topic: Topic,
+        data: Vec<u8>,
+    ) -> Result<PublishOutcome, NetworkError> {
+        self.ask(|reply| Command::Publish { topic, data, reply })
+            .await?
+    }
+
+    /// Reports the node's verdict on a gossip message.
+    pub async fn report(
+        &self,
+        id: MessageId,
+        from: PeerId,
+        topic: Topic,
+        result: Validation,
+    ) -> Result<(), NetworkError> {
+        self.commands
+            .send(Command::Report {
+                id,
+                from,
+                topic,
+                result,
+            })
+            .await
+            .map_err(|_| NetworkError::Stopped)
+    }
+
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetworkError> {
+        self.ask(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    pub async fn disconnect(&self, peer: PeerId) -> Result<bool, NetworkError> {
+        self.ask(|reply| Command::Disconnect { peer, reply }).await
+    }
+
+    pub async fn peers(&self) -> Result<Vec<PeerInfo>, NetworkError> {
+        self.ask(|reply| Command::Peers { reply }).await
+    }
+
+    pub async fn address_book(&self) -> Result<Vec<BookEntry>, NetworkError> {
+        self.ask(|reply| Command::AddressBook { reply }).await
+    }
+
+    pub async fn info(&self) -> Result<NetInfo, NetworkError> {
+        self.ask(|reply| Command::Info { reply }).await
+    }
+
+    /// Sends a sync request and waits for the (decoded) answer.
+    pub async fn sync(
+        &self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> Result<SyncResponse, NetworkError> {
+        self.ask(|reply| Command::Sync {
+            peer,
+            request,
+            reply,
+        })
+        .await?
+    }
+
+    /// Penalises a peer for misbehaviour the node detected outside gossip.
+    pub async fn penalise(&self, peer: PeerId, offence: Offence) -> Result<(), NetworkError> {
+        self.commands
+            .send(Command::Penalise { peer, offence })
+            .await
+            .map_err(|_| NetworkError::Stopped)
+    }
+}

@@ -1,0 +1,146 @@
+//! Network metrics, registered under `rumor_p2p_` in the node's registry. Byte counters come
+//! from libp2p's bandwidth metrics (`libp2p_bandwidth`), and per-topic unfiltered/filtered
+//! receive counts and duplicates come from gossipsub's own metrics (`gossipsub_*`); this module
+//! adds what those cannot see.
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::seen::SeenStats;
+
+type Labels = Vec<(&'static str, &'static str)>;
+
+#[derive(Debug, Default)]
+pub struct P2pMetrics {
+    /// Connected peers by direction (`inbound`/`outbound`).
+    pub peers: Family<Labels, Gauge>,
+    /// Mesh peers per topic.
+    pub mesh_peers: Family<Labels, Gauge>,
+    /// Gossip messages gossipsub handed us, by topic and what became of them:
+    /// `first_seen`, `seen_cache_hit`, `undecodable`, `dropped_event_queue_full`.
+    pub gossip_received: Family<Labels, Counter>,
+    /// Validation verdicts reported to gossipsub, by topic and result.
+    pub validation: Family<Labels, Counter>,
+    /// Publishes by topic and result (`published`, `queued`, `duplicate`, `failed`).
+    pub publish: Family<Labels, Counter>,
+    /// Messages waiting for a first subscriber, and how many expired or overflowed.
+    pub publish_queue_len: Gauge,
+    pub publish_queue_dropped: Counter,
+    /// Peer-exchange requests by direction (`inbound`/`outbound`) and result.
+    pub px: Family<Labels, Counter>,
+    /// Sync requests by direction and kind.
+    pub sync: Family<Labels, Counter>,
+    pub seen_hits: Counter,
+    pub seen_misses: Counter,
+    pub seen_evictions: Counter,
+    pub seen_len: Gauge,
+    pub address_book_len: Gauge,
+    pub address_book_forgotten: Counter,
+    /// Penalties applied to peers for non-gossip misbehaviour, and bans.
+    pub peer_penalties: Counter,
+    pub peer_bans: Counter,
+    /// Items waiting in the handle→loop command channel and the loop→node event channel.
+    pub queue_len: Family<Labels, Gauge>,
+    /// Every configured bound, by name (so dashboards can show usage against its limit).
+    pub limit: Family<Labels, Gauge>,
+    last_seen: std::sync::Mutex<SeenStats>,
+}
+
+impl P2pMetrics {
+    pub fn register(registry: &mut Registry) -> Self {
+        let m = Self::default();
+        let r = registry.sub_registry_with_prefix("rumor_p2p");
+        r.register("peers", "Connected peers by direction", m.peers.clone());
+        r.register(
+            "mesh_peers",
+            "Gossipsub mesh peers per topic",
+            m.mesh_peers.clone(),
+        );
+        r.register(
+            "gossip_received",
+            "Gossip messages received by topic and outcome",
+            m.gossip_received.clone(),
+        );
+        r.register(
+            "validation",
+            "Validation results reported to gossipsub",
+            m.validation.clone(),
+        );
+        r.register(
+            "publish",
+            "Publishes by topic and result",
+            m.publish.clone(),
+        );
+        r.register(
+            "publish_queue_len",
+            "Messages waiting for a subscriber",
+            m.publish_queue_len.clone(),
+        );
+        r.register(
+            "publish_queue_dropped",
+            "Queued messages dropped (expired or overflow)",
+            m.publish_queue_dropped.clone(),
+        );
+        r.register("px_requests", "Peer-exchange requests", m.px.clone());
+        r.register("sync_requests", "Block-sync requests", m.sync.clone());
+        r.register("seen_cache_hits", "Seen-cache hits", m.seen_hits.clone());
+        r.register(
+            "seen_cache_misses",
+            "Seen-cache misses",
+            m.seen_misses.clone(),
+        );
+        r.register(
+            "seen_cache_evictions",
+            "Seen-cache evictions",
+            m.seen_evictions.clone(),
+        );
+        r.register("seen_cache_len", "Seen-cache entries", m.seen_len.clone());
+        r.register(
+            "address_book_len",
+            "Address book entries",
+            m.address_book_len.clone(),
+        );
+        r.register(
+            "address_book_forgotten",
+            "Peers forgotten after repeated dial failures",
+            m.address_book_forgotten.clone(),
+        );
+        r.register(
+            "peer_penalties",
+            "Application penalties applied to peers",
+            m.peer_penalties.clone(),
+        );
+        r.register(
+            "peer_bans",
+            "Peers disconnected and banned",
+            m.peer_bans.clone(),
+        );
+        r.register(
+            "queue_len",
+            "Items waiting in internal channels",
+            m.queue_len.clone(),
+        );
+        r.register("limit", "Configured bounds", m.limit.clone());
+        m
+    }
+
+    pub fn set_limit(&self, name: &'static str, value: usize) {
+        self.limit
+            .get_or_create(&vec![("name", name)])
+            .set(value as i64);
+    }
+
+    /// Brings the seen-cache counters up to date (they are kept inside the cache).
+    pub fn update_seen(&self, now: SeenStats) {
+        let mut last = self.last_seen.lock().unwrap_or_else(|e| e.into_inner());
+        self.seen_hits.inc_by(now.hits.saturating_sub(last.hits));
+        self.seen_misses
+            .inc_by(now.misses.saturating_sub(last.misses));
+        self.seen_evictions
+            .inc_by(now.evictions.saturating_sub(last.evictions));
+        self.seen_len.set(now.len as i64);
+        *last = now;
+    }
+}

@@ -1,0 +1,5 @@
+//! Rumor's own request-response protocols and their size-bounded codec.
+
+pub mod codec;
+pub mod px;
+pub mod sync;

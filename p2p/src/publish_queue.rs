@@ -1,0 +1,100 @@
+//! Messages published before any peer subscribed to their topic.
+//!
+//! Gossipsub refuses to publish with no subscribed peer (`NoPeersSubscribedToTopic`). A tx
+//! submitted to a node that is still joining the mesh must not be lost, so it waits here —
+//! bounded in count (oldest dropped first) and in age — and is retried whenever a peer
+//! subscribes and on every maintenance tick.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::topic::Topic;
+
+#[derive(Debug)]
+pub struct Queued {
+    pub topic: Topic,
+    pub data: Vec<u8>,
+    pub queued_at: Instant,
+}
+
+/// Bounded FIFO with expiry.
+#[derive(Debug)]
+pub struct PublishQueue {
+    items: VecDeque<Queued>,
+    capacity: usize,
+    ttl: Duration,
+    /// Messages dropped because the queue was full or they expired.
+    pub dropped: u64,
+}
+
+impl PublishQueue {
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        Self {
+            items: VecDeque::new(),
+            capacity: capacity.max(1),
+            ttl,
+            dropped: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn push(&mut self, topic: Topic, data: Vec<u8>, now: Instant) {
+        if self.items.len() >= self.capacity {
+            self.items.pop_front();
+            self.dropped += 1;
+        }
+        self.items.push_back(Queued {
+            topic,
+            data,
+            queued_at: now,
+        });
+    }
+
+    /// Drops expired entries, then hands every remaining one to `try_publish`; entries for which
+    /// it returns `false` (still no peers) stay queued, in order.
+    pub fn retry(&mut self, now: Instant, mut try_publish: impl FnMut(&Queued) -> bool) {
+        let before = self.items.len();
+        self.items
+            .retain(|q| now.saturating_duration_since(q.queued_at) < self.ttl);
+        self.dropped += (before - self.items.len()) as u64;
+        self.items.retain(|q| !try_publish(q));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_expiring_and_ordered() {
+        let t0 = Instant::now();
+        let mut q = PublishQueue::new(2, Duration::from_secs(10));
+        q.push(Topic::Tx, vec![1], t0);
+        q.push(Topic::Tx, vec![2], t0);
+        q.push(Topic::Tx, vec![3], t0 + Duration::from_secs(5));
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.dropped, 1);
+        // At t0+11 the second has expired; the third remains and publishing it fails.
+        let mut seen = Vec::new();
+        q.retry(t0 + Duration::from_secs(11), |m| {
+            seen.push(m.data[0]);
+            false
+        });
+        assert_eq!(seen, vec![3]);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.dropped, 2);
+        q.retry(t0 + Duration::from_secs(12), |_| true);
+        assert!(q.is_empty());
+    }
+}

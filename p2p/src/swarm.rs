@@ -1,0 +1,119 @@
+//! Building the swarm: TCP + Noise + Yamux (optionally through link emulation), identify,
+//! gossipsub, peer exchange, block sync, connection limits and libp2p metrics.
+
+use std::time::Duration;
+
+use libp2p::core::{ConnectedPoint, Transport as _, upgrade::Version};
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::{Swarm, connection_limits, identify, identity, noise, tcp, yamux};
+use prometheus_client::registry::Registry;
+
+use crate::behaviour::Behaviour;
+use crate::config::NetworkConfig;
+use crate::gossip;
+use crate::handle::NetworkError;
+use crate::link::Delayed;
+use crate::protocol::{px, sync};
+use crate::topic::Topics;
+
+/// Identify protocol version: peers on other versions are still accepted, it is informational.
+pub const IDENTIFY_PROTOCOL: &str = "/rumor/id/1";
+
+fn behaviour(
+    key: &identity::Keypair,
+    config: &NetworkConfig,
+    topics: &Topics,
+    registry: &mut Registry,
+) -> Result<Behaviour, String> {
+    let limits = connection_limits::ConnectionLimits::default()
+        .with_max_established(Some(config.peers.max_established))
+        .with_max_pending_incoming(Some(config.peers.max_pending))
+        .with_max_pending_outgoing(Some(config.peers.max_pending))
+        // Two, not one: a simultaneous dial in both directions must not kill both connections.
+        .with_max_established_per_peer(Some(2));
+    let rr_config = request_response::Config::default()
+        .with_request_timeout(config.request_timeout)
+        .with_max_concurrent_streams(64);
+    Ok(Behaviour {
+        limits: connection_limits::Behaviour::new(limits),
+        gossipsub: gossip::behaviour(&config.gossip, topics, &config.limits, registry)?,
+        identify: identify::Behaviour::new(
+            identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
+                .with_agent_version(format!("rumor/{}", env!("CARGO_PKG_VERSION")))
+                .with_push_listen_addr_updates(true),
+        ),
+        px: request_response::Behaviour::new(
+            [(px::PROTOCOL, ProtocolSupport::Full)],
+            rr_config.clone(),
+        ),
+        sync: request_response::Behaviour::new(
+            [(sync::PROTOCOL, ProtocolSupport::Full)],
+            rr_config,
+        ),
+    })
+}
+
+/// Builds the swarm. Connections stay open while idle (peers are managed explicitly).
+pub fn build(
+    key: identity::Keypair,
+    config: &NetworkConfig,
+    topics: &Topics,
+    registry: &mut Registry,
+) -> Result<Swarm<Behaviour>, NetworkError> {
+    let setup = |e: &dyn std::fmt::Display| NetworkError::Setup(e.to_string());
+    let idle = Duration::from_secs(24 * 3600);
+    let b = behaviour(&key, config, topics, registry).map_err(|e| setup(&e))?;
+    let swarm =
+        match config.link.clone() {
+            None => libp2p::SwarmBuilder::with_existing_identity(key)
+                .with_tokio()
+                .with_tcp(
+                    tcp::Config::default().nodelay(true),
+                    noise::Config::new,
+                    yamux::Config::default,
+                )
+                .map_err(|e| setup(&e))?
+                .with_bandwidth_metrics(registry)
+                .with_behaviour(|_| b)
+                .map_err(|e| setup(&e))?
+                .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+                .build(),
+            Some(link) => {
+                libp2p::SwarmBuilder::with_existing_identity(key)
+                    .with_tokio()
+                    .with_other_transport(
+                        |k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                            Ok(tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                        .and_then(move |stream: tcp::tokio::TcpStream, endpoint: ConnectedPoint| {
+                            // Only the dialer knows the remote peer before the handshake, so it
+                            // emulates both directions of the link (see `link`).
+                            let params = match &endpoint {
+                                ConnectedPoint::Dialer { address, .. } => address
+                                    .iter()
+                                    .find_map(|p| match p {
+                                        Protocol::P2p(id) => Some(link.params_for(&id.to_string())),
+                                        _ => None,
+                                    })
+                                    .unwrap_or_default(),
+                                ConnectedPoint::Listener { .. } => Default::default(),
+                            };
+                            futures::future::ready(Delayed::new(stream.0, params))
+                        })
+                        .upgrade(Version::V1Lazy)
+                        .authenticate(noise::Config::new(k)?)
+                        .multiplex(yamux::Config::default()))
+                        },
+                    )
+                    .map_err(|e| setup(&e))?
+                    .with_bandwidth_metrics(registry)
+                    .with_behaviour(|_| b)
+                    .map_err(|e| setup(&e))?
+                    .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+                    // A WAN handshake takes several emulated round trips.
+                    .with_connection_timeout(Duration::from_secs(30))
+                    .build()
+            }
+        };
+    Ok(swarm)
+}
