@@ -244,6 +244,19 @@ pub struct Produced {
     pub skipped: Vec<(TxHash, TxError)>,
 }
 
+impl Produced {
+    /// The block as a [`CheckedBlock`]: it was built from verified txs and signed by us, so
+    /// checking it again would only repeat signature work.
+    pub fn checked(&self) -> CheckedBlock {
+        let tx_hashes = self.block.txs.iter().map(|t| t.hash()).collect();
+        CheckedBlock {
+            hash: self.block.hash(),
+            block: self.block.clone(),
+            tx_hashes,
+        }
+    }
+}
+
 /// Builds and signs a block on `parent` for `slot`: applies `candidates` in order, skipping any
 /// that fail against the running state, up to the size caps.
 pub fn produce_block(

@@ -1,5 +1,23 @@
-//! The Rumor node. So far: key and genesis setup (the starting point of every testnet). The
-//! node itself (`rumor node`: validation pipeline, block production, JSON-RPC, metrics) is
-//! issue #5 and is not built yet.
+//! The Rumor node: wiring of p2p → node → {mempool, chain}, the validation pipeline, block
+//! production, JSON-RPC, metrics, the propagation trace, and the key/genesis/wallet commands.
+//!
+//! `main.rs` only parses arguments; [`run::run`] is the node, callable from tests.
 
+pub mod blocks;
+pub mod config;
+pub mod context;
+pub mod events;
+pub mod ingest;
+pub mod logging;
+pub mod metrics;
+pub mod orphans;
+pub mod producer;
+pub mod rpc;
+pub mod run;
 pub mod setup;
+pub mod trace;
+pub mod verify;
+pub mod wallet;
+
+pub use config::NodeConfig;
+pub use run::{NodeError, Started, run};

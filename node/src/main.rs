@@ -1,8 +1,10 @@
 //! `rumor`: parses arguments and calls into the `rumor_node` library.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use rumor_node::config::{LogFormat, NodeConfig};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +29,149 @@ enum Command {
     Genesis {
         #[command(subcommand)]
         command: GenesisCommand,
+    },
+    /// Run a node.
+    Node(Box<NodeArgs>),
+    /// Build, sign and send transfers.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
+}
+
+/// `rumor node` flags; each overrides the same setting from `--config`.
+#[derive(Args)]
+struct NodeArgs {
+    /// TOML file with any of the settings below and all limits.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Node (and producer) key file; default <data-dir>/node.key, created if missing.
+    #[arg(long)]
+    key: Option<PathBuf>,
+    #[arg(long)]
+    genesis: Option<PathBuf>,
+    /// Multiaddr to listen on (repeatable).
+    #[arg(long)]
+    listen: Vec<String>,
+    /// Peer to dial at start, /ip4/…/tcp/…/p2p/<peer id> (repeatable).
+    #[arg(long)]
+    bootnode: Vec<String>,
+    /// JSON-RPC address (HTTP and WebSocket).
+    #[arg(long)]
+    rpc: Option<SocketAddr>,
+    /// Prometheus metrics address (serves /metrics).
+    #[arg(long)]
+    metrics: Option<SocketAddr>,
+    /// Produce blocks in this key's slots.
+    #[arg(long)]
+    producer: bool,
+    #[arg(long, value_enum)]
+    log_format: Option<LogFormat>,
+    /// Write the propagation trace to <data-dir>/trace.ndjson.
+    #[arg(long)]
+    trace: bool,
+    /// Link-emulation file (testnets).
+    #[arg(long)]
+    link: Option<PathBuf>,
+    #[arg(long)]
+    peers_low: Option<usize>,
+    #[arg(long)]
+    peers_high: Option<usize>,
+    /// Forward every message to every peer (benchmark baseline).
+    #[arg(long)]
+    flood_all: bool,
+    #[arg(long)]
+    verify_threads: Option<usize>,
+    #[arg(long)]
+    runtime_threads: Option<usize>,
+}
+
+impl NodeArgs {
+    fn into_config(self) -> anyhow::Result<NodeConfig> {
+        let mut c = match &self.config {
+            Some(p) => NodeConfig::load(p)?,
+            None => NodeConfig::default(),
+        };
+        if let Some(v) = self.data_dir {
+            c.data_dir = v;
+        }
+        if self.key.is_some() {
+            c.key = self.key;
+        }
+        if let Some(v) = self.genesis {
+            c.genesis = v;
+        }
+        if !self.listen.is_empty() {
+            c.listen = self.listen;
+        }
+        if !self.bootnode.is_empty() {
+            c.bootnodes = self.bootnode;
+        }
+        if let Some(v) = self.rpc {
+            c.rpc_addr = v;
+        }
+        if let Some(v) = self.metrics {
+            c.metrics_addr = v;
+        }
+        c.producer |= self.producer;
+        if let Some(v) = self.log_format {
+            c.log_format = v;
+        }
+        c.trace |= self.trace;
+        if self.link.is_some() {
+            c.link = self.link;
+        }
+        if let Some(v) = self.peers_low {
+            c.net.peers_low = v;
+        }
+        if let Some(v) = self.peers_high {
+            c.net.peers_high = v;
+        }
+        c.net.flood_all |= self.flood_all;
+        if let Some(v) = self.verify_threads {
+            c.verify_threads = v.max(1);
+        }
+        if let Some(v) = self.runtime_threads {
+            c.runtime_threads = v.max(1);
+        }
+        Ok(c)
+    }
+}
+
+#[derive(Args)]
+struct TransferArgs {
+    #[arg(long)]
+    key: PathBuf,
+    #[arg(long)]
+    to: rumor_chain::Address,
+    #[arg(long)]
+    amount: u64,
+    #[arg(long)]
+    fee: u64,
+    /// Default: the account's nonce from --rpc (sign: 0 without --rpc).
+    #[arg(long)]
+    nonce: Option<u64>,
+    #[arg(long, default_value_t = 1)]
+    chain_id: u64,
+}
+
+#[derive(Subcommand)]
+enum TxCommand {
+    /// Print the signed tx as hex (the `tx_submit` input).
+    Sign {
+        #[command(flatten)]
+        transfer: TransferArgs,
+        #[arg(long)]
+        rpc: Option<String>,
+    },
+    /// Sign and submit; print the tx hash.
+    Send {
+        #[command(flatten)]
+        transfer: TransferArgs,
+        #[arg(long, default_value = "http://127.0.0.1:8545")]
+        rpc: String,
     },
 }
 
@@ -73,8 +218,62 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+fn transfer(t: &TransferArgs) -> rumor_node::wallet::Transfer {
+    rumor_node::wallet::Transfer {
+        chain_id: t.chain_id,
+        to: t.to,
+        amount: t.amount,
+        fee: t.fee,
+        nonce: t.nonce,
+    }
+}
+
+fn current_thread() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Node(args) => {
+            let config = args.into_config()?;
+            rumor_node::logging::init(config.log_format);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(config.runtime_threads.max(1))
+                .enable_all()
+                .build()?;
+            rt.block_on(rumor_node::run(config, shutdown_signal(), |_| {}))?;
+            // Don't wait for detached blocking work; everything durable is committed.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+        }
+        Command::Tx { command } => match command {
+            TxCommand::Sign { transfer: t, rpc } => {
+                let tx = current_thread()?.block_on(rumor_node::wallet::sign(
+                    &t.key,
+                    &transfer(&t),
+                    rpc.as_deref(),
+                ))?;
+                println!("{}", hex::encode(tx.encode()));
+            }
+            TxCommand::Send { transfer: t, rpc } => {
+                let hash = current_thread()?.block_on(async {
+                    let tx = rumor_node::wallet::sign(&t.key, &transfer(&t), Some(&rpc)).await?;
+                    rumor_node::wallet::send(&tx, &rpc).await
+                })?;
+                println!("{hash}");
+            }
+        },
         Command::Keygen { out } => {
             let key = rumor_node::setup::keygen(out.as_deref())?;
             println!("address: {}", key.address());

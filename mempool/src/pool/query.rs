@@ -48,6 +48,11 @@ impl Pool {
         })
     }
 
+    /// Senders with at least one pooled tx.
+    pub fn senders(&self) -> impl Iterator<Item = &Address> + '_ {
+        self.senders.keys()
+    }
+
     /// A sender's pooled txs, split by sub-pool, in nonce order.
     pub fn content_of(&self, sender: &Address) -> SenderContent {
         let mut out = SenderContent::default();

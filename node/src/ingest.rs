@@ -1,0 +1,148 @@
+//! The tx pipeline, shared by RPC and gossip: seen-cache → decode/size/chain id →
+//! `verify_strict` on the verification pool → mempool insert → verdict. RPC txs the pool accepts
+//! are published; gossip txs get their verdict reported to gossipsub, which forwards only
+//! accepted ones.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rumor_chain::{DecodeError, SignedTransaction, TxError, TxHash};
+use rumor_mempool::{InsertError, Origin};
+use rumor_p2p::{MessageId, PeerId, Topic, Validation};
+
+use crate::context::Ctx;
+use crate::trace::{Kind, Origin as TraceOrigin, now_us};
+use crate::verify::VerifyError;
+
+/// Why a submitted tx was refused. Each maps to a stable JSON-RPC error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmitError {
+    #[error("not a canonical encoded transaction: {0}")]
+    Decode(#[from] DecodeError),
+    #[error("transaction already known")]
+    AlreadyKnown,
+    #[error("{0}")]
+    Invalid(TxError),
+    #[error("{0}")]
+    Pool(InsertError),
+    #[error("node is overloaded: {0}")]
+    Busy(VerifyError),
+}
+
+/// A gossiped tx waiting for its verdict.
+#[derive(Debug)]
+pub struct GossipTx {
+    pub id: MessageId,
+    pub from: PeerId,
+    pub tx: SignedTransaction,
+    pub received_at_us: u64,
+    pub received: Instant,
+}
+
+/// Submits a tx from RPC (or any local source): on success it is pooled and published.
+pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, SubmitError> {
+    let received_at_us = now_us();
+    let tx = SignedTransaction::decode(bytes, &ctx.config.chain.limits)?;
+    let hash = tx.hash();
+    if ctx.net.seen().contains(&hash.0) || ctx.pool().contains(&hash) {
+        return Err(SubmitError::AlreadyKnown);
+    }
+    let verified = ctx
+        .verify
+        .verify_txs(vec![tx], false, &ctx.metrics)
+        .await
+        .map_err(SubmitError::Busy)?
+        .pop()
+        .expect("one result per tx")
+        .map_err(SubmitError::Invalid)?;
+    // Mark it seen only once it is known valid: a bad submission must not shadow a good one.
+    if !ctx.net.seen().insert(hash.0) {
+        return Err(SubmitError::AlreadyKnown);
+    }
+    let bytes = verified.signed().encode();
+    {
+        let chain = ctx.chain();
+        let mut pool = ctx.pool();
+        pool.insert(verified, Origin::Local, chain.state(), Instant::now())
+            .map_err(SubmitError::Pool)?;
+    }
+    ctx.tracer
+        .record(Kind::Tx, &hash.0, received_at_us, None, TraceOrigin::Rpc);
+    if let Err(e) = ctx.net.publish(Topic::Tx, bytes).await {
+        // Pooled but not gossiped: a producer here still includes it.
+        tracing::warn!(tx = %hash.short(), error = %e, "publish failed");
+    }
+    Ok(hash)
+}
+
+fn verdict_for_insert(e: &InsertError) -> Validation {
+    if e.is_bad_transaction() {
+        Validation::Reject
+    } else {
+        Validation::Ignore
+    }
+}
+
+/// Validates a batch of gossiped txs and reports each verdict. Under overload (verification
+/// queue full) the batch is ignored, never penalised.
+pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
+    let txs = batch.iter().map(|g| g.tx.clone()).collect();
+    let results = match ctx.verify.verify_txs(txs, true, &ctx.metrics).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(error = %e, n = batch.len(), "shedding gossip txs");
+            for g in &batch {
+                report(&ctx, g, Validation::Ignore).await;
+            }
+            return;
+        }
+    };
+    let mut verdicts = Vec::with_capacity(batch.len());
+    {
+        let chain = ctx.chain();
+        let mut pool = ctx.pool();
+        let now = Instant::now();
+        for (g, r) in batch.iter().zip(results) {
+            let v = match r {
+                Err(e) if e.is_bad_transaction() => Validation::Reject,
+                Err(_) => Validation::Ignore,
+                Ok(vtx) => {
+                    ctx.tracer.record(
+                        Kind::Tx,
+                        &g.id,
+                        g.received_at_us,
+                        Some(g.from.to_string()),
+                        TraceOrigin::Gossip,
+                    );
+                    match pool.insert(vtx, Origin::External, chain.state(), now) {
+                        Ok(_) => Validation::Accept,
+                        // Known already (e.g. submitted here too): still worth forwarding.
+                        Err(InsertError::AlreadyKnown) => Validation::Accept,
+                        Err(e) => verdict_for_insert(&e),
+                    }
+                }
+            };
+            verdicts.push(v);
+        }
+    }
+    for (g, v) in batch.iter().zip(verdicts) {
+        report(&ctx, g, v).await;
+    }
+}
+
+async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
+    let label = match v {
+        Validation::Accept => "accept",
+        Validation::Reject => "reject",
+        Validation::Ignore => "ignore",
+    };
+    ctx.metrics
+        .validation
+        .get_or_create(&vec![("kind", "tx"), ("result", label)])
+        .inc();
+    ctx.metrics
+        .validation_seconds
+        .get_or_create(&vec![("kind", "tx")])
+        .observe(g.received.elapsed().as_secs_f64());
+    let _ = ctx.net.report(g.id, g.from, Topic::Tx, v).await;
+}

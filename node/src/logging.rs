@@ -1,0 +1,19 @@
+//! Log set-up: `RUST_LOG`-style filtering (default `info`), human or JSON lines on stderr.
+//! Keys never reach a log line: `Keypair`'s `Debug` redacts the secret.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("info,libp2p_gossipsub=warn,libp2p_swarm=warn,jsonrpsee_server=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,72 @@
+//! The RPC interface as `#[rpc]` traits, one per namespace. Method names on the wire are
+//! `<namespace>_<name>` (e.g. `tx_submit`).
+
+use jsonrpsee::core::{RpcResult, SubscriptionResult};
+use jsonrpsee::proc_macros::rpc;
+use rumor_chain::{Account, Address, BlockHash, TxHash};
+
+use super::types::*;
+use crate::context::HeadEvent;
+
+#[rpc(server, client, namespace = "tx")]
+pub trait TxApi {
+    /// Submits a canonical encoded signed tx (hex); returns its hash.
+    #[method(name = "submit")]
+    async fn submit(&self, raw_hex: String) -> RpcResult<TxHash>;
+
+    /// A tx and where it is.
+    #[method(name = "get")]
+    async fn get(&self, hash: TxHash) -> RpcResult<TxInfo>;
+}
+
+#[rpc(server, client, namespace = "chain")]
+pub trait ChainApi {
+    #[method(name = "head")]
+    async fn head(&self) -> RpcResult<Head>;
+
+    #[method(name = "getBlockByHeight")]
+    async fn block_by_height(
+        &self,
+        height: u64,
+        full_txs: Option<bool>,
+    ) -> RpcResult<Option<BlockInfo>>;
+
+    #[method(name = "getBlockByHash")]
+    async fn block_by_hash(
+        &self,
+        hash: BlockHash,
+        full_txs: Option<bool>,
+    ) -> RpcResult<Option<BlockInfo>>;
+
+    /// New canonical heads.
+    #[subscription(name = "subscribeNewHeads" => "newHead", unsubscribe = "unsubscribeNewHeads", item = HeadEvent)]
+    async fn subscribe_new_heads(&self) -> SubscriptionResult;
+}
+
+#[rpc(server, client, namespace = "state")]
+pub trait StateApi {
+    #[method(name = "getAccount")]
+    async fn account(&self, address: Address) -> RpcResult<Account>;
+}
+
+#[rpc(server, client, namespace = "mempool")]
+pub trait MempoolApi {
+    #[method(name = "status")]
+    async fn status(&self) -> RpcResult<MempoolStatus>;
+
+    #[method(name = "content")]
+    async fn content(&self) -> RpcResult<MempoolContent>;
+
+    /// Hashes of txs as they become pending.
+    #[subscription(name = "subscribePending" => "pendingTx", unsubscribe = "unsubscribePending", item = TxHash)]
+    async fn subscribe_pending(&self) -> SubscriptionResult;
+}
+
+#[rpc(server, client, namespace = "net")]
+pub trait NetApi {
+    #[method(name = "info")]
+    async fn info(&self) -> RpcResult<NetInfo>;
+
+    #[method(name = "peers")]
+    async fn peers(&self) -> RpcResult<Vec<Peer>>;
+}

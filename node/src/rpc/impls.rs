@@ -1,0 +1,212 @@
+//! The RPC methods, implemented over the shared node context.
+
+use std::sync::Arc;
+
+use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
+use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
+use rumor_chain::{Account, Address, BlockHash, TxHash};
+use rumor_mempool::SubPool;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::api::*;
+use super::errors::{internal, invalid_params};
+use super::types::*;
+use crate::context::Ctx;
+use crate::ingest;
+
+#[derive(Clone)]
+pub struct RpcImpl {
+    pub ctx: Arc<Ctx>,
+}
+
+/// Forwards a broadcast to a subscription until either side goes away; lagging subscribers
+/// skip what they missed rather than buffering without bound.
+async fn forward<T: Serialize + Clone>(
+    pending: PendingSubscriptionSink,
+    mut rx: broadcast::Receiver<T>,
+) -> SubscriptionResult {
+    let sink = pending.accept().await?;
+    loop {
+        tokio::select! {
+            _ = sink.closed() => return Ok(()),
+            item = rx.recv() => match item {
+                Ok(v) => {
+                    let msg: SubscriptionMessage = serde_json::value::to_raw_value(&v)?.into();
+                    if sink.send(msg).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TxApiServer for RpcImpl {
+    async fn submit(&self, raw_hex: String) -> RpcResult<TxHash> {
+        let _t = self.ctx.metrics.rpc("tx_submit");
+        let hex_str = raw_hex.strip_prefix("0x").unwrap_or(&raw_hex);
+        let bytes =
+            hex::decode(hex_str).map_err(|e| invalid_params(format!("raw_hex is not hex: {e}")))?;
+        Ok(ingest::submit_local(&self.ctx, &bytes).await?)
+    }
+
+    async fn get(&self, hash: TxHash) -> RpcResult<TxInfo> {
+        let _t = self.ctx.metrics.rpc("tx_get");
+        {
+            let pool = self.ctx.pool();
+            if let Some(tx) = pool.get(&hash) {
+                let status = match pool.subpool_of(&hash) {
+                    Some(SubPool::Queued) => TxStatus::Queued,
+                    _ => TxStatus::Pending,
+                };
+                return Ok(TxInfo {
+                    tx: Some(tx.signed().clone()),
+                    status,
+                });
+            }
+        }
+        let chain = self.ctx.chain();
+        let Some(loc) = chain.tx_location(&hash).map_err(internal)? else {
+            return Ok(TxInfo {
+                tx: None,
+                status: TxStatus::Unknown,
+            });
+        };
+        let tx = chain
+            .block(&loc.block)
+            .map_err(internal)?
+            .and_then(|b| b.txs.get(loc.index as usize).cloned());
+        Ok(TxInfo {
+            tx,
+            status: TxStatus::Included {
+                height: loc.height,
+                block: loc.block,
+            },
+        })
+    }
+}
+
+#[async_trait]
+impl ChainApiServer for RpcImpl {
+    async fn head(&self) -> RpcResult<Head> {
+        let _t = self.ctx.metrics.rpc("chain_head");
+        let chain = self.ctx.chain();
+        let (hash, h) = chain.head();
+        Ok(Head {
+            height: h.height,
+            hash,
+            slot: h.slot,
+        })
+    }
+
+    async fn block_by_height(
+        &self,
+        height: u64,
+        full_txs: Option<bool>,
+    ) -> RpcResult<Option<BlockInfo>> {
+        let _t = self.ctx.metrics.rpc("chain_getBlockByHeight");
+        let block = self.ctx.chain().block_by_height(height).map_err(internal)?;
+        Ok(block.map(|b| BlockInfo::new(b, full_txs.unwrap_or(false))))
+    }
+
+    async fn block_by_hash(
+        &self,
+        hash: BlockHash,
+        full_txs: Option<bool>,
+    ) -> RpcResult<Option<BlockInfo>> {
+        let _t = self.ctx.metrics.rpc("chain_getBlockByHash");
+        let block = self.ctx.chain().block(&hash).map_err(internal)?;
+        Ok(block.map(|b| BlockInfo::new(b, full_txs.unwrap_or(false))))
+    }
+
+    async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let _t = self.ctx.metrics.rpc("chain_subscribeNewHeads");
+        forward(pending, self.ctx.heads.subscribe()).await
+    }
+}
+
+#[async_trait]
+impl StateApiServer for RpcImpl {
+    async fn account(&self, address: Address) -> RpcResult<Account> {
+        let _t = self.ctx.metrics.rpc("state_getAccount");
+        Ok(self.ctx.chain().account(&address))
+    }
+}
+
+#[async_trait]
+impl MempoolApiServer for RpcImpl {
+    async fn status(&self) -> RpcResult<MempoolStatus> {
+        let _t = self.ctx.metrics.rpc("mempool_status");
+        let s = self.ctx.pool().status();
+        Ok(MempoolStatus {
+            pending: s.pending,
+            queued: s.queued,
+            bytes: s.bytes,
+            senders: s.senders,
+            max_txs: s.limits.max_txs,
+            max_bytes: s.limits.max_bytes,
+            rejections: s
+                .counters
+                .rejections()
+                .map(|(r, n)| (format!("{r:?}"), n))
+                .collect(),
+        })
+    }
+
+    async fn content(&self) -> RpcResult<MempoolContent> {
+        let _t = self.ctx.metrics.rpc("mempool_content");
+        let pool = self.ctx.pool();
+        Ok(pool
+            .senders()
+            .map(|a| {
+                let c = pool.content_of(a);
+                (
+                    *a,
+                    SenderTxs {
+                        pending: c.pending.into_iter().map(|t| t.into_signed()).collect(),
+                        queued: c.queued.into_iter().map(|t| t.into_signed()).collect(),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn subscribe_pending(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        let _t = self.ctx.metrics.rpc("mempool_subscribePending");
+        let rx = self.ctx.pool().subscribe_pending();
+        forward(pending, rx).await
+    }
+}
+
+#[async_trait]
+impl NetApiServer for RpcImpl {
+    async fn info(&self) -> RpcResult<NetInfo> {
+        let _t = self.ctx.metrics.rpc("net_info");
+        let i = self.ctx.net.info().await.map_err(internal)?;
+        Ok(NetInfo {
+            peer_id: i.peer_id.to_string(),
+            listen_addrs: i.listen_addrs.iter().map(|a| a.to_string()).collect(),
+            topics: i.topics,
+            network: i.network,
+        })
+    }
+
+    async fn peers(&self) -> RpcResult<Vec<Peer>> {
+        let _t = self.ctx.metrics.rpc("net_peers");
+        let peers = self.ctx.net.peers().await.map_err(internal)?;
+        Ok(peers
+            .into_iter()
+            .map(|p| Peer {
+                peer_id: p.peer.to_string(),
+                addr: p.addr.to_string(),
+                outbound: p.outbound,
+                score: p.score,
+                mesh_topics: p.mesh_topics.iter().map(|t| t.label().to_owned()).collect(),
+            })
+            .collect())
+    }
+}

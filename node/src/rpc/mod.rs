@@ -1,0 +1,96 @@
+//! JSON-RPC 2.0 over HTTP and WebSocket on one port (jsonrpsee), with bounded request and
+//! response sizes, connections, batch length and subscriptions per connection.
+
+mod api;
+pub mod envelope;
+pub mod errors;
+mod impls;
+pub mod openrpc;
+pub mod types;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
+use api::{ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer};
+use jsonrpsee::RpcModule;
+use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+
+use crate::config::RpcLimits;
+use crate::context::Ctx;
+
+/// All methods, including `rpc.discover`.
+pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
+    let imp = impls::RpcImpl { ctx };
+    let mut m = RpcModule::new(());
+    m.merge(TxApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(ChainApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(StateApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(MempoolApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(NetApiServer::into_rpc(imp)).expect("unique names");
+    let doc = openrpc::document();
+    m.register_method("rpc.discover", move |_, _, _| doc.clone())
+        .expect("unique names");
+    m
+}
+
+/// Binds and starts the server.
+pub async fn start(
+    addr: SocketAddr,
+    limits: &RpcLimits,
+    ctx: Arc<Ctx>,
+) -> std::io::Result<(ServerHandle, SocketAddr)> {
+    let config = ServerConfig::builder()
+        .max_request_body_size(limits.max_request_bytes)
+        .max_response_body_size(limits.max_response_bytes)
+        .max_connections(limits.max_connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(limits.max_batch))
+        .max_subscriptions_per_connection(limits.max_subscriptions_per_connection)
+        .build();
+    let server = Server::builder()
+        .set_config(config)
+        .set_http_middleware(tower::ServiceBuilder::new().layer(envelope::EnvelopeLayer {
+            max_body: limits.max_request_bytes as usize,
+        }))
+        .build(addr)
+        .await?;
+    let bound = server.local_addr()?;
+    Ok((server.start(module(ctx)), bound))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn openrpc_lists_every_method() {
+        let doc = super::openrpc::document();
+        let listed: Vec<&str> = doc["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        for name in [
+            "tx_submit",
+            "tx_get",
+            "chain_head",
+            "chain_getBlockByHeight",
+            "chain_getBlockByHash",
+            "chain_subscribeNewHeads",
+            "chain_unsubscribeNewHeads",
+            "state_getAccount",
+            "mempool_status",
+            "mempool_content",
+            "mempool_subscribePending",
+            "mempool_unsubscribePending",
+            "net_info",
+            "net_peers",
+            "rpc.discover",
+        ] {
+            assert!(listed.contains(&name), "{name} missing from rpc.discover");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The OpenRPC document served by `rpc.discover`: every method with its params and result
+//! schema (OpenRPC 1.3.2). Kept next to the traits it describes; a test checks that every
+//! registered method appears here.
+
+use serde_json::{Value, json};
+
+fn hex(len: usize, what: &str) -> Value {
+    json!({"type": "string", "pattern": format!("^(0x)?[0-9a-f]{{{len}}}$"), "description": what})
+}
+
+fn method(name: &str, summary: &str, params: Value, result: Value) -> Value {
+    json!({"name": name, "summary": summary, "params": params, "result": result})
+}
+
+fn param(name: &str, required: bool, schema: Value) -> Value {
+    json!({"name": name, "required": required, "schema": schema})
+}
+
+fn result(name: &str, schema: Value) -> Value {
+    json!({"name": name, "schema": schema})
+}
+
+pub fn document() -> Value {
+    let hash = hex(64, "32-byte hash");
+    let address = hex(64, "ed25519 public key");
+    let u64s = json!({"type": "integer", "minimum": 0});
+    let tx = json!({"$ref": "#/components/schemas/SignedTransaction"});
+    let block = json!({"oneOf": [{"$ref": "#/components/schemas/Block"}, {"type": "null"}]});
+    let head = json!({"type": "object", "required": ["height", "hash", "slot"],
+        "properties": {"height": u64s, "hash": hash, "slot": u64s}});
+    let full = param(
+        "full_txs",
+        false,
+        json!({"type": "boolean", "default": false}),
+    );
+    json!({
+        "openrpc": "1.3.2",
+        "info": {"title": "Rumor node JSON-RPC", "version": env!("CARGO_PKG_VERSION")},
+        "methods": [
+            method("tx_submit", "Submit a canonical encoded signed transaction (hex).",
+                json!([param("raw_hex", true, json!({"type": "string", "pattern": "^(0x)?([0-9a-fA-F]{2})*$"}))]),
+                result("hash", hash.clone())),
+            method("tx_get", "A transaction and its status.",
+                json!([param("hash", true, hash.clone())]),
+                result("tx_info", json!({"type": "object", "required": ["tx", "status"], "properties": {
+                    "tx": {"oneOf": [tx, {"type": "null"}]},
+                    "status": {"oneOf": [
+                        {"enum": ["pending", "queued", "unknown"]},
+                        {"type": "object", "required": ["included"], "properties": {"included": {
+                            "type": "object", "required": ["height", "block"],
+                            "properties": {"height": u64s, "block": hash}}}}
+                    ]}}}))),
+            method("chain_head", "The canonical head.", json!([]), result("head", head.clone())),
+            method("chain_getBlockByHeight", "A canonical block by height.",
+                json!([param("height", true, u64s.clone()), full.clone()]), result("block", block.clone())),
+            method("chain_getBlockByHash", "Any stored block by hash.",
+                json!([param("hash", true, hash.clone()), full]), result("block", block)),
+            method("chain_subscribeNewHeads", "Subscription: new canonical heads (notifications `newHead`).",
+                json!([]), result("subscription_id", json!({"type": "string"}))),
+            method("chain_unsubscribeNewHeads", "Ends a new-heads subscription.",
+                json!([param("subscription_id", true, json!({"type": "string"}))]), result("ok", json!({"type": "boolean"}))),
+            method("state_getAccount", "Balance and nonce at the head.",
+                json!([param("address", true, address)]),
+                result("account", json!({"type": "object", "required": ["balance", "nonce"],
+                    "properties": {"balance": u64s, "nonce": u64s}}))),
+            method("mempool_status", "Pool sizes, limits and rejection counters.", json!([]),
+                result("status", json!({"type": "object", "required": ["pending", "queued", "bytes", "senders", "max_txs", "max_bytes", "rejections"],
+                    "properties": {"pending": u64s, "queued": u64s, "bytes": u64s, "senders": u64s,
+                        "max_txs": u64s, "max_bytes": u64s,
+                        "rejections": {"type": "object", "additionalProperties": u64s}}}))),
+            method("mempool_content", "Pooled transactions by sender.", json!([]),
+                result("content", json!({"type": "object", "additionalProperties": {"type": "object",
+                    "required": ["pending", "queued"],
+                    "properties": {"pending": {"type": "array", "items": tx}, "queued": {"type": "array", "items": tx}}}}))),
+            method("mempool_subscribePending", "Subscription: hashes of newly pending txs (notifications `pendingTx`).",
+                json!([]), result("subscription_id", json!({"type": "string"}))),
+            method("mempool_unsubscribePending", "Ends a pending-tx subscription.",
+                json!([param("subscription_id", true, json!({"type": "string"}))]), result("ok", json!({"type": "boolean"}))),
+            method("net_info", "This node's peer id, listen addresses, topics and network.", json!([]),
+                result("info", json!({"type": "object", "required": ["peer_id", "listen_addrs", "topics", "network"],
+                    "properties": {"peer_id": {"type": "string"}, "listen_addrs": {"type": "array", "items": {"type": "string"}},
+                        "topics": {"type": "array", "items": {"type": "string"}}, "network": {"type": "string"}}}))),
+            method("net_peers", "Connected peers.", json!([]),
+                result("peers", json!({"type": "array", "items": {"type": "object",
+                    "required": ["peer_id", "addr", "outbound", "score", "mesh_topics"],
+                    "properties": {"peer_id": {"type": "string"}, "addr": {"type": "string"}, "outbound": {"type": "boolean"},
+                        "score": {"type": "number"}, "mesh_topics": {"type": "array", "items": {"enum": ["tx", "block"]}}}}}))),
+            method("rpc.discover", "This document.", json!([]), result("openrpc", json!({"type": "object"}))),
+        ],
+        "components": {"schemas": {
+            "SignedTransaction": {"type": "object", "required": ["tx", "signature"], "properties": {
+                "tx": {"type": "object", "required": ["chain_id", "from", "to", "amount", "fee", "nonce"], "properties": {
+                    "chain_id": u64s, "from": hex(64, "sender"), "to": hex(64, "recipient"),
+                    "amount": u64s, "fee": u64s, "nonce": u64s}},
+                "signature": hex(128, "ed25519 signature")}},
+            "Block": {"type": "object", "required": ["hash", "header", "signature", "size", "txs"], "properties": {
+                "hash": hex(64, "block hash"), "signature": hex(128, "producer signature"), "size": u64s,
+                "header": {"type": "object", "required": ["chain_id", "height", "slot", "parent", "timestamp", "tx_root", "state_root", "producer"],
+                    "properties": {"chain_id": u64s, "height": u64s, "slot": u64s, "parent": hex(64, "parent hash"),
+                        "timestamp": u64s, "tx_root": hex(64, "tx root"), "state_root": hex(64, "state root"), "producer": hex(64, "producer")}},
+                "txs": {"oneOf": [{"type": "array", "items": hex(64, "tx hash")},
+                    {"type": "array", "items": {"$ref": "#/components/schemas/SignedTransaction"}}]}}}
+        }}
+    })
+}

@@ -1,0 +1,258 @@
+//! `run(config, shutdown)`: builds every part of the node, runs until `shutdown` resolves, then
+//! stops in order — RPC first (no new work), then production and gossip intake, then waits for
+//! an in-flight import to commit (by taking the chain lock), flushes the trace and returns.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreError};
+use rumor_mempool::Pool;
+use tokio::sync::broadcast;
+
+use crate::config::{ConfigError, NodeConfig};
+use crate::context::{Ctx, HEADS_CAPACITY};
+use crate::metrics::NodeMetrics;
+use crate::orphans::OrphanBuffer;
+use crate::trace::Tracer;
+use crate::verify::VerifyPool;
+use crate::{events, metrics, producer, rpc};
+
+/// Why the node could not start. Each message names the file or flag at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("--data-dir {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("--genesis: {0}")]
+    Genesis(#[from] GenesisError),
+    #[error("--key: {0}")]
+    Key(#[from] KeyError),
+    #[error("--producer: key {0} is not a genesis authority")]
+    NotAuthority(String),
+    #[error("chain store in --data-dir: {0}")]
+    Store(#[from] StoreError),
+    #[error("network: {0}")]
+    Network(#[from] rumor_p2p::NetworkError),
+    #[error("--rpc {addr}: {source}")]
+    Rpc {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("--metrics {addr}: {source}")]
+    Metrics {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("--trace: {0}")]
+    Trace(std::io::Error),
+}
+
+/// Addresses the node actually bound (ports may have been 0).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub rpc: SocketAddr,
+    pub metrics: SocketAddr,
+    pub peer_id: rumor_p2p::PeerId,
+}
+
+fn load_key(config: &NodeConfig) -> Result<Keypair, NodeError> {
+    let path = config.key_path();
+    if config.key.is_none() && !path.exists() {
+        let key = Keypair::generate()?;
+        key.save(&path)?;
+        tracing::info!(path = %path.display(), address = %key.address(), "generated node key");
+        return Ok(key);
+    }
+    Ok(Keypair::load(&path)?)
+}
+
+/// Runs a node until `shutdown` completes. `on_start` receives the bound addresses (tests use
+/// port 0 and need to learn them).
+pub async fn run(
+    config: NodeConfig,
+    shutdown: impl Future<Output = ()>,
+    on_start: impl FnOnce(Started),
+) -> Result<(), NodeError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let genesis = Arc::new(Genesis::load(&config.genesis)?);
+    let key = load_key(&config)?;
+    if config.producer && !genesis.authorities.contains(&key.address()) {
+        return Err(NodeError::NotAuthority(key.address().to_string()));
+    }
+    let net_config = config.network_config()?;
+    let chain = ChainStore::open(
+        &config.data_dir.join("chain.redb"),
+        (*genesis).clone(),
+        config.chain,
+    )?;
+    let pool = Pool::new(genesis.chain_id, config.pool.to_pool_config());
+
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = Arc::new(NodeMetrics::register(&mut registry, &pool.status()));
+    for (name, v) in [
+        ("rpc_max_request_bytes", config.rpc.max_request_bytes as u64),
+        (
+            "rpc_max_response_bytes",
+            config.rpc.max_response_bytes as u64,
+        ),
+        ("rpc_max_connections", config.rpc.max_connections as u64),
+        ("rpc_max_batch", config.rpc.max_batch as u64),
+        (
+            "rpc_max_subscriptions_per_connection",
+            config.rpc.max_subscriptions_per_connection as u64,
+        ),
+        ("verify_queue", config.verify_queue as u64),
+        ("trace_queue", config.trace_queue as u64),
+        ("orphan_buffer", config.orphan_buffer as u64),
+        ("heads_broadcast", HEADS_CAPACITY as u64),
+    ] {
+        metrics.set_limit(name, v);
+    }
+    let status = Ctx::status_of(&chain);
+    metrics.head_height.set(status.head_height as i64);
+    let network = rumor_p2p::start(
+        rumor_p2p::identity_from_key(&key),
+        &genesis.network_id(),
+        status,
+        net_config,
+        &mut registry,
+    )?;
+    let peer_id = network.handle.local_peer_id();
+    let net_task = tokio::spawn(network.event_loop.run());
+
+    let (tracer, trace_task) = if config.trace {
+        let (t, task) = Tracer::start(config.data_dir.join("trace.ndjson"), config.trace_queue)
+            .await
+            .map_err(NodeError::Trace)?;
+        (t, Some(task))
+    } else {
+        (Tracer::disabled(), None)
+    };
+    let verify = VerifyPool::start(
+        config.verify_threads,
+        config.verify_queue,
+        genesis.clone(),
+        config.chain,
+        metrics.clone(),
+    );
+    let (heads, _) = broadcast::channel(HEADS_CAPACITY);
+    let ctx = Arc::new(Ctx {
+        orphans: Mutex::new(OrphanBuffer::new(config.orphan_buffer)),
+        config: config.clone(),
+        genesis: genesis.clone(),
+        key,
+        chain: Mutex::new(chain),
+        pool: Mutex::new(pool),
+        net: network.handle.clone(),
+        verify,
+        metrics: metrics.clone(),
+        tracer,
+        heads,
+        syncing: AtomicBool::new(false),
+    });
+
+    let metrics_listener =
+        metrics::bind(config.metrics_addr)
+            .await
+            .map_err(|source| NodeError::Metrics {
+                addr: config.metrics_addr,
+                source,
+            })?;
+    let metrics_addr = metrics_listener
+        .local_addr()
+        .map_err(|source| NodeError::Metrics {
+            addr: config.metrics_addr,
+            source,
+        })?;
+    let registry = Arc::new(Mutex::new(registry));
+    let refresh_ctx = ctx.clone();
+    let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+        let status = refresh_ctx.pool().status();
+        refresh_ctx.metrics.refresh_pool(&status);
+        let t = &refresh_ctx.tracer;
+        let m = &refresh_ctx.metrics;
+        let w = t.written.load(std::sync::atomic::Ordering::Relaxed);
+        let d = t.dropped.load(std::sync::atomic::Ordering::Relaxed);
+        m.trace_written
+            .inc_by(w.saturating_sub(m.trace_written.get()));
+        m.trace_dropped
+            .inc_by(d.saturating_sub(m.trace_dropped.get()));
+    });
+    let metrics_task = tokio::spawn(metrics::serve(metrics_listener, registry, refresh));
+
+    let (rpc_handle, rpc_addr) = rpc::start(config.rpc_addr, &config.rpc, ctx.clone())
+        .await
+        .map_err(|source| NodeError::Rpc {
+            addr: config.rpc_addr,
+            source,
+        })?;
+    let events_task = tokio::spawn(events::run(ctx.clone(), network.events));
+    let producer_task = config
+        .producer
+        .then(|| tokio::spawn(producer::run(ctx.clone())));
+    let maintenance_task = tokio::spawn(maintain(ctx.clone()));
+    tracing::info!(
+        %peer_id,
+        network = %genesis.network_id(),
+        rpc = %rpc_addr,
+        metrics = %metrics_addr,
+        producer = config.producer,
+        height = status.head_height,
+        "node started"
+    );
+    on_start(Started {
+        rpc: rpc_addr,
+        metrics: metrics_addr,
+        peer_id,
+    });
+
+    shutdown.await;
+    tracing::info!("shutting down");
+    let _ = rpc_handle.stop();
+    let _ = tokio::time::timeout(Duration::from_secs(2), rpc_handle.stopped()).await;
+    if let Some(t) = producer_task {
+        t.abort();
+    }
+    events_task.abort();
+    maintenance_task.abort();
+    metrics_task.abort();
+    // An import in flight holds the chain lock until its commit; taking it waits for that.
+    let c = ctx.clone();
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokio::task::spawn_blocking(move || drop(c.chain())),
+    )
+    .await;
+    // Dropping the last handles ends the network loop; dropping the tracer's senders ends the
+    // trace writer, which flushes and writes its stats.
+    drop(ctx);
+    net_task.abort();
+    if let Some(t) = trace_task {
+        let _ = tokio::time::timeout(Duration::from_secs(1), t).await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Periodic work: mempool expiry.
+async fn maintain(ctx: Arc<Ctx>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        let expired = ctx.pool().maintain(std::time::Instant::now());
+        if expired > 0 {
+            tracing::info!(expired, "expired pooled txs");
+        }
+    }
+}
