@@ -277,6 +277,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen { out } => {
             let key = rumor_node::setup::keygen(out.as_deref())?;
             println!("address: {}", key.address());
+            println!(
+                "peer id: {}",
+                rumor_p2p::identity_from_key(&key).public().to_peer_id()
+            );
             if let Some(out) = out {
                 println!("key file: {}", out.display());
             }

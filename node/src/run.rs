@@ -86,11 +86,12 @@ pub async fn run(
         source,
     })?;
     let genesis = Arc::new(Genesis::load(&config.genesis)?);
+    // Validate every flag before anything is written to the data directory.
+    let net_config = config.network_config()?;
     let key = load_key(&config)?;
     if config.producer && !genesis.authorities.contains(&key.address()) {
         return Err(NodeError::NotAuthority(key.address().to_string()));
     }
-    let net_config = config.network_config()?;
     let chain = ChainStore::open(
         &config.data_dir.join("chain.redb"),
         (*genesis).clone(),
