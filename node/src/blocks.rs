@@ -88,6 +88,17 @@ async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<ImportOutcome, Impor
     .map_err(internal)?
 }
 
+/// Records the first sight of a block that arrived by sync rather than gossip.
+fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
+    ctx.tracer.record(
+        Kind::Block,
+        &hash.0,
+        crate::trace::now_us(),
+        Some(peer.to_string()),
+        Origin::Sync,
+    );
+}
+
 /// Buffers an orphan and walks back through its missing ancestors by hash from `peer`.
 pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
     let mut want = orphan.header.parent;
@@ -111,9 +122,15 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
                 return;
             }
         };
+        let hash = block.hash();
         match import(ctx, block.clone()).await {
-            Ok(_) | Err(ImportError::AlreadyKnown(_)) => return,
+            Ok(_) => {
+                trace_sync(ctx, &hash, peer);
+                return;
+            }
+            Err(ImportError::AlreadyKnown(_)) => return,
             Err(ImportError::UnknownParent(p)) => {
+                trace_sync(ctx, &hash, peer);
                 ctx.orphans().insert(block);
                 want = p;
             }
@@ -233,8 +250,12 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
         };
         let mut progressed = false;
         for b in blocks {
+            let hash = b.hash();
             match import(&ctx, b.clone()).await {
-                Ok(_) => progressed = true,
+                Ok(_) => {
+                    trace_sync(&ctx, &hash, peer);
+                    progressed = true;
+                }
                 Err(ImportError::AlreadyKnown(_)) => {}
                 Err(ImportError::UnknownParent(_)) => {
                     // Our chain forked from theirs below our head: walk back by hash.

@@ -3,7 +3,7 @@
 //! counted, so tracing can never slow the node down. A writer task buffers and flushes.
 //!
 //! Line format (the testnet tool parses it):
-//! `{"kind":"tx"|"block","id":"<hex>","t_us":<µs since epoch>,"from":"<peer>"|null,"origin":"rpc"|"producer"|"gossip"}`
+//! `{"kind":"tx"|"block","id":"<hex>","t_us":<µs since epoch>,"from":"<peer>"|null,"origin":"rpc"|"producer"|"gossip"|"sync"}`
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +26,8 @@ pub enum Origin {
     Rpc,
     Producer,
     Gossip,
+    /// Fetched by block sync (catch-up, or the missing parent of an orphan).
+    Sync,
 }
 
 #[derive(Debug, Clone, Serialize)]

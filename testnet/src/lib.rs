@@ -1,2 +1,32 @@
-//! The testnet tool. Not built yet: issue #6 delivers it. This crate exists so the workspace
-//! layout is final; it exports nothing that could be mistaken for a working tool.
+//! `rumor-testnet`: starts a local Rumor testnet (N `rumor node` processes on this machine),
+//! loads it with signed transfers over JSON-RPC, collects the nodes' propagation traces and
+//! writes a report of how fast transactions and blocks reached every node.
+//!
+//! Layout: [`setup`] creates keys, genesis and the topology; [`process`] starts, recognises
+//! and stops node processes; [`load`] paces pre-signed txs; [`collect`], [`metrics`] and
+//! [`trace`] read what the nodes report; [`analysis`] turns traces into figures; [`report`]
+//! writes them; [`commands`] strings these together for the CLI.
+
+pub mod analysis;
+pub mod collect;
+pub mod commands;
+pub mod dirs;
+pub mod error;
+pub mod fsutil;
+pub mod load;
+pub mod manifest;
+pub mod metrics;
+pub mod process;
+pub mod progress;
+pub mod ready;
+pub mod report;
+pub mod rng;
+pub mod rpc;
+pub mod setup;
+pub mod shutdown;
+pub mod textable;
+pub mod timefmt;
+pub mod trace;
+
+pub use error::{Error, Result};
+pub use manifest::Manifest;

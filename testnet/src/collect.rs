@@ -1,0 +1,105 @@
+//! Live state of a running testnet, read over RPC, the metrics endpoint and `/proc`: what the
+//! report needs from the nodes before they are stopped.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::manifest::Manifest;
+use crate::metrics::{self, NodeCounters};
+use crate::process::procfs::{self, MemUsage};
+use crate::rpc::{ChainHead, MempoolStatus, PeerEntry, Rpc};
+use crate::timefmt::now_us;
+
+pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NodeLive {
+    pub index: usize,
+    pub alive: bool,
+    pub peers: Option<Vec<PeerEntry>>,
+    pub head: Option<ChainHead>,
+    pub mempool: Option<MempoolStatus>,
+    pub counters: Option<NodeCounters>,
+    pub mem: Option<MemUsage>,
+    /// First error met while asking this node.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Live {
+    pub at_us: u64,
+    pub nodes: Vec<NodeLive>,
+}
+
+pub fn clients(manifest: &Manifest) -> Result<Vec<Rpc>> {
+    manifest
+        .nodes
+        .iter()
+        .map(|n| Rpc::new(&n.rpc_url(), RPC_TIMEOUT))
+        .collect()
+}
+
+pub fn alive(manifest: &Manifest, index: usize) -> bool {
+    let n = &manifest.nodes[index];
+    n.pid.is_some_and(|pid| procfs::is_node(pid, &n.data_dir))
+}
+
+/// Asks every node for everything (sequentially: a few ms per node on localhost).
+pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
+    let at_us = now_us();
+    let mut nodes = Vec::with_capacity(rpcs.len());
+    for (i, rpc) in rpcs.iter().enumerate() {
+        let node = &manifest.nodes[i];
+        let mut live = NodeLive {
+            index: i,
+            alive: alive(manifest, i),
+            mem: node.pid.and_then(procfs::mem),
+            ..Default::default()
+        };
+        let mut note = |e: &crate::error::Error| {
+            live.error.get_or_insert_with(|| e.to_string());
+        };
+        let peers = rpc.net_peers().await.inspect_err(&mut note).ok();
+        let head = rpc.chain_head().await.inspect_err(&mut note).ok();
+        let mempool = rpc.mempool_status().await.inspect_err(&mut note).ok();
+        let counters = metrics::scrape(node.metrics, &manifest.network)
+            .await
+            .inspect_err(&mut note)
+            .ok();
+        live.peers = peers;
+        live.head = head;
+        live.mempool = mempool;
+        live.counters = counters;
+        nodes.push(live);
+    }
+    Live { at_us, nodes }
+}
+
+/// Every node's counters now (`None` where the scrape failed).
+pub async fn counters(manifest: &Manifest) -> Vec<Option<NodeCounters>> {
+    let mut out = Vec::with_capacity(manifest.nodes.len());
+    for n in &manifest.nodes {
+        out.push(metrics::scrape(n.metrics, &manifest.network).await.ok());
+    }
+    out
+}
+
+/// Polls heads until every node reports the same block or `timeout` passes. Blocks keep
+/// coming every slot, so one pass can straddle a block; agreement on any pass is enough.
+pub async fn converged_heads(rpcs: &[Rpc], timeout: Duration) -> (bool, Vec<Option<ChainHead>>) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut heads = Vec::with_capacity(rpcs.len());
+        for rpc in rpcs {
+            heads.push(rpc.chain_head().await.ok());
+        }
+        let first = heads.first().cloned().flatten();
+        let same = first.is_some() && heads.iter().all(|h| h == &first);
+        if same || Instant::now() >= deadline {
+            return (same, heads);
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}

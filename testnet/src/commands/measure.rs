@@ -1,0 +1,138 @@
+//! `measure`: read a testnet's traces and live state and write the report. Also the final
+//! step of `run`, which calls [`finish`] after it has stopped the nodes.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::load::LoadRecord;
+use crate::analysis::{self, Analysis, LatencyGraph, Window};
+use crate::collect::{self, Live};
+use crate::error::Result;
+use crate::manifest::Manifest;
+use crate::metrics::NodeCounters;
+use crate::process::StopReport;
+use crate::report::{self, BuildInput, Report, build::peer_indices};
+use crate::rpc::ChainHead;
+use crate::timefmt::now_us;
+use crate::trace::{self, NodeTrace};
+
+/// After the load ends, messages keep counting for this long (blocks carrying the last txs).
+pub const DRAIN: Duration = Duration::from_secs(2);
+/// Messages from the last `SETTLE` before collection are not counted: they may still be
+/// on their way, which would show up as lost deliveries.
+pub const SETTLE: Duration = Duration::from_secs(2);
+/// How long to wait for every node to report the same head.
+pub const HEADS_TIMEOUT: Duration = Duration::from_secs(6);
+
+#[derive(Debug)]
+pub struct Measured {
+    pub report: Report,
+    pub files: Vec<PathBuf>,
+    pub summary: String,
+}
+
+pub fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
+    m.nodes
+        .iter()
+        .map(|n| trace::read(&n.trace_file(), &n.trace_stats_file()))
+        .collect()
+}
+
+#[derive(Debug)]
+pub struct FinishInput<'a> {
+    pub manifest: &'a Manifest,
+    pub live: &'a Live,
+    pub heads: (bool, Vec<Option<ChainHead>>),
+    pub window: Window,
+    pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
+    pub load: Option<crate::load::LoadStats>,
+    pub shutdown: Option<StopReport>,
+    pub notes: Vec<String>,
+}
+
+/// Traces → analysis → report files.
+pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
+    let m = input.manifest;
+    let traces = read_traces(m)?;
+    let regions = m.regions();
+    let graph = m
+        .emulation
+        .as_ref()
+        .zip(regions.as_ref())
+        .map(|(e, r)| LatencyGraph::from_peers(&peer_indices(m, input.live), r, &e.matrix));
+    let analysis: Analysis = analysis::analyze(analysis::Input {
+        traces: &traces,
+        window: input.window,
+        regions: regions.as_deref(),
+        graph: graph.as_ref(),
+    });
+    let report = report::build(BuildInput {
+        manifest: m,
+        analysis: &analysis,
+        traces: &traces,
+        live: input.live,
+        counters_start: input.counters_start,
+        load: input.load,
+        heads: input.heads,
+        shutdown: input.shutdown,
+        notes: input.notes,
+    });
+    let files = report::write(&m.report_dir(), &report, &analysis)?;
+    let summary = report::table::summary(&report);
+    Ok(Measured {
+        report,
+        files,
+        summary,
+    })
+}
+
+/// `measure` against a running testnet.
+pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
+    let m = Manifest::load(dir)?;
+    let rpcs = collect::clients(&m)?;
+    let record = LoadRecord::load(&m.dir);
+    let mut notes = vec![
+        "measured while the nodes were running: trace lines still buffered in a node are not counted, and trace.stats.json does not exist yet".to_string(),
+    ];
+    let window = match &record {
+        Some(r) => {
+            let end = r.stats.end_us + DRAIN.as_micros() as u64;
+            // Give the last messages of the window time to arrive.
+            let ready_at = end + SETTLE.as_micros() as u64;
+            let now = now_us();
+            if now < ready_at {
+                tokio::time::sleep(Duration::from_micros(ready_at - now)).await;
+            }
+            Window {
+                start_us: r.stats.start_us,
+                end_us: end,
+            }
+        }
+        None => {
+            notes.push("no load.json: window is from mesh readiness until 2 s ago".into());
+            Window {
+                start_us: m.ready_at_us.unwrap_or(m.genesis_time_ms * 1000),
+                end_us: now_us().saturating_sub(SETTLE.as_micros() as u64),
+            }
+        }
+    };
+    let spinner = crate::progress::spinner("collect", quiet);
+    spinner.set_message("peers, heads, metrics, memory");
+    let live = collect::snapshot(&m, &rpcs).await;
+    let heads = collect::converged_heads(&rpcs, HEADS_TIMEOUT).await;
+    spinner.set_message("traces and report");
+    let out = finish(FinishInput {
+        manifest: &m,
+        live: &live,
+        heads,
+        window,
+        counters_start: record
+            .as_ref()
+            .map(|r| (r.counters_start_us, r.counters_start.as_slice())),
+        load: record.as_ref().map(|r| r.stats.clone()),
+        shutdown: None,
+        notes,
+    });
+    spinner.finish_and_clear();
+    out
+}

@@ -1,0 +1,68 @@
+//! The nodes this process has started, shared between the start-up code and the Ctrl-C /
+//! error path that must stop them. The lock is never held across an `.await`.
+
+use std::path::Path;
+use std::process::Child;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::manifest::Manifest;
+use crate::process::{Running, StopReport, stop::GRACE, stop_all};
+
+#[derive(Debug, Clone, Default)]
+pub struct Started(Arc<Mutex<Vec<Running>>>);
+
+impl Started {
+    fn lock(&self) -> MutexGuard<'_, Vec<Running>> {
+        // A panic elsewhere must not stop us from stopping nodes.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn push(&self, index: usize, data_dir: &Path, child: Child) {
+        self.lock().push(Running {
+            index,
+            pid: child.id(),
+            data_dir: data_dir.to_path_buf(),
+            child: Some(child),
+        });
+    }
+
+    /// `Some(status)` if node `index` was started here and has exited.
+    pub fn exited(&self, index: usize) -> Option<String> {
+        let mut all = self.lock();
+        let r = all.iter_mut().find(|r| r.index == index)?;
+        let status = r.child.as_mut()?.try_wait().ok()??;
+        Some(status.to_string())
+    }
+
+    /// Hands the nodes over (e.g. `up` leaving them running): nothing here stops them then.
+    pub fn release(&self) -> Vec<Running> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// Stops every node started here and clears their (and only their) pids in
+    /// `DIR/testnet.json`.
+    pub async fn stop(&self, dir: &Path) -> StopReport {
+        let nodes = self.release();
+        if nodes.is_empty() {
+            // Nothing started here: leave any existing testnet.json alone (e.g. `up` refused
+            // a directory that holds another, running testnet).
+            return StopReport::default();
+        }
+        let ours: Vec<usize> = nodes.iter().map(|n| n.index).collect();
+        let report = tokio::task::spawn_blocking(move || stop_all(nodes, GRACE))
+            .await
+            .unwrap_or_default();
+        clear_pids(dir, |i| ours.contains(&i));
+        report
+    }
+}
+
+/// Sets `pid = None` for the nodes `which` selects, if the manifest is readable.
+pub fn clear_pids(dir: &Path, which: impl Fn(usize) -> bool) {
+    if let Ok(mut m) = Manifest::load(dir) {
+        for n in m.nodes.iter_mut().filter(|n| which(n.index)) {
+            n.pid = None;
+        }
+        let _ = m.save();
+    }
+}

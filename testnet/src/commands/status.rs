@@ -1,0 +1,73 @@
+//! `status`: one row per node — process, head, peers, mesh, mempool.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::manifest::Manifest;
+use crate::rpc::Rpc;
+use crate::textable::{opt, render};
+
+pub async fn status(dir: &Path) -> Result<String> {
+    let m = Manifest::load(dir)?;
+    let mut rows = Vec::new();
+    for (i, n) in m.nodes.iter().enumerate() {
+        let alive = crate::collect::alive(&m, i);
+        let rpc = Rpc::new(&n.rpc_url(), Duration::from_secs(2))?;
+        let (head, peers, pool) = if alive {
+            (
+                rpc.chain_head().await.ok(),
+                rpc.net_peers().await.ok(),
+                rpc.mempool_status().await.ok(),
+            )
+        } else {
+            (None, None, None)
+        };
+        let mesh = |k: &str| {
+            peers
+                .as_ref()
+                .map(|p| p.iter().filter(|x| x.in_mesh(k)).count())
+        };
+        rows.push(vec![
+            i.to_string(),
+            match (n.pid, alive) {
+                (Some(pid), true) => format!("{pid} up"),
+                (Some(pid), false) => format!("{pid} gone"),
+                (None, _) => "down".into(),
+            },
+            if n.producer {
+                "yes".into()
+            } else {
+                String::new()
+            },
+            n.region.clone().unwrap_or_else(|| "-".into()),
+            opt(head.as_ref().map(|h| h.height)),
+            head.as_ref()
+                .map_or("-".into(), |h| h.hash.chars().take(12).collect()),
+            opt(peers.as_ref().map(Vec::len)),
+            format!("{}/{}", opt(mesh("tx")), opt(mesh("block"))),
+            opt(pool.as_ref().map(|p| p.pending)),
+            opt(pool.as_ref().map(|p| p.queued)),
+        ]);
+    }
+    Ok(format!(
+        "testnet in {} (network {})\n{}",
+        m.dir.display(),
+        m.network,
+        render(
+            &[
+                "node",
+                "process",
+                "producer",
+                "region",
+                "height",
+                "head",
+                "peers",
+                "mesh tx/block",
+                "pending",
+                "queued",
+            ],
+            &rows,
+        )
+    ))
+}

@@ -1,0 +1,150 @@
+//! `up`: create a testnet directory, start every node in order, and wait until all of them
+//! have peers and a mesh.
+
+use std::path::Path;
+
+use indicatif::ProgressBar;
+
+use super::started::Started;
+use crate::collect;
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::process::spawn_node;
+use crate::ready;
+use crate::setup::{UpOptions, plan, write_files};
+use crate::timefmt::now_us;
+
+/// Starts the testnet described by `opts` in `opts.dir` (absolute, existing). Every node
+/// started is recorded in `started` *and* in `testnet.json` before anything else happens, so
+/// a Ctrl-C or a kill at any point leaves a way to stop it.
+pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<Manifest> {
+    refuse_existing(&opts.dir)?;
+    let (mut manifest, genesis) = plan(opts, &opts.dir)?;
+    write_files(&manifest, &genesis)?;
+    let rpcs = collect::clients(&manifest)?;
+
+    let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
+    for (i, rpc) in rpcs.iter().enumerate() {
+        bar.set_message(format!("node {i}"));
+        let node = manifest.nodes[i].clone();
+        let child = spawn_node(&manifest, &node)?;
+        manifest.nodes[i].pid = Some(child.id());
+        started.push(i, &node.data_dir, child);
+        manifest.save()?;
+        // In order, and each one ready before the next: a node's bootnodes are always up
+        // when it dials them.
+        ready::wait_rpc(&node, rpc, opts.ready_timeout, &|| started.exited(i)).await?;
+        bar.inc(1);
+    }
+    bar.finish_with_message("all nodes answer RPC");
+
+    let mesh = crate::progress::bar(manifest.nodes.len() as u64, "mesh", quiet);
+    mesh.set_message("nodes with peers and a mesh for both topics");
+    ready::wait_mesh(&rpcs, opts.ready_timeout, &mesh).await?;
+    mesh.finish();
+    manifest.ready_at_us = Some(now_us());
+    manifest.save()?;
+    Ok(manifest)
+}
+
+/// `up` never reuses a directory holding a testnet: its keys, chain data and traces would mix.
+fn refuse_existing(dir: &Path) -> Result<()> {
+    let Ok(m) = Manifest::load(dir) else {
+        return Ok(());
+    };
+    let live: Vec<u32> = (0..m.nodes.len())
+        .filter(|&i| collect::alive(&m, i))
+        .filter_map(|i| m.nodes[i].pid)
+        .collect();
+    if !live.is_empty() {
+        return Err(Error::AlreadyRunning {
+            dir: dir.to_path_buf(),
+            pids: live,
+        });
+    }
+    Err(Error::Invalid(format!(
+        "{} already holds a testnet; pass a new --dir",
+        dir.display()
+    )))
+}
+
+/// `up` as a command: start, then leave the nodes running. On failure or Ctrl-C, stops
+/// whatever it started.
+pub async fn up(opts: &UpOptions, quiet: bool) -> Result<Manifest> {
+    let started = Started::default();
+    let result = tokio::select! {
+        r = start(opts, &started, quiet) => r,
+        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+    };
+    match result {
+        Ok(m) => {
+            crate::dirs::mark_latest(&m.dir);
+            started.release();
+            Ok(m)
+        }
+        Err(e) => {
+            let spinner: ProgressBar = crate::progress::spinner("stopping", quiet);
+            started.stop(&opts.dir).await;
+            spinner.finish_and_clear();
+            Err(e)
+        }
+    }
+}
+
+/// One line per node, for the `up` command's output.
+pub fn describe(m: &Manifest) -> String {
+    let rows: Vec<Vec<String>> = m
+        .nodes
+        .iter()
+        .map(|n| {
+            vec![
+                n.index.to_string(),
+                crate::textable::opt(n.pid),
+                if n.producer {
+                    "yes".into()
+                } else {
+                    String::new()
+                },
+                n.region.clone().unwrap_or_else(|| "-".into()),
+                n.rpc.to_string(),
+                n.metrics.to_string(),
+                n.p2p.clone(),
+                n.peer_id.clone(),
+            ]
+        })
+        .collect();
+    format!(
+        "testnet {} (network {}) in {}\n{}",
+        m.chain_id,
+        m.network,
+        m.dir.display(),
+        crate::textable::render(
+            &[
+                "node", "pid", "producer", "region", "rpc", "metrics", "p2p", "peer id"
+            ],
+            &rows
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::RegionsOpt;
+
+    #[tokio::test]
+    async fn refuses_a_directory_with_a_testnet_and_leaves_it_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = crate::setup::plan::tests::opts(2, RegionsOpt::None);
+        o.dir = dir.path().to_path_buf();
+        let (mut m, g) = plan(&o, dir.path()).unwrap();
+        m.nodes[1].pid = Some(4_000_000); // recorded, not running
+        write_files(&m, &g).unwrap();
+        let err = up(&o, true).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err}");
+        assert_eq!(
+            Manifest::load(dir.path()).unwrap().nodes[1].pid,
+            Some(4_000_000)
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! The sending loop. One task per node posts that node's requests in order over its own
+//! keep-alive connection; the dispatcher paces requests with a token bucket and hands each to
+//! its node's task, so one slow node delays only its own share (and shows up as a lower
+//! achieved rate, not as a stall of the whole load).
+
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::bucket::TokenBucket;
+use super::plan::{LoadOptions, PlannedTx};
+use super::stats::{LoadStats, reason_key};
+use crate::analysis::percentile::summarize;
+use crate::rpc::{Rpc, SubmitOutcome};
+use crate::timefmt::now_us;
+
+/// Requests queued per node before the dispatcher waits (back-pressure, bounded memory).
+const QUEUE_PER_NODE: usize = 64;
+
+type Answer = (Vec<PlannedTx>, Vec<SubmitOutcome>, Duration);
+
+pub async fn drive(
+    rpcs: &[Rpc],
+    txs: Vec<PlannedTx>,
+    opts: &LoadOptions,
+    bar: &ProgressBar,
+) -> LoadStats {
+    let mut stats = LoadStats {
+        planned: txs.len(),
+        batch: opts.batch,
+        offered_tps: opts.tps,
+        ..Default::default()
+    };
+    let (answer_tx, mut answer_rx) = mpsc::unbounded_channel::<Answer>();
+    // Dropping the JoinSet (e.g. on Ctrl-C) aborts every worker.
+    let mut workers = JoinSet::new();
+    let mut queues = Vec::with_capacity(rpcs.len());
+    for rpc in rpcs {
+        let (tx, rx) = mpsc::channel::<Vec<PlannedTx>>(QUEUE_PER_NODE);
+        queues.push(tx);
+        workers.spawn(worker(rpc.clone(), rx, answer_tx.clone()));
+    }
+    drop(answer_tx);
+
+    let start = Instant::now();
+    stats.start_us = now_us();
+    let mut chunks: Vec<Vec<PlannedTx>> = Vec::new();
+    let mut it = txs.into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(opts.batch).collect());
+    }
+
+    let mut sent = 0usize;
+    let mut send_elapsed = Duration::ZERO;
+    let dispatch = async {
+        let mut bucket = TokenBucket::new(opts.tps, opts.batch, start);
+        for chunk in chunks {
+            bucket.acquire(chunk.len() as f64).await;
+            let len = chunk.len();
+            let target = chunk[0].target;
+            if queues[target].send(chunk).await.is_err() {
+                break;
+            }
+            sent += len;
+        }
+        send_elapsed = start.elapsed();
+        drop(queues);
+    };
+    let mut rtts = Vec::new();
+    let collect = async {
+        while let Some((chunk, outcomes, rtt)) = answer_rx.recv().await {
+            rtts.push(rtt.as_secs_f64() * 1000.0);
+            bar.inc(chunk.len() as u64);
+            for (tx, outcome) in chunk.iter().zip(outcomes) {
+                record(&mut stats, tx, outcome);
+            }
+        }
+    };
+    tokio::join!(dispatch, collect);
+    while workers.join_next().await.is_some() {}
+
+    let total = start.elapsed().as_secs_f64();
+    stats.end_us = now_us();
+    stats.sent = sent;
+    stats.duration_s = total;
+    // The first batch goes out at t = 0, so k batches span (k − 1) intervals; adding one
+    // interval makes an exact pacer report exactly the offered rate.
+    let interval = opts.batch as f64 / opts.tps;
+    stats.sent_tps = sent as f64 / (send_elapsed.as_secs_f64() + interval);
+    stats.accepted_tps = stats.accepted as f64 / (total + interval);
+    stats.request_ms = summarize(rtts);
+    stats
+}
+
+async fn worker(
+    rpc: Rpc,
+    mut queue: mpsc::Receiver<Vec<PlannedTx>>,
+    answers: mpsc::UnboundedSender<Answer>,
+) {
+    while let Some(chunk) = queue.recv().await {
+        let t = Instant::now();
+        let outcomes = if chunk.len() == 1 {
+            vec![rpc.submit(&chunk[0].raw_hex).await]
+        } else {
+            let raw: Vec<String> = chunk.iter().map(|t| t.raw_hex.clone()).collect();
+            rpc.submit_batch(&raw).await
+        };
+        if answers.send((chunk, outcomes, t.elapsed())).is_err() {
+            return;
+        }
+    }
+}
+
+fn record(stats: &mut LoadStats, tx: &PlannedTx, outcome: SubmitOutcome) {
+    match outcome {
+        SubmitOutcome::Accepted(hash) => {
+            stats.accepted += 1;
+            if hash.trim_start_matches("0x") != tx.hash {
+                stats.hash_mismatch += 1;
+            }
+            stats.accepted_hashes.push(tx.hash.clone());
+        }
+        SubmitOutcome::Rejected { code, message } => {
+            *stats
+                .rejected
+                .entry(reason_key(code, &message))
+                .or_default() += 1;
+        }
+        SubmitOutcome::Failed(e) => *stats.failed.entry(e).or_default() += 1,
+    }
+}

@@ -1,0 +1,11 @@
+//! Load generation: pre-signed transfers from genesis-funded accounts, sent at a steady rate
+//! round-robin over the nodes' RPC endpoints.
+
+pub mod bucket;
+pub mod driver;
+pub mod plan;
+pub mod stats;
+
+pub use driver::drive;
+pub use plan::{LoadOptions, PlannedTx, plan_txs};
+pub use stats::LoadStats;

@@ -1,0 +1,237 @@
+//! `rumor-testnet`: parses arguments and calls into the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use rumor_testnet::commands::{down, load, measure, run, status, up};
+use rumor_testnet::load::LoadOptions;
+use rumor_testnet::setup::{RegionsOpt, UpOptions};
+use rumor_testnet::{dirs, process, timefmt};
+
+#[derive(Parser)]
+#[command(
+    name = "rumor-testnet",
+    version,
+    about = "Local Rumor testnets: start nodes, load them, measure propagation"
+)]
+struct Cli {
+    /// No progress bars (they are also hidden when stderr is not a terminal).
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Everything: up, load, collect traces, stop the nodes, write the report, print a summary.
+    Run(RunArgs),
+    /// Create a testnet and start its nodes; leaves them running.
+    Up(UpArgs),
+    /// Send signed transfers to a running testnet.
+    Load(LoadArgs),
+    /// Write the propagation report of a running testnet.
+    Measure(DirArg),
+    /// Heads, peers and mempool of every node.
+    Status(DirArg),
+    /// Stop the testnet's nodes (only processes it started, verified by pid and command line).
+    Down(DirArg),
+}
+
+#[derive(Args)]
+struct DirArg {
+    /// Testnet directory [default: ./testnet-runs/latest]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct NetArgs {
+    /// Producing nodes (the genesis authorities) [default: min(4, nodes)]
+    #[arg(long)]
+    producers: Option<usize>,
+    /// WAN emulation: `none`, `builtin` (bundled region matrix) or a regions.json file.
+    #[arg(long, default_value = "none")]
+    regions: RegionsOpt,
+    /// Extra uniform per-chunk delay on emulated links (ms).
+    #[arg(long, default_value_t = 0)]
+    jitter_ms: u64,
+    /// Fixes keys, regions, topology and load order.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 1000)]
+    slot_ms: u64,
+    #[arg(long, default_value_t = 1)]
+    chain_id: u64,
+    /// New testnet directory [default: ./testnet-runs/<UTC timestamp>]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The node binary [default: `rumor` next to this executable]
+    #[arg(long)]
+    rumor: Option<PathBuf>,
+    /// Wait this long for each node's RPC, and for the mesh.
+    #[arg(long, default_value = "60s", value_parser = timefmt::parse_duration)]
+    ready_timeout: Duration,
+}
+
+#[derive(Args)]
+struct UpArgs {
+    #[arg(long, default_value_t = 16)]
+    nodes: usize,
+    /// Genesis-funded accounts (the senders `load` can use).
+    #[arg(long, default_value_t = 256)]
+    funded_accounts: usize,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+#[derive(Args)]
+struct LoadParams {
+    /// Offered rate (tx/s).
+    #[arg(long, default_value_t = 100.0)]
+    tps: f64,
+    /// How long to send (e.g. 30, 30s, 2m).
+    #[arg(long, default_value = "30s", value_parser = timefmt::parse_duration)]
+    duration: Duration,
+    /// Txs per JSON-RPC request (>1 sends batch requests).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    #[arg(long, default_value_t = 1)]
+    fee: u64,
+}
+
+#[derive(Args)]
+struct LoadArgs {
+    /// Sending accounts [default: every funded account]
+    #[arg(long)]
+    accounts: Option<usize>,
+    #[command(flatten)]
+    params: LoadParams,
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[arg(long, default_value_t = 16)]
+    nodes: usize,
+    /// Funded and sending accounts.
+    #[arg(long, default_value_t = 256)]
+    accounts: usize,
+    #[command(flatten)]
+    params: LoadParams,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+const BALANCE: u64 = 1_000_000_000_000;
+
+fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpOptions> {
+    let rumor = process::locate_rumor(net.rumor.as_deref())?;
+    let dir = dirs::new_testnet_dir(net.dir.as_deref())?;
+    Ok(UpOptions {
+        dir,
+        rumor,
+        nodes,
+        producers: net.producers.unwrap_or(nodes.min(4)),
+        seed: net.seed,
+        slot_ms: net.slot_ms,
+        chain_id: net.chain_id,
+        accounts,
+        account_balance: BALANCE,
+        regions: net.regions,
+        jitter_ms: net.jitter_ms,
+        ready_timeout: net.ready_timeout,
+    })
+}
+
+fn load_options(p: LoadParams, accounts: Option<usize>) -> LoadOptions {
+    LoadOptions {
+        tps: p.tps,
+        duration: p.duration,
+        accounts,
+        batch: p.batch,
+        amount: 1,
+        fee: p.fee,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Run(a) => {
+            let up = up_options(a.nodes, a.accounts, a.net)?;
+            let opts = run::RunOptions::new(up, load_options(a.params, Some(a.accounts)), quiet);
+            let out = run::run(&opts).await?;
+            print!("{}", out.summary);
+            println!("Report: {}", opts.up.dir.join("report/report.md").display());
+        }
+        Command::Up(a) => {
+            let opts = up_options(a.nodes, a.funded_accounts, a.net)?;
+            let m = up::up(&opts, quiet).await?;
+            print!("{}", up::describe(&m));
+        }
+        Command::Load(a) => {
+            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            let stats = load::load(&dir, &load_options(a.params, a.accounts), quiet).await?;
+            print!("{}", load::describe(&stats));
+        }
+        Command::Measure(a) => {
+            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            let out = measure::measure(&dir, quiet).await?;
+            print!("{}", out.summary);
+            println!("Report: {}", dir.join("report/report.md").display());
+        }
+        Command::Status(a) => {
+            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            print!("{}", status::status(&dir).await?);
+        }
+        Command::Down(a) => {
+            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            let r = down::down(&dir)
+                .await
+                .with_context(|| format!("down {}", dir.display()))?;
+            println!(
+                "{}: {} stopped cleanly, {} killed, {} were not running{}",
+                r.dir.display(),
+                r.stop.terminated.len(),
+                r.stop.killed.len(),
+                r.stop.not_running.len(),
+                if r.unrecorded.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({} found via /proc, not in testnet.json)",
+                        r.unrecorded.len()
+                    )
+                }
+            );
+        }
+    }
+    Ok(())
+}

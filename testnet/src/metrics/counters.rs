@@ -1,0 +1,162 @@
+//! The counters the report uses, picked out of a scrape. Names are matched loosely (suffixes
+//! and label spellings vary between prometheus-client versions), and anything missing stays
+//! `None` so the report can say "not available" instead of inventing a zero.
+
+use serde::{Deserialize, Serialize};
+
+use super::prom::Sample;
+
+/// Per-topic gossipsub receive counts for one kind of message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecvCounts {
+    /// Every copy received, duplicates included.
+    pub unfiltered: f64,
+    /// Copies that passed gossipsub's duplicate filter (first receipts).
+    pub filtered: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeCounters {
+    pub bytes_in: Option<f64>,
+    pub bytes_out: Option<f64>,
+    pub tx: Option<RecvCounts>,
+    pub block: Option<RecvCounts>,
+    pub trace_dropped: Option<f64>,
+}
+
+impl NodeCounters {
+    pub fn from_samples(samples: &[Sample], network: &str) -> Self {
+        let mut c = Self::default();
+        for s in samples {
+            let name = s.name.as_str();
+            if name.contains("bandwidth") && !name.ends_with("_created") {
+                let slot = match s.label("direction").map(str::to_ascii_lowercase).as_deref() {
+                    Some("inbound") => &mut c.bytes_in,
+                    Some("outbound") => &mut c.bytes_out,
+                    _ => continue,
+                };
+                *slot = Some(slot.unwrap_or(0.0) + s.value);
+            } else if name.starts_with("gossipsub_topic_msg_recv_counts")
+                && !name.ends_with("_created")
+            {
+                let Some(kind) = topic_kind(s, network) else {
+                    continue;
+                };
+                let slot = match kind {
+                    "tx" => &mut c.tx,
+                    _ => &mut c.block,
+                };
+                let counts = slot.get_or_insert_with(RecvCounts::default);
+                if name.contains("unfiltered") {
+                    counts.unfiltered += s.value;
+                } else {
+                    counts.filtered += s.value;
+                }
+            } else if name.starts_with("rumor_trace_dropped") && !name.ends_with("_created") {
+                c.trace_dropped = Some(c.trace_dropped.unwrap_or(0.0) + s.value);
+            }
+        }
+        c
+    }
+
+    /// `self − earlier`, per counter (a counter that went backwards means a restart; the
+    /// later value alone is then the best estimate).
+    pub fn since(&self, earlier: &NodeCounters) -> NodeCounters {
+        let d = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if a >= b => Some(a - b),
+            (a, _) => a,
+        };
+        let r = |a: Option<RecvCounts>, b: Option<RecvCounts>| {
+            a.map(|a| {
+                let b = b.unwrap_or_default();
+                RecvCounts {
+                    unfiltered: d(Some(a.unfiltered), Some(b.unfiltered)).unwrap_or(0.0),
+                    filtered: d(Some(a.filtered), Some(b.filtered)).unwrap_or(0.0),
+                }
+            })
+        };
+        NodeCounters {
+            bytes_in: d(self.bytes_in, earlier.bytes_in),
+            bytes_out: d(self.bytes_out, earlier.bytes_out),
+            tx: r(self.tx, earlier.tx),
+            block: r(self.block, earlier.block),
+            trace_dropped: d(self.trace_dropped, earlier.trace_dropped),
+        }
+    }
+}
+
+/// `tx` or `block` for a gossipsub per-topic sample of this network. The topic hash label is
+/// the topic string itself (`/rumor/<network>/<kind>/1`); the label key is not relied on.
+fn topic_kind(s: &Sample, network: &str) -> Option<&'static str> {
+    s.labels.iter().find_map(|(_, v)| {
+        let parts: Vec<&str> = v.split('/').collect();
+        match parts.as_slice() {
+            ["", "rumor", net, kind, _] if *net == network => match *kind {
+                "tx" => Some("tx"),
+                "block" => Some("block"),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::prom::parse;
+
+    const TEXT: &str = r#"
+libp2p_bandwidth_bytes_total{protocols="/ip4/tcp",direction="Inbound"} 1000
+libp2p_bandwidth_bytes_total{protocols="/ip4/tcp",direction="Outbound"} 400
+libp2p_bandwidth_bytes_total{protocols="/ip6/tcp",direction="Inbound"} 24
+gossipsub_topic_msg_recv_counts_unfiltered_total{hash="/rumor/abcd0123/tx/1"} 30
+gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/tx/1"} 10
+gossipsub_topic_msg_recv_counts_unfiltered_total{hash="/rumor/abcd0123/block/1"} 9
+gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/block/1"} 3
+gossipsub_topic_msg_recv_counts_total{hash="/rumor/ffff0000/block/1"} 99
+rumor_trace_dropped_total 2
+"#;
+
+    #[test]
+    fn extracts_and_diffs() {
+        let c = NodeCounters::from_samples(&parse(TEXT), "abcd0123");
+        assert_eq!(c.bytes_in, Some(1024.0));
+        assert_eq!(c.bytes_out, Some(400.0));
+        assert_eq!(
+            c.tx,
+            Some(RecvCounts {
+                unfiltered: 30.0,
+                filtered: 10.0
+            })
+        );
+        assert_eq!(
+            c.block,
+            Some(RecvCounts {
+                unfiltered: 9.0,
+                filtered: 3.0
+            })
+        );
+        assert_eq!(c.trace_dropped, Some(2.0));
+        let earlier = NodeCounters {
+            bytes_in: Some(24.0),
+            tx: Some(RecvCounts {
+                unfiltered: 10.0,
+                filtered: 5.0,
+            }),
+            ..Default::default()
+        };
+        let d = c.since(&earlier);
+        assert_eq!(d.bytes_in, Some(1000.0));
+        assert_eq!(
+            d.tx,
+            Some(RecvCounts {
+                unfiltered: 20.0,
+                filtered: 5.0
+            })
+        );
+        assert_eq!(d.block, c.block);
+        let none = NodeCounters::from_samples(&parse("up 1\n"), "abcd0123");
+        assert_eq!(none, NodeCounters::default());
+    }
+}

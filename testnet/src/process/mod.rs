@@ -1,0 +1,11 @@
+//! Node processes: starting them, recognising them in `/proc`, and stopping them. Only
+//! processes proven to be this testnet's nodes (a `rumor` binary whose `--data-dir` is one of
+//! this testnet's node directories) are ever signalled.
+
+pub mod procfs;
+pub mod signal;
+pub mod spawn;
+pub mod stop;
+
+pub use spawn::{locate_rumor, node_args, spawn_node};
+pub use stop::{Running, StopReport, stop_all};

@@ -1,0 +1,131 @@
+//! Reading `/proc/<pid>`: command line (to prove a pid is one of our nodes before signalling
+//! it — pids get reused), state (zombies count as gone) and memory (VmHWM / VmRSS).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The argv of `pid`, or `None` if it is gone (or a zombie, whose cmdline is empty).
+pub fn cmdline(pid: u32) -> Option<Vec<String>> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args = parse_cmdline(&raw);
+    (!args.is_empty()).then_some(args)
+}
+
+pub fn parse_cmdline(raw: &[u8]) -> Vec<String> {
+    raw.split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// The `--data-dir` of a `rumor node` command line, if that is what `args` is.
+pub fn node_data_dir(args: &[String]) -> Option<PathBuf> {
+    let exe = Path::new(args.first()?).file_name()?;
+    if exe != "rumor" || args.get(1).map(String::as_str) != Some("node") {
+        return None;
+    }
+    let pos = args.iter().position(|a| a == "--data-dir")?;
+    args.get(pos + 1).map(PathBuf::from)
+}
+
+/// True if `pid` is alive and is a `rumor node` running on `data_dir`.
+pub fn is_node(pid: u32, data_dir: &Path) -> bool {
+    if is_zombie(pid) {
+        return false;
+    }
+    cmdline(pid)
+        .and_then(|a| node_data_dir(&a))
+        .is_some_and(|d| d == data_dir)
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| parse_state(&s))
+        .is_some_and(|c| c == 'Z' || c == 'X')
+}
+
+/// The state letter of a `/proc/<pid>/stat` line. The command name is in parentheses and may
+/// itself contain spaces and parentheses, so split after the *last* `)`.
+pub fn parse_state(stat: &str) -> Option<char> {
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Every running `rumor node` whose `--data-dir` lies inside `dir`: catches nodes that a
+/// killed `up` started but never got to record in `testnet.json`.
+pub fn nodes_under(dir: &Path) -> Vec<(u32, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut out: Vec<(u32, PathBuf)> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| !is_zombie(pid))
+        .filter_map(|pid| Some((pid, node_data_dir(&cmdline(pid)?)?)))
+        .filter(|(_, d)| d.starts_with(dir))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Memory of a process in KiB: peak resident set (VmHWM) and current (VmRSS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemUsage {
+    pub hwm_kib: u64,
+    pub rss_kib: u64,
+}
+
+pub fn mem(pid: u32) -> Option<MemUsage> {
+    parse_status(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+pub fn parse_status(status: &str) -> Option<MemUsage> {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    Some(MemUsage {
+        hwm_kib: field("VmHWM:")?,
+        rss_kib: field("VmRSS:")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_node_command_lines() {
+        let raw = b"/x/target/release/rumor\0node\0--data-dir\0/t/node-1\0--trace\0";
+        let args = parse_cmdline(raw);
+        assert_eq!(node_data_dir(&args), Some(PathBuf::from("/t/node-1")));
+        let other = parse_cmdline(b"/bin/sleep\0--data-dir\0/t/node-1\0");
+        assert_eq!(node_data_dir(&other), None);
+        let keygen = parse_cmdline(b"rumor\0keygen\0--data-dir\0/t\0");
+        assert_eq!(node_data_dir(&keygen), None);
+        assert_eq!(node_data_dir(&[]), None);
+    }
+
+    #[test]
+    fn stat_and_status_parsing() {
+        assert_eq!(parse_state("42 (we)ird name) S 1 2"), Some('S'));
+        assert_eq!(parse_state("42 (rumor) Z 1"), Some('Z'));
+        let status = "Name:\trumor\nVmPeak:\t 100 kB\nVmHWM:\t   5120 kB\nVmRSS:\t   4096 kB\n";
+        assert_eq!(
+            parse_status(status),
+            Some(MemUsage {
+                hwm_kib: 5120,
+                rss_kib: 4096
+            })
+        );
+        assert_eq!(parse_status("Name:\tkthread\n"), None);
+    }
+
+    #[test]
+    fn own_process_is_not_a_node() {
+        assert!(!is_node(std::process::id(), Path::new("/")));
+        assert!(mem(std::process::id()).is_some());
+    }
+}

@@ -1,0 +1,107 @@
+//! Start-up readiness: a node is up when its RPC answers `net_info` with a listen address;
+//! the testnet is ready when every node has a peer and a gossipsub mesh for both topics.
+
+use std::time::{Duration, Instant};
+
+use indicatif::ProgressBar;
+
+use crate::error::{Error, Result};
+use crate::manifest::NodeEntry;
+use crate::rpc::Rpc;
+
+const POLL: Duration = Duration::from_millis(100);
+
+/// Waits for one freshly started node; fails early if its process exits (`exited` returns
+/// the exit status once it has).
+pub async fn wait_rpc(
+    node: &NodeEntry,
+    rpc: &Rpc,
+    timeout: Duration,
+    exited: &(dyn Fn() -> Option<String> + Sync),
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = exited() {
+            return Err(Error::NodeExited {
+                index: node.index,
+                status,
+                log: node.log_file(),
+            });
+        }
+        if let Ok(info) = rpc.net_info().await
+            && !info.listen_addrs.is_empty()
+        {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Timeout {
+                what: format!(
+                    "node {} to answer net_info at {} (log: {})",
+                    node.index,
+                    rpc.endpoint(),
+                    node.log_file().display()
+                ),
+                secs: timeout.as_secs(),
+            });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// True if this peer list shows a peer and a mesh for both topics.
+pub fn meshed(peers: &[crate::rpc::PeerEntry]) -> bool {
+    !peers.is_empty()
+        && peers.iter().any(|p| p.in_mesh("tx"))
+        && peers.iter().any(|p| p.in_mesh("block"))
+}
+
+pub async fn wait_mesh(rpcs: &[Rpc], timeout: Duration, bar: &ProgressBar) -> Result<()> {
+    if rpcs.len() < 2 {
+        return Ok(()); // a lone node has nobody to mesh with
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut waiting = Vec::new();
+        for (i, rpc) in rpcs.iter().enumerate() {
+            match rpc.net_peers().await {
+                Ok(peers) if meshed(&peers) => {}
+                _ => waiting.push(i),
+            }
+        }
+        bar.set_position((rpcs.len() - waiting.len()) as u64);
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::Timeout {
+                what: format!("a gossip mesh at nodes {waiting:?}"),
+                secs: timeout.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::PeerEntry;
+
+    fn peer(topics: &[&str]) -> PeerEntry {
+        PeerEntry {
+            peer_id: "p".into(),
+            addr: String::new(),
+            outbound: true,
+            score: 0.0,
+            mesh_topics: topics.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn mesh_needs_both_topics() {
+        assert!(!meshed(&[]));
+        assert!(!meshed(&[peer(&["tx"])]));
+        assert!(meshed(&[peer(&["tx"]), peer(&["block"])]));
+        assert!(meshed(&[peer(&["tx", "block"])]));
+    }
+}

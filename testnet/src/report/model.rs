@@ -1,0 +1,123 @@
+//! The shape of `report.json`. Times are milliseconds unless a field name says otherwise.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::duplicates::Duplicates;
+use crate::analysis::{Anomalies, KindStats, NodeArrival, Window};
+use crate::load::LoadStats;
+use crate::process::StopReport;
+use crate::trace::Kind;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub meta: Meta,
+    pub load: Option<LoadStats>,
+    pub kinds: BTreeMap<Kind, KindReport>,
+    pub nodes: Vec<NodeReport>,
+    pub bandwidth: Bandwidth,
+    pub topology: Topology,
+    pub heads: Heads,
+    pub traces: TraceHealth,
+    pub anomalies: Anomalies,
+    pub shutdown: Option<StopReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    pub tool: String,
+    pub generated_at_us: u64,
+    pub dir: String,
+    pub seed: u64,
+    pub nodes: usize,
+    pub producers: usize,
+    pub slot_ms: u64,
+    pub network: String,
+    pub emulation: Option<EmulationMeta>,
+    /// Messages count if their origin time is inside this window.
+    pub window: Window,
+    /// Interval over which counters (bytes, duplicates) were differenced.
+    pub counters_interval_s: Option<f64>,
+    pub clock_source: String,
+    pub first_seen: String,
+    pub percentiles: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmulationMeta {
+    pub regions: String,
+    pub jitter_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KindReport {
+    #[serde(flatten)]
+    pub stats: KindStats,
+    pub duplicates: Duplicates,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeReport {
+    pub index: usize,
+    pub peer_id: String,
+    pub producer: bool,
+    pub region: Option<String>,
+    /// Connected peers at the end (from `net_peers`).
+    pub degree: Option<usize>,
+    pub bytes_in_per_s: Option<f64>,
+    pub bytes_out_per_s: Option<f64>,
+    /// Peak resident set (VmHWM), KiB.
+    pub rss_max_kib: Option<u64>,
+    pub rss_kib: Option<u64>,
+    pub head_height: Option<u64>,
+    pub arrival: NodeArrival,
+    pub trace_lines: usize,
+    pub trace_dropped: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Bandwidth {
+    pub mean_in_per_s: Option<f64>,
+    pub mean_out_per_s: Option<f64>,
+    pub max_in_per_s: Option<f64>,
+    pub max_out_per_s: Option<f64>,
+    pub rss_max_kib: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Topology {
+    /// Degree → number of nodes with that many connected peers.
+    pub degree_histogram: BTreeMap<usize, usize>,
+    pub min_degree: Option<usize>,
+    pub mean_degree: Option<f64>,
+    pub max_degree: Option<usize>,
+    /// Distinct connections (undirected).
+    pub connections: usize,
+    pub connected: bool,
+    /// Bootnodes given per node at start (the seed topology peer exchange grew from).
+    pub bootnodes: Vec<Vec<usize>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Heads {
+    /// Every node reported the same head block at the end.
+    pub same_head: bool,
+    pub heights: Vec<Option<u64>>,
+    pub distinct_hashes: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TraceHealth {
+    pub lines: usize,
+    pub malformed: u64,
+    pub torn_tails: usize,
+    pub missing_files: usize,
+    /// Lines the nodes could not write, by their own count (`trace.stats.json`).
+    pub dropped_by_stats: Option<u64>,
+    /// Same, from the `rumor_trace_dropped_total` metric at the end.
+    pub dropped_by_metric: Option<f64>,
+    /// Nodes that left no `trace.stats.json` (not cleanly stopped, or still running).
+    pub nodes_without_stats: usize,
+}

@@ -1,0 +1,132 @@
+//! The summary printed to stdout at the end of `run` and `measure`.
+
+use std::fmt::Write;
+
+use super::model::Report;
+use crate::textable::{self, bytes, ms, pct};
+use crate::trace::Kind;
+
+pub fn summary(r: &Report) -> String {
+    let mut out = String::new();
+    let emu = r
+        .meta
+        .emulation
+        .as_ref()
+        .map_or("off".to_string(), |e| format!("regions {}", e.regions));
+    let window_s = (r.meta.window.end_us.saturating_sub(r.meta.window.start_us)) as f64 / 1e6;
+    let _ = writeln!(
+        out,
+        "Propagation: {} nodes ({} producers), {} ms slots, window {:.1} s, WAN emulation {}",
+        r.meta.nodes, r.meta.producers, r.meta.slot_ms, window_s, emu
+    );
+    let mut rows = Vec::new();
+    for kind in Kind::ALL {
+        let Some(k) = r.kinds.get(&kind) else {
+            continue;
+        };
+        for (i, level) in k.stats.reach.iter().enumerate() {
+            let s = level.ms.as_ref();
+            let first = i == 0;
+            rows.push(vec![
+                if first {
+                    kind.as_str().to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    k.stats.delivery.messages.to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    pct(k.stats.delivery.ratio)
+                } else {
+                    String::new()
+                },
+                format!("{}%", level.percent_of_nodes),
+                ms(s.map(|s| s.p50)),
+                ms(s.map(|s| s.p90)),
+                ms(s.map(|s| s.p99)),
+                ms(s.map(|s| s.max)),
+                level.unreached.to_string(),
+                if first {
+                    k.duplicates
+                        .per_message_per_node
+                        .map_or("-".into(), |d| format!("{d:.2}"))
+                } else {
+                    String::new()
+                },
+                if first {
+                    k.stats
+                        .path_ratio
+                        .as_ref()
+                        .and_then(|p| p.ratio.as_ref())
+                        .map_or("-".into(), |p| format!("{:.2}", p.p50))
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+    }
+    out.push_str(&textable::render(
+        &[
+            "kind",
+            "msgs",
+            "delivery",
+            "reach",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "unreached",
+            "dups/msg/node",
+            "path ratio p50",
+        ],
+        &rows,
+    ));
+    if let Some(l) = &r.load {
+        let _ = writeln!(
+            out,
+            "Load: offered {:.1} tx/s, sent {:.1} tx/s, accepted {} of {} ({:.1} tx/s), rejected {}, failed {}",
+            l.offered_tps,
+            l.sent_tps,
+            l.accepted,
+            l.planned,
+            l.accepted_tps,
+            l.rejected_total(),
+            l.failed_total()
+        );
+        for (reason, count) in &l.rejected {
+            let _ = writeln!(out, "  rejected {count}× {reason}");
+        }
+    }
+    let t = &r.topology;
+    let _ = writeln!(
+        out,
+        "Peers: degree min/mean/max {}/{}/{} ({} connections, {}connected); bytes/s per node in {} out {}; peak RSS {}",
+        textable::opt(t.min_degree),
+        t.mean_degree.map_or("-".into(), |d| format!("{d:.1}")),
+        textable::opt(t.max_degree),
+        t.connections,
+        if t.connected { "" } else { "NOT " },
+        bytes(r.bandwidth.mean_in_per_s),
+        bytes(r.bandwidth.mean_out_per_s),
+        bytes(r.bandwidth.rss_max_kib.map(|k| k as f64 * 1024.0)),
+    );
+    let heights: Vec<u64> = r.heads.heights.iter().flatten().copied().collect();
+    let _ = writeln!(
+        out,
+        "Heads: {} (heights {}..{}); trace lines {}, dropped {}, malformed {}",
+        if r.heads.same_head {
+            "all nodes on the same head"
+        } else {
+            "NOT all on the same head"
+        },
+        textable::opt(heights.iter().min()),
+        textable::opt(heights.iter().max()),
+        r.traces.lines,
+        textable::opt(r.traces.dropped_by_stats),
+        r.traces.malformed,
+    );
+    out
+}

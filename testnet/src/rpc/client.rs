@@ -1,0 +1,159 @@
+//! One keep-alive HTTP JSON-RPC connection pool per node.
+
+use std::time::Duration;
+
+use jsonrpsee::core::ClientError;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::core::params::{ArrayParams, BatchRequestBuilder};
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::rpc_params;
+use serde::de::DeserializeOwned;
+
+use super::types::{AccountInfo, ChainHead, MempoolStatus, NetInfo, PeerEntry};
+use crate::error::{Error, Result};
+
+/// The node's server refuses batch requests of more than 128 calls.
+pub const MAX_BATCH: usize = 128;
+
+#[derive(Debug, Clone)]
+pub struct Rpc {
+    endpoint: String,
+    client: HttpClient,
+}
+
+/// What became of one submitted transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Accepted(String),
+    /// A JSON-RPC error answer: the node looked at the tx and refused it.
+    Rejected {
+        code: i32,
+        message: String,
+    },
+    /// No answer (connection, timeout, malformed response).
+    Failed(String),
+}
+
+impl Rpc {
+    pub fn new(url: &str, timeout: Duration) -> Result<Self> {
+        let client = HttpClientBuilder::default()
+            .request_timeout(timeout)
+            // Batches of pre-signed txs are large; leave the size caps to the server.
+            .max_request_size(64 * 1024 * 1024)
+            .max_response_size(64 * 1024 * 1024)
+            .build(url)
+            .map_err(|e| Error::Rpc {
+                endpoint: url.into(),
+                method: "connect".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            endpoint: url.into(),
+            client,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    async fn call<T: DeserializeOwned>(&self, method: &str, params: ArrayParams) -> Result<T> {
+        self.client
+            .request(method, params)
+            .await
+            .map_err(|e| Error::Rpc {
+                endpoint: self.endpoint.clone(),
+                method: method.into(),
+                message: e.to_string(),
+            })
+    }
+
+    pub async fn net_info(&self) -> Result<NetInfo> {
+        self.call("net_info", rpc_params![]).await
+    }
+
+    pub async fn net_peers(&self) -> Result<Vec<PeerEntry>> {
+        self.call("net_peers", rpc_params![]).await
+    }
+
+    pub async fn chain_head(&self) -> Result<ChainHead> {
+        self.call("chain_head", rpc_params![]).await
+    }
+
+    pub async fn mempool_status(&self) -> Result<MempoolStatus> {
+        self.call("mempool_status", rpc_params![]).await
+    }
+
+    pub async fn account(&self, address_hex: &str) -> Result<AccountInfo> {
+        self.call("state_getAccount", rpc_params![address_hex])
+            .await
+    }
+
+    /// Several accounts in one batch request.
+    pub async fn accounts(&self, addresses: &[String]) -> Result<Vec<AccountInfo>> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(MAX_BATCH) {
+            let mut batch = BatchRequestBuilder::new();
+            for a in chunk {
+                batch
+                    .insert("state_getAccount", rpc_params![a])
+                    .map_err(|e| self.err("state_getAccount", e.to_string()))?;
+            }
+            let resp = self
+                .client
+                .batch_request::<AccountInfo>(batch)
+                .await
+                .map_err(|e| self.err("state_getAccount", e.to_string()))?;
+            for entry in resp {
+                out.push(entry.map_err(|e| self.err("state_getAccount", e.to_string()))?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn submit(&self, raw_hex: &str) -> SubmitOutcome {
+        match self
+            .client
+            .request::<String, _>("tx_submit", rpc_params![raw_hex])
+            .await
+        {
+            Ok(hash) => SubmitOutcome::Accepted(hash),
+            Err(ClientError::Call(e)) => SubmitOutcome::Rejected {
+                code: e.code(),
+                message: e.message().to_string(),
+            },
+            Err(e) => SubmitOutcome::Failed(e.to_string()),
+        }
+    }
+
+    /// One JSON-RPC batch of `tx_submit` calls; outcomes in input order.
+    pub async fn submit_batch(&self, raw_hex: &[String]) -> Vec<SubmitOutcome> {
+        let mut batch = BatchRequestBuilder::new();
+        for tx in raw_hex {
+            if let Err(e) = batch.insert("tx_submit", rpc_params![tx]) {
+                return vec![SubmitOutcome::Failed(e.to_string()); raw_hex.len()];
+            }
+        }
+        match self.client.batch_request::<String>(batch).await {
+            Ok(resp) => resp
+                .into_iter()
+                .map(|r| match r {
+                    Ok(hash) => SubmitOutcome::Accepted(hash),
+                    Err(e) => SubmitOutcome::Rejected {
+                        code: e.code(),
+                        message: e.message().to_string(),
+                    },
+                })
+                .collect(),
+            Err(e) => vec![SubmitOutcome::Failed(e.to_string()); raw_hex.len()],
+        }
+    }
+
+    fn err(&self, method: &str, message: String) -> Error {
+        Error::Rpc {
+            endpoint: self.endpoint.clone(),
+            method: method.into(),
+            message,
+        }
+    }
+}

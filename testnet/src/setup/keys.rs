@@ -1,0 +1,49 @@
+//! Key derivation, fixed by the node contract: producers use the authority keys, so the
+//! genesis authorities are exactly the producing nodes.
+
+use rumor_chain::Keypair;
+
+pub fn node_key(seed: u64, index: usize, producers: usize) -> Keypair {
+    if index < producers {
+        Keypair::from_label(&format!("{seed}/authority-{index}"))
+    } else {
+        Keypair::from_label(&format!("{seed}/node-{index}"))
+    }
+}
+
+pub fn account_key(seed: u64, index: usize) -> Keypair {
+    Keypair::from_label(&format!("{seed}/account-{index}"))
+}
+
+/// The libp2p peer id the node will have (its node key is also its libp2p identity).
+pub fn peer_id(key: &Keypair) -> String {
+    rumor_p2p::identity_from_key(key)
+        .public()
+        .to_peer_id()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producers_get_authority_keys() {
+        let a = node_key(5, 1, 2);
+        assert_eq!(a.address(), Keypair::from_label("5/authority-1").address());
+        let n = node_key(5, 2, 2);
+        assert_eq!(n.address(), Keypair::from_label("5/node-2").address());
+        assert_eq!(
+            account_key(5, 3).address(),
+            Keypair::from_label("5/account-3").address()
+        );
+    }
+
+    #[test]
+    fn peer_ids_are_stable_and_distinct() {
+        let p = peer_id(&node_key(1, 0, 1));
+        assert_eq!(p, peer_id(&node_key(1, 0, 1)));
+        assert!(p.starts_with("12D3KooW"), "{p}");
+        assert_ne!(p, peer_id(&node_key(1, 1, 1)));
+    }
+}

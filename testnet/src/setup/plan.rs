@@ -1,0 +1,178 @@
+//! What `up` will create, computed before anything touches the disk.
+
+use std::path::{Path, PathBuf};
+
+use rumor_chain::{Address, Genesis};
+
+use crate::error::{Error, Result, io};
+use crate::manifest::{Emulation, Manifest, NodeEntry};
+use crate::setup::{keys, ports, regions::RegionsOpt, topology};
+use crate::timefmt;
+
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    pub dir: PathBuf,
+    pub rumor: PathBuf,
+    pub nodes: usize,
+    pub producers: usize,
+    pub seed: u64,
+    pub slot_ms: u64,
+    pub chain_id: u64,
+    /// Genesis-funded accounts (the pool `load` draws senders from).
+    pub accounts: usize,
+    pub account_balance: u64,
+    pub regions: RegionsOpt,
+    pub jitter_ms: u64,
+    /// How long to wait for RPC readiness and then for every node to have a mesh.
+    pub ready_timeout: std::time::Duration,
+}
+
+impl UpOptions {
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Invalid(m));
+        if self.nodes == 0 {
+            return bad("--nodes must be at least 1".into());
+        }
+        if self.producers == 0 || self.producers > self.nodes {
+            return bad(format!(
+                "--producers must be between 1 and --nodes ({}), got {}",
+                self.nodes, self.producers
+            ));
+        }
+        if self.slot_ms == 0 {
+            return bad("--slot-ms must be positive".into());
+        }
+        if self.accounts == 0 {
+            return bad("--accounts must be at least 1".into());
+        }
+        if (self.account_balance as u128) * (self.accounts as u128) > u64::MAX as u128 {
+            return bad("--accounts × balance exceeds the u64 supply".into());
+        }
+        Ok(())
+    }
+}
+
+/// Builds the manifest (pids empty) and genesis. `dir` must be absolute.
+pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
+    opts.validate()?;
+    let n = opts.nodes;
+    let node_keys: Vec<_> = (0..n)
+        .map(|i| keys::node_key(opts.seed, i, opts.producers))
+        .collect();
+    let peer_ids: Vec<String> = node_keys.iter().map(keys::peer_id).collect();
+    let authorities: Vec<Address> = node_keys[..opts.producers]
+        .iter()
+        .map(|k| k.address())
+        .collect();
+    let accounts: Vec<Address> = (0..opts.accounts)
+        .map(|j| keys::account_key(opts.seed, j).address())
+        .collect();
+    // Genesis now: slot 1 starts one slot later, by which time most nodes are up; blocks made
+    // before the mesh forms are outside the measurement window anyway.
+    let genesis = Genesis::new(
+        opts.chain_id,
+        timefmt::now_ms(),
+        opts.slot_ms,
+        authorities,
+        &accounts,
+        opts.account_balance,
+    );
+    genesis.validate()?;
+
+    let emulation = opts.regions.matrix()?;
+    let regions: Option<Vec<String>> = emulation.as_ref().map(|(m, _, _)| m.assign(n, opts.seed));
+    let boot = topology::bootnodes(n, opts.seed);
+    let ports = ports::free_ports(3 * n).map_err(io("127.0.0.1:0"))?;
+
+    let nodes = (0..n)
+        .map(|i| {
+            let data_dir = dir.join(format!("node-{i}"));
+            NodeEntry {
+                index: i,
+                key_file: data_dir.join("node.key"),
+                link_file: regions.as_ref().map(|_| data_dir.join("link.json")),
+                data_dir,
+                peer_id: peer_ids[i].clone(),
+                address: node_keys[i].address(),
+                producer: i < opts.producers,
+                pid: None,
+                p2p: format!("/ip4/127.0.0.1/tcp/{}", ports[3 * i]),
+                rpc: ([127, 0, 0, 1], ports[3 * i + 1]).into(),
+                metrics: ([127, 0, 0, 1], ports[3 * i + 2]).into(),
+                region: regions.as_ref().map(|r| r[i].clone()),
+                bootnodes: boot[i].clone(),
+            }
+        })
+        .collect();
+
+    let manifest = Manifest {
+        version: 1,
+        dir: dir.to_path_buf(),
+        rumor: opts.rumor.clone(),
+        seed: opts.seed,
+        chain_id: opts.chain_id,
+        slot_ms: opts.slot_ms,
+        genesis_time_ms: genesis.genesis_time_ms,
+        network: genesis.network_id(),
+        genesis: dir.join("genesis.json"),
+        accounts: opts.accounts,
+        account_balance: opts.account_balance,
+        emulation: emulation.map(|(matrix, source, _)| Emulation {
+            source,
+            matrix,
+            jitter_ms: opts.jitter_ms,
+        }),
+        ready_at_us: None,
+        nodes,
+    };
+    Ok((manifest, genesis))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn opts(nodes: usize, regions: RegionsOpt) -> UpOptions {
+        UpOptions {
+            dir: "/tmp/x".into(),
+            rumor: "/bin/true".into(),
+            nodes,
+            producers: 2,
+            seed: 3,
+            slot_ms: 1000,
+            chain_id: 1,
+            accounts: 8,
+            account_balance: 1_000_000,
+            regions,
+            jitter_ms: 0,
+            ready_timeout: std::time::Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn plan_is_deterministic_except_ports() {
+        let o = opts(6, RegionsOpt::Builtin);
+        let (a, ga) = plan(&o, Path::new("/tmp/x")).unwrap();
+        let (b, _) = plan(&o, Path::new("/tmp/x")).unwrap();
+        assert_eq!(a.nodes.len(), 6);
+        for (x, y) in a.nodes.iter().zip(&b.nodes) {
+            assert_eq!(x.peer_id, y.peer_id);
+            assert_eq!(x.region, y.region);
+            assert_eq!(x.bootnodes, y.bootnodes);
+        }
+        assert_eq!(ga.authorities.len(), 2);
+        assert_eq!(ga.authorities[0], a.nodes[0].address);
+        assert!(a.nodes[1].producer && !a.nodes[2].producer);
+        assert!(a.emulation.is_some() && a.nodes[0].link_file.is_some());
+        assert_eq!(a.network.len(), 8);
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let mut o = opts(2, RegionsOpt::None);
+        o.producers = 3;
+        assert!(matches!(o.validate(), Err(Error::Invalid(_))));
+        o.producers = 0;
+        assert!(o.validate().is_err());
+    }
+}

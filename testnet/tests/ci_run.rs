@@ -1,0 +1,146 @@
+//! The CI-sized end-to-end run: 5 real `rumor` nodes, 20 tx/s for 5 s, then the report. Every
+//! tx and block must reach every node, every node must end on the same head, and the report
+//! files must exist with sane values.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn run(dir: &Path, extra: &[&str]) -> Value {
+    let rumor = common::rumor_bin();
+    let dir_s = dir.to_str().unwrap();
+    let mut args = vec![
+        "--quiet",
+        "run",
+        "--nodes",
+        "5",
+        "--tps",
+        "20",
+        "--duration",
+        "5s",
+        "--seed",
+        "7",
+        "--dir",
+        dir_s,
+        "--rumor",
+        rumor.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = common::run_testnet(&args, Duration::from_secs(240));
+    common::assert_success(&out, "rumor-testnet run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("delivery"),
+        "summary table missing:\n{stdout}"
+    );
+    assert!(
+        common::nodes_running_under(dir).is_empty(),
+        "nodes still running after `run`"
+    );
+    for f in [
+        "report.json",
+        "report.md",
+        "cdf-tx.svg",
+        "cdf-block.svg",
+        "arrivals.svg",
+    ] {
+        let p = dir.join("report").join(f);
+        assert!(p.is_file(), "{} missing", p.display());
+    }
+    let text = std::fs::read_to_string(dir.join("report/report.json")).unwrap();
+    serde_json::from_str(&text).expect("report.json parses")
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn check_common(r: &Value) {
+    let load = &r["load"];
+    assert_eq!(load["planned"], 100, "{load}");
+    assert_eq!(load["accepted"], 100, "every tx accepted: {load}");
+    assert!(
+        f(&load["sent_tps"]) > 15.0 && f(&load["sent_tps"]) < 25.0,
+        "{load}"
+    );
+
+    let tx = &r["kinds"]["tx"];
+    assert_eq!(tx["delivery"]["messages"], 100, "{tx}");
+    assert_eq!(f(&tx["delivery"]["ratio"]), 1.0, "tx delivery: {tx}");
+    let block = &r["kinds"]["block"];
+    assert!(
+        block["delivery"]["messages"].as_u64().unwrap() >= 3,
+        "{block}"
+    );
+    assert_eq!(
+        f(&block["delivery"]["ratio"]),
+        1.0,
+        "block delivery: {block}"
+    );
+    for kind in [tx, block] {
+        let all = &kind["reach"][3];
+        assert_eq!(f(&all["percent_of_nodes"]), 100.0);
+        assert_eq!(all["unreached"], 0);
+        let max = f(&all["ms"]["max"]);
+        assert!(
+            max > 0.0 && max < 5_000.0,
+            "time to reach all nodes: {max} ms"
+        );
+        assert!(f(&all["ms"]["p50"]) <= max);
+        let dups = f(&kind["duplicates"]["per_message_per_node"]);
+        assert!((0.0..10.0).contains(&dups), "duplicates {dups}");
+    }
+
+    assert_eq!(r["heads"]["same_head"], true, "heads: {}", r["heads"]);
+    assert_eq!(r["heads"]["distinct_hashes"], 1);
+    assert_eq!(r["topology"]["connected"], true);
+    assert!(r["topology"]["min_degree"].as_u64().unwrap() >= 1);
+    assert_eq!(r["traces"]["malformed"], 0);
+    assert_eq!(r["traces"]["dropped_by_stats"], 0);
+    assert_eq!(
+        r["shutdown"]["killed"].as_array().unwrap().len(),
+        0,
+        "all nodes stopped on SIGTERM"
+    );
+    let nodes = r["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5);
+    for n in nodes {
+        assert!(n["rss_max_kib"].as_u64().unwrap() > 1000, "{n}");
+        assert!(
+            f(&n["bytes_in_per_s"]) > 0.0 && f(&n["bytes_out_per_s"]) > 0.0,
+            "{n}"
+        );
+    }
+}
+
+#[test]
+fn ci_sized_run() {
+    let _serial = common::serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let r = run(&dir, &[]);
+    check_common(&r);
+    assert!(r["meta"]["emulation"].is_null());
+    assert!(r["kinds"]["tx"]["path_ratio"].is_null());
+}
+
+#[test]
+fn ci_sized_run_with_wan_emulation() {
+    let _serial = common::serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let r = run(&dir, &["--regions", "builtin"]);
+    check_common(&r);
+    assert_eq!(r["meta"]["emulation"]["regions"], "builtin");
+    assert!(dir.join("node-0/link.json").is_file());
+    for kind in ["tx", "block"] {
+        let pr = &r["kinds"][kind]["path_ratio"];
+        // Delivery can never beat the shortest path through live links (timer slack aside).
+        let p50 = f(&pr["ratio"]["p50"]);
+        assert!(p50 >= 0.95, "{kind} path ratio p50 {p50}");
+        assert!(!r["kinds"][kind]["regions"].as_array().unwrap().is_empty());
+    }
+}
