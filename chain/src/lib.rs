@@ -28,5 +28,5 @@ pub use store::{ChainStore, ImportError, ImportKind, ImportOutcome, StoreError, 
 pub use tx::{SignedTransaction, Transaction, VerifiedTx};
 pub use validate::{
     BlockError, ChainConfig, CheckedBlock, Produced, check_against_parent, check_block,
-    execute_block, produce_block,
+    check_block_skipping, check_header, execute_block, produce_block,
 };

@@ -119,13 +119,16 @@ impl CheckedBlock {
     }
 }
 
-/// Stage 1: checks that need only the block, genesis and the clock.
-pub fn check_block(
-    block: Block,
+/// Stage 1a: everything about the block that needs neither its parent nor its txs'
+/// signatures: chain id, sizes, producer for the slot, timestamp, clock, the producer's
+/// signature and the tx root. Cheap (one signature), so a node can forward a block as soon as
+/// this passes and check the txs while it travels on.
+pub fn check_header(
+    block: &Block,
     genesis: &Genesis,
     config: &ChainConfig,
     now_ms: u64,
-) -> Result<CheckedBlock, BlockError> {
+) -> Result<Vec<TxHash>, BlockError> {
     let h = &block.header;
     if h.chain_id != genesis.chain_id {
         return Err(BlockError::WrongChainId {
@@ -183,7 +186,35 @@ pub fn check_block(
             computed,
         });
     }
-    for (index, tx) in block.txs.iter().enumerate() {
+    Ok(tx_hashes)
+}
+
+/// Stage 1: [`check_header`] plus every tx's chain id, cost and signature (`verify_strict`).
+pub fn check_block(
+    block: Block,
+    genesis: &Genesis,
+    config: &ChainConfig,
+    now_ms: u64,
+) -> Result<CheckedBlock, BlockError> {
+    check_block_skipping(block, genesis, config, now_ms, |_| false)
+}
+
+/// [`check_block`], except that txs for which `verified(hash)` is true are not re-checked:
+/// the caller vouches that it already verified exactly those bytes (e.g. they sit in its
+/// mempool as `VerifiedTx`s). A block of txs the node has already seen then costs one
+/// signature check instead of one per tx.
+pub fn check_block_skipping(
+    block: Block,
+    genesis: &Genesis,
+    config: &ChainConfig,
+    now_ms: u64,
+    verified: impl Fn(&TxHash) -> bool,
+) -> Result<CheckedBlock, BlockError> {
+    let tx_hashes = check_header(&block, genesis, config, now_ms)?;
+    for (index, (tx, hash)) in block.txs.iter().zip(&tx_hashes).enumerate() {
+        if verified(hash) {
+            continue;
+        }
         tx.clone()
             .verify(genesis.chain_id)
             .map_err(|source| BlockError::InvalidTx { index, source })?;

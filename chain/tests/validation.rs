@@ -229,3 +229,30 @@ fn state_root_mismatch() {
     assert!(matches!(e, BlockError::StateRootMismatch { .. }));
     assert!(e.is_bad_block());
 }
+
+#[test]
+fn header_check_and_skipping_known_txs() {
+    let f = fx();
+    let mut tx = transfer(&account(0), account(1).address(), 10, 2, 0);
+    tx.signature.0[1] ^= 1;
+    let mut b = good(&f, 1);
+    b.txs = vec![tx.clone()];
+    b.header.tx_root = tx_root(&b.txs);
+    let b = resign(b);
+    // The header alone is fine: a node may forward it before checking the txs.
+    assert!(check_header(&b, &f.g, &f.cfg, LATE).is_ok());
+    assert!(matches!(
+        check_block(b.clone(), &f.g, &f.cfg, LATE),
+        Err(BlockError::InvalidTx { index: 0, .. })
+    ));
+    // A caller that vouches for the tx skips its check (it is the caller's promise).
+    let known = tx.hash();
+    assert!(check_block_skipping(b.clone(), &f.g, &f.cfg, LATE, |h| *h == known).is_ok());
+    // The header check still catches a bad producer signature.
+    let mut bad = b;
+    bad.signature.0[0] ^= 1;
+    assert!(matches!(
+        check_header(&bad, &f.g, &f.cfg, LATE),
+        Err(BlockError::BadSignature(_))
+    ));
+}

@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rumor_chain::{Address, Block, BlockHash, ImportError, ImportOutcome};
+use std::collections::HashSet;
+
+use rumor_chain::{Address, Block, BlockHash, ImportError, ImportOutcome, TxHash};
 use rumor_p2p::protocol::sync::{MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES};
 use rumor_p2p::{
     MessageId, Offence, PeerId, SyncRequest, SyncResponder, SyncResponse, Topic, Validation,
@@ -72,9 +74,19 @@ fn internal(e: impl std::fmt::Display) -> ImportError {
 }
 
 async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<ImportOutcome, ImportError> {
+    // Txs already in our pool were verified on arrival; don't check their signatures again.
+    let known: HashSet<TxHash> = {
+        let pool = ctx.pool();
+        block
+            .txs
+            .iter()
+            .map(|t| t.hash())
+            .filter(|h| pool.contains(h))
+            .collect()
+    };
     let checked = ctx
         .verify
-        .check_block(block, now_ms(), &ctx.metrics)
+        .check_block(block, now_ms(), known, &ctx.metrics)
         .await
         .map_err(internal)??;
     let c = ctx.clone();
@@ -145,7 +157,9 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
     }
 }
 
-/// Handles a gossiped block: verdict to gossipsub, import, orphan handling, trace.
+/// Handles a gossiped block. The verdict goes to gossipsub as soon as the header-level checks
+/// pass (producer, its signature, tx root, sizes, clock), so the block travels on while this
+/// node checks the txs and imports it; a block whose body then fails costs its sender a penalty.
 pub async fn on_gossip_block(
     ctx: Arc<Ctx>,
     slots: Arc<Mutex<SlotCache>>,
@@ -156,53 +170,42 @@ pub async fn on_gossip_block(
 ) {
     let received = Instant::now();
     let hash = block.hash();
-    let equivocated = slots
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .equivocation(block.header.producer, block.header.slot, hash);
-    let verdict = if let Some(other) = equivocated {
-        ctx.metrics.equivocations.inc();
-        tracing::warn!(
-            producer = %block.header.producer.short(),
-            slot = block.header.slot,
-            first = %other.short(),
-            second = %hash.short(),
-            "equivocation: second block for the same slot ignored"
-        );
-        Validation::Ignore
-    } else {
-        match import(&ctx, block.clone()).await {
-            Ok(_) => {
-                ctx.tracer.record(
-                    Kind::Block,
-                    &hash.0,
-                    received_at_us,
-                    Some(from.to_string()),
-                    Origin::Gossip,
-                );
-                Validation::Accept
-            }
-            Err(ImportError::AlreadyKnown(_)) => Validation::Ignore,
-            Err(ImportError::UnknownParent(_)) => {
-                // Valid on its own (stage 1 passed); record its arrival now.
-                ctx.tracer.record(
-                    Kind::Block,
-                    &hash.0,
-                    received_at_us,
-                    Some(from.to_string()),
-                    Origin::Gossip,
-                );
-                let c = ctx.clone();
-                tokio::spawn(async move { resolve_orphan(&c, block, from).await });
-                Validation::Ignore
-            }
-            Err(e) if e.is_bad_block() => {
-                tracing::info!(%from, block = %hash.short(), error = %e, "invalid block");
-                Validation::Reject
-            }
-            Err(e) => {
-                tracing::debug!(%from, block = %hash.short(), error = %e, "block ignored");
-                Validation::Ignore
+    let block = Arc::new(block);
+    let header = ctx
+        .verify
+        .check_header(block.clone(), now_ms(), &ctx.metrics)
+        .await;
+    let verdict = match header {
+        Err(e) => {
+            tracing::debug!(error = %e, "verification pool unavailable; block ignored");
+            Validation::Ignore
+        }
+        Ok(Err(e)) if e.is_bad_block() => {
+            tracing::info!(%from, block = %hash.short(), error = %e, "invalid block");
+            Validation::Reject
+        }
+        Ok(Err(e)) => {
+            tracing::debug!(%from, block = %hash.short(), error = %e, "block ignored");
+            Validation::Ignore
+        }
+        Ok(Ok(())) => {
+            let other = slots
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .equivocation(block.header.producer, block.header.slot, hash);
+            match other {
+                Some(first) => {
+                    ctx.metrics.equivocations.inc();
+                    tracing::warn!(
+                        producer = %block.header.producer.short(),
+                        slot = block.header.slot,
+                        first = %first.short(),
+                        second = %hash.short(),
+                        "equivocation: second block for the same slot ignored"
+                    );
+                    Validation::Ignore
+                }
+                None => Validation::Accept,
             }
         }
     };
@@ -220,6 +223,26 @@ pub async fn on_gossip_block(
         .get_or_create(&vec![("kind", "block")])
         .observe(received.elapsed().as_secs_f64());
     let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
+    if verdict != Validation::Accept {
+        return;
+    }
+    ctx.tracer.record(
+        Kind::Block,
+        &hash.0,
+        received_at_us,
+        Some(from.to_string()),
+        Origin::Gossip,
+    );
+    let block = Arc::unwrap_or_clone(block);
+    match import(&ctx, block.clone()).await {
+        Ok(_) | Err(ImportError::AlreadyKnown(_)) => {}
+        Err(ImportError::UnknownParent(_)) => resolve_orphan(&ctx, block, from).await,
+        Err(e) if e.is_bad_block() => {
+            tracing::warn!(%from, block = %hash.short(), error = %e, "forwarded block failed full validation");
+            let _ = ctx.net.penalise(from, Offence::BadBlock).await;
+        }
+        Err(e) => tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported"),
+    }
 }
 
 /// Catches up from `peer` (whose head is at `target`) with range requests.

@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Instant;
 
+use std::collections::HashSet;
+
 use rumor_chain::{
-    Block, BlockError, ChainConfig, CheckedBlock, Genesis, SignedTransaction, TxError, VerifiedTx,
-    check_block,
+    Block, BlockError, ChainConfig, CheckedBlock, Genesis, SignedTransaction, TxError, TxHash,
+    VerifiedTx, check_block_skipping, check_header,
 };
 use tokio::sync::oneshot;
 
@@ -22,7 +24,14 @@ enum Job {
     Block {
         block: Box<Block>,
         now_ms: u64,
+        /// Txs already verified (they are in our mempool): not checked again.
+        known: HashSet<TxHash>,
         reply: oneshot::Sender<Result<CheckedBlock, BlockError>>,
+    },
+    Header {
+        block: Arc<Block>,
+        now_ms: u64,
+        reply: oneshot::Sender<Result<(), BlockError>>,
     },
 }
 
@@ -77,9 +86,19 @@ fn worker(
             Job::Block {
                 block,
                 now_ms,
+                known,
                 reply,
             } => {
-                let _ = reply.send(check_block(*block, &genesis, &config, now_ms));
+                let r =
+                    check_block_skipping(*block, &genesis, &config, now_ms, |h| known.contains(h));
+                let _ = reply.send(r);
+            }
+            Job::Header {
+                block,
+                now_ms,
+                reply,
+            } => {
+                let _ = reply.send(check_header(&block, &genesis, &config, now_ms).map(|_| ()));
             }
         }
     }
@@ -143,24 +162,56 @@ impl VerifyPool {
         rx.await.map_err(|_| VerifyError::Stopped)
     }
 
-    /// Runs stage-1 block checks (producer, signatures, roots) on the pool.
-    pub async fn check_block(
+    async fn run<T>(
         &self,
-        block: Block,
-        now_ms: u64,
+        job: Job,
+        rx: oneshot::Receiver<T>,
         metrics: &NodeMetrics,
-    ) -> Result<Result<CheckedBlock, BlockError>, VerifyError> {
-        let (reply, rx) = oneshot::channel();
-        let job = Job::Block {
-            block: Box::new(block),
-            now_ms,
-            reply,
-        };
+    ) -> Result<T, VerifyError> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.submit(job, true))
             .await
             .map_err(|_| VerifyError::Stopped)??;
         metrics.verify_queue.inc();
         rx.await.map_err(|_| VerifyError::Stopped)
+    }
+
+    /// The header-level checks (one signature): enough to decide whether to forward.
+    pub async fn check_header(
+        &self,
+        block: Arc<Block>,
+        now_ms: u64,
+        metrics: &NodeMetrics,
+    ) -> Result<Result<(), BlockError>, VerifyError> {
+        let (reply, rx) = oneshot::channel();
+        self.run(
+            Job::Header {
+                block,
+                now_ms,
+                reply,
+            },
+            rx,
+            metrics,
+        )
+        .await
+    }
+
+    /// Runs stage-1 block checks (producer, signatures, roots) on the pool; txs in `known` are
+    /// already verified and skipped.
+    pub async fn check_block(
+        &self,
+        block: Block,
+        now_ms: u64,
+        known: HashSet<TxHash>,
+        metrics: &NodeMetrics,
+    ) -> Result<Result<CheckedBlock, BlockError>, VerifyError> {
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Block {
+            block: Box::new(block),
+            now_ms,
+            known,
+            reply,
+        };
+        self.run(job, rx, metrics).await
     }
 }

@@ -32,6 +32,8 @@ pub enum Validation {
 pub enum Offence {
     /// A sync answer that did not decode, or whose blocks were invalid or not what was asked.
     BadSyncResponse,
+    /// A gossiped block whose header was valid (so it was forwarded) but whose body was not.
+    BadBlock,
 }
 
 /// Result of a publish.
