@@ -105,6 +105,8 @@ pub struct NetLimits {
     pub event_channel: usize,
     /// Forward every message to every peer (the flooding baseline for benchmarks).
     pub flood_all: bool,
+    /// Messages above this many bytes trigger IDONTWANT (see `rumor-p2p`'s config).
+    pub idontwant_threshold: usize,
 }
 
 impl Default for NetLimits {
@@ -121,6 +123,7 @@ impl Default for NetLimits {
             publish_queue: n.publish_queue,
             event_channel: n.event_channel,
             flood_all: false,
+            idontwant_threshold: n.gossip.idontwant_threshold,
         }
     }
 }
@@ -268,6 +271,7 @@ impl NodeConfig {
         c.gossip.mesh_outbound_min = (self.net.mesh_n_low / 2).min(self.net.mesh_n / 2).min(2);
         c.gossip.heartbeat = Duration::from_millis(self.net.heartbeat_ms.max(50));
         c.gossip.flood_all = self.net.flood_all;
+        c.gossip.idontwant_threshold = self.net.idontwant_threshold;
         if let Some(path) = &self.link {
             let link =
                 rumor_p2p::link::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {

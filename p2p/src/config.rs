@@ -48,10 +48,13 @@ pub struct GossipConfig {
     pub flood_publish: bool,
     /// Forward *everything* to every peer (explicit peers): the flooding baseline for benchmarks.
     pub flood_all: bool,
-    /// IDONTWANT is sent only for messages larger than this (default 512 bytes). An IDONTWANT
-    /// costs ~40 bytes per mesh peer (a 32-byte id plus framing), so for a 160-byte tx it would
-    /// cost about as much as the duplicate it might prevent. Blocks with ≥ 2 txs (≥ 552 bytes)
-    /// cross the threshold, and those are where duplicates are expensive.
+    /// IDONTWANT is sent only for messages larger than this (default 100 bytes, so every tx
+    /// and block qualifies). An IDONTWANT costs ~40 bytes per mesh peer, about a quarter of a
+    /// 160-byte tx, and a node sends it on receipt, *before* validating. Our validation takes a
+    /// thread hop or two, so the IDONTWANT usually reaches a mesh peer before that peer
+    /// forwards its own copy. Measured on the default 16-node loopback testnet: duplicates per
+    /// tx per node fell from 4.5 (threshold 512, i.e. off for txs) to 3.0, for 4% more bytes.
+    /// Under WAN latency the notice has even more time to arrive first.
     pub idontwant_threshold: usize,
     /// How long gossipsub remembers message ids to drop duplicates (60 s).
     pub duplicate_cache_time: Duration,
@@ -70,7 +73,7 @@ impl Default for GossipConfig {
             heartbeat: Duration::from_millis(700),
             flood_publish: true,
             flood_all: false,
-            idontwant_threshold: 512,
+            idontwant_threshold: 100,
             duplicate_cache_time: Duration::from_secs(60),
             forward_queue_duration: Duration::from_secs(1),
         }
