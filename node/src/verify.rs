@@ -151,15 +151,10 @@ impl VerifyPool {
         let job = Job::Txs { txs, reply };
         if shed {
             self.submit(job, false)?;
-        } else {
-            // A full queue would block this thread in `send`; move the wait off the runtime.
-            let this = self.clone();
-            tokio::task::spawn_blocking(move || this.submit(job, true))
-                .await
-                .map_err(|_| VerifyError::Stopped)??;
+            metrics.verify_queue.inc();
+            return rx.await.map_err(|_| VerifyError::Stopped);
         }
-        metrics.verify_queue.inc();
-        rx.await.map_err(|_| VerifyError::Stopped)
+        self.run(job, rx, metrics).await
     }
 
     async fn run<T>(
