@@ -163,10 +163,18 @@ impl VerifyPool {
         rx: oneshot::Receiver<T>,
         metrics: &NodeMetrics,
     ) -> Result<T, VerifyError> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.submit(job, true))
-            .await
-            .map_err(|_| VerifyError::Stopped)??;
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Disconnected(_)) => return Err(VerifyError::Stopped),
+            Err(TrySendError::Full(job)) => {
+                // Only a full queue blocks in `send`; do that wait off the async runtime, so
+                // callers that must not lose work get back-pressure instead.
+                let this = self.clone();
+                tokio::task::spawn_blocking(move || this.submit(job, true))
+                    .await
+                    .map_err(|_| VerifyError::Stopped)??;
+            }
+        }
         metrics.verify_queue.inc();
         rx.await.map_err(|_| VerifyError::Stopped)
     }
