@@ -150,8 +150,12 @@ impl VerifyPool {
         let (reply, rx) = oneshot::channel();
         let job = Job::Txs { txs, reply };
         if shed {
-            self.submit(job, false)?;
+            // Counted before the send: the worker may finish (and decrement) first.
             metrics.verify_queue.inc();
+            if let Err(e) = self.submit(job, false) {
+                metrics.verify_queue.dec();
+                return Err(e);
+            }
             return rx.await.map_err(|_| VerifyError::Stopped);
         }
         self.run(job, rx, metrics).await
@@ -163,19 +167,27 @@ impl VerifyPool {
         rx: oneshot::Receiver<T>,
         metrics: &NodeMetrics,
     ) -> Result<T, VerifyError> {
+        metrics.verify_queue.inc();
         match self.jobs.try_send(job) {
             Ok(()) => {}
-            Err(TrySendError::Disconnected(_)) => return Err(VerifyError::Stopped),
+            Err(TrySendError::Disconnected(_)) => {
+                metrics.verify_queue.dec();
+                return Err(VerifyError::Stopped);
+            }
             Err(TrySendError::Full(job)) => {
                 // Only a full queue blocks in `send`; do that wait off the async runtime, so
                 // callers that must not lose work get back-pressure instead.
                 let this = self.clone();
-                tokio::task::spawn_blocking(move || this.submit(job, true))
+                let sent = tokio::task::spawn_blocking(move || this.submit(job, true))
                     .await
-                    .map_err(|_| VerifyError::Stopped)??;
+                    .map_err(|_| VerifyError::Stopped)
+                    .and_then(|r| r);
+                if let Err(e) = sent {
+                    metrics.verify_queue.dec();
+                    return Err(e);
+                }
             }
         }
-        metrics.verify_queue.inc();
         rx.await.map_err(|_| VerifyError::Stopped)
     }
 
