@@ -67,7 +67,8 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
         let counters = metrics::scrape(node.metrics, &manifest.network)
             .await
             .inspect_err(&mut note)
-            .ok();
+            .ok()
+            .map(|c| with_cpu(c, node.pid));
         live.peers = peers;
         live.head = head;
         live.mempool = mempool;
@@ -81,9 +82,16 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
 pub async fn counters(manifest: &Manifest) -> Vec<Option<NodeCounters>> {
     let mut out = Vec::with_capacity(manifest.nodes.len());
     for n in &manifest.nodes {
-        out.push(metrics::scrape(n.metrics, &manifest.network).await.ok());
+        let c = metrics::scrape(n.metrics, &manifest.network).await.ok();
+        out.push(c.map(|c| with_cpu(c, n.pid)));
     }
     out
+}
+
+/// Adds the process's CPU time, read at the same moment as its metrics.
+fn with_cpu(mut c: NodeCounters, pid: Option<u32>) -> NodeCounters {
+    c.cpu_s = pid.and_then(procfs::cpu_seconds);
+    c
 }
 
 /// Polls heads until every node reports the same block or `timeout` passes. Blocks keep

@@ -35,6 +35,12 @@ pub struct Manifest {
     /// When every node had a mesh (µs since the epoch): blocks before it are not measured.
     #[serde(default)]
     pub ready_at_us: Option<u64>,
+    /// Config file every node gets with `--config` (benchmarks raise pool limits with it).
+    #[serde(default)]
+    pub node_config: Option<PathBuf>,
+    /// Flags appended to every node's command line (benchmarks: `--flood-all`, thread counts).
+    #[serde(default)]
+    pub node_extra_args: Vec<String>,
     pub nodes: Vec<NodeEntry>,
 }
 

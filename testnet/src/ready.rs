@@ -48,6 +48,26 @@ pub async fn wait_rpc(
     }
 }
 
+/// What "ready" means for a testnet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Readiness {
+    /// A peer and a gossipsub mesh for both topics at every node.
+    #[default]
+    Mesh,
+    /// A peer at every node. For `--flood-all` networks: flooding makes every peer an
+    /// explicit peer, and gossipsub never puts explicit peers in a mesh.
+    Peers,
+}
+
+impl Readiness {
+    pub fn ready(self, peers: &[crate::rpc::PeerEntry]) -> bool {
+        match self {
+            Readiness::Mesh => meshed(peers),
+            Readiness::Peers => !peers.is_empty(),
+        }
+    }
+}
+
 /// True if this peer list shows a peer and a mesh for both topics.
 pub fn meshed(peers: &[crate::rpc::PeerEntry]) -> bool {
     !peers.is_empty()
@@ -55,7 +75,12 @@ pub fn meshed(peers: &[crate::rpc::PeerEntry]) -> bool {
         && peers.iter().any(|p| p.in_mesh("block"))
 }
 
-pub async fn wait_mesh(rpcs: &[Rpc], timeout: Duration, bar: &ProgressBar) -> Result<()> {
+pub async fn wait_mesh(
+    rpcs: &[Rpc],
+    timeout: Duration,
+    bar: &ProgressBar,
+    readiness: Readiness,
+) -> Result<()> {
     if rpcs.len() < 2 {
         return Ok(()); // a lone node has nobody to mesh with
     }
@@ -64,7 +89,7 @@ pub async fn wait_mesh(rpcs: &[Rpc], timeout: Duration, bar: &ProgressBar) -> Re
         let mut waiting = Vec::new();
         for (i, rpc) in rpcs.iter().enumerate() {
             match rpc.net_peers().await {
-                Ok(peers) if meshed(&peers) => {}
+                Ok(peers) if readiness.ready(&peers) => {}
                 _ => waiting.push(i),
             }
         }
@@ -73,8 +98,12 @@ pub async fn wait_mesh(rpcs: &[Rpc], timeout: Duration, bar: &ProgressBar) -> Re
             return Ok(());
         }
         if Instant::now() >= deadline {
+            let what = match readiness {
+                Readiness::Mesh => "a gossip mesh",
+                Readiness::Peers => "a peer",
+            };
             return Err(Error::Timeout {
-                what: format!("a gossip mesh at nodes {waiting:?}"),
+                what: format!("{what} at nodes {waiting:?}"),
                 secs: timeout.as_secs(),
             });
         }
@@ -103,5 +132,8 @@ mod tests {
         assert!(!meshed(&[peer(&["tx"])]));
         assert!(meshed(&[peer(&["tx"]), peer(&["block"])]));
         assert!(meshed(&[peer(&["tx", "block"])]));
+        assert!(Readiness::Peers.ready(&[peer(&[])]));
+        assert!(!Readiness::Mesh.ready(&[peer(&[])]));
+        assert!(!Readiness::Peers.ready(&[]));
     }
 }

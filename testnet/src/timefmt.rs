@@ -28,6 +28,17 @@ pub fn timestamp(unix_secs: u64) -> String {
     )
 }
 
+/// `YYYY-mm-dd HH:MM` in UTC, for tables people read.
+pub fn utc_minute(unix_secs: u64) -> String {
+    let (y, m, d) = civil_from_days((unix_secs / 86_400) as i64);
+    let rem = unix_secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -73,6 +84,7 @@ mod tests {
         assert_eq!(timestamp(0), "19700101-000000");
         // 2024-02-29 12:34:56 UTC
         assert_eq!(timestamp(1_709_210_096), "20240229-123456");
+        assert_eq!(utc_minute(1_709_210_096), "2024-02-29 12:34");
     }
 
     #[test]

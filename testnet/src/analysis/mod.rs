@@ -38,6 +38,11 @@ pub struct KindStats {
     /// Delivery time ÷ shortest-path latency through live connections, over every
     /// (message, non-origin node) pair with a positive bound. Emulation only.
     pub path_ratio: Option<PathRatio>,
+    /// Over messages, the shortest-path bound (ms) on reaching *every* node from the message's
+    /// origin (the origin's eccentricity in the latency graph): the floor under "time to
+    /// reach 100 %". Emulation only; origins that cannot reach every node are left out.
+    #[serde(default)]
+    pub bound_all_ms: Option<Summary>,
     pub regions: Vec<RegionStats>,
     /// A few messages that missed nodes, for debugging (`missing` = node indices).
     pub incomplete: Vec<Incomplete>,
@@ -115,6 +120,15 @@ pub fn analyze(input: Input<'_>) -> Analysis {
     for kind in Kind::ALL {
         let msgs: Vec<&Message> = messages.iter().filter(|m| m.kind == kind).collect();
         let path_ratio = (!bounds.is_empty()).then(|| path_ratio(&msgs, &bounds));
+        let bound_all_ms = if bounds.is_empty() {
+            None
+        } else {
+            summarize(
+                msgs.iter()
+                    .filter_map(|m| bound_all(&bounds[m.origin]))
+                    .collect(),
+            )
+        };
         let regions = input
             .regions
             .map(|r| region_stats(&msgs, r))
@@ -135,6 +149,7 @@ pub fn analyze(input: Input<'_>) -> Analysis {
                 delivery: reach::delivery(&msgs, n),
                 reach: reach::levels(&msgs, n),
                 path_ratio,
+                bound_all_ms,
                 regions,
                 incomplete,
             },
@@ -174,6 +189,12 @@ fn path_ratio(msgs: &[&Message], bounds: &[Vec<Option<u64>>]) -> PathRatio {
         ratio: summarize(ratios),
         unreachable,
     }
+}
+
+/// The latest shortest-path arrival (ms) over all nodes, if every node is reachable.
+fn bound_all(from_origin: &[Option<u64>]) -> Option<f64> {
+    let all: Option<Vec<u64>> = from_origin.iter().copied().collect();
+    all?.into_iter().max().map(us_to_ms)
 }
 
 fn region_stats(msgs: &[&Message], regions: &[String]) -> Vec<RegionStats> {
@@ -317,6 +338,8 @@ mod tests {
         let pr = tx.path_ratio.as_ref().unwrap();
         assert_eq!(pr.ratio.as_ref().unwrap().max, 2.0);
         assert_eq!(pr.unreachable, 0);
+        // From node 0 the farthest node (2) is 5 + 10 ms away.
+        assert_eq!(tx.bound_all_ms.as_ref().unwrap().max, 15.0);
 
         let block = &a.kinds[&Kind::Block];
         assert_eq!(block.delivery.delivered, 2);
@@ -352,6 +375,7 @@ mod tests {
         let pr = a.kinds[&Kind::Tx].path_ratio.as_ref().unwrap();
         assert!(pr.ratio.is_none());
         assert_eq!(pr.unreachable, 2);
+        assert!(a.kinds[&Kind::Tx].bound_all_ms.is_none());
         assert!(a.kinds[&Kind::Tx].regions.is_empty());
     }
 }

@@ -51,6 +51,22 @@ pub async fn run(opts: &RunOptions) -> Result<Measured> {
         r = live_part(opts, &started) => r,
         _ = crate::shutdown::signal() => Err(Error::Interrupted),
     };
+    conclude(opts, &started, result).await
+}
+
+/// `run` for a caller that owns the nodes' registry and handles Ctrl-C itself (the benchmark
+/// runner, which runs several testnets in a row): if this future is dropped, whatever it
+/// started is still in `started` for the caller to stop.
+pub async fn run_with(opts: &RunOptions, started: &Started) -> Result<Measured> {
+    let result = live_part(opts, started).await;
+    conclude(opts, started, result).await
+}
+
+async fn conclude(
+    opts: &RunOptions,
+    started: &Started,
+    result: Result<Collected>,
+) -> Result<Measured> {
     // Whatever happened, stop every node this run started before going on.
     let stopping = crate::progress::spinner("stopping", opts.quiet);
     stopping.set_message("SIGTERM to every node, waiting for clean exits");

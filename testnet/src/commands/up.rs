@@ -20,7 +20,7 @@ use crate::timefmt::now_us;
 pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<Manifest> {
     refuse_existing(&opts.dir)?;
     let (mut manifest, genesis) = plan(opts, &opts.dir)?;
-    write_files(&manifest, &genesis)?;
+    write_files(&manifest, &genesis, opts.overrides.config_toml.as_deref())?;
     let rpcs = collect::clients(&manifest)?;
 
     let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
@@ -40,7 +40,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
 
     let mesh = crate::progress::bar(manifest.nodes.len() as u64, "mesh", quiet);
     mesh.set_message("nodes with peers and a mesh for both topics");
-    ready::wait_mesh(&rpcs, opts.ready_timeout, &mesh).await?;
+    ready::wait_mesh(&rpcs, opts.ready_timeout, &mesh, opts.overrides.readiness).await?;
     mesh.finish();
     manifest.ready_at_us = Some(now_us());
     manifest.save()?;
@@ -139,7 +139,7 @@ mod tests {
         o.dir = dir.path().to_path_buf();
         let (mut m, g) = plan(&o, dir.path()).unwrap();
         m.nodes[1].pid = Some(4_000_000); // recorded, not running
-        write_files(&m, &g).unwrap();
+        write_files(&m, &g, None).unwrap();
         let err = up(&o, true).await.unwrap_err();
         assert!(matches!(err, Error::Invalid(_)), "{err}");
         assert_eq!(

@@ -1,12 +1,14 @@
-//! The sending loop. One task per node posts that node's requests in order over its own
-//! keep-alive connection; the dispatcher paces requests with a token bucket and hands each to
-//! its node's task, so one slow node delays only its own share (and shows up as a lower
-//! achieved rate, not as a stall of the whole load).
+//! The sending loop. Each node gets `opts.clients` tasks (one by default, which keeps that
+//! node's requests in order), each posting over its own keep-alive connection and taking the
+//! next request from the node's queue; the dispatcher paces requests with a token bucket and
+//! hands each to its node's queue, so one slow node delays only its own share (and shows up as
+//! a lower achieved rate, not as a stall of the whole load).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
-use tokio::sync::mpsc;
+use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinSet;
 
 use super::bucket::TokenBucket;
@@ -40,7 +42,17 @@ pub async fn drive(
     for rpc in rpcs {
         let (tx, rx) = mpsc::channel::<Vec<PlannedTx>>(QUEUE_PER_NODE);
         queues.push(tx);
-        workers.spawn(worker(rpc.clone(), rx, answer_tx.clone()));
+        let rx = Arc::new(Mutex::new(rx));
+        for c in 0..opts.clients.max(1) {
+            // The first client reuses the caller's connection pool; extra ones get their own
+            // (if that fails, sharing the pool still works, just with fewer connections).
+            let client = if c == 0 {
+                rpc.clone()
+            } else {
+                rpc.separate().unwrap_or_else(|_| rpc.clone())
+            };
+            workers.spawn(worker(client, rx.clone(), answer_tx.clone()));
+        }
     }
     drop(answer_tx);
 
@@ -96,10 +108,13 @@ pub async fn drive(
 
 async fn worker(
     rpc: Rpc,
-    mut queue: mpsc::Receiver<Vec<PlannedTx>>,
+    queue: Arc<Mutex<mpsc::Receiver<Vec<PlannedTx>>>>,
     answers: mpsc::UnboundedSender<Answer>,
 ) {
-    while let Some(chunk) = queue.recv().await {
+    loop {
+        // The lock is held only while waiting for the next request, never across a send.
+        let next = queue.lock().await.recv().await;
+        let Some(chunk) = next else { return };
         let t = Instant::now();
         let outcomes = if chunk.len() == 1 {
             vec![rpc.submit(&chunk[0].raw_hex).await]

@@ -23,11 +23,35 @@ pub struct LoadOptions {
     pub batch: usize,
     pub amount: u64,
     pub fee: u64,
+    /// Concurrent keep-alive connections per target node, each with one request in flight.
+    /// One keeps per-node order; benchmarks use more to saturate a node.
+    pub clients: usize,
+    /// Send exactly this many txs instead of `tps × duration` (throughput benchmarks pace
+    /// with a huge `tps` and a fixed count).
+    pub txs: Option<usize>,
+    /// Nodes whose RPC gets the load, round-robin; `None` = every node.
+    pub targets: Option<Vec<usize>>,
 }
 
 impl LoadOptions {
+    /// `up`/`run`'s load: one client per node, every node a target.
+    pub fn paced(tps: f64, duration: Duration, batch: usize) -> Self {
+        Self {
+            tps,
+            duration,
+            accounts: None,
+            batch,
+            amount: 1,
+            fee: 1,
+            clients: 1,
+            txs: None,
+            targets: None,
+        }
+    }
+
     pub fn total(&self) -> usize {
-        (self.tps * self.duration.as_secs_f64()).round() as usize
+        self.txs
+            .unwrap_or_else(|| (self.tps * self.duration.as_secs_f64()).round() as usize)
     }
 
     pub fn validate(&self, manifest: &Manifest) -> Result<usize> {
@@ -39,6 +63,17 @@ impl LoadOptions {
             return bad(format!(
                 "--batch must be between 1 and {} (the node's batch limit)",
                 crate::rpc::client::MAX_BATCH
+            ));
+        }
+        if self.clients == 0 {
+            return bad("at least one client per node is needed".into());
+        }
+        if let Some(t) = &self.targets
+            && (t.is_empty() || t.iter().any(|&i| i >= manifest.nodes.len()))
+        {
+            return bad(format!(
+                "load targets {t:?} must be node indices below {}",
+                manifest.nodes.len()
             ));
         }
         let accounts = self.accounts.unwrap_or(manifest.accounts);
@@ -58,13 +93,17 @@ pub struct PlannedTx {
     pub raw_hex: String,
     /// Node index whose RPC endpoint gets it.
     pub target: usize,
+    /// Genesis account index of the sender, and the nonce used (callers that send several
+    /// rounds without blocks in between continue from `nonce + 1`).
+    pub sender: usize,
+    pub nonce: u64,
 }
 
 /// Signs `opts.total()` transfers. Senders take turns in a seeded order, each sending its
 /// next nonce (starting from `nonces[j]`, the account's nonce on chain), so consecutive txs of
 /// one account are `accounts / tps` seconds apart — far apart enough that each has propagated
-/// before the next arrives at another node. Request `r` (of `batch` txs) goes to node
-/// `r mod nodes`.
+/// before the next arrives at another node. Request `r` (of `batch` txs) goes to target
+/// `r mod targets` (every node unless `opts.targets` says otherwise).
 pub fn plan_txs(manifest: &Manifest, opts: &LoadOptions, nonces: &[u64]) -> Vec<PlannedTx> {
     let accounts = nonces.len();
     let keys_: Vec<Keypair> = (0..accounts)
@@ -73,24 +112,30 @@ pub fn plan_txs(manifest: &Manifest, opts: &LoadOptions, nonces: &[u64]) -> Vec<
     let sink = Keypair::from_label(&format!("{}/sink", manifest.seed)).address();
     let mut order: Vec<usize> = (0..accounts).collect();
     Rng::new(manifest.seed, STREAM).shuffle(&mut order);
-    let nodes = manifest.nodes.len();
+    let targets: Vec<usize> = opts
+        .targets
+        .clone()
+        .unwrap_or_else(|| (0..manifest.nodes.len()).collect());
     (0..opts.total())
         .map(|k| {
             let j = order[k % accounts];
             let round = (k / accounts) as u64;
+            let nonce = nonces[j] + round;
             let tx = Transaction {
                 chain_id: manifest.chain_id,
                 from: keys_[j].address(),
                 to: sink,
                 amount: opts.amount,
                 fee: opts.fee,
-                nonce: nonces[j] + round,
+                nonce,
             }
             .sign(&keys_[j]);
             PlannedTx {
                 hash: tx.hash().to_string(),
                 raw_hex: hex::encode(tx.encode()),
-                target: (k / opts.batch) % nodes,
+                target: targets[(k / opts.batch) % targets.len()],
+                sender: j,
+                nonce,
             }
         })
         .collect()
@@ -107,12 +152,8 @@ mod tests {
         let o = crate::setup::plan::tests::opts(3, RegionsOpt::None);
         let (m, _) = plan(&o, std::path::Path::new("/t")).unwrap();
         let opts = LoadOptions {
-            tps: 10.0,
-            duration: Duration::from_secs(2),
             accounts: Some(4),
-            batch: 2,
-            amount: 1,
-            fee: 1,
+            ..LoadOptions::paced(10.0, Duration::from_secs(2), 2)
         };
         let nonces = vec![0, 5, 0, 7];
         let txs = plan_txs(&m, &opts, &nonces);
@@ -149,5 +190,26 @@ mod tests {
             plan_txs(&m, &opts, &nonces),
             "seeded and deterministic"
         );
+        assert!(txs.iter().all(|t| t.nonce >= nonces[t.sender]));
+    }
+
+    #[test]
+    fn fixed_count_and_targets() {
+        let o = crate::setup::plan::tests::opts(3, RegionsOpt::None);
+        let (m, _) = plan(&o, std::path::Path::new("/t")).unwrap();
+        let opts = LoadOptions {
+            txs: Some(7),
+            targets: Some(vec![2]),
+            ..LoadOptions::paced(1e9, Duration::from_secs(1), 1)
+        };
+        assert_eq!(opts.validate(&m).unwrap(), m.accounts);
+        let txs = plan_txs(&m, &opts, &[0; 8]);
+        assert_eq!(txs.len(), 7);
+        assert!(txs.iter().all(|t| t.target == 2 && t.nonce == 0));
+        let bad = LoadOptions {
+            targets: Some(vec![3]),
+            ..opts
+        };
+        assert!(matches!(bad.validate(&m), Err(Error::Invalid(_))));
     }
 }

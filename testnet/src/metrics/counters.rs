@@ -22,6 +22,10 @@ pub struct NodeCounters {
     pub tx: Option<RecvCounts>,
     pub block: Option<RecvCounts>,
     pub trace_dropped: Option<f64>,
+    /// Process CPU time (user + system, seconds) from `/proc/<pid>/stat`, not the metrics
+    /// page: filled in by [`crate::collect`] so it is differenced like the other counters.
+    #[serde(default)]
+    pub cpu_s: Option<f64>,
 }
 
 impl NodeCounters {
@@ -81,6 +85,7 @@ impl NodeCounters {
             tx: r(self.tx, earlier.tx),
             block: r(self.block, earlier.block),
             trace_dropped: d(self.trace_dropped, earlier.trace_dropped),
+            cpu_s: d(self.cpu_s, earlier.cpu_s),
         }
     }
 }

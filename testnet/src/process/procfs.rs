@@ -1,5 +1,6 @@
 //! Reading `/proc/<pid>`: command line (to prove a pid is one of our nodes before signalling
-//! it — pids get reused), state (zombies count as gone) and memory (VmHWM / VmRSS).
+//! it — pids get reused), state (zombies count as gone), memory (VmHWM / VmRSS) and CPU time
+//! (utime + stime).
 
 use std::path::{Path, PathBuf};
 
@@ -92,6 +93,30 @@ pub fn parse_status(status: &str) -> Option<MemUsage> {
     })
 }
 
+/// Clock ticks per second of `/proc/<pid>/stat` times. The kernel reports them in USER_HZ,
+/// which is 100 on every Linux ABI this tool runs on (it is part of the ABI, unlike HZ); the
+/// workspace forbids `unsafe`, so `sysconf(_SC_CLK_TCK)` is not an option.
+pub const USER_HZ: f64 = 100.0;
+
+/// CPU time (user + system, all threads) a process has used so far, in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    parse_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// CPU time of this process (the load generator shares the cores with the nodes).
+pub fn own_cpu_seconds() -> Option<f64> {
+    parse_cpu_seconds(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// utime + stime from a `/proc/<pid>/stat` line: fields 14 and 15, i.e. the 12th and 13th
+/// after the command name's closing parenthesis (field 3, the state, is the 1st).
+pub fn parse_cpu_seconds(stat: &str) -> Option<f64> {
+    let mut rest = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: u64 = rest.next()?.parse().ok()?;
+    let stime: u64 = rest.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / USER_HZ)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +146,14 @@ mod tests {
             })
         );
         assert_eq!(parse_status("Name:\tkthread\n"), None);
+    }
+
+    #[test]
+    fn cpu_time_from_stat() {
+        let stat = "42 (ru n) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 3 0";
+        assert_eq!(parse_cpu_seconds(stat), Some(3.0));
+        assert_eq!(parse_cpu_seconds("42 (x) S 1"), None);
+        assert!(own_cpu_seconds().is_some());
     }
 
     #[test]

@@ -54,6 +54,11 @@ pub fn node_args(manifest: &Manifest, node: &NodeEntry) -> Vec<String> {
         args.push("--link".into());
         args.push(path(link));
     }
+    if let Some(config) = &manifest.node_config {
+        args.push("--config".into());
+        args.push(path(config));
+    }
+    args.extend(manifest.node_extra_args.iter().cloned());
     args
 }
 
@@ -119,6 +124,21 @@ mod tests {
             crate::process::procfs::node_data_dir(&args),
             Some(PathBuf::from("/t/node-3"))
         );
+    }
+
+    #[test]
+    fn overrides_reach_the_command_line() {
+        let mut o = crate::setup::plan::tests::opts(2, RegionsOpt::None);
+        o.overrides.config_toml = Some(String::new());
+        o.overrides.extra_args = vec!["--peers-low".into(), "0".into()];
+        let (m, _) = plan(&o, Path::new("/t")).unwrap();
+        let a = node_args(&m, &m.nodes[1]);
+        assert!(
+            a.windows(2)
+                .any(|w| w[0] == "--config" && w[1] == "/t/node.toml")
+        );
+        assert_eq!(a[a.len() - 2..], ["--peers-low", "0"]);
+        assert_eq!(a[0], "node", "procfs recognition needs `node` first");
     }
 
     #[test]

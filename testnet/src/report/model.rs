@@ -71,6 +71,9 @@ pub struct NodeReport {
     /// Peak resident set (VmHWM), KiB.
     pub rss_max_kib: Option<u64>,
     pub rss_kib: Option<u64>,
+    /// CPU used over the counters interval, in % of one core (100 = one core busy).
+    #[serde(default)]
+    pub cpu_percent: Option<f64>,
     pub head_height: Option<u64>,
     pub arrival: NodeArrival,
     pub trace_lines: usize,
@@ -84,6 +87,9 @@ pub struct Bandwidth {
     pub max_in_per_s: Option<f64>,
     pub max_out_per_s: Option<f64>,
     pub rss_max_kib: Option<u64>,
+    /// Mean over nodes of their CPU use over the counters interval, % of one core.
+    #[serde(default)]
+    pub cpu_mean_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

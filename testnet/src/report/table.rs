@@ -103,7 +103,7 @@ pub fn summary(r: &Report) -> String {
     let t = &r.topology;
     let _ = writeln!(
         out,
-        "Peers: degree min/mean/max {}/{}/{} ({} connections, {}connected); bytes/s per node in {} out {}; peak RSS {}",
+        "Peers: degree min/mean/max {}/{}/{} ({} connections, {}connected); bytes/s per node in {} out {}; peak RSS {}; CPU per node {}",
         textable::opt(t.min_degree),
         t.mean_degree.map_or("-".into(), |d| format!("{d:.1}")),
         textable::opt(t.max_degree),
@@ -112,6 +112,9 @@ pub fn summary(r: &Report) -> String {
         bytes(r.bandwidth.mean_in_per_s),
         bytes(r.bandwidth.mean_out_per_s),
         bytes(r.bandwidth.rss_max_kib.map(|k| k as f64 * 1024.0)),
+        r.bandwidth
+            .cpu_mean_percent
+            .map_or("-".into(), |c| format!("{c:.0}% of a core")),
     );
     let heights: Vec<u64> = r.heads.heights.iter().flatten().copied().collect();
     let _ = writeln!(

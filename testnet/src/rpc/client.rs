@@ -18,6 +18,7 @@ pub const MAX_BATCH: usize = 128;
 #[derive(Debug, Clone)]
 pub struct Rpc {
     endpoint: String,
+    timeout: Duration,
     client: HttpClient,
 }
 
@@ -49,8 +50,15 @@ impl Rpc {
             })?;
         Ok(Self {
             endpoint: url.into(),
+            timeout,
             client,
         })
+    }
+
+    /// A client with its own connection pool to the same node (a clone shares the pool), so
+    /// concurrent load clients each hold their own keep-alive connection.
+    pub fn separate(&self) -> Result<Self> {
+        Self::new(&self.endpoint, self.timeout)
     }
 
     pub fn endpoint(&self) -> &str {

@@ -9,6 +9,6 @@ pub mod regions;
 pub mod topology;
 pub mod write;
 
-pub use plan::{UpOptions, plan};
+pub use plan::{NodeOverrides, UpOptions, plan};
 pub use regions::RegionsOpt;
 pub use write::write_files;

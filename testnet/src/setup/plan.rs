@@ -25,6 +25,25 @@ pub struct UpOptions {
     pub jitter_ms: u64,
     /// How long to wait for RPC readiness and then for every node to have a mesh.
     pub ready_timeout: std::time::Duration,
+    /// What benchmarks change about the nodes; `Default` is what `up` and `run` start.
+    pub overrides: NodeOverrides,
+}
+
+/// Hooks for benchmarks: a fixed topology, a node config file, extra `rumor node` flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeOverrides {
+    /// Bootnodes per node (earlier indices only, since nodes start in order) instead of the
+    /// seeded random choice, e.g. a line `[[], [0], [1]]`.
+    pub bootnodes: Option<Vec<Vec<usize>>>,
+    /// TOML given to every node with `--config` (flags still win over it).
+    pub config_toml: Option<String>,
+    /// Appended to every node's command line (e.g. `--flood-all`).
+    pub extra_args: Vec<String>,
+    /// Keep the genesis authorities but start no node with `--producer`, so nothing drains
+    /// the pools (ingest and relay benchmarks).
+    pub no_producers: bool,
+    /// When start-up is done (`Peers` for `--flood-all`, which forms no mesh).
+    pub readiness: crate::ready::Readiness,
 }
 
 impl UpOptions {
@@ -47,6 +66,16 @@ impl UpOptions {
         }
         if (self.account_balance as u128) * (self.accounts as u128) > u64::MAX as u128 {
             return bad("--accounts × balance exceeds the u64 supply".into());
+        }
+        if let Some(b) = &self.overrides.bootnodes {
+            let ok = b.len() == self.nodes
+                && b.iter().enumerate().all(|(i, l)| l.iter().all(|&j| j < i));
+            if !ok {
+                return bad(format!(
+                    "topology override must list, for each of the {} nodes, earlier nodes only: {b:?}",
+                    self.nodes
+                ));
+            }
         }
         Ok(())
     }
@@ -81,7 +110,10 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
 
     let emulation = opts.regions.matrix()?;
     let regions: Option<Vec<String>> = emulation.as_ref().map(|(m, _, _)| m.assign(n, opts.seed));
-    let boot = topology::bootnodes(n, opts.seed);
+    let boot = match &opts.overrides.bootnodes {
+        Some(b) => b.clone(),
+        None => topology::bootnodes(n, opts.seed),
+    };
     let ports = ports::free_ports(3 * n).map_err(io("127.0.0.1:0"))?;
 
     let nodes = (0..n)
@@ -94,7 +126,7 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
                 data_dir,
                 peer_id: peer_ids[i].clone(),
                 address: node_keys[i].address(),
-                producer: i < opts.producers,
+                producer: i < opts.producers && !opts.overrides.no_producers,
                 pid: None,
                 p2p: format!("/ip4/127.0.0.1/tcp/{}", ports[3 * i]),
                 rpc: ([127, 0, 0, 1], ports[3 * i + 1]).into(),
@@ -123,6 +155,12 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
             jitter_ms: opts.jitter_ms,
         }),
         ready_at_us: None,
+        node_config: opts
+            .overrides
+            .config_toml
+            .as_ref()
+            .map(|_| dir.join("node.toml")),
+        node_extra_args: opts.overrides.extra_args.clone(),
         nodes,
     };
     Ok((manifest, genesis))
@@ -146,6 +184,7 @@ pub(crate) mod tests {
             regions,
             jitter_ms: 0,
             ready_timeout: std::time::Duration::from_secs(1),
+            overrides: NodeOverrides::default(),
         }
     }
 
@@ -165,6 +204,26 @@ pub(crate) mod tests {
         assert!(a.nodes[1].producer && !a.nodes[2].producer);
         assert!(a.emulation.is_some() && a.nodes[0].link_file.is_some());
         assert_eq!(a.network.len(), 8);
+    }
+
+    #[test]
+    fn overrides_fix_the_topology_and_silence_producers() {
+        let mut o = opts(3, RegionsOpt::None);
+        o.overrides = NodeOverrides {
+            bootnodes: Some(vec![vec![], vec![0], vec![1]]),
+            config_toml: Some("[pool]\nmax_txs = 5\n".into()),
+            extra_args: vec!["--flood-all".into()],
+            no_producers: true,
+            ..Default::default()
+        };
+        let (m, g) = plan(&o, Path::new("/tmp/x")).unwrap();
+        let boots: Vec<_> = m.nodes.iter().map(|n| n.bootnodes.clone()).collect();
+        assert_eq!(boots, vec![vec![], vec![0], vec![1]]);
+        assert!(m.nodes.iter().all(|n| !n.producer));
+        assert_eq!(g.authorities.len(), 2, "authorities stay in genesis");
+        assert_eq!(m.node_config, Some(PathBuf::from("/tmp/x/node.toml")));
+        o.overrides.bootnodes = Some(vec![vec![], vec![2], vec![1]]);
+        assert!(matches!(o.validate(), Err(Error::Invalid(_))));
     }
 
     #[test]

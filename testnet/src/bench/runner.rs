@@ -1,0 +1,180 @@
+//! Runs one scenario `--runs` times, pools the runs into figures, writes the JSON result and
+//! appends the rows to `BENCHMARKS.md`. Every node a run starts is registered in the run's
+//! context, and stopped here whether the run succeeds, fails or is interrupted.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::ctx::Ctx;
+use super::figure::resolve;
+use super::machine::{GitInfo, Machine};
+use super::result::{self, BenchResult, RunRecord};
+use super::scenario::Scenario;
+use super::{document, rows, scenarios};
+use crate::commands::started::Started;
+use crate::error::{Error, Result};
+use crate::timefmt;
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub scenarios: Vec<Scenario>,
+    pub runs: usize,
+    /// Where JSON results go (`bench/results`).
+    pub out: PathBuf,
+    /// The `BENCHMARKS.md` to append to.
+    pub document: PathBuf,
+    /// Root for the testnets the runs start (`testnet-runs/bench`).
+    pub work: PathBuf,
+    pub rumor: PathBuf,
+    pub keep: bool,
+    pub quiet: bool,
+    pub seed: u64,
+    /// The scale ramp (its sizes can be narrowed from the command line).
+    pub scale: scenarios::scale::Params,
+}
+
+#[derive(Debug)]
+pub struct Finished {
+    pub result: BenchResult,
+    pub file: PathBuf,
+    pub summary: String,
+}
+
+/// The environment every scenario of one invocation shares.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub machine: Machine,
+    pub git: GitInfo,
+    /// `work/<UTC stamp>`: this invocation's testnets.
+    pub work: PathBuf,
+}
+
+impl Env {
+    pub fn detect(opts: &BenchOptions) -> Self {
+        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Self {
+            machine: Machine::detect(),
+            git: GitInfo::detect(&here),
+            work: opts.work.join(timefmt::timestamp(timefmt::now_ms() / 1000)),
+        }
+    }
+}
+
+pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Result<Finished> {
+    if opts.runs == 0 {
+        return Err(Error::Invalid("--runs must be at least 1".into()));
+    }
+    let started_at = timefmt::now_ms() / 1000;
+    let t0 = Instant::now();
+    let mut per_run = Vec::with_capacity(opts.runs);
+    for run in 1..=opts.runs {
+        if !opts.quiet {
+            eprintln!("bench: {} run {run}/{}", sc.name(), opts.runs);
+        }
+        per_run.push(one_run(opts, env, sc, run).await?);
+    }
+    // Successful runs delete their directories; drop the parents if that left them empty
+    // (`remove_dir` refuses non-empty ones, so failed runs' files stay).
+    let _ = std::fs::remove_dir(env.work.join(sc.name()));
+    let _ = std::fs::remove_dir(&env.work);
+    let values: Vec<_> = per_run.iter().map(|r| r.values.clone()).collect();
+    let lookup = |scenario: &str, key: &str| -> Option<(f64, String)> {
+        let (name, r) = result::latest(&opts.out, scenario).ok()??;
+        let v = r.figure(key)?.measured.as_ref()?.median;
+        Some((v, format!("{name} @{}", r.git.describe())))
+    };
+    let figures = resolve(&sc.spec().figures, &values, &lookup);
+    let notes = per_run
+        .iter()
+        .flat_map(|r| {
+            let error = r
+                .error
+                .iter()
+                .map(move |e| format!("run {}: failed: {e}", r.run));
+            let notes = r.notes.iter().map(move |n| format!("run {}: {n}", r.run));
+            error.chain(notes)
+        })
+        .collect();
+    let result = BenchResult {
+        scenario: sc.name().into(),
+        tool: format!("rumor-testnet {}", env!("CARGO_PKG_VERSION")),
+        started_at,
+        run_time_s: t0.elapsed().as_secs_f64(),
+        runs: opts.runs,
+        git: env.git.clone(),
+        machine: env.machine.clone(),
+        parameters: scenarios::parameters(sc, env.machine.cores, opts),
+        figures,
+        per_run,
+        notes,
+    };
+    let file = result.save(&opts.out)?;
+    document::append_to_file(&opts.document, &env.machine, sc, &rows::rows(&result))?;
+    let summary = format!(
+        "{} ({}), {} run(s) in {}\n{}{}",
+        sc.spec().title,
+        sc.name(),
+        result.runs,
+        rows::duration_text(result.run_time_s),
+        rows::summary(&result),
+        result
+            .notes
+            .iter()
+            .map(|n| format!("  {n}\n"))
+            .collect::<String>()
+    );
+    Ok(Finished {
+        result,
+        file,
+        summary,
+    })
+}
+
+/// One repetition. A failed run is recorded (its figures are left out of the medians); only
+/// Ctrl-C aborts the scenario.
+async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Result<RunRecord> {
+    let dir = env.work.join(sc.name()).join(format!("run-{run}"));
+    let ctx = Ctx {
+        rumor: opts.rumor.clone(),
+        work: crate::dirs::new_testnet_dir(Some(&dir))?,
+        quiet: opts.quiet,
+        keep: opts.keep,
+        started: Started::default(),
+        cores: env.machine.cores,
+        seed: opts.seed,
+    };
+    let t0 = Instant::now();
+    let outcome = tokio::select! {
+        r = scenarios::run_once(sc, &ctx, opts) => r,
+        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+    };
+    // Normally nothing is left; after an error or Ctrl-C this stops what the run started.
+    ctx.started.stop(&ctx.work).await;
+    let mut record = RunRecord {
+        run,
+        run_time_s: t0.elapsed().as_secs_f64(),
+        ..Default::default()
+    };
+    match outcome {
+        Err(Error::Interrupted) => return Err(Error::Interrupted),
+        Err(e) => {
+            if !opts.quiet {
+                eprintln!(
+                    "bench: {} run {run} failed: {e} (files kept in {})",
+                    sc.name(),
+                    ctx.work.display()
+                );
+            }
+            record.error = Some(e.to_string());
+        }
+        Ok(o) => {
+            record.values = o.values;
+            record.details = o.details;
+            record.notes = o.notes;
+            if !opts.keep {
+                let _ = std::fs::remove_dir_all(&ctx.work);
+            }
+        }
+    }
+    Ok(record)
+}

@@ -1,0 +1,343 @@
+//! The scenarios by name, with what each measures, its figures and goals. The texts here are
+//! also the sections of `BENCHMARKS.md`, so the document and the tool cannot drift apart.
+
+use super::figure::{FigureSpec, GoalSpec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scenario {
+    VerifyCeiling,
+    Ingest,
+    Relay,
+    PropagationLoopback,
+    PropagationWan,
+    FloodBaseline,
+    Scale,
+    Memory,
+}
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub title: &'static str,
+    /// What is measured, how, and the goal: the section text.
+    pub about: &'static str,
+    /// Rough wall time of one run on a 2-core machine.
+    pub run_time: &'static str,
+    pub figures: Vec<FigureSpec>,
+}
+
+const CEILING: FigureSpec = FigureSpec::new(
+    "ceiling",
+    "verify ceiling, all cores (same run)",
+    "verifies/s",
+);
+
+const fn fraction_of_ceiling(fraction: f64) -> GoalSpec {
+    GoalSpec::FractionOf {
+        of: "ceiling",
+        fraction,
+        label: "verify ceiling",
+    }
+}
+
+const fn vs_mesh(key: &'static str) -> GoalSpec {
+    GoalSpec::Versus {
+        scenario: "propagation-wan",
+        key,
+        label: "mesh",
+    }
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 8] = [
+        Scenario::VerifyCeiling,
+        Scenario::Ingest,
+        Scenario::Relay,
+        Scenario::PropagationLoopback,
+        Scenario::PropagationWan,
+        Scenario::FloodBaseline,
+        Scenario::Scale,
+        Scenario::Memory,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::VerifyCeiling => "verify-ceiling",
+            Scenario::Ingest => "ingest",
+            Scenario::Relay => "relay",
+            Scenario::PropagationLoopback => "propagation-loopback",
+            Scenario::PropagationWan => "propagation-wan",
+            Scenario::FloodBaseline => "flood-baseline",
+            Scenario::Scale => "scale",
+            Scenario::Memory => "memory",
+        }
+    }
+
+    /// `all` or a comma-separated list of names, in the order given.
+    pub fn parse_list(s: &str) -> Result<Vec<Scenario>, String> {
+        if s == "all" {
+            return Ok(Self::ALL.to_vec());
+        }
+        s.split(',')
+            .map(|name| {
+                Self::ALL
+                    .into_iter()
+                    .find(|sc| sc.name() == name.trim())
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
+                        format!(
+                            "unknown scenario {name:?}; one of: all, {}",
+                            names.join(", ")
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    pub fn spec(self) -> Spec {
+        match self {
+            Scenario::VerifyCeiling => Spec {
+                title: "Signature verification ceiling",
+                about: "ed25519 `verify_strict` of pre-signed transactions in this process, \
+                    key decompression included (`tx.clone().verify(chain_id)`, the node's path): \
+                    one thread per core for 3 s, then one thread for 3 s. No node runs. This is \
+                    the reference for ingest and relay: a node cannot accept txs faster than it \
+                    can check their signatures.",
+                run_time: "about 7 s per run.",
+                figures: vec![
+                    FigureSpec::new("all_cores", "verify_strict, all cores", "verifies/s"),
+                    FigureSpec::new("one_core", "verify_strict, one core", "verifies/s"),
+                ],
+            },
+            Scenario::Ingest => Spec {
+                title: "Ingest: one node, txs over JSON-RPC",
+                about: "One node, no producer (nothing drains the pool), pool limits raised \
+                    (`[pool] max_txs = 200000`, `max_bytes = 64 MiB`, \
+                    `max_pending_per_sender = 64`, `max_queued_total = 200000`). 4 000 funded \
+                    accounts × 16 nonces = 64 000 pre-signed txs, every one admissible, sent as \
+                    fast as 8 concurrent keep-alive HTTP clients go, in requests of 1 and then \
+                    (on a fresh node) of 100 txs. Figure: accepted txs / wall time of the \
+                    submission phase. Goal: ≥ 0.7 × the verify ceiling measured at the start of \
+                    the same run. The clients share the cores with the node; their CPU use \
+                    (from `/proc/self/stat`) and the node's are reported in % of one core.",
+                run_time: "about 15 s per run.",
+                figures: vec![
+                    CEILING,
+                    FigureSpec::new("accepted_b1", "accepted, batch 1", "tx/s")
+                        .goal(fraction_of_ceiling(0.7)),
+                    FigureSpec::new("accepted_b100", "accepted, batch 100", "tx/s")
+                        .goal(fraction_of_ceiling(0.7)),
+                    FigureSpec::new(
+                        "client_cpu_b1",
+                        "load generator CPU, batch 1",
+                        "% of a core",
+                    ),
+                    FigureSpec::new(
+                        "client_cpu_b100",
+                        "load generator CPU, batch 100",
+                        "% of a core",
+                    ),
+                    FigureSpec::new("node_cpu_b1", "node CPU, batch 1", "% of a core"),
+                    FigureSpec::new("node_cpu_b100", "node CPU, batch 100", "% of a core"),
+                ],
+            },
+            Scenario::Relay => Spec {
+                title: "Relay: a line of three nodes",
+                about: "Nodes A–B–C in a line (B's bootnode is A, C's is B; \
+                    `--peers-low 0 --peers-high 2`, so peer exchange adds no link), no producer, \
+                    pools raised as for ingest. The tx rate offered to A ramps 1 000, 2 000, \
+                    4 000, 8 000, 12 000, 16 000 tx/s, 4 s per step, each step's txs checked \
+                    against C's trace 3 s after the step. The ramp stops at the first step where \
+                    C saw < 99 % of the txs A accepted (or A accepted < 90 % of the offer). \
+                    Figure: the rate A accepted in the last step that passed. Goal: ≥ 0.5 × the \
+                    verify ceiling of the same run. All three nodes and the load generator \
+                    share the machine's cores, and each node verifies every tx, so on 2 cores \
+                    the ceiling / 3 is a hard upper bound.",
+                run_time: "30–60 s per run, depending on where the ramp stops.",
+                figures: vec![
+                    CEILING,
+                    FigureSpec::new(
+                        "relay_tps",
+                        "sustained relay rate A→C (≥ 99 % at C)",
+                        "tx/s",
+                    )
+                    .goal(fraction_of_ceiling(0.5)),
+                    FigureSpec::new("c_p99_ms", "A→C arrival p99 at that rate", "ms"),
+                ],
+            },
+            Scenario::PropagationLoopback => Spec {
+                title: "Propagation on loopback: 32 nodes",
+                about: "What `rumor-testnet run --nodes 32 --tps 200 --duration 30s` does: 32 \
+                    nodes (4 producers, 1 s slots) on loopback without link emulation, 200 tx/s \
+                    for 30 s spread over every node's RPC. Goals: every tx and block reaches \
+                    every node; p99 over messages of the time to reach all nodes ≤ 50 ms for \
+                    txs, ≤ 100 ms for blocks.",
+                run_time: "about 40 s per run.",
+                figures: vec![
+                    FigureSpec::new("tx_delivery", "tx delivery", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms")
+                        .goal(GoalSpec::AtMost(50.0)),
+                    FigureSpec::new("tx_p50_all", "tx time to all nodes, p50", "ms"),
+                    FigureSpec::new("block_delivery", "block delivery", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("block_p99_all", "block time to all nodes, p99", "ms")
+                        .goal(GoalSpec::AtMost(100.0)),
+                    FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                ],
+            },
+            Scenario::PropagationWan => Spec {
+                title: "Propagation over emulated WAN: 50 nodes",
+                about: "50 nodes placed in the bundled regions (`--regions builtin`: per-link \
+                    latency by region pair), 4 producers, 100 tx/s for 30 s. Goals: every tx \
+                    reaches every node; the p99 over txs of the time to reach all nodes ≤ 1.25 × \
+                    the p99 over txs of the shortest-path bound on that time (for each tx, the \
+                    latest Dijkstra arrival from its origin over the live connections weighted \
+                    by link latency) — that is, p99 time-to-all ÷ p99 bound; the p99 of the \
+                    per-delivery ratio (each (tx, node) delivery ÷ its own bound) is shown as \
+                    context, it is dominated by same-region pairs whose bound is a few ms; \
+                    duplicates per tx per node (gossipsub's unfiltered − filtered receive counts \
+                    ÷ (txs × nodes)) ≤ 2 — Ethereum mainnet measures about 3 at D = 8.",
+                run_time: "about 45 s per run.",
+                figures: vec![
+                    FigureSpec::new("tx_delivery", "tx delivery", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new(
+                        "tx_all_vs_bound",
+                        "tx p99 time to all ÷ p99 shortest-path bound",
+                        "×",
+                    )
+                    .goal(GoalSpec::AtMost(1.25)),
+                    FigureSpec::new("tx_dup", "tx duplicates per tx per node", "")
+                        .goal(GoalSpec::AtMost(2.0)),
+                    FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms"),
+                    FigureSpec::new("tx_bound_all_p99", "shortest-path bound on it, p99", "ms"),
+                    FigureSpec::new(
+                        "tx_path_ratio_p99",
+                        "per-delivery ratio to its bound, p99",
+                        "×",
+                    ),
+                    FigureSpec::new("block_delivery", "block delivery", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("bytes_out", "bytes sent per node", "KiB/s"),
+                    FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                ],
+            },
+            Scenario::FloodBaseline => Spec {
+                title: "Flooding baseline over emulated WAN",
+                about: "The `propagation-wan` scenario with every node started with \
+                    `--flood-all` (forward every message to every peer instead of the gossipsub \
+                    mesh). Each figure is set beside the same figure of the latest \
+                    `propagation-wan` result in `bench/results/` (run `propagation-wan` first; \
+                    `--scenario all` does): what the mesh saves in duplicates and bytes, and \
+                    what it costs in latency.",
+                run_time: "about 45 s per run.",
+                figures: vec![
+                    FigureSpec::new("tx_delivery", "tx delivery", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("tx_dup", "tx duplicates per tx per node", "")
+                        .goal(vs_mesh("tx_dup")),
+                    FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms")
+                        .goal(vs_mesh("tx_p99_all")),
+                    FigureSpec::new(
+                        "tx_all_vs_bound",
+                        "tx p99 time to all ÷ p99 shortest-path bound",
+                        "×",
+                    )
+                    .goal(vs_mesh("tx_all_vs_bound")),
+                    FigureSpec::new("bytes_out", "bytes sent per node", "KiB/s")
+                        .goal(vs_mesh("bytes_out")),
+                    FigureSpec::new("cpu_per_node", "CPU per node", "% of a core")
+                        .goal(vs_mesh("cpu_per_node")),
+                ],
+            },
+            Scenario::Scale => Spec {
+                title: "Scale: the largest network this machine holds",
+                about: "Networks of 50, 100, 150, … nodes (4 producers, loopback), each loaded \
+                    with 50 tx/s for 20 s; every node runs with `--runtime-threads 1 \
+                    --verify-threads 1` to keep the thread count down. The ramp stops at the \
+                    first size where a tx misses a node, start-up fails, or the step takes \
+                    longer than its 10 min budget. Figure: the last size with 100 % tx \
+                    delivery, with each node's peak RSS (VmHWM) and CPU use (utime + stime \
+                    over the load window, drain and settle) at that size. Goal: ≥ 250 nodes.",
+                run_time: "3–10 min per run: about 30 s at 50 nodes, 70 s at 200, growing with the size reached.",
+                figures: vec![
+                    FigureSpec::new(
+                        "largest_nodes",
+                        "largest network with 100 % tx delivery",
+                        "nodes",
+                    )
+                    .goal(GoalSpec::AtLeast(250.0)),
+                    FigureSpec::new(
+                        "rss_per_node",
+                        "peak RSS per node at that size (mean)",
+                        "MiB",
+                    ),
+                    FigureSpec::new(
+                        "cpu_per_node",
+                        "CPU per node at that size (mean)",
+                        "% of a core",
+                    ),
+                    FigureSpec::new("tx_p99_all", "tx time to all nodes at that size, p99", "ms"),
+                ],
+            },
+            Scenario::Memory => Spec {
+                title: "Memory of one node",
+                about: "17 nodes with `--peers-low 16 --peers-high 16` (everyone connected to \
+                    everyone), 4 producers, default pool. Node 0's VmRSS after 20 s idle with 16 \
+                    peers, then the maximum of its VmRSS (sampled every 200 ms) while the \
+                    network is offered 1 000 tx/s (20 000 txs; one client per node, so when the nodes \
+                    cannot keep up the load stretches out and the achieved rate is reported). \
+                    Goals: ≤ 50 MiB idle, ≤ 200 MiB loaded.",
+                run_time: "about 80 s per run.",
+                figures: vec![
+                    FigureSpec::new("idle_rss", "RSS idle, 16 peers", "MiB")
+                        .goal(GoalSpec::AtMost(50.0)),
+                    FigureSpec::new("load_rss", "RSS max under 1 000 tx/s", "MiB")
+                        .goal(GoalSpec::AtMost(200.0)),
+                    FigureSpec::new("peers", "peers of node 0", ""),
+                    FigureSpec::new(
+                        "load_tps",
+                        "load achieved (accepted, offered 1 000)",
+                        "tx/s",
+                    ),
+                ],
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        assert_eq!(Scenario::parse_list("all").unwrap().len(), 8);
+        for sc in Scenario::ALL {
+            assert_eq!(Scenario::parse_list(sc.name()).unwrap(), vec![sc]);
+        }
+        assert_eq!(
+            Scenario::parse_list("relay, ingest").unwrap(),
+            vec![Scenario::Relay, Scenario::Ingest]
+        );
+        assert!(Scenario::parse_list("nope").is_err());
+    }
+
+    #[test]
+    fn specs_are_consistent() {
+        for sc in Scenario::ALL {
+            let spec = sc.spec();
+            let keys: Vec<&str> = spec.figures.iter().map(|f| f.key).collect();
+            for f in &spec.figures {
+                assert_eq!(keys.iter().filter(|k| **k == f.key).count(), 1, "{}", f.key);
+                if let GoalSpec::FractionOf { of, .. } = f.goal {
+                    assert!(keys.contains(&of), "{}: {of} is not a figure", sc.name());
+                }
+                if let GoalSpec::Versus { scenario, key, .. } = f.goal {
+                    let other = Scenario::parse_list(scenario).unwrap()[0].spec();
+                    assert!(other.figures.iter().any(|g| g.key == key), "{key}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! `ingest`: how fast one node accepts pre-signed txs over JSON-RPC, against the verify ceiling
+//! measured at the start of the same run.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::verify_ceiling;
+use crate::bench::ctx::{Ctx, RunOutcome};
+use crate::bench::net::{self, BIG_POOL_TOML, NetShape};
+use crate::error::{Error, Result};
+use crate::load::{LoadOptions, LoadStats, drive, plan_txs};
+use crate::process::procfs;
+use crate::setup::NodeOverrides;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    pub accounts: usize,
+    pub nonces_per_account: usize,
+    pub clients: usize,
+    pub batches: Vec<usize>,
+    pub node_config: &'static str,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            // 64 000 txs: about 3 s of submission at the rates seen on 2 cores, long enough
+            // that connection set-up and the last stragglers don't dominate.
+            accounts: 4000,
+            nonces_per_account: 16,
+            clients: 8,
+            batches: vec![1, 100],
+            node_config: BIG_POOL_TOML,
+        }
+    }
+}
+
+/// One batch size's measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub batch: usize,
+    pub accepted_tps: f64,
+    pub load: LoadStats,
+    /// CPU of this process (the load generator) and of the node during submission, % of one
+    /// core.
+    pub client_cpu_percent: Option<f64>,
+    pub node_cpu_percent: Option<f64>,
+    /// The node's pool after submission (pending should equal accepted).
+    pub pool_pending: Option<u64>,
+}
+
+pub fn shape(p: &Params) -> NetShape {
+    NetShape::new(1, 1, p.accounts)
+}
+
+pub fn parameters(p: &Params) -> serde_json::Value {
+    serde_json::json!({ "params": p, "net": shape(p), "no_producer": true })
+}
+
+pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
+    let ceiling = verify_ceiling::measure_async(ctx.cores, verify_ceiling::DURATION).await?;
+    let mut subs = Vec::new();
+    for &batch in &p.batches {
+        subs.push(submit(ctx, p, batch).await?);
+    }
+    let mut out = RunOutcome::default();
+    out.set("ceiling", Some(ceiling.per_s));
+    for s in &subs {
+        let b = s.batch;
+        out.set(&format!("accepted_b{b}"), Some(s.accepted_tps));
+        out.set(&format!("client_cpu_b{b}"), s.client_cpu_percent);
+        out.set(&format!("node_cpu_b{b}"), s.node_cpu_percent);
+        let refused = s.load.rejected_total() + s.load.failed_total();
+        if refused > 0 {
+            out.notes.push(format!(
+                "batch {b}: {refused} txs not accepted: {:?} {:?}",
+                s.load.rejected, s.load.failed
+            ));
+        }
+    }
+    out.details = serde_json::json!({ "ceiling": ceiling, "submissions": subs });
+    Ok(out)
+}
+
+/// A fresh node, every tx sent as fast as the clients go, then the node is stopped.
+async fn submit(ctx: &Ctx, p: &Params, batch: usize) -> Result<Submission> {
+    let overrides = NodeOverrides {
+        config_toml: Some(p.node_config.into()),
+        no_producers: true,
+        ..Default::default()
+    };
+    let opts = net::up_options(ctx, &format!("batch-{batch}"), &shape(p), overrides)?;
+    let (m, rpcs) = net::start(ctx, &opts).await?;
+    let load = LoadOptions {
+        clients: p.clients,
+        txs: Some(p.accounts * p.nonces_per_account),
+        targets: Some(vec![0]),
+        // Unpaced: the bucket refills faster than any client can send.
+        ..LoadOptions::paced(1e9, Duration::from_secs(1), batch)
+    };
+    load.validate(&m)?;
+    let (mm, lo, accounts) = (m.clone(), load.clone(), p.accounts);
+    let txs = tokio::task::spawn_blocking(move || plan_txs(&mm, &lo, &vec![0; accounts]))
+        .await
+        .map_err(|e| Error::Invalid(format!("signing txs: {e}")))?;
+
+    let pid = m.nodes[0].pid;
+    let bar = crate::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
+    bar.set_message(format!("batch {batch}, {} clients", p.clients));
+    let (client0, node0) = (procfs::own_cpu_seconds(), pid.and_then(procfs::cpu_seconds));
+    let stats = drive(&rpcs, txs, &load, &bar).await;
+    let (client1, node1) = (procfs::own_cpu_seconds(), pid.and_then(procfs::cpu_seconds));
+    bar.finish_and_clear();
+    let percent = |a: Option<f64>, b: Option<f64>| {
+        a.zip(b)
+            .filter(|_| stats.duration_s > 0.0)
+            .map(|(a, b)| 100.0 * (b - a) / stats.duration_s)
+    };
+    let pool_pending = rpcs[0].mempool_status().await.ok().map(|s| s.pending);
+    net::stop(ctx, &m).await;
+    net::discard(ctx, &m.dir);
+    Ok(Submission {
+        batch,
+        // Successful submissions / wall time from the first send to the last answer.
+        accepted_tps: stats.accepted as f64 / stats.duration_s.max(1e-9),
+        client_cpu_percent: percent(client0, client1),
+        node_cpu_percent: percent(node0, node1),
+        pool_pending,
+        load: stats,
+    })
+}

@@ -1,0 +1,44 @@
+//! One module per scenario (the propagation ones share one); each runs a single repetition and
+//! returns its figure values. Parameters are fixed in code so results stay comparable, and are
+//! recorded in every result.
+
+pub mod ingest;
+pub mod memory;
+pub mod propagation;
+pub mod relay;
+pub mod scale;
+pub mod verify_ceiling;
+
+use super::ctx::{Ctx, RunOutcome};
+use super::runner::BenchOptions;
+use super::scenario::Scenario;
+use crate::error::Result;
+
+pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<RunOutcome> {
+    match sc {
+        Scenario::VerifyCeiling => verify_ceiling::run_once(ctx).await,
+        Scenario::Ingest => ingest::run_once(ctx, &ingest::Params::default()).await,
+        Scenario::Relay => relay::run_once(ctx, &relay::Params::default()).await,
+        Scenario::PropagationLoopback => {
+            propagation::run_once(ctx, &propagation::Params::loopback()).await
+        }
+        Scenario::PropagationWan => propagation::run_once(ctx, &propagation::Params::wan()).await,
+        Scenario::FloodBaseline => propagation::run_once(ctx, &propagation::Params::flood()).await,
+        Scenario::Scale => scale::run_once(ctx, &opts.scale).await,
+        Scenario::Memory => memory::run_once(ctx, &memory::Params::default()).await,
+    }
+}
+
+pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json::Value {
+    let json = |p: propagation::Params| serde_json::to_value(p).unwrap_or_default();
+    match sc {
+        Scenario::VerifyCeiling => verify_ceiling::parameters(cores),
+        Scenario::Ingest => ingest::parameters(&ingest::Params::default()),
+        Scenario::Relay => relay::parameters(&relay::Params::default()),
+        Scenario::PropagationLoopback => json(propagation::Params::loopback()),
+        Scenario::PropagationWan => json(propagation::Params::wan()),
+        Scenario::FloodBaseline => json(propagation::Params::flood()),
+        Scenario::Scale => scale::parameters(&opts.scale),
+        Scenario::Memory => memory::parameters(&memory::Params::default()),
+    }
+}

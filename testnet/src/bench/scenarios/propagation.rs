@@ -1,0 +1,162 @@
+//! `propagation-loopback`, `propagation-wan` and `flood-baseline`: a whole `rumor-testnet run`
+//! (start, load, collect, stop, report) whose report supplies the figures.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::bench::ctx::{Ctx, RunOutcome};
+use crate::bench::net::{self, NetShape};
+use crate::commands::run::{RunOptions, run_with};
+use crate::error::Result;
+use crate::load::LoadOptions;
+use crate::ready::Readiness;
+use crate::report::Report;
+use crate::setup::NodeOverrides;
+use crate::trace::Kind;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    pub net: NetShape,
+    pub tps: f64,
+    pub duration_s: f64,
+    pub node_args: Vec<String>,
+}
+
+impl Params {
+    pub fn loopback() -> Self {
+        Self {
+            net: NetShape::new(32, 4, 256),
+            tps: 200.0,
+            duration_s: 30.0,
+            node_args: Vec::new(),
+        }
+    }
+
+    pub fn wan() -> Self {
+        Self {
+            net: NetShape {
+                regions: "builtin",
+                ..NetShape::new(50, 4, 256)
+            },
+            tps: 100.0,
+            duration_s: 30.0,
+            node_args: Vec::new(),
+        }
+    }
+
+    pub fn flood() -> Self {
+        Self {
+            node_args: vec!["--flood-all".into()],
+            ..Self::wan()
+        }
+    }
+}
+
+/// `run`'s options for a testnet in `ctx.work/label`.
+pub fn run_options(ctx: &Ctx, label: &str, p: &Params) -> Result<RunOptions> {
+    let flood = p.node_args.iter().any(|a| a == "--flood-all");
+    let overrides = NodeOverrides {
+        extra_args: p.node_args.clone(),
+        readiness: if flood {
+            Readiness::Peers
+        } else {
+            Readiness::Mesh
+        },
+        ..Default::default()
+    };
+    let up = net::up_options(ctx, label, &p.net, overrides)?;
+    let load = LoadOptions::paced(p.tps, Duration::from_secs_f64(p.duration_s), 1);
+    Ok(RunOptions::new(up, load, ctx.quiet))
+}
+
+pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
+    let opts = run_options(ctx, "net", p)?;
+    let measured = run_with(&opts, &ctx.started).await?;
+    let mut out = RunOutcome::default();
+    figures(&measured.report, &mut out);
+    out.details = details(&measured.report);
+    if ctx.keep {
+        out.notes.push(format!(
+            "report: {}",
+            opts.up.dir.join("report/report.md").display()
+        ));
+    }
+    net::discard(ctx, &opts.up.dir);
+    Ok(out)
+}
+
+/// Every figure the three scenarios use, from a report (each scenario shows its own subset).
+pub fn figures(r: &Report, out: &mut RunOutcome) {
+    for kind in Kind::ALL {
+        let Some(k) = r.kinds.get(&kind) else {
+            continue;
+        };
+        let name = kind.as_str();
+        let all = k.stats.reach.iter().find(|l| l.percent_of_nodes >= 100.0);
+        let all_ms = all.and_then(|l| l.ms.as_ref());
+        out.set(
+            &format!("{name}_delivery"),
+            Some(k.stats.delivery.ratio * 100.0),
+        );
+        out.set(&format!("{name}_p99_all"), all_ms.map(|s| s.p99));
+        out.set(&format!("{name}_p50_all"), all_ms.map(|s| s.p50));
+        out.set(
+            &format!("{name}_path_ratio_p99"),
+            k.stats
+                .path_ratio
+                .as_ref()
+                .and_then(|p| p.ratio.as_ref())
+                .map(|s| s.p99),
+        );
+        out.set(&format!("{name}_dup"), k.duplicates.per_message_per_node);
+        let bound = k.stats.bound_all_ms.as_ref().map(|b| b.p99);
+        out.set(&format!("{name}_bound_all_p99"), bound);
+        out.set(
+            &format!("{name}_all_vs_bound"),
+            all_ms
+                .zip(bound)
+                .filter(|(_, b)| *b > 0.0)
+                .map(|(a, b)| a.p99 / b),
+        );
+    }
+    out.set("bytes_out", r.bandwidth.mean_out_per_s.map(|b| b / 1024.0));
+    out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
+    out.set(
+        "rss_per_node",
+        mean(
+            r.nodes
+                .iter()
+                .filter_map(|n| n.rss_max_kib)
+                .map(|k| k as f64 / 1024.0),
+        ),
+    );
+}
+
+fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// The parts of the report worth keeping in the result (the full report is in the testnet
+/// directory with `--keep`).
+pub fn details(r: &Report) -> serde_json::Value {
+    serde_json::json!({
+        "load": r.load,
+        "delivery": r.kinds.iter().map(|(k, v)| (k.as_str(), &v.stats.delivery)).collect::<std::collections::BTreeMap<_, _>>(),
+        "reach": r.kinds.iter().map(|(k, v)| (k.as_str(), &v.stats.reach)).collect::<std::collections::BTreeMap<_, _>>(),
+        "path_ratio": r.kinds.iter().map(|(k, v)| (k.as_str(), &v.stats.path_ratio)).collect::<std::collections::BTreeMap<_, _>>(),
+        "bound_all_ms": r.kinds.iter().map(|(k, v)| (k.as_str(), &v.stats.bound_all_ms)).collect::<std::collections::BTreeMap<_, _>>(),
+        "duplicates": r.kinds.iter().map(|(k, v)| (k.as_str(), &v.duplicates)).collect::<std::collections::BTreeMap<_, _>>(),
+        "bandwidth": r.bandwidth,
+        "topology": {
+            "min_degree": r.topology.min_degree,
+            "mean_degree": r.topology.mean_degree,
+            "max_degree": r.topology.max_degree,
+            "connected": r.topology.connected,
+        },
+        "heads_same": r.heads.same_head,
+        "traces": r.traces,
+        "anomalies": r.anomalies,
+    })
+}

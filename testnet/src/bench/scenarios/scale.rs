@@ -1,0 +1,137 @@
+//! `scale`: ever larger networks under a light load, until one misses a delivery, fails to
+//! start, or takes longer than its budget. The largest that passed is the figure.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::propagation::{self, Params as RunParams};
+use crate::bench::ctx::{Ctx, RunOutcome};
+use crate::bench::net::{self, NetShape};
+use crate::bench::ramp::{StopReason, last_passing};
+use crate::commands::run::run_with;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    pub first: usize,
+    pub step: usize,
+    pub max: usize,
+    pub tps: f64,
+    pub duration_s: f64,
+    /// `--runtime-threads` and `--verify-threads` for every node (`None`: node defaults).
+    pub node_threads: Option<usize>,
+    /// A step slower than this (start to stopped and analysed) ends the ramp.
+    pub step_budget_s: f64,
+    pub ready_timeout_s: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            first: 50,
+            step: 50,
+            max: 500,
+            tps: 50.0,
+            duration_s: 20.0,
+            node_threads: Some(1),
+            step_budget_s: 600.0,
+            ready_timeout_s: 300,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub nodes: usize,
+    pub passed: bool,
+    pub elapsed_s: f64,
+    pub error: Option<String>,
+    /// The run's figures (delivery, p99, RSS, CPU, …) when it completed.
+    pub values: std::collections::BTreeMap<String, f64>,
+    pub details: serde_json::Value,
+}
+
+pub fn parameters(p: &Params) -> serde_json::Value {
+    serde_json::json!({ "params": p, "producers": 4, "accounts": 256, "regions": "none" })
+}
+
+fn step_params(p: &Params, nodes: usize) -> RunParams {
+    RunParams {
+        net: NetShape {
+            ready_timeout_s: p.ready_timeout_s,
+            ..NetShape::new(nodes, 4, 256)
+        },
+        tps: p.tps,
+        duration_s: p.duration_s,
+        node_args: net::thread_args(p.node_threads),
+    }
+}
+
+pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
+    let mut records: Vec<StepRecord> = Vec::new();
+    let mut stop = StopReason::Exhausted;
+    let mut nodes = p.first;
+    while nodes <= p.max {
+        let t0 = Instant::now();
+        let sp = step_params(p, nodes);
+        let opts = propagation::run_options(ctx, &format!("n{nodes}"), &sp)?;
+        let result = run_with(&opts, &ctx.started).await;
+        let elapsed = t0.elapsed();
+        let mut rec = StepRecord {
+            nodes,
+            passed: false,
+            elapsed_s: elapsed.as_secs_f64(),
+            error: None,
+            values: Default::default(),
+            details: serde_json::Value::Null,
+        };
+        match result {
+            Ok(measured) => {
+                let mut o = RunOutcome::default();
+                propagation::figures(&measured.report, &mut o);
+                let d = &measured.report.kinds[&crate::trace::Kind::Tx]
+                    .stats
+                    .delivery;
+                // 100 % means every (tx, node) pair, not a rounded ratio.
+                let delivered_all = d.messages > 0 && d.delivered == d.expected;
+                rec.passed = delivered_all && elapsed <= Duration::from_secs_f64(p.step_budget_s);
+                if !delivered_all {
+                    stop = StopReason::Failed;
+                } else if !rec.passed {
+                    stop = StopReason::OverBudget;
+                }
+                rec.values = o.values;
+                rec.details = propagation::details(&measured.report);
+            }
+            Err(e) => {
+                rec.error = Some(e.to_string());
+                stop = StopReason::Failed;
+            }
+        }
+        if rec.passed {
+            net::discard(ctx, &opts.up.dir);
+        }
+        let passed = rec.passed;
+        records.push(rec);
+        if !passed {
+            break;
+        }
+        nodes += p.step;
+    }
+
+    let ladder: Vec<(usize, bool)> = records.iter().map(|r| (r.nodes, r.passed)).collect();
+    let largest = last_passing(&ladder);
+    let at = largest.and_then(|n| records.iter().find(|r| r.nodes == n));
+    let mut out = RunOutcome::default();
+    out.set("largest_nodes", Some(largest.unwrap_or(0) as f64));
+    for key in ["rss_per_node", "cpu_per_node", "tx_p99_all"] {
+        out.set(key, at.and_then(|r| r.values.get(key).copied()));
+    }
+    out.notes.push(format!(
+        "ramp stopped: {stop:?} at {} nodes",
+        records.last().map_or(0, |r| r.nodes)
+    ));
+    out.details = serde_json::json!({ "stop": stop, "steps": records });
+    Ok(out)
+}
