@@ -481,15 +481,7 @@ impl EventLoop {
         request: SyncRequest,
         channel: ResponseChannel<WireResponse>,
     ) {
-        let kind = match &request {
-            SyncRequest::Status(_) => "status",
-            SyncRequest::BlocksByRange { .. } => "blocks_by_range",
-            SyncRequest::BlockByHash(_) => "block_by_hash",
-        };
-        self.metrics
-            .sync
-            .get_or_create(&vec![("direction", "inbound"), ("kind", kind)])
-            .inc();
+        self.count_sync("inbound", &request);
         let local = self.local_status();
         if let SyncRequest::Status(theirs) = request {
             let _ = self
@@ -553,6 +545,13 @@ impl EventLoop {
                 let _ = reply.send(Err(NetworkError::Sync(format!("garbage answer: {e}"))));
             }
         }
+    }
+
+    fn count_sync(&self, direction: &'static str, request: &SyncRequest) {
+        self.metrics
+            .sync
+            .get_or_create(&vec![("direction", direction), ("kind", request.kind())])
+            .inc();
     }
 
     fn on_peer_status(&mut self, peer: PeerId, status: Status) {
@@ -645,15 +644,7 @@ impl EventLoop {
                     let _ = reply.send(Err(NetworkError::Busy));
                     return;
                 }
-                let kind = match &request {
-                    SyncRequest::Status(_) => "status",
-                    SyncRequest::BlocksByRange { .. } => "blocks_by_range",
-                    SyncRequest::BlockByHash(_) => "block_by_hash",
-                };
-                self.metrics
-                    .sync
-                    .get_or_create(&vec![("direction", "outbound"), ("kind", kind)])
-                    .inc();
+                self.count_sync("outbound", &request);
                 let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
                 self.pending_sync.insert(id, (peer, reply));
             }

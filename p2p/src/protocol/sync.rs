@@ -33,6 +33,17 @@ pub enum SyncRequest {
     BlockByHash(BlockHash),
 }
 
+impl SyncRequest {
+    /// Short label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SyncRequest::Status(_) => "status",
+            SyncRequest::BlocksByRange { .. } => "blocks_by_range",
+            SyncRequest::BlockByHash(_) => "block_by_hash",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub enum WireResponse {
     Status(Status),
