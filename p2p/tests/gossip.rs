@@ -29,6 +29,11 @@ async fn graph(
     nodes
 }
 
+/// A tx distinct from every `tx(k)` the tests publish, used as a delivery barrier.
+fn barrier_tx(k: u64) -> rumor_chain::SignedTransaction {
+    tx(5_000_000 + k)
+}
+
 async fn publish_and_wait_all(
     nodes: &[TestNode],
     origin: usize,
@@ -74,8 +79,10 @@ async fn line_of_five_delivers_once_everywhere() {
     for k in 0..3 {
         let tx = tx(k);
         publish_and_wait_all(&nodes, 0, &tx).await;
-        // Let any duplicates arrive before counting.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Barrier instead of a sleep: copies of `tx` already in flight travel the same
+        // connections ahead of a later message, so once a marker has reached everyone, a
+        // second delivery of `tx` would have shown up.
+        publish_and_wait_all(&nodes, 0, &barrier_tx(k)).await;
         for n in &nodes[1..] {
             assert_eq!(
                 seen_count(n, &tx.hash().0),
@@ -119,7 +126,10 @@ async fn random_twelve_node_graph_delivers_and_reports_latency() {
         let origin = (k as usize * 5) % nodes.len();
         times.push(publish_and_wait_all(&nodes, origin, &tx(1000 + k)).await);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Barrier (see the line test): a marker from every origin used, reaching everyone.
+    for (i, origin) in [0usize, 5, 10, 3].into_iter().enumerate() {
+        publish_and_wait_all(&nodes, origin, &barrier_tx(100 + i as u64)).await;
+    }
     for n in &nodes {
         for (id, (count, _)) in n.seen.lock().unwrap().deliveries.iter() {
             assert_eq!(

@@ -20,6 +20,8 @@ use crate::timefmt::now_us;
 
 /// Requests queued per node before the dispatcher waits (back-pressure, bounded memory).
 const QUEUE_PER_NODE: usize = 64;
+/// Answered requests waiting to be tallied.
+const ANSWER_QUEUE: usize = 1024;
 
 type Answer = (Vec<PlannedTx>, Vec<SubmitOutcome>, Duration);
 
@@ -35,7 +37,8 @@ pub async fn drive(
         offered_tps: opts.tps,
         ..Default::default()
     };
-    let (answer_tx, mut answer_rx) = mpsc::unbounded_channel::<Answer>();
+    // Answers are consumed concurrently (`collect` below), so a bound only paces the workers.
+    let (answer_tx, mut answer_rx) = mpsc::channel::<Answer>(ANSWER_QUEUE);
     // Dropping the JoinSet (e.g. on Ctrl-C) aborts every worker.
     let mut workers = JoinSet::new();
     let mut queues = Vec::with_capacity(rpcs.len());
@@ -109,7 +112,7 @@ pub async fn drive(
 async fn worker(
     rpc: Rpc,
     queue: Arc<Mutex<mpsc::Receiver<Vec<PlannedTx>>>>,
-    answers: mpsc::UnboundedSender<Answer>,
+    answers: mpsc::Sender<Answer>,
 ) {
     loop {
         // The lock is held only while waiting for the next request, never across a send.
@@ -122,7 +125,7 @@ async fn worker(
             let raw: Vec<String> = chunk.iter().map(|t| t.raw_hex.clone()).collect();
             rpc.submit_batch(&raw).await
         };
-        if answers.send((chunk, outcomes, t.elapsed())).is_err() {
+        if answers.send((chunk, outcomes, t.elapsed())).await.is_err() {
             return;
         }
     }
