@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage};
-use rumor_chain::{Account, Address, BlockHash, TxHash};
+use rumor_chain::{Account, Address, BlockHash, ChainStore, StoreError, TxHash};
 use rumor_mempool::SubPool;
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -44,6 +44,21 @@ async fn forward<T: Serialize + Clone>(
     }
 }
 
+impl RpcImpl {
+    /// Runs a chain-store read on the blocking pool: redb reads may touch disk, and must not
+    /// hold a runtime thread (or the chain lock on one) while they do.
+    async fn read_store<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&ChainStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> RpcResult<T> {
+        let ctx = self.ctx.clone();
+        tokio::task::spawn_blocking(move || read(&ctx.chain()))
+            .await
+            .map_err(internal)?
+            .map_err(internal)
+    }
+}
+
 #[async_trait]
 impl TxApiServer for RpcImpl {
     async fn submit(&self, raw_hex: String) -> RpcResult<TxHash> {
@@ -69,24 +84,25 @@ impl TxApiServer for RpcImpl {
                 });
             }
         }
-        let chain = self.ctx.chain();
-        let Some(loc) = chain.tx_location(&hash).map_err(internal)? else {
-            return Ok(TxInfo {
-                tx: None,
-                status: TxStatus::Unknown,
-            });
-        };
-        let tx = chain
-            .block(&loc.block)
-            .map_err(internal)?
-            .and_then(|b| b.txs.get(loc.index as usize).cloned());
-        Ok(TxInfo {
-            tx,
-            status: TxStatus::Included {
-                height: loc.height,
-                block: loc.block,
-            },
+        self.read_store(move |chain| {
+            let Some(loc) = chain.tx_location(&hash)? else {
+                return Ok(TxInfo {
+                    tx: None,
+                    status: TxStatus::Unknown,
+                });
+            };
+            let tx = chain
+                .block(&loc.block)?
+                .and_then(|b| b.txs.get(loc.index as usize).cloned());
+            Ok(TxInfo {
+                tx,
+                status: TxStatus::Included {
+                    height: loc.height,
+                    block: loc.block,
+                },
+            })
         })
+        .await
     }
 }
 
@@ -109,7 +125,7 @@ impl ChainApiServer for RpcImpl {
         full_txs: Option<bool>,
     ) -> RpcResult<Option<BlockInfo>> {
         let _t = self.ctx.metrics.rpc("chain_getBlockByHeight");
-        let block = self.ctx.chain().block_by_height(height).map_err(internal)?;
+        let block = self.read_store(move |c| c.block_by_height(height)).await?;
         Ok(block.map(|b| BlockInfo::new(b, full_txs.unwrap_or(false))))
     }
 
@@ -119,7 +135,7 @@ impl ChainApiServer for RpcImpl {
         full_txs: Option<bool>,
     ) -> RpcResult<Option<BlockInfo>> {
         let _t = self.ctx.metrics.rpc("chain_getBlockByHash");
-        let block = self.ctx.chain().block(&hash).map_err(internal)?;
+        let block = self.read_store(move |c| c.block(&hash)).await?;
         Ok(block.map(|b| BlockInfo::new(b, full_txs.unwrap_or(false))))
     }
 
