@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod block;
+pub mod clock;
 pub mod codec;
 pub mod crypto;
 pub mod genesis;

@@ -1,4 +1,7 @@
-//! Why a tx was not admitted.
+//! Why a tx was not admitted. Each error maps to one reason of `rumor-api`'s [`TxReject`]
+//! vocabulary, the label it is counted under and reported to RPC clients as.
+
+pub use rumor_api::TxReject;
 
 /// A rejected insert. The tx was not admitted and nothing was evicted for it (the pool may
 /// still have re-synced the sender's cached account to the state passed in).
@@ -45,67 +48,19 @@ impl InsertError {
         }
     }
 
-    /// The metric label this rejection is counted under.
-    pub fn reason(&self) -> RejectReason {
+    /// The reason this rejection is counted under (and reported to RPC clients as).
+    pub fn reason(&self) -> TxReject {
         match self {
-            InsertError::WrongChainId { .. } => RejectReason::WrongChainId,
-            InsertError::CostOverflow => RejectReason::CostOverflow,
-            InsertError::FeeTooLow { .. } => RejectReason::FeeTooLow,
-            InsertError::AlreadyKnown => RejectReason::AlreadyKnown,
-            InsertError::NonceTooLow { .. } => RejectReason::NonceTooLow,
-            InsertError::InsufficientBalance { .. } => RejectReason::InsufficientBalance,
-            InsertError::ReplacementUnderpriced { .. } => RejectReason::ReplacementUnderpriced,
-            InsertError::SenderSlotsFull { .. } => RejectReason::SenderSlotsFull,
-            InsertError::PoolFull { .. } => RejectReason::PoolFull,
+            InsertError::WrongChainId { .. } => TxReject::WrongChain,
+            InsertError::CostOverflow => TxReject::CostOverflow,
+            InsertError::FeeTooLow { .. } => TxReject::FeeTooLow,
+            InsertError::AlreadyKnown => TxReject::AlreadyKnown,
+            InsertError::NonceTooLow { .. } => TxReject::NonceTooLow,
+            InsertError::InsufficientBalance { .. } => TxReject::InsufficientBalance,
+            InsertError::ReplacementUnderpriced { .. } => TxReject::ReplacementUnderpriced,
+            InsertError::SenderSlotsFull { .. } => TxReject::SenderFull,
+            InsertError::PoolFull { .. } => TxReject::PoolFull,
         }
-    }
-}
-
-/// The kinds of [`InsertError`], as counted in [`crate::PoolCounters::rejections`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RejectReason {
-    WrongChainId,
-    CostOverflow,
-    FeeTooLow,
-    AlreadyKnown,
-    NonceTooLow,
-    InsufficientBalance,
-    ReplacementUnderpriced,
-    SenderSlotsFull,
-    PoolFull,
-}
-
-impl RejectReason {
-    /// Every reason, in counter order.
-    pub const ALL: [RejectReason; 9] = [
-        RejectReason::WrongChainId,
-        RejectReason::CostOverflow,
-        RejectReason::FeeTooLow,
-        RejectReason::AlreadyKnown,
-        RejectReason::NonceTooLow,
-        RejectReason::InsufficientBalance,
-        RejectReason::ReplacementUnderpriced,
-        RejectReason::SenderSlotsFull,
-        RejectReason::PoolFull,
-    ];
-
-    /// A stable snake_case label for metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RejectReason::WrongChainId => "wrong_chain_id",
-            RejectReason::CostOverflow => "cost_overflow",
-            RejectReason::FeeTooLow => "fee_too_low",
-            RejectReason::AlreadyKnown => "already_known",
-            RejectReason::NonceTooLow => "nonce_too_low",
-            RejectReason::InsufficientBalance => "insufficient_balance",
-            RejectReason::ReplacementUnderpriced => "replacement_underpriced",
-            RejectReason::SenderSlotsFull => "sender_slots_full",
-            RejectReason::PoolFull => "pool_full",
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
     }
 }
 
@@ -141,14 +96,8 @@ mod tests {
         assert!(!not_bad.iter().any(InsertError::is_bad_transaction));
         let mut reasons: Vec<_> = bad.iter().chain(&not_bad).map(|e| e.reason()).collect();
         reasons.sort();
-        assert_eq!(reasons, RejectReason::ALL);
-    }
-
-    #[test]
-    fn reason_indices_follow_all() {
-        for (i, r) in RejectReason::ALL.iter().enumerate() {
-            assert_eq!(r.index(), i);
-            assert!(!r.as_str().is_empty());
-        }
+        let mut pool = TxReject::POOL.to_vec();
+        pool.sort();
+        assert_eq!(reasons, pool, "every pool reason, each once");
     }
 }

@@ -45,7 +45,7 @@
 //! The crate has no metrics dependency. [`Pool::status`] returns a [`PoolStatus`] snapshot
 //! with the gauges (pending, queued, bytes, senders), the monotonic [`PoolCounters`]
 //! (admitted, replaced, promoted, evicted, expired, included, stale, reinjected, and
-//! rejections per [`RejectReason`]) and the configured limits; [`PoolStatus::metrics`]
+//! rejections per [`TxReject`]) and the configured limits; [`PoolStatus::metrics`]
 //! flattens it into Prometheus-named [`Metric`] samples (`mempool_*`) for the node to export.
 //!
 //! # Events
@@ -68,7 +68,7 @@ mod status;
 mod test_util;
 
 pub use config::PoolConfig;
-pub use error::{InsertError, RejectReason};
+pub use error::{InsertError, TxReject};
 pub use pool::{BlockUpdate, InsertOutcome, Pool, SenderContent};
 pub use pooled::{Origin, SubPool};
 pub use status::{Metric, MetricKind, PoolCounters, PoolStatus};

@@ -2,7 +2,7 @@
 //! dependency of its own).
 
 use crate::config::PoolConfig;
-use crate::error::RejectReason;
+use crate::error::TxReject;
 
 /// Monotonic counters since the pool was created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,21 +23,21 @@ pub struct PoolCounters {
     pub stale: u64,
     /// Txs of reorged-out blocks taken back.
     pub reinjected: u64,
-    rejections: [u64; RejectReason::ALL.len()],
+    rejections: [u64; TxReject::ALL.len()],
 }
 
 impl PoolCounters {
     /// Rejected inserts with this reason.
-    pub fn rejected(&self, reason: RejectReason) -> u64 {
+    pub fn rejected(&self, reason: TxReject) -> u64 {
         self.rejections[reason.index()]
     }
 
-    /// Every reason with its count, in [`RejectReason::ALL`] order.
-    pub fn rejections(&self) -> impl Iterator<Item = (RejectReason, u64)> + '_ {
-        RejectReason::ALL.iter().map(|&r| (r, self.rejected(r)))
+    /// Every reason the pool returns with its count, in [`TxReject::POOL`] order.
+    pub fn rejections(&self) -> impl Iterator<Item = (TxReject, u64)> + '_ {
+        TxReject::POOL.iter().map(|&r| (r, self.rejected(r)))
     }
 
-    pub(crate) fn reject(&mut self, reason: RejectReason) {
+    pub(crate) fn reject(&mut self, reason: TxReject) {
         self.rejections[reason.index()] += 1;
     }
 }
@@ -227,8 +227,8 @@ mod tests {
     #[test]
     fn metrics_cover_gauges_counters_limits_and_every_reason() {
         let mut counters = PoolCounters::default();
-        counters.reject(RejectReason::PoolFull);
-        counters.reject(RejectReason::PoolFull);
+        counters.reject(TxReject::PoolFull);
+        counters.reject(TxReject::PoolFull);
         let status = PoolStatus {
             pending: 3,
             queued: 1,
@@ -246,7 +246,7 @@ mod tests {
             .iter()
             .filter(|m| m.name == "mempool_rejected_total")
             .collect();
-        assert_eq!(rejected.len(), RejectReason::ALL.len());
+        assert_eq!(rejected.len(), TxReject::POOL.len());
         let full = rejected
             .iter()
             .find(|m| m.label == Some(("reason", "pool_full")))

@@ -4,10 +4,9 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rumor_chain::{BlockHash, ChainStore, Genesis, ImportKind, ImportOutcome, Keypair};
+use rumor_chain::{ChainStore, Genesis, ImportKind, ImportOutcome, Keypair};
 use rumor_mempool::Pool;
 use rumor_p2p::{NetworkHandle, Status};
-use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::config::NodeConfig;
@@ -16,15 +15,7 @@ use crate::orphans::OrphanBuffer;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 
-/// A new canonical head, as published to `chain_subscribeNewHeads`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeadEvent {
-    pub height: u64,
-    pub hash: BlockHash,
-    pub slot: u64,
-    pub txs: usize,
-    pub reorg_depth: u64,
-}
+pub use rumor_api::HeadEvent;
 
 /// Capacity of the new-heads broadcast; slow subscribers skip ahead.
 pub const HEADS_CAPACITY: usize = 256;

@@ -67,7 +67,8 @@ struct NodeArgs {
     /// Produce blocks in this key's slots.
     #[arg(long)]
     producer: bool,
-    #[arg(long, value_enum)]
+    /// Log format: `human` or `json`.
+    #[arg(long)]
     log_format: Option<LogFormat>,
     /// Write the propagation trace to <data-dir>/trace.ndjson.
     #[arg(long)]
@@ -200,13 +201,6 @@ enum GenesisCommand {
     },
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -305,7 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 chain_id,
                 slot_ms,
                 balance,
-                genesis_time_ms: genesis_time_ms.unwrap_or_else(now_ms),
+                genesis_time_ms: genesis_time_ms.unwrap_or_else(rumor_chain::clock::now_ms),
                 seed,
             })?;
             println!("network: {}", files.network_id);

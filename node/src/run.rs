@@ -87,17 +87,13 @@ pub async fn run(
     })?;
     let genesis = Arc::new(Genesis::load(&config.genesis)?);
     // Validate every flag before anything is written to the data directory.
-    let net_config = config.network_config()?;
+    let net_config = crate::config::network_config(&config)?;
     let key = load_key(&config)?;
     if config.producer && !genesis.authorities.contains(&key.address()) {
         return Err(NodeError::NotAuthority(key.address().to_string()));
     }
-    let chain = ChainStore::open(
-        &config.data_dir.join("chain.redb"),
-        (*genesis).clone(),
-        config.chain,
-    )?;
-    let pool = Pool::new(genesis.chain_id, config.pool.to_pool_config());
+    let chain = ChainStore::open(&config.dir().chain_db(), (*genesis).clone(), config.chain)?;
+    let pool = Pool::new(genesis.chain_id, crate::config::pool_config(&config.pool));
 
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = Arc::new(NodeMetrics::register(&mut registry, &pool.status()));
@@ -133,7 +129,7 @@ pub async fn run(
     let net_task = tokio::spawn(network.event_loop.run());
 
     let (tracer, trace_task) = if config.trace {
-        let (t, task) = Tracer::start(config.data_dir.join("trace.ndjson"), config.trace_queue)
+        let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
             .await
             .map_err(NodeError::Trace)?;
         (t, Some(task))

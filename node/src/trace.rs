@@ -2,42 +2,17 @@
 //! path. Producers `try_send` into a bounded queue; when it is full the line is dropped and
 //! counted, so tracing can never slow the node down. A writer task buffers and flushes.
 //!
-//! Line format (the testnet tool parses it):
-//! `{"kind":"tx"|"block","id":"<hex>","t_us":<µs since epoch>,"from":"<peer>"|null,"origin":"rpc"|"producer"|"gossip"|"sync"}`
+//! The line format is `rumor_api::trace` (the testnet tool reads it with the same types).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use rumor_api::trace::TraceStats;
+pub use rumor_api::trace::{Kind, Origin, TraceLine as Line};
+pub use rumor_chain::clock::{now_ms, now_us};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Tx,
-    Block,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    Rpc,
-    Producer,
-    Gossip,
-    /// Fetched by block sync (catch-up, or the missing parent of an orphan).
-    Sync,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Line {
-    pub kind: Kind,
-    pub id: String,
-    pub t_us: u64,
-    pub from: Option<String>,
-    pub origin: Origin,
-}
 
 /// Cheap to clone; a disabled tracer does nothing.
 #[derive(Debug, Clone)]
@@ -74,7 +49,7 @@ impl Tracer {
         };
         let written = tracer.written.clone();
         let dropped = tracer.dropped.clone();
-        let stats_path = path.with_file_name("trace.stats.json");
+        let stats_path = path.with_file_name(rumor_api::layout::TRACE_STATS);
         let task = tokio::spawn(async move {
             let mut out = tokio::io::BufWriter::with_capacity(64 * 1024, file);
             let mut buf = Vec::with_capacity(256);
@@ -102,11 +77,13 @@ impl Tracer {
                 }
             }
             let _ = out.flush().await;
-            let stats = serde_json::json!({
-                "written": written.load(Ordering::Relaxed),
-                "dropped": dropped.load(Ordering::Relaxed),
-            });
-            let _ = tokio::fs::write(stats_path, stats.to_string()).await;
+            let stats = TraceStats {
+                written: written.load(Ordering::Relaxed),
+                dropped: dropped.load(Ordering::Relaxed),
+            };
+            if let Ok(text) = serde_json::to_string(&stats) {
+                let _ = tokio::fs::write(stats_path, text).await;
+            }
         });
         Ok((tracer, task))
     }
@@ -127,13 +104,7 @@ impl Tracer {
         let Some(tx) = &self.tx else {
             return;
         };
-        let line = Line {
-            kind,
-            id: hex::encode(id),
-            t_us,
-            from,
-            origin,
-        };
+        let line = Line::new(kind, id, t_us, from, origin);
         if tx.try_send(line).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
@@ -143,15 +114,4 @@ impl Tracer {
     pub fn close(&mut self) {
         self.tx = None;
     }
-}
-
-pub fn now_us() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
-}
-
-pub fn now_ms() -> u64 {
-    now_us() / 1000
 }

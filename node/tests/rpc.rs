@@ -7,8 +7,8 @@ use common::*;
 use jsonrpsee::core::client::{Subscription, SubscriptionClientT};
 use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::WsClientBuilder;
+use rumor_api::TxReject;
 use rumor_chain::{Keypair, Transaction, TxHash};
-use rumor_node::rpc::errors;
 use serde_json::{Value, json};
 
 fn key(net: &std::path::Path, name: &str) -> Keypair {
@@ -116,27 +116,27 @@ async fn every_bad_input_gets_its_code_and_the_node_keeps_serving() {
     // Tx rejections with their documented codes.
     assert_eq!(
         code(&call(a, "tx_submit", json!(["00"])).await),
-        errors::DECODE as i64
+        TxReject::Decode.code() as i64
     );
     let wrong_chain = transfer(&alice, &bob, 1, 1, 0, 99);
     assert_eq!(
         code(&call(a, "tx_submit", raw(&wrong_chain)).await),
-        errors::WRONG_CHAIN as i64
+        TxReject::WrongChain.code() as i64
     );
     let mut forged = transfer(&alice, &bob, 1, 1, 0, 1);
     forged.signature.0[3] ^= 1;
     let r = call(a, "tx_submit", raw(&forged)).await;
-    assert_eq!(code(&r), errors::INVALID_SIGNATURE as i64);
+    assert_eq!(code(&r), TxReject::InvalidSignature.code() as i64);
     assert_eq!(r["error"]["data"], "invalid_signature");
     let too_much = transfer(&alice, &bob, 5_000_000, 1, 0, 1);
     assert_eq!(
         code(&call(a, "tx_submit", raw(&too_much)).await),
-        errors::INSUFFICIENT_BALANCE as i64
+        TxReject::InsufficientBalance.code() as i64
     );
     let free = transfer(&alice, &bob, 1, 0, 0, 1);
     assert_eq!(
         code(&call(a, "tx_submit", raw(&free)).await),
-        errors::FEE_TOO_LOW as i64
+        TxReject::FeeTooLow.code() as i64
     );
 
     let good = transfer(&alice, &bob, 10, 2, 0, 1);
@@ -144,13 +144,13 @@ async fn every_bad_input_gets_its_code_and_the_node_keeps_serving() {
     assert_eq!(r["result"], good.hash().to_string(), "{r}");
     assert_eq!(
         code(&call(a, "tx_submit", raw(&good)).await),
-        errors::ALREADY_KNOWN as i64,
+        TxReject::AlreadyKnown.code() as i64,
         "duplicate"
     );
     let replacement = transfer(&alice, &bob, 11, 2, 0, 1);
     assert_eq!(
         code(&call(a, "tx_submit", raw(&replacement)).await),
-        errors::REPLACEMENT_UNDERPRICED as i64
+        TxReject::ReplacementUnderpriced.code() as i64
     );
     // Once included, nonce 0 is spent.
     wait_for("tx included", T, || async {
@@ -162,7 +162,7 @@ async fn every_bad_input_gets_its_code_and_the_node_keeps_serving() {
     let stale = transfer(&alice, &bob, 12, 3, 0, 1);
     assert_eq!(
         code(&call(a, "tx_submit", raw(&stale)).await),
-        errors::NONCE_TOO_LOW as i64
+        TxReject::NonceTooLow.code() as i64
     );
 
     // Still serving after all of that.

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::TryRecvError;
 
 use super::*;
-use crate::error::RejectReason;
+use crate::error::TxReject;
 use crate::test_util::{CHAIN_ID, TestState, addr, tx, tx_on};
 
 fn pool_with(config: PoolConfig) -> Pool {
@@ -168,8 +168,8 @@ fn fee_below_minimum_and_wrong_chain() {
     );
     assert!(err.is_bad_transaction());
     let st = p.status();
-    assert_eq!(st.counters.rejected(RejectReason::FeeTooLow), 1);
-    assert_eq!(st.counters.rejected(RejectReason::WrongChainId), 1);
+    assert_eq!(st.counters.rejected(TxReject::FeeTooLow), 1);
+    assert_eq!(st.counters.rejected(TxReject::WrongChain), 1);
     assert!(p.is_empty());
 }
 
@@ -191,10 +191,7 @@ fn pending_slots_overflow_into_queue_then_sender_is_capped() {
     assert!(!err.is_bad_transaction());
     // A far-future nonce takes a queued slot too.
     assert!(ins(&mut p, &tx("a", 99, 5, 1), &s).is_err());
-    assert_eq!(
-        p.status().counters.rejected(RejectReason::SenderSlotsFull),
-        2
-    );
+    assert_eq!(p.status().counters.rejected(TxReject::SenderFull), 2);
 }
 
 #[test]
@@ -488,7 +485,7 @@ fn reorg_takes_back_valid_left_txs_only() {
     assert!(p.contains(&a1.hash()) && !p.contains(&a0.hash()) && !p.contains(&b0.hash()));
     assert_eq!(drain(&mut rx), vec![a1.hash()]);
     // Rejections of reinjected txs are not counted as peer rejections.
-    assert_eq!(p.status().counters.rejected(RejectReason::NonceTooLow), 0);
+    assert_eq!(p.status().counters.rejected(TxReject::NonceTooLow), 0);
 }
 
 #[test]
@@ -550,7 +547,7 @@ fn status_and_content_report_the_pool() {
         (1, 1, 320, 1)
     );
     assert_eq!(st.counters.admitted, 2);
-    assert_eq!(st.counters.rejected(RejectReason::AlreadyKnown), 1);
+    assert_eq!(st.counters.rejected(TxReject::AlreadyKnown), 1);
     assert_eq!(st.limits, PoolConfig::default());
     let content = p.content_of(&addr("a"));
     assert_eq!(content.pending, vec![a0]);

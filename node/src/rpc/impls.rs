@@ -9,11 +9,11 @@ use rumor_mempool::SubPool;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use super::api::*;
-use super::errors::{internal, invalid_params};
-use super::types::*;
 use crate::context::Ctx;
 use crate::ingest;
+use rumor_api::errors::{internal, invalid_params};
+use rumor_api::types::*;
+use rumor_api::{ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer};
 
 #[derive(Clone)]
 pub struct RpcImpl {
@@ -168,7 +168,7 @@ impl MempoolApiServer for RpcImpl {
             rejections: s
                 .counters
                 .rejections()
-                .map(|(r, n)| (format!("{r:?}"), n))
+                .map(|(r, n)| (r.as_str().to_owned(), n))
                 .collect(),
         })
     }

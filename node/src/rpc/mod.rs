@@ -1,20 +1,20 @@
 //! JSON-RPC 2.0 over HTTP and WebSocket on one port (jsonrpsee), with bounded request and
-//! response sizes, connections, batch length and subscriptions per connection.
+//! response sizes, connections, batch length and subscriptions per connection. The traits,
+//! types, error codes and OpenRPC document are `rumor-api`'s; this module implements them.
 
-mod api;
 pub mod envelope;
 pub mod errors;
 mod impls;
-pub mod openrpc;
-pub mod types;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
-use api::{ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer};
 use jsonrpsee::RpcModule;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
+pub use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
+use rumor_api::{
+    ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer, openrpc,
+};
 
 use crate::config::RpcLimits;
 use crate::context::Ctx;
@@ -66,7 +66,7 @@ pub async fn start(
 mod tests {
     #[test]
     fn openrpc_lists_every_method() {
-        let doc = super::openrpc::document();
+        let doc = rumor_api::openrpc::document();
         let listed: Vec<&str> = doc["methods"]
             .as_array()
             .unwrap()

@@ -16,10 +16,7 @@ pub const T: Duration = Duration::from_secs(60);
 
 /// A network with `authorities` producers and `accounts` funded accounts, 500 ms slots.
 pub fn network(dir: &Path, authorities: usize, accounts: usize) -> PathBuf {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let now = rumor_chain::clock::now_ms();
     new_genesis(&NewGenesis {
         authorities,
         accounts,

@@ -1,7 +1,12 @@
-//! JSON shapes of RPC results. Hashes, addresses and signatures are hex strings.
+//! JSON shapes of RPC results, as the node writes them and every client reads them. Hashes,
+//! addresses and signatures are hex strings.
+//!
+//! Invariant: a field may be added, never renamed or removed; readers ignore unknown fields
+//! (serde's default), so an older client keeps working against a newer node.
 
 use std::collections::BTreeMap;
 
+pub use rumor_chain::Account;
 use rumor_chain::{Address, Block, BlockHash, BlockHeader, Signature, SignedTransaction, TxHash};
 use serde::{Deserialize, Serialize};
 
@@ -95,4 +100,44 @@ pub struct Peer {
     pub outbound: bool,
     pub score: f64,
     pub mesh_topics: Vec<String>,
+}
+
+impl Peer {
+    /// Mesh topics are reported as short names (`tx`, `block`); full topic strings
+    /// (`/rumor/<net>/tx/1`) are recognised too.
+    pub fn in_mesh(&self, kind: &str) -> bool {
+        self.mesh_topics
+            .iter()
+            .any(|t| t == kind || t.split('/').any(|part| part == kind))
+    }
+}
+
+/// A new canonical head, as published to `chain_subscribeNewHeads` (notification `newHead`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadEvent {
+    pub height: u64,
+    pub hash: BlockHash,
+    pub slot: u64,
+    pub txs: usize,
+    pub reorg_depth: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peers_parse_tolerantly_and_know_their_mesh() {
+        let p: Peer = serde_json::from_str(
+            r#"{"peer_id":"x","addr":"/ip4/1","outbound":true,"score":0.5,"mesh_topics":["tx","/rumor/ab/block/1"],"extra":1}"#,
+        )
+        .unwrap();
+        assert!(p.in_mesh("tx") && p.in_mesh("block"));
+        let m: MempoolStatus = serde_json::from_str(
+            r#"{"pending":3,"queued":1,"bytes":480,"senders":2,"max_txs":9,"max_bytes":9,"rejections":{"fee_too_low":2},"new":true}"#,
+        )
+        .unwrap();
+        assert_eq!(m.pending, 3);
+        assert_eq!(m.rejections["fee_too_low"], 2);
+    }
 }

@@ -1,12 +1,13 @@
-//! The RPC interface as `#[rpc]` traits, one per namespace. Method names on the wire are
-//! `<namespace>_<name>` (e.g. `tx_submit`).
+//! The RPC interface as `#[rpc(server, client)]` traits, one per namespace. Method names on
+//! the wire are `<namespace>_<name>` (e.g. `tx_submit`). The node implements the generated
+//! `*Server` traits; every client (testnet, bench, wallet, tests) calls the generated `*Client`
+//! methods, so no method name is spelled as a string outside this file and [`crate::openrpc`].
 
 use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;
-use rumor_chain::{Account, Address, BlockHash, TxHash};
+use rumor_chain::{Address, BlockHash, TxHash};
 
-use super::types::*;
-use crate::context::HeadEvent;
+use crate::types::*;
 
 #[rpc(server, client, namespace = "tx")]
 pub trait TxApi {

@@ -1,0 +1,286 @@
+//! `NodeConfig`: everything `rumor node` takes, as a TOML file (`--config`) and/or flags (flags
+//! win). The node reads it; the testnet tool writes one per node with `toml::to_string`.
+//!
+//! Invariant: every bound has its default here, and it equals the default of the library that
+//! enforces it (`rumor-mempool`'s `PoolConfig`, `rumor-p2p`'s `NetworkConfig`); a node test
+//! compares them, so the two cannot drift apart silently.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use rumor_chain::ChainConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::layout::DataDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "human" => Ok(Self::Human),
+            "json" => Ok(Self::Json),
+            other => Err(format!("expected `human` or `json`, got `{other}`")),
+        }
+    }
+}
+
+/// JSON-RPC server limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RpcLimits {
+    /// Largest request body (1 MiB: a batch of 100 txs is ~35 KB).
+    pub max_request_bytes: u32,
+    /// Largest response body (16 MiB: a full block with txs, or a full mempool listing).
+    pub max_response_bytes: u32,
+    /// Concurrent HTTP/WebSocket connections (128).
+    pub max_connections: u32,
+    /// Calls per batch (128).
+    pub max_batch: u32,
+    /// Subscriptions per WebSocket connection (16).
+    pub max_subscriptions_per_connection: u32,
+}
+
+impl Default for RpcLimits {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: 1024 * 1024,
+            max_response_bytes: 16 * 1024 * 1024,
+            max_connections: 128,
+            max_batch: 128,
+            max_subscriptions_per_connection: 16,
+        }
+    }
+}
+
+/// Mempool limits (see `rumor-mempool`'s `PoolConfig` for what each means).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoolLimits {
+    pub max_txs: usize,
+    pub max_bytes: usize,
+    pub max_pending_per_sender: usize,
+    pub max_queued_per_sender: usize,
+    pub max_queued_total: usize,
+    pub price_bump_percent: u64,
+    pub lifetime_secs: u64,
+    pub min_fee: u64,
+}
+
+impl Default for PoolLimits {
+    fn default() -> Self {
+        Self {
+            max_txs: 10_000,
+            max_bytes: 2 * 1024 * 1024,
+            max_pending_per_sender: 16,
+            max_queued_per_sender: 64,
+            max_queued_total: 2_500,
+            price_bump_percent: 10,
+            lifetime_secs: 3 * 60 * 60,
+            min_fee: 1,
+        }
+    }
+}
+
+/// Network knobs exposed to operators (the rest keep `rumor-p2p`'s defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetLimits {
+    pub peers_low: usize,
+    pub peers_high: usize,
+    pub mesh_n: usize,
+    pub mesh_n_low: usize,
+    pub mesh_n_high: usize,
+    pub heartbeat_ms: u64,
+    pub seen_cache: usize,
+    pub publish_queue: usize,
+    pub event_channel: usize,
+    /// Forward every message to every peer (the flooding baseline for benchmarks).
+    pub flood_all: bool,
+    /// Messages above this many bytes trigger IDONTWANT (see `rumor-p2p`'s config).
+    pub idontwant_threshold: usize,
+}
+
+impl Default for NetLimits {
+    fn default() -> Self {
+        Self {
+            peers_low: 8,
+            peers_high: 16,
+            mesh_n: 8,
+            mesh_n_low: 6,
+            mesh_n_high: 12,
+            heartbeat_ms: 700,
+            seen_cache: 65_536,
+            publish_queue: 1024,
+            event_channel: 8192,
+            flood_all: false,
+            idontwant_threshold: 100,
+        }
+    }
+}
+
+/// Everything `rumor node` needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    pub data_dir: PathBuf,
+    /// Node key (also the producer key). Default `<data_dir>/node.key`, created on first start.
+    pub key: Option<PathBuf>,
+    pub genesis: PathBuf,
+    pub listen: Vec<String>,
+    pub bootnodes: Vec<String>,
+    pub rpc_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    /// Produce blocks in this key's slots (the key must be a genesis authority).
+    pub producer: bool,
+    pub log_format: LogFormat,
+    /// Append a propagation trace line per first sight to `<data_dir>/trace.ndjson`.
+    pub trace: bool,
+    /// Link-emulation file (testnets only).
+    pub link: Option<PathBuf>,
+    /// Tokio worker threads (2) and signature-verification threads (the core count).
+    /// Few threads per process keep many local nodes from fighting over the scheduler.
+    pub runtime_threads: usize,
+    pub verify_threads: usize,
+    /// Tx batches waiting for the verification pool (256).
+    pub verify_queue: usize,
+    /// Trace lines waiting for the writer (65 536); beyond that, lines are dropped and counted.
+    pub trace_queue: usize,
+    /// Blocks whose parent is unknown, held while it is fetched (256).
+    pub orphan_buffer: usize,
+    pub rpc: RpcLimits,
+    pub pool: PoolLimits,
+    pub chain: ChainConfig,
+    pub net: NetLimits,
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("rumor-data"),
+            key: None,
+            genesis: PathBuf::from("genesis.json"),
+            listen: vec!["/ip4/0.0.0.0/tcp/30333".into()],
+            bootnodes: Vec::new(),
+            rpc_addr: ([127, 0, 0, 1], 8545).into(),
+            metrics_addr: ([127, 0, 0, 1], 9615).into(),
+            producer: false,
+            log_format: LogFormat::Human,
+            trace: false,
+            link: None,
+            runtime_threads: 2,
+            verify_threads: default_threads(),
+            verify_queue: 256,
+            trace_queue: 65_536,
+            orphan_buffer: 256,
+            rpc: RpcLimits::default(),
+            pool: PoolLimits::default(),
+            chain: ChainConfig::default(),
+            net: NetLimits::default(),
+        }
+    }
+}
+
+/// Why a configuration file cannot be used. Each message names the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    #[error("--config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--config {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("writing {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("encoding a node config: {0}")]
+    Encode(#[from] toml::ser::Error),
+}
+
+impl NodeConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigFileError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// The TOML text `load` reads back as an equal config.
+    pub fn to_toml(&self) -> Result<String, ConfigFileError> {
+        Ok(toml::to_string(self)?)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), ConfigFileError> {
+        std::fs::write(path, self.to_toml()?).map_err(|source| ConfigFileError::Write {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    pub fn dir(&self) -> DataDir {
+        DataDir::new(&self.data_dir)
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.key.clone().unwrap_or_else(|| self.dir().node_key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_round_trip_and_unknown_fields() {
+        let c = NodeConfig::default();
+        let text = c.to_toml().unwrap();
+        let back: NodeConfig = toml::from_str(&text).unwrap();
+        assert_eq!(back, c);
+        let partial: NodeConfig =
+            toml::from_str("producer = true\n[rpc]\nmax_batch = 5\n").unwrap();
+        assert!(partial.producer);
+        assert_eq!(partial.rpc.max_batch, 5);
+        assert!(toml::from_str::<NodeConfig>("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn saved_config_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        let c = NodeConfig {
+            key: Some("/k".into()),
+            link: Some("/l".into()),
+            producer: true,
+            log_format: LogFormat::Json,
+            ..NodeConfig::default()
+        };
+        c.save(&path).unwrap();
+        assert_eq!(NodeConfig::load(&path).unwrap(), c);
+        assert_eq!("json".parse::<LogFormat>(), Ok(LogFormat::Json));
+        assert!("xml".parse::<LogFormat>().is_err());
+    }
+}

@@ -1,0 +1,63 @@
+//! The data-dir layout: the file names a node writes and a testnet reads.
+//!
+//! Invariant: no other crate spells these names; both the node and the testnet tool take
+//! paths from [`DataDir`].
+
+use std::path::{Path, PathBuf};
+
+/// The node key (when `--key` is not given), created on first start.
+pub const NODE_KEY: &str = "node.key";
+/// The redb chain store.
+pub const CHAIN_DB: &str = "chain.redb";
+/// The propagation trace ([`crate::trace`]).
+pub const TRACE: &str = "trace.ndjson";
+/// The trace writer's counts ([`crate::trace::TraceStats`]).
+pub const TRACE_STATS: &str = "trace.stats.json";
+/// The node's config file, as a testnet writes it ([`crate::NodeConfig`] in TOML).
+pub const NODE_CONFIG: &str = "node.toml";
+/// A testnet node's link-emulation file.
+pub const LINK: &str = "link.json";
+/// A testnet node's stdout and stderr.
+pub const NODE_LOG: &str = "node.log";
+
+/// A node's data directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir(PathBuf);
+
+impl DataDir {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self(path.into())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn node_key(&self) -> PathBuf {
+        self.0.join(NODE_KEY)
+    }
+
+    pub fn chain_db(&self) -> PathBuf {
+        self.0.join(CHAIN_DB)
+    }
+
+    pub fn trace(&self) -> PathBuf {
+        self.0.join(TRACE)
+    }
+
+    pub fn trace_stats(&self) -> PathBuf {
+        self.0.join(TRACE_STATS)
+    }
+
+    pub fn node_config(&self) -> PathBuf {
+        self.0.join(NODE_CONFIG)
+    }
+
+    pub fn link(&self) -> PathBuf {
+        self.0.join(LINK)
+    }
+
+    pub fn node_log(&self) -> PathBuf {
+        self.0.join(NODE_LOG)
+    }
+}

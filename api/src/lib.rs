@@ -1,0 +1,36 @@
+//! `rumor-api`: every contract that crosses a process boundary, defined once and compiled by
+//! both sides.
+//!
+//! | module | contract | written by | read by |
+//! |---|---|---|---|
+//! | [`rpc`] | JSON-RPC traits (`#[rpc(server, client)]`) | node (server impl) | testnet, bench, wallet (typed client) |
+//! | [`types`] | JSON shapes of RPC results | node | clients |
+//! | [`errors`] | error codes and the tx rejection vocabulary | node, mempool (metric labels) | clients |
+//! | [`openrpc`] | the `rpc.discover` document | node | clients |
+//! | [`trace`] | trace line and stats formats | node | testnet |
+//! | [`config`] | `NodeConfig` (TOML) | testnet | node |
+//! | [`layout`] | data-dir file names | node | testnet |
+//!
+//! Without the default `rpc` feature the crate has no jsonrpsee in it: the mempool uses only the
+//! rejection vocabulary.
+
+pub mod config;
+pub mod errors;
+pub mod layout;
+#[cfg(feature = "rpc")]
+pub mod openrpc;
+#[cfg(feature = "rpc")]
+pub mod rpc;
+pub mod trace;
+pub mod types;
+
+pub use config::{ConfigFileError, LogFormat, NetLimits, NodeConfig, PoolLimits, RpcLimits};
+pub use errors::TxReject;
+pub use layout::DataDir;
+#[cfg(feature = "rpc")]
+pub use rpc::{
+    ChainApiClient, ChainApiServer, MempoolApiClient, MempoolApiServer, NetApiClient, NetApiServer,
+    StateApiClient, StateApiServer, TxApiClient, TxApiServer,
+};
+pub use trace::{TraceLine, TraceStats};
+pub use types::*;
