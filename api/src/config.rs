@@ -33,6 +33,9 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
+/// Calls per JSON-RPC batch the node accepts by default (clients size their batches by it).
+pub const DEFAULT_MAX_BATCH: u32 = 128;
+
 /// JSON-RPC server limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -55,7 +58,7 @@ impl Default for RpcLimits {
             max_request_bytes: 1024 * 1024,
             max_response_bytes: 16 * 1024 * 1024,
             max_connections: 128,
-            max_batch: 128,
+            max_batch: DEFAULT_MAX_BATCH,
             max_subscriptions_per_connection: 16,
         }
     }

@@ -71,3 +71,11 @@ pub trait NetApi {
     #[method(name = "peers")]
     async fn peers(&self) -> RpcResult<Vec<Peer>>;
 }
+
+/// Wire names of the methods a client sends in JSON-RPC batches: jsonrpsee's generated client
+/// has no batch call, so a batch names its methods. The node's tests check that its server
+/// registers each of these.
+pub mod method {
+    pub const TX_SUBMIT: &str = "tx_submit";
+    pub const STATE_GET_ACCOUNT: &str = "state_getAccount";
+}

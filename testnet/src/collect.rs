@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::metrics::{self, NodeCounters};
 use crate::process::procfs::{self, MemUsage};
-use crate::rpc::{ChainHead, MempoolStatus, PeerEntry, Rpc};
+use crate::rpc::{Head, MempoolStatus, Peer, Rpc};
 use crate::timefmt::now_us;
 
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,8 +18,8 @@ pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct NodeLive {
     pub index: usize,
     pub alive: bool,
-    pub peers: Option<Vec<PeerEntry>>,
-    pub head: Option<ChainHead>,
+    pub peers: Option<Vec<Peer>>,
+    pub head: Option<Head>,
     pub mempool: Option<MempoolStatus>,
     pub counters: Option<NodeCounters>,
     pub mem: Option<MemUsage>,
@@ -96,7 +96,7 @@ fn with_cpu(mut c: NodeCounters, pid: Option<u32>) -> NodeCounters {
 
 /// Polls heads until every node reports the same block or `timeout` passes. Blocks keep
 /// coming every slot, so one pass can straddle a block; agreement on any pass is enough.
-pub async fn converged_heads(rpcs: &[Rpc], timeout: Duration) -> (bool, Vec<Option<ChainHead>>) {
+pub async fn converged_heads(rpcs: &[Rpc], timeout: Duration) -> (bool, Vec<Option<Head>>) {
     let deadline = Instant::now() + timeout;
     loop {
         let mut heads = Vec::with_capacity(rpcs.len());

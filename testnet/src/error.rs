@@ -23,6 +23,8 @@ pub enum Error {
     Genesis(#[from] rumor_chain::GenesisError),
     #[error(transparent)]
     Link(#[from] rumor_p2p::link::LinkError),
+    #[error(transparent)]
+    NodeConfig(#[from] rumor_api::ConfigFileError),
     #[error("RPC {endpoint} {method}: {message}")]
     Rpc {
         endpoint: String,

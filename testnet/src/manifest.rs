@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use rumor_api::{DataDir, LogFormat, NodeConfig};
 use rumor_chain::Address;
 use rumor_p2p::link::RegionMatrix;
 use serde::{Deserialize, Serialize};
@@ -35,12 +36,6 @@ pub struct Manifest {
     /// When every node had a mesh (µs since the epoch): blocks before it are not measured.
     #[serde(default)]
     pub ready_at_us: Option<u64>,
-    /// Config file every node gets with `--config` (benchmarks raise pool limits with it).
-    #[serde(default)]
-    pub node_config: Option<PathBuf>,
-    /// Flags appended to every node's command line (benchmarks: `--flood-all`, thread counts).
-    #[serde(default)]
-    pub node_extra_args: Vec<String>,
     pub nodes: Vec<NodeEntry>,
 }
 
@@ -73,16 +68,48 @@ pub struct NodeEntry {
 }
 
 impl NodeEntry {
+    pub fn dir(&self) -> DataDir {
+        DataDir::new(&self.data_dir)
+    }
+
     pub fn log_file(&self) -> PathBuf {
-        self.data_dir.join("node.log")
+        self.dir().node_log()
     }
 
     pub fn trace_file(&self) -> PathBuf {
-        self.data_dir.join("trace.ndjson")
+        self.dir().trace()
     }
 
     pub fn trace_stats_file(&self) -> PathBuf {
-        self.data_dir.join("trace.stats.json")
+        self.dir().trace_stats()
+    }
+
+    /// The node's `--config` file, written by `up` from [`Self::config`].
+    pub fn config_file(&self) -> PathBuf {
+        self.dir().node_config()
+    }
+
+    /// This node's whole config: `template` (what a benchmark changes; the node's defaults
+    /// otherwise) with the fields the testnet decides per node.
+    pub fn config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
+        NodeConfig {
+            data_dir: self.data_dir.clone(),
+            key: Some(self.key_file.clone()),
+            genesis: manifest.genesis.clone(),
+            listen: vec![self.p2p.clone()],
+            bootnodes: self
+                .bootnodes
+                .iter()
+                .map(|&b| manifest.nodes[b].dial_addr())
+                .collect(),
+            rpc_addr: self.rpc,
+            metrics_addr: self.metrics,
+            producer: self.producer,
+            log_format: LogFormat::Json,
+            trace: true,
+            link: self.link_file.clone(),
+            ..template.clone()
+        }
     }
 
     /// The address other nodes dial: listen address plus `/p2p/<peer id>`.

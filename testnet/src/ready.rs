@@ -60,7 +60,7 @@ pub enum Readiness {
 }
 
 impl Readiness {
-    pub fn ready(self, peers: &[crate::rpc::PeerEntry]) -> bool {
+    pub fn ready(self, peers: &[crate::rpc::Peer]) -> bool {
         match self {
             Readiness::Mesh => meshed(peers),
             Readiness::Peers => !peers.is_empty(),
@@ -69,7 +69,7 @@ impl Readiness {
 }
 
 /// True if this peer list shows a peer and a mesh for both topics.
-pub fn meshed(peers: &[crate::rpc::PeerEntry]) -> bool {
+pub fn meshed(peers: &[crate::rpc::Peer]) -> bool {
     !peers.is_empty()
         && peers.iter().any(|p| p.in_mesh("tx"))
         && peers.iter().any(|p| p.in_mesh("block"))
@@ -114,10 +114,10 @@ pub async fn wait_mesh(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rpc::PeerEntry;
+    use crate::rpc::Peer;
 
-    fn peer(topics: &[&str]) -> PeerEntry {
-        PeerEntry {
+    fn peer(topics: &[&str]) -> Peer {
+        Peer {
             peer_id: "p".into(),
             addr: String::new(),
             outbound: true,

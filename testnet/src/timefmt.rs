@@ -1,19 +1,10 @@
 //! Wall-clock helpers and the human formats the CLI reads and prints. The host's realtime
 //! clock is the one the nodes stamp their traces with, so the tool uses the same one.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// Microseconds since the Unix epoch (CLOCK_REALTIME, as the node's trace uses).
-pub fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
-}
-
-pub fn now_ms() -> u64 {
-    now_us() / 1000
-}
+/// The clock the nodes stamp their traces with (CLOCK_REALTIME), from `rumor-chain`.
+pub use rumor_chain::clock::{now_ms, now_us};
 
 /// `YYYYmmdd-HHMMSS` in UTC, for run directory names (sortable, no time zone database needed).
 pub fn timestamp(unix_secs: u64) -> String {

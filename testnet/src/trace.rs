@@ -1,58 +1,12 @@
 //! Reading the nodes' propagation traces (`trace.ndjson`, one line per first sight of a
-//! message) and their `trace.stats.json`. Lines that don't parse are counted, never fatal:
+//! message; the format is `rumor_api::trace`) and their `trace.stats.json`. Lines that don't parse are counted, never fatal:
 //! a node killed mid-write leaves a torn last line.
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+pub use rumor_api::trace::{Kind, Origin, TraceLine, TraceStats};
 
 use crate::error::{Result, io};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Tx,
-    Block,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Tx, Kind::Block];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Tx => "tx",
-            Kind::Block => "block",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Origin {
-    Rpc,
-    Producer,
-    Gossip,
-    /// Fetched by block sync (catch-up or an orphan's missing parent), not by gossip. It still
-    /// reached the node, so it counts as delivered; its time is when the sync answer arrived.
-    Sync,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceLine {
-    pub kind: Kind,
-    pub id: String,
-    pub t_us: u64,
-    #[serde(default)]
-    pub from: Option<String>,
-    pub origin: Origin,
-}
-
-impl TraceLine {
-    /// The node where the message entered the network (RPC submission or block production).
-    pub fn is_origin(&self) -> bool {
-        matches!(self.origin, Origin::Rpc | Origin::Producer)
-    }
-}
 
 /// One node's trace.
 #[derive(Debug, Clone, Default)]
@@ -69,12 +23,6 @@ pub struct NodeTrace {
     pub missing: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceStats {
-    pub written: u64,
-    pub dropped: u64,
-}
-
 pub fn parse(text: &str) -> NodeTrace {
     let mut t = NodeTrace {
         torn_tail: !text.is_empty() && !text.ends_with('\n'),
@@ -85,9 +33,9 @@ pub fn parse(text: &str) -> NodeTrace {
         lines.pop();
     }
     for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
-        match serde_json::from_str::<TraceLine>(line) {
-            Ok(l) if l.id.len() == 64 => t.lines.push(l),
-            _ => t.malformed += 1,
+        match TraceLine::parse(line) {
+            Some(l) => t.lines.push(l),
+            None => t.malformed += 1,
         }
     }
     t

@@ -65,6 +65,22 @@ pub async fn start(
 #[cfg(test)]
 mod tests {
     #[test]
+    fn batch_method_names_are_registered() {
+        let names: Vec<&str> = rumor_api::openrpc::document()["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        for name in [
+            rumor_api::rpc::method::TX_SUBMIT,
+            rumor_api::rpc::method::STATE_GET_ACCOUNT,
+        ] {
+            assert!(names.contains(&name), "{name}");
+        }
+    }
+
+    #[test]
     fn openrpc_lists_every_method() {
         let doc = rumor_api::openrpc::document();
         let listed: Vec<&str> = doc["methods"]

@@ -1,6 +1,7 @@
 //! Starting and stopping the testnets scenarios measure, through `up`'s own start-up (in
 //! order, RPC ready, then a mesh everywhere) with the scenario's overrides.
 
+use rumor_api::NodeConfig;
 use serde::Serialize;
 
 use super::ctx::Ctx;
@@ -13,14 +14,42 @@ use crate::setup::{NodeOverrides, RegionsOpt, UpOptions};
 /// Funds per genesis account: plenty for any number of 1-unit transfers.
 pub const BALANCE: u64 = 1_000_000_000_000;
 
-/// Pool limits for ingest and relay: with no producer nothing leaves the pool, so it must hold
-/// every tx a run sends, and every sender's 16+ nonces must be pending, not refused.
-pub const BIG_POOL_TOML: &str = "[pool]
-max_txs = 200000
-max_bytes = 67108864
-max_pending_per_sender = 64
-max_queued_total = 200000
-";
+/// What a scenario changes about every node's config (recorded in results as a parameter).
+/// The nodes get it as typed `rumor_api::NodeConfig` fields, written to their `node.toml`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NodeTweaks {
+    /// Forward every message to every peer (`[net] flood_all`, the flooding baseline).
+    pub flood_all: bool,
+    /// Peer targets `[net] peers_low`, `peers_high`.
+    pub peers: Option<(usize, usize)>,
+    /// Tokio worker and signature-verification threads per node.
+    pub threads: Option<usize>,
+    /// Pool limits for ingest and relay: with no producer nothing leaves the pool, so it must
+    /// hold every tx a run sends, and every sender's 16+ nonces must be pending, not refused.
+    pub big_pool: bool,
+}
+
+impl NodeTweaks {
+    pub fn config(&self) -> NodeConfig {
+        let mut c = NodeConfig::default();
+        c.net.flood_all = self.flood_all;
+        if let Some((low, high)) = self.peers {
+            c.net.peers_low = low;
+            c.net.peers_high = high;
+        }
+        if let Some(t) = self.threads {
+            c.runtime_threads = t;
+            c.verify_threads = t;
+        }
+        if self.big_pool {
+            c.pool.max_txs = 200_000;
+            c.pool.max_bytes = 64 * 1024 * 1024;
+            c.pool.max_pending_per_sender = 64;
+            c.pool.max_queued_total = 200_000;
+        }
+        c
+    }
+}
 
 /// The shape of a testnet, recorded in results as a parameter.
 #[derive(Debug, Clone, Serialize)]
@@ -88,17 +117,6 @@ pub async fn stop(ctx: &Ctx, m: &Manifest) -> StopReport {
 }
 
 /// `--runtime-threads N --verify-threads N`, or nothing for the node's defaults.
-pub fn thread_args(threads: Option<usize>) -> Vec<String> {
-    threads.map_or_else(Vec::new, |t| {
-        vec![
-            "--runtime-threads".into(),
-            t.to_string(),
-            "--verify-threads".into(),
-            t.to_string(),
-        ]
-    })
-}
-
 /// Deletes a finished testnet's directory unless `--keep` (traces of big networks add up).
 pub fn discard(ctx: &Ctx, dir: &std::path::Path) {
     if !ctx.keep {

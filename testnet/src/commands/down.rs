@@ -103,7 +103,7 @@ mod tests {
         let (mut m, g) = crate::setup::plan(&o, dir.path()).unwrap();
         // A recorded pid that is not a node (our own): must be left alone.
         m.nodes[0].pid = Some(std::process::id());
-        crate::setup::write_files(&m, &g, None).unwrap();
+        crate::setup::write_files(&m, &g, &Default::default()).unwrap();
         let r = down(dir.path()).await.unwrap();
         assert_eq!(r.stop.not_running, vec![0]);
         assert!(

@@ -47,8 +47,8 @@ pub async fn run_load(
     quiet: bool,
 ) -> Result<LoadRecord> {
     let accounts = opts.validate(manifest)?;
-    let addresses: Vec<String> = (0..accounts)
-        .map(|j| keys::account_key(manifest.seed, j).address().to_string())
+    let addresses: Vec<rumor_chain::Address> = (0..accounts)
+        .map(|j| keys::account_key(manifest.seed, j).address())
         .collect();
     // On-chain nonces, so a second `load` against the same testnet continues where the
     // first left off instead of being rejected as "nonce too low".

@@ -12,7 +12,7 @@ use crate::manifest::Manifest;
 use crate::metrics::NodeCounters;
 use crate::process::StopReport;
 use crate::report::{self, BuildInput, Report, build::peer_indices};
-use crate::rpc::ChainHead;
+use crate::rpc::Head;
 use crate::timefmt::now_us;
 use crate::trace::{self, NodeTrace};
 
@@ -42,7 +42,7 @@ pub fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
 pub struct FinishInput<'a> {
     pub manifest: &'a Manifest,
     pub live: &'a Live,
-    pub heads: (bool, Vec<Option<ChainHead>>),
+    pub heads: (bool, Vec<Option<Head>>),
     pub window: Window,
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
     pub load: Option<crate::load::LoadStats>,

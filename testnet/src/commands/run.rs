@@ -11,7 +11,7 @@ use crate::collect::{self, Live};
 use crate::error::{Error, Result};
 use crate::load::LoadOptions;
 use crate::manifest::Manifest;
-use crate::rpc::ChainHead;
+use crate::rpc::Head;
 use crate::setup::UpOptions;
 use crate::timefmt::now_us;
 
@@ -42,7 +42,7 @@ struct Collected {
     record: LoadRecord,
     window: Window,
     live: Live,
-    heads: (bool, Vec<Option<ChainHead>>),
+    heads: (bool, Vec<Option<Head>>),
 }
 
 pub async fn run(opts: &RunOptions) -> Result<Measured> {

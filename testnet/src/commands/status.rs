@@ -42,8 +42,9 @@ pub async fn status(dir: &Path) -> Result<String> {
             },
             n.region.clone().unwrap_or_else(|| "-".into()),
             opt(head.as_ref().map(|h| h.height)),
-            head.as_ref()
-                .map_or("-".into(), |h| h.hash.chars().take(12).collect()),
+            head.as_ref().map_or("-".into(), |h| {
+                h.hash.to_string().chars().take(12).collect()
+            }),
             opt(peers.as_ref().map(Vec::len)),
             format!("{}/{}", opt(mesh("tx")), opt(mesh("block"))),
             opt(pool.as_ref().map(|p| p.pending)),

@@ -20,7 +20,7 @@ use crate::timefmt::now_us;
 pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<Manifest> {
     refuse_existing(&opts.dir)?;
     let (mut manifest, genesis) = plan(opts, &opts.dir)?;
-    write_files(&manifest, &genesis, opts.overrides.config_toml.as_deref())?;
+    write_files(&manifest, &genesis, &opts.overrides.config)?;
     let rpcs = collect::clients(&manifest)?;
 
     let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
@@ -139,7 +139,7 @@ mod tests {
         o.dir = dir.path().to_path_buf();
         let (mut m, g) = plan(&o, dir.path()).unwrap();
         m.nodes[1].pid = Some(4_000_000); // recorded, not running
-        write_files(&m, &g, None).unwrap();
+        write_files(&m, &g, &Default::default()).unwrap();
         let err = up(&o, true).await.unwrap_err();
         assert!(matches!(err, Error::Invalid(_)), "{err}");
         assert_eq!(

@@ -59,10 +59,10 @@ impl LoadOptions {
         if !(self.tps > 0.0 && self.tps.is_finite()) {
             return bad(format!("--tps must be positive, got {}", self.tps));
         }
-        if self.batch == 0 || self.batch > crate::rpc::client::MAX_BATCH {
+        if self.batch == 0 || self.batch > crate::rpc::MAX_BATCH {
             return bad(format!(
                 "--batch must be between 1 and {} (the node's batch limit)",
-                crate::rpc::client::MAX_BATCH
+                crate::rpc::MAX_BATCH
             ));
         }
         if self.clients == 0 {

@@ -23,43 +23,18 @@ pub fn locate_rumor(explicit: Option<&Path>) -> Result<PathBuf> {
     candidate.canonicalize().map_err(io(&candidate))
 }
 
-pub fn node_args(manifest: &Manifest, node: &NodeEntry) -> Vec<String> {
+/// `rumor node --data-dir DIR --config DIR/node.toml`: everything else is in the config file
+/// `up` wrote ([`NodeEntry::config`]); `--data-dir` is repeated on the command line so `down`
+/// can recognise the process from `/proc` alone.
+pub fn node_args(node: &NodeEntry) -> Vec<String> {
     let path = |p: &Path| p.display().to_string();
-    let mut args: Vec<String> = vec![
+    vec![
         "node".into(),
         "--data-dir".into(),
         path(&node.data_dir),
-        "--key".into(),
-        path(&node.key_file),
-        "--genesis".into(),
-        path(&manifest.genesis),
-        "--listen".into(),
-        node.p2p.clone(),
-    ];
-    for &b in &node.bootnodes {
-        args.push("--bootnode".into());
-        args.push(manifest.nodes[b].dial_addr());
-    }
-    args.extend([
-        "--rpc".into(),
-        node.rpc.to_string(),
-        "--metrics".into(),
-        node.metrics.to_string(),
-    ]);
-    if node.producer {
-        args.push("--producer".into());
-    }
-    args.extend(["--trace".into(), "--log-format".into(), "json".into()]);
-    if let Some(link) = &node.link_file {
-        args.push("--link".into());
-        args.push(path(link));
-    }
-    if let Some(config) = &manifest.node_config {
-        args.push("--config".into());
-        args.push(path(config));
-    }
-    args.extend(manifest.node_extra_args.iter().cloned());
-    args
+        "--config".into(),
+        path(&node.config_file()),
+    ]
 }
 
 /// Starts `node`, logging to `node.log`. The node gets its own process group so a Ctrl-C in
@@ -74,7 +49,7 @@ pub fn spawn_node(manifest: &Manifest, node: &NodeEntry) -> Result<Child> {
         .map_err(io(&log_path))?;
     let log2 = log.try_clone().map_err(io(&log_path))?;
     Command::new(&manifest.rumor)
-        .args(node_args(manifest, node))
+        .args(node_args(node))
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2)
@@ -93,52 +68,34 @@ mod tests {
     use crate::setup::{RegionsOpt, plan};
 
     #[test]
-    fn args_follow_the_contract() {
+    fn args_name_the_data_dir_and_its_config() {
         let mut o = crate::setup::plan::tests::opts(4, RegionsOpt::Builtin);
         o.producers = 1;
         let (m, _) = plan(&o, Path::new("/t")).unwrap();
-        let a = node_args(&m, &m.nodes[0]);
-        assert_eq!(a[0], "node");
-        assert!(a.contains(&"--producer".to_string()));
-        assert!(!a.contains(&"--bootnode".to_string()));
-        assert!(
-            a.windows(2)
-                .any(|w| w[0] == "--link" && w[1] == "/t/node-0/link.json")
+        let a = node_args(&m.nodes[3]);
+        assert_eq!(
+            a,
+            [
+                "node",
+                "--data-dir",
+                "/t/node-3",
+                "--config",
+                "/t/node-3/node.toml"
+            ]
         );
-        assert!(
-            a.windows(2)
-                .any(|w| w[0] == "--log-format" && w[1] == "json")
-        );
-        let b = node_args(&m, &m.nodes[3]);
-        assert!(!b.contains(&"--producer".to_string()));
-        let boots: Vec<&String> = b
-            .windows(2)
-            .filter(|w| w[0] == "--bootnode")
-            .map(|w| &w[1])
-            .collect();
-        assert_eq!(boots.len(), m.nodes[3].bootnodes.len());
-        assert!(boots[0].starts_with("/ip4/127.0.0.1/tcp/") && boots[0].contains("/p2p/12D3KooW"));
         let mut args = vec!["/x/rumor".to_string()];
-        args.extend(b);
+        args.extend(a);
         assert_eq!(
             crate::process::procfs::node_data_dir(&args),
             Some(PathBuf::from("/t/node-3"))
         );
-    }
-
-    #[test]
-    fn overrides_reach_the_command_line() {
-        let mut o = crate::setup::plan::tests::opts(2, RegionsOpt::None);
-        o.overrides.config_toml = Some(String::new());
-        o.overrides.extra_args = vec!["--peers-low".into(), "0".into()];
-        let (m, _) = plan(&o, Path::new("/t")).unwrap();
-        let a = node_args(&m, &m.nodes[1]);
-        assert!(
-            a.windows(2)
-                .any(|w| w[0] == "--config" && w[1] == "/t/node.toml")
-        );
-        assert_eq!(a[a.len() - 2..], ["--peers-low", "0"]);
-        assert_eq!(a[0], "node", "procfs recognition needs `node` first");
+        let c = m.nodes[0].config(&m, &o.overrides.config);
+        assert!(c.producer && c.bootnodes.is_empty() && c.trace);
+        assert_eq!(c.link, Some(PathBuf::from("/t/node-0/link.json")));
+        assert_eq!(c.log_format, rumor_api::LogFormat::Json);
+        let boots = m.nodes[3].config(&m, &o.overrides.config).bootnodes;
+        assert_eq!(boots.len(), m.nodes[3].bootnodes.len());
+        assert!(boots[0].starts_with("/ip4/127.0.0.1/tcp/") && boots[0].contains("/p2p/12D3KooW"));
     }
 
     #[test]

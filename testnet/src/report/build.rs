@@ -10,7 +10,7 @@ use crate::load::LoadStats;
 use crate::manifest::Manifest;
 use crate::metrics::NodeCounters;
 use crate::process::StopReport;
-use crate::rpc::ChainHead;
+use crate::rpc::Head;
 use crate::timefmt::now_us;
 use crate::trace::{Kind, NodeTrace};
 
@@ -30,7 +30,7 @@ pub struct BuildInput<'a> {
     /// Counters at the start of the measurement (`None`: since node start).
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
     pub load: Option<LoadStats>,
-    pub heads: (bool, Vec<Option<ChainHead>>),
+    pub heads: (bool, Vec<Option<Head>>),
     pub shutdown: Option<StopReport>,
     pub notes: Vec<String>,
 }
@@ -126,12 +126,12 @@ pub fn build(input: BuildInput<'_>) -> Report {
         .collect();
 
     let peers = peer_indices(m, input.live);
-    let mut heads_hashes: Vec<&str> = input
+    let mut heads_hashes: Vec<String> = input
         .heads
         .1
         .iter()
         .flatten()
-        .map(|h| h.hash.as_str())
+        .map(|h| h.hash.to_string())
         .collect();
     heads_hashes.sort_unstable();
     heads_hashes.dedup();

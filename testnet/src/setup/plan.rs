@@ -29,16 +29,16 @@ pub struct UpOptions {
     pub overrides: NodeOverrides,
 }
 
-/// Hooks for benchmarks: a fixed topology, a node config file, extra `rumor node` flags.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Hooks for benchmarks: a fixed topology and the node config every node starts from.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NodeOverrides {
     /// Bootnodes per node (earlier indices only, since nodes start in order) instead of the
     /// seeded random choice, e.g. a line `[[], [0], [1]]`.
     pub bootnodes: Option<Vec<Vec<usize>>>,
-    /// TOML given to every node with `--config` (flags still win over it).
-    pub config_toml: Option<String>,
-    /// Appended to every node's command line (e.g. `--flood-all`).
-    pub extra_args: Vec<String>,
+    /// Every node's config starts from this one (limits, threads, flooding); the testnet sets
+    /// the per-node fields (paths, addresses, bootnodes, producer) and writes it to the node's
+    /// `node.toml`. `Default` is the node's own defaults.
+    pub config: rumor_api::NodeConfig,
     /// Keep the genesis authorities but start no node with `--producer`, so nothing drains
     /// the pools (ingest and relay benchmarks).
     pub no_producers: bool,
@@ -121,8 +121,10 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
             let data_dir = dir.join(format!("node-{i}"));
             NodeEntry {
                 index: i,
-                key_file: data_dir.join("node.key"),
-                link_file: regions.as_ref().map(|_| data_dir.join("link.json")),
+                key_file: rumor_api::DataDir::new(&data_dir).node_key(),
+                link_file: regions
+                    .as_ref()
+                    .map(|_| rumor_api::DataDir::new(&data_dir).link()),
                 data_dir,
                 peer_id: peer_ids[i].clone(),
                 address: node_keys[i].address(),
@@ -155,12 +157,6 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
             jitter_ms: opts.jitter_ms,
         }),
         ready_at_us: None,
-        node_config: opts
-            .overrides
-            .config_toml
-            .as_ref()
-            .map(|_| dir.join("node.toml")),
-        node_extra_args: opts.overrides.extra_args.clone(),
         nodes,
     };
     Ok((manifest, genesis))
@@ -211,8 +207,6 @@ pub(crate) mod tests {
         let mut o = opts(3, RegionsOpt::None);
         o.overrides = NodeOverrides {
             bootnodes: Some(vec![vec![], vec![0], vec![1]]),
-            config_toml: Some("[pool]\nmax_txs = 5\n".into()),
-            extra_args: vec!["--flood-all".into()],
             no_producers: true,
             ..Default::default()
         };
@@ -221,7 +215,6 @@ pub(crate) mod tests {
         assert_eq!(boots, vec![vec![], vec![0], vec![1]]);
         assert!(m.nodes.iter().all(|n| !n.producer));
         assert_eq!(g.authorities.len(), 2, "authorities stay in genesis");
-        assert_eq!(m.node_config, Some(PathBuf::from("/tmp/x/node.toml")));
         o.overrides.bootnodes = Some(vec![vec![], vec![2], vec![1]]);
         assert!(matches!(o.validate(), Err(Error::Invalid(_))));
     }

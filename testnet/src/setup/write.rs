@@ -1,6 +1,8 @@
-//! Writes a planned testnet to disk: genesis, one directory per node with its key and (with
-//! emulation) its link file, and `testnet.json`.
+//! Writes a planned testnet to disk: genesis, one directory per node with its key, its
+//! `node.toml` (a `rumor_api::NodeConfig`) and (with emulation) its link file, and
+//! `testnet.json`.
 
+use rumor_api::NodeConfig;
 use rumor_chain::Genesis;
 
 use crate::error::{Result, io};
@@ -8,13 +10,10 @@ use crate::fsutil;
 use crate::manifest::Manifest;
 use crate::setup::{keys, regions};
 
-/// `node_toml` is the text of `manifest.node_config`, if the manifest names one.
-pub fn write_files(manifest: &Manifest, genesis: &Genesis, node_toml: Option<&str>) -> Result<()> {
+/// `template` is the config every node starts from ([`crate::setup::NodeOverrides::config`]).
+pub fn write_files(manifest: &Manifest, genesis: &Genesis, template: &NodeConfig) -> Result<()> {
     fsutil::create_dir_all(&manifest.dir)?;
     genesis.save(&manifest.genesis)?;
-    if let (Some(path), Some(text)) = (&manifest.node_config, node_toml) {
-        std::fs::write(path, text).map_err(io(path))?;
-    }
     let peer_ids: Vec<String> = manifest.nodes.iter().map(|n| n.peer_id.clone()).collect();
     // The first `authorities` nodes hold the authority keys, whether or not they are
     // started with `--producer` (benchmarks keep the authorities but switch production off).
@@ -22,6 +21,7 @@ pub fn write_files(manifest: &Manifest, genesis: &Genesis, node_toml: Option<&st
     for node in &manifest.nodes {
         fsutil::create_dir_all(&node.data_dir)?;
         keys::node_key(manifest.seed, node.index, producers).save(&node.key_file)?;
+        node.config(manifest, template).save(&node.config_file())?;
         if let (Some(path), Some(emu), Some(all)) =
             (&node.link_file, &manifest.emulation, manifest.regions())
         {
@@ -44,14 +44,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut o = crate::setup::plan::tests::opts(3, RegionsOpt::None);
         o.overrides.no_producers = true;
-        o.overrides.config_toml = Some("[pool]\nmax_txs = 7\n".into());
+        o.overrides.config.pool.max_txs = 7;
         let (m, g) = plan(&o, dir.path()).unwrap();
-        write_files(&m, &g, o.overrides.config_toml.as_deref()).unwrap();
+        write_files(&m, &g, &o.overrides.config).unwrap();
         for n in &m.nodes {
             let key = rumor_chain::Keypair::load(&n.key_file).unwrap();
             assert_eq!(keys::peer_id(&key), n.peer_id, "node {}", n.index);
+            let config = NodeConfig::load(&n.config_file()).unwrap();
+            assert_eq!(config.pool.max_txs, 7);
+            assert_eq!(config, n.config(&m, &o.overrides.config));
+            assert!(!config.producer && config.trace);
+            assert_eq!(config.bootnodes.len(), n.bootnodes.len());
         }
-        let toml = std::fs::read_to_string(m.node_config.as_ref().unwrap()).unwrap();
-        assert!(toml.contains("max_txs = 7"));
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::verify_ceiling;
 use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, BIG_POOL_TOML, NetShape};
+use crate::bench::net::{self, NetShape, NodeTweaks};
 use crate::error::{Error, Result};
 use crate::load::{LoadOptions, LoadStats, drive, plan_txs};
 use crate::process::procfs;
@@ -19,7 +19,7 @@ pub struct Params {
     pub nonces_per_account: usize,
     pub clients: usize,
     pub batches: Vec<usize>,
-    pub node_config: &'static str,
+    pub node: NodeTweaks,
 }
 
 impl Default for Params {
@@ -31,7 +31,10 @@ impl Default for Params {
             nonces_per_account: 16,
             clients: 8,
             batches: vec![1, 100],
-            node_config: BIG_POOL_TOML,
+            node: NodeTweaks {
+                big_pool: true,
+                ..NodeTweaks::default()
+            },
         }
     }
 }
@@ -47,7 +50,7 @@ pub struct Submission {
     pub client_cpu_percent: Option<f64>,
     pub node_cpu_percent: Option<f64>,
     /// The node's pool after submission (pending should equal accepted).
-    pub pool_pending: Option<u64>,
+    pub pool_pending: Option<usize>,
 }
 
 pub fn shape(p: &Params) -> NetShape {
@@ -86,7 +89,7 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
 /// A fresh node, every tx sent as fast as the clients go, then the node is stopped.
 async fn submit(ctx: &Ctx, p: &Params, batch: usize) -> Result<Submission> {
     let overrides = NodeOverrides {
-        config_toml: Some(p.node_config.into()),
+        config: p.node.config(),
         no_producers: true,
         ..Default::default()
     };

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape};
+use crate::bench::net::{self, NetShape, NodeTweaks};
 use crate::commands::load::run_load;
 use crate::error::{Error, Result};
 use crate::load::LoadOptions;
@@ -64,14 +64,12 @@ async fn wait_peers(rpc: &Rpc, want: usize, timeout: Duration) -> usize {
 }
 
 pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
-    let peers = p.peers.to_string();
     let overrides = NodeOverrides {
-        extra_args: vec![
-            "--peers-low".into(),
-            peers.clone(),
-            "--peers-high".into(),
-            peers,
-        ],
+        config: NodeTweaks {
+            peers: Some((p.peers, p.peers)),
+            ..NodeTweaks::default()
+        }
+        .config(),
         ..Default::default()
     };
     let opts = net::up_options(ctx, "net", &shape(p), overrides)?;

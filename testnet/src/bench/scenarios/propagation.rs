@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape};
+use crate::bench::net::{self, NetShape, NodeTweaks};
 use crate::commands::run::{RunOptions, run_with};
 use crate::error::Result;
 use crate::load::LoadOptions;
@@ -20,7 +20,7 @@ pub struct Params {
     pub net: NetShape,
     pub tps: f64,
     pub duration_s: f64,
-    pub node_args: Vec<String>,
+    pub node: NodeTweaks,
 }
 
 impl Params {
@@ -29,7 +29,7 @@ impl Params {
             net: NetShape::new(32, 4, 256),
             tps: 200.0,
             duration_s: 30.0,
-            node_args: Vec::new(),
+            node: NodeTweaks::default(),
         }
     }
 
@@ -41,13 +41,16 @@ impl Params {
             },
             tps: 100.0,
             duration_s: 30.0,
-            node_args: Vec::new(),
+            node: NodeTweaks::default(),
         }
     }
 
     pub fn flood() -> Self {
         Self {
-            node_args: vec!["--flood-all".into()],
+            node: NodeTweaks {
+                flood_all: true,
+                ..NodeTweaks::default()
+            },
             ..Self::wan()
         }
     }
@@ -55,10 +58,9 @@ impl Params {
 
 /// `run`'s options for a testnet in `ctx.work/label`.
 pub fn run_options(ctx: &Ctx, label: &str, p: &Params) -> Result<RunOptions> {
-    let flood = p.node_args.iter().any(|a| a == "--flood-all");
     let overrides = NodeOverrides {
-        extra_args: p.node_args.clone(),
-        readiness: if flood {
+        config: p.node.config(),
+        readiness: if p.node.flood_all {
             Readiness::Peers
         } else {
             Readiness::Mesh

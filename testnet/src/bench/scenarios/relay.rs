@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::verify_ceiling;
 use crate::analysis::percentile::{Summary, summarize};
 use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, BIG_POOL_TOML, NetShape};
+use crate::bench::net::{self, NetShape, NodeTweaks};
 use crate::bench::ramp::{RelayRule, RelayStep, StopReason};
 use crate::error::{Error, Result};
 use crate::load::{LoadOptions, drive, plan_txs};
@@ -29,8 +29,7 @@ pub struct Params {
     pub clients: usize,
     pub min_delivery: f64,
     pub min_accept_fraction: f64,
-    pub node_args: Vec<String>,
-    pub node_config: &'static str,
+    pub node: NodeTweaks,
 }
 
 impl Default for Params {
@@ -44,10 +43,11 @@ impl Default for Params {
             clients: 4,
             min_delivery: 0.99,
             min_accept_fraction: 0.9,
-            node_args: ["--peers-low", "0", "--peers-high", "2"]
-                .map(String::from)
-                .to_vec(),
-            node_config: BIG_POOL_TOML,
+            node: NodeTweaks {
+                peers: Some((0, 2)),
+                big_pool: true,
+                ..NodeTweaks::default()
+            },
         }
     }
 }
@@ -147,8 +147,7 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     let ceiling = verify_ceiling::measure_async(ctx.cores, verify_ceiling::DURATION).await?;
     let overrides = NodeOverrides {
         bootnodes: Some(vec![vec![], vec![0], vec![1]]),
-        config_toml: Some(p.node_config.into()),
-        extra_args: p.node_args.clone(),
+        config: p.node.config(),
         no_producers: true,
         ..Default::default()
     };

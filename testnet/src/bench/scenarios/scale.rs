@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::propagation::{self, Params as RunParams};
 use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape};
+use crate::bench::net::{self, NetShape, NodeTweaks};
 use crate::bench::ramp::{StopReason, last_passing};
 use crate::commands::run::run_with;
 use crate::error::Result;
@@ -64,7 +64,10 @@ fn step_params(p: &Params, nodes: usize) -> RunParams {
         },
         tps: p.tps,
         duration_s: p.duration_s,
-        node_args: net::thread_args(p.node_threads),
+        node: NodeTweaks {
+            threads: p.node_threads,
+            ..NodeTweaks::default()
+        },
     }
 }
 

@@ -1,19 +1,23 @@
-//! One keep-alive HTTP JSON-RPC connection pool per node.
+//! One keep-alive HTTP JSON-RPC connection pool per node, calling the node through
+//! `rumor-api`'s generated typed client (the same traits the node's server implements).
+//! Batches (jsonrpsee's typed client has none) name their methods by `rumor_api::rpc::method`.
 
 use std::time::Duration;
 
 use jsonrpsee::core::ClientError;
 use jsonrpsee::core::client::ClientT;
-use jsonrpsee::core::params::{ArrayParams, BatchRequestBuilder};
+use jsonrpsee::core::params::BatchRequestBuilder;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
-use serde::de::DeserializeOwned;
+use rumor_api::rpc::method;
+pub use rumor_api::{Account, Head, MempoolStatus, NetInfo, Peer};
+use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
+use rumor_chain::Address;
 
-use super::types::{AccountInfo, ChainHead, MempoolStatus, NetInfo, PeerEntry};
 use crate::error::{Error, Result};
 
-/// The node's server refuses batch requests of more than 128 calls.
-pub const MAX_BATCH: usize = 128;
+/// The node's server refuses batch requests of more calls than this (its default limit).
+pub const MAX_BATCH: usize = rumor_api::config::DEFAULT_MAX_BATCH as usize;
 
 #[derive(Debug, Clone)]
 pub struct Rpc {
@@ -65,67 +69,61 @@ impl Rpc {
         &self.endpoint
     }
 
-    async fn call<T: DeserializeOwned>(&self, method: &str, params: ArrayParams) -> Result<T> {
-        self.client
-            .request(method, params)
-            .await
-            .map_err(|e| Error::Rpc {
-                endpoint: self.endpoint.clone(),
-                method: method.into(),
-                message: e.to_string(),
-            })
+    fn wrap<T>(&self, method: &str, r: std::result::Result<T, ClientError>) -> Result<T> {
+        r.map_err(|e| self.err(method, e.to_string()))
     }
 
     pub async fn net_info(&self) -> Result<NetInfo> {
-        self.call("net_info", rpc_params![]).await
+        self.wrap("net_info", NetApiClient::info(&self.client).await)
     }
 
-    pub async fn net_peers(&self) -> Result<Vec<PeerEntry>> {
-        self.call("net_peers", rpc_params![]).await
+    pub async fn net_peers(&self) -> Result<Vec<Peer>> {
+        self.wrap("net_peers", NetApiClient::peers(&self.client).await)
     }
 
-    pub async fn chain_head(&self) -> Result<ChainHead> {
-        self.call("chain_head", rpc_params![]).await
+    pub async fn chain_head(&self) -> Result<Head> {
+        self.wrap("chain_head", ChainApiClient::head(&self.client).await)
     }
 
     pub async fn mempool_status(&self) -> Result<MempoolStatus> {
-        self.call("mempool_status", rpc_params![]).await
+        self.wrap(
+            "mempool_status",
+            MempoolApiClient::status(&self.client).await,
+        )
     }
 
-    pub async fn account(&self, address_hex: &str) -> Result<AccountInfo> {
-        self.call("state_getAccount", rpc_params![address_hex])
-            .await
+    pub async fn account(&self, address: Address) -> Result<Account> {
+        self.wrap(
+            method::STATE_GET_ACCOUNT,
+            StateApiClient::account(&self.client, address).await,
+        )
     }
 
     /// Several accounts in one batch request.
-    pub async fn accounts(&self, addresses: &[String]) -> Result<Vec<AccountInfo>> {
+    pub async fn accounts(&self, addresses: &[Address]) -> Result<Vec<Account>> {
         let mut out = Vec::with_capacity(addresses.len());
         for chunk in addresses.chunks(MAX_BATCH) {
             let mut batch = BatchRequestBuilder::new();
             for a in chunk {
                 batch
-                    .insert("state_getAccount", rpc_params![a])
-                    .map_err(|e| self.err("state_getAccount", e.to_string()))?;
+                    .insert(method::STATE_GET_ACCOUNT, rpc_params![a])
+                    .map_err(|e| self.err(method::STATE_GET_ACCOUNT, e.to_string()))?;
             }
             let resp = self
                 .client
-                .batch_request::<AccountInfo>(batch)
+                .batch_request::<Account>(batch)
                 .await
-                .map_err(|e| self.err("state_getAccount", e.to_string()))?;
+                .map_err(|e| self.err(method::STATE_GET_ACCOUNT, e.to_string()))?;
             for entry in resp {
-                out.push(entry.map_err(|e| self.err("state_getAccount", e.to_string()))?);
+                out.push(entry.map_err(|e| self.err(method::STATE_GET_ACCOUNT, e.to_string()))?);
             }
         }
         Ok(out)
     }
 
     pub async fn submit(&self, raw_hex: &str) -> SubmitOutcome {
-        match self
-            .client
-            .request::<String, _>("tx_submit", rpc_params![raw_hex])
-            .await
-        {
-            Ok(hash) => SubmitOutcome::Accepted(hash),
+        match TxApiClient::submit(&self.client, raw_hex.to_owned()).await {
+            Ok(hash) => SubmitOutcome::Accepted(hash.to_string()),
             Err(ClientError::Call(e)) => SubmitOutcome::Rejected {
                 code: e.code(),
                 message: e.message().to_string(),
@@ -138,7 +136,7 @@ impl Rpc {
     pub async fn submit_batch(&self, raw_hex: &[String]) -> Vec<SubmitOutcome> {
         let mut batch = BatchRequestBuilder::new();
         for tx in raw_hex {
-            if let Err(e) = batch.insert("tx_submit", rpc_params![tx]) {
+            if let Err(e) = batch.insert(method::TX_SUBMIT, rpc_params![tx]) {
                 return vec![SubmitOutcome::Failed(e.to_string()); raw_hex.len()];
             }
         }
