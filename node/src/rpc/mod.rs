@@ -66,7 +66,8 @@ pub async fn start(
 mod tests {
     #[test]
     fn batch_method_names_are_registered() {
-        let names: Vec<&str> = rumor_api::openrpc::document()["methods"]
+        let doc = rumor_api::openrpc::document();
+        let names: Vec<&str> = doc["methods"]
             .as_array()
             .unwrap()
             .iter()
