@@ -67,13 +67,13 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// `map_err` helper for I/O on a known path.
-pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.into();
     move |source| Error::Io { path, source }
 }
 
 /// `map_err` helper for JSON read from a known path.
-pub(crate) fn json(path: impl Into<PathBuf>) -> impl FnOnce(serde_json::Error) -> Error {
+pub fn json(path: impl Into<PathBuf>) -> impl FnOnce(serde_json::Error) -> Error {
     let path = path.into();
     move |source| Error::Json { path, source }
 }

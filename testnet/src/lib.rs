@@ -5,11 +5,10 @@
 //! Layout: [`setup`] creates keys, genesis and the topology; [`process`] starts, recognises
 //! and stops node processes; [`load`] paces pre-signed txs; [`collect`], [`metrics`] and
 //! [`trace`] read what the nodes report; [`analysis`] turns traces into figures; [`report`]
-//! writes them; [`commands`] strings these together for the CLI; [`bench`] is the benchmark
-//! suite built from the same pieces.
+//! writes them; [`commands`] strings these together for the CLI. The benchmark suite
+//! (`rumor-bench`) is built from the same pieces.
 
 pub mod analysis;
-pub mod bench;
 pub mod collect;
 pub mod commands;
 pub mod dirs;

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use rumor_testnet::bench::{self, Scenario};
 use rumor_testnet::commands::{down, load, measure, run, status, up};
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
@@ -40,42 +39,6 @@ enum Command {
     Status(DirArg),
     /// Stop the testnet's nodes (only processes it started, verified by pid and command line).
     Down(DirArg),
-    /// Run benchmark scenarios: JSON results in --out, one row per figure appended to
-    /// BENCHMARKS.md.
-    Bench(BenchArgs),
-}
-
-#[derive(Args)]
-struct BenchArgs {
-    /// `all`, or one or more (comma-separated) of: verify-ceiling, ingest, relay,
-    /// propagation-loopback, propagation-wan, flood-baseline, scale, memory.
-    #[arg(long, default_value = "all")]
-    scenario: String,
-    /// Repetitions per scenario; figures are medians over them.
-    #[arg(long, default_value_t = 3)]
-    runs: usize,
-    /// Directory for the JSON results.
-    #[arg(long, default_value = "bench/results")]
-    out: PathBuf,
-    /// The Markdown file rows are appended to (created if missing).
-    #[arg(long, default_value = "BENCHMARKS.md")]
-    benchmarks_md: PathBuf,
-    /// Where the benchmark testnets are created.
-    #[arg(long, default_value = "testnet-runs/bench")]
-    work_dir: PathBuf,
-    /// Keep every testnet directory (default: delete those of successful runs).
-    #[arg(long)]
-    keep: bool,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// The node binary [default: `rumor` next to this executable]
-    #[arg(long)]
-    rumor: Option<PathBuf>,
-    /// `scale`: network sizes go step, 2 × step, … up to this.
-    #[arg(long, default_value_t = 500)]
-    scale_max_nodes: usize,
-    #[arg(long, default_value_t = 50)]
-    scale_step: usize,
 }
 
 #[derive(Args)]
@@ -246,7 +209,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
             print!("{}", status::status(&dir).await?);
         }
-        Command::Bench(a) => bench_command(a, quiet).await?,
         Command::Down(a) => {
             let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
             let r = down::down(&dir)
@@ -269,42 +231,5 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
-}
-
-async fn bench_command(a: BenchArgs, quiet: bool) -> anyhow::Result<()> {
-    let scenarios = Scenario::parse_list(&a.scenario).map_err(anyhow::Error::msg)?;
-    // verify-ceiling alone starts no node, so it runs without a node binary.
-    let needs_node = scenarios.iter().any(|s| *s != Scenario::VerifyCeiling);
-    let rumor = match (process::locate_rumor(a.rumor.as_deref()), needs_node) {
-        (Ok(p), _) => p,
-        (Err(e), true) => return Err(e.into()),
-        (Err(_), false) => PathBuf::from("rumor"),
-    };
-    let opts = bench::BenchOptions {
-        scenarios,
-        runs: a.runs,
-        out: a.out,
-        document: a.benchmarks_md,
-        work: a.work_dir,
-        rumor,
-        keep: a.keep,
-        quiet,
-        seed: a.seed,
-        scale: bench::scenarios::scale::Params {
-            first: a.scale_step.max(1),
-            step: a.scale_step.max(1),
-            max: a.scale_max_nodes,
-            ..Default::default()
-        },
-    };
-    let env = bench::Env::detect(&opts);
-    for &sc in &opts.scenarios {
-        let done = bench::run_scenario(&opts, &env, sc)
-            .await
-            .with_context(|| format!("bench {}", sc.name()))?;
-        println!("{}Result: {}\n", done.summary, done.file.display());
-    }
-    println!("Rows appended to {}", opts.document.display());
     Ok(())
 }

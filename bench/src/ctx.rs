@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::commands::started::Started;
+use rumor_testnet::commands::started::Started;
 
 #[derive(Debug)]
 pub struct Ctx {

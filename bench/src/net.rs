@@ -5,11 +5,11 @@ use rumor_api::NodeConfig;
 use serde::Serialize;
 
 use super::ctx::Ctx;
-use crate::error::Result;
-use crate::manifest::Manifest;
-use crate::process::StopReport;
-use crate::rpc::Rpc;
-use crate::setup::{NodeOverrides, RegionsOpt, UpOptions};
+use rumor_testnet::error::Result;
+use rumor_testnet::manifest::Manifest;
+use rumor_testnet::process::StopReport;
+use rumor_testnet::rpc::Rpc;
+use rumor_testnet::setup::{NodeOverrides, RegionsOpt, UpOptions};
 
 /// Funds per genesis account: plenty for any number of 1-unit transfers.
 pub const BALANCE: u64 = 1_000_000_000_000;
@@ -83,7 +83,7 @@ pub fn up_options(
     shape: &NetShape,
     overrides: NodeOverrides,
 ) -> Result<UpOptions> {
-    let dir = crate::dirs::new_testnet_dir(Some(&ctx.work.join(label)))?;
+    let dir = rumor_testnet::dirs::new_testnet_dir(Some(&ctx.work.join(label)))?;
     Ok(UpOptions {
         dir,
         rumor: ctx.rumor.clone(),
@@ -106,8 +106,8 @@ pub fn up_options(
 
 /// Starts the testnet; every node is registered in `ctx.started` as it starts.
 pub async fn start(ctx: &Ctx, opts: &UpOptions) -> Result<(Manifest, Vec<Rpc>)> {
-    let m = crate::commands::up::start(opts, &ctx.started, ctx.quiet).await?;
-    let rpcs = crate::collect::clients(&m)?;
+    let m = rumor_testnet::commands::up::start(opts, &ctx.started, ctx.quiet).await?;
+    let rpcs = rumor_testnet::collect::clients(&m)?;
     Ok((m, rpcs))
 }
 

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::propagation::{self, Params as RunParams};
-use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape, NodeTweaks};
-use crate::bench::ramp::{StopReason, last_passing};
-use crate::commands::run::run_with;
-use crate::error::Result;
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape, NodeTweaks};
+use crate::ramp::{StopReason, last_passing};
+use rumor_testnet::commands::run::run_with;
+use rumor_testnet::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -93,7 +93,7 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
             Ok(measured) => {
                 let mut o = RunOutcome::default();
                 propagation::figures(&measured.report, &mut o);
-                let d = &measured.report.kinds[&crate::trace::Kind::Tx]
+                let d = &measured.report.kinds[&rumor_testnet::trace::Kind::Tx]
                     .stats
                     .delivery;
                 // 100 % means every (tx, node) pair, not a rounded ratio.

@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape, NodeTweaks};
-use crate::commands::run::{RunOptions, run_with};
-use crate::error::Result;
-use crate::load::LoadOptions;
-use crate::ready::Readiness;
-use crate::report::Report;
-use crate::setup::NodeOverrides;
-use crate::trace::Kind;
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape, NodeTweaks};
+use rumor_testnet::commands::run::{RunOptions, run_with};
+use rumor_testnet::error::Result;
+use rumor_testnet::load::LoadOptions;
+use rumor_testnet::ready::Readiness;
+use rumor_testnet::report::Report;
+use rumor_testnet::setup::NodeOverrides;
+use rumor_testnet::trace::Kind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {

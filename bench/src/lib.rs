@@ -1,4 +1,4 @@
-//! `rumor-testnet bench`: the benchmark suite (issue #7). Each scenario runs `--runs` times;
+//! `rumor-bench`: the benchmark suite (issue #7), built on the `rumor-testnet` library. Each scenario runs `--runs` times;
 //! its figures are medians with min–max and a noise flag, compared with their goals, written
 //! as JSON to `bench/results/` and appended as rows to `BENCHMARKS.md`.
 //!

@@ -11,9 +11,9 @@ use super::machine::{GitInfo, Machine};
 use super::result::{self, BenchResult, RunRecord};
 use super::scenario::Scenario;
 use super::{document, rows, scenarios};
-use crate::commands::started::Started;
-use crate::error::{Error, Result};
-use crate::timefmt;
+use rumor_testnet::commands::started::Started;
+use rumor_testnet::error::{Error, Result};
+use rumor_testnet::timefmt;
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -97,7 +97,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         .collect();
     let result = BenchResult {
         scenario: sc.name().into(),
-        tool: format!("rumor-testnet {}", env!("CARGO_PKG_VERSION")),
+        tool: format!("rumor-bench {}", env!("CARGO_PKG_VERSION")),
         started_at,
         run_time_s: t0.elapsed().as_secs_f64(),
         runs: opts.runs,
@@ -136,7 +136,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
     let dir = env.work.join(sc.name()).join(format!("run-{run}"));
     let ctx = Ctx {
         rumor: opts.rumor.clone(),
-        work: crate::dirs::new_testnet_dir(Some(&dir))?,
+        work: rumor_testnet::dirs::new_testnet_dir(Some(&dir))?,
         quiet: opts.quiet,
         keep: opts.keep,
         started: Started::default(),
@@ -146,7 +146,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
     let t0 = Instant::now();
     let outcome = tokio::select! {
         r = scenarios::run_once(sc, &ctx, opts) => r,
-        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+        _ = rumor_testnet::shutdown::signal() => Err(Error::Interrupted),
     };
     // Normally nothing is left; after an error or Ctrl-C this stops what the run started.
     ctx.started.stop(&ctx.work).await;

@@ -12,7 +12,7 @@ pub mod verify_ceiling;
 use super::ctx::{Ctx, RunOutcome};
 use super::runner::BenchOptions;
 use super::scenario::Scenario;
-use crate::error::Result;
+use rumor_testnet::error::Result;
 
 pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<RunOutcome> {
     match sc {

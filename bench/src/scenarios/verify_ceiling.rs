@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use rumor_chain::{Keypair, SignedTransaction, Transaction};
 use serde::Serialize;
 
-use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::error::{Error, Result};
+use crate::ctx::{Ctx, RunOutcome};
+use rumor_testnet::error::{Error, Result};
 
 const CHAIN_ID: u64 = 1;
 /// Distinct txs (and keys) each thread cycles through: enough that nothing is cached between

@@ -8,12 +8,12 @@ use std::path::Path;
 use super::machine::Machine;
 use super::rows::{HEADER, SEPARATOR};
 use super::scenario::Scenario;
-use crate::error::{Result, io};
+use rumor_testnet::error::{Result, io};
 
 const MICRO_HEADING: &str = "## Micro-benchmarks";
 
 pub fn marker(scenario: &str) -> String {
-    format!("<!-- bench:{scenario} (rows below are appended by rumor-testnet bench) -->")
+    format!("<!-- bench:{scenario} (rows below are appended by rumor-bench) -->")
 }
 
 /// The whole file as first written.
@@ -92,12 +92,12 @@ pub fn append_to_file(path: &Path, machine: &Machine, sc: Scenario, rows: &[Stri
         Err(e) => return Err(io(path)(e)),
     };
     let updated = append_rows(&doc, sc.name(), &section(sc), rows);
-    crate::fsutil::write_atomic(path, updated.as_bytes())
+    rumor_testnet::fsutil::write_atomic(path, updated.as_bytes())
 }
 
 const INTRO: &str = "# Rumor benchmarks
 
-What a Rumor node and network sustain on one machine, measured by `rumor-testnet bench`. Each
+What a Rumor node and network sustain on one machine, measured by `rumor-bench`. Each
 section below is one scenario; each run of the tool appends one row per figure to its table and
 writes the full result (every run's values, parameters, commit, machine) as JSON to
 `bench/results/<scenario>-<UTC time>.json`.
@@ -107,14 +107,14 @@ writes the full result (every run's values, parameters, commit, machine) as JSON
 One command, from the workspace root:
 
 ```sh
-cargo build --release -p rumor-node -p rumor-testnet && target/release/rumor-testnet bench --scenario all
+cargo build --release -p rumor-node -p rumor-bench && target/release/rumor-bench --scenario all
 ```
 
 `--scenario NAME` runs one scenario (names are in the headings; a comma-separated list works
 too), `--runs N` repeats each (default 3), `--out DIR` puts the JSON elsewhere (default
 `bench/results`), `--keep` keeps the testnet directories (`testnet-runs/bench/`) instead of
 deleting those of successful runs, `--scale-step` / `--scale-max-nodes` bound the `scale` ramp.
-`rumor-testnet bench --help` lists the rest. Run nothing else on the machine meanwhile: the
+`rumor-bench --help` lists the rest. Run nothing else on the machine meanwhile: the
 nodes, the load generator and the analysis share its cores.
 ";
 
@@ -164,7 +164,7 @@ mod tests {
         for sc in Scenario::ALL {
             assert_eq!(doc.matches(&marker(sc.name())).count(), 1, "{}", sc.name());
         }
-        assert!(doc.contains("cargo build --release -p rumor-node -p rumor-testnet && target/release/rumor-testnet bench --scenario all"));
+        assert!(doc.contains("cargo build --release -p rumor-node -p rumor-bench && target/release/rumor-bench --scenario all"));
         assert!(doc.contains("2 cores, 2.0 GiB, X"));
         assert!(doc.contains(MICRO_HEADING));
     }

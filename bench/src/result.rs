@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
 use super::machine::{GitInfo, Machine};
-use crate::error::{Result, io};
-use crate::fsutil;
+use rumor_testnet::error::{Result, io};
+use rumor_testnet::fsutil;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchResult {
@@ -48,7 +48,7 @@ impl BenchResult {
         format!(
             "{}-{}.json",
             self.scenario,
-            crate::timefmt::timestamp(self.started_at)
+            rumor_testnet::timefmt::timestamp(self.started_at)
         )
     }
 
@@ -100,7 +100,7 @@ pub fn latest(out: &Path, scenario: &str) -> Result<Option<(String, BenchResult)
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::bench::figure::{FigureSpec, GoalSpec, resolve};
+    use crate::figure::{FigureSpec, GoalSpec, resolve};
 
     pub(crate) fn sample(scenario: &str, started_at: u64) -> BenchResult {
         let specs = [FigureSpec::new("tps", "accepted", "tx/s").goal(GoalSpec::AtLeast(100.0))];

@@ -28,7 +28,7 @@ pub fn summary(r: &BenchResult) -> String {
             ]
         })
         .collect();
-    crate::textable::render(
+    rumor_testnet::textable::render(
         &["figure", "measured", "runs", "goal", "ratio", "notes"],
         &picked,
     )
@@ -45,7 +45,7 @@ pub fn cells(r: &BenchResult) -> Vec<Vec<String>> {
                 notes.push(format!("{failed} of {} runs failed (see JSON)", r.runs));
             }
             vec![
-                crate::timefmt::utc_minute(r.started_at),
+                rumor_testnet::timefmt::utc_minute(r.started_at),
                 r.git.describe(),
                 f.label.clone(),
                 measured(f),
@@ -127,7 +127,7 @@ pub fn duration_text(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::result::tests::sample;
+    use crate::result::tests::sample;
 
     #[test]
     fn one_row_per_figure() {

@@ -6,12 +6,12 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::verify_ceiling;
-use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape, NodeTweaks};
-use crate::error::{Error, Result};
-use crate::load::{LoadOptions, LoadStats, drive, plan_txs};
-use crate::process::procfs;
-use crate::setup::NodeOverrides;
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape, NodeTweaks};
+use rumor_testnet::error::{Error, Result};
+use rumor_testnet::load::{LoadOptions, LoadStats, drive, plan_txs};
+use rumor_testnet::process::procfs;
+use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -109,7 +109,7 @@ async fn submit(ctx: &Ctx, p: &Params, batch: usize) -> Result<Submission> {
         .map_err(|e| Error::Invalid(format!("signing txs: {e}")))?;
 
     let pid = m.nodes[0].pid;
-    let bar = crate::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
+    let bar = rumor_testnet::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
     bar.set_message(format!("batch {batch}, {} clients", p.clients));
     let (client0, node0) = (procfs::own_cpu_seconds(), pid.and_then(procfs::cpu_seconds));
     let stats = drive(&rpcs, txs, &load, &bar).await;

@@ -4,14 +4,14 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape, NodeTweaks};
-use crate::commands::load::run_load;
-use crate::error::{Error, Result};
-use crate::load::LoadOptions;
-use crate::process::procfs;
-use crate::rpc::Rpc;
-use crate::setup::NodeOverrides;
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape, NodeTweaks};
+use rumor_testnet::commands::load::run_load;
+use rumor_testnet::error::{Error, Result};
+use rumor_testnet::load::LoadOptions;
+use rumor_testnet::process::procfs;
+use rumor_testnet::rpc::Rpc;
+use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {

@@ -7,15 +7,15 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::verify_ceiling;
-use crate::analysis::percentile::{Summary, summarize};
-use crate::bench::ctx::{Ctx, RunOutcome};
-use crate::bench::net::{self, NetShape, NodeTweaks};
-use crate::bench::ramp::{RelayRule, RelayStep, StopReason};
-use crate::error::{Error, Result};
-use crate::load::{LoadOptions, drive, plan_txs};
-use crate::manifest::Manifest;
-use crate::setup::NodeOverrides;
-use crate::trace::{self, Kind, NodeTrace};
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape, NodeTweaks};
+use crate::ramp::{RelayRule, RelayStep, StopReason};
+use rumor_testnet::analysis::percentile::{Summary, summarize};
+use rumor_testnet::error::{Error, Result};
+use rumor_testnet::load::{LoadOptions, drive, plan_txs};
+use rumor_testnet::manifest::Manifest;
+use rumor_testnet::setup::NodeOverrides;
+use rumor_testnet::trace::{self, Kind, NodeTrace};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -179,14 +179,14 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         for t in &txs {
             nonces[t.sender] = nonces[t.sender].max(t.nonce + 1);
         }
-        let bar = crate::progress::bar(txs.len() as u64, "relay", ctx.quiet);
+        let bar = rumor_testnet::progress::bar(txs.len() as u64, "relay", ctx.quiet);
         bar.set_message(format!("{rate} tx/s into A"));
         let stats = drive(&rpcs, txs, &load, &bar).await;
         bar.finish_and_clear();
         tokio::time::sleep(Duration::from_secs_f64(p.settle_s)).await;
         let traces = read_traces(&m)?;
         let d = delivery(&stats.accepted_hashes, &traces[0], &traces[1], &traces[2]);
-        let counters = crate::collect::counters(&m).await;
+        let counters = rumor_testnet::collect::counters(&m).await;
         let step = RelayStep {
             offered_tps: rate,
             accepted_tps: stats.accepted as f64 / stats.duration_s.max(1e-9),
@@ -247,8 +247,22 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::messages::tests::{line, traces};
-    use crate::trace::Origin::*;
+    use rumor_testnet::trace::Origin::*;
+    use rumor_testnet::trace::{NodeTrace, Origin, TraceLine};
+
+    fn line(kind: Kind, id: u8, t_us: u64, origin: Origin) -> TraceLine {
+        TraceLine::new(kind, &[id; 32], t_us, None, origin)
+    }
+
+    fn traces(per_node: Vec<Vec<TraceLine>>) -> Vec<NodeTrace> {
+        per_node
+            .into_iter()
+            .map(|lines| NodeTrace {
+                lines,
+                ..Default::default()
+            })
+            .collect()
+    }
 
     #[test]
     fn delivery_counts_accepted_txs_seen_downstream() {
