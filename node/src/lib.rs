@@ -10,6 +10,7 @@ pub mod events;
 pub mod ingest;
 pub mod logging;
 pub mod metrics;
+pub mod metrics_endpoint;
 pub mod orphans;
 pub mod producer;
 pub mod rpc;

@@ -1,25 +1,26 @@
-//! Node metrics and the `/metrics` endpoint (Prometheus text, its own port).
+//! Node metrics (served by [`crate::metrics_endpoint`]).
 //!
 //! The registry holds the p2p metrics of `rumor-p2p` (including libp2p's bandwidth and
 //! gossipsub's own), the mempool gauges and counters (refreshed from the pool's status on every
 //! scrape), and this module's chain, validation and RPC metrics.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use rumor_mempool::{MetricKind, PoolStatus};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 type Labels = Vec<(&'static str, &'static str)>;
+
+/// Mirrors a monotonic total kept elsewhere (the pool's counters, the trace writer's atomics)
+/// into a Prometheus counter: advances it by the difference, never backwards.
+pub fn advance_to(counter: &Counter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
+}
 
 fn histogram() -> Histogram {
     // 10 µs .. ~20 s
@@ -189,8 +190,7 @@ impl NodeMetrics {
                 }
                 MetricKind::Counter => {
                     if let Some(f) = self.pool_counters.get(s.name) {
-                        let c = f.get_or_create(&labels);
-                        c.inc_by(s.value.saturating_sub(c.get()));
+                        advance_to(&f.get_or_create(&labels), s.value);
                     }
                 }
             }
@@ -224,87 +224,4 @@ impl Drop for RpcTimer<'_> {
             .get_or_create(&vec![("method", self.method)])
             .observe(self.started.elapsed().as_secs_f64());
     }
-}
-
-/// Most scrapes served at once; more wait in the accept queue.
-const MAX_SCRAPES: usize = 8;
-/// Longest request head accepted.
-const MAX_REQUEST: usize = 8 * 1024;
-
-/// Serves `GET /metrics` until the listener is dropped. `refresh` runs before each scrape.
-pub async fn serve(
-    listener: TcpListener,
-    registry: Arc<Mutex<Registry>>,
-    refresh: Arc<dyn Fn() + Send + Sync>,
-) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let registry = registry.clone();
-        let refresh = refresh.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let mut buf = vec![0u8; MAX_REQUEST];
-            let mut len = 0;
-            let head_done = loop {
-                let read = tokio::time::timeout(
-                    std::time::Duration::from_secs(5),
-                    stream.read(&mut buf[len..]),
-                )
-                .await;
-                match read {
-                    Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break false,
-                    Ok(Ok(n)) => {
-                        len += n;
-                        if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                            break true;
-                        }
-                        if len == buf.len() {
-                            break false;
-                        }
-                    }
-                }
-            };
-            let request = String::from_utf8_lossy(&buf[..len]);
-            let first = request.lines().next().unwrap_or("");
-            let (status, content_type, body) = if !head_done {
-                ("400 Bad Request", "text/plain", "bad request\n".to_owned())
-            } else if first.starts_with("GET /metrics ") || first.starts_with("GET /metrics?") {
-                refresh();
-                let mut body = String::new();
-                let r = registry.lock().unwrap_or_else(|e| e.into_inner());
-                if encode(&mut body, &r).is_err() {
-                    (
-                        "500 Internal Server Error",
-                        "text/plain",
-                        "encoding failed\n".to_owned(),
-                    )
-                } else {
-                    (
-                        "200 OK",
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                        body,
-                    )
-                }
-            } else {
-                ("404 Not Found", "text/plain", "try /metrics\n".to_owned())
-            };
-            let response = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        });
-    }
-}
-
-/// Binds the metrics listener (so a bad address fails at start-up, naming the flag).
-pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr).await
 }

@@ -19,7 +19,7 @@ use crate::metrics::NodeMetrics;
 use crate::orphans::OrphanBuffer;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
-use crate::{events, metrics, producer, rpc};
+use crate::{events, metrics, metrics_endpoint, producer, rpc};
 
 /// Why the node could not start. Each message names the file or flag at fault.
 #[derive(Debug, thiserror::Error)]
@@ -159,13 +159,12 @@ pub async fn run(
         syncing: AtomicBool::new(false),
     });
 
-    let metrics_listener =
-        metrics::bind(config.metrics_addr)
-            .await
-            .map_err(|source| NodeError::Metrics {
-                addr: config.metrics_addr,
-                source,
-            })?;
+    let metrics_listener = metrics_endpoint::bind(config.metrics_addr)
+        .await
+        .map_err(|source| NodeError::Metrics {
+            addr: config.metrics_addr,
+            source,
+        })?;
     let metrics_addr = metrics_listener
         .local_addr()
         .map_err(|source| NodeError::Metrics {
@@ -181,12 +180,13 @@ pub async fn run(
         let m = &refresh_ctx.metrics;
         let w = t.written.load(std::sync::atomic::Ordering::Relaxed);
         let d = t.dropped.load(std::sync::atomic::Ordering::Relaxed);
-        m.trace_written
-            .inc_by(w.saturating_sub(m.trace_written.get()));
-        m.trace_dropped
-            .inc_by(d.saturating_sub(m.trace_dropped.get()));
+        metrics::advance_to(&m.trace_written, w);
+        metrics::advance_to(&m.trace_dropped, d);
     });
-    let metrics_task = tokio::spawn(metrics::serve(metrics_listener, registry, refresh));
+    let metrics_task = tokio::spawn(metrics_endpoint::serve(
+        metrics_listener,
+        metrics_endpoint::Exporter { registry, refresh },
+    ));
 
     let (rpc_handle, rpc_addr) = rpc::start(config.rpc_addr, &config.rpc, ctx.clone())
         .await

@@ -1,0 +1,181 @@
+//! The `/metrics` endpoint: Prometheus/OpenMetrics text on its own port, served by hyper's
+//! HTTP/1.1 server (one connection per scrape is typical; keep-alive also works).
+//!
+//! Bounds: at most [`MAX_SCRAPES`] connections are served at once (a scrape encodes the whole
+//! registry, ~50 KiB, under a lock; more would only queue on that lock), further ones wait in
+//! the accept queue; a request head must arrive within [`HEADER_TIMEOUT`] and hyper caps its
+//! size (~400 KiB by default), so a slow or oversized client cannot hold a slot.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+
+/// Most connections served at once.
+pub const MAX_SCRAPES: usize = 8;
+/// Longest wait for a request head.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// What the endpoint serves: the registry and a hook run before each scrape.
+#[derive(Clone)]
+pub struct Exporter {
+    pub registry: Arc<Mutex<Registry>>,
+    pub refresh: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exporter").finish_non_exhaustive()
+    }
+}
+
+impl Exporter {
+    /// The response to one request (pure apart from the refresh hook; tested below).
+    pub fn respond(&self, method: &Method, path: &str) -> Response<Full<Bytes>> {
+        let reply = |status: StatusCode, content_type: &'static str, body: String| {
+            let mut r = Response::new(Full::new(Bytes::from(body)));
+            *r.status_mut() = status;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static(content_type),
+            );
+            r
+        };
+        if path != "/metrics" {
+            return reply(StatusCode::NOT_FOUND, "text/plain", "try /metrics\n".into());
+        }
+        if method != Method::GET && method != Method::HEAD {
+            return reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "text/plain",
+                "GET /metrics\n".into(),
+            );
+        }
+        (self.refresh)();
+        let mut body = String::new();
+        let encoded = {
+            let r = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            encode(&mut body, &r)
+        };
+        match encoded {
+            Ok(()) => reply(StatusCode::OK, OPENMETRICS, body),
+            Err(_) => reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain",
+                "encoding failed\n".into(),
+            ),
+        }
+    }
+}
+
+/// Binds the metrics listener (so a bad address fails at start-up, naming the flag).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+/// Serves until the task is dropped or cancelled.
+pub async fn serve(listener: TcpListener, exporter: Exporter) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let exporter = exporter.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let service = service_fn(move |req: Request<Incoming>| {
+                let resp = exporter.respond(req.method(), req.uri().path());
+                async move { Ok::<_, Infallible>(resp) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "metrics connection");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body_util::BodyExt;
+    use prometheus_client::metrics::counter::Counter;
+
+    use super::*;
+
+    fn exporter() -> (Exporter, Arc<AtomicUsize>) {
+        let mut registry = Registry::default();
+        let c: Counter = Counter::default();
+        c.inc_by(3);
+        registry.register("demo", "A demo counter", c);
+        let refreshed = Arc::new(AtomicUsize::new(0));
+        let r = refreshed.clone();
+        (
+            Exporter {
+                registry: Arc::new(Mutex::new(registry)),
+                refresh: Arc::new(move || {
+                    r.fetch_add(1, Ordering::Relaxed);
+                }),
+            },
+            refreshed,
+        )
+    }
+
+    #[tokio::test]
+    async fn serves_metrics_and_refuses_the_rest() {
+        let (e, refreshed) = exporter();
+        let ok = e.respond(&Method::GET, "/metrics");
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.headers()[header::CONTENT_TYPE], OPENMETRICS);
+        let body = ok.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("demo_total 3"), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+        assert_eq!(refreshed.load(Ordering::Relaxed), 1);
+        assert_eq!(e.respond(&Method::GET, "/").status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            e.respond(&Method::POST, "/metrics").status(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(refreshed.load(Ordering::Relaxed), 1, "only scrapes refresh");
+    }
+
+    #[tokio::test]
+    async fn answers_over_http() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (e, _) = exporter();
+        let listener = bind(([127, 0, 0, 1], 0).into()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, e));
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        tokio::time::timeout(Duration::from_secs(10), s.read_to_string(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+        assert!(out.contains("demo_total 3"));
+        server.abort();
+    }
+}
