@@ -1,9 +1,9 @@
 //! `NodeConfig`: everything `rumor node` takes, as a TOML file (`--config`) and/or flags (flags
 //! win). The node reads it; the testnet tool writes one per node with `toml::to_string`.
 //!
-//! Invariant: every bound has its default here, and it equals the default of the library that
-//! enforces it (`rumor-mempool`'s `PoolConfig`, `rumor-p2p`'s `NetworkConfig`); a node test
-//! compares them, so the two cannot drift apart silently.
+//! Invariant: every bound has its default here. `rumor-mempool` builds its `PoolConfig` default
+//! from [`PoolLimits`]; `rumor-p2p` (which does not depend on this crate) keeps its own
+//! `NetworkConfig` defaults and a node test checks that [`NetLimits`] equals them.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

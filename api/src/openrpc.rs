@@ -103,3 +103,38 @@ pub fn document() -> Value {
         }}
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn openrpc_lists_every_method() {
+        let doc = super::document();
+        let listed: Vec<&str> = doc["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        for name in [
+            "tx_submit",
+            "tx_get",
+            "chain_head",
+            "chain_getBlockByHeight",
+            "chain_getBlockByHash",
+            "chain_subscribeNewHeads",
+            "chain_unsubscribeNewHeads",
+            "state_getAccount",
+            "mempool_status",
+            "mempool_content",
+            "mempool_subscribePending",
+            "mempool_unsubscribePending",
+            "net_info",
+            "net_peers",
+            "rpc.discover",
+            crate::rpc::method::TX_SUBMIT,
+            crate::rpc::method::STATE_GET_ACCOUNT,
+        ] {
+            assert!(listed.contains(&name), "{name} missing from rpc.discover");
+        }
+    }
+}

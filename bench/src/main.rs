@@ -50,25 +50,8 @@ struct BenchArgs {
 
 fn main() -> ExitCode {
     let args = BenchArgs::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let quiet = args.quiet;
-    match runtime.block_on(bench_command(args, quiet)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    rumor_testnet::shutdown::run_command(bench_command(args, quiet))
 }
 
 async fn bench_command(a: BenchArgs, quiet: bool) -> anyhow::Result<()> {

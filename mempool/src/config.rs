@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use rumor_api::PoolLimits;
+
 /// Limits and policy of a [`crate::Pool`]. See the crate docs for the table of defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolConfig {
@@ -30,25 +32,31 @@ pub struct PoolConfig {
 }
 
 impl PoolConfig {
-    /// The default pending slots per sender.
-    pub const DEFAULT_MAX_PENDING_PER_SENDER: usize = 16;
-    /// The default queued slots per sender.
-    pub const DEFAULT_MAX_QUEUED_PER_SENDER: usize = 64;
+    /// The default buffer of the newly-pending broadcast.
+    pub const DEFAULT_PENDING_BROADCAST: usize = 4_096;
+}
+
+/// The operator-facing limits (`[pool]` in the node's config, `rumor_api::PoolLimits`, which
+/// owns their defaults) as the pool's config.
+impl From<&PoolLimits> for PoolConfig {
+    fn from(l: &PoolLimits) -> Self {
+        Self {
+            max_txs: l.max_txs,
+            max_bytes: l.max_bytes,
+            max_pending_per_sender: l.max_pending_per_sender,
+            max_queued_per_sender: l.max_queued_per_sender,
+            max_queued_total: l.max_queued_total,
+            price_bump_percent: l.price_bump_percent,
+            lifetime: Duration::from_secs(l.lifetime_secs),
+            min_fee: l.min_fee,
+            pending_broadcast_capacity: Self::DEFAULT_PENDING_BROADCAST,
+        }
+    }
 }
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self {
-            max_txs: 10_000,
-            max_bytes: 2 * 1024 * 1024,
-            max_pending_per_sender: Self::DEFAULT_MAX_PENDING_PER_SENDER,
-            max_queued_per_sender: Self::DEFAULT_MAX_QUEUED_PER_SENDER,
-            max_queued_total: 2_500,
-            price_bump_percent: 10,
-            lifetime: Duration::from_secs(3 * 60 * 60),
-            min_fee: 1,
-            pending_broadcast_capacity: 4_096,
-        }
+        Self::from(&PoolLimits::default())
     }
 }
 
@@ -83,6 +91,7 @@ mod tests {
     #[test]
     fn defaults_match_the_documented_table() {
         let c = PoolConfig::default();
+        assert_eq!(c.max_txs, 10_000);
         assert_eq!(c.max_pending_per_sender, 16);
         assert_eq!(c.max_queued_per_sender, 64);
         assert_eq!(c.price_bump_percent, 10);

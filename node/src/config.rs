@@ -1,14 +1,14 @@
 //! Node configuration: `rumor_api::NodeConfig` (a TOML file and/or flags; flags win), turned
 //! into the configs of the libraries that enforce each bound.
 //!
-//! Invariant: the defaults written in `rumor-api` equal the enforcing libraries' own defaults
-//! (a test below compares them), so a config file written by the testnet means what it says.
+//! Invariant: the `[net]` defaults written in `rumor-api` equal `rumor-p2p`'s own (a test below
+//! compares them; p2p does not depend on the api crate). The pool builds its defaults from
+//! `rumor_api::PoolLimits` itself.
 
 use std::time::Duration;
 
 use rumor_api::ConfigFileError;
 pub use rumor_api::config::{LogFormat, NetLimits, NodeConfig, PoolLimits, RpcLimits};
-use rumor_mempool::PoolConfig;
 
 /// Why a configuration cannot be used. Each message names the file or flag at fault.
 #[derive(Debug, thiserror::Error)]
@@ -21,21 +21,6 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
-}
-
-/// The pool's config from the `[pool]` section.
-pub fn pool_config(limits: &PoolLimits) -> PoolConfig {
-    PoolConfig {
-        max_txs: limits.max_txs,
-        max_bytes: limits.max_bytes,
-        max_pending_per_sender: limits.max_pending_per_sender,
-        max_queued_per_sender: limits.max_queued_per_sender,
-        max_queued_total: limits.max_queued_total,
-        price_bump_percent: limits.price_bump_percent,
-        lifetime: Duration::from_secs(limits.lifetime_secs),
-        min_fee: limits.min_fee,
-        ..PoolConfig::default()
-    }
 }
 
 /// Parses the multiaddrs and builds the network config.
@@ -96,15 +81,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_defaults_equal_the_enforcing_libraries_defaults() {
-        let pool = PoolConfig::default();
-        assert_eq!(
-            pool_config(&PoolLimits::default()),
-            PoolConfig {
-                pending_broadcast_capacity: pool.pending_broadcast_capacity,
-                ..pool
-            }
-        );
+    fn api_net_defaults_equal_the_p2p_defaults() {
         let n = rumor_p2p::NetworkConfig::default();
         let net = NetLimits::default();
         assert_eq!((net.peers_low, net.peers_high), (n.peers.low, n.peers.high));

@@ -93,7 +93,10 @@ pub async fn run(
         return Err(NodeError::NotAuthority(key.address().to_string()));
     }
     let chain = ChainStore::open(&config.dir().chain_db(), (*genesis).clone(), config.chain)?;
-    let pool = Pool::new(genesis.chain_id, crate::config::pool_config(&config.pool));
+    let pool = Pool::new(
+        genesis.chain_id,
+        rumor_mempool::PoolConfig::from(&config.pool),
+    );
 
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = Arc::new(NodeMetrics::register(&mut registry, &pool.status()));

@@ -158,25 +158,7 @@ fn load_options(p: LoadParams, accounts: Option<usize>) -> LoadOptions {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(dispatch(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    rumor_testnet::shutdown::run_command(dispatch(Cli::parse()))
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {

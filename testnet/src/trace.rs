@@ -23,6 +23,16 @@ pub struct NodeTrace {
     pub missing: bool,
 }
 
+impl NodeTrace {
+    /// A trace of these lines and nothing wrong with it (tests and fixtures).
+    pub fn of(lines: Vec<TraceLine>) -> Self {
+        Self {
+            lines,
+            ..Default::default()
+        }
+    }
+}
+
 pub fn parse(text: &str) -> NodeTrace {
     let mut t = NodeTrace {
         torn_tail: !text.is_empty() && !text.ends_with('\n'),

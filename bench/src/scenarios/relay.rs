@@ -254,19 +254,9 @@ mod tests {
         TraceLine::new(kind, &[id; 32], t_us, None, origin)
     }
 
-    fn traces(per_node: Vec<Vec<TraceLine>>) -> Vec<NodeTrace> {
-        per_node
-            .into_iter()
-            .map(|lines| NodeTrace {
-                lines,
-                ..Default::default()
-            })
-            .collect()
-    }
-
     #[test]
     fn delivery_counts_accepted_txs_seen_downstream() {
-        let t = traces(vec![
+        let t: Vec<NodeTrace> = [
             vec![line(Kind::Tx, 1, 1_000, Rpc), line(Kind::Tx, 2, 2_000, Rpc)],
             vec![
                 line(Kind::Tx, 1, 1_500, Gossip),
@@ -276,7 +266,9 @@ mod tests {
                 line(Kind::Tx, 1, 4_000, Gossip),
                 line(Kind::Tx, 9, 1, Gossip),
             ],
-        ]);
+        ]
+        .map(NodeTrace::of)
+        .into();
         let accepted = vec!["01".repeat(32), "02".repeat(32), "03".repeat(32)];
         let d = delivery(&accepted, &t[0], &t[1], &t[2]);
         assert_eq!((d.accepted, d.seen_b, d.seen_c), (3, 2, 1));

@@ -149,23 +149,11 @@ pub(crate) mod tests {
     use crate::trace::{Origin, TraceLine};
 
     pub fn line(kind: Kind, id: u8, t_us: u64, origin: Origin) -> TraceLine {
-        TraceLine {
-            kind,
-            id: format!("{id:02x}").repeat(32),
-            t_us,
-            from: None,
-            origin,
-        }
+        TraceLine::new(kind, &[id; 32], t_us, None, origin)
     }
 
     pub fn traces(per_node: Vec<Vec<TraceLine>>) -> Vec<NodeTrace> {
-        per_node
-            .into_iter()
-            .map(|lines| NodeTrace {
-                lines,
-                ..Default::default()
-            })
-            .collect()
+        per_node.into_iter().map(NodeTrace::of).collect()
     }
 
     #[test]
