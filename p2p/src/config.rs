@@ -30,7 +30,7 @@ use libp2p::Multiaddr;
 use rumor_chain::Limits;
 
 use crate::addrbook::BookConfig;
-use crate::link::LinkEmulation;
+use rumor_link::LinkEmulation;
 
 /// Gossipsub parameters.
 #[derive(Debug, Clone)]

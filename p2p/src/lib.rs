@@ -17,7 +17,6 @@ pub mod config;
 pub mod event_loop;
 pub mod gossip;
 pub mod handle;
-pub mod link;
 pub mod metrics;
 pub mod protocol;
 pub mod publish_queue;
@@ -38,6 +37,8 @@ pub use handle::{
 pub use libp2p::{Multiaddr, PeerId, identity};
 pub use metrics::P2pMetrics;
 pub use protocol::sync::{Status, SyncRequest, SyncResponse};
+/// Part of [`NetworkConfig`]; the rest of the link model lives in `rumor_link`.
+pub use rumor_link::LinkEmulation;
 pub use seen::SeenCache;
 pub use topic::Topic;
 

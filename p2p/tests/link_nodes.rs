@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use rumor_p2p::link::LinkEmulation;
+use rumor_link::LinkEmulation;
 use rumor_p2p::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

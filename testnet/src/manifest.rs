@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use rumor_chain::Address;
-use rumor_p2p::link::RegionMatrix;
+use rumor_link::RegionMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
