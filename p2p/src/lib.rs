@@ -15,13 +15,17 @@ pub mod addrbook;
 pub mod behaviour;
 pub mod config;
 pub mod event_loop;
+mod gauges;
 pub mod gossip;
+mod gossip_handler;
 pub mod handle;
 pub mod metrics;
+mod peers;
 pub mod protocol;
 pub mod publish_queue;
 pub mod seen;
 pub mod swarm;
+mod sync_requests;
 pub mod topic;
 
 use std::sync::{Arc, Mutex};
