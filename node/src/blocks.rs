@@ -10,9 +10,9 @@ use std::time::Instant;
 use std::collections::HashSet;
 
 use rumor_chain::{Address, Block, BlockHash, ImportError, ImportOutcome, TxHash};
-use rumor_p2p::protocol::sync::{MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES};
 use rumor_p2p::{
-    MessageId, Offence, PeerId, SyncRequest, SyncResponder, SyncResponse, Topic, Validation,
+    MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES, MessageId, Offence, PeerId, SyncRequest,
+    SyncResponder, SyncResponse, Topic, Validation,
 };
 
 use crate::context::Ctx;

@@ -63,12 +63,11 @@ pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, C
     c.gossip.flood_all = config.net.flood_all;
     c.gossip.idontwant_threshold = config.net.idontwant_threshold;
     if let Some(path) = &config.link {
-        let link =
-            rumor_p2p::link::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {
-                flag: "--link",
-                value: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+        let link = rumor_p2p::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {
+            flag: "--link",
+            value: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         // Queued forwards legitimately wait a WAN round trip; don't let gossipsub drop them.
         c.gossip.forward_queue_duration = Duration::from_secs(5);
         c.link = Some(link);

@@ -2,8 +2,7 @@
 //! signature work. `cargo bench -p rumor-p2p`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rumor_p2p::SeenCache;
-use rumor_p2p::gossip::{decode, message_id};
+use rumor_p2p::{SeenCache, decode_payload, message_id};
 
 fn seen_cache(c: &mut Criterion) {
     let mut g = c.benchmark_group("seen-cache (65 536)");
@@ -52,7 +51,9 @@ fn edge(c: &mut Criterion) {
         b.iter(|| message_id(std::hint::black_box(&bytes)))
     });
     g.bench_function("decode tx payload", |b| {
-        b.iter(|| decode(rumor_p2p::Topic::Tx, std::hint::black_box(&bytes), &limits).unwrap())
+        b.iter(|| {
+            decode_payload(rumor_p2p::Topic::Tx, std::hint::black_box(&bytes), &limits).unwrap()
+        })
     });
     g.finish();
 }

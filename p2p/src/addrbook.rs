@@ -97,12 +97,9 @@ impl AddressBook {
         self.entries.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    pub fn capacity(&self) -> usize {
-        self.config.capacity
     }
 
     fn next_rand(&mut self) -> u64 {
@@ -263,6 +260,7 @@ impl AddressBook {
     }
 
     /// Addresses known for `peer`.
+    #[cfg(test)]
     pub fn addrs(&self, peer: &PeerId) -> Vec<Multiaddr> {
         self.entries
             .get(peer)

@@ -30,7 +30,7 @@ use libp2p::Multiaddr;
 use rumor_chain::Limits;
 
 use crate::addrbook::BookConfig;
-use crate::link::LinkEmulation;
+use rumor_link::LinkEmulation;
 
 /// Gossipsub parameters.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ pub struct NetworkConfig {
     pub gossip: GossipConfig,
     pub peers: PeerTargets,
     pub address_book: BookConfig,
-    /// Seen-cache capacity in message ids (65 536; see [`crate::seen`] for the sizing).
+    /// Seen-cache capacity in message ids (65 536; see the sizing note in `seen.rs`).
     pub seen_cache: usize,
     /// Records asked for (and at most given) per peer-exchange request (32).
     pub px_records: u32,

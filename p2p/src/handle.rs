@@ -27,6 +27,17 @@ pub enum Validation {
     Ignore,
 }
 
+impl Validation {
+    /// The metric label (`result="accept"|"reject"|"ignore"`), for p2p and node counters alike.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Validation::Accept => "accept",
+            Validation::Reject => "reject",
+            Validation::Ignore => "ignore",
+        }
+    }
+}
+
 /// Why the node penalises a peer outside gossip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offence {

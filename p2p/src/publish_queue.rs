@@ -45,10 +45,6 @@ impl PublishQueue {
         self.items.is_empty()
     }
 
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     pub fn push(&mut self, topic: Topic, data: Vec<u8>, now: Instant) {
         if self.items.len() >= self.capacity {
             self.items.pop_front();

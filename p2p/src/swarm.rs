@@ -13,9 +13,9 @@ use crate::behaviour::Behaviour;
 use crate::config::NetworkConfig;
 use crate::gossip;
 use crate::handle::NetworkError;
-use crate::link::Delayed;
 use crate::protocol::{px, sync};
 use crate::topic::Topics;
+use rumor_link::Delayed;
 
 /// Identify protocol version: peers on other versions are still accepted, it is informational.
 pub const IDENTIFY_PROTOCOL: &str = "/rumor/id/1";
@@ -87,7 +87,7 @@ pub fn build(
                             Ok(tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
                         .and_then(move |stream: tcp::tokio::TcpStream, endpoint: ConnectedPoint| {
                             // Only the dialer knows the remote peer before the handshake, so it
-                            // emulates both directions of the link (see `link`).
+                            // emulates both directions of the link (see `rumor_link`).
                             let params = match &endpoint {
                                 ConnectedPoint::Dialer { address, .. } => address
                                     .iter()

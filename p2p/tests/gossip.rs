@@ -40,7 +40,7 @@ async fn publish_and_wait_all(
     tx: &rumor_chain::SignedTransaction,
 ) -> u64 {
     let id = tx.hash().0;
-    let t0 = now_us();
+    let t0 = rumor_chain::clock::now_us();
     let out = nodes[origin]
         .handle
         .publish(Topic::Tx, tx.encode())
@@ -178,7 +178,7 @@ async fn invalid_messages_stop_at_the_first_hop_and_graylist_the_sender() {
     let mut bad_ids = Vec::new();
     for k in 0..4u8 {
         let garbage = vec![0xde, 0xad, k, 1, 2, 3];
-        bad_ids.push(rumor_p2p::gossip::message_id(&garbage));
+        bad_ids.push(message_id(&garbage));
         bad.handle.publish(Topic::Tx, garbage).await.unwrap();
         let mut forged = tx(100 + k as u64);
         forged.signature.0[0] ^= 1;

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use rumor_p2p::link::LinkEmulation;
+use rumor_link::LinkEmulation;
 use rumor_p2p::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,7 +36,7 @@ async fn gossip_between_regions_70ms_apart_takes_at_least_70ms() {
 
     for (from, to, k) in [(&a, &b, 1u64), (&b, &a, 2), (&a, &b, 3), (&b, &a, 4)] {
         let tx = tx(k);
-        let t0 = now_us();
+        let t0 = rumor_chain::clock::now_us();
         from.handle.publish(Topic::Tx, tx.encode()).await.unwrap();
         wait_for("delivery", Duration::from_secs(10), || async {
             seen_count(to, &tx.hash().0) == 1

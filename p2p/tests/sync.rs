@@ -74,8 +74,8 @@ fn run_app(
                         SyncRequest::BlocksByRange { start, count } => SyncResponse::Blocks(
                             s.blocks_by_range(
                                 start,
-                                count.min(rumor_p2p::protocol::sync::MAX_BLOCKS_PER_REQUEST),
-                                rumor_p2p::protocol::sync::MAX_RESPONSE_BYTES,
+                                count.min(MAX_BLOCKS_PER_REQUEST),
+                                MAX_RESPONSE_BYTES,
                             )
                             .unwrap(),
                         ),

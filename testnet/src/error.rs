@@ -22,7 +22,7 @@ pub enum Error {
     #[error(transparent)]
     Genesis(#[from] rumor_chain::GenesisError),
     #[error(transparent)]
-    Link(#[from] rumor_p2p::link::LinkError),
+    Link(#[from] rumor_link::LinkError),
     #[error(transparent)]
     NodeConfig(#[from] rumor_api::ConfigFileError),
     #[error("RPC {endpoint} {method}: {message}")]

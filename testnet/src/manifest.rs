@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rumor_api::{DataDir, LogFormat, NodeConfig};
 use rumor_chain::Address;
-use rumor_p2p::link::RegionMatrix;
+use rumor_link::RegionMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -62,7 +62,7 @@ pub enum SyncResponse {
 }
 
 impl SyncResponse {
-    pub fn to_wire(&self) -> WireResponse {
+    pub(crate) fn to_wire(&self) -> WireResponse {
         match self {
             SyncResponse::Status(s) => WireResponse::Status(*s),
             SyncResponse::Blocks(b) => WireResponse::Blocks(b.iter().map(|b| b.encode()).collect()),

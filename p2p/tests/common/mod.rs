@@ -158,13 +158,6 @@ pub fn tx(i: u64) -> SignedTransaction {
     .sign(&key)
 }
 
-pub fn now_us() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_micros() as u64
-}
-
 pub fn seen_count(node: &TestNode, id: &MessageId) -> u32 {
     node.seen
         .lock()

@@ -6,7 +6,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use rumor_p2p::link::RegionMatrix;
+use rumor_link::RegionMatrix;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LatencyGraph {

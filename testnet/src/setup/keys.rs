@@ -15,9 +15,12 @@ pub fn account_key(seed: u64, index: usize) -> Keypair {
     Keypair::from_label(&format!("{seed}/account-{index}"))
 }
 
-/// The libp2p peer id the node will have (its node key is also its libp2p identity).
+/// The libp2p peer id the node will have (its node key is also its libp2p identity). Derived
+/// exactly as the node derives it (`rumor_p2p::identity_from_key`): the same 32-byte ed25519
+/// secret, so the same public key and peer id.
 pub fn peer_id(key: &Keypair) -> String {
-    rumor_p2p::identity_from_key(key)
+    libp2p_identity::Keypair::ed25519_from_bytes(key.secret_bytes())
+        .expect("a 32-byte ed25519 secret is always valid")
         .public()
         .to_peer_id()
         .to_string()
@@ -45,5 +48,20 @@ mod tests {
         assert_eq!(p, peer_id(&node_key(1, 0, 1)));
         assert!(p.starts_with("12D3KooW"), "{p}");
         assert_ne!(p, peer_id(&node_key(1, 1, 1)));
+    }
+
+    #[test]
+    fn peer_ids_match_the_nodes_derivation() {
+        // Golden values computed with `rumor_p2p::identity_from_key` before the testnet stopped
+        // depending on rumor-p2p: bootnode addresses and link files must name the ids the
+        // nodes will actually have.
+        assert_eq!(
+            peer_id(&node_key(1, 0, 1)),
+            "12D3KooWRkELJYAqS4yxF4o4xhceR95xWf8HXk1GA62hfr3m1Dqn"
+        );
+        assert_eq!(
+            peer_id(&node_key(7, 3, 2)),
+            "12D3KooWAkYpdHNdhKDW719bV6JKi5XteLGdE8prsqzEK46HzctN"
+        );
     }
 }

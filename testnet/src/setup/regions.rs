@@ -1,11 +1,11 @@
 //! WAN emulation set-up: which region each node is in, and the per-node link file the node
-//! reads with `--link` (the `rumor_p2p::link::LinkConfig` format).
+//! reads with `--link` (the `rumor_link::LinkConfig` format).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use rumor_p2p::link::{LinkConfig, RegionMatrix};
+use rumor_link::{LinkConfig, RegionMatrix};
 
 use crate::error::{Result, io};
 
@@ -96,7 +96,7 @@ mod tests {
         assert_eq!(cfg.peer_regions.len(), 2);
         assert_eq!(cfg.peer_regions["a"], "europe");
         let json = serde_json::to_string(&cfg).unwrap();
-        let emu = rumor_p2p::link::LinkEmulation::from_json(&json).unwrap();
+        let emu = rumor_link::LinkEmulation::from_json(&json).unwrap();
         assert_eq!(
             emu.params_for("a").latency,
             std::time::Duration::from_millis(70)

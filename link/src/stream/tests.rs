@@ -31,7 +31,7 @@ fn latency_only() -> LinkParams {
 
 /// Cheap, reproducible, non-repeating bytes.
 fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut rng = crate::link::rng::SplitMix64::new(seed);
+    let mut rng = crate::rng::SplitMix64::new(seed);
     (0..len).map(|_| rng.next_u64() as u8).collect()
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use rumor_p2p::link::{Delayed, LinkEmulation};
+use rumor_link::{Delayed, LinkEmulation};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, timeout};
