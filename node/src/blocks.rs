@@ -7,15 +7,14 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use std::collections::HashSet;
-
 use rumor_chain::{Address, Block, BlockHash, ImportError, ImportOutcome, TxHash};
 use rumor_p2p::protocol::sync::{MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES};
 use rumor_p2p::{
     MessageId, Offence, PeerId, SyncRequest, SyncResponder, SyncResponse, Topic, Validation,
 };
 
-use crate::context::Ctx;
+use crate::context::{Ctx, status_of};
+use crate::ledger::{Imported, Ledger};
 use crate::trace::{Kind, Origin, now_ms};
 
 /// Ancestors fetched one by one for an orphan before giving up (longer gaps use range sync).
@@ -57,15 +56,14 @@ pub fn slot_cache() -> Mutex<SlotCache> {
 /// Checks and imports one block from anywhere (gossip, sync, orphan resolution). On success,
 /// blocks waiting for this one are imported too.
 pub async fn import(ctx: &Arc<Ctx>, block: Block) -> Result<ImportOutcome, ImportError> {
-    let outcome = import_one(ctx, block).await?;
+    let Imported { outcome, children } = import_one(ctx, block).await?;
     // Children that were waiting for this block (iteratively, not recursively).
-    let mut ready = ctx.orphans().take_children(&outcome.hash);
+    let mut ready = children;
     while let Some(child) = ready.pop() {
-        if let Ok(out) = import_one(ctx, child).await {
-            ready.extend(ctx.orphans().take_children(&out.hash));
+        if let Ok(imported) = import_one(ctx, child).await {
+            ready.extend(imported.children);
         }
     }
-    ctx.metrics.orphan_buffer.set(ctx.orphans().len() as i64);
     Ok(outcome)
 }
 
@@ -73,31 +71,19 @@ fn internal(e: impl std::fmt::Display) -> ImportError {
     ImportError::Store(rumor_chain::StoreError::Corrupt(e.to_string()))
 }
 
-async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<ImportOutcome, ImportError> {
+async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportError> {
     // Txs already in our pool were verified on arrival; don't check their signatures again.
-    let known: HashSet<TxHash> = {
-        let pool = ctx.pool();
-        block
-            .txs
-            .iter()
-            .map(|t| t.hash())
-            .filter(|h| pool.contains(h))
-            .collect()
-    };
+    let hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
+    let known = ctx.ledger.pooled(hashes);
     let checked = ctx
         .verify
         .check_block(block, now_ms(), known, &ctx.metrics)
         .await
         .map_err(internal)??;
-    let c = ctx.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut chain = c.chain();
-        let out = chain.import(checked)?;
-        c.after_import(&chain, &out);
-        Ok::<_, ImportError>(out)
-    })
-    .await
-    .map_err(internal)?
+    ctx.ledger
+        .blocking(move |l| l.import(checked))
+        .await
+        .map_err(internal)?
 }
 
 /// Records the first sight of a block that arrived by sync rather than gossip.
@@ -114,10 +100,9 @@ fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
 /// Buffers an orphan and walks back through its missing ancestors by hash from `peer`.
 pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
     let mut want = orphan.header.parent;
-    if ctx.orphans().insert(orphan) {
+    if ctx.ledger.buffer_orphan(orphan) {
         ctx.metrics.blocks_orphaned.inc();
     }
-    ctx.metrics.orphan_buffer.set(ctx.orphans().len() as i64);
     for _ in 0..MAX_PARENT_WALK {
         let block = match ctx.net.sync(peer, SyncRequest::BlockByHash(want)).await {
             Ok(SyncResponse::Blocks(mut b)) if b.len() == 1 && b[0].hash() == want => b.remove(0),
@@ -143,7 +128,7 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
             Err(ImportError::AlreadyKnown(_)) => return,
             Err(ImportError::UnknownParent(p)) => {
                 trace_sync(ctx, &hash, peer);
-                ctx.orphans().insert(block);
+                ctx.ledger.buffer_orphan(block);
                 want = p;
             }
             Err(e) => {
@@ -252,7 +237,7 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
     }
     tracing::info!(%peer, target, "catching up");
     loop {
-        let mine = ctx.chain().head().1.height;
+        let mine = ctx.ledger.head().height;
         if mine >= target {
             break;
         }
@@ -300,27 +285,39 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
         }
     }
     ctx.syncing.store(false, Ordering::SeqCst);
-    tracing::info!(height = ctx.chain().head().1.height, "catch-up done");
+    tracing::info!(height = ctx.ledger.head().height, "catch-up done");
 }
 
-/// Answers a peer's block request from the store.
-pub async fn serve_sync(ctx: Arc<Ctx>, request: SyncRequest, responder: SyncResponder) {
-    let response = tokio::task::spawn_blocking(move || {
-        let chain = ctx.chain();
-        let r = match request {
-            SyncRequest::Status(_) => Ok(SyncResponse::Status(Ctx::status_of(&chain))),
-            SyncRequest::BlocksByRange { start, count } => chain
+/// Answers a peer's sync request: the status from the head snapshot (no lock), blocks from
+/// the store (blocking: call it on the blocking pool).
+pub fn answer(ledger: &Ledger, request: SyncRequest) -> SyncResponse {
+    let read = match request {
+        SyncRequest::Status(_) => return SyncResponse::Status(status_of(&ledger.head())),
+        SyncRequest::BlocksByRange { start, count } => ledger.read_chain(|chain| {
+            chain
                 .blocks_by_range(start, count.min(MAX_BLOCKS_PER_REQUEST), MAX_RESPONSE_BYTES)
-                .map(SyncResponse::Blocks),
-            SyncRequest::BlockByHash(h) => chain.block(&h).map(|b| match b {
+                .map(SyncResponse::Blocks)
+        }),
+        SyncRequest::BlockByHash(h) => ledger.read_chain(|chain| {
+            chain.block(&h).map(|b| match b {
                 Some(b) => SyncResponse::Blocks(vec![b]),
                 None => SyncResponse::Error("unknown block".into()),
-            }),
-        };
-        r.unwrap_or_else(|e| SyncResponse::Error(format!("store: {e}")))
-    })
-    .await
-    .unwrap_or_else(|_| SyncResponse::Error("internal".into()));
+            })
+        }),
+    };
+    read.unwrap_or_else(|e| SyncResponse::Error(format!("store: {e}")))
+}
+
+/// Answers a peer's sync request and sends the answer.
+pub async fn serve_sync(ctx: Arc<Ctx>, request: SyncRequest, responder: SyncResponder) {
+    let response = match request {
+        SyncRequest::Status(_) => answer(&ctx.ledger, request),
+        request => ctx
+            .ledger
+            .blocking(move |l| answer(l, request))
+            .await
+            .unwrap_or_else(|_| SyncResponse::Error("internal".into())),
+    };
     responder.respond(response);
 }
 

@@ -72,7 +72,7 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 });
             }
             NetworkEvent::PeerStatus { peer, status } => {
-                let mine = ctx.chain().head().1.height;
+                let mine = ctx.ledger.head().height;
                 if status.head_height > mine {
                     tokio::spawn(blocks::catch_up(ctx.clone(), peer, status.head_height));
                 }

@@ -44,7 +44,7 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     let received_at_us = now_us();
     let tx = SignedTransaction::decode(bytes, &ctx.config.chain.limits)?;
     let hash = tx.hash();
-    if ctx.net.seen().contains(&hash.0) || ctx.pool().contains(&hash) {
+    if ctx.net.seen().contains(&hash.0) || ctx.ledger.pool_contains(&hash) {
         return Err(SubmitError::AlreadyKnown);
     }
     let verified = ctx
@@ -60,12 +60,11 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
         return Err(SubmitError::AlreadyKnown);
     }
     let bytes = verified.signed().encode();
-    {
-        let chain = ctx.chain();
-        let mut pool = ctx.pool();
-        pool.insert(verified, Origin::Local, chain.state(), Instant::now())
-            .map_err(SubmitError::Pool)?;
-    }
+    ctx.ledger
+        .admit(vec![verified], Origin::Local)
+        .pop()
+        .expect("one result per tx")
+        .map_err(SubmitError::Pool)?;
     ctx.tracer
         .record(Kind::Tx, &hash.0, received_at_us, None, TraceOrigin::Rpc);
     if let Err(e) = ctx.net.publish(Topic::Tx, bytes).await {
@@ -97,35 +96,34 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
             return;
         }
     };
-    let mut verdicts = Vec::with_capacity(batch.len());
-    {
-        let chain = ctx.chain();
-        let mut pool = ctx.pool();
-        let now = Instant::now();
-        for (g, r) in batch.iter().zip(results) {
-            let v = match r {
-                Err(e) if e.is_bad_transaction() => Validation::Reject,
-                Err(_) => Validation::Ignore,
-                Ok(vtx) => {
-                    ctx.tracer.record(
-                        Kind::Tx,
-                        &g.id,
-                        g.received_at_us,
-                        Some(g.from.to_string()),
-                        TraceOrigin::Gossip,
-                    );
-                    match pool.insert(vtx, Origin::External, chain.state(), now) {
-                        Ok(_) => Validation::Accept,
-                        // Known already (e.g. submitted here too): still worth forwarding.
-                        Err(InsertError::AlreadyKnown) => Validation::Accept,
-                        Err(e) => verdict_for_insert(&e),
-                    }
-                }
-            };
-            verdicts.push(v);
-        }
+    // Verdicts known from verification alone; `None` = valid, decided by the pool.
+    let mut verdicts: Vec<Option<Validation>> = Vec::with_capacity(batch.len());
+    let mut valid = Vec::new();
+    for (g, r) in batch.iter().zip(results) {
+        verdicts.push(match r {
+            Err(e) if e.is_bad_transaction() => Some(Validation::Reject),
+            Err(_) => Some(Validation::Ignore),
+            Ok(vtx) => {
+                ctx.tracer.record(
+                    Kind::Tx,
+                    &g.id,
+                    g.received_at_us,
+                    Some(g.from.to_string()),
+                    TraceOrigin::Gossip,
+                );
+                valid.push(vtx);
+                None
+            }
+        });
     }
+    let mut admitted = ctx.ledger.admit(valid, Origin::External).into_iter();
     for (g, v) in batch.iter().zip(verdicts) {
+        let v = v.unwrap_or_else(|| match admitted.next().expect("one result per valid tx") {
+            Ok(_) => Validation::Accept,
+            // Known already (e.g. submitted here too): still worth forwarding.
+            Err(InsertError::AlreadyKnown) => Validation::Accept,
+            Err(e) => verdict_for_insert(&e),
+        });
         report(&ctx, g, v).await;
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod events;
 pub mod ingest;
+pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod orphans;
@@ -15,6 +16,8 @@ pub mod producer;
 pub mod rpc;
 pub mod run;
 pub mod setup;
+#[cfg(test)]
+mod testing;
 pub mod trace;
 pub mod verify;
 pub mod wallet;

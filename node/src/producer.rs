@@ -6,62 +6,30 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rumor_chain::{Block, codec::BLOCK_OVERHEAD_LEN, produce_block};
+use rumor_chain::Block;
 use rumor_p2p::Topic;
 
 use crate::context::Ctx;
 use crate::trace::{Kind, Origin, now_ms, now_us};
 
 /// Builds, imports and returns our block for `slot`, or `None` if there is nothing to do.
+/// Blocking (the import commits to the store).
 fn build(ctx: &Ctx, slot: u64) -> Option<Block> {
-    let genesis = &ctx.genesis;
-    if genesis.producer_for_slot(slot) != ctx.key.address() {
+    if ctx.genesis.producer_for_slot(slot) != ctx.key.address() {
         return None;
     }
-    let mut chain = ctx.chain();
-    let (_, head) = chain.head();
-    let head = head.clone();
-    if head.slot >= slot {
-        return None;
-    }
-    let limits = ctx.config.chain.limits;
-    let candidates = ctx.pool().best_transactions(
-        limits.max_block_txs,
-        limits.max_block_bytes - BLOCK_OVERHEAD_LEN,
-    );
-    let produced = produce_block(
-        &head,
-        chain.state(),
-        genesis,
-        &limits,
+    let (block, outcome) =
+        ctx.ledger
+            .produce(slot, &ctx.genesis, &ctx.config.chain.limits, &ctx.key)?;
+    ctx.metrics.blocks_produced.inc();
+    tracing::info!(
         slot,
-        &ctx.key,
-        candidates,
+        height = outcome.height,
+        hash = %outcome.hash.short(),
+        txs = block.txs.len(),
+        "produced block"
     );
-    if !produced.skipped.is_empty() {
-        tracing::debug!(
-            skipped = produced.skipped.len(),
-            "candidates that no longer apply"
-        );
-    }
-    match chain.import(produced.checked()) {
-        Ok(outcome) => {
-            ctx.after_import(&chain, &outcome);
-            ctx.metrics.blocks_produced.inc();
-            tracing::info!(
-                slot,
-                height = outcome.height,
-                hash = %outcome.hash.short(),
-                txs = produced.block.txs.len(),
-                "produced block"
-            );
-            Some(produced.block)
-        }
-        Err(e) => {
-            tracing::error!(slot, error = %e, "own block failed to import");
-            None
-        }
-    }
+    Some(block)
 }
 
 /// Runs forever (until aborted), waking at each slot start.

@@ -11,12 +11,11 @@ use std::time::Duration;
 
 use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreError};
 use rumor_mempool::Pool;
-use tokio::sync::broadcast;
 
 use crate::config::{ConfigError, NodeConfig};
-use crate::context::{Ctx, HEADS_CAPACITY};
+use crate::context::{Ctx, HEADS_CAPACITY, status_of};
+use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
-use crate::orphans::OrphanBuffer;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 use crate::{events, metrics, producer, rpc};
@@ -120,8 +119,13 @@ pub async fn run(
     ] {
         metrics.set_limit(name, v);
     }
-    let status = Ctx::status_of(&chain);
-    metrics.head_height.set(status.head_height as i64);
+    let ledger = Arc::new(Ledger::new(
+        chain,
+        pool,
+        config.orphan_buffer,
+        metrics.clone(),
+    ));
+    let status = status_of(&ledger.head());
     let network = rumor_p2p::start(
         rumor_p2p::identity_from_key(&key),
         &genesis.network_id(),
@@ -147,19 +151,15 @@ pub async fn run(
         config.chain,
         metrics.clone(),
     );
-    let (heads, _) = broadcast::channel(HEADS_CAPACITY);
     let ctx = Arc::new(Ctx {
-        orphans: Mutex::new(OrphanBuffer::new(config.orphan_buffer)),
         config: config.clone(),
         genesis: genesis.clone(),
         key,
-        chain: Mutex::new(chain),
-        pool: Mutex::new(pool),
+        ledger,
         net: network.handle.clone(),
         verify,
         metrics: metrics.clone(),
         tracer,
-        heads,
         syncing: AtomicBool::new(false),
     });
 
@@ -179,7 +179,7 @@ pub async fn run(
     let registry = Arc::new(Mutex::new(registry));
     let refresh_ctx = ctx.clone();
     let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
-        let status = refresh_ctx.pool().status();
+        let status = refresh_ctx.ledger.pool_status();
         refresh_ctx.metrics.refresh_pool(&status);
         let t = &refresh_ctx.tracer;
         let m = &refresh_ctx.metrics;
@@ -203,6 +203,7 @@ pub async fn run(
         .producer
         .then(|| tokio::spawn(producer::run(ctx.clone())));
     let maintenance_task = tokio::spawn(maintain(ctx.clone()));
+    let status_task = tokio::spawn(advertise_head(ctx.clone()));
     tracing::info!(
         %peer_id,
         network = %genesis.network_id(),
@@ -227,12 +228,12 @@ pub async fn run(
     }
     events_task.abort();
     maintenance_task.abort();
+    status_task.abort();
     metrics_task.abort();
     // An import in flight holds the chain lock until its commit; taking it waits for that.
-    let c = ctx.clone();
     let _ = tokio::time::timeout(
         Duration::from_secs(2),
-        tokio::task::spawn_blocking(move || drop(c.chain())),
+        ctx.ledger.blocking(|l| l.read_chain(|_| ())),
     )
     .await;
     // Dropping the last handles ends the network loop; dropping the tracer's senders ends the
@@ -251,9 +252,21 @@ async fn maintain(ctx: Arc<Ctx>) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     loop {
         tick.tick().await;
-        let expired = ctx.pool().maintain(std::time::Instant::now());
+        let expired = ctx.ledger.expire_pool(std::time::Instant::now());
         if expired > 0 {
             tracing::info!(expired, "expired pooled txs");
+        }
+    }
+}
+
+/// Keeps the status advertised to peers equal to the head snapshot.
+async fn advertise_head(ctx: Arc<Ctx>) {
+    let mut head = ctx.ledger.watch_head();
+    loop {
+        let snapshot = *head.borrow_and_update();
+        ctx.net.set_status(status_of(&snapshot));
+        if head.changed().await.is_err() {
+            return;
         }
     }
 }

@@ -51,8 +51,9 @@ impl RpcImpl {
         &self,
         read: impl FnOnce(&ChainStore) -> Result<T, StoreError> + Send + 'static,
     ) -> RpcResult<T> {
-        let ctx = self.ctx.clone();
-        tokio::task::spawn_blocking(move || read(&ctx.chain()))
+        self.ctx
+            .ledger
+            .blocking(move |l| l.read_chain(read))
             .await
             .map_err(internal)?
             .map_err(internal)
@@ -71,18 +72,15 @@ impl TxApiServer for RpcImpl {
 
     async fn get(&self, hash: TxHash) -> RpcResult<TxInfo> {
         let _t = self.ctx.metrics.rpc("tx_get");
-        {
-            let pool = self.ctx.pool();
-            if let Some(tx) = pool.get(&hash) {
-                let status = match pool.subpool_of(&hash) {
-                    Some(SubPool::Queued) => TxStatus::Queued,
-                    _ => TxStatus::Pending,
-                };
-                return Ok(TxInfo {
-                    tx: Some(tx.signed().clone()),
-                    status,
-                });
-            }
+        if let Some((tx, subpool)) = self.ctx.ledger.pool_get(&hash) {
+            let status = match subpool {
+                SubPool::Queued => TxStatus::Queued,
+                _ => TxStatus::Pending,
+            };
+            return Ok(TxInfo {
+                tx: Some(tx),
+                status,
+            });
         }
         self.read_store(move |chain| {
             let Some(loc) = chain.tx_location(&hash)? else {
@@ -110,11 +108,10 @@ impl TxApiServer for RpcImpl {
 impl ChainApiServer for RpcImpl {
     async fn head(&self) -> RpcResult<Head> {
         let _t = self.ctx.metrics.rpc("chain_head");
-        let chain = self.ctx.chain();
-        let (hash, h) = chain.head();
+        let h = self.ctx.ledger.head();
         Ok(Head {
             height: h.height,
-            hash,
+            hash: h.hash,
             slot: h.slot,
         })
     }
@@ -141,7 +138,7 @@ impl ChainApiServer for RpcImpl {
 
     async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let _t = self.ctx.metrics.rpc("chain_subscribeNewHeads");
-        forward(pending, self.ctx.heads.subscribe()).await
+        forward(pending, self.ctx.ledger.subscribe_heads()).await
     }
 }
 
@@ -149,7 +146,7 @@ impl ChainApiServer for RpcImpl {
 impl StateApiServer for RpcImpl {
     async fn account(&self, address: Address) -> RpcResult<Account> {
         let _t = self.ctx.metrics.rpc("state_getAccount");
-        Ok(self.ctx.chain().account(&address))
+        Ok(self.ctx.ledger.account(&address))
     }
 }
 
@@ -157,7 +154,7 @@ impl StateApiServer for RpcImpl {
 impl MempoolApiServer for RpcImpl {
     async fn status(&self) -> RpcResult<MempoolStatus> {
         let _t = self.ctx.metrics.rpc("mempool_status");
-        let s = self.ctx.pool().status();
+        let s = self.ctx.ledger.pool_status();
         Ok(MempoolStatus {
             pending: s.pending,
             queued: s.queued,
@@ -175,13 +172,14 @@ impl MempoolApiServer for RpcImpl {
 
     async fn content(&self) -> RpcResult<MempoolContent> {
         let _t = self.ctx.metrics.rpc("mempool_content");
-        let pool = self.ctx.pool();
-        Ok(pool
-            .senders()
-            .map(|a| {
-                let c = pool.content_of(a);
+        Ok(self
+            .ctx
+            .ledger
+            .pool_content()
+            .into_iter()
+            .map(|(a, c)| {
                 (
-                    *a,
+                    a,
                     SenderTxs {
                         pending: c.pending.into_iter().map(|t| t.into_signed()).collect(),
                         queued: c.queued.into_iter().map(|t| t.into_signed()).collect(),
@@ -193,7 +191,7 @@ impl MempoolApiServer for RpcImpl {
 
     async fn subscribe_pending(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let _t = self.ctx.metrics.rpc("mempool_subscribePending");
-        let rx = self.ctx.pool().subscribe_pending();
+        let rx = self.ctx.ledger.subscribe_pending();
         forward(pending, rx).await
     }
 }
