@@ -1,0 +1,108 @@
+//! Import: stage-1 checks on the verification pool, then the ledger import on the blocking
+//! pool; blocks whose parent is unknown are buffered while their ancestors are fetched by
+//! hash from the peer that sent them.
+//!
+//! Invariants: an import never runs on an async thread; a block imported here releases the
+//! orphans waiting for it, which are imported in turn (iteratively, not recursively); an
+//! ancestor walk is bounded ([`MAX_PARENT_WALK`]).
+
+use std::sync::Arc;
+
+use rumor_chain::{Block, BlockHash, ImportError, ImportOutcome, TxHash};
+use rumor_p2p::{Offence, PeerId, SyncRequest, SyncResponse};
+
+use crate::context::Ctx;
+use crate::ledger::Imported;
+use crate::trace::{Kind, Origin, now_ms};
+
+/// Ancestors fetched one by one for an orphan before giving up (longer gaps use range sync).
+pub const MAX_PARENT_WALK: usize = 64;
+
+/// Checks and imports one block from anywhere (gossip, sync, orphan resolution). On success,
+/// blocks waiting for this one are imported too.
+pub async fn import(ctx: &Arc<Ctx>, block: Block) -> Result<ImportOutcome, ImportError> {
+    let Imported { outcome, children } = import_one(ctx, block).await?;
+    // Children that were waiting for this block (iteratively, not recursively).
+    let mut ready = children;
+    while let Some(child) = ready.pop() {
+        if let Ok(imported) = import_one(ctx, child).await {
+            ready.extend(imported.children);
+        }
+    }
+    Ok(outcome)
+}
+
+fn internal(e: impl std::fmt::Display) -> ImportError {
+    ImportError::Store(rumor_chain::StoreError::Corrupt(e.to_string()))
+}
+
+async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportError> {
+    // Txs already in our pool were verified on arrival; don't check their signatures again.
+    let hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
+    let known = ctx.ledger.pooled(hashes);
+    let checked = ctx
+        .verify
+        .check_block(block, now_ms(), known, &ctx.metrics)
+        .await
+        .map_err(internal)??;
+    ctx.ledger
+        .blocking(move |l| l.import(checked))
+        .await
+        .map_err(internal)?
+}
+
+/// Records the first sight of a block that arrived by sync rather than gossip.
+pub(super) fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
+    ctx.tracer.record(
+        Kind::Block,
+        &hash.0,
+        crate::trace::now_us(),
+        Some(peer.to_string()),
+        Origin::Sync,
+    );
+}
+
+/// Buffers an orphan and walks back through its missing ancestors by hash from `peer`.
+pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
+    let mut want = orphan.header.parent;
+    if ctx.ledger.buffer_orphan(orphan) {
+        ctx.metrics.blocks_orphaned.inc();
+    }
+    for _ in 0..MAX_PARENT_WALK {
+        let block = match ctx.net.sync(peer, SyncRequest::BlockByHash(want)).await {
+            Ok(SyncResponse::Blocks(mut b)) if b.len() == 1 && b[0].hash() == want => b.remove(0),
+            Ok(SyncResponse::Error(e)) => {
+                tracing::debug!(%peer, error = %e, "peer could not serve an orphan's parent");
+                return;
+            }
+            Ok(_) => {
+                let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "parent fetch failed");
+                return;
+            }
+        };
+        let hash = block.hash();
+        match import(ctx, block.clone()).await {
+            Ok(_) => {
+                trace_sync(ctx, &hash, peer);
+                return;
+            }
+            Err(ImportError::AlreadyKnown(_)) => return,
+            Err(ImportError::UnknownParent(p)) => {
+                trace_sync(ctx, &hash, peer);
+                ctx.ledger.buffer_orphan(block);
+                want = p;
+            }
+            Err(e) => {
+                if e.is_bad_block() {
+                    let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
+                }
+                tracing::debug!(%peer, error = %e, "fetched parent rejected");
+                return;
+            }
+        }
+    }
+}
