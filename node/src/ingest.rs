@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rumor_chain::{DecodeError, SignedTransaction, TxError, TxHash};
-use rumor_mempool::{InsertError, Origin};
+use rumor_mempool::{InsertError, InsertOutcome, Origin};
 use rumor_p2p::{MessageId, PeerId, Topic, Validation};
 
 use crate::context::Ctx;
@@ -44,7 +44,14 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     let received_at_us = now_us();
     let tx = SignedTransaction::decode(bytes, &ctx.config.chain.limits)?;
     let hash = tx.hash();
-    if ctx.net.seen().contains(&hash.0) || ctx.ledger.pool_contains(&hash) {
+    if ctx.net.seen().contains(&hash.0) {
+        return Err(SubmitError::AlreadyKnown);
+    }
+    let pooled = ctx.ledger.blocking(move |l| l.pool_contains(&hash));
+    if pooled
+        .await
+        .map_err(|_| SubmitError::Busy(VerifyError::Stopped))?
+    {
         return Err(SubmitError::AlreadyKnown);
     }
     let verified = ctx
@@ -61,7 +68,9 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     }
     let bytes = verified.signed().encode();
     ctx.ledger
-        .admit(vec![verified], Origin::Local)
+        .blocking(move |l| l.admit(vec![verified], Origin::Local))
+        .await
+        .map_err(|_| SubmitError::Busy(VerifyError::Stopped))?
         .pop()
         .expect("one result per tx")
         .map_err(SubmitError::Pool)?;
@@ -74,11 +83,13 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     Ok(hash)
 }
 
-fn verdict_for_insert(e: &InsertError) -> Validation {
-    if e.is_bad_transaction() {
-        Validation::Reject
-    } else {
-        Validation::Ignore
+fn verdict_for_admission(r: &Result<InsertOutcome, InsertError>) -> Validation {
+    match r {
+        Ok(_) => Validation::Accept,
+        // Known already (e.g. submitted here too): still worth forwarding.
+        Err(InsertError::AlreadyKnown) => Validation::Accept,
+        Err(e) if e.is_bad_transaction() => Validation::Reject,
+        Err(_) => Validation::Ignore,
     }
 }
 
@@ -116,14 +127,19 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
             }
         });
     }
-    let mut admitted = ctx.ledger.admit(valid, Origin::External).into_iter();
+    let n = valid.len();
+    let admitted = match ctx
+        .ledger
+        .blocking(move |l| l.admit(valid, Origin::External))
+        .await
+    {
+        Ok(results) => results.iter().map(verdict_for_admission).collect(),
+        // The runtime is going away: local trouble, never the sender's fault.
+        Err(_) => vec![Validation::Ignore; n],
+    };
+    let mut admitted = admitted.into_iter();
     for (g, v) in batch.iter().zip(verdicts) {
-        let v = v.unwrap_or_else(|| match admitted.next().expect("one result per valid tx") {
-            Ok(_) => Validation::Accept,
-            // Known already (e.g. submitted here too): still worth forwarding.
-            Err(InsertError::AlreadyKnown) => Validation::Accept,
-            Err(e) => verdict_for_insert(&e),
-        });
+        let v = v.unwrap_or_else(|| admitted.next().expect("one verdict per valid tx"));
         report(&ctx, g, v).await;
     }
 }

@@ -453,4 +453,32 @@ mod tests {
             "never twice for one slot"
         );
     }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn async_callers_wait_for_the_chain_lock_off_the_runtime() {
+        let net = TestNet::new(1, 1);
+        let ledger = net.ledger("a", PoolConfig::default(), 8);
+        let who = net.accounts[0].address();
+        // Another thread holds the chain lock (as an import does through its commit).
+        let (held_tx, held_rx) = tokio::sync::oneshot::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let l = ledger.clone();
+        let holder = std::thread::spawn(move || {
+            l.read_chain(|_| {
+                held_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+        });
+        held_rx.await.unwrap();
+        let l = ledger.clone();
+        let read = tokio::spawn(async move { l.blocking(move |l| l.account(&who)).await });
+        tokio::task::yield_now().await;
+        // The runtime's only thread is free while the read waits, and the head is readable.
+        assert!(!read.is_finished());
+        assert_eq!(ledger.head().height, 0);
+        release_tx.send(()).unwrap();
+        let account = read.await.unwrap().unwrap();
+        assert_eq!(account.balance, crate::testing::BALANCE);
+        holder.join().unwrap();
+    }
 }

@@ -275,21 +275,26 @@ pub async fn serve(
             let (status, content_type, body) = if !head_done {
                 ("400 Bad Request", "text/plain", "bad request\n".to_owned())
             } else if first.starts_with("GET /metrics ") || first.starts_with("GET /metrics?") {
-                refresh();
-                let mut body = String::new();
-                let r = registry.lock().unwrap_or_else(|e| e.into_inner());
-                if encode(&mut body, &r).is_err() {
-                    (
-                        "500 Internal Server Error",
-                        "text/plain",
-                        "encoding failed\n".to_owned(),
-                    )
-                } else {
-                    (
+                // The refresh reads the pool and encoding holds the registry lock: both off
+                // the runtime's threads.
+                let encoded = tokio::task::spawn_blocking(move || {
+                    refresh();
+                    let mut body = String::new();
+                    let r = registry.lock().unwrap_or_else(|e| e.into_inner());
+                    encode(&mut body, &r).map(|()| body)
+                })
+                .await;
+                match encoded {
+                    Ok(Ok(body)) => (
                         "200 OK",
                         "application/openmetrics-text; version=1.0.0; charset=utf-8",
                         body,
-                    )
+                    ),
+                    _ => (
+                        "500 Internal Server Error",
+                        "text/plain",
+                        "encoding failed\n".to_owned(),
+                    ),
                 }
             } else {
                 ("404 Not Found", "text/plain", "try /metrics\n".to_owned())

@@ -47,6 +47,10 @@ pub async fn run(ctx: Arc<Ctx>) {
             tracing::info!(slot, "skipping our slot while catching up");
             continue;
         }
+        if ctx.ledger.head().slot >= slot {
+            // Already built on (the ledger checks again under its lock).
+            continue;
+        }
         let c = ctx.clone();
         let Ok(Some(block)) = tokio::task::spawn_blocking(move || build(&c, slot)).await else {
             continue;

@@ -178,6 +178,7 @@ pub async fn run(
         })?;
     let registry = Arc::new(Mutex::new(registry));
     let refresh_ctx = ctx.clone();
+    // Runs on the blocking pool (see `metrics::serve`).
     let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         let status = refresh_ctx.ledger.pool_status();
         refresh_ctx.metrics.refresh_pool(&status);
@@ -252,7 +253,10 @@ async fn maintain(ctx: Arc<Ctx>) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     loop {
         tick.tick().await;
-        let expired = ctx.ledger.expire_pool(std::time::Instant::now());
+        let now = std::time::Instant::now();
+        let Ok(expired) = ctx.ledger.blocking(move |l| l.expire_pool(now)).await else {
+            continue;
+        };
         if expired > 0 {
             tracing::info!(expired, "expired pooled txs");
         }

@@ -39,7 +39,11 @@ fn internal(e: impl std::fmt::Display) -> ImportError {
 async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportError> {
     // Txs already in our pool were verified on arrival; don't check their signatures again.
     let hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
-    let known = ctx.ledger.pooled(hashes);
+    let known = ctx
+        .ledger
+        .blocking(move |l| l.pooled(hashes))
+        .await
+        .map_err(internal)?;
     let checked = ctx
         .verify
         .check_block(block, now_ms(), known, &ctx.metrics)
@@ -65,7 +69,12 @@ pub(super) fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
 /// Buffers an orphan and walks back through its missing ancestors by hash from `peer`.
 pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
     let mut want = orphan.header.parent;
-    if ctx.ledger.buffer_orphan(orphan) {
+    if ctx
+        .ledger
+        .blocking(move |l| l.buffer_orphan(orphan))
+        .await
+        .unwrap_or(false)
+    {
         ctx.metrics.blocks_orphaned.inc();
     }
     for _ in 0..MAX_PARENT_WALK {
@@ -93,7 +102,7 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
             Err(ImportError::AlreadyKnown(_)) => return,
             Err(ImportError::UnknownParent(p)) => {
                 trace_sync(ctx, &hash, peer);
-                ctx.ledger.buffer_orphan(block);
+                let _ = ctx.ledger.blocking(move |l| l.buffer_orphan(block)).await;
                 want = p;
             }
             Err(e) => {

@@ -14,6 +14,7 @@ use super::errors::{internal, invalid_params};
 use super::types::*;
 use crate::context::Ctx;
 use crate::ingest;
+use crate::ledger::Ledger;
 
 #[derive(Clone)]
 pub struct RpcImpl {
@@ -45,17 +46,22 @@ async fn forward<T: Serialize + Clone>(
 }
 
 impl RpcImpl {
-    /// Runs a chain-store read on the blocking pool: redb reads may touch disk, and must not
-    /// hold a runtime thread (or the chain lock on one) while they do.
+    /// Runs a ledger call on the blocking pool: its locks may be held through a durable
+    /// commit, and redb reads may touch disk; neither may hold a runtime thread.
+    async fn ledger<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Ledger) -> T + Send + 'static,
+    ) -> RpcResult<T> {
+        self.ctx.ledger.blocking(call).await.map_err(internal)
+    }
+
+    /// A chain-store read on the blocking pool.
     async fn read_store<T: Send + 'static>(
         &self,
         read: impl FnOnce(&ChainStore) -> Result<T, StoreError> + Send + 'static,
     ) -> RpcResult<T> {
-        self.ctx
-            .ledger
-            .blocking(move |l| l.read_chain(read))
-            .await
-            .map_err(internal)?
+        self.ledger(move |l| l.read_chain(read))
+            .await?
             .map_err(internal)
     }
 }
@@ -72,7 +78,7 @@ impl TxApiServer for RpcImpl {
 
     async fn get(&self, hash: TxHash) -> RpcResult<TxInfo> {
         let _t = self.ctx.metrics.rpc("tx_get");
-        if let Some((tx, subpool)) = self.ctx.ledger.pool_get(&hash) {
+        if let Some((tx, subpool)) = self.ledger(move |l| l.pool_get(&hash)).await? {
             let status = match subpool {
                 SubPool::Queued => TxStatus::Queued,
                 _ => TxStatus::Pending,
@@ -146,7 +152,7 @@ impl ChainApiServer for RpcImpl {
 impl StateApiServer for RpcImpl {
     async fn account(&self, address: Address) -> RpcResult<Account> {
         let _t = self.ctx.metrics.rpc("state_getAccount");
-        Ok(self.ctx.ledger.account(&address))
+        self.ledger(move |l| l.account(&address)).await
     }
 }
 
@@ -154,7 +160,7 @@ impl StateApiServer for RpcImpl {
 impl MempoolApiServer for RpcImpl {
     async fn status(&self) -> RpcResult<MempoolStatus> {
         let _t = self.ctx.metrics.rpc("mempool_status");
-        let s = self.ctx.ledger.pool_status();
+        let s = self.ledger(|l| l.pool_status()).await?;
         Ok(MempoolStatus {
             pending: s.pending,
             queued: s.queued,
@@ -173,9 +179,8 @@ impl MempoolApiServer for RpcImpl {
     async fn content(&self) -> RpcResult<MempoolContent> {
         let _t = self.ctx.metrics.rpc("mempool_content");
         Ok(self
-            .ctx
-            .ledger
-            .pool_content()
+            .ledger(|l| l.pool_content())
+            .await?
             .into_iter()
             .map(|(a, c)| {
                 (
@@ -191,7 +196,7 @@ impl MempoolApiServer for RpcImpl {
 
     async fn subscribe_pending(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let _t = self.ctx.metrics.rpc("mempool_subscribePending");
-        let rx = self.ctx.ledger.subscribe_pending();
+        let rx = self.ledger(|l| l.subscribe_pending()).await?;
         forward(pending, rx).await
     }
 }
