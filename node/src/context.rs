@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use rumor_chain::{BlockHash, Genesis, Keypair};
-use rumor_p2p::{NetworkHandle, Status};
 use serde::{Deserialize, Serialize};
 
 use crate::config::NodeConfig;
-use crate::ledger::{HeadSnapshot, Ledger};
+use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
+use crate::port::NetPort;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 
@@ -34,7 +34,8 @@ pub struct Ctx {
     pub key: Keypair,
     /// Chain, pool and orphans, and the only place their lock order lives.
     pub ledger: Arc<Ledger>,
-    pub net: NetworkHandle,
+    /// The network, through its port (the real handle, or a fake in tests).
+    pub net: Arc<dyn NetPort>,
     pub verify: VerifyPool,
     pub metrics: Arc<NodeMetrics>,
     pub tracer: Tracer,
@@ -45,14 +46,5 @@ pub struct Ctx {
 impl std::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ctx").field("key", &self.key).finish()
-    }
-}
-
-/// The status advertised to peers for a head.
-pub fn status_of(head: &HeadSnapshot) -> Status {
-    Status {
-        genesis: head.genesis,
-        head_height: head.height,
-        head_hash: head.hash,
     }
 }

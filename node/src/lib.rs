@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod orphans;
+pub mod port;
 pub mod producer;
 pub mod rpc;
 pub mod run;

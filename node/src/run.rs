@@ -13,9 +13,10 @@ use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreErr
 use rumor_mempool::Pool;
 
 use crate::config::{ConfigError, NodeConfig};
-use crate::context::{Ctx, HEADS_CAPACITY, status_of};
+use crate::context::{Ctx, HEADS_CAPACITY};
 use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
+use crate::port::{advertise_head, status_of};
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 use crate::{events, metrics, producer, rpc};
@@ -156,7 +157,7 @@ pub async fn run(
         genesis: genesis.clone(),
         key,
         ledger,
-        net: network.handle.clone(),
+        net: Arc::new(network.handle.clone()),
         verify,
         metrics: metrics.clone(),
         tracer,
@@ -204,7 +205,9 @@ pub async fn run(
         .producer
         .then(|| tokio::spawn(producer::run(ctx.clone())));
     let maintenance_task = tokio::spawn(maintain(ctx.clone()));
-    let status_task = tokio::spawn(advertise_head(ctx.clone()));
+    let c = ctx.clone();
+    let status_task =
+        tokio::spawn(async move { advertise_head(c.net.as_ref(), c.ledger.watch_head()).await });
     tracing::info!(
         %peer_id,
         network = %genesis.network_id(),
@@ -259,18 +262,6 @@ async fn maintain(ctx: Arc<Ctx>) {
         };
         if expired > 0 {
             tracing::info!(expired, "expired pooled txs");
-        }
-    }
-}
-
-/// Keeps the status advertised to peers equal to the head snapshot.
-async fn advertise_head(ctx: Arc<Ctx>) {
-    let mut head = ctx.ledger.watch_head();
-    loop {
-        let snapshot = *head.borrow_and_update();
-        ctx.net.set_status(status_of(&snapshot));
-        if head.changed().await.is_err() {
-            return;
         }
     }
 }
