@@ -160,3 +160,184 @@ async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
         .observe(g.received.elapsed().as_secs_f64());
     let _ = ctx.net.report(g.id, g.from, Topic::Tx, v).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use rumor_chain::Transaction;
+    use rumor_p2p::PeerId;
+
+    use super::*;
+    use crate::port::NetPort;
+    use crate::testing::{TestNet, TestNode, peer};
+
+    fn gossip(tx: SignedTransaction, from: PeerId) -> GossipTx {
+        GossipTx {
+            id: tx.hash().0,
+            from,
+            tx,
+            received_at_us: now_us(),
+            received: Instant::now(),
+        }
+    }
+
+    fn verdicts(node: &TestNode) -> Vec<Validation> {
+        node.net
+            .calls(|c| c.reports.iter().map(|(.., v)| *v).collect())
+    }
+
+    fn penalties(node: &TestNode) -> usize {
+        node.net.calls(|c| c.penalties.len())
+    }
+
+    /// A tx from account `from` signed by another account's key.
+    fn forged(net: &TestNet, from: usize) -> SignedTransaction {
+        let mut tx = net.tx(from, 0, 5);
+        tx.signature = net.tx(from + 1, 0, 5).signature;
+        tx
+    }
+
+    #[tokio::test]
+    async fn a_valid_gossip_tx_is_accepted_pooled_and_reported_once() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let tx = net.tx(0, 0, 5);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(tx.clone(), peer(1))]).await;
+        let reports = node.net.calls(|c| c.reports.clone());
+        assert_eq!(
+            reports,
+            vec![(tx.hash().0, peer(1), Topic::Tx, Validation::Accept)]
+        );
+        assert!(node.ledger().pool_contains(&tx.hash()));
+        assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn a_bad_signature_is_rejected_so_gossipsub_penalises_the_sender() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let bad = forged(&net, 0);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(bad.clone(), peer(1))]).await;
+        assert_eq!(verdicts(&node), vec![Validation::Reject]);
+        assert!(!node.ledger().pool_contains(&bad.hash()));
+    }
+
+    #[tokio::test]
+    async fn a_mixed_batch_gets_one_verdict_per_tx_in_order() {
+        let net = TestNet::new(1, 3);
+        let node = net.node("a");
+        let wrong_chain = Transaction {
+            chain_id: net.genesis.chain_id + 1,
+            ..net.tx(2, 0, 5).tx
+        }
+        .sign(&net.accounts[2]);
+        let batch = vec![
+            gossip(net.tx(0, 0, 5), peer(1)),
+            gossip(forged(&net, 1), peer(2)),
+            gossip(wrong_chain, peer(3)),
+            // Spends more than the account holds: stateful, so no penalty.
+            gossip(
+                Transaction {
+                    amount: crate::testing::BALANCE * 2,
+                    ..net.tx(2, 0, 5).tx
+                }
+                .sign(&net.accounts[2]),
+                peer(4),
+            ),
+            gossip(net.tx(1, 0, 6), peer(5)),
+        ];
+        validate_gossip_batch(node.ctx.clone(), batch).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![
+                Validation::Accept,
+                Validation::Reject,
+                Validation::Reject,
+                Validation::Ignore,
+                Validation::Accept,
+            ]
+        );
+        let froms: Vec<PeerId> = node.net.calls(|c| c.reports.iter().map(|r| r.1).collect());
+        assert_eq!(froms, (1..=5).map(peer).collect::<Vec<_>>());
+        assert_eq!(node.ledger().pool_status().pending, 2);
+    }
+
+    #[tokio::test]
+    async fn stale_and_duplicate_txs_cost_the_sender_nothing() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        // Account 0's nonce 0 lands in a block; a tx with that nonce is then stale.
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
+        node.ledger().import(net.check(block)).unwrap();
+        let pooled = net.tx(1, 0, 5);
+        node.ledger()
+            .admit(vec![net.verified(pooled.clone())], Origin::Local);
+        let batch = vec![
+            gossip(net.tx(0, 0, 9), peer(1)),
+            // Already pooled (e.g. submitted here): forwarded, as before this refactor.
+            gossip(pooled, peer(2)),
+        ];
+        validate_gossip_batch(node.ctx.clone(), batch).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Ignore, Validation::Accept]
+        );
+        assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_pool_ignores_without_penalty() {
+        let net = TestNet::new(1, 3);
+        let key = rumor_chain::Keypair::from_label("test/node-a");
+        let node = net.node_with("a", key, |c| c.pool.max_txs = 1);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(net.tx(0, 0, 5), peer(1))]).await;
+        let late = net.tx(1, 0, 5);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(late.clone(), peer(2))]).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Accept, Validation::Ignore]
+        );
+        assert!(!node.ledger().pool_contains(&late.hash()));
+        assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn an_rpc_tx_is_pooled_marked_seen_and_published_once() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let tx = net.tx(0, 0, 5);
+        let hash = submit_local(&node.ctx, &tx.encode()).await.unwrap();
+        assert_eq!(hash, tx.hash());
+        assert!(node.ledger().pool_contains(&hash));
+        assert!(node.net.seen().contains(&hash.0));
+        assert_eq!(
+            submit_local(&node.ctx, &tx.encode()).await,
+            Err(SubmitError::AlreadyKnown)
+        );
+        let published = node.net.calls(|c| c.published.clone());
+        assert_eq!(published, vec![(Topic::Tx, tx.encode())]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_rpc_tx_is_not_marked_seen_or_published() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let bad = forged(&net, 0);
+        assert!(matches!(
+            submit_local(&node.ctx, &bad.encode()).await,
+            Err(SubmitError::Invalid(TxError::BadSignature(_)))
+        ));
+        assert!(matches!(
+            submit_local(&node.ctx, &[1, 2, 3]).await,
+            Err(SubmitError::Decode(_))
+        ));
+        assert!(!node.net.seen().contains(&bad.hash().0));
+        assert!(node.net.calls(|c| c.published.is_empty()));
+        // The good tx with those bytes' sender and nonce still goes through.
+        assert!(
+            submit_local(&node.ctx, &net.tx(0, 0, 5).encode())
+                .await
+                .is_ok()
+        );
+    }
+}

@@ -125,3 +125,37 @@ pub async fn advertise_head(net: &dyn NetPort, mut head: watch::Receiver<HeadSna
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::testing::TestNet;
+
+    #[tokio::test]
+    async fn the_advertised_status_follows_the_head() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let (port, head) = (node.net.clone(), node.ledger().watch_head());
+        let task = tokio::spawn(async move { advertise_head(port.as_ref(), head).await });
+        node.net
+            .wait_until("the genesis status", |c| c.statuses.len() == 1)
+            .await;
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![]);
+        let ledger = Arc::clone(node.ledger());
+        let checked = net.check(block.clone());
+        ledger
+            .blocking(move |l| l.import(checked))
+            .await
+            .unwrap()
+            .unwrap();
+        node.net
+            .wait_until("the new head's status", |c| {
+                c.statuses.last().map(|s| (s.head_height, s.head_hash)) == Some((1, block.hash()))
+            })
+            .await;
+        task.abort();
+    }
+}
