@@ -139,7 +139,21 @@ pub async fn on_gossip_block(
 
 #[cfg(test)]
 mod tests {
+    use rumor_chain::{Keypair, tx_root};
+
     use super::*;
+    use crate::testing::{TestNet, TestNode, peer};
+
+    async fn deliver(node: &TestNode, slots: &Arc<Mutex<SlotCache>>, block: &Block, n: u8) {
+        let id = block.hash().0;
+        let (ctx, slots) = (node.ctx.clone(), slots.clone());
+        on_gossip_block(ctx, slots, id, peer(n), block.clone(), 0).await;
+    }
+
+    fn verdicts(node: &TestNode) -> Vec<Validation> {
+        node.net
+            .calls(|c| c.reports.iter().map(|(.., v)| *v).collect())
+    }
 
     #[test]
     fn equivocation_is_a_second_distinct_block_for_a_slot() {
@@ -156,5 +170,83 @@ mod tests {
             Some(BlockHash([1; 32]))
         );
         assert_eq!(c.equivocation(p, 6, BlockHash([2; 32])), None);
+    }
+
+    #[tokio::test]
+    async fn a_valid_block_is_forwarded_then_imported() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
+        deliver(&node, &slots, &block, 1).await;
+        let reports = node.net.calls(|c| c.reports.clone());
+        assert_eq!(
+            reports,
+            vec![(block.hash().0, peer(1), Topic::Block, Validation::Accept)]
+        );
+        assert_eq!(node.ledger().head().hash, block.hash());
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_block_signed_by_the_wrong_key_is_rejected_and_not_imported() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let good = net.extend_with(&mut remote, 0, vec![]);
+        let forged = Block::seal(good.header.clone(), vec![], &Keypair::from_label("mallory"));
+        deliver(&node, &slots, &forged, 1).await;
+        assert_eq!(verdicts(&node), vec![Validation::Reject]);
+        assert_eq!(node.ledger().head().height, 0);
+        // The forgery did not take the slot: the real block is still accepted.
+        deliver(&node, &slots, &good, 2).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Reject, Validation::Accept]
+        );
+        assert_eq!(node.ledger().head().hash, good.hash());
+    }
+
+    #[tokio::test]
+    async fn a_second_block_for_one_slot_is_ignored_as_equivocation() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let (mut one, mut two) = (net.store("one"), net.store("two"));
+        let first = net.extend_with(&mut one, 0, vec![]);
+        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
+        assert_eq!(first.header.slot, second.header.slot);
+        deliver(&node, &slots, &first, 1).await;
+        deliver(&node, &slots, &second, 2).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Accept, Validation::Ignore]
+        );
+        assert_eq!(node.ctx.metrics.equivocations.get(), 1);
+        assert_eq!(node.ledger().head().hash, first.hash());
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_forwarded_block_whose_body_fails_costs_its_sender() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let template = net.extend_with(&mut remote, 0, vec![]);
+        // A tx signed by the wrong key, under a header that commits to it and is properly
+        // signed: the header checks pass, the body's do not.
+        let mut bad_tx = net.tx(0, 0, 5);
+        bad_tx.signature = net.tx(1, 0, 5).signature;
+        let mut header = template.header.clone();
+        header.tx_root = tx_root(std::slice::from_ref(&bad_tx));
+        let block = Block::seal(header, vec![bad_tx], net.producer(template.header.slot));
+        deliver(&node, &slots, &block, 3).await;
+        assert_eq!(verdicts(&node), vec![Validation::Accept]);
+        let penalties = node.net.calls(|c| c.penalties.clone());
+        assert_eq!(penalties, vec![(peer(3), Offence::BadBlock)]);
+        assert_eq!(node.ledger().head().height, 0);
     }
 }

@@ -115,3 +115,111 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rumor_p2p::NetworkError;
+
+    use super::*;
+    use crate::blocks::gossip::{on_gossip_block, slot_cache};
+    use crate::testing::{TestNet, peer};
+
+    fn requests(node: &crate::testing::TestNode) -> Vec<SyncRequest> {
+        node.net
+            .calls(|c| c.sync_requests.iter().map(|(_, r)| r.clone()).collect())
+    }
+
+    #[tokio::test]
+    async fn a_child_before_its_parent_waits_then_both_import() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let blocks = net.extend(&mut remote, 2);
+        let (parent, child) = (&blocks[0], &blocks[1]);
+
+        // The child first: forwarded (its header is fine), buffered, its parent asked for
+        // (this fake has no peer to answer).
+        on_gossip_block(
+            node.ctx.clone(),
+            slots.clone(),
+            child.hash().0,
+            peer(1),
+            child.clone(),
+            0,
+        )
+        .await;
+        assert_eq!(node.ledger().head().height, 0);
+        assert_eq!(node.ledger().orphan_count(), 1);
+        assert_eq!(node.ctx.metrics.blocks_orphaned.get(), 1);
+        assert_eq!(
+            requests(&node),
+            vec![SyncRequest::BlockByHash(parent.hash())]
+        );
+
+        // Then the parent: both are imported, the buffer is empty.
+        on_gossip_block(
+            node.ctx.clone(),
+            slots,
+            parent.hash().0,
+            peer(2),
+            parent.clone(),
+            0,
+        )
+        .await;
+        assert_eq!(node.ledger().head().hash, child.hash());
+        assert_eq!(node.ledger().head().height, 2);
+        assert_eq!(node.ledger().orphan_count(), 0);
+        assert_eq!(node.ctx.metrics.orphan_buffer.get(), 0);
+        let verdicts = node
+            .net
+            .calls(|c| c.reports.iter().map(|r| r.3).collect::<Vec<_>>());
+        assert_eq!(verdicts, vec![rumor_p2p::Validation::Accept; 2]);
+    }
+
+    #[tokio::test]
+    async fn an_orphans_missing_ancestors_are_fetched_by_hash_from_its_sender() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let (remote, chain) = net.remote("remote", 3);
+        node.net.serve_from(remote.clone());
+
+        resolve_orphan(&node.ctx, chain[2].clone(), peer(7)).await;
+        assert_eq!(node.ledger().head().hash, chain[2].hash());
+        assert_eq!(node.ledger().orphan_count(), 0);
+        assert_eq!(
+            requests(&node),
+            vec![
+                SyncRequest::BlockByHash(chain[1].hash()),
+                SyncRequest::BlockByHash(chain[0].hash()),
+            ]
+        );
+        assert!(
+            node.net
+                .calls(|c| c.sync_requests.iter().all(|(p, _)| *p == peer(7)))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_answer_to_a_parent_fetch_is_penalised_an_error_is_not() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let mut store = net.store("builder");
+        let chain = net.extend(&mut store, 3);
+        // Asked for block 1, the peer answers with block 0.
+        node.net
+            .script(Ok(SyncResponse::Blocks(vec![chain[0].clone()])));
+        resolve_orphan(&node.ctx, chain[2].clone(), peer(1)).await;
+        let penalties = node.net.calls(|c| c.penalties.clone());
+        assert_eq!(penalties, vec![(peer(1), Offence::BadSyncResponse)]);
+
+        node.net
+            .script(Ok(SyncResponse::Error("unknown block".into())));
+        node.net.script(Err(NetworkError::Busy));
+        resolve_orphan(&node.ctx, chain[2].clone(), peer(2)).await;
+        resolve_orphan(&node.ctx, chain[2].clone(), peer(3)).await;
+        assert_eq!(node.net.calls(|c| c.penalties.len()), 1, "no new penalty");
+        assert_eq!(node.ledger().orphan_count(), 1, "held once");
+        assert_eq!(node.ledger().head().height, 0);
+    }
+}

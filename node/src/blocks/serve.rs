@@ -44,3 +44,51 @@ pub async fn serve_sync(ctx: Arc<Ctx>, request: SyncRequest, responder: SyncResp
     };
     responder.respond(response);
 }
+
+#[cfg(test)]
+mod tests {
+    use rumor_chain::BlockHash;
+
+    use super::*;
+    use crate::testing::TestNet;
+
+    #[test]
+    fn answers_status_ranges_and_hashes_within_the_caps() {
+        let net = TestNet::new(2, 1);
+        let n = MAX_BLOCKS_PER_REQUEST as usize + 3;
+        let (ledger, chain) = net.remote("remote", n);
+        let head = ledger.head();
+        let asked = SyncRequest::Status(status_of(&head));
+        match answer(&ledger, asked) {
+            SyncResponse::Status(s) => {
+                assert_eq!(
+                    (s.head_height, s.head_hash),
+                    (n as u64, chain[n - 1].hash())
+                );
+                assert_eq!(s.genesis, net.genesis.hash());
+            }
+            other => panic!("{other:?}"),
+        }
+        let range = |start, count| answer(&ledger, SyncRequest::BlocksByRange { start, count });
+        assert_eq!(
+            range(2, 2),
+            SyncResponse::Blocks(chain[1..3].to_vec()),
+            "heights 2 and 3"
+        );
+        match range(1, u64::MAX) {
+            SyncResponse::Blocks(b) => {
+                assert_eq!(b.len() as u64, MAX_BLOCKS_PER_REQUEST, "count capped");
+                assert_eq!(b[0], chain[0]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            answer(&ledger, SyncRequest::BlockByHash(chain[4].hash())),
+            SyncResponse::Blocks(vec![chain[4].clone()])
+        );
+        assert_eq!(
+            answer(&ledger, SyncRequest::BlockByHash(BlockHash([9; 32]))),
+            SyncResponse::Error("unknown block".into())
+        );
+    }
+}
