@@ -111,3 +111,83 @@ async fn dispatch(ctx: &Arc<Ctx>, slots: &Arc<Semaphore>, batch: &mut Vec<Gossip
         drop(permit);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use rumor_p2p::{Status, Validation};
+
+    use super::*;
+    use crate::port::status_of;
+    use crate::testing::{TestNet, head_until, peer, within};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gossip_txs_are_batched_and_every_one_gets_a_verdict() {
+        let net = TestNet::new(1, 4);
+        let node = net.node("a");
+        let (tx, rx) = mpsc::channel(64);
+        let mut ids = Vec::new();
+        for a in 0..4 {
+            for nonce in 0..5 {
+                let t = net.tx(a, nonce, 5);
+                ids.push(t.hash().0);
+                let event = NetworkEvent::Gossip {
+                    id: t.hash().0,
+                    from: peer(a as u8),
+                    payload: Payload::Tx(t),
+                    received_at_us: 0,
+                };
+                tx.send(event).await.unwrap();
+            }
+        }
+        drop(tx);
+        within(
+            "the dispatcher drains its channel",
+            run(node.ctx.clone(), rx),
+        )
+        .await;
+        node.net
+            .wait_until("20 verdicts", |c| c.reports.len() == 20)
+            .await;
+        node.net.calls(|c| {
+            for id in &ids {
+                assert_eq!(c.verdict(id), Some(Validation::Accept));
+            }
+        });
+        assert_eq!(node.ledger().pool_status().pending, 20);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocks_are_imported_and_a_peer_ahead_starts_a_catch_up() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let (remote, chain) = net.remote("remote", 5);
+        node.net.serve_from(remote.clone());
+        let (tx, rx) = mpsc::channel(8);
+        let dispatcher = tokio::spawn(run(node.ctx.clone(), rx));
+        let first = chain[0].clone();
+        tx.send(NetworkEvent::Gossip {
+            id: first.hash().0,
+            from: peer(1),
+            payload: Payload::Block(Box::new(first.clone())),
+            received_at_us: 0,
+        })
+        .await
+        .unwrap();
+        head_until(node.ledger(), "the gossiped block", |h| {
+            h.hash == first.hash()
+        })
+        .await;
+
+        let status: Status = status_of(&remote.head());
+        tx.send(NetworkEvent::PeerStatus {
+            peer: peer(2),
+            status,
+        })
+        .await
+        .unwrap();
+        head_until(node.ledger(), "caught up", |h| h.height == 5).await;
+        assert_eq!(node.ledger().head().hash, chain[4].hash());
+        drop(tx);
+        within("the dispatcher ends", dispatcher).await.unwrap();
+    }
+}

@@ -63,3 +63,51 @@ pub async fn run(ctx: Arc<Ctx>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rumor_mempool::Origin as PoolOrigin;
+
+    use super::*;
+    use crate::testing::TestNet;
+
+    #[tokio::test]
+    async fn builds_only_in_our_slots_on_the_head_with_pooled_txs() {
+        let net = TestNet::new(2, 2);
+        let me = net.authorities[0].clone();
+        let node = net.node_with("a", me.clone(), |_| {});
+        let tx = net.tx(0, 0, 5);
+        node.ledger()
+            .admit(vec![net.verified(tx.clone())], PoolOrigin::Local);
+        let head = node.ledger().head();
+        let ours = (head.slot + 1..)
+            .find(|s| net.genesis.producer_for_slot(*s) == me.address())
+            .unwrap();
+        assert!(build(&node.ctx, ours + 1).is_none(), "not our slot");
+        let block = build(&node.ctx, ours).expect("our slot");
+        assert_eq!(block.txs, vec![tx]);
+        assert_eq!(block.header.producer, me.address());
+        assert_eq!(node.ledger().head().hash, block.hash());
+        assert_eq!(node.ctx.metrics.blocks_produced.get(), 1);
+        assert!(build(&node.ctx, ours).is_none(), "once per slot");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_producer_imports_then_publishes_its_blocks() {
+        // 100 ms slots, one authority: every slot is ours.
+        let net = TestNet::with_slot_ms(1, 1, 100, 10);
+        let node = net.node_with("a", net.authorities[0].clone(), |_| {});
+        let task = tokio::spawn(run(node.ctx.clone()));
+        node.net
+            .wait_until("a published block", |c| {
+                c.published.iter().any(|(t, _)| *t == Topic::Block)
+            })
+            .await;
+        task.abort();
+        let bytes = node.net.calls(|c| c.published[0].1.clone());
+        let block = Block::decode(&bytes, &net.config.chain.limits).unwrap();
+        let hash = block.hash();
+        let stored = node.ledger().read_chain(|c| c.block(&hash)).unwrap();
+        assert_eq!(stored, Some(block), "imported before it was published");
+    }
+}
