@@ -1,6 +1,6 @@
 //! What every node task shares: configuration, the [`Ledger`] (the one owner of chain, pool
-//! and orphans), the network, the verification pool, metrics and the tracer. This type holds
-//! no lock of its own.
+//! and orphans), the network port, the verification pool, metrics, the tracer and the task
+//! set. This type holds no lock of its own.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -12,6 +12,7 @@ use crate::config::NodeConfig;
 use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
 use crate::port::NetPort;
+use crate::tasks::Tasks;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 
@@ -41,6 +42,8 @@ pub struct Ctx {
     pub tracer: Tracer,
     /// A catch-up is running (the producer waits and new catch-ups are not started).
     pub syncing: AtomicBool,
+    /// Every task spawned after start-up, and the shutdown signal.
+    pub tasks: Tasks,
 }
 
 impl std::fmt::Debug for Ctx {

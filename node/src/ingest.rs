@@ -95,6 +95,7 @@ fn verdict_for_admission(r: &Result<InsertOutcome, InsertError>) -> Validation {
 
 /// Validates a batch of gossiped txs and reports each verdict. Under overload (verification
 /// queue full) the batch is ignored, never penalised.
+#[tracing::instrument(name = "gossip_txs", skip_all, fields(n = batch.len()))]
 pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
     let txs = batch.iter().map(|g| g.tx.clone()).collect();
     let results = match ctx.verify.verify_txs(txs, true, &ctx.metrics).await {

@@ -17,6 +17,7 @@ pub mod producer;
 pub mod rpc;
 pub mod run;
 pub mod setup;
+pub mod tasks;
 #[cfg(test)]
 mod testing;
 pub mod trace;

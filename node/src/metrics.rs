@@ -3,6 +3,11 @@
 //! The registry holds the p2p metrics of `rumor-p2p` (including libp2p's bandwidth and
 //! gossipsub's own), the mempool gauges and counters (refreshed from the pool's status on every
 //! scrape), and this module's chain, validation and RPC metrics.
+//!
+//! Invariants: every family here is registered once, under the `rumor_` prefix (names are
+//! public interface); a scrape's pool refresh and encoding run on the blocking pool; the
+//! endpoint serves a bounded number of scrapes with bounded request heads, as tracked tasks
+//! that end at shutdown.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -18,6 +23,8 @@ use prometheus_client::registry::Registry;
 use rumor_mempool::{MetricKind, PoolStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+use crate::tasks::Tasks;
 
 type Labels = Vec<(&'static str, &'static str)>;
 
@@ -231,24 +238,31 @@ const MAX_SCRAPES: usize = 8;
 /// Longest request head accepted.
 const MAX_REQUEST: usize = 8 * 1024;
 
-/// Serves `GET /metrics` until the listener is dropped. `refresh` runs before each scrape.
+/// Serves `GET /metrics` until shutdown. `refresh` runs (on the blocking pool) before each
+/// scrape.
 pub async fn serve(
     listener: TcpListener,
     registry: Arc<Mutex<Registry>>,
     refresh: Arc<dyn Fn() + Send + Sync>,
+    tasks: Tasks,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
+        let Some(accepted) = tasks.unless_cancelled(listener.accept()).await else {
+            return;
+        };
+        let Ok((mut stream, _)) = accepted else {
             continue;
         };
-        let Ok(permit) = slots.clone().acquire_owned().await else {
+        let Some(Ok(permit)) = tasks.unless_cancelled(slots.clone().acquire_owned()).await else {
             return;
         };
         let registry = registry.clone();
         let refresh = refresh.clone();
-        tokio::spawn(async move {
+        let t = tasks.clone();
+        tasks.spawn(async move {
             let _permit = permit;
+            t.unless_cancelled(async move {
             let mut buf = vec![0u8; MAX_REQUEST];
             let mut len = 0;
             let head_done = loop {
@@ -305,6 +319,8 @@ pub async fn serve(
             );
             let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
+            })
+            .await;
         });
     }
 }

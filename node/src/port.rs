@@ -139,6 +139,7 @@ mod tests {
         let node = net.node("a");
         let (port, head) = (node.net.clone(), node.ledger().watch_head());
         let task = tokio::spawn(async move { advertise_head(port.as_ref(), head).await });
+        // (A plain task: in the node it runs tracked, until shutdown cancels it.)
         node.net
             .wait_until("the genesis status", |c| c.statuses.len() == 1)
             .await;

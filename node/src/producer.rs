@@ -1,6 +1,10 @@
 //! Block production: in each of our slots, build on our (fully imported) head from the pool's
-//! best txs, import locally, then publish. Never for another authority's slot, never while a
-//! catch-up is running (our head would be stale).
+//! best txs, import locally, then publish.
+//!
+//! Invariants: never for another authority's slot, never twice for a slot, never while a
+//! catch-up is running (our head would be stale); a block is published only after it is
+//! imported here; the build (and its durable commit) runs on the blocking pool; shutdown stops
+//! the loop between slots, never in the middle of a build.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -32,14 +36,17 @@ fn build(ctx: &Ctx, slot: u64) -> Option<Block> {
     Some(block)
 }
 
-/// Runs forever (until aborted), waking at each slot start.
+/// Runs until shutdown, waking at each slot start.
 pub async fn run(ctx: Arc<Ctx>) {
     let genesis = ctx.genesis.clone();
     loop {
         let now = now_ms();
         let slot = genesis.slot_at(now) + 1;
         let start = genesis.slot_start_ms(slot);
-        tokio::time::sleep(Duration::from_millis(start.saturating_sub(now))).await;
+        let wait = tokio::time::sleep(Duration::from_millis(start.saturating_sub(now)));
+        if ctx.tasks.unless_cancelled(wait).await.is_none() {
+            return;
+        }
         if genesis.producer_for_slot(slot) != ctx.key.address() {
             continue;
         }
@@ -69,7 +76,7 @@ mod tests {
     use rumor_mempool::Origin as PoolOrigin;
 
     use super::*;
-    use crate::testing::TestNet;
+    use crate::testing::{TestNet, WAIT, within};
 
     #[tokio::test]
     async fn builds_only_in_our_slots_on_the_head_with_pooled_txs() {
@@ -97,13 +104,16 @@ mod tests {
         // 100 ms slots, one authority: every slot is ours.
         let net = TestNet::with_slot_ms(1, 1, 100, 10);
         let node = net.node_with("a", net.authorities[0].clone(), |_| {});
-        let task = tokio::spawn(run(node.ctx.clone()));
+        node.ctx.tasks.spawn(run(node.ctx.clone()));
         node.net
             .wait_until("a published block", |c| {
                 c.published.iter().any(|(t, _)| *t == Topic::Block)
             })
             .await;
-        task.abort();
+        // Shutdown stops the loop between slots.
+        within("the producer to stop", node.ctx.tasks.shutdown(WAIT))
+            .await
+            .unwrap();
         let bytes = node.net.calls(|c| c.published[0].1.clone());
         let block = Block::decode(&bytes, &net.config.chain.limits).unwrap();
         let hash = block.hash();

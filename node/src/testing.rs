@@ -33,6 +33,7 @@ use crate::context::Ctx;
 use crate::ledger::{HeadSnapshot, Ledger};
 use crate::metrics::NodeMetrics;
 use crate::port::NetPort;
+use crate::tasks::Tasks;
 use crate::trace::{Tracer, now_ms};
 use crate::verify::VerifyPool;
 
@@ -246,6 +247,7 @@ impl TestNet {
             metrics,
             tracer: Tracer::disabled(),
             syncing: AtomicBool::new(false),
+            tasks: Tasks::new(),
         });
         TestNode { ctx, net }
     }
@@ -288,6 +290,8 @@ pub struct Calls {
     pub penalties: Vec<(PeerId, Offence)>,
     pub statuses: Vec<Status>,
     pub sync_requests: Vec<(PeerId, SyncRequest)>,
+    /// Reports and sync requests waiting at a closed gate.
+    pub held: usize,
 }
 
 impl Calls {
@@ -308,8 +312,10 @@ pub struct FakeNet {
     version: watch::Sender<u64>,
     remote: Mutex<Option<Arc<Ledger>>>,
     scripted: Mutex<VecDeque<Result<SyncResponse, NetworkError>>>,
-    /// While false, `report` waits (holds a pipeline task in flight).
+    /// While closed, `report` waits (holds a pipeline task in flight).
     reports_open: watch::Sender<bool>,
+    /// While closed, `sync` waits (a peer that does not answer).
+    sync_open: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for FakeNet {
@@ -333,6 +339,7 @@ impl FakeNet {
             remote: Mutex::default(),
             scripted: Mutex::default(),
             reports_open: watch::channel(true).0,
+            sync_open: watch::channel(true).0,
         }
     }
 
@@ -352,6 +359,20 @@ impl FakeNet {
 
     pub fn release_reports(&self) {
         self.reports_open.send_replace(true);
+    }
+
+    pub fn hold_sync(&self) {
+        self.sync_open.send_replace(false);
+    }
+
+    /// Waits at `gate` while it is closed, counted in [`Calls::held`].
+    async fn pass(&self, gate: &watch::Sender<bool>) {
+        let mut open = gate.subscribe();
+        if !*open.borrow_and_update() {
+            self.record(|c| c.held += 1);
+            let _ = open.wait_for(|open| *open).await;
+            self.record(|c| c.held -= 1);
+        }
     }
 
     /// Reads the calls so far.
@@ -397,8 +418,7 @@ impl NetPort for FakeNet {
         verdict: Validation,
     ) -> BoxFuture<'_, Result<(), NetworkError>> {
         Box::pin(async move {
-            let mut open = self.reports_open.subscribe();
-            let _ = open.wait_for(|open| *open).await;
+            self.pass(&self.reports_open).await;
             self.record(|c| c.reports.push((id, from, topic, verdict)));
             Ok(())
         })
@@ -422,6 +442,7 @@ impl NetPort for FakeNet {
     ) -> BoxFuture<'_, Result<SyncResponse, NetworkError>> {
         Box::pin(async move {
             self.record(|c| c.sync_requests.push((peer, request.clone())));
+            self.pass(&self.sync_open).await;
             if let Some(answer) = self.scripted.lock().unwrap().pop_front() {
                 return answer;
             }

@@ -2,11 +2,13 @@
 //! back by hash when our chain forked from theirs.
 //!
 //! Invariants: at most one catch-up runs at a time (`Ctx::syncing`, which also holds the
-//! producer back); each round must make progress or the catch-up ends; a peer whose answer
-//! holds an invalid block is penalised (`BadSyncResponse`).
+//! producer back, and is released however the catch-up ends); each round must make progress
+//! or the catch-up ends; a peer whose answer holds an invalid block is penalised
+//! (`BadSyncResponse`); shutdown ends it between requests or while waiting for an answer,
+//! never in the middle of an import.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rumor_chain::ImportError;
 use rumor_p2p::protocol::sync::MAX_BLOCKS_PER_REQUEST;
@@ -15,12 +17,23 @@ use rumor_p2p::{Offence, PeerId, SyncRequest, SyncResponse};
 use super::import::{import, resolve_orphan, trace_sync};
 use crate::context::Ctx;
 
+/// Holds `Ctx::syncing` while alive.
+struct Syncing<'a>(&'a AtomicBool);
+
+impl Drop for Syncing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 /// Catches up from `peer` (whose head is at `target`) with range requests.
+#[tracing::instrument(name = "catch_up", skip_all, fields(%peer, target))]
 pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
     if ctx.syncing.swap(true, Ordering::SeqCst) {
         return;
     }
-    tracing::info!(%peer, target, "catching up");
+    let _syncing = Syncing(&ctx.syncing);
+    tracing::info!("catching up");
     loop {
         let mine = ctx.ledger.head().height;
         if mine >= target {
@@ -30,7 +43,15 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
             start: mine + 1,
             count: MAX_BLOCKS_PER_REQUEST,
         };
-        let blocks = match ctx.net.sync(peer, request).await {
+        let Some(answer) = ctx
+            .tasks
+            .unless_cancelled(ctx.net.sync(peer, request))
+            .await
+        else {
+            tracing::debug!("catch-up stopped by shutdown");
+            break;
+        };
+        let blocks = match answer {
             Ok(SyncResponse::Blocks(b)) if !b.is_empty() => b,
             Ok(other) => {
                 tracing::debug!(%peer, ?other, "catch-up ended");
@@ -69,7 +90,6 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
             break;
         }
     }
-    ctx.syncing.store(false, Ordering::SeqCst);
     tracing::info!(height = ctx.ledger.head().height, "catch-up done");
 }
 
@@ -78,7 +98,7 @@ mod tests {
     use rumor_p2p::protocol::sync::MAX_BLOCKS_PER_REQUEST;
 
     use super::*;
-    use crate::testing::{TestNet, TestNode, peer};
+    use crate::testing::{TestNet, TestNode, WAIT, peer, within};
 
     fn requests(node: &TestNode) -> Vec<SyncRequest> {
         node.net
@@ -182,5 +202,27 @@ mod tests {
             node.ctx.syncing.load(Ordering::SeqCst),
             "the running one still owns it"
         );
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_a_catch_up_waiting_for_its_peer() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        node.net.hold_sync();
+        node.ctx
+            .tasks
+            .spawn(catch_up(node.ctx.clone(), peer(1), 10));
+        node.net
+            .wait_until("a request in flight", |c| c.held == 1)
+            .await;
+        assert!(node.ctx.syncing.load(Ordering::SeqCst));
+        within("the catch-up to stop", node.ctx.tasks.shutdown(WAIT))
+            .await
+            .unwrap();
+        assert!(
+            !node.ctx.syncing.load(Ordering::SeqCst),
+            "released on the way out"
+        );
+        assert_eq!(requests(&node).len(), 1, "no request after shutdown");
     }
 }

@@ -52,6 +52,7 @@ pub fn slot_cache() -> Mutex<SlotCache> {
 /// Handles a gossiped block. The verdict goes to gossipsub as soon as the header-level checks
 /// pass (producer, its signature, tx root, sizes, clock), so the block travels on while this
 /// node checks the txs and imports it; a block whose body then fails costs its sender a penalty.
+#[tracing::instrument(name = "gossip_block", skip_all, fields(block = %block.hash().short(), %from))]
 pub async fn on_gossip_block(
     ctx: Arc<Ctx>,
     slots: Arc<Mutex<SlotCache>>,

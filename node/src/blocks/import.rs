@@ -2,9 +2,10 @@
 //! pool; blocks whose parent is unknown are buffered while their ancestors are fetched by
 //! hash from the peer that sent them.
 //!
-//! Invariants: an import never runs on an async thread; a block imported here releases the
-//! orphans waiting for it, which are imported in turn (iteratively, not recursively); an
-//! ancestor walk is bounded ([`MAX_PARENT_WALK`]).
+//! Invariants: an import never runs on an async thread and, once started, is never cut short
+//! by shutdown; a block imported here releases the orphans waiting for it, which are imported
+//! in turn (iteratively, not recursively); an ancestor walk is bounded ([`MAX_PARENT_WALK`])
+//! and stops at shutdown while waiting for a peer.
 
 use std::sync::Arc;
 
@@ -67,6 +68,7 @@ pub(super) fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
 }
 
 /// Buffers an orphan and walks back through its missing ancestors by hash from `peer`.
+#[tracing::instrument(name = "orphan", skip_all, fields(block = %orphan.hash().short(), %peer))]
 pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
     let mut want = orphan.header.parent;
     if ctx
@@ -78,7 +80,12 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
         ctx.metrics.blocks_orphaned.inc();
     }
     for _ in 0..MAX_PARENT_WALK {
-        let block = match ctx.net.sync(peer, SyncRequest::BlockByHash(want)).await {
+        let fetch = ctx.net.sync(peer, SyncRequest::BlockByHash(want));
+        let Some(answer) = ctx.tasks.unless_cancelled(fetch).await else {
+            tracing::debug!("orphan walk stopped by shutdown");
+            return;
+        };
+        let block = match answer {
             Ok(SyncResponse::Blocks(mut b)) if b.len() == 1 && b[0].hash() == want => b.remove(0),
             Ok(SyncResponse::Error(e)) => {
                 tracing::debug!(%peer, error = %e, "peer could not serve an orphan's parent");
