@@ -1,6 +1,9 @@
 //! What every node task shares: configuration, the [`Ledger`] (the one owner of chain, pool
 //! and orphans), the network port, the verification pool, metrics, the tracer and the task
-//! set. This type holds no lock of its own.
+//! set.
+//!
+//! Invariant: this type holds no lock of its own and hands out no guard; chain, pool and
+//! orphans are reached through [`Ledger`]'s methods, the network through its port.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -2,6 +2,12 @@
 //! `verify_strict` on the verification pool → mempool insert → verdict. RPC txs the pool accepts
 //! are published; gossip txs get their verdict reported to gossipsub, which forwards only
 //! accepted ones.
+//!
+//! Invariants: signatures are checked on the verification pool and admission runs on the
+//! blocking pool, never on an async thread; every gossip tx gets exactly one verdict —
+//! `Reject` (the sender is penalised) only for a tx invalid everywhere and forever, `Ignore`
+//! for stateful, policy or overload refusals; an RPC tx is marked seen only once it is known
+//! valid, so a bad submission never shadows a good one.
 
 use std::sync::Arc;
 use std::time::Instant;

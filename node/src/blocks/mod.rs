@@ -1,12 +1,13 @@
 //! The block pipeline, one file per job:
 //! - [`gossip`]: a gossiped block → header checks → verdict (forward early) → import;
 //!   equivocation detection;
-//! - [`import`]: stage-1 checks on the verification pool, the ledger import on the blocking
-//!   pool, orphans (unknown parent → buffer + fetch ancestors by hash);
+//! - [`import`](mod@import): stage-1 checks on the verification pool, the ledger import on the
+//!   blocking pool, orphans (unknown parent → buffer + fetch ancestors by hash);
 //! - [`catchup`]: the sync client, range requests to a peer that is ahead;
 //! - [`serve`]: the sync server, answers from the head snapshot and the store.
 //!
-//! Invariant: every block, whatever its source, enters the chain through [`import::import`].
+//! Invariant: every block, whatever its source, enters the chain through [`import::import`]
+//! (the producer's own, built under the ledger's lock, excepted).
 
 pub mod catchup;
 pub mod gossip;

@@ -1,4 +1,8 @@
 //! The RPC methods, implemented over the shared node context.
+//!
+//! Invariant: no method takes a ledger lock or reads the store on a runtime thread — those
+//! calls go through `RpcImpl::ledger` (the blocking pool); `chain_head` reads the head
+//! snapshot.
 
 use std::sync::Arc;
 

@@ -1,5 +1,8 @@
 //! JSON-RPC 2.0 over HTTP and WebSocket on one port (jsonrpsee), with bounded request and
 //! response sizes, connections, batch length and subscriptions per connection.
+//!
+//! Invariant: every limit comes from the node's `RpcLimits`; method names and error codes are
+//! public interface (`api.rs`, `errors.rs`) and `rpc.discover` lists every method.
 
 mod api;
 pub mod envelope;
