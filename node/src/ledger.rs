@@ -305,7 +305,9 @@ impl Ledger {
         relock(&self.orphans).len()
     }
 
-    fn take_orphans(&self, parent: &BlockHash) -> Vec<Block> {
+    /// Takes the orphans waiting for `parent` (an import does this itself; this is for a
+    /// parent found already imported).
+    pub fn take_orphans(&self, parent: &BlockHash) -> Vec<Block> {
         let mut orphans = relock(&self.orphans);
         let children = orphans.take_children(parent);
         self.metrics.orphan_buffer.set(orphans.len() as i64);

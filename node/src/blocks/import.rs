@@ -106,7 +106,15 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
                 trace_sync(ctx, &hash, peer);
                 return;
             }
-            Err(ImportError::AlreadyKnown(_)) => return,
+            Err(ImportError::AlreadyKnown(_)) => {
+                // Imported meanwhile (by the task that brought it) — maybe after that import
+                // took its waiting orphans but before ours was buffered: import those now.
+                let waiting = ctx.ledger.blocking(move |l| l.take_orphans(&hash)).await;
+                for child in waiting.unwrap_or_default() {
+                    let _ = import(ctx, child).await;
+                }
+                return;
+            }
             Err(ImportError::UnknownParent(p)) => {
                 trace_sync(ctx, &hash, peer);
                 let _ = ctx.ledger.blocking(move |l| l.buffer_orphan(block)).await;
@@ -228,5 +236,19 @@ mod tests {
         assert_eq!(node.net.calls(|c| c.penalties.len()), 1, "no new penalty");
         assert_eq!(node.ledger().orphan_count(), 1, "held once");
         assert_eq!(node.ledger().head().height, 0);
+    }
+
+    #[tokio::test]
+    async fn an_orphan_whose_parent_lands_during_the_walk_is_not_stranded() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let (remote, chain) = net.remote("remote", 2);
+        node.net.serve_from(remote);
+        // The parent is imported by someone else after the child failed with an unknown
+        // parent, but before the child was buffered (so that import released nothing).
+        node.ledger().import(net.check(chain[0].clone())).unwrap();
+        resolve_orphan(&node.ctx, chain[1].clone(), peer(1)).await;
+        assert_eq!(node.ledger().head().hash, chain[1].hash());
+        assert_eq!(node.ledger().orphan_count(), 0);
     }
 }
