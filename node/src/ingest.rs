@@ -135,14 +135,18 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
         });
     }
     let n = valid.len();
-    let admitted = match ctx
-        .ledger
-        .blocking(move |l| l.admit(valid, Origin::External))
-        .await
-    {
-        Ok(results) => results.iter().map(verdict_for_admission).collect(),
-        // The runtime is going away: local trouble, never the sender's fault.
-        Err(_) => vec![Validation::Ignore; n],
+    let admitted = if valid.is_empty() {
+        Vec::new()
+    } else {
+        match ctx
+            .ledger
+            .blocking(move |l| l.admit(valid, Origin::External))
+            .await
+        {
+            Ok(results) => results.iter().map(verdict_for_admission).collect(),
+            // The runtime is going away: local trouble, never the sender's fault.
+            Err(_) => vec![Validation::Ignore; n],
+        }
     };
     let mut admitted = admitted.into_iter();
     for (g, v) in batch.iter().zip(verdicts) {

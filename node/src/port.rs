@@ -131,15 +131,19 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::testing::TestNet;
+    use crate::testing::{TestNet, WAIT, within};
 
     #[tokio::test]
     async fn the_advertised_status_follows_the_head() {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
         let (port, head) = (node.net.clone(), node.ledger().watch_head());
-        let task = tokio::spawn(async move { advertise_head(port.as_ref(), head).await });
-        // (A plain task: in the node it runs tracked, until shutdown cancels it.)
+        let tasks = node.ctx.tasks.clone();
+        node.ctx.tasks.spawn(async move {
+            tasks
+                .unless_cancelled(advertise_head(port.as_ref(), head))
+                .await
+        });
         node.net
             .wait_until("the genesis status", |c| c.statuses.len() == 1)
             .await;
@@ -157,6 +161,8 @@ mod tests {
                 c.statuses.last().map(|s| (s.head_height, s.head_hash)) == Some((1, block.hash()))
             })
             .await;
-        task.abort();
+        within("the forwarder to stop", node.ctx.tasks.shutdown(WAIT))
+            .await
+            .unwrap();
     }
 }

@@ -7,6 +7,7 @@
 //! in turn (iteratively, not recursively); an ancestor walk is bounded ([`MAX_PARENT_WALK`])
 //! and stops at shutdown while waiting for a peer.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use rumor_chain::{Block, BlockHash, ImportError, ImportOutcome, TxHash};
@@ -40,11 +41,14 @@ fn internal(e: impl std::fmt::Display) -> ImportError {
 async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportError> {
     // Txs already in our pool were verified on arrival; don't check their signatures again.
     let hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
-    let known = ctx
-        .ledger
-        .blocking(move |l| l.pooled(hashes))
-        .await
-        .map_err(internal)?;
+    let known = if hashes.is_empty() {
+        HashSet::new()
+    } else {
+        ctx.ledger
+            .blocking(move |l| l.pooled(hashes))
+            .await
+            .map_err(internal)?
+    };
     let checked = ctx
         .verify
         .check_block(block, now_ms(), known, &ctx.metrics)
