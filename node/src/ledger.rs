@@ -9,8 +9,8 @@
 //!   never checks a tx against a state the pool has not seen.
 //! - **Every method may block** (redb reads and durable commits under the chain lock). Async
 //!   code reaches the ledger only through [`Ledger::blocking`], which runs the call on the
-//!   blocking pool. The one exception is [`Ledger::head`]: a snapshot published after each
-//!   import, readable without any of the locks.
+//!   blocking pool. The exceptions take none of these locks: [`Ledger::head`] (a snapshot
+//!   published under the chain lock after each import) and the head subscriptions.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -64,6 +64,8 @@ pub struct Imported {
 #[error("ledger call did not complete: {0}")]
 pub struct Interrupted(pub String);
 
+/// The chain store, the mempool and the orphan buffer, each behind its own lock, taken only
+/// in the order above.
 pub struct Ledger {
     chain: Mutex<ChainStore>,
     pool: Mutex<Pool>,
