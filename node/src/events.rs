@@ -1,5 +1,11 @@
 //! Dispatches network events: gossip txs are batched for the verification pool, blocks and sync
 //! requests get their own bounded tasks, peer status may start a catch-up.
+//!
+//! Invariants: this loop only selects and hands out work; every task it starts is tracked
+//! ([`crate::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch tasks
+//! slows intake (the bounded event channel then pushes back on the network loop), a busy sync
+//! server answers "unavailable"; on shutdown it stops taking events at once, and the work
+//! already handed out finishes.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -15,6 +21,7 @@ use crate::ingest::{self, GossipTx};
 /// first tx's latency low.
 const MAX_BATCH: usize = 64;
 
+/// Runs until the event channel closes or shutdown begins.
 pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
     let slots: Arc<Mutex<SlotCache>> = Arc::new(blocks::slot_cache());
     // Bounds on concurrent work: tx batches in flight, blocks being imported, sync answers.
@@ -25,15 +32,21 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
     loop {
         // Block for the first event, then drain what is already queued into the batch.
         let first = if batch.is_empty() {
-            match events.recv().await {
-                Some(e) => Some(e),
-                None => break,
+            match ctx.tasks.unless_cancelled(events.recv()).await {
+                Some(Some(e)) => Some(e),
+                // Closed, or shutting down.
+                _ => break,
             }
         } else {
             events.try_recv().ok()
         };
+        if ctx.tasks.is_cancelled() {
+            break;
+        }
         let Some(event) = first else {
-            dispatch(&ctx, &tx_batches, &mut batch).await;
+            if !dispatch(&ctx, &tx_batches, &mut batch).await {
+                break;
+            }
             continue;
         };
         match event {
@@ -50,8 +63,8 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                     received_at_us,
                     received: Instant::now(),
                 });
-                if batch.len() >= MAX_BATCH {
-                    dispatch(&ctx, &tx_batches, &mut batch).await;
+                if batch.len() >= MAX_BATCH && !dispatch(&ctx, &tx_batches, &mut batch).await {
+                    break;
                 }
             }
             NetworkEvent::Gossip {
@@ -60,21 +73,24 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 payload: Payload::Block(block),
                 received_at_us,
             } => {
-                let permit = block_tasks
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("never closed");
+                let slot = ctx
+                    .tasks
+                    .unless_cancelled(block_tasks.clone().acquire_owned());
+                let Some(permit) = slot.await else {
+                    break;
+                };
+                let permit = permit.expect("never closed");
                 let (c, s) = (ctx.clone(), slots.clone());
-                tokio::spawn(async move {
+                ctx.tasks.spawn(async move {
                     blocks::on_gossip_block(c, s, id, from, *block, received_at_us).await;
                     drop(permit);
                 });
             }
             NetworkEvent::PeerStatus { peer, status } => {
-                let mine = ctx.chain().head().1.height;
+                let mine = ctx.ledger.head().height;
                 if status.head_height > mine {
-                    tokio::spawn(blocks::catch_up(ctx.clone(), peer, status.head_height));
+                    ctx.tasks
+                        .spawn(blocks::catch_up(ctx.clone(), peer, status.head_height));
                 }
             }
             NetworkEvent::SyncRequest {
@@ -82,7 +98,7 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
             } => match sync_tasks.clone().try_acquire_owned() {
                 Ok(permit) => {
                     let c = ctx.clone();
-                    tokio::spawn(async move {
+                    ctx.tasks.spawn(async move {
                         blocks::serve_sync(c, request, responder).await;
                         drop(permit);
                     });
@@ -101,13 +117,141 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
 }
 
 /// Hands the batch to a validation task, waiting for a slot (so intake slows when verification
-/// falls behind, and the bounded event channel pushes back on the network loop).
-async fn dispatch(ctx: &Arc<Ctx>, slots: &Arc<Semaphore>, batch: &mut Vec<GossipTx>) {
-    let permit = slots.clone().acquire_owned().await.expect("never closed");
+/// falls behind, and the bounded event channel pushes back on the network loop). False if
+/// shutdown began while waiting (the batch is dropped unjudged).
+async fn dispatch(ctx: &Arc<Ctx>, slots: &Arc<Semaphore>, batch: &mut Vec<GossipTx>) -> bool {
+    let Some(permit) = ctx
+        .tasks
+        .unless_cancelled(slots.clone().acquire_owned())
+        .await
+    else {
+        return false;
+    };
+    let permit = permit.expect("never closed");
     let c = ctx.clone();
     let b = std::mem::replace(batch, Vec::with_capacity(MAX_BATCH));
-    tokio::spawn(async move {
+    ctx.tasks.spawn(async move {
         ingest::validate_gossip_batch(c, b).await;
         drop(permit);
     });
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use rumor_p2p::{Status, Validation};
+
+    use super::*;
+    use crate::port::status_of;
+    use crate::testing::{TestNet, WAIT, head_until, peer, within};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn gossip_txs_are_batched_and_every_one_gets_a_verdict() {
+        let net = TestNet::new(1, 4);
+        let node = net.node("a");
+        let (tx, rx) = mpsc::channel(64);
+        let mut ids = Vec::new();
+        for a in 0..4 {
+            for nonce in 0..5 {
+                let t = net.tx(a, nonce, 5);
+                ids.push(t.hash().0);
+                let event = NetworkEvent::Gossip {
+                    id: t.hash().0,
+                    from: peer(a as u8),
+                    payload: Payload::Tx(t),
+                    received_at_us: 0,
+                };
+                tx.send(event).await.unwrap();
+            }
+        }
+        drop(tx);
+        within(
+            "the dispatcher drains its channel",
+            run(node.ctx.clone(), rx),
+        )
+        .await;
+        node.net
+            .wait_until("20 verdicts", |c| c.reports.len() == 20)
+            .await;
+        node.net.calls(|c| {
+            for id in &ids {
+                assert_eq!(c.verdict(id), Some(Validation::Accept));
+            }
+        });
+        assert_eq!(node.ledger().pool_status().pending, 20);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn blocks_are_imported_and_a_peer_ahead_starts_a_catch_up() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let (remote, chain) = net.remote("remote", 5);
+        node.net.serve_from(remote.clone());
+        let (tx, rx) = mpsc::channel(8);
+        let dispatcher = tokio::spawn(run(node.ctx.clone(), rx));
+        let first = chain[0].clone();
+        tx.send(NetworkEvent::Gossip {
+            id: first.hash().0,
+            from: peer(1),
+            payload: Payload::Block(Box::new(first.clone())),
+            received_at_us: 0,
+        })
+        .await
+        .unwrap();
+        head_until(node.ledger(), "the gossiped block", |h| {
+            h.hash == first.hash()
+        })
+        .await;
+
+        let status: Status = status_of(&remote.head());
+        tx.send(NetworkEvent::PeerStatus {
+            peer: peer(2),
+            status,
+        })
+        .await
+        .unwrap();
+        head_until(node.ledger(), "caught up", |h| h.height == 5).await;
+        assert_eq!(node.ledger().head().hash, chain[4].hash());
+        drop(tx);
+        within("the dispatcher ends", dispatcher).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_stops_intake_and_lets_an_import_in_flight_commit() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
+        node.net.hold_reports();
+        let (tx, rx) = mpsc::channel(8);
+        node.ctx.tasks.spawn(run(node.ctx.clone(), rx));
+        tx.send(NetworkEvent::Gossip {
+            id: block.hash().0,
+            from: peer(1),
+            payload: Payload::Block(Box::new(block.clone())),
+            received_at_us: 0,
+        })
+        .await
+        .unwrap();
+        // The block task has checked the header and waits to report its verdict.
+        node.net
+            .wait_until("the block task in flight", |c| c.held == 1)
+            .await;
+        let tasks = node.ctx.tasks.clone();
+        let shutdown = tokio::spawn(async move { tasks.shutdown(WAIT).await });
+        // Intake stops at once: the dispatcher drops its end of the channel.
+        within("the dispatcher to stop", tx.closed()).await;
+        assert!(!shutdown.is_finished(), "the block task is still running");
+        assert_eq!(node.ledger().head().height, 0);
+        node.net.release_reports();
+        within("the drain", shutdown).await.unwrap().unwrap();
+        assert_eq!(
+            node.ledger().head().hash,
+            block.hash(),
+            "the import committed"
+        );
+        assert!(node.ctx.tasks.is_empty());
+        let verdict = node.net.calls(|c| c.verdict(&block.hash().0));
+        assert_eq!(verdict, Some(Validation::Accept));
+    }
 }

@@ -2,12 +2,18 @@
 //! `verify_strict` on the verification pool → mempool insert → verdict. RPC txs the pool accepts
 //! are published; gossip txs get their verdict reported to gossipsub, which forwards only
 //! accepted ones.
+//!
+//! Invariants: signatures are checked on the verification pool and admission runs on the
+//! blocking pool, never on an async thread; every gossip tx gets exactly one verdict —
+//! `Reject` (the sender is penalised) only for a tx invalid everywhere and forever, `Ignore`
+//! for stateful, policy or overload refusals; an RPC tx is marked seen only once it is known
+//! valid, so a bad submission never shadows a good one.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use rumor_chain::{DecodeError, SignedTransaction, TxError, TxHash};
-use rumor_mempool::{InsertError, Origin};
+use rumor_mempool::{InsertError, InsertOutcome, Origin};
 use rumor_p2p::{MessageId, PeerId, Topic, Validation};
 
 use crate::context::Ctx;
@@ -44,7 +50,14 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     let received_at_us = now_us();
     let tx = SignedTransaction::decode(bytes, &ctx.config.chain.limits)?;
     let hash = tx.hash();
-    if ctx.net.seen().contains(&hash.0) || ctx.pool().contains(&hash) {
+    if ctx.net.seen().contains(&hash.0) {
+        return Err(SubmitError::AlreadyKnown);
+    }
+    let pooled = ctx.ledger.blocking(move |l| l.pool_contains(&hash));
+    if pooled
+        .await
+        .map_err(|_| SubmitError::Busy(VerifyError::Stopped))?
+    {
         return Err(SubmitError::AlreadyKnown);
     }
     let verified = ctx
@@ -60,12 +73,13 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
         return Err(SubmitError::AlreadyKnown);
     }
     let bytes = verified.signed().encode();
-    {
-        let chain = ctx.chain();
-        let mut pool = ctx.pool();
-        pool.insert(verified, Origin::Local, chain.state(), Instant::now())
-            .map_err(SubmitError::Pool)?;
-    }
+    ctx.ledger
+        .blocking(move |l| l.admit(vec![verified], Origin::Local))
+        .await
+        .map_err(|_| SubmitError::Busy(VerifyError::Stopped))?
+        .pop()
+        .expect("one result per tx")
+        .map_err(SubmitError::Pool)?;
     ctx.tracer
         .record(Kind::Tx, &hash.0, received_at_us, None, TraceOrigin::Rpc);
     if let Err(e) = ctx.net.publish(Topic::Tx, bytes).await {
@@ -75,16 +89,19 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     Ok(hash)
 }
 
-fn verdict_for_insert(e: &InsertError) -> Validation {
-    if e.is_bad_transaction() {
-        Validation::Reject
-    } else {
-        Validation::Ignore
+fn verdict_for_admission(r: &Result<InsertOutcome, InsertError>) -> Validation {
+    match r {
+        Ok(_) => Validation::Accept,
+        // Known already (e.g. submitted here too): still worth forwarding.
+        Err(InsertError::AlreadyKnown) => Validation::Accept,
+        Err(e) if e.is_bad_transaction() => Validation::Reject,
+        Err(_) => Validation::Ignore,
     }
 }
 
 /// Validates a batch of gossiped txs and reports each verdict. Under overload (verification
 /// queue full) the batch is ignored, never penalised.
+#[tracing::instrument(name = "gossip_txs", skip_all, fields(n = batch.len()))]
 pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
     let txs = batch.iter().map(|g| g.tx.clone()).collect();
     let results = match ctx.verify.verify_txs(txs, true, &ctx.metrics).await {
@@ -97,45 +114,49 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
             return;
         }
     };
-    let mut verdicts = Vec::with_capacity(batch.len());
-    {
-        let chain = ctx.chain();
-        let mut pool = ctx.pool();
-        let now = Instant::now();
-        for (g, r) in batch.iter().zip(results) {
-            let v = match r {
-                Err(e) if e.is_bad_transaction() => Validation::Reject,
-                Err(_) => Validation::Ignore,
-                Ok(vtx) => {
-                    ctx.tracer.record(
-                        Kind::Tx,
-                        &g.id,
-                        g.received_at_us,
-                        Some(g.from.to_string()),
-                        TraceOrigin::Gossip,
-                    );
-                    match pool.insert(vtx, Origin::External, chain.state(), now) {
-                        Ok(_) => Validation::Accept,
-                        // Known already (e.g. submitted here too): still worth forwarding.
-                        Err(InsertError::AlreadyKnown) => Validation::Accept,
-                        Err(e) => verdict_for_insert(&e),
-                    }
-                }
-            };
-            verdicts.push(v);
-        }
+    // Verdicts known from verification alone; `None` = valid, decided by the pool.
+    let mut verdicts: Vec<Option<Validation>> = Vec::with_capacity(batch.len());
+    let mut valid = Vec::new();
+    for (g, r) in batch.iter().zip(results) {
+        verdicts.push(match r {
+            Err(e) if e.is_bad_transaction() => Some(Validation::Reject),
+            Err(_) => Some(Validation::Ignore),
+            Ok(vtx) => {
+                ctx.tracer.record(
+                    Kind::Tx,
+                    &g.id,
+                    g.received_at_us,
+                    Some(g.from.to_string()),
+                    TraceOrigin::Gossip,
+                );
+                valid.push(vtx);
+                None
+            }
+        });
     }
+    let n = valid.len();
+    let admitted = if valid.is_empty() {
+        Vec::new()
+    } else {
+        match ctx
+            .ledger
+            .blocking(move |l| l.admit(valid, Origin::External))
+            .await
+        {
+            Ok(results) => results.iter().map(verdict_for_admission).collect(),
+            // The runtime is going away: local trouble, never the sender's fault.
+            Err(_) => vec![Validation::Ignore; n],
+        }
+    };
+    let mut admitted = admitted.into_iter();
     for (g, v) in batch.iter().zip(verdicts) {
+        let v = v.unwrap_or_else(|| admitted.next().expect("one verdict per valid tx"));
         report(&ctx, g, v).await;
     }
 }
 
 async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
-    let label = match v {
-        Validation::Accept => "accept",
-        Validation::Reject => "reject",
-        Validation::Ignore => "ignore",
-    };
+    let label = v.as_str();
     ctx.metrics
         .validation
         .get_or_create(&vec![("kind", "tx"), ("result", label)])
@@ -145,4 +166,185 @@ async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
         .get_or_create(&vec![("kind", "tx")])
         .observe(g.received.elapsed().as_secs_f64());
     let _ = ctx.net.report(g.id, g.from, Topic::Tx, v).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use rumor_chain::Transaction;
+    use rumor_p2p::PeerId;
+
+    use super::*;
+    use crate::port::NetPort;
+    use crate::testing::{TestNet, TestNode, peer};
+
+    fn gossip(tx: SignedTransaction, from: PeerId) -> GossipTx {
+        GossipTx {
+            id: tx.hash().0,
+            from,
+            tx,
+            received_at_us: now_us(),
+            received: Instant::now(),
+        }
+    }
+
+    fn verdicts(node: &TestNode) -> Vec<Validation> {
+        node.net
+            .calls(|c| c.reports.iter().map(|(.., v)| *v).collect())
+    }
+
+    fn penalties(node: &TestNode) -> usize {
+        node.net.calls(|c| c.penalties.len())
+    }
+
+    /// A tx from account `from` signed by another account's key.
+    fn forged(net: &TestNet, from: usize) -> SignedTransaction {
+        let mut tx = net.tx(from, 0, 5);
+        tx.signature = net.tx(from + 1, 0, 5).signature;
+        tx
+    }
+
+    #[tokio::test]
+    async fn a_valid_gossip_tx_is_accepted_pooled_and_reported_once() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let tx = net.tx(0, 0, 5);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(tx.clone(), peer(1))]).await;
+        let reports = node.net.calls(|c| c.reports.clone());
+        assert_eq!(
+            reports,
+            vec![(tx.hash().0, peer(1), Topic::Tx, Validation::Accept)]
+        );
+        assert!(node.ledger().pool_contains(&tx.hash()));
+        assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn a_bad_signature_is_rejected_so_gossipsub_penalises_the_sender() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let bad = forged(&net, 0);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(bad.clone(), peer(1))]).await;
+        assert_eq!(verdicts(&node), vec![Validation::Reject]);
+        assert!(!node.ledger().pool_contains(&bad.hash()));
+    }
+
+    #[tokio::test]
+    async fn a_mixed_batch_gets_one_verdict_per_tx_in_order() {
+        let net = TestNet::new(1, 3);
+        let node = net.node("a");
+        let wrong_chain = Transaction {
+            chain_id: net.genesis.chain_id + 1,
+            ..net.tx(2, 0, 5).tx
+        }
+        .sign(&net.accounts[2]);
+        let batch = vec![
+            gossip(net.tx(0, 0, 5), peer(1)),
+            gossip(forged(&net, 1), peer(2)),
+            gossip(wrong_chain, peer(3)),
+            // Spends more than the account holds: stateful, so no penalty.
+            gossip(
+                Transaction {
+                    amount: crate::testing::BALANCE * 2,
+                    ..net.tx(2, 0, 5).tx
+                }
+                .sign(&net.accounts[2]),
+                peer(4),
+            ),
+            gossip(net.tx(1, 0, 6), peer(5)),
+        ];
+        validate_gossip_batch(node.ctx.clone(), batch).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![
+                Validation::Accept,
+                Validation::Reject,
+                Validation::Reject,
+                Validation::Ignore,
+                Validation::Accept,
+            ]
+        );
+        let froms: Vec<PeerId> = node.net.calls(|c| c.reports.iter().map(|r| r.1).collect());
+        assert_eq!(froms, (1..=5).map(peer).collect::<Vec<_>>());
+        assert_eq!(node.ledger().pool_status().pending, 2);
+    }
+
+    #[tokio::test]
+    async fn stale_and_duplicate_txs_cost_the_sender_nothing() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        // Account 0's nonce 0 lands in a block; a tx with that nonce is then stale.
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
+        node.ledger().import(net.check(block)).unwrap();
+        let pooled = net.tx(1, 0, 5);
+        node.ledger()
+            .admit(vec![net.verified(pooled.clone())], Origin::Local);
+        let batch = vec![
+            gossip(net.tx(0, 0, 9), peer(1)),
+            // Already pooled (e.g. submitted here): forwarded, as before this refactor.
+            gossip(pooled, peer(2)),
+        ];
+        validate_gossip_batch(node.ctx.clone(), batch).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Ignore, Validation::Accept]
+        );
+        assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_pool_ignores_without_penalty() {
+        let net = TestNet::new(1, 3);
+        let key = rumor_chain::Keypair::from_label("test/node-a");
+        let node = net.node_with("a", key, |c| c.pool.max_txs = 1);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(net.tx(0, 0, 5), peer(1))]).await;
+        let late = net.tx(1, 0, 5);
+        validate_gossip_batch(node.ctx.clone(), vec![gossip(late.clone(), peer(2))]).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Accept, Validation::Ignore]
+        );
+        assert!(!node.ledger().pool_contains(&late.hash()));
+        assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn an_rpc_tx_is_pooled_marked_seen_and_published_once() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let tx = net.tx(0, 0, 5);
+        let hash = submit_local(&node.ctx, &tx.encode()).await.unwrap();
+        assert_eq!(hash, tx.hash());
+        assert!(node.ledger().pool_contains(&hash));
+        assert!(node.net.seen().contains(&hash.0));
+        assert_eq!(
+            submit_local(&node.ctx, &tx.encode()).await,
+            Err(SubmitError::AlreadyKnown)
+        );
+        let published = node.net.calls(|c| c.published.clone());
+        assert_eq!(published, vec![(Topic::Tx, tx.encode())]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_rpc_tx_is_not_marked_seen_or_published() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let bad = forged(&net, 0);
+        assert!(matches!(
+            submit_local(&node.ctx, &bad.encode()).await,
+            Err(SubmitError::Invalid(TxError::BadSignature(_)))
+        ));
+        assert!(matches!(
+            submit_local(&node.ctx, &[1, 2, 3]).await,
+            Err(SubmitError::Decode(_))
+        ));
+        assert!(!node.net.seen().contains(&bad.hash().0));
+        assert!(node.net.calls(|c| c.published.is_empty()));
+        // The good tx with those bytes' sender and nonce still goes through.
+        assert!(
+            submit_local(&node.ctx, &net.tx(0, 0, 5).encode())
+                .await
+                .is_ok()
+        );
+    }
 }

@@ -1,4 +1,7 @@
 //! `rumor`: parses arguments and calls into the `rumor_node` library.
+//!
+//! Invariant: no node logic here; each `rumor node` flag overrides the same setting from
+//! `--config`, and errors reach the user as one line naming the file or flag at fault.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -3,6 +3,9 @@
 //! The registry holds the p2p metrics of `rumor-p2p` (including libp2p's bandwidth and
 //! gossipsub's own), the mempool gauges and counters (refreshed from the pool's status on every
 //! scrape), and this module's chain, validation and RPC metrics.
+//!
+//! Invariant: every family here is registered once, under the `rumor_` prefix (names are
+//! public interface).
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -5,6 +5,10 @@
 //! registry, ~50 KiB, under a lock; more would only queue on that lock), further ones wait in
 //! the accept queue; a request head must arrive within [`HEADER_TIMEOUT`] and hyper caps its
 //! size (~400 KiB by default), so a slow or oversized client cannot hold a slot.
+//!
+//! Invariants: a scrape's refresh (which reads the pool through the ledger) and the encoding
+//! (under the registry lock) run on the blocking pool, never on a runtime thread; connections
+//! are tracked tasks that end at shutdown.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,6 +23,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
+
+use crate::tasks::Tasks;
 
 /// Most connections served at once.
 pub const MAX_SCRAPES: usize = 8;
@@ -41,7 +47,19 @@ impl std::fmt::Debug for Exporter {
 }
 
 impl Exporter {
-    /// The response to one request (pure apart from the refresh hook; tested below).
+    /// The response to one request, computed on the blocking pool.
+    pub async fn respond_off_runtime(&self, method: Method, path: String) -> Response<Full<Bytes>> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.respond(&method, &path))
+            .await
+            .unwrap_or_else(|_| {
+                let mut r = Response::new(Full::new(Bytes::from_static(b"scrape failed\n")));
+                *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                r
+            })
+    }
+
+    /// The response to one request (blocking: refresh hook and encoding; tested below).
     pub fn respond(&self, method: &Method, path: &str) -> Response<Full<Bytes>> {
         let reply = |status: StatusCode, content_type: &'static str, body: String| {
             let mut r = Response::new(Full::new(Bytes::from(body)));
@@ -84,28 +102,37 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Serves until the task is dropped or cancelled.
-pub async fn serve(listener: TcpListener, exporter: Exporter) {
+/// Serves until shutdown; each connection is a tracked task.
+pub async fn serve(listener: TcpListener, exporter: Exporter, tasks: Tasks) {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let Some(accepted) = tasks.unless_cancelled(listener.accept()).await else {
+            return;
+        };
+        let Ok((stream, _)) = accepted else {
             continue;
         };
-        let Ok(permit) = slots.clone().acquire_owned().await else {
+        let Some(Ok(permit)) = tasks.unless_cancelled(slots.clone().acquire_owned()).await else {
             return;
         };
         let exporter = exporter.clone();
-        tokio::spawn(async move {
+        let t = tasks.clone();
+        tasks.spawn(async move {
             let _permit = permit;
             let service = service_fn(move |req: Request<Incoming>| {
-                let resp = exporter.respond(req.method(), req.uri().path());
-                async move { Ok::<_, Infallible>(resp) }
+                let exporter = exporter.clone();
+                async move {
+                    let resp = exporter
+                        .respond_off_runtime(req.method().clone(), req.uri().path().to_owned())
+                        .await;
+                    Ok::<_, Infallible>(resp)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
+            if let Some(Err(e)) = t.unless_cancelled(conn).await {
                 tracing::debug!(error = %e, "metrics connection");
             }
         });
@@ -164,7 +191,8 @@ mod tests {
         let (e, _) = exporter();
         let listener = bind(([127, 0, 0, 1], 0).into()).await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(serve(listener, e));
+        let tasks = Tasks::new();
+        let server = tokio::spawn(serve(listener, e, tasks.clone()));
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
         s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .await
@@ -176,6 +204,10 @@ mod tests {
             .unwrap();
         assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
         assert!(out.contains("demo_total 3"));
-        server.abort();
+        tasks.shutdown(Duration::from_secs(5)).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }

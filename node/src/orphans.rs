@@ -1,5 +1,8 @@
 //! Blocks whose parent we do not have yet, keyed by that parent. Bounded: when full, the oldest
 //! orphan is dropped (it can be fetched again if it matters).
+//!
+//! Invariants: never more than `capacity` blocks, each held once; a plain structure, owned by
+//! the ledger behind its own (leaf) lock.
 
 use std::collections::{HashMap, VecDeque};
 

@@ -1,82 +1,61 @@
 //! Block production: in each of our slots, build on our (fully imported) head from the pool's
-//! best txs, import locally, then publish. Never for another authority's slot, never while a
-//! catch-up is running (our head would be stale).
+//! best txs, import locally, then publish.
+//!
+//! Invariants: never for another authority's slot, never twice for a slot, never while a
+//! catch-up is running (our head would be stale); a block is published only after it is
+//! imported here; the build (and its durable commit) runs on the blocking pool; shutdown stops
+//! the loop between slots, never in the middle of a build.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rumor_chain::{Block, codec::BLOCK_OVERHEAD_LEN, produce_block};
+use rumor_chain::Block;
 use rumor_p2p::Topic;
 
 use crate::context::Ctx;
 use crate::trace::{Kind, Origin, now_ms, now_us};
 
 /// Builds, imports and returns our block for `slot`, or `None` if there is nothing to do.
+/// Blocking (the import commits to the store).
 fn build(ctx: &Ctx, slot: u64) -> Option<Block> {
-    let genesis = &ctx.genesis;
-    if genesis.producer_for_slot(slot) != ctx.key.address() {
+    if ctx.genesis.producer_for_slot(slot) != ctx.key.address() {
         return None;
     }
-    let mut chain = ctx.chain();
-    let (_, head) = chain.head();
-    let head = head.clone();
-    if head.slot >= slot {
-        return None;
-    }
-    let limits = ctx.config.chain.limits;
-    let candidates = ctx.pool().best_transactions(
-        limits.max_block_txs,
-        limits.max_block_bytes - BLOCK_OVERHEAD_LEN,
-    );
-    let produced = produce_block(
-        &head,
-        chain.state(),
-        genesis,
-        &limits,
+    let (block, outcome) =
+        ctx.ledger
+            .produce(slot, &ctx.genesis, &ctx.config.chain.limits, &ctx.key)?;
+    ctx.metrics.blocks_produced.inc();
+    tracing::info!(
         slot,
-        &ctx.key,
-        candidates,
+        height = outcome.height,
+        hash = %outcome.hash.short(),
+        txs = block.txs.len(),
+        "produced block"
     );
-    if !produced.skipped.is_empty() {
-        tracing::debug!(
-            skipped = produced.skipped.len(),
-            "candidates that no longer apply"
-        );
-    }
-    match chain.import(produced.checked()) {
-        Ok(outcome) => {
-            ctx.after_import(&chain, &outcome);
-            ctx.metrics.blocks_produced.inc();
-            tracing::info!(
-                slot,
-                height = outcome.height,
-                hash = %outcome.hash.short(),
-                txs = produced.block.txs.len(),
-                "produced block"
-            );
-            Some(produced.block)
-        }
-        Err(e) => {
-            tracing::error!(slot, error = %e, "own block failed to import");
-            None
-        }
-    }
+    Some(block)
 }
 
-/// Runs forever (until aborted), waking at each slot start.
+/// Runs until shutdown, waking at each slot start.
 pub async fn run(ctx: Arc<Ctx>) {
     let genesis = ctx.genesis.clone();
     loop {
         let now = now_ms();
         let slot = genesis.slot_at(now) + 1;
         let start = genesis.slot_start_ms(slot);
-        tokio::time::sleep(Duration::from_millis(start.saturating_sub(now))).await;
+        let wait = tokio::time::sleep(Duration::from_millis(start.saturating_sub(now)));
+        if ctx.tasks.unless_cancelled(wait).await.is_none() {
+            return;
+        }
         if genesis.producer_for_slot(slot) != ctx.key.address() {
             continue;
         }
         if ctx.syncing.load(Ordering::SeqCst) {
             tracing::info!(slot, "skipping our slot while catching up");
+            continue;
+        }
+        if ctx.ledger.head().slot >= slot {
+            // Already built on (the ledger checks again under its lock).
             continue;
         }
         let c = ctx.clone();
@@ -89,5 +68,56 @@ pub async fn run(ctx: Arc<Ctx>) {
         if let Err(e) = ctx.net.publish(Topic::Block, block.encode()).await {
             tracing::warn!(block = %hash.short(), error = %e, "block publish failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rumor_mempool::Origin as PoolOrigin;
+
+    use super::*;
+    use crate::testing::{TestNet, WAIT, within};
+
+    #[tokio::test]
+    async fn builds_only_in_our_slots_on_the_head_with_pooled_txs() {
+        let net = TestNet::new(2, 2);
+        let me = net.authorities[0].clone();
+        let node = net.node_with("a", me.clone(), |_| {});
+        let tx = net.tx(0, 0, 5);
+        node.ledger()
+            .admit(vec![net.verified(tx.clone())], PoolOrigin::Local);
+        let head = node.ledger().head();
+        let ours = (head.slot + 1..)
+            .find(|s| net.genesis.producer_for_slot(*s) == me.address())
+            .unwrap();
+        assert!(build(&node.ctx, ours + 1).is_none(), "not our slot");
+        let block = build(&node.ctx, ours).expect("our slot");
+        assert_eq!(block.txs, vec![tx]);
+        assert_eq!(block.header.producer, me.address());
+        assert_eq!(node.ledger().head().hash, block.hash());
+        assert_eq!(node.ctx.metrics.blocks_produced.get(), 1);
+        assert!(build(&node.ctx, ours).is_none(), "once per slot");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_producer_imports_then_publishes_its_blocks() {
+        // 100 ms slots, one authority: every slot is ours.
+        let net = TestNet::with_slot_ms(1, 1, 100, 10);
+        let node = net.node_with("a", net.authorities[0].clone(), |_| {});
+        node.ctx.tasks.spawn(run(node.ctx.clone()));
+        node.net
+            .wait_until("a published block", |c| {
+                c.published.iter().any(|(t, _)| *t == Topic::Block)
+            })
+            .await;
+        // Shutdown stops the loop between slots.
+        within("the producer to stop", node.ctx.tasks.shutdown(WAIT))
+            .await
+            .unwrap();
+        let bytes = node.net.calls(|c| c.published[0].1.clone());
+        let block = Block::decode(&bytes, &net.config.chain.limits).unwrap();
+        let hash = block.hash();
+        let stored = node.ledger().read_chain(|c| c.block(&hash)).unwrap();
+        assert_eq!(stored, Some(block), "imported before it was published");
     }
 }

@@ -1,6 +1,12 @@
 //! `run(config, shutdown)`: builds every part of the node, runs until `shutdown` resolves, then
-//! stops in order — RPC first (no new work), then production and gossip intake, then waits for
-//! an in-flight import to commit (by taking the chain lock), flushes the trace and returns.
+//! stops in order — RPC first (no new work), then production and gossip intake (the tracked
+//! tasks are cancelled), then waits for the work in flight to finish (an import commits, tx
+//! batches get their verdicts), ends the network loop, flushes the trace and returns.
+//!
+//! Invariants: every flag is validated before anything is written to the data directory; every
+//! task spawned once running is tracked in `Ctx::tasks`; each shutdown step has a budget, and
+//! together they stay well inside the 5 s from SIGTERM to exit; nothing the node spawned is
+//! aborted unless its budget ran out (then it is logged).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,12 +17,13 @@ use std::time::Duration;
 
 use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreError};
 use rumor_mempool::Pool;
-use tokio::sync::broadcast;
 
 use crate::config::{ConfigError, NodeConfig};
 use crate::context::{Ctx, HEADS_CAPACITY};
+use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
-use crate::orphans::OrphanBuffer;
+use crate::port::{advertise_head, status_of};
+use crate::tasks::Tasks;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 use crate::{events, metrics, metrics_endpoint, producer, rpc};
@@ -119,8 +126,13 @@ pub async fn run(
     ] {
         metrics.set_limit(name, v);
     }
-    let status = Ctx::status_of(&chain);
-    metrics.head_height.set(status.head_height as i64);
+    let ledger = Arc::new(Ledger::new(
+        chain,
+        pool,
+        config.orphan_buffer,
+        metrics.clone(),
+    ));
+    let status = status_of(&ledger.head());
     let network = rumor_p2p::start(
         rumor_p2p::identity_from_key(&key),
         &genesis.network_id(),
@@ -129,7 +141,8 @@ pub async fn run(
         &mut registry,
     )?;
     let peer_id = network.handle.local_peer_id();
-    let net_task = tokio::spawn(network.event_loop.run());
+    // Not a tracked task: it must outlive the drain, and ends once every handle is dropped.
+    let mut net_task = tokio::spawn(network.event_loop.run());
 
     let (tracer, trace_task) = if config.trace {
         let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
@@ -146,20 +159,17 @@ pub async fn run(
         config.chain,
         metrics.clone(),
     );
-    let (heads, _) = broadcast::channel(HEADS_CAPACITY);
     let ctx = Arc::new(Ctx {
-        orphans: Mutex::new(OrphanBuffer::new(config.orphan_buffer)),
         config: config.clone(),
         genesis: genesis.clone(),
         key,
-        chain: Mutex::new(chain),
-        pool: Mutex::new(pool),
-        net: network.handle.clone(),
+        ledger,
+        net: Arc::new(network.handle.clone()),
         verify,
         metrics: metrics.clone(),
         tracer,
-        heads,
         syncing: AtomicBool::new(false),
+        tasks: Tasks::new(),
     });
 
     let metrics_listener = metrics_endpoint::bind(config.metrics_addr)
@@ -176,8 +186,9 @@ pub async fn run(
         })?;
     let registry = Arc::new(Mutex::new(registry));
     let refresh_ctx = ctx.clone();
+    // Runs on the blocking pool (see `metrics::serve`).
     let refresh: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
-        let status = refresh_ctx.pool().status();
+        let status = refresh_ctx.ledger.pool_status();
         refresh_ctx.metrics.refresh_pool(&status);
         let t = &refresh_ctx.tracer;
         let m = &refresh_ctx.metrics;
@@ -186,22 +197,29 @@ pub async fn run(
         metrics::advance_to(&m.trace_written, w);
         metrics::advance_to(&m.trace_dropped, d);
     });
-    let metrics_task = tokio::spawn(metrics_endpoint::serve(
-        metrics_listener,
-        metrics_endpoint::Exporter { registry, refresh },
-    ));
-
     let (rpc_handle, rpc_addr) = rpc::start(config.rpc_addr, &config.rpc, ctx.clone())
         .await
         .map_err(|source| NodeError::Rpc {
             addr: config.rpc_addr,
             source,
         })?;
-    let events_task = tokio::spawn(events::run(ctx.clone(), network.events));
-    let producer_task = config
-        .producer
-        .then(|| tokio::spawn(producer::run(ctx.clone())));
-    let maintenance_task = tokio::spawn(maintain(ctx.clone()));
+
+    let tasks = &ctx.tasks;
+    tasks.spawn(metrics_endpoint::serve(
+        metrics_listener,
+        metrics_endpoint::Exporter { registry, refresh },
+        tasks.clone(),
+    ));
+    tasks.spawn(events::run(ctx.clone(), network.events));
+    if config.producer {
+        tasks.spawn(producer::run(ctx.clone()));
+    }
+    tasks.spawn(maintain(ctx.clone()));
+    let c = ctx.clone();
+    tasks.spawn(async move {
+        let advertise = advertise_head(c.net.as_ref(), c.ledger.watch_head());
+        c.tasks.unless_cancelled(advertise).await;
+    });
     tracing::info!(
         %peer_id,
         network = %genesis.network_id(),
@@ -219,38 +237,61 @@ pub async fn run(
 
     shutdown.await;
     tracing::info!("shutting down");
+    // 1. RPC first: no new work from clients.
     let _ = rpc_handle.stop();
-    let _ = tokio::time::timeout(Duration::from_secs(2), rpc_handle.stopped()).await;
-    if let Some(t) = producer_task {
-        t.abort();
+    if tokio::time::timeout(RPC_STOP, rpc_handle.stopped())
+        .await
+        .is_err()
+    {
+        tracing::warn!(budget = ?RPC_STOP, "RPC server still stopping");
     }
-    events_task.abort();
-    maintenance_task.abort();
-    metrics_task.abort();
-    // An import in flight holds the chain lock until its commit; taking it waits for that.
-    let c = ctx.clone();
-    let _ = tokio::time::timeout(
-        Duration::from_secs(2),
-        tokio::task::spawn_blocking(move || drop(c.chain())),
-    )
-    .await;
-    // Dropping the last handles ends the network loop; dropping the tracer's senders ends the
-    // trace writer, which flushes and writes its stats.
+    // 2. Production, gossip intake, catch-ups, maintenance and metrics stop; work in flight
+    //    (imports and their commits, tx verdicts, sync answers) finishes.
+    match ctx.tasks.shutdown(DRAIN).await {
+        Ok(()) => tracing::debug!("tasks drained"),
+        Err(e) => {
+            tracing::warn!(remaining = e.remaining, budget = ?e.waited, "tasks still running");
+            // An import still running holds the chain lock until its commit: wait for that.
+            let commit = ctx.ledger.blocking(|l| l.read_chain(|_| ()));
+            let _ = tokio::time::timeout(IMPORT_COMMIT, commit).await;
+        }
+    }
+    // 3. Dropping the last handles ends the network loop; dropping the tracer's senders ends
+    //    the trace writer, which flushes and writes its stats.
     drop(ctx);
-    net_task.abort();
-    if let Some(t) = trace_task {
-        let _ = tokio::time::timeout(Duration::from_secs(1), t).await;
+    drop(network.handle);
+    if tokio::time::timeout(NET_STOP, &mut net_task).await.is_err() {
+        tracing::warn!(budget = ?NET_STOP, "network loop still running (a handle leaked); aborting it");
+        net_task.abort();
+    }
+    if let Some(t) = trace_task
+        && tokio::time::timeout(TRACE_FLUSH, t).await.is_err()
+    {
+        tracing::warn!(budget = ?TRACE_FLUSH, "trace writer did not finish");
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Periodic work: mempool expiry.
+/// Shutdown budgets. Together (at most 4 s) they leave `main` time to stop the runtime within
+/// the 5 s allowed from SIGTERM to exit.
+const RPC_STOP: Duration = Duration::from_millis(1000);
+const DRAIN: Duration = Duration::from_millis(1500);
+const IMPORT_COMMIT: Duration = Duration::from_millis(500);
+const NET_STOP: Duration = Duration::from_millis(500);
+const TRACE_FLUSH: Duration = Duration::from_millis(500);
+
+/// Periodic work: mempool expiry, until shutdown.
 async fn maintain(ctx: Arc<Ctx>) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     loop {
-        tick.tick().await;
-        let expired = ctx.pool().maintain(std::time::Instant::now());
+        if ctx.tasks.unless_cancelled(tick.tick()).await.is_none() {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let Ok(expired) = ctx.ledger.blocking(move |l| l.expire_pool(now)).await else {
+            continue;
+        };
         if expired > 0 {
             tracing::info!(expired, "expired pooled txs");
         }

@@ -1,4 +1,7 @@
 //! `rumor keygen` and `rumor genesis new`: key files and a genesis for a new network.
+//!
+//! Invariants: parameters are checked before any file is written; a seeded network is
+//! reproducible (same seed, same keys and genesis); the genesis written is validated.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,7 @@
 //! `rumor tx sign|send`: build, sign and (optionally) submit a transfer over JSON-RPC.
+//!
+//! Invariant: the key never leaves this process (only the signed tx is sent); errors name
+//! the flag at fault (`--key`, `--rpc`).
 
 use std::path::Path;
 

@@ -1,4 +1,8 @@
 //! The RPC methods, implemented over the shared node context.
+//!
+//! Invariant: no method takes a ledger lock or reads the store on a runtime thread — those
+//! calls go through `RpcImpl::ledger` (the blocking pool); `chain_head` reads the head
+//! snapshot.
 
 use std::sync::Arc;
 
@@ -11,6 +15,7 @@ use tokio::sync::broadcast;
 
 use crate::context::Ctx;
 use crate::ingest;
+use crate::ledger::Ledger;
 use rumor_api::errors::{internal, invalid_params};
 use rumor_api::types::*;
 use rumor_api::{ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer};
@@ -45,16 +50,22 @@ async fn forward<T: Serialize + Clone>(
 }
 
 impl RpcImpl {
-    /// Runs a chain-store read on the blocking pool: redb reads may touch disk, and must not
-    /// hold a runtime thread (or the chain lock on one) while they do.
+    /// Runs a ledger call on the blocking pool: its locks may be held through a durable
+    /// commit, and redb reads may touch disk; neither may hold a runtime thread.
+    async fn ledger<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Ledger) -> T + Send + 'static,
+    ) -> RpcResult<T> {
+        self.ctx.ledger.blocking(call).await.map_err(internal)
+    }
+
+    /// A chain-store read on the blocking pool.
     async fn read_store<T: Send + 'static>(
         &self,
         read: impl FnOnce(&ChainStore) -> Result<T, StoreError> + Send + 'static,
     ) -> RpcResult<T> {
-        let ctx = self.ctx.clone();
-        tokio::task::spawn_blocking(move || read(&ctx.chain()))
-            .await
-            .map_err(internal)?
+        self.ledger(move |l| l.read_chain(read))
+            .await?
             .map_err(internal)
     }
 }
@@ -71,18 +82,15 @@ impl TxApiServer for RpcImpl {
 
     async fn get(&self, hash: TxHash) -> RpcResult<TxInfo> {
         let _t = self.ctx.metrics.rpc("tx_get");
-        {
-            let pool = self.ctx.pool();
-            if let Some(tx) = pool.get(&hash) {
-                let status = match pool.subpool_of(&hash) {
-                    Some(SubPool::Queued) => TxStatus::Queued,
-                    _ => TxStatus::Pending,
-                };
-                return Ok(TxInfo {
-                    tx: Some(tx.signed().clone()),
-                    status,
-                });
-            }
+        if let Some((tx, subpool)) = self.ledger(move |l| l.pool_get(&hash)).await? {
+            let status = match subpool {
+                SubPool::Queued => TxStatus::Queued,
+                _ => TxStatus::Pending,
+            };
+            return Ok(TxInfo {
+                tx: Some(tx),
+                status,
+            });
         }
         self.read_store(move |chain| {
             let Some(loc) = chain.tx_location(&hash)? else {
@@ -110,11 +118,10 @@ impl TxApiServer for RpcImpl {
 impl ChainApiServer for RpcImpl {
     async fn head(&self) -> RpcResult<Head> {
         let _t = self.ctx.metrics.rpc("chain_head");
-        let chain = self.ctx.chain();
-        let (hash, h) = chain.head();
+        let h = self.ctx.ledger.head();
         Ok(Head {
             height: h.height,
-            hash,
+            hash: h.hash,
             slot: h.slot,
         })
     }
@@ -141,7 +148,7 @@ impl ChainApiServer for RpcImpl {
 
     async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let _t = self.ctx.metrics.rpc("chain_subscribeNewHeads");
-        forward(pending, self.ctx.heads.subscribe()).await
+        forward(pending, self.ctx.ledger.subscribe_heads()).await
     }
 }
 
@@ -149,7 +156,7 @@ impl ChainApiServer for RpcImpl {
 impl StateApiServer for RpcImpl {
     async fn account(&self, address: Address) -> RpcResult<Account> {
         let _t = self.ctx.metrics.rpc("state_getAccount");
-        Ok(self.ctx.chain().account(&address))
+        self.ledger(move |l| l.account(&address)).await
     }
 }
 
@@ -157,7 +164,7 @@ impl StateApiServer for RpcImpl {
 impl MempoolApiServer for RpcImpl {
     async fn status(&self) -> RpcResult<MempoolStatus> {
         let _t = self.ctx.metrics.rpc("mempool_status");
-        let s = self.ctx.pool().status();
+        let s = self.ledger(|l| l.pool_status()).await?;
         Ok(MempoolStatus {
             pending: s.pending,
             queued: s.queued,
@@ -175,13 +182,13 @@ impl MempoolApiServer for RpcImpl {
 
     async fn content(&self) -> RpcResult<MempoolContent> {
         let _t = self.ctx.metrics.rpc("mempool_content");
-        let pool = self.ctx.pool();
-        Ok(pool
-            .senders()
-            .map(|a| {
-                let c = pool.content_of(a);
+        Ok(self
+            .ledger(|l| l.pool_content())
+            .await?
+            .into_iter()
+            .map(|(a, c)| {
                 (
-                    *a,
+                    a,
                     SenderTxs {
                         pending: c.pending.into_iter().map(|t| t.into_signed()).collect(),
                         queued: c.queued.into_iter().map(|t| t.into_signed()).collect(),
@@ -193,7 +200,7 @@ impl MempoolApiServer for RpcImpl {
 
     async fn subscribe_pending(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let _t = self.ctx.metrics.rpc("mempool_subscribePending");
-        let rx = self.ctx.pool().subscribe_pending();
+        let rx = self.ledger(|l| l.subscribe_pending()).await?;
         forward(pending, rx).await
     }
 }

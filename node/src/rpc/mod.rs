@@ -1,6 +1,9 @@
 //! JSON-RPC 2.0 over HTTP and WebSocket on one port (jsonrpsee), with bounded request and
 //! response sizes, connections, batch length and subscriptions per connection. The traits,
 //! types, error codes and OpenRPC document are `rumor-api`'s; this module implements them.
+//!
+//! Invariant: every limit comes from the node's `RpcLimits`; method names and error codes are
+//! public interface (`rumor_api::rpc`, `rumor_api::errors`) and `rpc.discover` lists every method.
 
 pub mod envelope;
 pub mod errors;

@@ -1,0 +1,249 @@
+//! Gossiped blocks: the verdict goes to gossipsub as soon as the header-level checks pass, so
+//! a block travels on while this node checks its txs and imports it.
+//!
+//! Invariants: a block is forwarded (`Accept`) only if its header, producer signature and tx
+//! root are valid and it is not a second block by its producer for its slot; a forwarded block
+//! whose body then fails full validation costs its sender a penalty (`BadBlock`).
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rumor_chain::{Address, Block, BlockHash, ImportError};
+use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
+
+use super::import::{import, resolve_orphan};
+use crate::context::Ctx;
+use crate::trace::{Kind, Origin, now_ms};
+
+/// Recently seen (producer, slot) → block, to spot a producer signing two blocks for one slot.
+#[derive(Debug)]
+pub struct SlotCache(lru::LruCache<(Address, u64), BlockHash>);
+
+impl SlotCache {
+    pub fn new(capacity: NonZeroUsize) -> Self {
+        Self(lru::LruCache::new(capacity))
+    }
+
+    /// Records the block; returns the other block if this producer already signed one for
+    /// this slot.
+    pub fn equivocation(
+        &mut self,
+        producer: Address,
+        slot: u64,
+        hash: BlockHash,
+    ) -> Option<BlockHash> {
+        match self.0.get(&(producer, slot)) {
+            Some(h) if *h != hash => Some(*h),
+            Some(_) => None,
+            None => {
+                self.0.put((producer, slot), hash);
+                None
+            }
+        }
+    }
+}
+
+/// Equivocation memory shared by the block tasks.
+pub fn slot_cache() -> Mutex<SlotCache> {
+    Mutex::new(SlotCache::new(NonZeroUsize::new(4096).expect("non-zero")))
+}
+
+/// Handles a gossiped block. The verdict goes to gossipsub as soon as the header-level checks
+/// pass (producer, its signature, tx root, sizes, clock), so the block travels on while this
+/// node checks the txs and imports it; a block whose body then fails costs its sender a penalty.
+#[tracing::instrument(name = "gossip_block", skip_all, fields(block = %block.hash().short(), %from))]
+pub async fn on_gossip_block(
+    ctx: Arc<Ctx>,
+    slots: Arc<Mutex<SlotCache>>,
+    id: MessageId,
+    from: PeerId,
+    block: Block,
+    received_at_us: u64,
+) {
+    let received = Instant::now();
+    let hash = block.hash();
+    let block = Arc::new(block);
+    let header = ctx
+        .verify
+        .check_header(block.clone(), now_ms(), &ctx.metrics)
+        .await;
+    let verdict = match header {
+        Err(e) => {
+            tracing::debug!(error = %e, "verification pool unavailable; block ignored");
+            Validation::Ignore
+        }
+        Ok(Err(e)) if e.is_bad_block() => {
+            tracing::info!(%from, block = %hash.short(), error = %e, "invalid block");
+            Validation::Reject
+        }
+        Ok(Err(e)) => {
+            tracing::debug!(%from, block = %hash.short(), error = %e, "block ignored");
+            Validation::Ignore
+        }
+        Ok(Ok(())) => {
+            let other = slots
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .equivocation(block.header.producer, block.header.slot, hash);
+            match other {
+                Some(first) => {
+                    ctx.metrics.equivocations.inc();
+                    tracing::warn!(
+                        producer = %block.header.producer.short(),
+                        slot = block.header.slot,
+                        first = %first.short(),
+                        second = %hash.short(),
+                        "equivocation: second block for the same slot ignored"
+                    );
+                    Validation::Ignore
+                }
+                None => Validation::Accept,
+            }
+        }
+    };
+    let label = verdict.as_str();
+    ctx.metrics
+        .validation
+        .get_or_create(&vec![("kind", "block"), ("result", label)])
+        .inc();
+    ctx.metrics
+        .validation_seconds
+        .get_or_create(&vec![("kind", "block")])
+        .observe(received.elapsed().as_secs_f64());
+    let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
+    if verdict != Validation::Accept {
+        return;
+    }
+    ctx.tracer.record(
+        Kind::Block,
+        &hash.0,
+        received_at_us,
+        Some(from.to_string()),
+        Origin::Gossip,
+    );
+    let block = Arc::unwrap_or_clone(block);
+    match import(&ctx, block.clone()).await {
+        Ok(_) | Err(ImportError::AlreadyKnown(_)) => {}
+        Err(ImportError::UnknownParent(_)) => resolve_orphan(&ctx, block, from).await,
+        Err(e) if e.is_bad_block() => {
+            tracing::warn!(%from, block = %hash.short(), error = %e, "forwarded block failed full validation");
+            let _ = ctx.net.penalise(from, Offence::BadBlock).await;
+        }
+        Err(e) => tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rumor_chain::{Keypair, tx_root};
+
+    use super::*;
+    use crate::testing::{TestNet, TestNode, peer};
+
+    async fn deliver(node: &TestNode, slots: &Arc<Mutex<SlotCache>>, block: &Block, n: u8) {
+        let id = block.hash().0;
+        let (ctx, slots) = (node.ctx.clone(), slots.clone());
+        on_gossip_block(ctx, slots, id, peer(n), block.clone(), 0).await;
+    }
+
+    fn verdicts(node: &TestNode) -> Vec<Validation> {
+        node.net
+            .calls(|c| c.reports.iter().map(|(.., v)| *v).collect())
+    }
+
+    #[test]
+    fn equivocation_is_a_second_distinct_block_for_a_slot() {
+        let mut c = SlotCache::new(NonZeroUsize::new(8).unwrap());
+        let p = Address([1; 32]);
+        assert_eq!(c.equivocation(p, 5, BlockHash([1; 32])), None);
+        assert_eq!(
+            c.equivocation(p, 5, BlockHash([1; 32])),
+            None,
+            "the same block again"
+        );
+        assert_eq!(
+            c.equivocation(p, 5, BlockHash([2; 32])),
+            Some(BlockHash([1; 32]))
+        );
+        assert_eq!(c.equivocation(p, 6, BlockHash([2; 32])), None);
+    }
+
+    #[tokio::test]
+    async fn a_valid_block_is_forwarded_then_imported() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
+        deliver(&node, &slots, &block, 1).await;
+        let reports = node.net.calls(|c| c.reports.clone());
+        assert_eq!(
+            reports,
+            vec![(block.hash().0, peer(1), Topic::Block, Validation::Accept)]
+        );
+        assert_eq!(node.ledger().head().hash, block.hash());
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_block_signed_by_the_wrong_key_is_rejected_and_not_imported() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let good = net.extend_with(&mut remote, 0, vec![]);
+        let forged = Block::seal(good.header.clone(), vec![], &Keypair::from_label("mallory"));
+        deliver(&node, &slots, &forged, 1).await;
+        assert_eq!(verdicts(&node), vec![Validation::Reject]);
+        assert_eq!(node.ledger().head().height, 0);
+        // The forgery did not take the slot: the real block is still accepted.
+        deliver(&node, &slots, &good, 2).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Reject, Validation::Accept]
+        );
+        assert_eq!(node.ledger().head().hash, good.hash());
+    }
+
+    #[tokio::test]
+    async fn a_second_block_for_one_slot_is_ignored_as_equivocation() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let (mut one, mut two) = (net.store("one"), net.store("two"));
+        let first = net.extend_with(&mut one, 0, vec![]);
+        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
+        assert_eq!(first.header.slot, second.header.slot);
+        deliver(&node, &slots, &first, 1).await;
+        deliver(&node, &slots, &second, 2).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Accept, Validation::Ignore]
+        );
+        assert_eq!(node.ctx.metrics.equivocations.get(), 1);
+        assert_eq!(node.ledger().head().hash, first.hash());
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_forwarded_block_whose_body_fails_costs_its_sender() {
+        let net = TestNet::new(1, 2);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let template = net.extend_with(&mut remote, 0, vec![]);
+        // A tx signed by the wrong key, under a header that commits to it and is properly
+        // signed: the header checks pass, the body's do not.
+        let mut bad_tx = net.tx(0, 0, 5);
+        bad_tx.signature = net.tx(1, 0, 5).signature;
+        let mut header = template.header.clone();
+        header.tx_root = tx_root(std::slice::from_ref(&bad_tx));
+        let block = Block::seal(header, vec![bad_tx], net.producer(template.header.slot));
+        deliver(&node, &slots, &block, 3).await;
+        assert_eq!(verdicts(&node), vec![Validation::Accept]);
+        let penalties = node.net.calls(|c| c.penalties.clone());
+        assert_eq!(penalties, vec![(peer(3), Offence::BadBlock)]);
+        assert_eq!(node.ledger().head().height, 0);
+    }
+}

@@ -1,0 +1,20 @@
+//! The block pipeline, one file per job:
+//! - [`gossip`]: a gossiped block → header checks → verdict (forward early) → import;
+//!   equivocation detection;
+//! - [`import`](mod@import): stage-1 checks on the verification pool, the ledger import on the
+//!   blocking pool, orphans (unknown parent → buffer + fetch ancestors by hash);
+//! - [`catchup`]: the sync client, range requests to a peer that is ahead;
+//! - [`serve`]: the sync server, answers from the head snapshot and the store.
+//!
+//! Invariant: every block, whatever its source, enters the chain through [`import::import`]
+//! (the producer's own, built under the ledger's lock, excepted).
+
+pub mod catchup;
+pub mod gossip;
+pub mod import;
+pub mod serve;
+
+pub use catchup::catch_up;
+pub use gossip::{SlotCache, on_gossip_block, slot_cache};
+pub use import::{import, resolve_orphan};
+pub use serve::{answer, serve_sync};

@@ -1,0 +1,488 @@
+//! The ledger: the one owner of the chain store, the mempool and the orphan buffer.
+//!
+//! Invariants (this file is the only place they live):
+//! - **Lock order is chain → pool.** A method that needs both takes the chain lock first; the
+//!   orphan lock is a leaf, never held together with either. No guard leaves this type: callers
+//!   get methods (import a checked block, admit verified txs, read the store, …).
+//! - **The pool always reflects the head it was last told about**: every import that changes
+//!   the canonical chain updates the pool under the same chain lock, so a concurrent admission
+//!   never checks a tx against a state the pool has not seen.
+//! - **Every method may block** (redb reads and durable commits under the chain lock). Async
+//!   code reaches the ledger only through [`Ledger::blocking`], which runs the call on the
+//!   blocking pool. The exceptions take none of these locks: [`Ledger::head`] (a snapshot
+//!   published under the chain lock after each import) and the head subscriptions.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use rumor_chain::{
+    Account, Address, Block, BlockHash, ChainStore, CheckedBlock, Genesis, Hash256, ImportError,
+    ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction, TxHash, VerifiedTx,
+    codec::BLOCK_OVERHEAD_LEN, produce_block,
+};
+use rumor_mempool::{InsertError, InsertOutcome, Origin, Pool, PoolStatus, SenderContent, SubPool};
+use tokio::sync::{broadcast, watch};
+
+use crate::context::{HEADS_CAPACITY, HeadEvent};
+use crate::metrics::NodeMetrics;
+use crate::orphans::OrphanBuffer;
+
+/// The canonical head as of the last import: what async code reads instead of taking the
+/// chain lock (the producer's slot check, the status advertised to peers, `chain_head`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeadSnapshot {
+    pub genesis: Hash256,
+    pub hash: BlockHash,
+    pub height: u64,
+    pub slot: u64,
+}
+
+impl HeadSnapshot {
+    fn of(chain: &ChainStore) -> Self {
+        let (hash, head) = chain.head();
+        Self {
+            genesis: chain.genesis_hash(),
+            hash,
+            height: head.height,
+            slot: head.slot,
+        }
+    }
+}
+
+/// A block imported by [`Ledger::import`], with the orphans that were waiting for it (taken
+/// out of the buffer: the caller checks and imports them next).
+#[derive(Debug)]
+pub struct Imported {
+    pub outcome: ImportOutcome,
+    pub children: Vec<Block>,
+}
+
+/// The ledger could not be reached from async code: the blocking call panicked or the runtime
+/// is shutting down.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ledger call did not complete: {0}")]
+pub struct Interrupted(pub String);
+
+/// The chain store, the mempool and the orphan buffer, each behind its own lock, taken only
+/// in the order above.
+pub struct Ledger {
+    chain: Mutex<ChainStore>,
+    pool: Mutex<Pool>,
+    orphans: Mutex<OrphanBuffer>,
+    head: watch::Sender<HeadSnapshot>,
+    heads: broadcast::Sender<HeadEvent>,
+    metrics: Arc<NodeMetrics>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("head", &self.head())
+            .finish()
+    }
+}
+
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock would already have aborted the operation it guarded; the
+    // structures themselves stay consistent (redb rolls back uncommitted writes).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Ledger {
+    pub fn new(
+        chain: ChainStore,
+        pool: Pool,
+        orphan_capacity: usize,
+        metrics: Arc<NodeMetrics>,
+    ) -> Self {
+        let (head, _) = watch::channel(HeadSnapshot::of(&chain));
+        let (heads, _) = broadcast::channel(HEADS_CAPACITY);
+        metrics.head_height.set(chain.head().1.height as i64);
+        Self {
+            chain: Mutex::new(chain),
+            pool: Mutex::new(pool),
+            orphans: Mutex::new(OrphanBuffer::new(orphan_capacity)),
+            head,
+            heads,
+            metrics,
+        }
+    }
+
+    /// Runs `f` on the blocking pool: how async code calls every other method.
+    pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> Result<T, Interrupted>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Ledger) -> T + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|e| Interrupted(e.to_string()))
+    }
+
+    // ---- head ------------------------------------------------------------------------------
+
+    /// The head as of the last import. Takes no ledger lock: safe on async threads.
+    pub fn head(&self) -> HeadSnapshot {
+        *self.head.borrow()
+    }
+
+    /// Wakes on every head change (coalescing changes it did not observe).
+    pub fn watch_head(&self) -> watch::Receiver<HeadSnapshot> {
+        self.head.subscribe()
+    }
+
+    /// New canonical heads, for `chain_subscribeNewHeads`; slow receivers skip ahead.
+    pub fn subscribe_heads(&self) -> broadcast::Receiver<HeadEvent> {
+        self.heads.subscribe()
+    }
+
+    // ---- chain (→ pool) -------------------------------------------------------------------
+
+    /// Imports a block that passed stage-1 checks, under the chain lock through its durable
+    /// commit; then brings the pool to the new head, publishes the head and hands back the
+    /// orphans that were waiting for this block.
+    pub fn import(&self, block: CheckedBlock) -> Result<Imported, ImportError> {
+        let outcome = {
+            let mut chain = relock(&self.chain);
+            let outcome = chain.import(block)?;
+            self.after_import(&chain, &outcome);
+            outcome
+        };
+        let children = self.take_orphans(&outcome.hash);
+        Ok(Imported { outcome, children })
+    }
+
+    /// Everything that follows a successful import, with the chain lock held: the pool learns
+    /// which txs entered and left, the head snapshot moves, subscribers hear of it.
+    fn after_import(&self, chain: &ChainStore, outcome: &ImportOutcome) {
+        self.metrics.blocks_imported.inc();
+        let reorg_depth = match &outcome.kind {
+            ImportKind::SideChain => return,
+            ImportKind::Extended => 0,
+            ImportKind::Reorg { depth, .. } => {
+                self.metrics.reorgs.inc();
+                self.metrics.reorged_blocks.inc_by(*depth);
+                *depth
+            }
+        };
+        let update = relock(&self.pool).on_block_imported(
+            &outcome.entered,
+            outcome.left.clone(),
+            chain.state(),
+            Instant::now(),
+        );
+        tracing::debug!(
+            height = outcome.height,
+            hash = %outcome.hash.short(),
+            included = update.included,
+            reinjected = update.reinjected,
+            "new head"
+        );
+        let head = HeadSnapshot::of(chain);
+        self.metrics.head_height.set(head.height as i64);
+        self.head.send_replace(head);
+        let _ = self.heads.send(HeadEvent {
+            height: head.height,
+            hash: outcome.hash,
+            slot: head.slot,
+            txs: outcome.entered.len(),
+            reorg_depth,
+        });
+    }
+
+    /// Builds our block for `slot` on the current head from the pool's best txs and imports
+    /// it. `None` if the head is already at or past `slot`, or the import failed.
+    pub fn produce(
+        &self,
+        slot: u64,
+        genesis: &Genesis,
+        limits: &Limits,
+        key: &Keypair,
+    ) -> Option<(Block, ImportOutcome)> {
+        let mut chain = relock(&self.chain);
+        let head = chain.head().1.clone();
+        if head.slot >= slot {
+            return None;
+        }
+        let candidates = relock(&self.pool).best_transactions(
+            limits.max_block_txs,
+            limits.max_block_bytes - BLOCK_OVERHEAD_LEN,
+        );
+        let produced = produce_block(&head, chain.state(), genesis, limits, slot, key, candidates);
+        if !produced.skipped.is_empty() {
+            tracing::debug!(
+                skipped = produced.skipped.len(),
+                "candidates that no longer apply"
+            );
+        }
+        match chain.import(produced.checked()) {
+            Ok(outcome) => {
+                self.after_import(&chain, &outcome);
+                Some((produced.block, outcome))
+            }
+            Err(e) => {
+                tracing::error!(slot, error = %e, "own block failed to import");
+                None
+            }
+        }
+    }
+
+    /// Offers verified txs to the pool, checked against the head state; one result per tx,
+    /// in order. The chain lock is held (before the pool's) so the head cannot move meanwhile.
+    pub fn admit(
+        &self,
+        txs: Vec<VerifiedTx>,
+        origin: Origin,
+    ) -> Vec<Result<InsertOutcome, InsertError>> {
+        let chain = relock(&self.chain);
+        let mut pool = relock(&self.pool);
+        let now = Instant::now();
+        txs.into_iter()
+            .map(|tx| pool.insert(tx, origin, chain.state(), now))
+            .collect()
+    }
+
+    /// A read of the store (redb reads may touch disk).
+    pub fn read_chain<T>(&self, read: impl FnOnce(&ChainStore) -> T) -> T {
+        read(&relock(&self.chain))
+    }
+
+    /// An account at the head.
+    pub fn account(&self, address: &Address) -> Account {
+        relock(&self.chain).account(address)
+    }
+
+    // ---- pool -----------------------------------------------------------------------------
+
+    /// Which of `hashes` are pooled (so already verified).
+    pub fn pooled(&self, hashes: impl IntoIterator<Item = TxHash>) -> HashSet<TxHash> {
+        let pool = relock(&self.pool);
+        hashes.into_iter().filter(|h| pool.contains(h)).collect()
+    }
+
+    pub fn pool_contains(&self, hash: &TxHash) -> bool {
+        relock(&self.pool).contains(hash)
+    }
+
+    /// A pooled tx and the sub-pool it sits in.
+    pub fn pool_get(&self, hash: &TxHash) -> Option<(SignedTransaction, SubPool)> {
+        let pool = relock(&self.pool);
+        let tx = pool.get(hash)?.signed().clone();
+        Some((tx, pool.subpool_of(hash).unwrap_or(SubPool::Pending)))
+    }
+
+    pub fn pool_status(&self) -> PoolStatus {
+        relock(&self.pool).status()
+    }
+
+    /// Every sender's pending and queued txs.
+    pub fn pool_content(&self) -> Vec<(Address, SenderContent)> {
+        let pool = relock(&self.pool);
+        pool.senders().map(|a| (*a, pool.content_of(a))).collect()
+    }
+
+    pub fn subscribe_pending(&self) -> broadcast::Receiver<TxHash> {
+        relock(&self.pool).subscribe_pending()
+    }
+
+    /// Drops expired txs; returns how many.
+    pub fn expire_pool(&self, now: Instant) -> usize {
+        relock(&self.pool).maintain(now)
+    }
+
+    // ---- orphans --------------------------------------------------------------------------
+
+    /// Holds a block until its parent is imported (the oldest orphan goes when the buffer is
+    /// full). Returns false if it was already held.
+    pub fn buffer_orphan(&self, block: Block) -> bool {
+        let mut orphans = relock(&self.orphans);
+        let added = orphans.insert(block);
+        self.metrics.orphan_buffer.set(orphans.len() as i64);
+        added
+    }
+
+    pub fn orphan_count(&self) -> usize {
+        relock(&self.orphans).len()
+    }
+
+    /// Takes the orphans waiting for `parent` (an import does this itself; this is for a
+    /// parent found already imported).
+    pub fn take_orphans(&self, parent: &BlockHash) -> Vec<Block> {
+        let mut orphans = relock(&self.orphans);
+        let children = orphans.take_children(parent);
+        self.metrics.orphan_buffer.set(orphans.len() as i64);
+        children
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rumor_mempool::PoolConfig;
+
+    use super::*;
+    use crate::testing::TestNet;
+
+    #[test]
+    fn an_import_moves_the_head_snapshot_and_clears_included_txs() {
+        let net = TestNet::new(2, 2);
+        let ledger = net.ledger("a", PoolConfig::default(), 8);
+        let mut heads = ledger.subscribe_heads();
+        let mut watch = ledger.watch_head();
+        let tx = net.tx(0, 0, 5);
+        let admitted = ledger.admit(vec![net.verified(tx.clone())], Origin::External);
+        assert!(matches!(admitted[..], [Ok(InsertOutcome::Pending)]));
+        assert!(ledger.pool_contains(&tx.hash()));
+
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![tx.clone()]);
+        let imported = ledger.import(net.check(block.clone())).unwrap();
+        assert_eq!(imported.outcome.kind, ImportKind::Extended);
+        assert!(imported.children.is_empty());
+
+        let head = ledger.head();
+        assert_eq!((head.height, head.hash), (1, block.hash()));
+        assert_eq!(head.slot, block.header.slot);
+        assert!(watch.has_changed().unwrap());
+        assert_eq!(*watch.borrow_and_update(), head);
+        assert!(
+            !ledger.pool_contains(&tx.hash()),
+            "included tx left the pool"
+        );
+        let event = heads.try_recv().unwrap();
+        assert_eq!((event.height, event.hash, event.txs), (1, block.hash(), 1));
+        assert_eq!(event.reorg_depth, 0);
+        assert_eq!(ledger.metrics.head_height.get(), 1);
+        let stored = ledger.read_chain(|c| c.block_by_height(1)).unwrap();
+        assert_eq!(stored, Some(block));
+    }
+
+    #[test]
+    fn admission_checks_txs_against_the_current_head() {
+        let net = TestNet::new(1, 2);
+        let ledger = net.ledger("a", PoolConfig::default(), 8);
+        let stranger = rumor_chain::Transaction {
+            chain_id: net.genesis.chain_id,
+            from: Keypair::from_label("stranger").address(),
+            to: net.accounts[0].address(),
+            amount: 1,
+            fee: 5,
+            nonce: 0,
+        }
+        .sign(&Keypair::from_label("stranger"));
+        let results = ledger.admit(
+            vec![
+                net.verified(net.tx(0, 0, 5)),
+                net.verified(net.tx(0, 0, 5)),
+                net.verified(stranger),
+            ],
+            Origin::External,
+        );
+        assert!(results[0].is_ok());
+        assert_eq!(results[1], Err(InsertError::AlreadyKnown));
+        assert!(matches!(
+            results[2],
+            Err(InsertError::InsufficientBalance { .. })
+        ));
+
+        // Once a block spends account 1's nonce 0, a tx with that nonce is stale.
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(1, 0, 7)]);
+        ledger.import(net.check(block)).unwrap();
+        let stale = ledger.admit(vec![net.verified(net.tx(1, 0, 9))], Origin::External);
+        assert!(matches!(stale[0], Err(InsertError::NonceTooLow { .. })));
+        assert_eq!(ledger.account(&net.accounts[1].address()).nonce, 1);
+    }
+
+    #[test]
+    fn an_import_hands_back_the_orphans_waiting_for_it() {
+        let net = TestNet::new(2, 1);
+        let ledger = net.ledger("a", PoolConfig::default(), 8);
+        let mut remote = net.store("remote");
+        let blocks = net.extend(&mut remote, 3);
+        assert!(ledger.buffer_orphan(blocks[1].clone()));
+        assert!(!ledger.buffer_orphan(blocks[1].clone()), "held once");
+        assert!(ledger.buffer_orphan(blocks[2].clone()));
+        assert_eq!(ledger.orphan_count(), 2);
+        assert_eq!(ledger.metrics.orphan_buffer.get(), 2);
+
+        let imported = ledger.import(net.check(blocks[0].clone())).unwrap();
+        assert_eq!(imported.children, vec![blocks[1].clone()]);
+        let imported = ledger.import(net.check(blocks[1].clone())).unwrap();
+        assert_eq!(imported.children, vec![blocks[2].clone()]);
+        assert_eq!(ledger.orphan_count(), 0);
+        assert_eq!(ledger.metrics.orphan_buffer.get(), 0);
+    }
+
+    #[test]
+    fn the_orphan_buffer_is_bounded() {
+        let net = TestNet::new(1, 1);
+        let ledger = net.ledger("a", PoolConfig::default(), 2);
+        let mut remote = net.store("remote");
+        let blocks = net.extend(&mut remote, 4);
+        for b in &blocks[1..] {
+            ledger.buffer_orphan(b.clone());
+        }
+        assert_eq!(ledger.orphan_count(), 2, "the oldest orphan was dropped");
+        let imported = ledger.import(net.check(blocks[0].clone())).unwrap();
+        assert!(
+            imported.children.is_empty(),
+            "the orphan for it was dropped"
+        );
+        let imported = ledger.import(net.check(blocks[1].clone())).unwrap();
+        assert_eq!(imported.children, vec![blocks[2].clone()]);
+    }
+
+    #[test]
+    fn produce_builds_on_the_head_with_pooled_txs_once_per_slot() {
+        let net = TestNet::new(1, 2);
+        let ledger = net.ledger("a", PoolConfig::default(), 8);
+        let tx = net.tx(0, 0, 5);
+        ledger.admit(vec![net.verified(tx.clone())], Origin::Local);
+        let slot = ledger.head().slot + 3;
+        let limits = net.config.chain.limits;
+        let (block, outcome) = ledger
+            .produce(slot, &net.genesis, &limits, net.producer(slot))
+            .unwrap();
+        assert_eq!(block.txs, vec![tx.clone()]);
+        assert_eq!(outcome.kind, ImportKind::Extended);
+        assert_eq!(ledger.head().hash, block.hash());
+        assert_eq!(ledger.head().slot, slot);
+        assert!(!ledger.pool_contains(&tx.hash()));
+        assert!(
+            ledger
+                .produce(slot, &net.genesis, &limits, net.producer(slot))
+                .is_none(),
+            "never twice for one slot"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn async_callers_wait_for_the_chain_lock_off_the_runtime() {
+        let net = TestNet::new(1, 1);
+        let ledger = net.ledger("a", PoolConfig::default(), 8);
+        let who = net.accounts[0].address();
+        // Another thread holds the chain lock (as an import does through its commit).
+        let (held_tx, held_rx) = tokio::sync::oneshot::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let l = ledger.clone();
+        let holder = std::thread::spawn(move || {
+            l.read_chain(|_| {
+                held_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+        });
+        held_rx.await.unwrap();
+        let l = ledger.clone();
+        let read = tokio::spawn(async move { l.blocking(move |l| l.account(&who)).await });
+        tokio::task::yield_now().await;
+        // The runtime's only thread is free while the read waits, and the head is readable.
+        assert!(!read.is_finished());
+        assert_eq!(ledger.head().height, 0);
+        release_tx.send(()).unwrap();
+        let account = read.await.unwrap().unwrap();
+        assert_eq!(account.balance, crate::testing::BALANCE);
+        holder.join().unwrap();
+    }
+}

@@ -1,0 +1,477 @@
+//! Unit-test support (compiled for tests only): a small network — genesis, authority and
+//! account keys — in a temporary directory, ledgers and stores on it, signed txs, blocks
+//! produced on a "remote" store to feed a node under test in any order, and [`FakeNet`], a
+//! [`NetPort`] that records every call and answers sync requests from a remote ledger.
+//!
+//! Invariants: everything here is deterministic (keys from labels, slots counted up from the
+//! head; the genesis starts far enough in the past that no produced slot is in the future);
+//! tests wait for conditions with a timeout ([`within`], [`FakeNet::wait_until`]), never for a
+//! fixed time.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use rumor_chain::{
+    Block, ChainStore, CheckedBlock, Genesis, Keypair, SignedTransaction, Transaction, VerifiedTx,
+    check_block, produce_block,
+};
+use rumor_mempool::{Pool, PoolConfig};
+use rumor_p2p::{
+    MessageId, NetInfo, NetworkError, Offence, PeerId, PeerInfo, PublishOutcome, SeenCache, Status,
+    SyncRequest, SyncResponse, Topic, Validation,
+};
+use tokio::sync::watch;
+
+use crate::config::NodeConfig;
+use crate::context::Ctx;
+use crate::ledger::{HeadSnapshot, Ledger};
+use crate::metrics::NodeMetrics;
+use crate::port::NetPort;
+use crate::tasks::Tasks;
+use crate::trace::{Tracer, now_ms};
+use crate::verify::VerifyPool;
+
+/// How long a test waits for a condition before failing.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Awaits `fut`, failing the test if it takes longer than [`WAIT`].
+pub async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, fut)
+        .await
+        .unwrap_or_else(|_| panic!("timed out after {WAIT:?} waiting for: {what}"))
+}
+
+/// Waits until the ledger's head satisfies `cond`.
+pub async fn head_until(ledger: &Ledger, what: &str, cond: impl Fn(&HeadSnapshot) -> bool) {
+    let mut rx = ledger.watch_head();
+    within(what, rx.wait_for(|h| cond(h)))
+        .await
+        .expect("the ledger outlives the test");
+}
+
+/// A deterministic peer id.
+pub fn peer(n: u8) -> PeerId {
+    rumor_p2p::identity_from_key(&Keypair::from_label(&format!("test/peer-{n}")))
+        .public()
+        .to_peer_id()
+}
+
+pub const SLOT_MS: u64 = 1000;
+pub const BALANCE: u64 = 1_000_000;
+
+/// A test network: a genesis with funded accounts, in a temp dir that lives as long as this.
+#[derive(Debug)]
+pub struct TestNet {
+    pub dir: tempfile::TempDir,
+    pub genesis: Arc<Genesis>,
+    pub authorities: Vec<Keypair>,
+    pub accounts: Vec<Keypair>,
+    pub config: NodeConfig,
+}
+
+impl TestNet {
+    pub fn new(authorities: usize, accounts: usize) -> Self {
+        Self::with_slot_ms(authorities, accounts, SLOT_MS, 1000)
+    }
+
+    /// `past_slots`: how many slots before now the genesis starts.
+    pub fn with_slot_ms(
+        authorities: usize,
+        accounts: usize,
+        slot_ms: u64,
+        past_slots: u64,
+    ) -> Self {
+        let authorities: Vec<Keypair> = (0..authorities)
+            .map(|i| Keypair::from_label(&format!("test/authority-{i}")))
+            .collect();
+        let accounts: Vec<Keypair> = (0..accounts)
+            .map(|i| Keypair::from_label(&format!("test/account-{i}")))
+            .collect();
+        let genesis = Genesis::new(
+            1,
+            now_ms() - past_slots * slot_ms,
+            slot_ms,
+            authorities.iter().map(|k| k.address()).collect(),
+            &accounts.iter().map(|k| k.address()).collect::<Vec<_>>(),
+            BALANCE,
+        );
+        let config = NodeConfig {
+            verify_threads: 1,
+            ..NodeConfig::default()
+        };
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            genesis: Arc::new(genesis),
+            authorities,
+            accounts,
+            config,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::create_dir_all(&p).expect("node dir");
+        p
+    }
+
+    /// A chain store named `name` (a fresh one, or the one a node of that name left).
+    pub fn store(&self, name: &str) -> ChainStore {
+        ChainStore::open(
+            &self.path(name).join("chain.redb"),
+            (*self.genesis).clone(),
+            self.config.chain,
+        )
+        .expect("chain store")
+    }
+
+    pub fn metrics(&self) -> Arc<NodeMetrics> {
+        let pool = Pool::new(self.genesis.chain_id, PoolConfig::default());
+        let mut registry = prometheus_client::registry::Registry::default();
+        Arc::new(NodeMetrics::register(&mut registry, &pool.status()))
+    }
+
+    /// A ledger on a fresh store, with `pool` limits and room for `orphans`.
+    pub fn ledger(&self, name: &str, pool: PoolConfig, orphans: usize) -> Arc<Ledger> {
+        Arc::new(Ledger::new(
+            self.store(name),
+            Pool::new(self.genesis.chain_id, pool),
+            orphans,
+            self.metrics(),
+        ))
+    }
+
+    /// A transfer of 1 from account `from` to the next account.
+    pub fn tx(&self, from: usize, nonce: u64, fee: u64) -> SignedTransaction {
+        let key = &self.accounts[from];
+        Transaction {
+            chain_id: self.genesis.chain_id,
+            from: key.address(),
+            to: self.accounts[(from + 1) % self.accounts.len()].address(),
+            amount: 1,
+            fee,
+            nonce,
+        }
+        .sign(key)
+    }
+
+    pub fn verified(&self, tx: SignedTransaction) -> VerifiedTx {
+        tx.verify(self.genesis.chain_id).expect("a valid tx")
+    }
+
+    /// The authority key for `slot`.
+    pub fn producer(&self, slot: u64) -> &Keypair {
+        let address = self.genesis.producer_for_slot(slot);
+        self.authorities
+            .iter()
+            .find(|k| k.address() == address)
+            .expect("an authority")
+    }
+
+    /// Produces one block on `store`'s head in the next slot (plus `skip` slots) with `txs`,
+    /// imports it there and returns it.
+    pub fn extend_with(
+        &self,
+        store: &mut ChainStore,
+        skip: u64,
+        txs: Vec<SignedTransaction>,
+    ) -> Block {
+        let head = store.head().1.clone();
+        let slot = head.slot + 1 + skip;
+        let txs = txs.into_iter().map(|t| self.verified(t));
+        let produced = produce_block(
+            &head,
+            store.state(),
+            &self.genesis,
+            &self.config.chain.limits,
+            slot,
+            self.producer(slot),
+            txs,
+        );
+        assert!(produced.skipped.is_empty(), "{:?}", produced.skipped);
+        store.import(produced.checked()).expect("own block imports");
+        produced.block
+    }
+
+    /// `n` empty blocks on `store`'s head.
+    pub fn extend(&self, store: &mut ChainStore, n: usize) -> Vec<Block> {
+        (0..n).map(|_| self.extend_with(store, 0, vec![])).collect()
+    }
+
+    /// A node on a fresh store named `name`, reaching the network through a [`FakeNet`].
+    pub fn node(&self, name: &str) -> TestNode {
+        self.node_with(
+            name,
+            Keypair::from_label(&format!("test/node-{name}")),
+            |_| {},
+        )
+    }
+
+    /// [`TestNet::node`] with a key and config changes.
+    pub fn node_with(
+        &self,
+        name: &str,
+        key: Keypair,
+        tweak: impl FnOnce(&mut NodeConfig),
+    ) -> TestNode {
+        let mut config = self.config.clone();
+        config.data_dir = self.path(name);
+        tweak(&mut config);
+        let metrics = self.metrics();
+        let ledger = Arc::new(Ledger::new(
+            self.store(name),
+            Pool::new(
+                self.genesis.chain_id,
+                rumor_mempool::PoolConfig::from(&config.pool),
+            ),
+            config.orphan_buffer,
+            metrics.clone(),
+        ));
+        let verify = VerifyPool::start(
+            config.verify_threads,
+            config.verify_queue,
+            self.genesis.clone(),
+            config.chain,
+            metrics.clone(),
+        );
+        let net = Arc::new(FakeNet::new());
+        let ctx = Arc::new(Ctx {
+            config,
+            genesis: self.genesis.clone(),
+            key,
+            ledger,
+            net: net.clone(),
+            verify,
+            metrics,
+            tracer: Tracer::disabled(),
+            syncing: AtomicBool::new(false),
+            tasks: Tasks::new(),
+        });
+        TestNode { ctx, net }
+    }
+
+    /// A ledger (to serve sync requests from, as a peer would) holding `n` blocks, and them.
+    pub fn remote(&self, name: &str, n: usize) -> (Arc<Ledger>, Vec<Block>) {
+        let mut builder = self.store(&format!("{name}-builder"));
+        let blocks = self.extend(&mut builder, n);
+        let ledger = self.ledger(name, PoolConfig::default(), 8);
+        for b in &blocks {
+            ledger.import(self.check(b.clone())).expect("a valid chain");
+        }
+        (ledger, blocks)
+    }
+
+    /// Stage-1 checks, as the verification pool runs them.
+    pub fn check(&self, block: Block) -> CheckedBlock {
+        check_block(block, &self.genesis, &self.config.chain, now_ms()).expect("a valid block")
+    }
+}
+
+/// A node context wired to a [`FakeNet`].
+#[derive(Debug)]
+pub struct TestNode {
+    pub ctx: Arc<Ctx>,
+    pub net: Arc<FakeNet>,
+}
+
+impl TestNode {
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ctx.ledger
+    }
+}
+
+/// Everything a [`FakeNet`] was asked to do, in order.
+#[derive(Debug, Default)]
+pub struct Calls {
+    pub reports: Vec<(MessageId, PeerId, Topic, Validation)>,
+    pub published: Vec<(Topic, Vec<u8>)>,
+    pub penalties: Vec<(PeerId, Offence)>,
+    pub statuses: Vec<Status>,
+    pub sync_requests: Vec<(PeerId, SyncRequest)>,
+    /// Reports and sync requests waiting at a closed gate.
+    pub held: usize,
+}
+
+impl Calls {
+    /// The verdict reported for message `id`, if any.
+    pub fn verdict(&self, id: &MessageId) -> Option<Validation> {
+        self.reports
+            .iter()
+            .find(|(i, ..)| i == id)
+            .map(|(.., v)| *v)
+    }
+}
+
+/// A [`NetPort`] without sockets: records calls, answers sync requests with scripted answers
+/// first, then from a remote ledger (as a peer holding that chain would), else fails them.
+pub struct FakeNet {
+    seen: SeenCache,
+    calls: Mutex<Calls>,
+    version: watch::Sender<u64>,
+    remote: Mutex<Option<Arc<Ledger>>>,
+    scripted: Mutex<VecDeque<Result<SyncResponse, NetworkError>>>,
+    /// While closed, `report` waits (holds a pipeline task in flight).
+    reports_open: watch::Sender<bool>,
+    /// While closed, `sync` waits (a peer that does not answer).
+    sync_open: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for FakeNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeNet").finish_non_exhaustive()
+    }
+}
+
+impl Default for FakeNet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeNet {
+    pub fn new() -> Self {
+        Self {
+            seen: SeenCache::new(1024),
+            calls: Mutex::default(),
+            version: watch::channel(0).0,
+            remote: Mutex::default(),
+            scripted: Mutex::default(),
+            reports_open: watch::channel(true).0,
+            sync_open: watch::channel(true).0,
+        }
+    }
+
+    /// Answers sync requests from `ledger`'s chain.
+    pub fn serve_from(&self, ledger: Arc<Ledger>) {
+        *self.remote.lock().unwrap() = Some(ledger);
+    }
+
+    /// Queues one answer for the next sync request.
+    pub fn script(&self, answer: Result<SyncResponse, NetworkError>) {
+        self.scripted.lock().unwrap().push_back(answer);
+    }
+
+    pub fn hold_reports(&self) {
+        self.reports_open.send_replace(false);
+    }
+
+    pub fn release_reports(&self) {
+        self.reports_open.send_replace(true);
+    }
+
+    pub fn hold_sync(&self) {
+        self.sync_open.send_replace(false);
+    }
+
+    /// Waits at `gate` while it is closed, counted in [`Calls::held`].
+    async fn pass(&self, gate: &watch::Sender<bool>) {
+        let mut open = gate.subscribe();
+        if !*open.borrow_and_update() {
+            self.record(|c| c.held += 1);
+            let _ = open.wait_for(|open| *open).await;
+            self.record(|c| c.held -= 1);
+        }
+    }
+
+    /// Reads the calls so far.
+    pub fn calls<T>(&self, read: impl FnOnce(&Calls) -> T) -> T {
+        read(&self.calls.lock().unwrap())
+    }
+
+    fn record(&self, write: impl FnOnce(&mut Calls)) {
+        write(&mut self.calls.lock().unwrap());
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Waits until the recorded calls satisfy `cond`.
+    pub async fn wait_until(&self, what: &str, cond: impl Fn(&Calls) -> bool) {
+        let mut changes = self.version.subscribe();
+        within(what, async {
+            loop {
+                changes.borrow_and_update();
+                if self.calls(&cond) {
+                    return;
+                }
+                changes.changed().await.expect("the fake outlives the test");
+            }
+        })
+        .await
+    }
+}
+
+impl NetPort for FakeNet {
+    fn seen(&self) -> &SeenCache {
+        &self.seen
+    }
+
+    fn set_status(&self, status: Status) {
+        self.record(|c| c.statuses.push(status));
+    }
+
+    fn report(
+        &self,
+        id: MessageId,
+        from: PeerId,
+        topic: Topic,
+        verdict: Validation,
+    ) -> BoxFuture<'_, Result<(), NetworkError>> {
+        Box::pin(async move {
+            self.pass(&self.reports_open).await;
+            self.record(|c| c.reports.push((id, from, topic, verdict)));
+            Ok(())
+        })
+    }
+
+    fn publish(
+        &self,
+        topic: Topic,
+        data: Vec<u8>,
+    ) -> BoxFuture<'_, Result<PublishOutcome, NetworkError>> {
+        Box::pin(async move {
+            self.record(|c| c.published.push((topic, data)));
+            Ok(PublishOutcome::Published)
+        })
+    }
+
+    fn sync(
+        &self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> BoxFuture<'_, Result<SyncResponse, NetworkError>> {
+        Box::pin(async move {
+            self.record(|c| c.sync_requests.push((peer, request.clone())));
+            self.pass(&self.sync_open).await;
+            if let Some(answer) = self.scripted.lock().unwrap().pop_front() {
+                return answer;
+            }
+            let remote = self.remote.lock().unwrap().clone();
+            match remote {
+                Some(l) => l
+                    .blocking(move |l| crate::blocks::answer(l, request))
+                    .await
+                    .map_err(|e| NetworkError::Sync(e.to_string())),
+                None => Err(NetworkError::Sync("no peer serves this fake".into())),
+            }
+        })
+    }
+
+    fn penalise(&self, peer: PeerId, offence: Offence) -> BoxFuture<'_, Result<(), NetworkError>> {
+        Box::pin(async move {
+            self.record(|c| c.penalties.push((peer, offence)));
+            Ok(())
+        })
+    }
+
+    fn info(&self) -> BoxFuture<'_, Result<NetInfo, NetworkError>> {
+        Box::pin(async { Err(NetworkError::Stopped) })
+    }
+
+    fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
