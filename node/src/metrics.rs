@@ -98,80 +98,25 @@ impl NodeMetrics {
                 }
             }
         }
-        let r = registry.sub_registry_with_prefix("rumor");
-        r.register(
-            "head_height",
-            "Canonical head height",
-            m.head_height.clone(),
+        rumor_p2p::register_metrics!(registry, "rumor", m;
+            head_height => "head_height", "Canonical head height";
+            blocks_imported => "blocks_imported", "Blocks imported (any branch)";
+            blocks_produced => "blocks_produced", "Blocks produced by this node";
+            blocks_orphaned => "blocks_orphaned", "Blocks buffered for an unknown parent";
+            orphan_buffer => "orphan_buffer", "Blocks waiting for their parent";
+            reorgs => "reorgs", "Canonical chain switches";
+            reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
+            equivocations => "equivocations", "Second blocks by one producer for one slot";
+            validation_seconds => "validation_seconds", "Gossip receipt to validation verdict";
+            validation => "validation", "Validation verdicts";
+            verify_seconds => "verify_seconds", "Signature check time per tx";
+            verify_queue => "verify_queue", "Batches waiting for the verification pool";
+            rpc_requests => "rpc_requests", "JSON-RPC calls by method";
+            rpc_seconds => "rpc_seconds", "JSON-RPC call latency by method";
+            trace_written => "trace_written", "Trace lines written";
+            trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
+            limit => "limit", "Configured node bounds";
         );
-        r.register(
-            "blocks_imported",
-            "Blocks imported (any branch)",
-            m.blocks_imported.clone(),
-        );
-        r.register(
-            "blocks_produced",
-            "Blocks produced by this node",
-            m.blocks_produced.clone(),
-        );
-        r.register(
-            "blocks_orphaned",
-            "Blocks buffered for an unknown parent",
-            m.blocks_orphaned.clone(),
-        );
-        r.register(
-            "orphan_buffer",
-            "Blocks waiting for their parent",
-            m.orphan_buffer.clone(),
-        );
-        r.register("reorgs", "Canonical chain switches", m.reorgs.clone());
-        r.register(
-            "reorged_blocks",
-            "Canonical blocks replaced by reorgs",
-            m.reorged_blocks.clone(),
-        );
-        r.register(
-            "equivocations",
-            "Second blocks by one producer for one slot",
-            m.equivocations.clone(),
-        );
-        r.register(
-            "validation_seconds",
-            "Gossip receipt to validation verdict",
-            m.validation_seconds.clone(),
-        );
-        r.register("validation", "Validation verdicts", m.validation.clone());
-        r.register(
-            "verify_seconds",
-            "Signature check time per tx",
-            m.verify_seconds.clone(),
-        );
-        r.register(
-            "verify_queue",
-            "Batches waiting for the verification pool",
-            m.verify_queue.clone(),
-        );
-        r.register(
-            "rpc_requests",
-            "JSON-RPC calls by method",
-            m.rpc_requests.clone(),
-        );
-        r.register(
-            "rpc_seconds",
-            "JSON-RPC call latency by method",
-            m.rpc_seconds.clone(),
-        );
-        r.register(
-            "trace_written",
-            "Trace lines written",
-            m.trace_written.clone(),
-        );
-        r.register(
-            "trace_dropped",
-            "Trace lines dropped (queue full)",
-            m.trace_dropped.clone(),
-        );
-        r.register("limit", "Configured node bounds", m.limit.clone());
         m
     }
 
@@ -226,5 +171,52 @@ impl Drop for RpcTimer<'_> {
             .rpc_seconds
             .get_or_create(&vec![("method", self.method)])
             .observe(self.started.elapsed().as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prometheus_client::encoding::text::encode;
+    use rumor_mempool::{Pool, PoolConfig};
+
+    use super::*;
+
+    /// Metric names are public interface: registering through the table keeps every one.
+    #[test]
+    fn every_family_is_exported_under_its_name() {
+        let mut registry = Registry::default();
+        let pool = Pool::new(1, PoolConfig::default());
+        let m = NodeMetrics::register(&mut registry, &pool.status());
+        let p2p = rumor_p2p::P2pMetrics::register(&mut registry);
+        m.blocks_imported.inc();
+        m.set_limit("verify_queue", 256);
+        p2p.set_limit("seen_cache", 65_536);
+        m.rpc("tx_submit");
+        m.validation_seconds
+            .get_or_create(&vec![("kind", "tx")])
+            .observe(0.001);
+        m.refresh_pool(&pool.status());
+        let mut text = String::new();
+        encode(&mut text, &registry).unwrap();
+        for name in [
+            "# TYPE rumor_head_height gauge",
+            "rumor_blocks_imported_total 1",
+            "# HELP rumor_blocks_produced Blocks produced by this node.",
+            "rumor_reorged_blocks_total",
+            "rumor_equivocations_total",
+            "# TYPE rumor_validation_seconds histogram",
+            "# TYPE rumor_verify_queue gauge",
+            "rumor_rpc_requests_total{method=\"tx_submit\"} 1",
+            "rumor_rpc_seconds_count{method=\"tx_submit\"} 1",
+            "rumor_trace_dropped_total",
+            "rumor_limit{name=\"verify_queue\"} 256",
+            "# TYPE rumor_p2p_address_book_len gauge",
+            "# TYPE rumor_p2p_seen_cache_hits counter",
+            "rumor_p2p_limit{name=\"seen_cache\"} 65536",
+            "# TYPE rumor_p2p_peer_bans counter",
+        ] {
+            assert!(text.contains(name), "missing {name:?} in\n{text}");
+        }
+        assert!(text.contains("mempool_"), "pool families registered");
     }
 }

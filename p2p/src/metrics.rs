@@ -48,81 +48,41 @@ pub struct P2pMetrics {
     last_seen: std::sync::Mutex<SeenStats>,
 }
 
+/// Registers a metrics struct's fields under one prefix, from a table of
+/// `field => "name", "help";` rows: the workspace's one registration helper (p2p and node), so
+/// every metric is declared in one line next to its help text.
+#[macro_export]
+macro_rules! register_metrics {
+    ($registry:expr, $prefix:literal, $m:expr; $($field:ident => $name:literal, $help:literal;)*) => {{
+        let r = $registry.sub_registry_with_prefix($prefix);
+        $( r.register($name, $help, $m.$field.clone()); )*
+    }};
+}
+
 impl P2pMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let m = Self::default();
-        let r = registry.sub_registry_with_prefix("rumor_p2p");
-        r.register("peers", "Connected peers by direction", m.peers.clone());
-        r.register(
-            "mesh_peers",
-            "Gossipsub mesh peers per topic",
-            m.mesh_peers.clone(),
+        crate::register_metrics!(registry, "rumor_p2p", m;
+            peers => "peers", "Connected peers by direction";
+            mesh_peers => "mesh_peers", "Gossipsub mesh peers per topic";
+            gossip_received => "gossip_received", "Gossip messages received by topic and outcome";
+            validation => "validation", "Validation results reported to gossipsub";
+            publish => "publish", "Publishes by topic and result";
+            publish_queue_len => "publish_queue_len", "Messages waiting for a subscriber";
+            publish_queue_dropped => "publish_queue_dropped", "Queued messages dropped (expired or overflow)";
+            px => "px_requests", "Peer-exchange requests";
+            sync => "sync_requests", "Block-sync requests";
+            seen_hits => "seen_cache_hits", "Seen-cache hits";
+            seen_misses => "seen_cache_misses", "Seen-cache misses";
+            seen_evictions => "seen_cache_evictions", "Seen-cache evictions";
+            seen_len => "seen_cache_len", "Seen-cache entries";
+            address_book_len => "address_book_len", "Address book entries";
+            address_book_forgotten => "address_book_forgotten", "Peers forgotten after repeated dial failures";
+            peer_penalties => "peer_penalties", "Application penalties applied to peers";
+            peer_bans => "peer_bans", "Peers disconnected and banned";
+            queue_len => "queue_len", "Items waiting in internal channels";
+            limit => "limit", "Configured bounds";
         );
-        r.register(
-            "gossip_received",
-            "Gossip messages received by topic and outcome",
-            m.gossip_received.clone(),
-        );
-        r.register(
-            "validation",
-            "Validation results reported to gossipsub",
-            m.validation.clone(),
-        );
-        r.register(
-            "publish",
-            "Publishes by topic and result",
-            m.publish.clone(),
-        );
-        r.register(
-            "publish_queue_len",
-            "Messages waiting for a subscriber",
-            m.publish_queue_len.clone(),
-        );
-        r.register(
-            "publish_queue_dropped",
-            "Queued messages dropped (expired or overflow)",
-            m.publish_queue_dropped.clone(),
-        );
-        r.register("px_requests", "Peer-exchange requests", m.px.clone());
-        r.register("sync_requests", "Block-sync requests", m.sync.clone());
-        r.register("seen_cache_hits", "Seen-cache hits", m.seen_hits.clone());
-        r.register(
-            "seen_cache_misses",
-            "Seen-cache misses",
-            m.seen_misses.clone(),
-        );
-        r.register(
-            "seen_cache_evictions",
-            "Seen-cache evictions",
-            m.seen_evictions.clone(),
-        );
-        r.register("seen_cache_len", "Seen-cache entries", m.seen_len.clone());
-        r.register(
-            "address_book_len",
-            "Address book entries",
-            m.address_book_len.clone(),
-        );
-        r.register(
-            "address_book_forgotten",
-            "Peers forgotten after repeated dial failures",
-            m.address_book_forgotten.clone(),
-        );
-        r.register(
-            "peer_penalties",
-            "Application penalties applied to peers",
-            m.peer_penalties.clone(),
-        );
-        r.register(
-            "peer_bans",
-            "Peers disconnected and banned",
-            m.peer_bans.clone(),
-        );
-        r.register(
-            "queue_len",
-            "Items waiting in internal channels",
-            m.queue_len.clone(),
-        );
-        r.register("limit", "Configured bounds", m.limit.clone());
         m
     }
 
