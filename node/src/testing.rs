@@ -123,7 +123,7 @@ impl TestNet {
     /// A chain store named `name` (a fresh one, or the one a node of that name left).
     pub fn store(&self, name: &str) -> ChainStore {
         ChainStore::open(
-            &self.path(name).join("chain.redb"),
+            &rumor_api::DataDir::new(self.path(name)).chain_db(),
             (*self.genesis).clone(),
             self.config.chain,
         )

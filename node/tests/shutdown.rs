@@ -26,11 +26,11 @@ async fn a_stopped_node_has_drained_and_restarts_on_its_committed_chain() {
     node.stop().await;
 
     // The trace writer finished: it writes its stats only after its last flush.
-    let stats = std::fs::read_to_string(net.join("n0").join("trace.stats.json"))
+    let stats = std::fs::read_to_string(rumor_api::DataDir::new(net.join("n0")).trace_stats())
         .expect("trace stats written at shutdown");
     let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
     assert!(stats["written"].as_u64().unwrap() >= 2, "{stats}");
-    let trace = std::fs::read_to_string(net.join("n0").join("trace.ndjson")).unwrap();
+    let trace = std::fs::read_to_string(rumor_api::DataDir::new(net.join("n0")).trace()).unwrap();
     assert_eq!(
         trace.lines().count() as u64,
         stats["written"].as_u64().unwrap()
