@@ -108,6 +108,7 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = %e, n = batch.len(), "shedding gossip txs");
+            shed(&ctx, &batch, e.as_str());
             for g in &batch {
                 report(&ctx, g, Validation::Ignore).await;
             }
@@ -145,7 +146,10 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
         {
             Ok(results) => results.iter().map(verdict_for_admission).collect(),
             // The runtime is going away: local trouble, never the sender's fault.
-            Err(_) => vec![Validation::Ignore; n],
+            Err(_) => {
+                shed(&ctx, &batch, VerifyError::Stopped.as_str());
+                vec![Validation::Ignore; n]
+            }
         }
     };
     let mut admitted = admitted.into_iter();
@@ -153,6 +157,16 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
         let v = v.unwrap_or_else(|| admitted.next().expect("one verdict per valid tx"));
         report(&ctx, g, v).await;
     }
+}
+
+/// Txs dropped unjudged for local reasons: counted, and forgotten by the seen-cache so that a
+/// later copy (IWANT, anti-entropy) is judged instead of dropped as a duplicate.
+fn shed(ctx: &Ctx, batch: &[GossipTx], reason: &'static str) {
+    let seen = ctx.net.seen();
+    for g in batch {
+        seen.forget(&g.id);
+    }
+    ctx.metrics.count_shed("tx", reason, batch.len());
 }
 
 async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
@@ -306,6 +320,40 @@ mod tests {
         );
         assert!(!node.ledger().pool_contains(&late.hash()));
         assert_eq!(penalties(&node), 0);
+    }
+
+    #[tokio::test]
+    async fn txs_shed_under_local_overload_are_forgotten_not_penalised() {
+        let net = TestNet::new(1, 3);
+        let key = rumor_chain::Keypair::from_label("test/node-a");
+        // A verification pool that has stopped: every batch is shed unjudged.
+        let node = net.node_with("a", key, |c| c.verify_threads = 0);
+        let txs = [net.tx(0, 0, 5), net.tx(1, 0, 5)];
+        for t in &txs {
+            // The network marks an id seen when it hands the message over.
+            assert!(node.net.seen().insert(t.hash().0));
+        }
+        validate_gossip_batch(
+            node.ctx.clone(),
+            txs.iter().map(|t| gossip(t.clone(), peer(1))).collect(),
+        )
+        .await;
+        assert_eq!(verdicts(&node), vec![Validation::Ignore; 2]);
+        assert_eq!(penalties(&node), 0);
+        for t in &txs {
+            assert!(
+                !node.net.seen().contains(&t.hash().0),
+                "a shed tx must be judged when it comes back"
+            );
+            assert!(!node.ledger().pool_contains(&t.hash()));
+        }
+        let shed = node
+            .ctx
+            .metrics
+            .shed
+            .get_or_create(&vec![("kind", "tx"), ("reason", "stopping")])
+            .get();
+        assert_eq!(shed, 2);
     }
 
     #[tokio::test]

@@ -40,6 +40,9 @@ pub struct NodeMetrics {
     pub reorgs: Counter,
     pub reorged_blocks: Counter,
     pub equivocations: Counter,
+    /// Gossip messages this node dropped unjudged for its own reasons (kind, reason); their ids
+    /// are forgotten by the seen-cache so a later copy is judged.
+    pub shed: Family<Labels, Counter>,
     /// Receipt-to-verdict time of gossip messages, by kind.
     pub validation_seconds: Family<Labels, Histogram>,
     /// Verdicts by kind and result (accept/reject/ignore).
@@ -68,6 +71,7 @@ impl NodeMetrics {
             reorgs: Counter::default(),
             reorged_blocks: Counter::default(),
             equivocations: Counter::default(),
+            shed: Family::default(),
             validation_seconds: Family::new_with_constructor(histogram),
             validation: Family::default(),
             verify_seconds: histogram(),
@@ -107,6 +111,7 @@ impl NodeMetrics {
             reorgs => "reorgs", "Canonical chain switches";
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
             equivocations => "equivocations", "Second blocks by one producer for one slot";
+            shed => "shed", "Gossip messages dropped unjudged under local overload, by kind and reason";
             validation_seconds => "validation_seconds", "Gossip receipt to validation verdict";
             validation => "validation", "Validation verdicts";
             verify_seconds => "verify_seconds", "Signature check time per tx";
@@ -143,6 +148,13 @@ impl NodeMetrics {
                 }
             }
         }
+    }
+
+    /// Counts `n` gossip messages of `kind` shed for `reason`.
+    pub fn count_shed(&self, kind: &'static str, reason: &'static str, n: usize) {
+        self.shed
+            .get_or_create(&vec![("kind", kind), ("reason", reason)])
+            .inc_by(n as u64);
     }
 
     /// Times one RPC call; records on drop.

@@ -232,13 +232,18 @@ impl TestNet {
             config.orphan_buffer,
             metrics.clone(),
         ));
-        let verify = VerifyPool::start(
-            config.verify_threads,
-            config.verify_queue,
-            self.genesis.clone(),
-            config.chain,
-            metrics.clone(),
-        );
+        // `verify_threads = 0` here means "a pool that has stopped" (the shed paths).
+        let verify = if config.verify_threads == 0 {
+            VerifyPool::stopped()
+        } else {
+            VerifyPool::start(
+                config.verify_threads,
+                config.verify_queue,
+                self.genesis.clone(),
+                config.chain,
+                metrics.clone(),
+            )
+        };
         let net = Arc::new(FakeNet::new());
         let ctx = Arc::new(Ctx {
             config,

@@ -44,6 +44,16 @@ pub enum VerifyError {
     Stopped,
 }
 
+impl VerifyError {
+    /// The `reason` label of the node's shed counter.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VerifyError::Busy => "verify_queue_full",
+            VerifyError::Stopped => "stopping",
+        }
+    }
+}
+
 /// Handle to the pool; clones share the threads.
 #[derive(Clone)]
 pub struct VerifyPool {
@@ -125,6 +135,18 @@ impl VerifyPool {
                 .expect("spawning a verification thread");
         }
         Self { jobs: tx, capacity }
+    }
+
+    /// A pool whose workers are gone: every job fails with [`VerifyError::Stopped`] (tests of
+    /// the shed paths).
+    #[cfg(test)]
+    pub fn stopped() -> Self {
+        let (tx, rx) = sync_channel(1);
+        drop(rx);
+        Self {
+            jobs: tx,
+            capacity: 1,
+        }
     }
 
     fn submit(&self, job: Job, wait: bool) -> Result<(), VerifyError> {

@@ -132,7 +132,9 @@ impl GossipHandler {
         }) {
             count(&self.metrics, "first_seen");
         } else {
-            // The node is saturated: shed load without penalising anyone.
+            // The node is saturated: shed load without penalising anyone, and without
+            // remembering the id, so a later copy is judged instead of dropped as seen.
+            self.seen.forget(&id);
             count(&self.metrics, "dropped_event_queue_full");
             self.report(gs, &id, &propagation_source, topic, Validation::Ignore);
         }
@@ -334,6 +336,18 @@ mod tests {
         h.on_event(&mut gs, message(Topic::Tx, tx_bytes(3)), |_| false);
         assert_eq!(counted(&m, "tx", "dropped_event_queue_full"), 1);
         assert_eq!(counted(&m, "tx", "first_seen"), 0);
+        assert!(
+            !h.seen().contains(&message_id(&tx_bytes(3))),
+            "shed, so forgotten"
+        );
+        // The next copy is offered to the node, not dropped as a duplicate.
+        let mut offered = 0;
+        h.on_event(&mut gs, message(Topic::Tx, tx_bytes(3)), |_| {
+            offered += 1;
+            true
+        });
+        assert_eq!(offered, 1);
+        assert_eq!(counted(&m, "tx", "first_seen"), 1);
         assert_eq!(
             m.validation
                 .get_or_create(&vec![("topic", "tx"), ("result", "ignore")])

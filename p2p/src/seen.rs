@@ -72,6 +72,13 @@ impl SeenCache {
         true
     }
 
+    /// Forgets `id`: for a message this node shed for its own reasons (a full queue, shutting
+    /// down) before judging it, so that a later copy (IWANT, anti-entropy) is not dropped as a
+    /// duplicate. Returns whether it was present.
+    pub fn forget(&self, id: &[u8; 32]) -> bool {
+        self.lock().lru.pop(id).is_some()
+    }
+
     /// Whether `id` is present (does not count as a hit or refresh recency).
     pub fn contains(&self, id: &[u8; 32]) -> bool {
         self.lock().lru.contains(id)
@@ -121,6 +128,20 @@ mod tests {
         c.insert(id(3)); // evicts 2
         assert!(c.contains(&id(1)));
         assert!(!c.contains(&id(2)));
+    }
+
+    #[test]
+    fn a_forgotten_id_is_new_again() {
+        let c = SeenCache::new(4);
+        assert!(c.insert(id(1)));
+        assert!(c.forget(&id(1)));
+        assert!(!c.contains(&id(1)));
+        assert!(!c.forget(&id(1)), "forgetting twice is harmless");
+        assert!(
+            c.insert(id(1)),
+            "a shed message is judged when it comes back"
+        );
+        assert_eq!(c.stats().len, 1);
     }
 
     #[test]

@@ -70,7 +70,10 @@ pub async fn on_gossip_block(
         .await;
     let verdict = match header {
         Err(e) => {
-            tracing::debug!(error = %e, "verification pool unavailable; block ignored");
+            tracing::debug!(error = %e, "verification pool unavailable; block shed");
+            // Not judged: forget it, so a later copy or sync can bring it back.
+            ctx.net.seen().forget(&id);
+            ctx.metrics.count_shed("block", e.as_str(), 1);
             Validation::Ignore
         }
         Ok(Err(e)) if e.is_bad_block() => {
@@ -139,6 +142,7 @@ mod tests {
     use rumor_chain::{Keypair, tx_root};
 
     use super::*;
+    use crate::port::NetPort;
     use crate::testing::{TestNet, TestNode, peer};
 
     async fn deliver(node: &TestNode, slots: &Arc<Mutex<SlotCache>>, block: &Block, n: u8) {
@@ -184,6 +188,23 @@ mod tests {
         );
         assert_eq!(node.ledger().head().hash, block.hash());
         assert!(node.net.calls(|c| c.penalties.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_block_shed_unjudged_is_forgotten_and_costs_nobody() {
+        let net = TestNet::new(2, 1);
+        let node = net.node_with("a", Keypair::from_label("test/node-a"), |c| {
+            c.verify_threads = 0
+        });
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![]);
+        assert!(node.net.seen().insert(block.hash().0));
+        deliver(&node, &slots, &block, 1).await;
+        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
+        assert!(!node.net.seen().contains(&block.hash().0));
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+        assert_ne!(node.ledger().head().hash, block.hash());
     }
 
     #[tokio::test]
