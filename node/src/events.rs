@@ -106,6 +106,8 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 // Busy: dropping the responder answers "unavailable".
                 Err(_) => drop(responder),
             },
+            // Not served yet: dropping the responder answers "unavailable".
+            NetworkEvent::TxSyncRequest { responder, .. } => drop(responder),
             NetworkEvent::PeerConnected { peer, outbound } => {
                 tracing::debug!(%peer, outbound, "peer connected");
             }

@@ -24,7 +24,7 @@ use rumor_chain::{
 use rumor_mempool::{Pool, PoolConfig};
 use rumor_p2p::{
     MessageId, NetInfo, NetworkError, Offence, PeerId, PeerInfo, PublishOutcome, SeenCache, Status,
-    SyncRequest, SyncResponse, Topic, Validation,
+    SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
 };
 use tokio::sync::watch;
 
@@ -293,6 +293,7 @@ pub struct Calls {
     pub penalties: Vec<(PeerId, Offence)>,
     pub statuses: Vec<Status>,
     pub sync_requests: Vec<(PeerId, SyncRequest)>,
+    pub txsync_requests: Vec<(PeerId, TxSyncRequest)>,
     /// Reports and sync requests waiting at a closed gate.
     pub held: usize,
 }
@@ -315,6 +316,7 @@ pub struct FakeNet {
     version: watch::Sender<u64>,
     remote: Mutex<Option<Arc<Ledger>>>,
     scripted: Mutex<VecDeque<Result<SyncResponse, NetworkError>>>,
+    scripted_txsync: Mutex<VecDeque<Result<TxSyncResponse, NetworkError>>>,
     /// While closed, `report` waits (holds a pipeline task in flight).
     reports_open: watch::Sender<bool>,
     /// While closed, `sync` waits (a peer that does not answer).
@@ -341,6 +343,7 @@ impl FakeNet {
             version: watch::channel(0).0,
             remote: Mutex::default(),
             scripted: Mutex::default(),
+            scripted_txsync: Mutex::default(),
             reports_open: watch::channel(true).0,
             sync_open: watch::channel(true).0,
         }
@@ -354,6 +357,11 @@ impl FakeNet {
     /// Queues one answer for the next sync request.
     pub fn script(&self, answer: Result<SyncResponse, NetworkError>) {
         self.scripted.lock().unwrap().push_back(answer);
+    }
+
+    /// Queues one answer for the next txsync request.
+    pub fn script_txsync(&self, answer: Result<TxSyncResponse, NetworkError>) {
+        self.scripted_txsync.lock().unwrap().push_back(answer);
     }
 
     pub fn hold_reports(&self) {
@@ -457,6 +465,20 @@ impl NetPort for FakeNet {
                     .map_err(|e| NetworkError::Sync(e.to_string())),
                 None => Err(NetworkError::Sync("no peer serves this fake".into())),
             }
+        })
+    }
+
+    fn txsync(
+        &self,
+        peer: PeerId,
+        request: TxSyncRequest,
+    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
+        Box::pin(async move {
+            self.record(|c| c.txsync_requests.push((peer, request.clone())));
+            if let Some(answer) = self.scripted_txsync.lock().unwrap().pop_front() {
+                return answer;
+            }
+            Err(NetworkError::Sync("no peer serves this fake".into()))
         })
     }
 
