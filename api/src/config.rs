@@ -110,6 +110,16 @@ pub struct NetLimits {
     pub flood_all: bool,
     /// Messages above this many bytes trigger IDONTWANT (see `rumor-p2p`'s config).
     pub idontwant_threshold: usize,
+    /// Mempool anti-entropy: every this many ms (±25% jitter; 5 000; 0 = off, except the pull
+    /// on connect), pull the pending-tx digest of `txsync_peers` peers (2) and fetch what is
+    /// missing.
+    pub txsync_interval_ms: u64,
+    pub txsync_peers: usize,
+    /// Inbound txsync requests served at once (16), and each peer's quota: a burst (32)
+    /// refilled per second (4). See `rumor-p2p`'s `TxSyncConfig`.
+    pub txsync_max_inbound: usize,
+    pub txsync_peer_burst: u32,
+    pub txsync_peer_per_sec: u32,
 }
 
 impl Default for NetLimits {
@@ -126,6 +136,11 @@ impl Default for NetLimits {
             event_channel: 8192,
             flood_all: false,
             idontwant_threshold: 100,
+            txsync_interval_ms: 5000,
+            txsync_peers: 2,
+            txsync_max_inbound: 16,
+            txsync_peer_burst: 32,
+            txsync_peer_per_sec: 4,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod tasks;
 #[cfg(test)]
 mod testing;
 pub mod trace;
+pub mod txsync;
 pub mod verify;
 pub mod wallet;
 

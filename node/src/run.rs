@@ -215,6 +215,7 @@ pub async fn run(
         tasks.spawn(producer::run(ctx.clone()));
     }
     tasks.spawn(maintain(ctx.clone()));
+    tasks.spawn(crate::txsync::run(ctx.clone()));
     let c = ctx.clone();
     tasks.spawn(async move {
         let advertise = advertise_head(c.net.as_ref(), c.ledger.watch_head());
