@@ -172,6 +172,9 @@ pub struct NodeConfig {
     pub verify_queue: usize,
     /// Trace lines waiting for the writer (65 536); beyond that, lines are dropped and counted.
     pub trace_queue: usize,
+    /// Journal txs accepted over RPC to `<data_dir>/local-txs.journal` before `tx_submit`
+    /// returns, and restore them on start (true).
+    pub tx_journal: bool,
     /// Blocks whose parent is unknown, held while it is fetched (256).
     pub orphan_buffer: usize,
     pub rpc: RpcLimits,
@@ -204,6 +207,7 @@ impl Default for NodeConfig {
             verify_threads: default_threads(),
             verify_queue: 256,
             trace_queue: 65_536,
+            tx_journal: true,
             orphan_buffer: 256,
             rpc: RpcLimits::default(),
             pool: PoolLimits::default(),

@@ -103,6 +103,8 @@ impl TestNet {
         );
         let config = NodeConfig {
             verify_threads: 1,
+            // Journal tests turn it on (see `node_with`); the others need no fsyncs.
+            tx_journal: false,
             ..NodeConfig::default()
         };
         Self {
@@ -240,6 +242,18 @@ impl TestNet {
             metrics.clone(),
         );
         let net = Arc::new(FakeNet::new());
+        let journal = if config.tx_journal {
+            // Weak: the writer thread must not keep the store open after the node stops.
+            let l = Arc::downgrade(&ledger);
+            let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
+            let keep: crate::journal::Keep =
+                Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
+            crate::journal::Journal::open(&path, config.chain.limits, keep)
+                .expect("journal")
+                .0
+        } else {
+            crate::journal::Journal::disabled()
+        };
         let ctx = Arc::new(Ctx {
             config,
             genesis: self.genesis.clone(),
@@ -247,6 +261,7 @@ impl TestNet {
             ledger,
             net: net.clone(),
             verify,
+            journal,
             metrics,
             tracer: Tracer::disabled(),
             syncing: AtomicBool::new(false),
