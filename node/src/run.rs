@@ -231,7 +231,10 @@ pub async fn run(
     tasks.spawn(crate::txsync::run(ctx.clone()));
     let c = ctx.clone();
     tasks.spawn(async move {
-        journal::restore(&c, journaled).await;
+        // Shutdown cuts a long restore short; what is left stays in the journal.
+        c.tasks
+            .unless_cancelled(journal::restore(&c, journaled))
+            .await;
     });
     let c = ctx.clone();
     tasks.spawn(async move {

@@ -49,6 +49,8 @@ pub enum Offence {
     /// A txsync answer that did not decode, was over the bounds, carried txs not asked for, or
     /// txs invalid everywhere (bad signature, wrong chain).
     BadTxSyncResponse,
+    /// A txsync request that did not decode or was over the codec's cap.
+    BadTxSyncRequest,
 }
 
 /// Result of a publish.

@@ -1,7 +1,8 @@
 //! The event loop's part of `/rumor/txsync/1` (mempool anti-entropy): it sends the node's
 //! requests, hands inbound requests to the node through [`TxSyncRequests`] (which enforces the
 //! per-peer quota and the in-flight caps), answers refusals at once, and penalises peers whose
-//! answers are garbage. Kept apart from `event_loop.rs` so each file keeps one concern.
+//! answers or requests are garbage (undecodable, over the codec's caps or the protocol's
+//! bounds). Kept apart from `event_loop.rs` so each file keeps one concern.
 //!
 //! Invariant: as in the rest of the loop, nothing here blocks: the node gets requests by
 //! `try_send` (a full event channel answers "busy"), answers come back through futures polled
@@ -18,6 +19,12 @@ use crate::config::NetworkConfig;
 use crate::handle::{NetworkError, NetworkEvent, Offence};
 use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse, WireTxResponse};
 use crate::txsync_requests::{Answer, Bounds};
+
+/// The codec refused the bytes (over the cap, undecodable, trailing bytes): the sender's
+/// fault, unlike a closed or reset stream.
+fn undecodable(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::InvalidData
+}
 
 pub(super) fn bounds(config: &NetworkConfig) -> Bounds {
     Bounds {
@@ -112,14 +119,28 @@ impl EventLoop {
                 error,
                 ..
             } => {
-                self.count_txsync("outbound", "answer", "failed");
                 self.txsync.on_failure(request_id, error.to_string());
                 tracing::debug!(%peer, %error, "txsync request failed");
+                if let request_response::OutboundFailure::Io(e) = &error
+                    && undecodable(e)
+                {
+                    // Over the cap or not a valid answer: refused by the codec.
+                    self.count_txsync("outbound", "answer", "garbage");
+                    self.penalise(peer, Offence::BadTxSyncResponse);
+                } else {
+                    self.count_txsync("outbound", "answer", "failed");
+                }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                // Includes requests that failed to decode (oversized or garbage bytes).
-                self.count_txsync("inbound", "request", "failed");
                 tracing::debug!(%peer, %error, "inbound txsync request failed");
+                if let request_response::InboundFailure::Io(e) = &error
+                    && undecodable(e)
+                {
+                    self.count_txsync("inbound", "request", "garbage");
+                    self.penalise(peer, Offence::BadTxSyncRequest);
+                } else {
+                    self.count_txsync("inbound", "request", "failed");
+                }
             }
             _ => {}
         }
