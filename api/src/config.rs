@@ -110,6 +110,16 @@ pub struct NetLimits {
     pub flood_all: bool,
     /// Messages above this many bytes trigger IDONTWANT (see `rumor-p2p`'s config).
     pub idontwant_threshold: usize,
+    /// Mempool anti-entropy: every this many ms (±25% jitter; 5 000; 0 = off, except the pull
+    /// on connect), pull the pending-tx digest of `txsync_peers` peers (2) and fetch what is
+    /// missing.
+    pub txsync_interval_ms: u64,
+    pub txsync_peers: usize,
+    /// Inbound txsync requests served at once (16), and each peer's quota: a burst (32)
+    /// refilled per second (4). See `rumor-p2p`'s `TxSyncConfig`.
+    pub txsync_max_inbound: usize,
+    pub txsync_peer_burst: u32,
+    pub txsync_peer_per_sec: u32,
 }
 
 impl Default for NetLimits {
@@ -126,6 +136,11 @@ impl Default for NetLimits {
             event_channel: 8192,
             flood_all: false,
             idontwant_threshold: 100,
+            txsync_interval_ms: 5000,
+            txsync_peers: 2,
+            txsync_max_inbound: 16,
+            txsync_peer_burst: 32,
+            txsync_peer_per_sec: 4,
         }
     }
 }
@@ -157,6 +172,9 @@ pub struct NodeConfig {
     pub verify_queue: usize,
     /// Trace lines waiting for the writer (65 536); beyond that, lines are dropped and counted.
     pub trace_queue: usize,
+    /// Journal txs accepted over RPC to `<data_dir>/local-txs.journal` before `tx_submit`
+    /// returns, and restore them on start (true).
+    pub tx_journal: bool,
     /// Blocks whose parent is unknown, held while it is fetched (256).
     pub orphan_buffer: usize,
     pub rpc: RpcLimits,
@@ -189,6 +207,7 @@ impl Default for NodeConfig {
             verify_threads: default_threads(),
             verify_queue: 256,
             trace_queue: 65_536,
+            tx_journal: true,
             orphan_buffer: 256,
             rpc: RpcLimits::default(),
             pool: PoolLimits::default(),

@@ -17,6 +17,8 @@ pub const TRACE_STATS: &str = "trace.stats.json";
 pub const NODE_CONFIG: &str = "node.toml";
 /// A testnet node's link-emulation file.
 pub const LINK: &str = "link.json";
+/// The local-tx journal.
+pub const TX_JOURNAL: &str = "local-txs.journal";
 /// A testnet node's stdout and stderr.
 pub const NODE_LOG: &str = "node.log";
 
@@ -43,6 +45,11 @@ impl DataDir {
 
     pub fn trace(&self) -> PathBuf {
         self.0.join(TRACE)
+    }
+
+    /// The local-tx journal (txs accepted over RPC, reloaded on start).
+    pub fn tx_journal(&self) -> PathBuf {
+        self.0.join(TX_JOURNAL)
     }
 
     pub fn trace_stats(&self) -> PathBuf {

@@ -62,6 +62,9 @@ pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, C
     c.gossip.heartbeat = Duration::from_millis(config.net.heartbeat_ms.max(50));
     c.gossip.flood_all = config.net.flood_all;
     c.gossip.idontwant_threshold = config.net.idontwant_threshold;
+    c.txsync.max_inbound = config.net.txsync_max_inbound.max(1);
+    c.txsync.peer_burst = config.net.txsync_peer_burst.max(1);
+    c.txsync.peer_per_sec = config.net.txsync_peer_per_sec;
     if let Some(path) = &config.link {
         let link = rumor_p2p::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {
             flag: "--link",
@@ -95,6 +98,18 @@ mod tests {
         );
         assert_eq!(net.idontwant_threshold, n.gossip.idontwant_threshold);
         assert_eq!(net.flood_all, n.gossip.flood_all);
+        assert_eq!(
+            (
+                net.txsync_max_inbound,
+                net.txsync_peer_burst,
+                net.txsync_peer_per_sec
+            ),
+            (
+                n.txsync.max_inbound,
+                n.txsync.peer_burst,
+                n.txsync.peer_per_sec
+            )
+        );
     }
 
     #[test]

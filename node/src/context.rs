@@ -11,6 +11,7 @@ use std::sync::atomic::AtomicBool;
 use rumor_chain::{Genesis, Keypair};
 
 use crate::config::NodeConfig;
+use crate::journal::Journal;
 use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
 use crate::port::NetPort;
@@ -32,6 +33,8 @@ pub struct Ctx {
     /// The network, through its port (the real handle, or a fake in tests).
     pub net: Arc<dyn NetPort>,
     pub verify: VerifyPool,
+    /// Durable log of txs accepted over RPC (disabled by `tx_journal = false`).
+    pub journal: Journal,
     pub metrics: Arc<NodeMetrics>,
     pub tracer: Tracer,
     /// A catch-up is running (the producer waits and new catch-ups are not started).

@@ -1,5 +1,6 @@
 //! Dispatches network events: gossip txs are batched for the verification pool, blocks and sync
-//! requests get their own bounded tasks, peer status may start a catch-up.
+//! requests get their own bounded tasks, peer status may start a catch-up, txsync requests are
+//! answered from the pool and a new peer's pending txs are pulled (bounded tasks too).
 //!
 //! Invariants: this loop only selects and hands out work; every task it starts is tracked
 //! ([`crate::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch tasks
@@ -16,6 +17,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::blocks::{self, SlotCache};
 use crate::context::Ctx;
 use crate::ingest::{self, GossipTx};
+use crate::txsync;
 
 /// Txs per verification batch: large enough to amortise hand-offs, small enough to keep the
 /// first tx's latency low.
@@ -28,6 +30,8 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
     let tx_batches = Arc::new(Semaphore::new(ctx.config.verify_threads.max(1) * 2));
     let block_tasks = Arc::new(Semaphore::new(8));
     let sync_tasks = Arc::new(Semaphore::new(8));
+    let txsync_tasks = Arc::new(Semaphore::new(8));
+    let connect_pulls = Arc::new(Semaphore::new(txsync::CONNECT_PULLS));
     let mut batch: Vec<GossipTx> = Vec::with_capacity(MAX_BATCH);
     loop {
         // Block for the first event, then drain what is already queued into the batch.
@@ -106,8 +110,34 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 // Busy: dropping the responder answers "unavailable".
                 Err(_) => drop(responder),
             },
+            NetworkEvent::TxSyncRequest {
+                request, responder, ..
+            } => match txsync_tasks.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let c = ctx.clone();
+                    ctx.tasks.spawn(async move {
+                        txsync::serve(c, request, responder).await;
+                        drop(permit);
+                    });
+                }
+                // Busy: dropping the responder answers "unavailable".
+                Err(_) => drop(responder),
+            },
             NetworkEvent::PeerConnected { peer, outbound } => {
                 tracing::debug!(%peer, outbound, "peer connected");
+                // Anti-entropy on connect: pull the newcomer's pending txs (skipped when
+                // enough pulls already run; the periodic round catches up).
+                if let Ok(permit) = connect_pulls.clone().try_acquire_owned() {
+                    let c = ctx.clone();
+                    ctx.tasks.spawn(async move {
+                        // Shutdown cuts a pull short (it may wait on slow peers).
+                        let pulled = c.tasks.unless_cancelled(txsync::pull(&c, peer)).await;
+                        if let Some(Err(e)) = pulled {
+                            tracing::debug!(%peer, error = %e, "txsync pull on connect failed");
+                        }
+                        drop(permit);
+                    });
+                }
             }
             NetworkEvent::PeerDisconnected { peer } => {
                 tracing::debug!(%peer, "peer disconnected");

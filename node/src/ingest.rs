@@ -33,6 +33,9 @@ pub enum SubmitError {
     Pool(InsertError),
     #[error("node is overloaded: {0}")]
     Busy(VerifyError),
+    /// Pooled, but not made durable: the node may lose it on a crash.
+    #[error("tx journal: {0}")]
+    Journal(String),
 }
 
 /// A gossiped tx waiting for its verdict.
@@ -45,10 +48,27 @@ pub struct GossipTx {
     pub received: Instant,
 }
 
-/// Submits a tx from RPC (or any local source): on success it is pooled and published.
+/// Submits a tx from RPC (or any local source): on success it is pooled, journaled (durable
+/// before this returns, when the journal is on) and published.
 pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, SubmitError> {
-    let received_at_us = now_us();
     let tx = SignedTransaction::decode(bytes, &ctx.config.chain.limits)?;
+    submit(ctx, tx, true).await
+}
+
+/// Resubmits a tx reloaded from the journal (already in it: not appended again).
+pub async fn resubmit_journaled(
+    ctx: &Arc<Ctx>,
+    tx: SignedTransaction,
+) -> Result<TxHash, SubmitError> {
+    submit(ctx, tx, false).await
+}
+
+async fn submit(
+    ctx: &Arc<Ctx>,
+    tx: SignedTransaction,
+    journal: bool,
+) -> Result<TxHash, SubmitError> {
+    let received_at_us = now_us();
     let hash = tx.hash();
     if ctx.net.seen().contains(&hash.0) {
         return Err(SubmitError::AlreadyKnown);
@@ -72,7 +92,8 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
     if !ctx.net.seen().insert(hash.0) {
         return Err(SubmitError::AlreadyKnown);
     }
-    let bytes = verified.signed().encode();
+    let signed = verified.signed().clone();
+    let bytes = signed.encode();
     ctx.ledger
         .blocking(move |l| l.admit(vec![verified], Origin::Local))
         .await
@@ -80,6 +101,12 @@ pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, Submit
         .pop()
         .expect("one result per tx")
         .map_err(SubmitError::Pool)?;
+    if journal {
+        ctx.journal
+            .append(&signed)
+            .await
+            .map_err(|e| SubmitError::Journal(e.to_string()))?;
+    }
     ctx.tracer
         .record(Kind::Tx, &hash.0, received_at_us, None, TraceOrigin::Rpc);
     if let Err(e) = ctx.net.publish(Topic::Tx, bytes).await {

@@ -12,7 +12,7 @@
 //!   blocking pool. The exceptions take none of these locks: [`Ledger::head`] (a snapshot
 //!   published under the chain lock after each import) and the head subscriptions.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -64,12 +64,17 @@ pub struct Imported {
 #[error("ledger call did not complete: {0}")]
 pub struct Interrupted(pub String);
 
+/// Txs a reorg returned to the pool, waiting to be re-announced. Bounded because a deep reorg
+/// can return many; past the bound the oldest are dropped (anti-entropy still serves them).
+pub const REANNOUNCE_CAPACITY: usize = 4096;
+
 /// The chain store, the mempool and the orphan buffer, each behind its own lock, taken only
-/// in the order above.
+/// in the order above. The re-announce queue is a leaf lock like the orphans'.
 pub struct Ledger {
     chain: Mutex<ChainStore>,
     pool: Mutex<Pool>,
     orphans: Mutex<OrphanBuffer>,
+    reannounce: Mutex<VecDeque<TxHash>>,
     head: watch::Sender<HeadSnapshot>,
     heads: broadcast::Sender<HeadEvent>,
     metrics: Arc<NodeMetrics>,
@@ -103,6 +108,7 @@ impl Ledger {
             chain: Mutex::new(chain),
             pool: Mutex::new(pool),
             orphans: Mutex::new(OrphanBuffer::new(orphan_capacity)),
+            reannounce: Mutex::default(),
             head,
             heads,
             metrics,
@@ -167,12 +173,26 @@ impl Ledger {
                 *depth
             }
         };
-        let update = relock(&self.pool).on_block_imported(
+        let mut pool = relock(&self.pool);
+        let update = pool.on_block_imported(
             &outcome.entered,
             outcome.left.clone(),
             chain.state(),
             Instant::now(),
         );
+        let back: Vec<TxHash> = outcome
+            .left
+            .iter()
+            .map(VerifiedTx::hash)
+            .filter(|h| pool.contains(h))
+            .collect();
+        drop(pool);
+        if !back.is_empty() {
+            let mut queue = relock(&self.reannounce);
+            queue.extend(back);
+            let over = queue.len().saturating_sub(REANNOUNCE_CAPACITY);
+            queue.drain(..over);
+        }
         tracing::debug!(
             height = outcome.height,
             hash = %outcome.hash.short(),
@@ -281,6 +301,33 @@ impl Ledger {
     pub fn pool_content(&self) -> Vec<(Address, SenderContent)> {
         let pool = relock(&self.pool);
         pool.senders().map(|a| (*a, pool.content_of(a))).collect()
+    }
+
+    /// Up to `max` pending tx hashes: the digest peers pull for anti-entropy.
+    pub fn pending_hashes(&self, max: usize) -> Vec<TxHash> {
+        relock(&self.pool).pending_hashes(max)
+    }
+
+    /// Which of `hashes` this node does not know: neither pooled nor in the canonical chain.
+    /// Takes the chain lock, then the pool's (the lock order), so a tx cannot move from the
+    /// pool into a block between the two checks.
+    pub fn unknown_txs(&self, hashes: Vec<TxHash>) -> Vec<TxHash> {
+        let chain = relock(&self.chain);
+        let pool = relock(&self.pool);
+        hashes
+            .into_iter()
+            .filter(|h| !pool.contains(h) && !matches!(chain.tx_location(h), Ok(Some(_))))
+            .collect()
+    }
+
+    /// Takes the txs a reorg returned to the pool that are still pooled, to re-announce.
+    pub fn take_reannounce(&self) -> Vec<SignedTransaction> {
+        let hashes: Vec<TxHash> = relock(&self.reannounce).drain(..).collect();
+        let pool = relock(&self.pool);
+        hashes
+            .iter()
+            .filter_map(|h| pool.get(h).map(|t| t.signed().clone()))
+            .collect()
     }
 
     pub fn subscribe_pending(&self) -> broadcast::Receiver<TxHash> {

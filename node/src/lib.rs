@@ -14,6 +14,7 @@ pub mod config;
 pub mod context;
 pub mod events;
 pub mod ingest;
+pub mod journal;
 pub mod ledger;
 pub mod logging;
 pub mod metrics;
@@ -28,6 +29,7 @@ pub mod tasks;
 #[cfg(test)]
 mod testing;
 pub mod trace;
+pub mod txsync;
 pub mod verify;
 pub mod wallet;
 

@@ -54,6 +54,10 @@ pub struct NodeMetrics {
     pub rpc_seconds: Family<Labels, Histogram>,
     pub trace_written: Counter,
     pub trace_dropped: Counter,
+    /// Mempool anti-entropy: txs fetched from peers by result (`accepted`, `ignored`,
+    /// `rejected`), and txs re-announced after a reorg put them back in the pool.
+    pub txsync_txs: Family<Labels, Counter>,
+    pub txs_reannounced: Counter,
     pub limit: Family<Labels, Gauge>,
     pool_gauges: HashMap<&'static str, Family<Labels, Gauge>>,
     pool_counters: HashMap<&'static str, Family<Labels, Counter>>,
@@ -80,6 +84,8 @@ impl NodeMetrics {
             rpc_seconds: Family::new_with_constructor(histogram),
             trace_written: Counter::default(),
             trace_dropped: Counter::default(),
+            txsync_txs: Family::default(),
+            txs_reannounced: Counter::default(),
             limit: Family::default(),
             pool_gauges: HashMap::new(),
             pool_counters: HashMap::new(),
@@ -120,6 +126,8 @@ impl NodeMetrics {
             rpc_seconds => "rpc_seconds", "JSON-RPC call latency by method";
             trace_written => "trace_written", "Trace lines written";
             trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
+            txsync_txs => "txsync_txs", "Txs fetched by mempool anti-entropy, by result";
+            txs_reannounced => "txs_reannounced", "Reorged-out txs published again";
             limit => "limit", "Configured node bounds";
         );
         m

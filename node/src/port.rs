@@ -10,7 +10,7 @@
 use futures::future::BoxFuture;
 use rumor_p2p::{
     MessageId, NetInfo, NetworkError, NetworkHandle, Offence, PeerId, PeerInfo, PublishOutcome,
-    SeenCache, Status, SyncRequest, SyncResponse, Topic, Validation,
+    SeenCache, Status, SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
 };
 use tokio::sync::watch;
 
@@ -47,6 +47,14 @@ pub trait NetPort: Send + Sync + 'static {
         peer: PeerId,
         request: SyncRequest,
     ) -> BoxFuture<'_, Result<SyncResponse, NetworkError>>;
+
+    /// Sends a mempool anti-entropy request (`/rumor/txsync/1`) to `peer` and waits for its
+    /// answer (decoded and checked against the protocol's bounds by the network).
+    fn txsync(
+        &self,
+        peer: PeerId,
+        request: TxSyncRequest,
+    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>>;
 
     /// Penalises a peer for misbehaviour detected outside gossip.
     fn penalise(&self, peer: PeerId, offence: Offence) -> BoxFuture<'_, Result<(), NetworkError>>;
@@ -91,6 +99,14 @@ impl NetPort for NetworkHandle {
         request: SyncRequest,
     ) -> BoxFuture<'_, Result<SyncResponse, NetworkError>> {
         Box::pin(NetworkHandle::sync(self, peer, request))
+    }
+
+    fn txsync(
+        &self,
+        peer: PeerId,
+        request: TxSyncRequest,
+    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
+        Box::pin(NetworkHandle::txsync(self, peer, request))
     }
 
     fn penalise(&self, peer: PeerId, offence: Offence) -> BoxFuture<'_, Result<(), NetworkError>> {

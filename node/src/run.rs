@@ -26,7 +26,7 @@ use crate::port::{advertise_head, status_of};
 use crate::tasks::Tasks;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
-use crate::{events, metrics, metrics_endpoint, producer, rpc};
+use crate::{events, journal, metrics, metrics_endpoint, producer, rpc};
 
 /// Why the node could not start. Each message names the file or flag at fault.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +60,8 @@ pub enum NodeError {
     },
     #[error("--trace: {0}")]
     Trace(std::io::Error),
+    #[error("tx journal in --data-dir: {0}")]
+    Journal(journal::JournalError),
 }
 
 /// Addresses the node actually bound (ports may have been 0).
@@ -159,6 +161,16 @@ pub async fn run(
         config.chain,
         metrics.clone(),
     );
+    let (journal, journaled) = if config.tx_journal {
+        // Weak: the writer thread must not keep the store open after the node stops.
+        let l = Arc::downgrade(&ledger);
+        let keep: journal::Keep =
+            Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
+        let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
+        journal::Journal::open(&path, config.chain.limits, keep).map_err(NodeError::Journal)?
+    } else {
+        (journal::Journal::disabled(), Vec::new())
+    };
     let ctx = Arc::new(Ctx {
         config: config.clone(),
         genesis: genesis.clone(),
@@ -166,6 +178,7 @@ pub async fn run(
         ledger,
         net: Arc::new(network.handle.clone()),
         verify,
+        journal,
         metrics: metrics.clone(),
         tracer,
         syncing: AtomicBool::new(false),
@@ -215,6 +228,14 @@ pub async fn run(
         tasks.spawn(producer::run(ctx.clone()));
     }
     tasks.spawn(maintain(ctx.clone()));
+    tasks.spawn(crate::txsync::run(ctx.clone()));
+    let c = ctx.clone();
+    tasks.spawn(async move {
+        // Shutdown cuts a long restore short; what is left stays in the journal.
+        c.tasks
+            .unless_cancelled(journal::restore(&c, journaled))
+            .await;
+    });
     let c = ctx.clone();
     tasks.spawn(async move {
         let advertise = advertise_head(c.net.as_ref(), c.ledger.watch_head());

@@ -24,7 +24,7 @@ use rumor_chain::{
 use rumor_mempool::{Pool, PoolConfig};
 use rumor_p2p::{
     MessageId, NetInfo, NetworkError, Offence, PeerId, PeerInfo, PublishOutcome, SeenCache, Status,
-    SyncRequest, SyncResponse, Topic, Validation,
+    SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
 };
 use tokio::sync::watch;
 
@@ -103,6 +103,8 @@ impl TestNet {
         );
         let config = NodeConfig {
             verify_threads: 1,
+            // Journal tests turn it on (see `node_with`); the others need no fsyncs.
+            tx_journal: false,
             ..NodeConfig::default()
         };
         Self {
@@ -245,6 +247,18 @@ impl TestNet {
             )
         };
         let net = Arc::new(FakeNet::new());
+        let journal = if config.tx_journal {
+            // Weak: the writer thread must not keep the store open after the node stops.
+            let l = Arc::downgrade(&ledger);
+            let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
+            let keep: crate::journal::Keep =
+                Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
+            crate::journal::Journal::open(&path, config.chain.limits, keep)
+                .expect("journal")
+                .0
+        } else {
+            crate::journal::Journal::disabled()
+        };
         let ctx = Arc::new(Ctx {
             config,
             genesis: self.genesis.clone(),
@@ -252,6 +266,7 @@ impl TestNet {
             ledger,
             net: net.clone(),
             verify,
+            journal,
             metrics,
             tracer: Tracer::disabled(),
             syncing: AtomicBool::new(false),
@@ -298,6 +313,7 @@ pub struct Calls {
     pub penalties: Vec<(PeerId, Offence)>,
     pub statuses: Vec<Status>,
     pub sync_requests: Vec<(PeerId, SyncRequest)>,
+    pub txsync_requests: Vec<(PeerId, TxSyncRequest)>,
     /// Reports and sync requests waiting at a closed gate.
     pub held: usize,
 }
@@ -320,6 +336,7 @@ pub struct FakeNet {
     version: watch::Sender<u64>,
     remote: Mutex<Option<Arc<Ledger>>>,
     scripted: Mutex<VecDeque<Result<SyncResponse, NetworkError>>>,
+    scripted_txsync: Mutex<VecDeque<Result<TxSyncResponse, NetworkError>>>,
     /// While closed, `report` waits (holds a pipeline task in flight).
     reports_open: watch::Sender<bool>,
     /// While closed, `sync` waits (a peer that does not answer).
@@ -346,6 +363,7 @@ impl FakeNet {
             version: watch::channel(0).0,
             remote: Mutex::default(),
             scripted: Mutex::default(),
+            scripted_txsync: Mutex::default(),
             reports_open: watch::channel(true).0,
             sync_open: watch::channel(true).0,
         }
@@ -359,6 +377,11 @@ impl FakeNet {
     /// Queues one answer for the next sync request.
     pub fn script(&self, answer: Result<SyncResponse, NetworkError>) {
         self.scripted.lock().unwrap().push_back(answer);
+    }
+
+    /// Queues one answer for the next txsync request.
+    pub fn script_txsync(&self, answer: Result<TxSyncResponse, NetworkError>) {
+        self.scripted_txsync.lock().unwrap().push_back(answer);
     }
 
     pub fn hold_reports(&self) {
@@ -462,6 +485,20 @@ impl NetPort for FakeNet {
                     .map_err(|e| NetworkError::Sync(e.to_string())),
                 None => Err(NetworkError::Sync("no peer serves this fake".into())),
             }
+        })
+    }
+
+    fn txsync(
+        &self,
+        peer: PeerId,
+        request: TxSyncRequest,
+    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
+        Box::pin(async move {
+            self.record(|c| c.txsync_requests.push((peer, request.clone())));
+            if let Some(answer) = self.scripted_txsync.lock().unwrap().pop_front() {
+                return answer;
+            }
+            Err(NetworkError::Sync("no peer serves this fake".into()))
         })
     }
 

@@ -6,6 +6,7 @@ use libp2p::{connection_limits, gossipsub, identify, request_response};
 
 use crate::protocol::px::PxCodec;
 use crate::protocol::sync::SyncCodec;
+use crate::protocol::txsync::TxSyncCodec;
 
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
@@ -14,6 +15,7 @@ pub struct Behaviour {
     pub identify: identify::Behaviour,
     pub px: request_response::Behaviour<PxCodec>,
     pub sync: request_response::Behaviour<SyncCodec>,
+    pub txsync: request_response::Behaviour<TxSyncCodec>,
 }
 
 impl std::fmt::Debug for Behaviour {

@@ -107,6 +107,32 @@ impl Default for PeerTargets {
     }
 }
 
+/// Bounds for `/rumor/txsync/1` (mempool anti-entropy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxSyncConfig {
+    /// Inbound requests being served by the node at once (16); more are answered "busy".
+    /// Each costs a short pool read on the blocking pool.
+    pub max_inbound: usize,
+    /// Our requests in flight (64); more fail at once with `Busy`. A pull is one digest and at
+    /// most 16 gets, run one after another, so this leaves room for several peers at once.
+    pub max_outbound: usize,
+    /// Per-peer inbound quota: a burst of 32 requests (a digest and the 16 gets that fetch a
+    /// whole pool, twice), refilled at 4 per second (an honest peer pulls every few seconds).
+    pub peer_burst: u32,
+    pub peer_per_sec: u32,
+}
+
+impl Default for TxSyncConfig {
+    fn default() -> Self {
+        Self {
+            max_inbound: 16,
+            max_outbound: 64,
+            peer_burst: 32,
+            peer_per_sec: 4,
+        }
+    }
+}
+
 /// Everything the network needs.
 #[derive(Debug, Clone)]
 pub struct NetworkConfig {
@@ -128,6 +154,8 @@ pub struct NetworkConfig {
     pub event_channel: usize,
     /// Inbound sync requests being served by the node at once (32); more are answered "busy".
     pub max_inbound_sync: usize,
+    /// Mempool anti-entropy (`/rumor/txsync/1`) bounds.
+    pub txsync: TxSyncConfig,
     /// Timeout for request-response protocols (10 s).
     pub request_timeout: Duration,
     /// Maintenance tick: peer targets, PX, publish-queue retries, gauges (500 ms).
@@ -153,6 +181,7 @@ impl Default for NetworkConfig {
             command_channel: 1024,
             event_channel: 8192,
             max_inbound_sync: 32,
+            txsync: TxSyncConfig::default(),
             request_timeout: Duration::from_secs(10),
             tick: Duration::from_millis(500),
             limits: Limits::default(),

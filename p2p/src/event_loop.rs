@@ -16,6 +16,8 @@ use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::{PeerId, Swarm, identify};
 use tokio::sync::mpsc;
 
+mod txsync;
+
 use crate::behaviour::{Behaviour, BehaviourEvent};
 use crate::config::NetworkConfig;
 use crate::gauges::{self, Snapshot};
@@ -25,10 +27,12 @@ use crate::metrics::P2pMetrics;
 use crate::peers::{Admit, BootDial, PeerPolicy};
 use crate::protocol::px::{PxRequest, PxResponse};
 use crate::protocol::sync::{Status, SyncRequest, WireResponse};
+use crate::protocol::txsync::WireTxResponse;
 use crate::publish_queue::PublishQueue;
 use crate::seen::SeenCache;
 use crate::sync_requests::{Answer, SyncRequests};
 use crate::topic::{Topic, Topics};
+use crate::txsync_requests::TxSyncRequests;
 
 /// Owns the swarm; run it with [`EventLoop::run`].
 pub struct EventLoop {
@@ -40,6 +44,7 @@ pub struct EventLoop {
     metrics: Arc<P2pMetrics>,
     peers: PeerPolicy,
     sync: SyncRequests<OutboundRequestId, ResponseChannel<WireResponse>>,
+    txsync: TxSyncRequests<OutboundRequestId, ResponseChannel<WireTxResponse>>,
     gossip: GossipHandler,
 }
 
@@ -66,6 +71,7 @@ impl EventLoop {
     ) -> Self {
         let peers = PeerPolicy::new(*swarm.local_peer_id(), &config);
         let sync = SyncRequests::new(config.max_inbound_sync, config.request_timeout);
+        let txsync = TxSyncRequests::new(txsync::bounds(&config));
         let gossip = GossipHandler::new(
             topics,
             seen,
@@ -82,6 +88,7 @@ impl EventLoop {
             metrics,
             peers,
             sync,
+            txsync,
             gossip,
         }
     }
@@ -115,6 +122,9 @@ impl EventLoop {
                 },
                 Some((channel, response)) = self.sync.next_inbound(), if self.sync.inbound_len() != 0 => {
                     let _ = self.swarm.behaviour_mut().sync.send_response(channel, response.to_wire());
+                }
+                Some((channel, response)) = self.txsync.next_inbound(), if self.txsync.inbound_len() != 0 => {
+                    self.send_txsync_response(channel, response);
                 }
                 _ = tick.tick() => self.maintain(),
             }
@@ -151,6 +161,7 @@ impl EventLoop {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Px(e)) => self.on_px(e),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Txsync(e)) => self.on_txsync(e),
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 endpoint,
@@ -199,6 +210,7 @@ impl EventLoop {
                 ..
             } => {
                 self.peers.on_disconnected(&peer_id, Instant::now());
+                self.txsync.forget(&peer_id);
                 if self.config.gossip.flood_all {
                     self.swarm
                         .behaviour_mut()
@@ -435,6 +447,11 @@ impl EventLoop {
                 self.sync.outbound_sent(id, reply);
             }
             Command::Penalise { peer, offence } => self.penalise(peer, offence),
+            Command::TxSync {
+                peer,
+                request,
+                reply,
+            } => self.send_txsync(peer, request, reply),
         }
     }
 

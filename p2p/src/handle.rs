@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::addrbook::PeerRecord;
 use crate::gossip::Payload;
 use crate::protocol::sync::{Status, SyncRequest, SyncResponse};
+use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse};
 use crate::seen::SeenCache;
 use crate::topic::Topic;
 
@@ -45,6 +46,11 @@ pub enum Offence {
     BadSyncResponse,
     /// A gossiped block whose header was valid (so it was forwarded) but whose body was not.
     BadBlock,
+    /// A txsync answer that did not decode, was over the bounds, carried txs not asked for, or
+    /// txs invalid everywhere (bad signature, wrong chain).
+    BadTxSyncResponse,
+    /// A txsync request that did not decode or was over the codec's cap.
+    BadTxSyncRequest,
 }
 
 /// Result of a publish.
@@ -140,6 +146,11 @@ pub enum Command {
         peer: PeerId,
         offence: Offence,
     },
+    TxSync {
+        peer: PeerId,
+        request: TxSyncRequest,
+        reply: oneshot::Sender<Result<TxSyncResponse, NetworkError>>,
+    },
 }
 
 /// Answers one inbound sync request. Dropping it answers "unavailable".
@@ -149,6 +160,17 @@ pub struct SyncResponder(pub(crate) oneshot::Sender<SyncResponse>);
 impl SyncResponder {
     pub fn respond(self, response: SyncResponse) {
         // The requester may have gone; nothing to do then.
+        let _ = self.0.send(response);
+    }
+}
+
+/// Answers one inbound txsync request. Dropping it answers "unavailable".
+#[derive(Debug)]
+pub struct TxSyncResponder(pub(crate) oneshot::Sender<TxSyncResponse>);
+
+impl TxSyncResponder {
+    /// Answers; the event loop cuts the answer to the protocol's bounds.
+    pub fn respond(self, response: TxSyncResponse) {
         let _ = self.0.send(response);
     }
 }
@@ -181,6 +203,12 @@ pub enum NetworkEvent {
         peer: PeerId,
         request: SyncRequest,
         responder: SyncResponder,
+    },
+    /// A peer asks for our pending-tx digest or for txs by hash; answer through `responder`.
+    TxSyncRequest {
+        peer: PeerId,
+        request: TxSyncRequest,
+        responder: TxSyncResponder,
     },
 }
 
@@ -281,6 +309,20 @@ impl NetworkHandle {
         request: SyncRequest,
     ) -> Result<SyncResponse, NetworkError> {
         self.ask(|reply| Command::Sync {
+            peer,
+            request,
+            reply,
+        })
+        .await?
+    }
+
+    /// Sends a txsync request and waits for the (decoded, bounds-checked) answer.
+    pub async fn txsync(
+        &self,
+        peer: PeerId,
+        request: TxSyncRequest,
+    ) -> Result<TxSyncResponse, NetworkError> {
+        self.ask(|reply| Command::TxSync {
             peer,
             request,
             reply,

@@ -1,6 +1,7 @@
 //! Rumor's networking: one libp2p swarm (TCP + Noise + Yamux, identify, gossipsub, peer exchange,
-//! block sync, connection limits), owned by one [`EventLoop`] task; everyone else talks to it
-//! through a cloneable [`NetworkHandle`] and receives [`NetworkEvent`]s.
+//! block sync, mempool anti-entropy, connection limits), owned by one [`EventLoop`] task;
+//! everyone else talks to it through a cloneable [`NetworkHandle`] and receives
+//! [`NetworkEvent`]s.
 //!
 //! This crate never touches the mempool or the chain store: it decodes gossip at the edge
 //! (undecodable bytes are rejected here and never reach the node), consults the seen-cache, and
@@ -27,23 +28,27 @@ mod seen;
 mod swarm;
 mod sync_requests;
 mod topic;
+mod txsync_requests;
 
 use std::sync::{Arc, Mutex};
 
 // The public surface, curated: everything the node, the tests and the benches use, and every
 // type that appears in those items' signatures. Nothing else is reachable from outside.
 pub use addrbook::{BookConfig, PeerRecord};
-pub use config::{GossipConfig, NetworkConfig, PeerTargets};
+pub use config::{GossipConfig, NetworkConfig, PeerTargets, TxSyncConfig};
 pub use event_loop::EventLoop;
 pub use gossip::{Payload, decode as decode_payload, message_id};
 pub use handle::{
     BookEntry, MessageId, NetInfo, NetworkError, NetworkEvent, NetworkHandle, Offence, PeerInfo,
-    PublishOutcome, SyncResponder, Validation,
+    PublishOutcome, SyncResponder, TxSyncResponder, Validation,
 };
 pub use libp2p::{Multiaddr, PeerId, identity};
 pub use metrics::P2pMetrics;
 pub use protocol::sync::{
     MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES, Status, SyncRequest, SyncResponse,
+};
+pub use protocol::txsync::{
+    MAX_DIGEST_HASHES, MAX_GET_HASHES, MAX_TXS_RESPONSE_BYTES, TxSyncRequest, TxSyncResponse,
 };
 /// Part of [`NetworkConfig`]; the rest of the link model lives in `rumor_link`.
 pub use rumor_link::LinkEmulation;
@@ -97,6 +102,10 @@ pub fn start(
         ("event_channel", config.event_channel),
         ("address_book", config.address_book.capacity),
         ("inbound_sync", config.max_inbound_sync),
+        ("inbound_txsync", config.txsync.max_inbound),
+        ("outbound_txsync", config.txsync.max_outbound),
+        ("txsync_peer_burst", config.txsync.peer_burst as usize),
+        ("txsync_peer_per_sec", config.txsync.peer_per_sec as usize),
         ("peers_low", config.peers.low),
         ("peers_high", config.peers.high),
         ("max_established", config.peers.max_established as usize),

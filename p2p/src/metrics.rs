@@ -32,6 +32,10 @@ pub struct P2pMetrics {
     pub px: Family<Labels, Counter>,
     /// Sync requests by direction and kind.
     pub sync: Family<Labels, Counter>,
+    /// Txsync (mempool anti-entropy) requests by direction, kind and result (`sent`, `ok`,
+    /// `garbage`, `failed`, `busy` outbound; `served`, `rate_limited`, `busy`, `bad_request`
+    /// inbound).
+    pub txsync: Family<Labels, Counter>,
     pub seen_hits: Counter,
     pub seen_misses: Counter,
     pub seen_evictions: Counter,
@@ -72,6 +76,7 @@ impl P2pMetrics {
             publish_queue_dropped => "publish_queue_dropped", "Queued messages dropped (expired or overflow)";
             px => "px_requests", "Peer-exchange requests";
             sync => "sync_requests", "Block-sync requests";
+            txsync => "txsync_requests", "Mempool anti-entropy requests";
             seen_hits => "seen_cache_hits", "Seen-cache hits";
             seen_misses => "seen_cache_misses", "Seen-cache misses";
             seen_evictions => "seen_cache_evictions", "Seen-cache evictions";

@@ -1,5 +1,5 @@
 //! Building the swarm: TCP + Noise + Yamux (optionally through link emulation), identify,
-//! gossipsub, peer exchange, block sync, connection limits and libp2p metrics.
+//! gossipsub, peer exchange, block sync, mempool sync, connection limits and libp2p metrics.
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use crate::behaviour::Behaviour;
 use crate::config::NetworkConfig;
 use crate::gossip;
 use crate::handle::NetworkError;
-use crate::protocol::{px, sync};
+use crate::protocol::{px, sync, txsync};
 use crate::topic::Topics;
 use rumor_link::Delayed;
 
@@ -49,6 +49,10 @@ fn behaviour(
         ),
         sync: request_response::Behaviour::new(
             [(sync::PROTOCOL, ProtocolSupport::Full)],
+            rr_config.clone(),
+        ),
+        txsync: request_response::Behaviour::new(
+            [(txsync::PROTOCOL, ProtocolSupport::Full)],
             rr_config,
         ),
     })

@@ -29,6 +29,17 @@ impl Pool {
         }
     }
 
+    /// Up to `max` hashes of pending txs (each sender's pending run in nonce order), for the
+    /// anti-entropy digest peers pull. Queued txs are left out: they wait behind a gap, and a
+    /// peer that lacks the gap-filler cannot execute them either.
+    pub fn pending_hashes(&self, max: usize) -> Vec<TxHash> {
+        self.senders
+            .values()
+            .flat_map(|s| s.txs.values().take(s.pending).map(|t| t.tx.hash()))
+            .take(max)
+            .collect()
+    }
+
     pub fn contains(&self, hash: &TxHash) -> bool {
         self.by_hash.contains_key(hash)
     }
@@ -124,5 +135,34 @@ impl Pool {
             return Err(format!("bounds exceeded: {totals:?}"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use rumor_chain::{TxHash, VerifiedTx};
+
+    use crate::test_util::{CHAIN_ID, TestState, tx};
+    use crate::{InsertOutcome, Origin, Pool, PoolConfig};
+
+    #[test]
+    fn pending_hashes_are_bounded_and_leave_queued_txs_out() {
+        let mut p = Pool::new(CHAIN_ID, PoolConfig::default());
+        let s = TestState::with(&[("a", 1_000_000, 0), ("b", 1_000_000, 0)]);
+        let mut ins = |t: &VerifiedTx| p.insert(t.clone(), Origin::External, &s, Instant::now());
+        let pending = [tx("a", 0, 5, 1), tx("a", 1, 5, 1), tx("b", 0, 5, 1)];
+        for t in &pending {
+            assert_eq!(ins(t), Ok(InsertOutcome::Pending));
+        }
+        assert_eq!(ins(&tx("b", 2, 5, 1)), Ok(InsertOutcome::Queued));
+        let mut all = p.pending_hashes(100);
+        all.sort();
+        let mut want: Vec<TxHash> = pending.iter().map(VerifiedTx::hash).collect();
+        want.sort();
+        assert_eq!(all, want);
+        assert_eq!(p.pending_hashes(2).len(), 2);
+        assert!(p.pending_hashes(0).is_empty());
     }
 }

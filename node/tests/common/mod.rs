@@ -76,8 +76,20 @@ impl InProcess {
         producer: bool,
         bootnodes: Vec<String>,
     ) -> Self {
+        Self::start_with(net, name, key, producer, bootnodes, |_| {}).await
+    }
+
+    /// [`InProcess::start`] with config changes.
+    pub async fn start_with(
+        net: &Path,
+        name: &str,
+        key: Option<&str>,
+        producer: bool,
+        bootnodes: Vec<String>,
+        tweak: impl FnOnce(&mut NodeConfig),
+    ) -> Self {
         let port = free_port();
-        let config = NodeConfig {
+        let mut config = NodeConfig {
             data_dir: net.join(name),
             key: key.map(|k| net.join(k)),
             genesis: net.join("genesis.json"),
@@ -90,6 +102,7 @@ impl InProcess {
             verify_threads: 1,
             ..NodeConfig::default()
         };
+        tweak(&mut config);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(rumor_node::run(

@@ -3,3 +3,4 @@
 pub mod codec;
 pub mod px;
 pub mod sync;
+pub mod txsync;

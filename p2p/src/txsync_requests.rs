@@ -1,0 +1,372 @@
+//! Request bookkeeping for `/rumor/txsync/1` (mempool anti-entropy): the node's outbound
+//! requests awaiting an answer, the inbound requests the node is serving, and a per-peer quota
+//! on inbound requests. No swarm: the event loop sends requests and responses; this remembers
+//! who waits for what, decodes answers and decides what to refuse.
+//!
+//! # Invariants
+//!
+//! - Every outbound request the node made gets exactly one answer on its reply channel: the
+//!   decoded answer, or an error. Garbage (undecodable, over the protocol's bounds) is reported
+//!   so the event loop can penalise the sender.
+//! - Every inbound request gets exactly one response: the node's, "unavailable" when the node
+//!   drops the responder or takes longer than the request timeout, or an immediate refusal
+//!   ("rate limited", "busy", "bad request") handed back to the loop.
+//!
+//! # Bounds
+//!
+//! - Outbound: at most `max_outbound` requests in flight; beyond that the node gets
+//!   [`NetworkError::Busy`] at once instead of growing the map.
+//! - Inbound: at most `max_inbound` being served at once (each holds a channel, a timer and
+//!   costs the node a pool read), and per peer a token bucket of `peer_burst` requests refilled
+//!   at `peer_per_sec`, so one peer cannot take the whole inbound budget. The bucket map holds
+//!   connected peers only (forgotten on disconnect), so the connection limits bound it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use libp2p::PeerId;
+use rumor_chain::Limits;
+use tokio::sync::oneshot;
+
+use crate::handle::{NetworkError, TxSyncResponder};
+use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse, WireTxResponse};
+
+type Reply = oneshot::Sender<Result<TxSyncResponse, NetworkError>>;
+
+/// What an answer to one of our requests turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Delivered,
+    /// Undecodable or over the bounds: the sender misbehaved.
+    Garbage,
+    /// Not a request we are waiting for.
+    Unknown,
+}
+
+/// Why an inbound request was refused at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    RateLimited,
+    Busy,
+    BadRequest,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::RateLimited => "rate_limited",
+            Refusal::Busy => "busy",
+            Refusal::BadRequest => "bad_request",
+        }
+    }
+}
+
+/// A token bucket per peer: `burst` requests at once, refilled at `per_sec`.
+#[derive(Debug)]
+pub(crate) struct PeerQuota {
+    burst: f64,
+    per_sec: f64,
+    buckets: HashMap<PeerId, (f64, Instant)>,
+}
+
+impl PeerQuota {
+    pub fn new(burst: u32, per_sec: u32) -> Self {
+        Self {
+            burst: f64::from(burst.max(1)),
+            per_sec: f64::from(per_sec),
+            buckets: HashMap::new(),
+        }
+    }
+
+    /// Takes one token from `peer`'s bucket, if it has one.
+    pub fn allow(&mut self, peer: PeerId, now: Instant) -> bool {
+        let (tokens, last) = self.buckets.entry(peer).or_insert((self.burst, now));
+        let refill = now.saturating_duration_since(*last).as_secs_f64() * self.per_sec;
+        *tokens = (*tokens + refill).min(self.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn forget(&mut self, peer: &PeerId) {
+        self.buckets.remove(peer);
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+}
+
+/// Limits for [`TxSyncRequests`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    pub max_outbound: usize,
+    pub max_inbound: usize,
+    pub peer_burst: u32,
+    pub peer_per_sec: u32,
+    pub timeout: Duration,
+}
+
+/// In-flight txsync requests, generic over the swarm's request id and response channel types.
+pub(crate) struct TxSyncRequests<Id, C> {
+    outbound: HashMap<Id, Reply>,
+    inbound: FuturesUnordered<BoxFuture<'static, (C, TxSyncResponse)>>,
+    quota: PeerQuota,
+    bounds: Bounds,
+}
+
+impl<Id, C> std::fmt::Debug for TxSyncRequests<Id, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxSyncRequests")
+            .field("outbound", &self.outbound.len())
+            .field("inbound", &self.inbound.len())
+            .finish()
+    }
+}
+
+impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
+    pub fn new(bounds: Bounds) -> Self {
+        Self {
+            outbound: HashMap::new(),
+            inbound: FuturesUnordered::new(),
+            quota: PeerQuota::new(bounds.peer_burst, bounds.peer_per_sec),
+            bounds,
+        }
+    }
+
+    /// No room for another node request: answer it [`NetworkError::Busy`].
+    pub fn outbound_full(&self) -> bool {
+        self.outbound.len() >= self.bounds.max_outbound
+    }
+
+    pub fn outbound_sent(&mut self, id: Id, reply: Reply) {
+        self.outbound.insert(id, reply);
+    }
+
+    /// An answer arrived for request `id`.
+    pub fn on_response(&mut self, id: Id, response: WireTxResponse, limits: &Limits) -> Answer {
+        let Some(reply) = self.outbound.remove(&id) else {
+            return Answer::Unknown;
+        };
+        match response.decode(limits) {
+            Ok(r) => {
+                let _ = reply.send(Ok(r));
+                Answer::Delivered
+            }
+            Err(e) => {
+                let _ = reply.send(Err(NetworkError::Sync(format!("garbage answer: {e}"))));
+                Answer::Garbage
+            }
+        }
+    }
+
+    /// Request `id` failed (timeout, connection closed, …).
+    pub fn on_failure(&mut self, id: Id, error: String) {
+        if let Some(reply) = self.outbound.remove(&id) {
+            let _ = reply.send(Err(NetworkError::Sync(error)));
+        }
+    }
+
+    /// Starts serving `peer`'s request answered through `channel`: `emit` hands the node its
+    /// [`TxSyncResponder`] and says whether the node took it. A refused request comes back
+    /// with its channel, to be answered at once.
+    pub fn serve(
+        &mut self,
+        peer: PeerId,
+        request: &TxSyncRequest,
+        channel: C,
+        now: Instant,
+        emit: impl FnOnce(TxSyncResponder) -> bool,
+    ) -> Result<(), (C, Refusal)> {
+        if !request.is_bounded() {
+            return Err((channel, Refusal::BadRequest));
+        }
+        if !self.quota.allow(peer, now) {
+            return Err((channel, Refusal::RateLimited));
+        }
+        if self.inbound.len() >= self.bounds.max_inbound {
+            return Err((channel, Refusal::Busy));
+        }
+        let (tx, rx) = oneshot::channel();
+        if !emit(TxSyncResponder(tx)) {
+            return Err((channel, Refusal::Busy));
+        }
+        let timeout = self.bounds.timeout;
+        self.inbound.push(Box::pin(async move {
+            let response = match tokio::time::timeout(timeout, rx).await {
+                Ok(Ok(r)) => r,
+                _ => TxSyncResponse::Error("unavailable".into()),
+            };
+            (channel, response)
+        }));
+        Ok(())
+    }
+
+    /// The peer disconnected: its quota is forgotten.
+    pub fn forget(&mut self, peer: &PeerId) {
+        self.quota.forget(peer);
+    }
+
+    /// The next inbound request whose response is ready. Only poll it while
+    /// [`Self::inbound_len`] is non-zero.
+    pub fn next_inbound(&mut self) -> impl Future<Output = Option<(C, TxSyncResponse)>> + '_ {
+        self.inbound.next()
+    }
+
+    pub fn inbound_len(&self) -> usize {
+        self.inbound.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::txsync::MAX_GET_HASHES;
+
+    type Book = TxSyncRequests<u64, &'static str>;
+
+    fn bounds() -> Bounds {
+        Bounds {
+            max_outbound: 2,
+            max_inbound: 2,
+            peer_burst: 3,
+            peer_per_sec: 1,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    const DIGEST: TxSyncRequest = TxSyncRequest::Digest { max: 10 };
+
+    #[test]
+    fn the_quota_allows_a_burst_then_refills() {
+        let mut q = PeerQuota::new(3, 2);
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let t0 = Instant::now();
+        assert!((0..3).all(|_| q.allow(a, t0)));
+        assert!(!q.allow(a, t0), "burst spent");
+        assert!(q.allow(b, t0), "another peer has its own bucket");
+        assert!(
+            q.allow(a, t0 + Duration::from_millis(500)),
+            "one token back"
+        );
+        assert!(!q.allow(a, t0 + Duration::from_millis(500)));
+        assert!(
+            (0..3).all(|_| q.allow(a, t0 + Duration::from_secs(60))),
+            "capped at the burst"
+        );
+        assert!(!q.allow(a, t0 + Duration::from_secs(60)));
+        q.forget(&a);
+        assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn answers_are_decoded_or_blamed() {
+        let mut book = Book::new(bounds());
+        let (tx, mut rx) = oneshot::channel();
+        book.outbound_sent(1, tx);
+        let limits = Limits::default();
+        assert_eq!(
+            book.on_response(1, WireTxResponse::Digest(vec![[1; 32]]), &limits),
+            Answer::Delivered
+        );
+        assert!(matches!(rx.try_recv().unwrap(), Ok(TxSyncResponse::Digest(h)) if h.len() == 1));
+        assert_eq!(
+            book.on_response(1, WireTxResponse::Digest(vec![]), &limits),
+            Answer::Unknown
+        );
+        let (tx, mut rx) = oneshot::channel();
+        book.outbound_sent(2, tx);
+        let junk = WireTxResponse::Txs(vec![b"junk".to_vec()]);
+        assert_eq!(book.on_response(2, junk, &limits), Answer::Garbage);
+        assert!(matches!(rx.try_recv().unwrap(), Err(NetworkError::Sync(_))));
+        let (tx, mut rx) = oneshot::channel();
+        book.outbound_sent(3, tx);
+        book.on_failure(3, "closed".into());
+        assert_eq!(
+            rx.try_recv().unwrap(),
+            Err(NetworkError::Sync("closed".into()))
+        );
+    }
+
+    #[test]
+    fn outbound_requests_are_capped() {
+        let mut book = Book::new(bounds());
+        let mut waiting = Vec::new();
+        for id in 0..2 {
+            assert!(!book.outbound_full());
+            let (tx, rx) = oneshot::channel();
+            book.outbound_sent(id, tx);
+            waiting.push(rx);
+        }
+        assert!(book.outbound_full());
+        book.on_failure(0, "gone".into());
+        assert!(!book.outbound_full());
+    }
+
+    #[tokio::test]
+    async fn inbound_requests_are_rate_limited_per_peer_and_capped() {
+        let mut book = Book::new(bounds());
+        let (a, b) = (PeerId::random(), PeerId::random());
+        let now = Instant::now();
+        let mut responders = Vec::new();
+        let mut take = |r| {
+            responders.push(r);
+            true
+        };
+        book.serve(a, &DIGEST, "a1", now, &mut take).unwrap();
+        book.serve(a, &DIGEST, "a2", now, &mut take).unwrap();
+        assert_eq!(
+            book.serve(b, &DIGEST, "b1", now, |_| true),
+            Err(("b1", Refusal::Busy)),
+            "two being served already"
+        );
+        assert_eq!(book.inbound_len(), 2);
+        responders.remove(0).respond(TxSyncResponse::Digest(vec![]));
+        assert_eq!(
+            book.next_inbound().await,
+            Some(("a1", TxSyncResponse::Digest(vec![])))
+        );
+        book.serve(a, &DIGEST, "a3", now, |_| true).unwrap();
+        assert_eq!(
+            book.serve(a, &DIGEST, "a4", now, |_| true),
+            Err(("a4", Refusal::RateLimited))
+        );
+        let huge = TxSyncRequest::Get(vec![[0; 32]; MAX_GET_HASHES + 1]);
+        assert_eq!(
+            book.serve(b, &huge, "b2", now, |_| true),
+            Err(("b2", Refusal::BadRequest))
+        );
+        // A responder dropped by the node answers "unavailable".
+        drop(responders);
+        assert_eq!(
+            book.next_inbound().await,
+            Some(("a2", TxSyncResponse::Error("unavailable".into())))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_node_answers_unavailable_after_the_timeout() {
+        let mut book = Book::new(bounds());
+        let mut kept = None;
+        book.serve(PeerId::random(), &DIGEST, "slow", Instant::now(), |r| {
+            kept = Some(r);
+            true
+        })
+        .unwrap();
+        assert_eq!(
+            book.next_inbound().await,
+            Some(("slow", TxSyncResponse::Error("unavailable".into())))
+        );
+        drop(kept);
+    }
+}
