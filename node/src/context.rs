@@ -34,8 +34,10 @@ pub struct Ctx {
     pub verify: VerifyPool,
     pub metrics: Arc<NodeMetrics>,
     pub tracer: Tracer,
-    /// A catch-up is running (the producer waits and new catch-ups are not started).
+    /// A catch-up is running (new catch-ups are not started; production goes on).
     pub syncing: AtomicBool,
+    /// Peers whose last catch-up did not move our head, and until when they wait.
+    pub sync_backoff: crate::blocks::Backoff,
     /// Every task spawned after start-up, and the shutdown signal.
     pub tasks: Tasks,
 }

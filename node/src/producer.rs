@@ -1,13 +1,13 @@
 //! Block production: in each of our slots, build on our (fully imported) head from the pool's
 //! best txs, import locally, then publish.
 //!
-//! Invariants: never for another authority's slot, never twice for a slot, never while a
-//! catch-up is running (our head would be stale); a block is published only after it is
+//! Invariants: never for another authority's slot, never twice for a slot; a running catch-up
+//! does not hold production back (a peer's claim must never stop us; a block built on a head
+//! that sync then replaces simply loses fork choice); a block is published only after it is
 //! imported here; the build (and its durable commit) runs on the blocking pool; shutdown stops
 //! the loop between slots, never in the middle of a build.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rumor_chain::Block;
@@ -48,10 +48,6 @@ pub async fn run(ctx: Arc<Ctx>) {
             return;
         }
         if genesis.producer_for_slot(slot) != ctx.key.address() {
-            continue;
-        }
-        if ctx.syncing.load(Ordering::SeqCst) {
-            tracing::info!(slot, "skipping our slot while catching up");
             continue;
         }
         if ctx.ledger.head().slot >= slot {

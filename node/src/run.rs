@@ -169,6 +169,7 @@ pub async fn run(
         metrics: metrics.clone(),
         tracer,
         syncing: AtomicBool::new(false),
+        sync_backoff: Default::default(),
         tasks: Tasks::new(),
     });
 

@@ -250,6 +250,7 @@ impl TestNet {
             metrics,
             tracer: Tracer::disabled(),
             syncing: AtomicBool::new(false),
+            sync_backoff: Default::default(),
             tasks: Tasks::new(),
         });
         TestNode { ctx, net }
