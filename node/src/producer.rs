@@ -1,13 +1,14 @@
 //! Block production: in each of our slots, build on our (fully imported) head from the pool's
 //! best txs, import locally, then publish.
 //!
-//! Invariants: never for another authority's slot, never twice for a slot; a running catch-up
-//! does not hold production back (a peer's claim must never stop us; a block built on a head
-//! that sync then replaces simply loses fork choice); a block is published only after it is
+//! Invariants: never for another authority's slot, never twice for a slot; paused only while a
+//! catch-up of a verified claim runs, and at most `MAX_PRODUCTION_PAUSE` (an unverified claim
+//! never stops us); a block is published only after it is
 //! imported here; the build (and its durable commit) runs on the blocking pool; shutdown stops
 //! the loop between slots, never in the middle of a build.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rumor_chain::Block;
@@ -48,6 +49,13 @@ pub async fn run(ctx: Arc<Ctx>) {
             return;
         }
         if genesis.producer_for_slot(slot) != ctx.key.address() {
+            continue;
+        }
+        if now_ms() < ctx.production_paused_until_ms.load(Ordering::SeqCst) {
+            tracing::info!(
+                slot,
+                "skipping our slot while catching up onto a verified head"
+            );
             continue;
         }
         if ctx.ledger.head().slot >= slot {

@@ -5,8 +5,11 @@
 //! - **A claim is verified before it is acted on**: the claimed head block is fetched by hash
 //!   and must have the claimed hash and height and pass `check_header` (producer, signature,
 //!   slot not in the future). A claim that cannot be backed starts nothing.
-//! - **Production never stops for a claim**: `Ctx::syncing` only keeps catch-ups to one at a
-//!   time; the producer does not look at it.
+//! - **No claim holds production hostage**: an unverified claim never pauses the producer; a
+//!   verified one (a real authority's signed head) pauses it for at most
+//!   [`MAX_PRODUCTION_PAUSE`] (`Ctx::production_paused_until_ms`, cleared when the catch-up
+//!   ends), so the syncing side of a partition stops extending its own branch and switches;
+//!   a peer whose catch-up did not move our head is backed off before it can pause us again.
 //! - **Every answer is checked against the request**: headers must chain from a hash of our
 //!   locator ([`super::headers`]); bodies must be exactly the headers' blocks, in order. A
 //!   wrong answer is a [`Offence::BadSyncResponse`] of its sender.
@@ -19,18 +22,15 @@
 //!   while waiting for an answer, never in the middle of an import.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rumor_chain::{
-    Block, BlockHash, ImportError, MAX_HEADERS_PER_REQUEST, SignedHeader, check_header,
-};
-use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, NetworkError};
+use rumor_chain::{BlockHash, MAX_HEADERS_PER_REQUEST, check_header};
+use rumor_p2p::NetworkError;
 use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
 use super::headers::check_headers;
-use super::import::{import, trace_sync};
 use crate::context::Ctx;
 use crate::trace::now_ms;
 
@@ -38,13 +38,18 @@ pub use super::backoff::Backoff;
 
 /// The longest one catch-up may run.
 pub const MAX_SYNC_TIME: Duration = Duration::from_secs(120);
+/// How long a catch-up of a *verified* claim may hold our producer back: long enough that a
+/// partition of equal halves settles (the side that syncs stops extending its own branch),
+/// short enough that no claim holds production hostage (and backoff stops repeats).
+pub const MAX_PRODUCTION_PAUSE: Duration = Duration::from_secs(15);
 
 /// Holds `Ctx::syncing` while alive.
-struct Syncing<'a>(&'a AtomicBool);
+struct Syncing<'a>(&'a Ctx);
 
 impl Drop for Syncing<'_> {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
+        self.0.syncing.store(false, Ordering::SeqCst);
+        self.0.production_paused_until_ms.store(0, Ordering::SeqCst);
     }
 }
 
@@ -80,10 +85,13 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
     if ctx.syncing.swap(true, Ordering::SeqCst) {
         return Outcome::Skipped;
     }
-    let _syncing = Syncing(&ctx.syncing);
+    let _syncing = Syncing(&ctx);
     let deadline = Instant::now() + MAX_SYNC_TIME;
     let outcome = if verify_claim(&ctx, peer, &claim, deadline).await {
         tracing::info!("catching up");
+        let pause = now_ms() + MAX_PRODUCTION_PAUSE.as_millis() as u64;
+        ctx.production_paused_until_ms
+            .store(pause, Ordering::SeqCst);
         let mut cursor = None;
         while let Some(next) = round(&ctx, peer, &claim, cursor, deadline).await {
             cursor = Some(next);
@@ -107,7 +115,7 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
 }
 
 /// Sends `request` to `peer`; `None` at shutdown or past the deadline.
-async fn ask(
+pub(super) async fn ask(
     ctx: &Ctx,
     peer: PeerId,
     request: SyncRequest,
@@ -127,7 +135,7 @@ async fn ask(
     }
 }
 
-async fn penalise(ctx: &Ctx, peer: PeerId, why: &str) {
+pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, why: &str) {
     tracing::info!(%peer, why, "wrong sync answer");
     let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
 }
@@ -259,9 +267,12 @@ async fn round(
     if Some(parent) != cursor && refused_by_finality(ctx, ancestor.height + canonical as u64) {
         return None;
     }
-    fetch_bodies(ctx, peer, &headers[known..], deadline).await?;
+    super::bodies::fetch_bodies(ctx, peer, &headers[known..], deadline).await?;
+    // Go on through their chain (which may grow meanwhile) until we stand on its last header
+    // or an answer brings nothing new; the deadline bounds it.
     let head = ctx.ledger.head();
-    let more = full && claims_better(claim, (head.height, head.hash)) && cursor != Some(last);
+    let more = cursor != Some(last) && head.hash != last;
+    let _ = (full, claim);
     more.then_some(last)
 }
 
@@ -284,71 +295,11 @@ fn refused_by_finality(ctx: &Ctx, fork_height: u64) -> bool {
     false
 }
 
-/// Fetches the blocks of `headers` (checked, consecutive) by range and imports them; each
-/// answer must hold exactly those blocks, in order. `None` if it stopped early.
-async fn fetch_bodies(
-    ctx: &Arc<Ctx>,
-    peer: PeerId,
-    headers: &[SignedHeader],
-    deadline: Instant,
-) -> Option<()> {
-    let mut next = 0;
-    while next < headers.len() {
-        let want = &headers[next..headers.len().min(next + MAX_BLOCKS_PER_REQUEST as usize)];
-        let request = SyncRequest::BlocksByRange {
-            start: want[0].header.height,
-            count: want.len() as u64,
-        };
-        let blocks: Vec<Block> = match ask(ctx, peer, request, deadline).await? {
-            Ok(SyncResponse::Blocks(b)) if !b.is_empty() && b.len() <= want.len() => b,
-            Ok(SyncResponse::Blocks(b)) if b.is_empty() => return None,
-            Ok(SyncResponse::Error(e)) => {
-                tracing::debug!(error = %e, "range not served");
-                return None;
-            }
-            Ok(_) => {
-                penalise(ctx, peer, "not the asked range").await;
-                return None;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "range request failed");
-                return None;
-            }
-        };
-        for (block, header) in blocks.into_iter().zip(want) {
-            if block.header.height != header.header.height {
-                penalise(ctx, peer, "block outside the asked range").await;
-                return None;
-            }
-            let hash = block.hash();
-            if hash != header.hash() {
-                // Their chain moved since the headers (or a lie): nothing to build on.
-                tracing::debug!(
-                    height = header.header.height,
-                    "range does not match the headers"
-                );
-                return None;
-            }
-            match import(ctx, block).await {
-                Ok(_) => trace_sync(ctx, &hash, peer),
-                Err(ImportError::AlreadyKnown(_)) => {}
-                Err(e) => {
-                    if e.is_bad_block() {
-                        penalise(ctx, peer, "invalid block").await;
-                    }
-                    tracing::info!(error = %e, "catch-up block rejected");
-                    return None;
-                }
-            }
-            next += 1;
-        }
-    }
-    Some(())
-}
-
 #[cfg(test)]
 mod tests {
     use futures::FutureExt;
+    use rumor_chain::Block;
+    use rumor_p2p::MAX_BLOCKS_PER_REQUEST;
 
     use super::*;
     use crate::port::status_of;
@@ -399,6 +350,11 @@ mod tests {
         );
         assert_eq!(node.ctx.metrics.blocks_imported.get(), n as u64);
         assert!(!node.ctx.syncing.load(Ordering::SeqCst));
+        assert_eq!(
+            node.ctx.production_paused_until_ms.load(Ordering::SeqCst),
+            0,
+            "the producer's pause ends with the catch-up"
+        );
         assert!(node.ctx.sync_backoff.is_empty());
     }
 
