@@ -522,6 +522,24 @@ mod tests {
         assert_eq!(node.ledger().head().height, 0);
     }
 
+    #[test]
+    fn a_claim_is_better_as_fork_choice_says() {
+        let claim = |h, b| Status {
+            genesis: rumor_chain::Hash256([0; 32]),
+            head_height: h,
+            head_hash: BlockHash([b; 32]),
+        };
+        let mine = (10, BlockHash([5; 32]));
+        assert!(claims_better(&claim(11, 9), mine), "higher");
+        assert!(
+            claims_better(&claim(10, 4), mine),
+            "same height, lower hash"
+        );
+        assert!(!claims_better(&claim(10, 5), mine), "ours");
+        assert!(!claims_better(&claim(10, 6), mine));
+        assert!(!claims_better(&claim(9, 0), mine));
+    }
+
     #[tokio::test]
     async fn only_one_catch_up_runs_at_a_time() {
         let net = TestNet::new(2, 1);

@@ -255,6 +255,31 @@ mod tests {
         assert_eq!(node.ledger().head().height, 0);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_orphan_deeper_than_the_walk_is_handed_to_a_locator_catch_up() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let n = MAX_PARENT_WALK + 10;
+        let (remote, chain) = net.remote("remote", n);
+        node.net.serve_from(remote);
+        resolve_orphan(&node.ctx, chain[n - 1].clone(), peer(7)).await;
+        crate::testing::head_until(node.ledger(), "the orphan's chain", |h| {
+            h.hash == chain[n - 1].hash()
+        })
+        .await;
+        let kinds = node.net.calls(|c| {
+            c.sync_requests
+                .iter()
+                .map(|(_, r)| r.kind())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(kinds[MAX_PARENT_WALK - 1], "block_by_hash");
+        assert!(kinds.contains(&"headers_by_locator"), "{kinds:?}");
+        crate::testing::within("shutdown", node.ctx.tasks.shutdown(crate::testing::WAIT))
+            .await
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn an_orphan_whose_parent_lands_during_the_walk_is_not_stranded() {
         let net = TestNet::new(2, 1);
