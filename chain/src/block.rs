@@ -52,6 +52,54 @@ impl BlockHeader {
     }
 }
 
+/// A header with its producer's signature: enough to check producer, slot and signature
+/// without the body (headers-first sync). Canonical encoding: header, then signature
+/// ([`SIGNED_HEADER_LEN`] bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeader {
+    pub header: BlockHeader,
+    pub signature: Signature,
+}
+
+/// Encoded size of a [`SignedHeader`].
+pub const SIGNED_HEADER_LEN: usize = codec::HEADER_ENCODED_LEN + 64;
+
+impl SignedHeader {
+    /// The hash of the block this header belongs to.
+    pub fn hash(&self) -> BlockHash {
+        self.header.hash()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(SIGNED_HEADER_LEN);
+        codec::encode_value(&self.header, &mut out);
+        codec::encode_value(&self.signature, &mut out);
+        out
+    }
+
+    /// Decodes exactly one signed header (untrusted bytes; fixed size).
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        if bytes.len() != SIGNED_HEADER_LEN {
+            return Err(DecodeError::Malformed(format!(
+                "signed header of {} bytes, expected {SIGNED_HEADER_LEN}",
+                bytes.len()
+            )));
+        }
+        let (header, at) = codec::decode_prefix::<BlockHeader>(bytes)?;
+        let signature = codec::decode_exact::<Signature>(&bytes[at..], 64)?;
+        Ok(Self { header, signature })
+    }
+
+    /// Checks the producer's signature with `verify_strict`.
+    pub fn verify_signature(&self) -> Result<(), SignatureError> {
+        crypto::verify(
+            &self.header.producer,
+            &self.header.signing_bytes(),
+            &self.signature,
+        )
+    }
+}
+
 /// A block as gossiped and stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +122,14 @@ pub fn tx_root_of_hashes(hashes: impl Iterator<Item = TxHash>) -> Hash256 {
 impl Block {
     pub fn hash(&self) -> BlockHash {
         self.header.hash()
+    }
+
+    /// The header and signature, without the body.
+    pub fn signed_header(&self) -> SignedHeader {
+        SignedHeader {
+            header: self.header.clone(),
+            signature: self.signature,
+        }
     }
 
     /// Encoded size without encoding.

@@ -18,16 +18,19 @@ pub mod tx;
 pub mod validate;
 
 pub use address::Address;
-pub use block::{Block, BlockHeader, tx_root};
+pub use block::{Block, BlockHeader, SIGNED_HEADER_LEN, SignedHeader, tx_root};
 pub use codec::{DecodeError, Limits};
 pub use crypto::{Signature, SignatureError};
 pub use genesis::{Allocation, Genesis, GenesisError};
 pub use hash::{BlockHash, Hash256, HexError, TxHash};
 pub use keys::{KeyError, Keypair};
 pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
-pub use store::{ChainStore, ImportError, ImportKind, ImportOutcome, StoreError, TxLocation};
+pub use store::{
+    ChainStore, ImportError, ImportKind, ImportOutcome, MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN,
+    StoreError, TxLocation, find_ancestor, locator_heights,
+};
 pub use tx::{SignedTransaction, Transaction, VerifiedTx};
 pub use validate::{
     BlockError, ChainConfig, CheckedBlock, Produced, check_against_parent, check_block,
-    check_block_skipping, check_header, execute_block, produce_block,
+    check_block_skipping, check_header, check_signed_header, execute_block, produce_block,
 };

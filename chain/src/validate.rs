@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
-use crate::block::{Block, BlockHeader, tx_root_of_hashes};
+use crate::block::{Block, BlockHeader, SignedHeader, tx_root_of_hashes};
 use crate::codec::Limits;
 use crate::crypto::SignatureError;
 use crate::genesis::Genesis;
@@ -24,6 +24,10 @@ pub struct ChainConfig {
     /// How far a block's slot may start ahead of our clock (default 500 ms): covers clock skew
     /// between nodes without letting a producer mint future slots early.
     pub max_future_ms: u64,
+    /// Deepest reorg sync may carry out (`[chain] finality_depth`); `None`: unlimited. A
+    /// branch forking further below our head than this is refused and logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finality_depth: Option<u64>,
 }
 
 impl Default for ChainConfig {
@@ -31,6 +35,7 @@ impl Default for ChainConfig {
         Self {
             limits: Limits::default(),
             max_future_ms: 500,
+            finality_depth: None,
         }
     }
 }
@@ -152,6 +157,37 @@ pub fn check_header(
             max: limits.max_block_bytes,
         });
     }
+    check_signed_header(&block.signed_header(), genesis, config, now_ms)?;
+    let tx_hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
+    let computed = tx_root_of_hashes(tx_hashes.iter().copied());
+    if computed != h.tx_root {
+        return Err(BlockError::TxRootMismatch {
+            header: h.tx_root,
+            computed,
+        });
+    }
+    Ok(tx_hashes)
+}
+
+/// Stage 0: what a header alone (with its signature, without the body) must satisfy: chain
+/// id, position, producer for the slot, timestamp inside the slot, slot not in the future,
+/// producer signature. Headers-first sync checks fetched headers with this.
+pub fn check_signed_header(
+    signed: &SignedHeader,
+    genesis: &Genesis,
+    config: &ChainConfig,
+    now_ms: u64,
+) -> Result<(), BlockError> {
+    let h = &signed.header;
+    if h.chain_id != genesis.chain_id {
+        return Err(BlockError::WrongChainId {
+            expected: genesis.chain_id,
+            got: h.chain_id,
+        });
+    }
+    if h.height == 0 || h.slot == 0 {
+        return Err(BlockError::GenesisPosition);
+    }
     let expected = genesis.producer_for_slot(h.slot);
     if h.producer != expected {
         return Err(BlockError::WrongProducer {
@@ -177,16 +213,10 @@ pub fn check_header(
             now: now_ms,
         });
     }
-    block.verify_signature().map_err(BlockError::BadSignature)?;
-    let tx_hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
-    let computed = tx_root_of_hashes(tx_hashes.iter().copied());
-    if computed != h.tx_root {
-        return Err(BlockError::TxRootMismatch {
-            header: h.tx_root,
-            computed,
-        });
-    }
-    Ok(tx_hashes)
+    signed
+        .verify_signature()
+        .map_err(BlockError::BadSignature)?;
+    Ok(())
 }
 
 /// Stage 1: [`check_header`] plus every tx's chain id, cost and signature (`verify_strict`).

@@ -6,7 +6,7 @@
 //! orphans are reached through [`Ledger`]'s methods, the network through its port.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use rumor_chain::{Genesis, Keypair};
 
@@ -37,8 +37,13 @@ pub struct Ctx {
     pub journal: Journal,
     pub metrics: Arc<NodeMetrics>,
     pub tracer: Tracer,
-    /// A catch-up is running (the producer waits and new catch-ups are not started).
+    /// A catch-up is running (new catch-ups are not started; production goes on).
     pub syncing: AtomicBool,
+    /// Peers whose last catch-up did not move our head, and until when they wait.
+    pub sync_backoff: crate::blocks::Backoff,
+    /// Until when (ms since the epoch; 0: not paused) a catch-up of a verified claim holds
+    /// the producer back (bounded by `blocks::catchup::MAX_PRODUCTION_PAUSE`).
+    pub production_paused_until_ms: AtomicU64,
     /// Every task spawned after start-up, and the shutdown signal.
     pub tasks: Tasks,
 }

@@ -91,10 +91,12 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 });
             }
             NetworkEvent::PeerStatus { peer, status } => {
-                let mine = ctx.ledger.head().height;
-                if status.head_height > mine {
-                    ctx.tasks
-                        .spawn(blocks::catch_up(ctx.clone(), peer, status.head_height));
+                let head = ctx.ledger.head();
+                if blocks::claims_better(&status, (head.height, head.hash)) {
+                    let c = ctx.clone();
+                    ctx.tasks.spawn(async move {
+                        blocks::catch_up(c, peer, status).await;
+                    });
                 }
             }
             NetworkEvent::SyncRequest {

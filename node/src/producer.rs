@@ -1,8 +1,9 @@
 //! Block production: in each of our slots, build on our (fully imported) head from the pool's
 //! best txs, import locally, then publish.
 //!
-//! Invariants: never for another authority's slot, never twice for a slot, never while a
-//! catch-up is running (our head would be stale); a block is published only after it is
+//! Invariants: never for another authority's slot, never twice for a slot; paused only while a
+//! catch-up of a verified claim runs, and at most `MAX_PRODUCTION_PAUSE` (an unverified claim
+//! never stops us); a block is published only after it is
 //! imported here; the build (and its durable commit) runs on the blocking pool; shutdown stops
 //! the loop between slots, never in the middle of a build.
 
@@ -50,8 +51,11 @@ pub async fn run(ctx: Arc<Ctx>) {
         if genesis.producer_for_slot(slot) != ctx.key.address() {
             continue;
         }
-        if ctx.syncing.load(Ordering::SeqCst) {
-            tracing::info!(slot, "skipping our slot while catching up");
+        if now_ms() < ctx.production_paused_until_ms.load(Ordering::SeqCst) {
+            tracing::info!(
+                slot,
+                "skipping our slot while catching up onto a verified head"
+            );
             continue;
         }
         if ctx.ledger.head().slot >= slot {

@@ -182,6 +182,8 @@ pub async fn run(
         metrics: metrics.clone(),
         tracer,
         syncing: AtomicBool::new(false),
+        sync_backoff: Default::default(),
+        production_paused_until_ms: Default::default(),
         tasks: Tasks::new(),
     });
 

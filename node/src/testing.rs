@@ -270,6 +270,8 @@ impl TestNet {
             metrics,
             tracer: Tracer::disabled(),
             syncing: AtomicBool::new(false),
+            sync_backoff: Default::default(),
+            production_paused_until_ms: Default::default(),
             tasks: Tasks::new(),
         });
         TestNode { ctx, net }

@@ -84,6 +84,12 @@ fn run_app(
                             None => SyncResponse::Error("unknown block".into()),
                         },
                         SyncRequest::Status(_) => SyncResponse::Status(status_of(&s)),
+                        SyncRequest::HeadersByLocator { locator, max } => {
+                            match s.headers_after(&locator, max).unwrap() {
+                                Some(h) => SyncResponse::Headers(h),
+                                None => SyncResponse::Error("no common ancestor".into()),
+                            }
+                        }
                     };
                     responder.respond(resp);
                 }

@@ -8,6 +8,7 @@
 //! The full head state lives in memory (see [`State`] for its cost); `ACCOUNTS` mirrors it on
 //! disk and is reloaded at open.
 
+mod locator;
 mod tables;
 
 use std::collections::HashSet;
@@ -26,6 +27,10 @@ use crate::validate::{
     BlockError, ChainConfig, CheckedBlock, check_against_parent, check_block, execute_block,
 };
 use tables::*;
+
+pub use locator::{
+    LOCATOR_DENSE, MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, find_ancestor, locator_heights,
+};
 
 /// Storage failures. These are the node's fault, never a peer's.
 #[derive(Debug, thiserror::Error)]

@@ -1,103 +1,308 @@
-//! The sync client: catches up from a peer whose head is ahead with range requests, walking
-//! back by hash when our chain forked from theirs.
+//! The sync client: headers first from a block locator, then bodies by range, from a peer that
+//! claims a better head. Heals forks of any depth (up to `[chain] finality_depth`, if set).
 //!
-//! Invariants: at most one catch-up runs at a time (`Ctx::syncing`, which also holds the
-//! producer back, and is released however the catch-up ends); each round must make progress
-//! or the catch-up ends; a peer whose answer holds an invalid block is penalised
-//! (`BadSyncResponse`); shutdown ends it between requests or while waiting for an answer,
-//! never in the middle of an import.
+//! Invariants:
+//! - **A claim is verified before it is acted on**: the claimed head block is fetched by hash
+//!   and must have the claimed hash and height and pass `check_header` (producer, signature,
+//!   slot not in the future). A claim that cannot be backed starts nothing.
+//! - **No claim holds production hostage**: an unverified claim never pauses the producer; a
+//!   verified one (a real authority's signed head) pauses it for at most
+//!   [`MAX_PRODUCTION_PAUSE`] (`Ctx::production_paused_until_ms`, cleared when the catch-up
+//!   ends), so the syncing side of a partition stops extending its own branch and switches;
+//!   a peer whose catch-up did not move our head is backed off before it can pause us again.
+//! - **Every answer is checked against the request**: headers must chain from a hash of our
+//!   locator ([`super::headers`]); bodies must be exactly the headers' blocks, in order. A
+//!   wrong answer is a [`Offence::BadSyncResponse`] of its sender.
+//! - **Progress means our head moved**: a catch-up that ends with the same head backs the peer
+//!   off ([`Backoff`], exponential, bounded); each round must advance through the peer's chain
+//!   or the catch-up ends.
+//! - **Bounded**: one catch-up lasts at most [`MAX_SYNC_TIME`]; a round asks for at most
+//!   `MAX_HEADERS_PER_REQUEST` headers and bodies in `MAX_BLOCKS_PER_REQUEST` ranges; a reorg
+//!   deeper than `finality_depth` is refused and logged. Shutdown ends it between requests or
+//!   while waiting for an answer, never in the middle of an import.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use rumor_chain::ImportError;
-use rumor_p2p::MAX_BLOCKS_PER_REQUEST;
-use rumor_p2p::{Offence, PeerId, SyncRequest, SyncResponse};
+use rumor_chain::{BlockHash, MAX_HEADERS_PER_REQUEST, check_header};
+use rumor_p2p::NetworkError;
+use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
+use tokio::time::Instant;
 
-use super::import::{import, resolve_orphan, trace_sync};
+use super::headers::check_headers;
 use crate::context::Ctx;
+use crate::trace::now_ms;
+
+pub use super::backoff::Backoff;
+
+/// The longest one catch-up may run.
+pub const MAX_SYNC_TIME: Duration = Duration::from_secs(120);
+/// How long a catch-up of a *verified* claim may hold our producer back: long enough that a
+/// partition of equal halves settles (the side that syncs stops extending its own branch),
+/// short enough that no claim holds production hostage (and backoff stops repeats).
+pub const MAX_PRODUCTION_PAUSE: Duration = Duration::from_secs(15);
 
 /// Holds `Ctx::syncing` while alive.
-struct Syncing<'a>(&'a AtomicBool);
+struct Syncing<'a>(&'a Ctx);
 
 impl Drop for Syncing<'_> {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
+        self.0.syncing.store(false, Ordering::SeqCst);
+        self.0.production_paused_until_ms.store(0, Ordering::SeqCst);
     }
 }
 
-/// Catches up from `peer` (whose head is at `target`) with range requests.
-#[tracing::instrument(name = "catch_up", skip_all, fields(%peer, target))]
-pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, target: u64) {
+/// How a catch-up ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Our head moved.
+    Progressed,
+    /// It ran but our head did not move: the peer is backed off.
+    NoProgress,
+    /// The claim could not be backed (nothing asked beyond the claimed block): backed off.
+    Unbacked,
+    /// Not started: the peer is backed off, another catch-up runs, or the claim is not better.
+    Skipped,
+}
+
+/// Whether a peer's status claims a head our fork choice would prefer.
+pub fn claims_better(claim: &Status, mine: (u64, BlockHash)) -> bool {
+    claim.head_height > mine.0 || (claim.head_height == mine.0 && claim.head_hash < mine.1)
+}
+
+/// Catches up from `peer`, which claims the head `claim`.
+#[tracing::instrument(name = "catch_up", skip_all, fields(%peer, target = claim.head_height))]
+pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
+    let start = ctx.ledger.head();
+    if claim.genesis != start.genesis || !claims_better(&claim, (start.height, start.hash)) {
+        return Outcome::Skipped;
+    }
+    if !ctx.sync_backoff.ready(&peer, std::time::Instant::now()) {
+        tracing::debug!("peer backed off");
+        return Outcome::Skipped;
+    }
     if ctx.syncing.swap(true, Ordering::SeqCst) {
-        return;
+        return Outcome::Skipped;
     }
-    let _syncing = Syncing(&ctx.syncing);
-    tracing::info!("catching up");
-    loop {
-        let mine = ctx.ledger.head().height;
-        if mine >= target {
-            break;
+    let _syncing = Syncing(&ctx);
+    let deadline = Instant::now() + MAX_SYNC_TIME;
+    let outcome = if verify_claim(&ctx, peer, &claim, deadline).await {
+        tracing::info!("catching up");
+        let pause = now_ms() + MAX_PRODUCTION_PAUSE.as_millis() as u64;
+        ctx.production_paused_until_ms
+            .store(pause, Ordering::SeqCst);
+        let mut cursor = None;
+        while let Some(next) = round(&ctx, peer, &claim, cursor, deadline).await {
+            cursor = Some(next);
         }
-        let request = SyncRequest::BlocksByRange {
-            start: mine + 1,
-            count: MAX_BLOCKS_PER_REQUEST,
-        };
-        let Some(answer) = ctx
-            .tasks
-            .unless_cancelled(ctx.net.sync(peer, request))
-            .await
-        else {
+        if ctx.ledger.head().hash != start.hash {
+            Outcome::Progressed
+        } else {
+            Outcome::NoProgress
+        }
+    } else {
+        Outcome::Unbacked
+    };
+    if outcome == Outcome::Progressed {
+        ctx.sync_backoff.succeeded(&peer);
+    } else {
+        let wait = ctx.sync_backoff.failed(peer, std::time::Instant::now());
+        tracing::debug!(?outcome, ?wait, "peer backed off");
+    }
+    tracing::info!(height = ctx.ledger.head().height, ?outcome, "catch-up done");
+    outcome
+}
+
+/// Sends `request` to `peer`; `None` at shutdown or past the deadline.
+pub(super) async fn ask(
+    ctx: &Ctx,
+    peer: PeerId,
+    request: SyncRequest,
+    deadline: Instant,
+) -> Option<Result<SyncResponse, NetworkError>> {
+    let answer = tokio::time::timeout_at(deadline, ctx.net.sync(peer, request));
+    match ctx.tasks.unless_cancelled(answer).await {
+        None => {
             tracing::debug!("catch-up stopped by shutdown");
-            break;
-        };
-        let blocks = match answer {
-            Ok(SyncResponse::Blocks(b)) if !b.is_empty() => b,
-            Ok(other) => {
-                tracing::debug!(%peer, ?other, "catch-up ended");
-                break;
-            }
-            Err(e) => {
-                tracing::debug!(%peer, error = %e, "catch-up request failed");
-                break;
-            }
-        };
-        let mut progressed = false;
-        for b in blocks {
-            let hash = b.hash();
-            match import(&ctx, b.clone()).await {
-                Ok(_) => {
-                    trace_sync(&ctx, &hash, peer);
-                    progressed = true;
-                }
-                Err(ImportError::AlreadyKnown(_)) => {}
-                Err(ImportError::UnknownParent(_)) => {
-                    // Our chain forked from theirs below our head: walk back by hash.
-                    resolve_orphan(&ctx, b, peer).await;
-                    progressed = true;
-                    break;
-                }
-                Err(e) => {
-                    if e.is_bad_block() {
-                        let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
-                    }
-                    tracing::info!(%peer, error = %e, "catch-up block rejected");
-                    break;
-                }
-            }
+            None
         }
-        if !progressed {
-            break;
+        Some(Err(_)) => {
+            tracing::info!("catch-up ran out of time");
+            None
+        }
+        Some(Ok(answer)) => Some(answer),
+    }
+}
+
+pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, why: &str) {
+    tracing::info!(%peer, why, "wrong sync answer");
+    let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
+}
+
+/// Fetches the claimed head block and checks it is what was claimed and a valid block header.
+async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: Instant) -> bool {
+    let request = SyncRequest::BlockByHash(claim.head_hash);
+    let block = match ask(ctx, peer, request, deadline).await {
+        Some(Ok(SyncResponse::Blocks(mut b))) if b.len() == 1 => b.remove(0),
+        Some(Ok(SyncResponse::Error(e))) => {
+            tracing::debug!(error = %e, "claimed head not served");
+            return false;
+        }
+        Some(Ok(_)) => {
+            penalise(ctx, peer, "not the claimed block").await;
+            return false;
+        }
+        Some(Err(e)) => {
+            tracing::debug!(error = %e, "claimed head fetch failed");
+            return false;
+        }
+        None => return false,
+    };
+    if block.hash() != claim.head_hash || block.header.height != claim.head_height {
+        penalise(ctx, peer, "claimed head does not match its status").await;
+        return false;
+    }
+    match check_header(&block, &ctx.genesis, &ctx.config.chain, now_ms()) {
+        Ok(_) => true,
+        Err(e) => {
+            if e.is_bad_block() {
+                penalise(ctx, peer, "claimed head is invalid").await;
+            }
+            tracing::info!(error = %e, "claimed head refused");
+            false
         }
     }
-    tracing::info!(height = ctx.ledger.head().height, "catch-up done");
+}
+
+/// One round: the headers after our locator (led by `cursor`, the last header of the previous
+/// round), checked; the bodies we lack, checked against them and imported. `Some(last header)`
+/// to go on, `None` when done or failed.
+async fn round(
+    ctx: &Arc<Ctx>,
+    peer: PeerId,
+    claim: &Status,
+    cursor: Option<BlockHash>,
+    deadline: Instant,
+) -> Option<BlockHash> {
+    if Instant::now() >= deadline {
+        return None;
+    }
+    let ours = match ctx.ledger.blocking(|l| l.read_chain(|c| c.locator())).await {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "locator");
+            return None;
+        }
+        Err(_) => return None,
+    };
+    let locator: Vec<BlockHash> = cursor.into_iter().chain(ours).collect();
+    let request = SyncRequest::HeadersByLocator {
+        locator: locator.clone(),
+        max: MAX_HEADERS_PER_REQUEST,
+    };
+    let headers = match ask(ctx, peer, request, deadline).await? {
+        Ok(SyncResponse::Headers(h)) => h,
+        Ok(SyncResponse::Error(e)) => {
+            tracing::debug!(error = %e, "headers not served");
+            return None;
+        }
+        Ok(_) => {
+            penalise(ctx, peer, "not headers").await;
+            return None;
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "headers request failed");
+            return None;
+        }
+    };
+    let last = headers.last()?.hash();
+    let full = headers.len() as u64 >= MAX_HEADERS_PER_REQUEST;
+    let parent = headers[0].header.parent;
+    let hashes: Vec<(BlockHash, u64)> = headers
+        .iter()
+        .map(|h| (h.hash(), h.header.height))
+        .collect();
+    // Our header of the parent; how many leading headers we hold, and how many are canonical.
+    let read = ctx.ledger.blocking(move |l| {
+        l.read_chain(|c| -> Result<_, rumor_chain::StoreError> {
+            let ancestor = c.header(&parent)?;
+            let mut known = 0;
+            while known < hashes.len() && c.has_block(&hashes[known].0)? {
+                known += 1;
+            }
+            let mut canonical = 0;
+            while canonical < known
+                && c.canonical_hash(hashes[canonical].1)? == Some(hashes[canonical].0)
+            {
+                canonical += 1;
+            }
+            Ok((ancestor, known, canonical))
+        })
+    });
+    let (ancestor, known, canonical) = match read.await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "store read");
+            return None;
+        }
+        Err(_) => return None,
+    };
+    let checked = check_headers(
+        &locator,
+        ancestor.as_ref(),
+        &headers,
+        &ctx.genesis,
+        &ctx.config.chain,
+        now_ms(),
+    );
+    if let Err(e) = checked {
+        if e.is_offence() {
+            penalise(ctx, peer, &e.to_string()).await;
+        }
+        tracing::info!(error = %e, "headers refused");
+        return None;
+    }
+    let ancestor = ancestor?;
+    if Some(parent) != cursor && refused_by_finality(ctx, ancestor.height + canonical as u64) {
+        return None;
+    }
+    super::bodies::fetch_bodies(ctx, peer, &headers[known..], deadline).await?;
+    // Go on through their chain (which may grow meanwhile) until we stand on its last header
+    // or an answer brings nothing new; the deadline bounds it.
+    let head = ctx.ledger.head();
+    let more = cursor != Some(last) && head.hash != last;
+    let _ = (full, claim);
+    more.then_some(last)
+}
+
+/// Whether a branch forking from our canonical chain at `fork_height` would reorg deeper than
+/// the configured finality depth (logged if so).
+fn refused_by_finality(ctx: &Ctx, fork_height: u64) -> bool {
+    let Some(finality) = ctx.config.chain.finality_depth else {
+        return false;
+    };
+    let depth = ctx.ledger.head().height.saturating_sub(fork_height);
+    if depth > finality {
+        tracing::warn!(
+            depth,
+            finality,
+            fork_height,
+            "refusing a reorg deeper than the finality depth"
+        );
+        return true;
+    }
+    false
 }
 
 #[cfg(test)]
 mod tests {
+    use futures::FutureExt;
+    use rumor_chain::Block;
     use rumor_p2p::MAX_BLOCKS_PER_REQUEST;
 
     use super::*;
+    use crate::port::status_of;
     use crate::testing::{TestNet, TestNode, WAIT, peer, within};
 
     fn requests(node: &TestNode) -> Vec<SyncRequest> {
@@ -105,98 +310,244 @@ mod tests {
             .calls(|c| c.sync_requests.iter().map(|(_, r)| r.clone()).collect())
     }
 
+    fn kinds(node: &TestNode) -> Vec<&'static str> {
+        requests(node).iter().map(|r| r.kind()).collect()
+    }
+
+    fn claim_of(net: &TestNet, block: &Block) -> Status {
+        Status {
+            genesis: net.genesis.hash(),
+            head_height: block.header.height,
+            head_hash: block.hash(),
+        }
+    }
+
     #[tokio::test]
-    async fn catch_up_requests_ranges_until_level_and_imports_every_block() {
+    async fn a_verified_claim_is_caught_up_headers_first_then_ranges() {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
         let n = MAX_BLOCKS_PER_REQUEST as usize + 6;
         let (remote, chain) = net.remote("remote", n);
-        node.net.serve_from(remote);
-        catch_up(node.ctx.clone(), peer(1), n as u64).await;
+        node.net.serve_from(remote.clone());
+        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        assert_eq!(outcome, Outcome::Progressed);
         assert_eq!(node.ledger().head().hash, chain[n - 1].hash());
         assert_eq!(
-            requests(&node),
-            vec![
-                SyncRequest::BlocksByRange {
-                    start: 1,
-                    count: MAX_BLOCKS_PER_REQUEST
-                },
-                SyncRequest::BlocksByRange {
-                    start: MAX_BLOCKS_PER_REQUEST + 1,
-                    count: MAX_BLOCKS_PER_REQUEST
-                },
+            kinds(&node),
+            [
+                "block_by_hash",
+                "headers_by_locator",
+                "blocks_by_range",
+                "blocks_by_range"
             ]
+        );
+        assert_eq!(
+            requests(&node)[3],
+            SyncRequest::BlocksByRange {
+                start: MAX_BLOCKS_PER_REQUEST + 1,
+                count: 6
+            }
         );
         assert_eq!(node.ctx.metrics.blocks_imported.get(), n as u64);
-        assert!(
-            !node.ctx.syncing.load(Ordering::SeqCst),
-            "producer released"
-        );
-    }
-
-    #[tokio::test]
-    async fn catch_up_onto_a_fork_walks_back_and_reorgs() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        // Our own block at height 1, in a slot the remote chain skipped.
-        let mut ours = net.store("ours");
-        let mine = net.extend_with(&mut ours, 1, vec![]);
-        node.ledger().import(net.check(mine)).unwrap();
-        let (remote, chain) = net.remote("remote", 3);
-        node.net.serve_from(remote);
-
-        catch_up(node.ctx.clone(), peer(1), 3).await;
-        assert_eq!(node.ledger().head().hash, chain[2].hash());
-        assert_eq!(node.ctx.metrics.reorgs.get(), 1);
-        assert_eq!(
-            requests(&node),
-            vec![
-                SyncRequest::BlocksByRange {
-                    start: 2,
-                    count: MAX_BLOCKS_PER_REQUEST
-                },
-                SyncRequest::BlockByHash(chain[0].hash()),
-                SyncRequest::BlocksByRange {
-                    start: 3,
-                    count: MAX_BLOCKS_PER_REQUEST
-                },
-            ]
-        );
-    }
-
-    #[tokio::test]
-    async fn a_failed_catch_up_ends_and_releases_the_producer() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        // No peer answers this fake.
-        catch_up(node.ctx.clone(), peer(1), 10).await;
-        assert_eq!(requests(&node).len(), 1);
         assert!(!node.ctx.syncing.load(Ordering::SeqCst));
-        assert_eq!(node.ledger().head().height, 0);
+        assert_eq!(
+            node.ctx.production_paused_until_ms.load(Ordering::SeqCst),
+            0,
+            "the producer's pause ends with the catch-up"
+        );
+        assert!(node.ctx.sync_backoff.is_empty());
     }
 
     #[tokio::test]
-    async fn an_invalid_block_in_a_range_answer_is_penalised() {
+    async fn catch_up_onto_a_fork_100_blocks_deep_reorgs_to_the_longer_chain() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        // Our own branch of 100 blocks (the first in a slot the remote chain used differently).
+        let mut ours = net.store("ours");
+        net.extend_with(&mut ours, 1, vec![]);
+        net.extend(&mut ours, 99);
+        for h in 1..=100 {
+            let b = ours.block_by_height(h).unwrap().unwrap();
+            node.ledger().import(net.check(b)).unwrap();
+        }
+        assert_eq!(node.ledger().head().height, 100);
+        let (remote, chain) = net.remote("remote", 120);
+        node.net.serve_from(remote.clone());
+        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        assert_eq!(outcome, Outcome::Progressed);
+        assert_eq!(node.ledger().head().hash, chain[119].hash());
+        assert_eq!(node.ctx.metrics.reorgs.get(), 1);
+        assert_eq!(node.ctx.metrics.reorged_blocks.get(), 100);
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn a_reorg_deeper_than_the_finality_depth_is_refused() {
+        let net = TestNet::new(2, 1);
+        let node = net.node_with("a", rumor_chain::Keypair::from_label("x"), |c| {
+            c.chain.finality_depth = Some(5)
+        });
+        let mut ours = net.store("ours");
+        net.extend_with(&mut ours, 1, vec![]);
+        net.extend(&mut ours, 9);
+        for h in 1..=10 {
+            let b = ours.block_by_height(h).unwrap().unwrap();
+            node.ledger().import(net.check(b)).unwrap();
+        }
+        let mine = node.ledger().head();
+        let (remote, _) = net.remote("remote", 20);
+        node.net.serve_from(remote.clone());
+        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        assert_eq!(outcome, Outcome::NoProgress);
+        assert_eq!(node.ledger().head(), mine);
+        assert!(
+            !kinds(&node).contains(&"blocks_by_range"),
+            "no body fetched"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claim_that_cannot_be_backed_starts_nothing_and_backs_off() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let (remote, chain) = net.remote("remote", 5);
+        node.net.serve_from(remote);
+        // A head the peer does not have.
+        let mut claim = claim_of(&net, &chain[4]);
+        claim.head_hash = BlockHash([3; 32]);
+        let outcome = catch_up(node.ctx.clone(), peer(1), claim).await;
+        assert_eq!(outcome, Outcome::Unbacked);
+        assert_eq!(kinds(&node), ["block_by_hash"]);
+        assert!(
+            node.net.calls(|c| c.penalties.is_empty()),
+            "not served is no offence"
+        );
+        // Backed off: the next claim from that peer is not even looked at.
+        let again = catch_up(node.ctx.clone(), peer(1), claim_of(&net, &chain[4])).await;
+        assert_eq!(again, Outcome::Skipped);
+        assert_eq!(requests(&node).len(), 1);
+        // A claim whose height lies about the block: an offence.
+        let mut lie = claim_of(&net, &chain[2]);
+        lie.head_height = 50;
+        assert_eq!(
+            catch_up(node.ctx.clone(), peer(2), lie).await,
+            Outcome::Unbacked
+        );
+        let penalties = node.net.calls(|c| c.penalties.clone());
+        assert_eq!(penalties, vec![(peer(2), Offence::BadSyncResponse)]);
+        assert_eq!(node.ledger().head().height, 0);
+        assert!(!node.ctx.syncing.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_pending_claim_does_not_stop_the_producer() {
+        // 100 ms slots, one authority: every slot is ours.
+        let net = TestNet::with_slot_ms(1, 1, 100, 10);
+        let node = net.node_with("a", net.authorities[0].clone(), |_| {});
+        node.net.hold_sync();
+        let claim = Status {
+            genesis: net.genesis.hash(),
+            head_height: 1_000,
+            head_hash: BlockHash([8; 32]),
+        };
+        node.ctx
+            .tasks
+            .spawn(catch_up(node.ctx.clone(), peer(1), claim).map(|_| ()));
+        node.net
+            .wait_until("the claim being checked", |c| c.held == 1)
+            .await;
+        node.ctx.tasks.spawn(crate::producer::run(node.ctx.clone()));
+        crate::testing::head_until(node.ledger(), "blocks produced meanwhile", |h| {
+            h.height >= 2
+        })
+        .await;
+        assert!(
+            node.ctx.syncing.load(Ordering::SeqCst),
+            "the claim is still pending"
+        );
+        within("shutdown", node.ctx.tasks.shutdown(WAIT))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn no_progress_backs_the_peer_off_and_wrong_headers_are_offences() {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
         let mut store = net.store("builder");
-        let chain = net.extend(&mut store, 2);
-        let mut bad = chain[1].clone();
-        bad.header.timestamp += 1; // no longer what the producer signed
+        let chain = net.extend(&mut store, 4);
+        let claim = claim_of(&net, &chain[3]);
+        // The claim checks out, but the headers request fails.
         node.net
-            .script(Ok(SyncResponse::Blocks(vec![chain[0].clone(), bad])));
-        catch_up(node.ctx.clone(), peer(4), 2).await;
-        assert_eq!(node.ledger().head().hash, chain[0].hash());
+            .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
+        node.net.script(Err(NetworkError::Busy));
+        assert_eq!(
+            catch_up(node.ctx.clone(), peer(1), claim).await,
+            Outcome::NoProgress
+        );
+        assert_eq!(node.ctx.sync_backoff.len(), 1);
+        assert_eq!(
+            catch_up(node.ctx.clone(), peer(1), claim).await,
+            Outcome::Skipped,
+            "backed off"
+        );
+        // Headers that skip a block: an offence, nothing imported.
+        let gapped = vec![chain[0].signed_header(), chain[2].signed_header()];
+        node.net
+            .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
+        node.net.script(Ok(SyncResponse::Headers(gapped)));
+        assert_eq!(
+            catch_up(node.ctx.clone(), peer(2), claim).await,
+            Outcome::NoProgress
+        );
+        // Right headers, but a range answer from elsewhere: an offence.
+        let headers: Vec<_> = chain.iter().map(|b| b.signed_header()).collect();
+        node.net
+            .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
+        node.net.script(Ok(SyncResponse::Headers(headers)));
+        node.net
+            .script(Ok(SyncResponse::Blocks(vec![chain[1].clone()])));
+        assert_eq!(
+            catch_up(node.ctx.clone(), peer(3), claim).await,
+            Outcome::NoProgress
+        );
         let penalties = node.net.calls(|c| c.penalties.clone());
-        assert_eq!(penalties, vec![(peer(4), Offence::BadSyncResponse)]);
+        assert_eq!(
+            penalties,
+            vec![
+                (peer(2), Offence::BadSyncResponse),
+                (peer(3), Offence::BadSyncResponse)
+            ]
+        );
+        assert_eq!(node.ledger().head().height, 0);
+    }
+
+    #[test]
+    fn a_claim_is_better_as_fork_choice_says() {
+        let claim = |h, b| Status {
+            genesis: rumor_chain::Hash256([0; 32]),
+            head_height: h,
+            head_hash: BlockHash([b; 32]),
+        };
+        let mine = (10, BlockHash([5; 32]));
+        assert!(claims_better(&claim(11, 9), mine), "higher");
+        assert!(
+            claims_better(&claim(10, 4), mine),
+            "same height, lower hash"
+        );
+        assert!(!claims_better(&claim(10, 5), mine), "ours");
+        assert!(!claims_better(&claim(10, 6), mine));
+        assert!(!claims_better(&claim(9, 0), mine));
     }
 
     #[tokio::test]
     async fn only_one_catch_up_runs_at_a_time() {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
+        let (remote, _) = net.remote("remote", 3);
         node.ctx.syncing.store(true, Ordering::SeqCst);
-        catch_up(node.ctx.clone(), peer(1), 10).await;
+        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        assert_eq!(outcome, Outcome::Skipped);
         assert!(requests(&node).is_empty());
         assert!(
             node.ctx.syncing.load(Ordering::SeqCst),
@@ -208,14 +559,14 @@ mod tests {
     async fn shutdown_ends_a_catch_up_waiting_for_its_peer() {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
+        let (remote, _) = net.remote("remote", 3);
         node.net.hold_sync();
         node.ctx
             .tasks
-            .spawn(catch_up(node.ctx.clone(), peer(1), 10));
+            .spawn(catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).map(|_| ()));
         node.net
             .wait_until("a request in flight", |c| c.held == 1)
             .await;
-        assert!(node.ctx.syncing.load(Ordering::SeqCst));
         within("the catch-up to stop", node.ctx.tasks.shutdown(WAIT))
             .await
             .unwrap();

@@ -5,13 +5,14 @@
 //! Invariants: an import never runs on an async thread and, once started, is never cut short
 //! by shutdown; a block imported here releases the orphans waiting for it, which are imported
 //! in turn (iteratively, not recursively); an ancestor walk is bounded ([`MAX_PARENT_WALK`])
-//! and stops at shutdown while waiting for a peer.
+//! and stops at shutdown while waiting for a peer; a walk that runs out hands over to a
+//! locator catch-up from the same peer (which has no depth limit).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use rumor_chain::{Block, BlockHash, ImportError, ImportOutcome, TxHash};
-use rumor_p2p::{Offence, PeerId, SyncRequest, SyncResponse};
+use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
 
 use crate::context::Ctx;
 use crate::ledger::Imported;
@@ -75,6 +76,11 @@ pub(super) fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
 #[tracing::instrument(name = "orphan", skip_all, fields(block = %orphan.hash().short(), %peer))]
 pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
     let mut want = orphan.header.parent;
+    let claim = Status {
+        genesis: ctx.ledger.head().genesis,
+        head_height: orphan.header.height,
+        head_hash: orphan.hash(),
+    };
     if ctx
         .ledger
         .blocking(move |l| l.buffer_orphan(orphan))
@@ -133,6 +139,13 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
             }
         }
     }
+    // Deeper than the walk: find the fork point by locator instead (the catch-up verifies the
+    // orphan as a claimed head first, and backs the peer off if it leads nowhere).
+    tracing::info!("orphan's ancestry deeper than the walk: catching up by locator");
+    let c = ctx.clone();
+    ctx.tasks.spawn(async move {
+        super::catch_up(c, peer, claim).await;
+    });
 }
 
 #[cfg(test)]
@@ -240,6 +253,31 @@ mod tests {
         assert_eq!(node.net.calls(|c| c.penalties.len()), 1, "no new penalty");
         assert_eq!(node.ledger().orphan_count(), 1, "held once");
         assert_eq!(node.ledger().head().height, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_orphan_deeper_than_the_walk_is_handed_to_a_locator_catch_up() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let n = MAX_PARENT_WALK + 10;
+        let (remote, chain) = net.remote("remote", n);
+        node.net.serve_from(remote);
+        resolve_orphan(&node.ctx, chain[n - 1].clone(), peer(7)).await;
+        crate::testing::head_until(node.ledger(), "the orphan's chain", |h| {
+            h.hash == chain[n - 1].hash()
+        })
+        .await;
+        let kinds = node.net.calls(|c| {
+            c.sync_requests
+                .iter()
+                .map(|(_, r)| r.kind())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(kinds[MAX_PARENT_WALK - 1], "block_by_hash");
+        assert!(kinds.contains(&"headers_by_locator"), "{kinds:?}");
+        crate::testing::within("shutdown", node.ctx.tasks.shutdown(crate::testing::WAIT))
+            .await
+            .unwrap();
     }
 
     #[tokio::test]

@@ -3,18 +3,23 @@
 //!   equivocation detection;
 //! - [`import`](mod@import): stage-1 checks on the verification pool, the ledger import on the
 //!   blocking pool, orphans (unknown parent → buffer + fetch ancestors by hash);
-//! - [`catchup`]: the sync client, range requests to a peer that is ahead;
+//! - [`catchup`]: the sync client: verifies a peer's claimed head, then headers by locator
+//!   (checked in [`headers`]) and bodies by range ([`bodies`]); per-peer [`backoff`];
 //! - [`serve`]: the sync server, answers from the head snapshot and the store.
 //!
 //! Invariant: every block, whatever its source, enters the chain through [`import::import`]
 //! (the producer's own, built under the ledger's lock, excepted).
 
+pub mod backoff;
+pub mod bodies;
 pub mod catchup;
 pub mod gossip;
+pub mod headers;
 pub mod import;
 pub mod serve;
 
-pub use catchup::catch_up;
+pub use backoff::Backoff;
+pub use catchup::{Outcome, catch_up, claims_better};
 pub use gossip::{SlotCache, on_gossip_block, slot_cache};
 pub use import::{import, resolve_orphan};
 pub use serve::{answer, serve_sync};

@@ -1,7 +1,8 @@
 //! The sync server: answers peers' status and block requests.
 //!
 //! Invariants: the status comes from the head snapshot (no lock); block reads run on the
-//! blocking pool, never on an async thread; answers are capped in count and bytes.
+//! blocking pool, never on an async thread; answers are capped in count and bytes (headers at
+//! `MAX_HEADERS_PER_REQUEST`, from the common ancestor with the asker's locator).
 
 use std::sync::Arc;
 
@@ -21,6 +22,12 @@ pub fn answer(ledger: &Ledger, request: SyncRequest) -> SyncResponse {
             chain
                 .blocks_by_range(start, count.min(MAX_BLOCKS_PER_REQUEST), MAX_RESPONSE_BYTES)
                 .map(SyncResponse::Blocks)
+        }),
+        SyncRequest::HeadersByLocator { locator, max } => ledger.read_chain(|chain| {
+            chain.headers_after(&locator, max).map(|h| match h {
+                Some(h) => SyncResponse::Headers(h),
+                None => SyncResponse::Error("no common ancestor".into()),
+            })
         }),
         SyncRequest::BlockByHash(h) => ledger.read_chain(|chain| {
             chain.block(&h).map(|b| match b {
@@ -89,6 +96,29 @@ mod tests {
         assert_eq!(
             answer(&ledger, SyncRequest::BlockByHash(BlockHash([9; 32]))),
             SyncResponse::Error("unknown block".into())
+        );
+    }
+
+    #[test]
+    fn answers_headers_after_the_common_ancestor_of_a_locator() {
+        let net = TestNet::new(2, 1);
+        let (ledger, chain) = net.remote("remote", 12);
+        let ask = |locator: Vec<BlockHash>, max| {
+            answer(&ledger, SyncRequest::HeadersByLocator { locator, max })
+        };
+        // Unknown entries are skipped; the first of ours is the ancestor.
+        let locator = vec![
+            BlockHash([9; 32]),
+            chain[4].hash(),
+            net.genesis.block().hash(),
+        ];
+        let want: Vec<_> = chain[5..8].iter().map(|b| b.signed_header()).collect();
+        assert_eq!(ask(locator, 3), SyncResponse::Headers(want));
+        let all = ask(vec![net.genesis.block().hash()], u64::MAX);
+        assert!(matches!(all, SyncResponse::Headers(h) if h.len() == 12));
+        assert_eq!(
+            ask(vec![BlockHash([9; 32])], 3),
+            SyncResponse::Error("no common ancestor".into())
         );
     }
 }

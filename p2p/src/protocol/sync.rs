@@ -1,10 +1,18 @@
 //! `/rumor/sync/1`: block sync. `Status` is exchanged on connect; `BlocksByRange` and
-//! `BlockByHash` fetch blocks (to catch up, and to find an orphan's missing parent). Responses
-//! are capped in bytes and in blocks; blocks travel in their canonical encoding and are
-//! decoded (with the chain's limits) before the node sees them.
+//! `BlockByHash` fetch blocks (to catch up, and to find an orphan's missing parent);
+//! `HeadersByLocator` finds the common ancestor of any fork from a block locator and answers
+//! the signed headers after it (headers first, bodies then by range or hash). Responses are
+//! capped in bytes, blocks and headers; blocks and headers travel in their canonical encoding
+//! and are decoded (with the chain's limits) before the node sees them.
+//!
+//! Compatibility: variants are only ever appended, so a peer that predates one still decodes
+//! every older request and answer unchanged (it fails a request it does not know, which the
+//! asker treats as a failed request).
 
 use libp2p::StreamProtocol;
-use rumor_chain::{Block, BlockHash, DecodeError, Hash256, Limits};
+use rumor_chain::{
+    Block, BlockHash, DecodeError, Hash256, Limits, MAX_HEADERS_PER_REQUEST, SignedHeader,
+};
 
 use super::codec::{Caps, Codec};
 
@@ -31,6 +39,13 @@ pub enum SyncRequest {
         count: u64,
     },
     BlockByHash(BlockHash),
+    /// "Here are hashes of my chain (a block locator); send the headers of yours after the
+    /// first one you have." At most `MAX_LOCATOR_LEN` entries are looked at, at most
+    /// [`MAX_HEADERS_PER_REQUEST`] headers come back.
+    HeadersByLocator {
+        locator: Vec<BlockHash>,
+        max: u64,
+    },
 }
 
 impl SyncRequest {
@@ -40,6 +55,7 @@ impl SyncRequest {
             SyncRequest::Status(_) => "status",
             SyncRequest::BlocksByRange { .. } => "blocks_by_range",
             SyncRequest::BlockByHash(_) => "block_by_hash",
+            SyncRequest::HeadersByLocator { .. } => "headers_by_locator",
         }
     }
 }
@@ -51,6 +67,8 @@ pub enum WireResponse {
     Blocks(Vec<Vec<u8>>),
     /// The responder could not serve the request (busy, unknown, wrong network).
     Error(String),
+    /// Canonical encodings of signed headers, lowest first.
+    Headers(Vec<Vec<u8>>),
 }
 
 /// A decoded response, as the node sees it.
@@ -59,6 +77,8 @@ pub enum SyncResponse {
     Status(Status),
     Blocks(Vec<Block>),
     Error(String),
+    /// Signed headers, lowest first (not yet checked).
+    Headers(Vec<SignedHeader>),
 }
 
 impl SyncResponse {
@@ -67,6 +87,9 @@ impl SyncResponse {
             SyncResponse::Status(s) => WireResponse::Status(*s),
             SyncResponse::Blocks(b) => WireResponse::Blocks(b.iter().map(|b| b.encode()).collect()),
             SyncResponse::Error(e) => WireResponse::Error(e.clone()),
+            SyncResponse::Headers(h) => {
+                WireResponse::Headers(h.iter().map(|h| h.encode()).collect())
+            }
         }
     }
 }
@@ -82,6 +105,19 @@ impl WireResponse {
                     .map(|b| Block::decode(b, limits))
                     .collect::<Result<_, _>>()?,
             ),
+            WireResponse::Headers(raw) => {
+                if raw.len() as u64 > MAX_HEADERS_PER_REQUEST {
+                    return Err(DecodeError::Malformed(format!(
+                        "{} headers, more than {MAX_HEADERS_PER_REQUEST}",
+                        raw.len()
+                    )));
+                }
+                SyncResponse::Headers(
+                    raw.iter()
+                        .map(|h| SignedHeader::decode(h))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
         })
     }
 }
@@ -89,8 +125,81 @@ impl WireResponse {
 #[derive(Debug, Clone, Copy)]
 pub struct SyncCaps;
 impl Caps for SyncCaps {
-    const MAX_REQUEST: usize = 256;
+    /// Room for a locator of `MAX_LOCATOR_LEN` hashes.
+    const MAX_REQUEST: usize = 4096;
     const MAX_RESPONSE: usize = MAX_RESPONSE_BYTES + 64 * 1024;
 }
 
 pub type SyncCodec = Codec<SyncRequest, WireResponse, SyncCaps>;
+
+#[cfg(test)]
+mod tests {
+    use rumor_chain::{BlockHeader, MAX_LOCATOR_LEN, Signature};
+
+    use super::*;
+    use crate::protocol::codec::{decode, encode};
+
+    fn header(height: u64) -> SignedHeader {
+        SignedHeader {
+            header: BlockHeader {
+                chain_id: 1,
+                height,
+                slot: height,
+                parent: BlockHash([1; 32]),
+                timestamp: 5,
+                tx_root: Hash256([2; 32]),
+                state_root: Hash256([3; 32]),
+                producer: rumor_chain::Address([4; 32]),
+            },
+            signature: Signature([6; 64]),
+        }
+    }
+
+    #[test]
+    fn older_variants_keep_their_encoding_and_new_ones_come_after() {
+        // Pinned bytes: an old peer decodes these exactly as before.
+        let range = SyncRequest::BlocksByRange { start: 3, count: 2 };
+        assert_eq!(
+            encode(&range, SyncCaps::MAX_REQUEST).unwrap(),
+            vec![1, 3, 2]
+        );
+        let by_hash = encode(&SyncRequest::BlockByHash(BlockHash([7; 32])), 256).unwrap();
+        assert_eq!(by_hash[0], 2);
+        assert_eq!(
+            encode(&WireResponse::Error("x".into()), 16).unwrap(),
+            vec![2, 1, b'x']
+        );
+        let locator = SyncRequest::HeadersByLocator {
+            locator: vec![BlockHash([9; 32]); MAX_LOCATOR_LEN],
+            max: u64::MAX,
+        };
+        let bytes = encode(&locator, SyncCaps::MAX_REQUEST).expect("a full locator fits");
+        assert_eq!(bytes[0], 3, "appended after the old variants");
+        assert_eq!(
+            decode::<SyncRequest>(&bytes, SyncCaps::MAX_REQUEST).unwrap(),
+            locator
+        );
+        assert_eq!(
+            encode(&WireResponse::Headers(vec![]), 16).unwrap(),
+            vec![3, 0]
+        );
+    }
+
+    #[test]
+    fn headers_round_trip_and_oversized_or_garbled_answers_are_refused() {
+        let headers: Vec<SignedHeader> = (1..=3).map(header).collect();
+        let wire = SyncResponse::Headers(headers.clone()).to_wire();
+        let limits = Limits::default();
+        assert_eq!(
+            wire.clone().decode(&limits),
+            Ok(SyncResponse::Headers(headers))
+        );
+        let too_many = WireResponse::Headers(vec![
+            header(1).encode();
+            MAX_HEADERS_PER_REQUEST as usize + 1
+        ]);
+        assert!(too_many.decode(&limits).is_err());
+        let garbled = WireResponse::Headers(vec![vec![0; 10]]);
+        assert!(garbled.decode(&limits).is_err());
+    }
+}
