@@ -120,3 +120,134 @@ async fn a_peer_over_its_quota_is_refused() {
         "the refusal is counted:\n{text}"
     );
 }
+
+/// A client that sends raw bytes as a `/rumor/txsync/1` request (what a broken or hostile peer
+/// could send), and reads whatever comes back.
+mod raw {
+    use futures::{AsyncReadExt, AsyncWriteExt};
+    use libp2p::{StreamProtocol, request_response};
+
+    #[derive(Debug, Clone, Default)]
+    pub struct RawCodec;
+
+    impl request_response::Codec for RawCodec {
+        type Protocol = StreamProtocol;
+        type Request = Vec<u8>;
+        type Response = Vec<u8>;
+
+        async fn read_request<T>(
+            &mut self,
+            _: &StreamProtocol,
+            io: &mut T,
+        ) -> std::io::Result<Vec<u8>>
+        where
+            T: futures::AsyncRead + Unpin + Send,
+        {
+            let mut b = Vec::new();
+            io.read_to_end(&mut b).await?;
+            Ok(b)
+        }
+
+        async fn read_response<T>(
+            &mut self,
+            _: &StreamProtocol,
+            io: &mut T,
+        ) -> std::io::Result<Vec<u8>>
+        where
+            T: futures::AsyncRead + Unpin + Send,
+        {
+            let mut b = Vec::new();
+            io.read_to_end(&mut b).await?;
+            Ok(b)
+        }
+
+        async fn write_request<T>(
+            &mut self,
+            _: &StreamProtocol,
+            io: &mut T,
+            req: Vec<u8>,
+        ) -> std::io::Result<()>
+        where
+            T: futures::AsyncWrite + Unpin + Send,
+        {
+            io.write_all(&req).await
+        }
+
+        async fn write_response<T>(
+            &mut self,
+            _: &StreamProtocol,
+            io: &mut T,
+            r: Vec<u8>,
+        ) -> std::io::Result<()>
+        where
+            T: futures::AsyncWrite + Unpin + Send,
+        {
+            io.write_all(&r).await
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_request_penalises_its_sender() {
+    use futures::StreamExt;
+    use libp2p::request_response::{self, ProtocolSupport};
+    use libp2p::swarm::SwarmEvent;
+
+    let (a, a_events) = start_raw("txsync-garbage-a", config(0, 4)).await;
+    run_app(a_events, Vec::new(), Vec::new());
+    let mut client = libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            libp2p::tcp::Config::default(),
+            libp2p::noise::Config::new,
+            libp2p::yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| {
+            request_response::Behaviour::<raw::RawCodec>::new(
+                [(
+                    libp2p::StreamProtocol::new("/rumor/txsync/1"),
+                    ProtocolSupport::Outbound,
+                )],
+                request_response::Config::default(),
+            )
+        })
+        .unwrap()
+        .build();
+    client.dial(a.addr.clone()).unwrap();
+    // Not a request at all, then one over the request cap.
+    let garbage = [vec![0xff; 40], vec![0u8; 64 * 1024]];
+    let mut sent = 0;
+    let mut failed = 0;
+    tokio::time::timeout(T, async {
+        while failed < garbage.len() {
+            match client.select_next_some().await {
+                SwarmEvent::ConnectionEstablished { peer_id, .. } if sent == 0 => {
+                    for g in &garbage {
+                        client.behaviour_mut().send_request(&peer_id, g.clone());
+                        sent += 1;
+                    }
+                }
+                // A refused request ends with a failure or an empty answer (the stream dropped).
+                SwarmEvent::Behaviour(
+                    request_response::Event::OutboundFailure { .. }
+                    | request_response::Event::Message { .. },
+                ) => failed += 1,
+                SwarmEvent::ConnectionClosed { .. } if sent > 0 => failed = garbage.len(),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("both garbage requests are done");
+    let metrics = || {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &a.registry.lock().unwrap()).unwrap();
+        out
+    };
+    wait_for("the sender penalised for both", T, || async {
+        metrics().contains("rumor_p2p_peer_penalties_total 2")
+    })
+    .await;
+    assert!(metrics().contains("result=\"garbage\""), "{}", metrics());
+}

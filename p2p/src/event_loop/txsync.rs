@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use super::EventLoop;
 use crate::config::NetworkConfig;
 use crate::handle::{NetworkError, NetworkEvent, Offence};
-use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse, WireTxResponse};
+use crate::protocol::txsync::{Inbound, TxSyncRequest, TxSyncResponse, WireTxResponse};
 use crate::txsync_requests::{Answer, Bounds};
 
 /// The codec refused the bytes (over the cap, undecodable, trailing bytes): the sender's
@@ -77,14 +77,11 @@ impl EventLoop {
             .swarm
             .behaviour_mut()
             .txsync
-            .send_request(&peer, request);
+            .send_request(&peer, Inbound::Request(request));
         self.txsync.outbound_sent(id, reply);
     }
 
-    pub(super) fn on_txsync(
-        &mut self,
-        event: request_response::Event<TxSyncRequest, WireTxResponse>,
-    ) {
+    pub(super) fn on_txsync(&mut self, event: request_response::Event<Inbound, WireTxResponse>) {
         match event {
             request_response::Event::Message {
                 peer,
@@ -93,7 +90,18 @@ impl EventLoop {
                         request, channel, ..
                     },
                 ..
-            } => self.on_txsync_request(peer, request, channel),
+            } => match request {
+                Inbound::Request(request) => self.on_txsync_request(peer, request, channel),
+                Inbound::Garbage(why) => {
+                    tracing::debug!(%peer, %why, "undecodable txsync request");
+                    self.count_txsync("inbound", "request", "garbage");
+                    self.penalise(peer, Offence::BadTxSyncRequest);
+                    self.send_txsync_response(
+                        channel,
+                        TxSyncResponse::Error("bad_request".to_owned()),
+                    );
+                }
+            },
             request_response::Event::Message {
                 peer,
                 message:
@@ -132,15 +140,10 @@ impl EventLoop {
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
+                // Closed streams, timeouts, failed writes; undecodable requests arrive as
+                // `Inbound::Garbage` instead.
+                self.count_txsync("inbound", "request", "failed");
                 tracing::debug!(%peer, %error, "inbound txsync request failed");
-                if let request_response::InboundFailure::Io(e) = &error
-                    && undecodable(e)
-                {
-                    self.count_txsync("inbound", "request", "garbage");
-                    self.penalise(peer, Offence::BadTxSyncRequest);
-                } else {
-                    self.count_txsync("inbound", "request", "failed");
-                }
             }
             _ => {}
         }
