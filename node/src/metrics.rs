@@ -40,6 +40,10 @@ pub struct NodeMetrics {
     pub reorgs: Counter,
     pub reorged_blocks: Counter,
     pub equivocations: Counter,
+    /// Catch-ups by outcome.
+    pub catch_ups: Family<Labels, Counter>,
+    /// Peers backed off from starting a catch-up.
+    pub sync_backoff_peers: Gauge,
     /// Receipt-to-verdict time of gossip messages, by kind.
     pub validation_seconds: Family<Labels, Histogram>,
     /// Verdicts by kind and result (accept/reject/ignore).
@@ -68,6 +72,8 @@ impl NodeMetrics {
             reorgs: Counter::default(),
             reorged_blocks: Counter::default(),
             equivocations: Counter::default(),
+            catch_ups: Family::default(),
+            sync_backoff_peers: Gauge::default(),
             validation_seconds: Family::new_with_constructor(histogram),
             validation: Family::default(),
             verify_seconds: histogram(),
@@ -107,6 +113,8 @@ impl NodeMetrics {
             reorgs => "reorgs", "Canonical chain switches";
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
             equivocations => "equivocations", "Second blocks by one producer for one slot";
+            catch_ups => "catch_ups", "Catch-ups by outcome (progressed, no_progress, unbacked)";
+            sync_backoff_peers => "sync_backoff_peers", "Peers backed off from starting a catch-up";
             validation_seconds => "validation_seconds", "Gossip receipt to validation verdict";
             validation => "validation", "Validation verdicts";
             verify_seconds => "verify_seconds", "Signature check time per tx";
@@ -189,6 +197,9 @@ mod tests {
         let m = NodeMetrics::register(&mut registry, &pool.status());
         let p2p = rumor_p2p::P2pMetrics::register(&mut registry);
         m.blocks_imported.inc();
+        m.catch_ups
+            .get_or_create(&vec![("outcome", "progressed")])
+            .inc();
         m.set_limit("verify_queue", 256);
         p2p.set_limit("seen_cache", 65_536);
         m.rpc("tx_submit");
@@ -204,6 +215,8 @@ mod tests {
             "# HELP rumor_blocks_produced Blocks produced by this node.",
             "rumor_reorged_blocks_total",
             "rumor_equivocations_total",
+            "rumor_catch_ups_total{outcome=\"progressed\"} 1",
+            "# TYPE rumor_sync_backoff_peers gauge",
             "# TYPE rumor_validation_seconds histogram",
             "# TYPE rumor_verify_queue gauge",
             "rumor_rpc_requests_total{method=\"tx_submit\"} 1",
