@@ -43,6 +43,10 @@ pub struct NodeMetrics {
     /// Gossip messages this node dropped unjudged for its own reasons (kind, reason); their ids
     /// are forgotten by the seen-cache so a later copy is judged.
     pub shed: Family<Labels, Counter>,
+    /// Catch-ups by outcome.
+    pub catch_ups: Family<Labels, Counter>,
+    /// Peers backed off from starting a catch-up.
+    pub sync_backoff_peers: Gauge,
     /// Receipt-to-verdict time of gossip messages, by kind.
     pub validation_seconds: Family<Labels, Histogram>,
     /// Verdicts by kind and result (accept/reject/ignore).
@@ -76,6 +80,8 @@ impl NodeMetrics {
             reorged_blocks: Counter::default(),
             equivocations: Counter::default(),
             shed: Family::default(),
+            catch_ups: Family::default(),
+            sync_backoff_peers: Gauge::default(),
             validation_seconds: Family::new_with_constructor(histogram),
             validation: Family::default(),
             verify_seconds: histogram(),
@@ -118,6 +124,8 @@ impl NodeMetrics {
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
             equivocations => "equivocations", "Second blocks by one producer for one slot";
             shed => "shed", "Gossip messages dropped unjudged under local overload, by kind and reason";
+            catch_ups => "catch_ups", "Catch-ups by outcome (progressed, no_progress, unbacked)";
+            sync_backoff_peers => "sync_backoff_peers", "Peers backed off from starting a catch-up";
             validation_seconds => "validation_seconds", "Gossip receipt to validation verdict";
             validation => "validation", "Validation verdicts";
             verify_seconds => "verify_seconds", "Signature check time per tx";
@@ -209,6 +217,9 @@ mod tests {
         let m = NodeMetrics::register(&mut registry, &pool.status());
         let p2p = rumor_p2p::P2pMetrics::register(&mut registry);
         m.blocks_imported.inc();
+        m.catch_ups
+            .get_or_create(&vec![("outcome", "progressed")])
+            .inc();
         m.set_limit("verify_queue", 256);
         p2p.set_limit("seen_cache", 65_536);
         m.rpc("tx_submit");
@@ -224,6 +235,8 @@ mod tests {
             "# HELP rumor_blocks_produced Blocks produced by this node.",
             "rumor_reorged_blocks_total",
             "rumor_equivocations_total",
+            "rumor_catch_ups_total{outcome=\"progressed\"} 1",
+            "# TYPE rumor_sync_backoff_peers gauge",
             "# TYPE rumor_validation_seconds histogram",
             "# TYPE rumor_verify_queue gauge",
             "rumor_rpc_requests_total{method=\"tx_submit\"} 1",

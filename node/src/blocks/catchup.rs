@@ -104,12 +104,24 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
     } else {
         Outcome::Unbacked
     };
+    let label = match outcome {
+        Outcome::Progressed => "progressed",
+        Outcome::NoProgress => "no_progress",
+        Outcome::Unbacked | Outcome::Skipped => "unbacked",
+    };
+    ctx.metrics
+        .catch_ups
+        .get_or_create(&vec![("outcome", label)])
+        .inc();
     if outcome == Outcome::Progressed {
         ctx.sync_backoff.succeeded(&peer);
     } else {
         let wait = ctx.sync_backoff.failed(peer, std::time::Instant::now());
         tracing::debug!(?outcome, ?wait, "peer backed off");
     }
+    ctx.metrics
+        .sync_backoff_peers
+        .set(ctx.sync_backoff.len() as i64);
     tracing::info!(height = ctx.ledger.head().height, ?outcome, "catch-up done");
     outcome
 }
@@ -356,6 +368,11 @@ mod tests {
             "the producer's pause ends with the catch-up"
         );
         assert!(node.ctx.sync_backoff.is_empty());
+        let progressed = vec![("outcome", "progressed")];
+        assert_eq!(
+            node.ctx.metrics.catch_ups.get_or_create(&progressed).get(),
+            1
+        );
     }
 
     #[tokio::test]
