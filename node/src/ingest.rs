@@ -172,11 +172,16 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
     let admitted = if valid.is_empty() {
         Vec::new()
     } else {
-        match ctx
-            .ledger
-            .blocking(move |l| l.admit(valid, Origin::External))
-            .await
-        {
+        let fast = ctx.ledger.try_admit(valid, Origin::External);
+        let admitted = match fast {
+            Ok(results) => Ok(results),
+            Err(valid) => {
+                ctx.ledger
+                    .blocking(move |l| l.admit(valid, Origin::External))
+                    .await
+            }
+        };
+        match admitted {
             Ok(results) => results.iter().map(verdict_for_admission).collect(),
             // The runtime is going away: local trouble, never the sender's fault.
             Err(_) => {

@@ -264,6 +264,28 @@ impl Ledger {
             .collect()
     }
 
+    /// [`Self::admit`] without waiting: when neither lock is held (the common case: imports
+    /// hold the chain lock only while they commit) the txs are admitted right here, in
+    /// microseconds, so async callers skip the blocking-pool hop; otherwise the txs come back
+    /// for [`Self::blocking`]. Never blocks, so it is safe on async threads.
+    pub fn try_admit(
+        &self,
+        txs: Vec<VerifiedTx>,
+        origin: Origin,
+    ) -> Result<Vec<Result<InsertOutcome, InsertError>>, Vec<VerifiedTx>> {
+        let Ok(chain) = self.chain.try_lock() else {
+            return Err(txs);
+        };
+        let Ok(mut pool) = self.pool.try_lock() else {
+            return Err(txs);
+        };
+        let now = Instant::now();
+        Ok(txs
+            .into_iter()
+            .map(|tx| pool.insert(tx, origin, chain.state(), now))
+            .collect())
+    }
+
     /// A read of the store (redb reads may touch disk).
     pub fn read_chain<T>(&self, read: impl FnOnce(&ChainStore) -> T) -> T {
         read(&relock(&self.chain))
