@@ -4,14 +4,6 @@
 mod common;
 
 use common::*;
-use rumor_chain::{Keypair, Transaction};
-use serde_json::json;
-
-async fn pending(node: &InProcess) -> u64 {
-    call(node.rpc, "mempool_status", json!([])).await["result"]["pending"]
-        .as_u64()
-        .unwrap_or(0)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_was_away_gets_the_pending_txs_by_anti_entropy() {
@@ -25,21 +17,7 @@ async fn a_node_that_was_away_gets_the_pending_txs_by_anti_entropy() {
         c.net.txsync_interval_ms = 500;
     };
     let n0 = InProcess::start_with(&net, "n0", None, false, vec![], tweak).await;
-    let from = Keypair::load(&net.join("account-0.key")).unwrap();
-    let to = Keypair::load(&net.join("account-1.key")).unwrap();
-    for nonce in 0..5 {
-        let tx = Transaction {
-            chain_id: 1,
-            from: from.address(),
-            to: to.address(),
-            amount: 1,
-            fee: 5,
-            nonce,
-        }
-        .sign(&from);
-        let r = call(n0.rpc, "tx_submit", json!([hex::encode(tx.encode())])).await;
-        assert!(r["result"].is_string(), "{r}");
-    }
+    submit_transfers(&net, n0.rpc, 0..5).await;
     assert_eq!(pending(&n0).await, 5);
 
     let n1 = InProcess::start_with(&net, "n1", None, false, vec![n0.p2p.clone()], tweak).await;

@@ -189,3 +189,35 @@ pub async fn call(addr: SocketAddr, method: &str, params: Value) -> Value {
 pub fn rumor_bin() -> &'static str {
     env!("CARGO_BIN_EXE_rumor")
 }
+
+/// Pending txs in `node`'s pool (`mempool_status`).
+pub async fn pending(node: &InProcess) -> u64 {
+    call(node.rpc, "mempool_status", serde_json::json!([])).await["result"]["pending"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Submits transfers `account-0 → account-1` with these nonces (fee 5) over `rpc`, asserting
+/// that each is accepted.
+pub async fn submit_transfers(net: &Path, rpc: SocketAddr, nonces: std::ops::Range<u64>) {
+    let from = rumor_chain::Keypair::load(&net.join("account-0.key")).unwrap();
+    let to = rumor_chain::Keypair::load(&net.join("account-1.key")).unwrap();
+    for nonce in nonces {
+        let tx = rumor_chain::Transaction {
+            chain_id: 1,
+            from: from.address(),
+            to: to.address(),
+            amount: 1,
+            fee: 5,
+            nonce,
+        }
+        .sign(&from);
+        let r = call(
+            rpc,
+            "tx_submit",
+            serde_json::json!([hex::encode(tx.encode())]),
+        )
+        .await;
+        assert!(r["result"].is_string(), "{r}");
+    }
+}
