@@ -303,20 +303,10 @@ impl ChainStore {
             .map_err(|e| StoreError::Corrupt(format!("block {hash}: {e}")))
     }
 
-    /// Any stored block's header (decodes only the header prefix).
+    /// Any stored block's header (decodes only the signed-header prefix; see
+    /// [`Self::signed_header`], which reads the same bytes).
     pub fn header(&self, hash: &BlockHash) -> Result<Option<BlockHeader>, StoreError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(BLOCKS)?;
-        let Some(bytes) = table.get(hash.0)? else {
-            return Ok(None);
-        };
-        let bytes = bytes.value();
-        let prefix = bytes
-            .get(..HEADER_ENCODED_LEN)
-            .ok_or_else(|| StoreError::Corrupt(format!("block {hash} too short")))?;
-        BlockHeader::decode(prefix)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("header {hash}: {e}")))
+        Ok(self.signed_header(hash)?.map(|s| s.header))
     }
 
     /// The canonical block hash at `height`.
