@@ -22,6 +22,7 @@ mod gossip_handler;
 mod handle;
 mod metrics;
 mod peers;
+mod pending_replies;
 mod protocol;
 mod publish_queue;
 mod seen;

@@ -22,7 +22,7 @@
 //!   and a timer, and serving costs the node store reads, so a peer flooding us with requests
 //!   is answered "busy" rather than queued.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
 use std::time::Duration;
@@ -33,13 +33,14 @@ use futures::stream::FuturesUnordered;
 use rumor_chain::Limits;
 use tokio::sync::oneshot;
 
-use crate::handle::{NetworkError, SyncResponder};
+use crate::handle::SyncResponder;
+use crate::pending_replies::{Delivery, PendingReplies};
 use crate::protocol::sync::{Status, SyncResponse, WireResponse};
 
 /// Outbound sync requests awaiting an answer.
 pub(crate) const MAX_PENDING_SYNC: usize = 256;
 
-type Reply = oneshot::Sender<Result<SyncResponse, NetworkError>>;
+type Reply = crate::pending_replies::Reply<SyncResponse>;
 
 /// What an answer to one of our requests turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +59,7 @@ pub(crate) enum Answer {
 /// (`C`) types so it can be tested without a swarm.
 pub(crate) struct SyncRequests<Id, C> {
     status: HashSet<Id>,
-    outbound: HashMap<Id, Reply>,
+    outbound: PendingReplies<Id, SyncResponse>,
     inbound: FuturesUnordered<BoxFuture<'static, (C, SyncResponse)>>,
     max_inbound: usize,
     timeout: Duration,
@@ -79,7 +80,7 @@ impl<Id: Eq + Hash, C: Send + 'static> SyncRequests<Id, C> {
     pub fn new(max_inbound: usize, timeout: Duration) -> Self {
         Self {
             status: HashSet::new(),
-            outbound: HashMap::new(),
+            outbound: PendingReplies::new(),
             inbound: FuturesUnordered::new(),
             max_inbound,
             timeout,
@@ -109,27 +110,17 @@ impl<Id: Eq + Hash, C: Send + 'static> SyncRequests<Id, C> {
                 _ => Answer::Garbage,
             };
         }
-        let Some(reply) = self.outbound.remove(&id) else {
-            return Answer::Unknown;
-        };
-        match response.decode(limits) {
-            Ok(r) => {
-                let _ = reply.send(Ok(r));
-                Answer::Delivered
-            }
-            Err(e) => {
-                let _ = reply.send(Err(NetworkError::Sync(format!("garbage answer: {e}"))));
-                Answer::Garbage
-            }
+        match self.outbound.deliver(&id, || response.decode(limits)) {
+            Delivery::Delivered => Answer::Delivered,
+            Delivery::Garbage => Answer::Garbage,
+            Delivery::Unknown => Answer::Unknown,
         }
     }
 
     /// Request `id` failed (timeout, connection closed, …).
     pub fn on_failure(&mut self, id: Id, error: String) {
         self.status.remove(&id);
-        if let Some(reply) = self.outbound.remove(&id) {
-            let _ = reply.send(Err(NetworkError::Sync(error)));
-        }
+        self.outbound.fail(&id, error);
     }
 
     /// Starts serving an inbound request answered through `channel`: `emit` hands the node its
@@ -168,6 +159,7 @@ impl<Id: Eq + Hash, C: Send + 'static> SyncRequests<Id, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handle::NetworkError;
     use rumor_chain::{BlockHash, Hash256};
 
     type Book = SyncRequests<u64, &'static str>;

@@ -33,20 +33,14 @@ use libp2p::PeerId;
 use rumor_chain::Limits;
 use tokio::sync::oneshot;
 
-use crate::handle::{NetworkError, TxSyncResponder};
+use crate::handle::TxSyncResponder;
+use crate::pending_replies::PendingReplies;
 use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse, WireTxResponse};
 
-type Reply = oneshot::Sender<Result<TxSyncResponse, NetworkError>>;
+type Reply = crate::pending_replies::Reply<TxSyncResponse>;
 
 /// What an answer to one of our requests turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Answer {
-    Delivered,
-    /// Undecodable or over the bounds: the sender misbehaved.
-    Garbage,
-    /// Not a request we are waiting for.
-    Unknown,
-}
+pub(crate) use crate::pending_replies::Delivery as Answer;
 
 /// Why an inbound request was refused at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +113,7 @@ pub(crate) struct Bounds {
 
 /// In-flight txsync requests, generic over the swarm's request id and response channel types.
 pub(crate) struct TxSyncRequests<Id, C> {
-    outbound: HashMap<Id, Reply>,
+    outbound: PendingReplies<Id, TxSyncResponse>,
     inbound: FuturesUnordered<BoxFuture<'static, (C, TxSyncResponse)>>,
     quota: PeerQuota,
     bounds: Bounds,
@@ -137,7 +131,7 @@ impl<Id, C> std::fmt::Debug for TxSyncRequests<Id, C> {
 impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
     pub fn new(bounds: Bounds) -> Self {
         Self {
-            outbound: HashMap::new(),
+            outbound: PendingReplies::new(),
             inbound: FuturesUnordered::new(),
             quota: PeerQuota::new(bounds.peer_burst, bounds.peer_per_sec),
             bounds,
@@ -155,26 +149,12 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
 
     /// An answer arrived for request `id`.
     pub fn on_response(&mut self, id: Id, response: WireTxResponse, limits: &Limits) -> Answer {
-        let Some(reply) = self.outbound.remove(&id) else {
-            return Answer::Unknown;
-        };
-        match response.decode(limits) {
-            Ok(r) => {
-                let _ = reply.send(Ok(r));
-                Answer::Delivered
-            }
-            Err(e) => {
-                let _ = reply.send(Err(NetworkError::Sync(format!("garbage answer: {e}"))));
-                Answer::Garbage
-            }
-        }
+        self.outbound.deliver(&id, || response.decode(limits))
     }
 
     /// Request `id` failed (timeout, connection closed, …).
     pub fn on_failure(&mut self, id: Id, error: String) {
-        if let Some(reply) = self.outbound.remove(&id) {
-            let _ = reply.send(Err(NetworkError::Sync(error)));
-        }
+        self.outbound.fail(&id, error);
     }
 
     /// Starts serving `peer`'s request answered through `channel`: `emit` hands the node its
@@ -231,6 +211,7 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handle::NetworkError;
     use crate::protocol::txsync::MAX_GET_HASHES;
 
     type Book = TxSyncRequests<u64, &'static str>;
