@@ -1,8 +1,9 @@
-//! The composed libp2p behaviour. Field order matters: `limits` comes first so a connection over
-//! the limits is refused before any other behaviour builds a handler for it.
+//! The composed libp2p behaviour. Field order matters: `cut` and `limits` come first so a
+//! connection to a cut-off peer or over the limits is refused before any other behaviour builds
+//! a handler for it.
 
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{connection_limits, gossipsub, identify, request_response};
+use libp2p::{allow_block_list, connection_limits, gossipsub, identify, request_response};
 
 use crate::protocol::px::PxCodec;
 use crate::protocol::sync::SyncCodec;
@@ -10,6 +11,9 @@ use crate::protocol::txsync::TxSyncCodec;
 
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
+    /// Peers the operator cut off (fault injection): their connections are closed and new ones,
+    /// in either direction, denied.
+    pub cut: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     pub limits: connection_limits::Behaviour,
     pub gossipsub: gossipsub::Behaviour,
     pub identify: identify::Behaviour,

@@ -178,7 +178,7 @@ impl EventLoop {
                     Instant::now(),
                 );
                 match admit {
-                    Admit::Banned => {
+                    Admit::Refused => {
                         let _ = self.swarm.disconnect_peer_id(peer_id);
                         return;
                     }
@@ -447,12 +447,31 @@ impl EventLoop {
                 self.sync.outbound_sent(id, reply);
             }
             Command::Penalise { peer, offence } => self.penalise(peer, offence),
+            Command::Cut { peers, cut, reply } => {
+                let _ = reply.send(self.set_cut(&peers, cut));
+            }
             Command::TxSync {
                 peer,
                 request,
                 reply,
             } => self.send_txsync(peer, request, reply),
         }
+    }
+
+    /// Cuts `peers` off (closing their connections, refusing new ones both ways) or restores
+    /// them; returns how many changed state.
+    fn set_cut(&mut self, peers: &[PeerId], cut: bool) -> usize {
+        let mut changed = 0;
+        for p in peers {
+            let done = if cut {
+                self.peers.cut(*p) && self.swarm.behaviour_mut().cut.block_peer(*p)
+            } else {
+                self.peers.restore(p) && self.swarm.behaviour_mut().cut.unblock_peer(*p)
+            };
+            changed += usize::from(done);
+        }
+        tracing::info!(peers = peers.len(), changed, cut, "operator cut");
+        changed
     }
 
     fn peer_infos(&self) -> Vec<PeerInfo> {
@@ -537,6 +556,7 @@ impl EventLoop {
             publish_queue_len: queue.len(),
             publish_queue_dropped: queue.dropped,
             address_book_len: book.len(),
+            cut_peers: self.peers.cut_count(),
             address_book_forgotten: book.forgotten,
             seen: self.gossip.seen().stats(),
             commands: self.commands.len(),

@@ -21,6 +21,7 @@ pub(crate) struct Snapshot {
     /// Total dropped by the publish queue since start.
     pub publish_queue_dropped: u64,
     pub address_book_len: usize,
+    pub cut_peers: usize,
     /// Total forgotten by the address book since start.
     pub address_book_forgotten: u64,
     pub seen: SeenStats,
@@ -50,6 +51,7 @@ pub(crate) fn refresh(m: &P2pMetrics, s: &Snapshot) {
             .saturating_sub(m.publish_queue_dropped.get()),
     );
     m.address_book_len.set(s.address_book_len as i64);
+    m.cut_peers.set(s.cut_peers as i64);
     m.address_book_forgotten.inc_by(
         s.address_book_forgotten
             .saturating_sub(m.address_book_forgotten.get()),

@@ -151,6 +151,12 @@ pub enum Command {
         request: TxSyncRequest,
         reply: oneshot::Sender<Result<TxSyncResponse, NetworkError>>,
     },
+    /// Cut `peers` off (`cut`) or restore them; answers how many changed.
+    Cut {
+        peers: Vec<PeerId>,
+        cut: bool,
+        reply: oneshot::Sender<usize>,
+    },
 }
 
 /// Answers one inbound sync request. Dropping it answers "unavailable".
@@ -284,6 +290,14 @@ impl NetworkHandle {
 
     pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetworkError> {
         self.ask(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// Cuts `peers` off (`cut = true`: connections closed, dials and inbound connections
+    /// refused both ways, as a network partition would) or restores them. For fault injection
+    /// only; the node exposes it when its config enables the control endpoint. Answers how many
+    /// peers changed state.
+    pub async fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> Result<usize, NetworkError> {
+        self.ask(|reply| Command::Cut { peers, cut, reply }).await
     }
 
     pub async fn disconnect(&self, peer: PeerId) -> Result<bool, NetworkError> {

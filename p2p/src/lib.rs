@@ -111,6 +111,7 @@ pub fn start(
         ("peers_high", config.peers.high),
         ("max_established", config.peers.max_established as usize),
         ("max_pending", config.peers.max_pending as usize),
+        ("cut_peers", peers::MAX_CUT),
     ] {
         metrics.set_limit(name, value);
     }

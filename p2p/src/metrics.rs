@@ -41,6 +41,8 @@ pub struct P2pMetrics {
     pub seen_evictions: Counter,
     pub seen_len: Gauge,
     pub address_book_len: Gauge,
+    /// Peers cut off by the operator (fault injection), bounded by `MAX_CUT`.
+    pub cut_peers: Gauge,
     pub address_book_forgotten: Counter,
     /// Penalties applied to peers for non-gossip misbehaviour, and bans.
     pub peer_penalties: Counter,
@@ -78,6 +80,7 @@ impl P2pMetrics {
             sync => "sync_requests", "Block-sync requests";
             txsync => "txsync_requests", "Mempool anti-entropy requests";
             seen_hits => "seen_cache_hits", "Seen-cache hits";
+            cut_peers => "cut_peers", "Peers cut off by the operator (testnet fault injection)";
             seen_misses => "seen_cache_misses", "Seen-cache misses";
             seen_evictions => "seen_cache_evictions", "Seen-cache evictions";
             seen_len => "seen_cache_len", "Seen-cache entries";

@@ -11,6 +11,8 @@
 //!   and has neither connected nor failed yet.
 //! - A banned peer is never dialed, never learned from peer exchange, and is disconnected as
 //!   soon as it connects, until its ban expires ([`BAN_TIME`]).
+//! - A cut-off peer (fault injection, [`PeerPolicy::cut`]) is never dialed and is refused if it
+//!   connects, until it is restored; unlike a ban it does not expire and is not an offence.
 //! - Peers are pruned only above the high target, inbound peers outside every mesh first, so
 //!   the peers we chose and the peers carrying our traffic stay.
 //!
@@ -18,6 +20,8 @@
 //!
 //! - `banned`: at most [`MAX_BANNED`] peers, least recently banned dropped first. A peer id
 //!   costs nothing to mint, so an unbounded ban list would be memory an attacker controls.
+//! - `cut`: at most [`MAX_CUT`] peers; a request beyond that is refused (the caller is the
+//!   operator's control endpoint, which sends one testnet's peer list, far below it).
 //! - `connected` and `app_scores`: bounded by the connection limits (`max_established`); both
 //!   are cleared when a peer's last connection closes.
 //! - `dialing`: each tick starts at most `low - connected` dials, capped by `max_pending` and
@@ -45,6 +49,8 @@ pub(crate) const OFFENCE_PENALTY: f64 = -30.0;
 pub(crate) const BAN_TIME: Duration = Duration::from_secs(600);
 /// Banned peers remembered at once.
 pub(crate) const MAX_BANNED: usize = 1024;
+/// Cut-off peers at once (fault injection): four times the largest testnet this machine runs.
+pub(crate) const MAX_CUT: usize = 4096;
 /// How often to ask a peer for more addresses while at or above the low target.
 pub(crate) const PX_REFRESH: Duration = Duration::from_secs(30);
 /// Peer-exchange requests awaiting an answer at once.
@@ -81,8 +87,8 @@ pub(crate) struct Tick {
 /// What to do with a new connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Admit {
-    /// The peer is banned: disconnect it.
-    Banned,
+    /// The peer is banned or cut off: disconnect it.
+    Refused,
     /// Another connection to a peer already connected: nothing to do.
     Again,
     /// A newly connected peer: greet it.
@@ -111,6 +117,7 @@ pub(crate) struct PeerPolicy {
     dialing: HashSet<PeerId>,
     app_scores: HashMap<PeerId, f64>,
     banned: LruCache<PeerId, Instant>,
+    cut: HashSet<PeerId>,
     bootnodes: Vec<(Option<PeerId>, Multiaddr)>,
     last_px: Option<Instant>,
     px_rotation: usize,
@@ -149,7 +156,27 @@ impl PeerPolicy {
             last_px: None,
             px_rotation: 0,
             px_in_flight: 0,
+            cut: HashSet::new(),
         }
+    }
+
+    /// Cuts `peer` off until [`Self::restore`]: no dials, connections refused. `false` if it
+    /// was already cut or the cut list is full ([`MAX_CUT`]).
+    pub fn cut(&mut self, peer: PeerId) -> bool {
+        if self.cut.len() >= MAX_CUT || peer == self.me {
+            return false;
+        }
+        self.cut.insert(peer)
+    }
+
+    /// Ends a cut; `false` if `peer` was not cut. Its address stays in the book and is dialed
+    /// again as the targets require.
+    pub fn restore(&mut self, peer: &PeerId) -> bool {
+        self.cut.remove(peer)
+    }
+
+    pub fn cut_count(&self) -> usize {
+        self.cut.len()
     }
 
     /// The bootnode dials; bootnodes with a peer id go into the address book.
@@ -196,8 +223,8 @@ impl PeerPolicy {
         now: Instant,
     ) -> Admit {
         self.dialing.remove(&peer);
-        if self.is_banned(&peer, now) {
-            return Admit::Banned;
+        if self.is_banned(&peer, now) || self.cut.contains(&peer) {
+            return Admit::Refused;
         }
         if num_established > 1 {
             return Admit::Again;
@@ -259,8 +286,13 @@ impl PeerPolicy {
             }
             let connected = &self.connected;
             let dialing = &self.dialing;
+            let cut = &self.cut;
             dial = self.book.dial_candidates(room, now, |p| {
-                *p == me || connected.contains_key(p) || dialing.contains(p) || banned.contains(p)
+                *p == me
+                    || connected.contains_key(p)
+                    || dialing.contains(p)
+                    || banned.contains(p)
+                    || cut.contains(p)
             });
         }
         let px_due = match self.last_px {

@@ -36,6 +36,7 @@ fn behaviour(
         .with_request_timeout(config.request_timeout)
         .with_max_concurrent_streams(64);
     Ok(Behaviour {
+        cut: Default::default(),
         limits: connection_limits::Behaviour::new(limits),
         gossipsub: gossip::behaviour(&config.gossip, topics, &config.limits, registry)?,
         identify: identify::Behaviour::new(

@@ -225,7 +225,7 @@ fn three_offences_ban_until_the_ban_expires() {
     p.on_disconnected(&peer, now);
     // Banned: refused on connect, until the ban runs out.
     assert!(p.is_banned(&peer, now + BAN_TIME - Duration::from_secs(1)));
-    assert_eq!(connect(&mut p, peer, false, now), Admit::Banned);
+    assert_eq!(connect(&mut p, peer, false, now), Admit::Refused);
     assert_eq!(p.connected_count(), 0);
     let later = now + BAN_TIME;
     assert!(!p.is_banned(&peer, later));
@@ -315,4 +315,52 @@ fn the_ban_list_is_bounded() {
     }
     assert_eq!(p.banned.len(), MAX_BANNED);
     assert!(!p.is_banned(&first, now), "the oldest ban made room");
+}
+
+#[test]
+fn a_cut_peer_is_neither_dialed_nor_admitted_until_restored() {
+    let now = Instant::now();
+    let mut p = policy(4, 8);
+    let ps = peers(3);
+    for (i, peer) in ps.iter().enumerate() {
+        p.on_identify(*peer, vec![addr(i as u16 + 1)], now);
+    }
+    assert!(p.cut(ps[0]));
+    assert!(!p.cut(ps[0]), "already cut");
+    let dialed: Vec<PeerId> = p
+        .tick(now, &no_mesh())
+        .dial
+        .iter()
+        .map(|r| r.peer)
+        .collect();
+    assert_eq!(dialed.len(), 2);
+    assert!(!dialed.contains(&ps[0]), "cut, not dialed");
+    assert_eq!(connect(&mut p, ps[0], false, now), Admit::Refused);
+    assert_eq!(p.connected_count(), 0);
+    // Restored: dialed again from the book, with no failure counted against it.
+    assert!(p.restore(&ps[0]));
+    assert!(!p.restore(&ps[0]));
+    for peer in &dialed {
+        p.dial_failed(peer, now);
+    }
+    let later = now + Duration::from_secs(1);
+    let again: Vec<PeerId> = p
+        .tick(later, &no_mesh())
+        .dial
+        .iter()
+        .map(|r| r.peer)
+        .collect();
+    assert!(again.contains(&ps[0]), "{again:?}");
+    assert_eq!(connect(&mut p, ps[0], true, later), Admit::New);
+}
+
+#[test]
+fn the_cut_list_is_bounded_and_never_holds_ourselves() {
+    let mut p = policy(4, 8);
+    assert!(!p.cut(p.me));
+    for _ in 0..MAX_CUT {
+        assert!(p.cut(PeerId::random()));
+    }
+    assert!(!p.cut(PeerId::random()), "full");
+    assert_eq!(p.cut_count(), MAX_CUT);
 }
