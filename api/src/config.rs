@@ -177,6 +177,9 @@ pub struct NodeConfig {
     pub tx_journal: bool,
     /// Blocks whose parent is unknown, held while it is fetched (256).
     pub orphan_buffer: usize,
+    /// Serve the `fault_*` RPC methods (cut peers off, restore them) so a testnet tool can
+    /// inject partitions (false). Never turn this on for a node others rely on.
+    pub fault_control: bool,
     pub rpc: RpcLimits,
     pub pool: PoolLimits,
     pub chain: ChainConfig,
@@ -209,6 +212,7 @@ impl Default for NodeConfig {
             trace_queue: 65_536,
             tx_journal: true,
             orphan_buffer: 256,
+            fault_control: false,
             rpc: RpcLimits::default(),
             pool: PoolLimits::default(),
             chain: ChainConfig::default(),

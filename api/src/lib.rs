@@ -29,8 +29,9 @@ pub use errors::TxReject;
 pub use layout::DataDir;
 #[cfg(feature = "rpc")]
 pub use rpc::{
-    ChainApiClient, ChainApiServer, MempoolApiClient, MempoolApiServer, NetApiClient, NetApiServer,
-    StateApiClient, StateApiServer, TxApiClient, TxApiServer,
+    ChainApiClient, ChainApiServer, FaultApiClient, FaultApiServer, MempoolApiClient,
+    MempoolApiServer, NetApiClient, NetApiServer, StateApiClient, StateApiServer, TxApiClient,
+    TxApiServer,
 };
 pub use trace::{TraceLine, TraceStats};
 pub use types::*;

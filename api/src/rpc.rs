@@ -72,6 +72,21 @@ pub trait NetApi {
     async fn peers(&self) -> RpcResult<Vec<Peer>>;
 }
 
+/// Fault injection for testnets: cut this node off from peers (their connections closed, new
+/// ones refused both ways) and restore them. Served only when the node's config sets
+/// `fault_control = true` (the testnet tool does, for runs with fault flags); otherwise these
+/// methods do not exist (-32601).
+#[rpc(server, client, namespace = "fault")]
+pub trait FaultApi {
+    /// Cuts the given peers (base58 peer ids) off; returns how many were not cut already.
+    #[method(name = "cutPeers")]
+    async fn cut_peers(&self, peer_ids: Vec<String>) -> RpcResult<usize>;
+
+    /// Ends the cut for the given peers; returns how many were cut.
+    #[method(name = "restorePeers")]
+    async fn restore_peers(&self, peer_ids: Vec<String>) -> RpcResult<usize>;
+}
+
 /// Wire names of the methods a client sends in JSON-RPC batches: jsonrpsee's generated client
 /// has no batch call, so a batch names its methods. The node's tests check that its server
 /// registers each of these.

@@ -170,6 +170,8 @@ impl Ledger {
             ImportKind::Reorg { depth, .. } => {
                 self.metrics.reorgs.inc();
                 self.metrics.reorged_blocks.inc_by(*depth);
+                let deepest = &self.metrics.deepest_reorg;
+                deepest.set(deepest.get().max(*depth as i64));
                 *depth
             }
         };

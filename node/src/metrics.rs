@@ -39,6 +39,8 @@ pub struct NodeMetrics {
     pub orphan_buffer: Gauge,
     pub reorgs: Counter,
     pub reorged_blocks: Counter,
+    /// The deepest reorg since start (blocks replaced), for the testnet's convergence report.
+    pub deepest_reorg: Gauge,
     pub equivocations: Counter,
     /// Gossip messages this node dropped unjudged for its own reasons (kind, reason); their ids
     /// are forgotten by the seen-cache so a later copy is judged.
@@ -78,6 +80,7 @@ impl NodeMetrics {
             orphan_buffer: Gauge::default(),
             reorgs: Counter::default(),
             reorged_blocks: Counter::default(),
+            deepest_reorg: Gauge::default(),
             equivocations: Counter::default(),
             shed: Family::default(),
             catch_ups: Family::default(),
@@ -122,6 +125,7 @@ impl NodeMetrics {
             orphan_buffer => "orphan_buffer", "Blocks waiting for their parent";
             reorgs => "reorgs", "Canonical chain switches";
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
+            deepest_reorg => "deepest_reorg_blocks", "Most canonical blocks one reorg replaced since start";
             equivocations => "equivocations", "Second blocks by one producer for one slot";
             shed => "shed", "Gossip messages dropped unjudged under local overload, by kind and reason";
             catch_ups => "catch_ups", "Catch-ups by outcome (progressed, no_progress, unbacked)";

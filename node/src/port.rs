@@ -64,6 +64,10 @@ pub trait NetPort: Send + Sync + 'static {
 
     /// Connected peers (`net_peers`).
     fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>>;
+
+    /// Cuts `peers` off or restores them (`fault_cutPeers` / `fault_restorePeers`); answers
+    /// how many changed state.
+    fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> BoxFuture<'_, Result<usize, NetworkError>>;
 }
 
 impl NetPort for NetworkHandle {
@@ -119,6 +123,10 @@ impl NetPort for NetworkHandle {
 
     fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>> {
         Box::pin(NetworkHandle::peers(self))
+    }
+
+    fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> BoxFuture<'_, Result<usize, NetworkError>> {
+        Box::pin(NetworkHandle::set_cut(self, peers, cut))
     }
 }
 

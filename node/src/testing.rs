@@ -313,6 +313,8 @@ pub struct Calls {
     pub reports: Vec<(MessageId, PeerId, Topic, Validation)>,
     pub published: Vec<(Topic, Vec<u8>)>,
     pub penalties: Vec<(PeerId, Offence)>,
+    /// Peers currently cut off through `set_cut`.
+    pub cut: std::collections::HashSet<PeerId>,
     pub statuses: Vec<Status>,
     pub sync_requests: Vec<(PeerId, SyncRequest)>,
     pub txsync_requests: Vec<(PeerId, TxSyncRequest)>,
@@ -517,5 +519,21 @@ impl NetPort for FakeNet {
 
     fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> BoxFuture<'_, Result<usize, NetworkError>> {
+        Box::pin(async move {
+            let mut changed = 0;
+            self.record(|c| {
+                for p in peers {
+                    changed += usize::from(if cut {
+                        c.cut.insert(p)
+                    } else {
+                        c.cut.remove(&p)
+                    });
+                }
+            });
+            Ok(changed)
+        })
     }
 }

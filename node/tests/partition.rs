@@ -1,7 +1,9 @@
 //! A deep partition heals: two in-process authorities start apart (no bootnodes) with fast
 //! slots, each builds its own branch of 100+ blocks from genesis, then one restarts with the
 //! other as its bootnode; the locator catch-up finds the common ancestor (genesis, far deeper
-//! than the old 64-block walk) and both end on one chain. Every wait is bounded.
+//! than the old 64-block walk) and both end on one chain. A second test cuts two connected
+//! nodes apart through the `fault_*` RPC (what `rumor-testnet --partition` does) and heals
+//! them by restoring, without a restart. Every wait is bounded.
 
 mod common;
 
@@ -60,15 +62,96 @@ async fn a_partition_of_100_blocks_heals_onto_one_chain() {
     b.stop().await;
     let b = InProcess::start(net, "b", Some("authority-1.key"), true, vec![a.p2p.clone()]).await;
     wait_for("one chain", Duration::from_secs(40), || async {
-        let h = height(a.rpc).await.min(height(b.rpc).await);
-        // A few blocks below the tips (which move every slot) and above the old branches.
-        let at = h.saturating_sub(3);
-        at > BRANCH && {
-            let (x, y) = (hash_at(a.rpc, at).await, hash_at(b.rpc, at).await);
-            !x.is_null() && x == y && hash_at(a.rpc, 1).await == hash_at(b.rpc, 1).await
-        }
+        one_chain_above(a.rpc, b.rpc, BRANCH).await
     })
     .await;
     b.stop().await;
+    a.stop().await;
+}
+
+/// Both nodes agree a few blocks below their tips (which move every slot), that block is above
+/// `floor`, and they share block 1.
+async fn one_chain_above(a: std::net::SocketAddr, b: std::net::SocketAddr, floor: u64) -> bool {
+    let h = height(a).await.min(height(b).await);
+    let at = h.saturating_sub(3);
+    at > floor && {
+        let (x, y) = (hash_at(a, at).await, hash_at(b, at).await);
+        !x.is_null() && x == y && hash_at(a, 1).await == hash_at(b, 1).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_cut_through_the_fault_rpc_splits_the_chain_and_restoring_heals_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path();
+    fast_network(net);
+    let on = |c: &mut rumor_api::NodeConfig| c.fault_control = true;
+    let a = InProcess::start_with(net, "a", Some("authority-0.key"), true, vec![], on).await;
+    let b = InProcess::start_with(
+        net,
+        "b",
+        Some("authority-1.key"),
+        true,
+        vec![a.p2p.clone()],
+        on,
+    )
+    .await;
+    let t = Duration::from_secs(40);
+    let peers = |rpc| async move {
+        call(rpc, "net_peers", json!([])).await["result"]
+            .as_array()
+            .map_or(0, |p| p.len())
+    };
+    wait_for("a and b connected", t, || async { peers(a.rpc).await == 1 }).await;
+
+    // Bad input: not a peer id.
+    let bad = call(a.rpc, "fault_cutPeers", json!([["nope"]])).await;
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+
+    let cut = call(a.rpc, "fault_cutPeers", json!([[b.peer_id]])).await;
+    assert_eq!(cut["result"], 1, "{cut}");
+    let cut = call(b.rpc, "fault_cutPeers", json!([[a.peer_id]])).await;
+    assert_eq!(cut["result"], 1, "{cut}");
+    wait_for("the connection is gone on both sides", t, || async {
+        peers(a.rpc).await == 0 && peers(b.rpc).await == 0
+    })
+    .await;
+    let start = height(a.rpc).await.max(height(b.rpc).await);
+    // Each side builds its own branch over the cut (every other slot is its own).
+    wait_for("two branches, each 40 blocks past the cut", t, || async {
+        height(a.rpc).await >= start + 40 && height(b.rpc).await >= start + 40
+    })
+    .await;
+    assert_ne!(
+        hash_at(a.rpc, start + 20).await,
+        hash_at(b.rpc, start + 20).await,
+        "the cut really split the chain"
+    );
+    assert_eq!(
+        peers(a.rpc).await,
+        0,
+        "no connection came back during the cut"
+    );
+
+    for (x, y) in [(&a, &b), (&b, &a)] {
+        let r = call(x.rpc, "fault_restorePeers", json!([[y.peer_id]])).await;
+        assert_eq!(r["result"], 1, "{r}");
+    }
+    wait_for("one chain after the restore", t, || async {
+        one_chain_above(a.rpc, b.rpc, start + 40).await
+    })
+    .await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fault_methods_do_not_exist_unless_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path();
+    fast_network(net);
+    let a = InProcess::start(net, "a", Some("authority-0.key"), false, vec![]).await;
+    let r = call(a.rpc, "fault_cutPeers", json!([[a.peer_id]])).await;
+    assert_eq!(r["error"]["code"], -32601, "{r}");
     a.stop().await;
 }

@@ -395,6 +395,7 @@ mod tests {
         assert_eq!(node.ledger().head().hash, chain[119].hash());
         assert_eq!(node.ctx.metrics.reorgs.get(), 1);
         assert_eq!(node.ctx.metrics.reorged_blocks.get(), 100);
+        assert_eq!(node.ctx.metrics.deepest_reorg.get(), 100);
         assert!(node.net.calls(|c| c.penalties.is_empty()));
     }
 

@@ -18,7 +18,9 @@ use crate::ingest;
 use crate::ledger::Ledger;
 use rumor_api::errors::{internal, invalid_params};
 use rumor_api::types::*;
-use rumor_api::{ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer};
+use rumor_api::{
+    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
+};
 
 #[derive(Clone)]
 pub struct RpcImpl {
@@ -231,5 +233,40 @@ impl NetApiServer for RpcImpl {
                 mesh_topics: p.mesh_topics.iter().map(|t| t.label().to_owned()).collect(),
             })
             .collect())
+    }
+}
+
+/// Peer ids a `fault_*` call may name at once (the p2p cut list's own bound).
+pub const MAX_FAULT_PEERS: usize = 4096;
+
+impl RpcImpl {
+    async fn set_cut(&self, peer_ids: Vec<String>, cut: bool) -> RpcResult<usize> {
+        if peer_ids.len() > MAX_FAULT_PEERS {
+            return Err(invalid_params(format!(
+                "at most {MAX_FAULT_PEERS} peer ids per call, got {}",
+                peer_ids.len()
+            )));
+        }
+        let peers = peer_ids
+            .iter()
+            .map(|s| {
+                s.parse::<rumor_p2p::PeerId>()
+                    .map_err(|e| invalid_params(format!("peer id {s:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.ctx.net.set_cut(peers, cut).await.map_err(internal)
+    }
+}
+
+#[async_trait]
+impl FaultApiServer for RpcImpl {
+    async fn cut_peers(&self, peer_ids: Vec<String>) -> RpcResult<usize> {
+        let _t = self.ctx.metrics.rpc("fault_cutPeers");
+        self.set_cut(peer_ids, true).await
+    }
+
+    async fn restore_peers(&self, peer_ids: Vec<String>) -> RpcResult<usize> {
+        let _t = self.ctx.metrics.rpc("fault_restorePeers");
+        self.set_cut(peer_ids, false).await
     }
 }

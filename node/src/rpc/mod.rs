@@ -16,14 +16,17 @@ use jsonrpsee::RpcModule;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 pub use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
 use rumor_api::{
-    ChainApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer, openrpc,
+    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
+    openrpc,
 };
 
 use crate::config::RpcLimits;
 use crate::context::Ctx;
 
-/// All methods, including `rpc.discover`.
+/// All methods, including `rpc.discover`; the `fault_*` methods only when the config's
+/// `fault_control` is on.
 pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
+    let fault_control = ctx.config.fault_control;
     let imp = impls::RpcImpl { ctx };
     let mut m = RpcModule::new(());
     m.merge(TxApiServer::into_rpc(imp.clone()))
@@ -34,7 +37,12 @@ pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
         .expect("unique names");
     m.merge(MempoolApiServer::into_rpc(imp.clone()))
         .expect("unique names");
-    m.merge(NetApiServer::into_rpc(imp)).expect("unique names");
+    m.merge(NetApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    if fault_control {
+        m.merge(FaultApiServer::into_rpc(imp))
+            .expect("unique names");
+    }
     let doc = openrpc::document();
     m.register_method("rpc.discover", move |_, _, _| doc.clone())
         .expect("unique names");
