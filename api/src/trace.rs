@@ -2,7 +2,7 @@
 //! the node (`<data-dir>/trace.ndjson`) and read by the testnet tool, plus the writer's own
 //! counts (`<data-dir>/trace.stats.json`, written on clean shutdown).
 //!
-//! Line: `{"kind":"tx"|"block","id":"<64 hex>","t_us":<µs since the Unix epoch>,"from":"<peer id>"|null,"origin":"rpc"|"producer"|"gossip"|"sync"}`
+//! Line: `{"kind":"tx"|"block","id":"<64 hex>","t_us":<µs since the Unix epoch>,"from":"<peer id>"|null,"origin":"rpc"|"producer"|"gossip"|"sync"|"block"}`
 //!
 //! Invariant: this file is the only definition of the format; both sides compile against it,
 //! so a change here is a change for writer and reader at once.
@@ -39,7 +39,11 @@ pub enum Origin {
     Gossip,
     /// Fetched by block sync (catch-up or an orphan's missing parent), not by gossip. It still
     /// reached the node, so it counts as delivered; its time is when the sync answer arrived.
+    /// For a tx: pulled by mempool anti-entropy (`/rumor/txsync/1`).
     Sync,
+    /// A tx the node first had inside an imported block (it missed the tx's gossip, e.g. while
+    /// down or cut off); its time is the block's import.
+    Block,
 }
 
 /// One trace record.

@@ -37,6 +37,7 @@ use rumor_p2p::{
 
 use crate::context::Ctx;
 use crate::ledger::Ledger;
+use crate::trace::{Kind, Origin as TraceOrigin};
 
 /// Pulls started by new connections that may run at once.
 pub const CONNECT_PULLS: usize = 2;
@@ -202,7 +203,15 @@ async fn admit_fetched(
         match r {
             Ok(_) => {
                 accepted += 1;
-                ctx.net.seen().insert(h.0);
+                if ctx.net.seen().insert(h.0) {
+                    ctx.tracer.record(
+                        Kind::Tx,
+                        &h.0,
+                        crate::trace::now_us(),
+                        Some(peer.to_string()),
+                        TraceOrigin::Sync,
+                    );
+                }
             }
             Err(e) if e.is_bad_transaction() => rejected += 1,
             Err(_) => ignored += 1,

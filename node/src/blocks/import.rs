@@ -41,7 +41,8 @@ fn internal(e: impl std::fmt::Display) -> ImportError {
 
 async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportError> {
     // Txs already in our pool were verified on arrival; don't check their signatures again.
-    let hashes: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
+    let ids: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
+    let hashes = ids.clone();
     let known = if hashes.is_empty() {
         HashSet::new()
     } else {
@@ -55,10 +56,25 @@ async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportErro
         .check_block(block, now_ms(), known, &ctx.metrics)
         .await
         .map_err(internal)??;
-    ctx.ledger
+    let imported = ctx
+        .ledger
         .blocking(move |l| l.import(checked))
         .await
-        .map_err(internal)?
+        .map_err(internal)??;
+    trace_txs_first_seen_in_block(ctx, &ids);
+    Ok(imported)
+}
+
+/// Txs this node never saw alone (it missed their gossip) first reached it inside this block:
+/// they count as delivered, and are marked seen so a late gossip copy is not judged again.
+fn trace_txs_first_seen_in_block(ctx: &Ctx, ids: &[TxHash]) {
+    let seen = ctx.net.seen();
+    let now = crate::trace::now_us();
+    for id in ids {
+        if seen.insert(id.0) {
+            ctx.tracer.record(Kind::Tx, &id.0, now, None, Origin::Block);
+        }
+    }
 }
 
 /// Records the first sight of a block that arrived by sync rather than gossip.
