@@ -13,6 +13,7 @@ pub mod collect;
 pub mod commands;
 pub mod dirs;
 pub mod error;
+pub mod faults;
 pub mod fsutil;
 pub mod load;
 pub mod manifest;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use rumor_testnet::commands::{down, load, measure, run, status, up};
+use rumor_testnet::faults::{Churn, Faults, Kill, Partition};
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
 use rumor_testnet::{dirs, process, timefmt};
@@ -115,6 +116,21 @@ struct LoadArgs {
 }
 
 #[derive(Args)]
+struct FaultArgs {
+    /// Cut that share of the nodes (and of the producers) off from the rest: connections
+    /// closed, dials refused both ways; healed after the duration. Times from the load's start.
+    #[arg(long, value_name = "FRACTION@START+DURATION")]
+    partition: Option<Partition>,
+    /// Every period, SIGKILL that share of the non-producer nodes and restart last period's
+    /// from their data directories.
+    #[arg(long, value_name = "FRACTION@PERIOD")]
+    churn: Option<Churn>,
+    /// SIGKILL n non-producer nodes at that time; they stay down.
+    #[arg(long, value_name = "N@TIME")]
+    kill: Option<Kill>,
+}
+
+#[derive(Args)]
 struct RunArgs {
     #[arg(long, default_value_t = 16)]
     nodes: usize,
@@ -125,6 +141,8 @@ struct RunArgs {
     params: LoadParams,
     #[command(flatten)]
     net: NetArgs,
+    #[command(flatten)]
+    faults: FaultArgs,
 }
 
 const BALANCE: u64 = 1_000_000_000_000;
@@ -166,7 +184,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => {
             let up = up_options(a.nodes, a.accounts, a.net)?;
-            let opts = run::RunOptions::new(up, load_options(a.params, Some(a.accounts)), quiet);
+            let mut opts =
+                run::RunOptions::new(up, load_options(a.params, Some(a.accounts)), quiet);
+            opts.faults = Faults {
+                partition: a.faults.partition,
+                churn: a.faults.churn,
+                kill: a.faults.kill,
+            };
             let out = run::run(&opts).await?;
             print!("{}", out.summary);
             println!("Report: {}", opts.up.dir.join("report/report.md").display());

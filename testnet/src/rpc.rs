@@ -11,7 +11,10 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use rumor_api::rpc::method;
 pub use rumor_api::{Account, Head, MempoolStatus, NetInfo, Peer};
-use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
+use rumor_api::{
+    BlockTxs, ChainApiClient, FaultApiClient, MempoolApiClient, NetApiClient, StateApiClient,
+    TxApiClient,
+};
 use rumor_chain::Address;
 
 use crate::error::{Error, Result};
@@ -90,6 +93,47 @@ impl Rpc {
             "mempool_status",
             MempoolApiClient::status(&self.client).await,
         )
+    }
+
+    /// Hashes (lowercase hex) of every tx in the node's pool, pending and queued.
+    pub async fn pooled_hashes(&self) -> Result<Vec<String>> {
+        let content = self.wrap(
+            "mempool_content",
+            MempoolApiClient::content(&self.client).await,
+        )?;
+        Ok(content
+            .values()
+            .flat_map(|s| s.pending.iter().chain(&s.queued))
+            .map(|t| hex::encode(t.hash().0))
+            .collect())
+    }
+
+    /// Hashes (lowercase hex) of the txs in the canonical block at `height` (`None`: no such
+    /// block, e.g. the head moved back in a reorg).
+    pub async fn block_tx_hashes(&self, height: u64) -> Result<Option<Vec<String>>> {
+        let block = self.wrap(
+            "chain_getBlockByHeight",
+            ChainApiClient::block_by_height(&self.client, height, Some(false)).await,
+        )?;
+        Ok(block.map(|b| match b.txs {
+            BlockTxs::Hashes(h) => h.iter().map(|h| hex::encode(h.0)).collect(),
+            BlockTxs::Full(t) => t.iter().map(|t| hex::encode(t.hash().0)).collect(),
+        }))
+    }
+
+    /// `fault_cutPeers` (`cut`) or `fault_restorePeers`: how many peers changed state.
+    pub async fn set_cut(&self, peer_ids: Vec<String>, cut: bool) -> Result<usize> {
+        if cut {
+            self.wrap(
+                "fault_cutPeers",
+                FaultApiClient::cut_peers(&self.client, peer_ids).await,
+            )
+        } else {
+            self.wrap(
+                "fault_restorePeers",
+                FaultApiClient::restore_peers(&self.client, peer_ids).await,
+            )
+        }
     }
 
     pub async fn account(&self, address: Address) -> Result<Account> {

@@ -107,6 +107,25 @@ pub struct Cdf {
 
 const INCOMPLETE_SAMPLES: usize = 10;
 
+impl Analysis {
+    /// Positions in the analysed traces → the nodes' testnet indices (`index[pos]`), for an
+    /// analysis over a subset of the nodes (the live ones).
+    pub fn renumber(&mut self, index: &[usize]) {
+        let at = |p: usize| index.get(p).copied().unwrap_or(p);
+        for n in &mut self.per_node {
+            n.index = at(n.index);
+        }
+        for k in self.kinds.values_mut() {
+            for inc in &mut k.incomplete {
+                inc.origin = at(inc.origin);
+                for m in &mut inc.missing {
+                    *m = at(*m);
+                }
+            }
+        }
+    }
+}
+
 pub fn analyze(input: Input<'_>) -> Analysis {
     let n = input.traces.len();
     let (messages, anomalies) = messages::collect(input.traces, input.window);

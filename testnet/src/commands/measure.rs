@@ -47,34 +47,80 @@ pub struct FinishInput<'a> {
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
     pub load: Option<crate::load::LoadStats>,
     pub shutdown: Option<StopReport>,
+    pub convergence: Option<crate::report::model::Convergence>,
     pub notes: Vec<String>,
 }
 
-/// Traces → analysis → report files.
+/// Traces → analysis → report files. Nodes dead at the end (killed by `--kill`) are left out:
+/// delivery and latency are over the live nodes; the convergence section lists the others.
 pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
-    let m = input.manifest;
+    let dead: Vec<usize> = input
+        .convergence
+        .as_ref()
+        .map(|c| c.dead_nodes.clone())
+        .unwrap_or_default();
+    let keep = |i: usize| !dead.contains(&i);
+    let mut sub = input.manifest.clone();
+    sub.nodes.retain(|n| keep(n.index));
+    let live = Live {
+        at_us: input.live.at_us,
+        nodes: input
+            .live
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, n)| n.clone())
+            .collect(),
+    };
+    let counters_start: Option<(u64, Vec<Option<NodeCounters>>)> =
+        input.counters_start.map(|(t, c)| {
+            let kept = c
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, c)| c.clone())
+                .collect();
+            (t, kept)
+        });
+    let heads = (
+        input.heads.0,
+        input
+            .heads
+            .1
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, h)| h.clone())
+            .collect(),
+    );
+    let m = &sub;
     let traces = read_traces(m)?;
     let regions = m.regions();
+    // The latency graph needs every node's links; with dead nodes the bound is left out.
     let graph = m
         .emulation
         .as_ref()
         .zip(regions.as_ref())
-        .map(|(e, r)| LatencyGraph::from_peers(&peer_indices(m, input.live), r, &e.matrix));
-    let analysis: Analysis = analysis::analyze(analysis::Input {
+        .filter(|_| dead.is_empty())
+        .map(|(e, r)| LatencyGraph::from_peers(&peer_indices(m, &live), r, &e.matrix));
+    let mut analysis: Analysis = analysis::analyze(analysis::Input {
         traces: &traces,
         window: input.window,
         regions: regions.as_deref(),
         graph: graph.as_ref(),
     });
+    analysis.renumber(&m.nodes.iter().map(|n| n.index).collect::<Vec<_>>());
     let report = report::build(BuildInput {
         manifest: m,
         analysis: &analysis,
         traces: &traces,
-        live: input.live,
-        counters_start: input.counters_start,
+        live: &live,
+        counters_start: counters_start.as_ref().map(|(t, c)| (*t, c.as_slice())),
         load: input.load,
-        heads: input.heads,
+        heads,
         shutdown: input.shutdown,
+        convergence: input.convergence,
         notes: input.notes,
     });
     let files = report::write(&m.report_dir(), &report, &analysis)?;
@@ -131,6 +177,7 @@ pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
             .map(|r| (r.counters_start_us, r.counters_start.as_slice())),
         load: record.as_ref().map(|r| r.stats.clone()),
         shutdown: None,
+        convergence: None,
         notes,
     });
     spinner.finish_and_clear();

@@ -1,6 +1,6 @@
 //! `run`: the whole job in one command — up, load, collect, stop, report.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::load::{LoadRecord, run_load};
 use super::measure::{DRAIN, FinishInput, HEADS_TIMEOUT, Measured, SETTLE, finish};
@@ -9,8 +9,10 @@ use super::up;
 use crate::analysis::Window;
 use crate::collect::{self, Live};
 use crate::error::{Error, Result};
+use crate::faults::{self, Faults, converge};
 use crate::load::LoadOptions;
 use crate::manifest::Manifest;
+use crate::report::model::Convergence;
 use crate::rpc::Head;
 use crate::setup::UpOptions;
 use crate::timefmt::now_us;
@@ -21,8 +23,15 @@ pub struct RunOptions {
     pub load: LoadOptions,
     pub drain: Duration,
     pub settle: Duration,
+    /// `--partition`, `--churn`, `--kill` (none by default).
+    pub faults: Faults,
     pub quiet: bool,
 }
+
+/// After the faults end, how long the live nodes get to reach one head.
+pub const CONVERGE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the lost-tx check keeps polling while pools drain into blocks.
+pub const LOST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl RunOptions {
     pub fn new(up: UpOptions, load: LoadOptions, quiet: bool) -> Self {
@@ -31,6 +40,7 @@ impl RunOptions {
             load,
             drain: DRAIN,
             settle: SETTLE,
+            faults: Faults::default(),
             quiet,
         }
     }
@@ -43,6 +53,7 @@ struct Collected {
     window: Window,
     live: Live,
     heads: (bool, Vec<Option<Head>>),
+    convergence: Convergence,
 }
 
 pub async fn run(opts: &RunOptions) -> Result<Measured> {
@@ -74,12 +85,18 @@ async fn conclude(
     stopping.finish_and_clear();
     let c = result?;
 
-    let notes = vec![format!(
+    let mut notes = vec![format!(
         "load ran {:.1} s; messages originating up to {:.1} s after it count; collection began {:.1} s after that",
         c.record.stats.duration_s,
         opts.drain.as_secs_f64(),
         opts.settle.as_secs_f64()
     )];
+    if let Some(f) = &c.convergence.faults {
+        notes.push(format!(
+            "faults: {} (times from the start of the load; see the convergence section)",
+            f.flags
+        ));
+    }
     let measured = finish(FinishInput {
         manifest: &c.manifest,
         live: &c.live,
@@ -88,19 +105,64 @@ async fn conclude(
         counters_start: Some((c.record.counters_start_us, &c.record.counters_start)),
         load: Some(c.record.stats.clone()),
         shutdown: Some(stop),
+        convergence: Some(c.convergence),
         notes,
     })?;
     Ok(measured)
 }
 
 async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
-    let manifest = up::start(&opts.up, started, opts.quiet).await?;
+    // The schedule is checked before any node starts: an impossible one costs nothing.
+    let producers: Vec<bool> = (0..opts.up.nodes).map(|i| i < opts.up.producers).collect();
+    let steps = faults::plan(&opts.faults, &producers, opts.up.seed, opts.load.duration)
+        .map_err(Error::Invalid)?;
+    let mut up_opts = opts.up.clone();
+    if opts.faults.any() {
+        up_opts.overrides.config.fault_control = true;
+    }
+    let manifest = up::start(&up_opts, started, opts.quiet).await?;
     crate::dirs::mark_latest(&manifest.dir);
     let rpcs = collect::clients(&manifest)?;
-    let record = run_load(&manifest, &rpcs, &opts.load, opts.quiet).await?;
+    let t0 = Instant::now();
+    let inject = async {
+        if steps.is_empty() {
+            return None;
+        }
+        let flags = opts.faults.to_string();
+        Some(
+            faults::inject(
+                &manifest,
+                &rpcs,
+                started,
+                steps,
+                flags,
+                t0,
+                opts.up.ready_timeout,
+            )
+            .await,
+        )
+    };
+    let (record, fault_log) =
+        tokio::join!(run_load(&manifest, &rpcs, &opts.load, opts.quiet), inject);
+    let record = record?;
     record.save(&manifest.dir)?;
+    let dead: Vec<usize> = fault_log
+        .as_ref()
+        .map(|f| {
+            f.downtime
+                .iter()
+                .filter(|(_, d)| d.down_at_end)
+                .map(|(i, _)| *i)
+                .collect()
+        })
+        .unwrap_or_default();
+    let live_nodes: Vec<usize> = (0..rpcs.len()).filter(|i| !dead.contains(i)).collect();
 
     let spinner = crate::progress::spinner("collect", opts.quiet);
+    if fault_log.is_some() {
+        spinner.set_message("waiting for one head on every live node");
+        let _ = converge::one_head(&rpcs, &live_nodes, CONVERGE_TIMEOUT).await;
+    }
     spinner.set_message("letting the last messages propagate");
     tokio::time::sleep(opts.drain).await;
     let window = Window {
@@ -108,15 +170,42 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
         end_us: now_us(),
     };
     tokio::time::sleep(opts.settle).await;
+    spinner.set_message("checking every accepted tx is held by every live node");
+    let lost = converge::lost_txs(
+        &rpcs,
+        &live_nodes,
+        &record.stats.accepted_hashes,
+        LOST_TIMEOUT,
+    )
+    .await;
     spinner.set_message("peers, heads, metrics, memory");
     let live = collect::snapshot(&manifest, &rpcs).await;
-    let heads = collect::converged_heads(&rpcs, HEADS_TIMEOUT).await;
+    let live_rpcs: Vec<_> = live_nodes.iter().map(|&i| rpcs[i].clone()).collect();
+    let (same, live_heads) = collect::converged_heads(&live_rpcs, HEADS_TIMEOUT).await;
+    let mut heads = vec![None; rpcs.len()];
+    for (k, &i) in live_nodes.iter().enumerate() {
+        heads[i] = live_heads[k].clone();
+    }
     spinner.finish_and_clear();
+    let deepest_reorg = live_nodes
+        .iter()
+        .filter_map(|&i| live.nodes.get(i)?.counters.as_ref()?.deepest_reorg)
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        .map(|v| v as u64);
+    let convergence = Convergence {
+        converged: same,
+        live_nodes,
+        dead_nodes: dead,
+        deepest_reorg,
+        lost,
+        faults: fault_log,
+    };
     Ok(Collected {
         manifest,
         record,
         window,
         live,
-        heads,
+        heads: (same, heads),
+        convergence,
     })
 }

@@ -34,6 +34,33 @@ impl Started {
         Some(status.to_string())
     }
 
+    /// SIGKILLs node `index` (fault injection) and reaps it; `false` if it was not running
+    /// here. It stays in the registry, so a [`Self::replace`] can bring it back.
+    pub fn kill(&self, index: usize) -> bool {
+        let mut all = self.lock();
+        let Some(r) = all.iter_mut().find(|r| r.index == index) else {
+            return false;
+        };
+        let Some(child) = r.child.as_mut() else {
+            return false;
+        };
+        let killed = child.kill().is_ok();
+        let _ = child.wait();
+        killed
+    }
+
+    /// Node `index` runs again as `child` (a restart from its data directory).
+    pub fn replace(&self, index: usize, data_dir: &Path, child: Child) {
+        let mut all = self.lock();
+        all.retain(|r| r.index != index);
+        all.push(Running {
+            index,
+            pid: child.id(),
+            data_dir: data_dir.to_path_buf(),
+            child: Some(child),
+        });
+    }
+
     /// Hands the nodes over (e.g. `up` leaving them running): nothing here stops them then.
     pub fn release(&self) -> Vec<Running> {
         std::mem::take(&mut *self.lock())

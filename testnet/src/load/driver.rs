@@ -2,7 +2,9 @@
 //! node's requests in order), each posting over its own keep-alive connection and taking the
 //! next request from the node's queue; the dispatcher paces requests with a token bucket and
 //! hands each to its node's queue, so one slow node delays only its own share (and shows up as
-//! a lower achieved rate, not as a stall of the whole load).
+//! a lower achieved rate, not as a stall of the whole load). A request that gets no answer at
+//! all (the node is down: killed by a fault flag, or crashed) is sent on to the next nodes in
+//! turn, as a wallet fails over to another endpoint, so a dead target leaves no nonce gap.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +25,29 @@ const QUEUE_PER_NODE: usize = 64;
 /// Answered requests waiting to be tallied.
 const ANSWER_QUEUE: usize = 1024;
 
-type Answer = (Vec<PlannedTx>, Vec<SubmitOutcome>, Duration);
+/// A chunk, its outcomes, the request's round trip, and whether another node answered it.
+type Answer = (Vec<PlannedTx>, Vec<SubmitOutcome>, Duration, bool);
+
+/// Where a worker sends a request its own node did not answer.
+struct Failover {
+    all: Arc<Vec<Rpc>>,
+    index: usize,
+}
+
+async fn send(rpc: &Rpc, chunk: &[PlannedTx]) -> Vec<SubmitOutcome> {
+    if chunk.len() == 1 {
+        vec![rpc.submit(&chunk[0].raw_hex).await]
+    } else {
+        let raw: Vec<String> = chunk.iter().map(|t| t.raw_hex.clone()).collect();
+        rpc.submit_batch(&raw).await
+    }
+}
+
+fn unanswered(outcomes: &[SubmitOutcome]) -> bool {
+    outcomes
+        .iter()
+        .all(|o| matches!(o, SubmitOutcome::Failed(_)))
+}
 
 pub async fn drive(
     rpcs: &[Rpc],
@@ -42,7 +66,8 @@ pub async fn drive(
     // Dropping the JoinSet (e.g. on Ctrl-C) aborts every worker.
     let mut workers = JoinSet::new();
     let mut queues = Vec::with_capacity(rpcs.len());
-    for rpc in rpcs {
+    let all: Arc<Vec<Rpc>> = Arc::new(rpcs.to_vec());
+    for (index, rpc) in rpcs.iter().enumerate() {
         let (tx, rx) = mpsc::channel::<Vec<PlannedTx>>(QUEUE_PER_NODE);
         queues.push(tx);
         let rx = Arc::new(Mutex::new(rx));
@@ -54,7 +79,11 @@ pub async fn drive(
             } else {
                 rpc.separate().unwrap_or_else(|_| rpc.clone())
             };
-            workers.spawn(worker(client, rx.clone(), answer_tx.clone()));
+            let failover = Failover {
+                all: all.clone(),
+                index,
+            };
+            workers.spawn(worker(client, failover, rx.clone(), answer_tx.clone()));
         }
     }
     drop(answer_tx);
@@ -85,8 +114,11 @@ pub async fn drive(
     };
     let mut rtts = Vec::new();
     let collect = async {
-        while let Some((chunk, outcomes, rtt)) = answer_rx.recv().await {
+        while let Some((chunk, outcomes, rtt, rerouted)) = answer_rx.recv().await {
             rtts.push(rtt.as_secs_f64() * 1000.0);
+            if rerouted {
+                stats.rerouted += chunk.len();
+            }
             bar.inc(chunk.len() as u64);
             for (tx, outcome) in chunk.iter().zip(outcomes) {
                 record(&mut stats, tx, outcome);
@@ -111,6 +143,7 @@ pub async fn drive(
 
 async fn worker(
     rpc: Rpc,
+    failover: Failover,
     queue: Arc<Mutex<mpsc::Receiver<Vec<PlannedTx>>>>,
     answers: mpsc::Sender<Answer>,
 ) {
@@ -119,13 +152,22 @@ async fn worker(
         let next = queue.lock().await.recv().await;
         let Some(chunk) = next else { return };
         let t = Instant::now();
-        let outcomes = if chunk.len() == 1 {
-            vec![rpc.submit(&chunk[0].raw_hex).await]
-        } else {
-            let raw: Vec<String> = chunk.iter().map(|t| t.raw_hex.clone()).collect();
-            rpc.submit_batch(&raw).await
-        };
-        if answers.send((chunk, outcomes, t.elapsed())).await.is_err() {
+        let mut outcomes = send(&rpc, &chunk).await;
+        let mut rerouted = false;
+        let n = failover.all.len();
+        for k in 1..n {
+            if !unanswered(&outcomes) {
+                break;
+            }
+            let other = &failover.all[(failover.index + k) % n];
+            outcomes = send(other, &chunk).await;
+            rerouted = !unanswered(&outcomes);
+        }
+        if answers
+            .send((chunk, outcomes, t.elapsed(), rerouted))
+            .await
+            .is_err()
+        {
             return;
         }
     }

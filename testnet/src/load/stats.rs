@@ -21,6 +21,9 @@ pub struct LoadStats {
     pub rejected: BTreeMap<String, usize>,
     /// No answer (transport error, timeout), keyed by error text.
     pub failed: BTreeMap<String, usize>,
+    /// Txs whose target node did not answer (down) and that another node then answered.
+    #[serde(default)]
+    pub rerouted: usize,
     /// Accepted, but the node returned a different hash than we computed.
     pub hash_mismatch: usize,
     pub duration_s: f64,

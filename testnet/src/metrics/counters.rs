@@ -26,6 +26,10 @@ pub struct NodeCounters {
     /// page: filled in by [`crate::collect`] so it is differenced like the other counters.
     #[serde(default)]
     pub cpu_s: Option<f64>,
+    /// The deepest reorg since the node started (`rumor_deepest_reorg_blocks`, a gauge: not
+    /// differenced).
+    #[serde(default)]
+    pub deepest_reorg: Option<f64>,
 }
 
 impl NodeCounters {
@@ -56,6 +60,8 @@ impl NodeCounters {
                 } else {
                     counts.filtered += s.value;
                 }
+            } else if name.starts_with("rumor_deepest_reorg_blocks") {
+                c.deepest_reorg = Some(s.value);
             } else if name.starts_with("rumor_trace_dropped") && !name.ends_with("_created") {
                 c.trace_dropped = Some(c.trace_dropped.unwrap_or(0.0) + s.value);
             }
@@ -86,6 +92,7 @@ impl NodeCounters {
             block: r(self.block, earlier.block),
             trace_dropped: d(self.trace_dropped, earlier.trace_dropped),
             cpu_s: d(self.cpu_s, earlier.cpu_s),
+            deepest_reorg: self.deepest_reorg,
         }
     }
 }

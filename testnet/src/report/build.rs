@@ -32,6 +32,7 @@ pub struct BuildInput<'a> {
     pub load: Option<LoadStats>,
     pub heads: (bool, Vec<Option<Head>>),
     pub shutdown: Option<StopReport>,
+    pub convergence: Option<Convergence>,
     pub notes: Vec<String>,
 }
 
@@ -107,7 +108,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             let live = input.live.nodes.get(i);
             let delta = deltas.get(i).cloned().flatten();
             NodeReport {
-                index: i,
+                index: m.nodes[i].index,
                 peer_id: node.peer_id.clone(),
                 producer: node.producer,
                 region: node.region.clone(),
@@ -175,6 +176,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         traces: trace_health(input.traces, input.live),
         anomalies: input.analysis.anomalies.clone(),
         shutdown: input.shutdown,
+        convergence: input.convergence,
     }
 }
 

@@ -52,6 +52,10 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s, "- Note: {note}");
     }
 
+    if let Some(c) = &r.convergence {
+        s.push_str(&super::convergence::section(c));
+    }
+
     let _ = writeln!(s, "\n## Propagation\n");
     let _ = writeln!(
         s,

@@ -2,6 +2,7 @@
 //! summary table printed at the end of a run.
 
 pub mod build;
+pub mod convergence;
 pub mod markdown;
 pub mod model;
 pub mod plots;

@@ -22,6 +22,27 @@ pub struct Report {
     pub traces: TraceHealth,
     pub anomalies: Anomalies,
     pub shutdown: Option<StopReport>,
+    /// One head, nothing lost, faults and downtime (`run` only).
+    #[serde(default)]
+    pub convergence: Option<Convergence>,
+}
+
+/// Whether the live network converged: the convergence issue's proof, per run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Every live node reported the same head at the end.
+    pub converged: bool,
+    /// Nodes running at the end: delivery and latency figures are computed over these.
+    pub live_nodes: Vec<usize>,
+    /// Nodes killed and not restarted (left out of delivery, shown here).
+    pub dead_nodes: Vec<usize>,
+    /// The deepest reorg any live node made (blocks), from its metrics.
+    pub deepest_reorg: Option<u64>,
+    /// Txs whose `tx_submit` returned a hash and that some live node holds in neither its
+    /// chain nor its pool.
+    pub lost: crate::faults::converge::LostCheck,
+    /// What the fault flags did, when given.
+    pub faults: Option<crate::faults::FaultLog>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

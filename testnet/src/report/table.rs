@@ -131,5 +131,8 @@ pub fn summary(r: &Report) -> String {
         textable::opt(r.traces.dropped_by_stats),
         r.traces.malformed,
     );
+    if let Some(c) = &r.convergence {
+        let _ = writeln!(out, "{}", super::convergence::line(c));
+    }
     out
 }

@@ -1,0 +1,138 @@
+//! The checks that prove convergence on a live testnet: one head everywhere, and no accepted tx
+//! lost. Both poll until the condition holds or a bound passes; neither ever sleeps blind.
+//!
+//! "Lost" (the convergence issue's definition): a tx whose `tx_submit` returned its hash on any
+//! node, and that is neither in the final chain nor in the pool of *every* live node. Each live
+//! node is checked against its own canonical chain (walked by height) and its own pool.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use crate::rpc::{Head, Rpc};
+
+const POLL: Duration = Duration::from_millis(100);
+/// Sample of lost hashes kept for the report.
+const LOST_SAMPLE: usize = 10;
+
+/// Heads of `nodes` (those that answered), read concurrently.
+pub async fn heads(rpcs: &[Rpc], nodes: &[usize]) -> BTreeMap<usize, Head> {
+    let mut calls = JoinSet::new();
+    for &i in nodes {
+        let rpc = rpcs[i].clone();
+        calls.spawn(async move { (i, rpc.chain_head().await) });
+    }
+    let mut out = BTreeMap::new();
+    while let Some(done) = calls.join_next().await {
+        if let Ok((i, Ok(h))) = done {
+            out.insert(i, h);
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneHead {
+    /// Every node answered with the same head at this moment.
+    At(Instant),
+    /// Not within the bound; this many distinct heads (or unanswered nodes) at the last poll.
+    Never(usize),
+}
+
+/// Polls the heads of `nodes` until all answer with the same block.
+pub async fn one_head(rpcs: &[Rpc], nodes: &[usize], timeout: Duration) -> OneHead {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let h = heads(rpcs, nodes).await;
+        let distinct: HashSet<_> = h.values().map(|h| h.hash).collect();
+        if h.len() == nodes.len() && distinct.len() <= 1 {
+            return OneHead::At(Instant::now());
+        }
+        if Instant::now() >= deadline {
+            return OneHead::Never(distinct.len() + nodes.len() - h.len());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LostCheck {
+    /// Accepted txs checked.
+    pub accepted: usize,
+    /// Accepted txs missing from some live node's chain and pool.
+    pub lost: usize,
+    /// A few of them (hex hashes).
+    pub sample: Vec<String>,
+    /// How long the check waited for stragglers (the pools drain into blocks as it polls).
+    pub waited_ms: u64,
+    /// Live nodes that could not be read (counted as holding nothing).
+    pub unreadable: Vec<usize>,
+}
+
+fn norm(h: &str) -> String {
+    h.trim_start_matches("0x").to_ascii_lowercase()
+}
+
+/// What one node holds: its pool, then its canonical chain up to the head read after the pool
+/// (a tx moving from pool to block in between is then still found).
+async fn holdings(
+    rpc: &Rpc,
+    chains: &mut HashMap<(u64, String), Vec<String>>,
+) -> Option<HashSet<String>> {
+    let mut have: HashSet<String> = rpc.pooled_hashes().await.ok()?.into_iter().collect();
+    let head = rpc.chain_head().await.ok()?;
+    let key = (head.height, head.hash.to_string());
+    if let Some(txs) = chains.get(&key) {
+        have.extend(txs.iter().cloned());
+        return Some(have);
+    }
+    let mut txs = Vec::new();
+    for height in 1..=head.height {
+        txs.extend(rpc.block_tx_hashes(height).await.ok()??);
+    }
+    have.extend(txs.iter().cloned());
+    chains.insert(key, txs);
+    Some(have)
+}
+
+/// Checks every accepted tx against every live node, polling until none is missing or
+/// `timeout` passes.
+pub async fn lost_txs(
+    rpcs: &[Rpc],
+    live: &[usize],
+    accepted: &[String],
+    timeout: Duration,
+) -> LostCheck {
+    let accepted: Vec<String> = accepted.iter().map(|h| norm(h)).collect();
+    let start = Instant::now();
+    // Chains by (height, head hash): nodes on one head share one walk.
+    let mut chains = HashMap::new();
+    loop {
+        let mut missing: HashSet<&String> = HashSet::new();
+        let mut unreadable = Vec::new();
+        for &i in live {
+            match holdings(&rpcs[i], &mut chains).await {
+                Some(have) => missing.extend(accepted.iter().filter(|h| !have.contains(*h))),
+                None => {
+                    unreadable.push(i);
+                    missing.extend(accepted.iter());
+                }
+            }
+        }
+        if missing.is_empty() || start.elapsed() >= timeout {
+            let mut sample: Vec<String> = missing.iter().map(|h| (*h).clone()).collect();
+            sample.sort();
+            sample.truncate(LOST_SAMPLE);
+            return LostCheck {
+                accepted: accepted.len(),
+                lost: missing.len(),
+                sample,
+                waited_ms: start.elapsed().as_millis() as u64,
+                unreadable,
+            };
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

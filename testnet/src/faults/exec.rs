@@ -1,0 +1,263 @@
+//! Carries out a fault schedule on a running testnet, timed from the start of the load, and
+//! logs what happened: every action with its time, each node's downtime, and for a partition
+//! the blocks each side built and the time from heal to one head everywhere.
+//!
+//! Cuts are real: each node on one side is told (`fault_cutPeers`) to close its connections to
+//! every node on the other side and refuse new ones both ways; heal restores them and the
+//! nodes' peer policy redials. Kills are SIGKILL (no shutdown path runs); restarts start the
+//! same binary on the same data directory and config. A node restarted during a partition
+//! gets its side's cut again before the schedule goes on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use super::converge::{self, OneHead};
+use super::schedule::{Action, Step};
+use crate::commands::started::Started;
+use crate::manifest::Manifest;
+use crate::process::spawn_node;
+use crate::ready;
+use crate::rpc::Rpc;
+
+/// How long a heal may take to reach one head before the log says it did not.
+pub const HEAL_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FaultLog {
+    /// The flags, as given.
+    pub flags: String,
+    pub events: Vec<Event>,
+    /// Per node that was ever killed.
+    pub downtime: BTreeMap<usize, Downtime>,
+    pub partition: Option<PartitionOutcome>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    /// Milliseconds after the load started.
+    pub t_ms: u64,
+    pub action: String,
+    pub nodes: Vec<usize>,
+    /// Nodes the action could not reach, with why.
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Downtime {
+    pub kills: usize,
+    /// Total time down (until the end of the faults for a node still down).
+    pub down_ms: u64,
+    /// Still down when the faults ended (a `--kill` victim): left out of delivery.
+    pub down_at_end: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PartitionOutcome {
+    /// The cut-off side (node indices); the rest is the other side.
+    pub side: Vec<usize>,
+    /// The highest head when the cut began.
+    pub height_at_cut: u64,
+    /// Blocks each side's best head gained during the cut: `[side, rest]`.
+    pub blocks_built: [u64; 2],
+    /// From heal until every live node reported the same head (`None`: not within
+    /// [`HEAL_TIMEOUT`]).
+    pub heal_to_one_head_ms: Option<f64>,
+}
+
+struct Injector<'a> {
+    manifest: &'a Manifest,
+    rpcs: &'a [Rpc],
+    started: &'a Started,
+    ready_timeout: Duration,
+    t0: Instant,
+    down: BTreeMap<usize, Instant>,
+    cut: Option<Vec<usize>>,
+    log: FaultLog,
+}
+
+/// Runs `steps` (from [`super::plan`]) against the testnet, `t0` being the load's start.
+pub async fn inject(
+    manifest: &Manifest,
+    rpcs: &[Rpc],
+    started: &Started,
+    steps: Vec<Step>,
+    flags: String,
+    t0: Instant,
+    ready_timeout: Duration,
+) -> FaultLog {
+    let mut inj = Injector {
+        manifest,
+        rpcs,
+        started,
+        ready_timeout,
+        t0,
+        down: BTreeMap::new(),
+        cut: None,
+        log: FaultLog {
+            flags,
+            ..FaultLog::default()
+        },
+    };
+    for step in steps {
+        tokio::time::sleep_until((t0 + step.at).into()).await;
+        inj.apply(step.action).await;
+    }
+    let end = Instant::now();
+    for (i, since) in &inj.down {
+        let d = inj.log.downtime.entry(*i).or_default();
+        d.down_ms += end.duration_since(*since).as_millis() as u64;
+        d.down_at_end = true;
+    }
+    inj.log
+}
+
+impl Injector<'_> {
+    fn live(&self) -> Vec<usize> {
+        (0..self.rpcs.len())
+            .filter(|i| !self.down.contains_key(i))
+            .collect()
+    }
+
+    fn event(&mut self, action: &str, nodes: Vec<usize>, errors: Vec<String>) {
+        let t_ms = self.t0.elapsed().as_millis() as u64;
+        self.log.events.push(Event {
+            t_ms,
+            action: action.into(),
+            nodes,
+            errors,
+        });
+    }
+
+    async fn apply(&mut self, action: Action) {
+        match action {
+            Action::Cut { side } => {
+                let heads = converge::heads(self.rpcs, &self.live()).await;
+                let height_at_cut = heads.values().map(|h| h.height).max().unwrap_or(0);
+                let errors = self.set_cut(&side, &self.live(), true).await;
+                self.log.partition = Some(PartitionOutcome {
+                    side: side.clone(),
+                    height_at_cut,
+                    ..PartitionOutcome::default()
+                });
+                self.cut = Some(side.clone());
+                self.event("cut", side, errors);
+            }
+            Action::Heal => {
+                let Some(side) = self.cut.take() else { return };
+                let live = self.live();
+                let heads = converge::heads(self.rpcs, &live).await;
+                let best = |on_side: bool| {
+                    heads
+                        .iter()
+                        .filter(|(i, _)| side.contains(i) == on_side)
+                        .map(|(_, h)| h.height)
+                        .max()
+                        .unwrap_or(0)
+                };
+                let errors = self.set_cut(&side, &live, false).await;
+                let healed = Instant::now();
+                self.event("heal", side.clone(), errors);
+                let one = converge::one_head(self.rpcs, &live, HEAL_TIMEOUT).await;
+                if let Some(p) = self.log.partition.as_mut() {
+                    let base = p.height_at_cut;
+                    p.blocks_built = [
+                        best(true).saturating_sub(base),
+                        best(false).saturating_sub(base),
+                    ];
+                    p.heal_to_one_head_ms = match one {
+                        OneHead::At(t) => Some(t.duration_since(healed).as_secs_f64() * 1000.0),
+                        OneHead::Never(_) => None,
+                    };
+                }
+                let what = match one {
+                    OneHead::At(_) => "one head after heal",
+                    OneHead::Never(_) => "no single head within the heal timeout",
+                };
+                self.event(what, live, Vec::new());
+            }
+            Action::Kill(nodes) => {
+                let mut errors = Vec::new();
+                for &i in &nodes {
+                    let started = self.started.clone();
+                    let killed = tokio::task::spawn_blocking(move || started.kill(i))
+                        .await
+                        .unwrap_or(false);
+                    if killed {
+                        self.down.insert(i, Instant::now());
+                        self.log.downtime.entry(i).or_default().kills += 1;
+                    } else {
+                        errors.push(format!("node {i}: not running here"));
+                    }
+                }
+                self.event("kill", nodes, errors);
+            }
+            Action::Restart(nodes) => {
+                let mut errors = Vec::new();
+                for &i in &nodes {
+                    if let Err(e) = self.restart(i).await {
+                        errors.push(format!("node {i}: {e}"));
+                    }
+                }
+                // A node restarted during a partition is on its side of the cut again.
+                if let Some(side) = self.cut.clone() {
+                    let mut more = self.set_cut(&side, &nodes, true).await;
+                    errors.append(&mut more);
+                }
+                self.event("restart", nodes, errors);
+            }
+        }
+    }
+
+    async fn restart(&mut self, i: usize) -> crate::Result<()> {
+        let node = &self.manifest.nodes[i];
+        let child = spawn_node(self.manifest, node)?;
+        let pid = child.id();
+        self.started.replace(i, &node.data_dir, child);
+        if let Ok(mut m) = Manifest::load(&self.manifest.dir) {
+            m.nodes[i].pid = Some(pid);
+            let _ = m.save();
+        }
+        if let Some(since) = self.down.remove(&i) {
+            self.log.downtime.entry(i).or_default().down_ms += since.elapsed().as_millis() as u64;
+        }
+        let started = self.started.clone();
+        ready::wait_rpc(node, &self.rpcs[i], self.ready_timeout, &move || {
+            started.exited(i)
+        })
+        .await
+    }
+
+    /// Tells each of `targets` to cut (or restore) every node on the other side of `side`.
+    async fn set_cut(&self, side: &[usize], targets: &[usize], cut: bool) -> Vec<String> {
+        let side: BTreeSet<usize> = side.iter().copied().collect();
+        let ids = |on_side: bool| -> Vec<String> {
+            self.manifest
+                .nodes
+                .iter()
+                .filter(|n| side.contains(&n.index) == on_side)
+                .map(|n| n.peer_id.clone())
+                .collect()
+        };
+        let (side_ids, rest_ids) = (ids(true), ids(false));
+        let mut calls = JoinSet::new();
+        for &i in targets {
+            let rpc = self.rpcs[i].clone();
+            let others = if side.contains(&i) {
+                rest_ids.clone()
+            } else {
+                side_ids.clone()
+            };
+            calls.spawn(async move { (i, rpc.set_cut(others, cut).await) });
+        }
+        let mut errors = Vec::new();
+        while let Some(done) = calls.join_next().await {
+            if let Ok((i, Err(e))) = done {
+                errors.push(format!("node {i}: {e}"));
+            }
+        }
+        errors
+    }
+}

@@ -1,0 +1,205 @@
+//! The fault flags' grammar: `--partition <fraction>@<start>+<duration>`,
+//! `--churn <fraction>@<period>`, `--kill <n>@<time>`. Fractions are `50%` or `0.5`; times take
+//! the CLI's duration format (`10s`, `500ms`, `2m`, bare seconds), measured from the start of
+//! the load.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::timefmt::parse_duration;
+
+/// That share of the nodes is cut off from the rest at `start` and healed `duration` later.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Partition {
+    pub fraction: f64,
+    pub start: Duration,
+    pub duration: Duration,
+}
+
+/// Every `period`, that share of the eligible nodes is killed (SIGKILL); each is restarted from
+/// its data directory one period later.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Churn {
+    pub fraction: f64,
+    pub period: Duration,
+}
+
+/// `n` eligible nodes are killed (SIGKILL) at `at` and stay down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kill {
+    pub n: usize,
+    pub at: Duration,
+}
+
+/// The faults of one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Faults {
+    pub partition: Option<Partition>,
+    pub churn: Option<Churn>,
+    pub kill: Option<Kill>,
+}
+
+impl Faults {
+    pub fn any(&self) -> bool {
+        self.partition.is_some() || self.churn.is_some() || self.kill.is_some()
+    }
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    let s = s.trim();
+    let v = match s.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => s.parse::<f64>(),
+    }
+    .map_err(|_| format!("{s:?} is not a fraction (e.g. 50% or 0.5)"))?;
+    if !(v > 0.0 && v < 1.0) {
+        return Err(format!(
+            "{s:?}: the fraction must be above 0 and below 100%"
+        ));
+    }
+    Ok(v)
+}
+
+fn split_at(s: &str, what: &str) -> Result<(String, String), String> {
+    s.split_once('@')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .ok_or_else(|| format!("{s:?}: expected {what}"))
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        const FORM: &str = "<fraction>@<start>+<duration>, e.g. 50%@10s+60s";
+        let (f, rest) = split_at(s, FORM)?;
+        let (start, duration) = rest
+            .split_once('+')
+            .ok_or_else(|| format!("{s:?}: expected {FORM}"))?;
+        let duration = parse_duration(duration)?;
+        if duration.is_zero() {
+            return Err(format!("{s:?}: the partition must last longer than 0"));
+        }
+        Ok(Self {
+            fraction: fraction(&f)?,
+            start: parse_duration(start)?,
+            duration,
+        })
+    }
+}
+
+impl std::str::FromStr for Churn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (f, period) = split_at(s, "<fraction>@<period>, e.g. 25%@5s")?;
+        let period = parse_duration(&period)?;
+        if period < Duration::from_millis(100) {
+            return Err(format!("{s:?}: the churn period must be at least 100ms"));
+        }
+        Ok(Self {
+            fraction: fraction(&f)?,
+            period,
+        })
+    }
+}
+
+impl std::str::FromStr for Kill {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (n, at) = split_at(s, "<n>@<time>, e.g. 2@30s")?;
+        let n: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?}: {n:?} is not a node count"))?;
+        if n == 0 {
+            return Err(format!("{s:?}: kill at least one node"));
+        }
+        Ok(Self {
+            n,
+            at: parse_duration(&at)?,
+        })
+    }
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "--partition {}%@{:?}+{:?}",
+            self.fraction * 100.0,
+            self.start,
+            self.duration
+        )
+    }
+}
+
+impl fmt::Display for Churn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--churn {}%@{:?}", self.fraction * 100.0, self.period)
+    }
+}
+
+impl fmt::Display for Kill {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--kill {}@{:?}", self.n, self.at)
+    }
+}
+
+impl fmt::Display for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = [
+            self.partition.map(|p| p.to_string()),
+            self.churn.map(|c| c.to_string()),
+            self.kill.map(|k| k.to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        f.write_str(&parts.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_flags_parse() {
+        let p: Partition = "50%@10s+300s".parse().unwrap();
+        assert_eq!(
+            p,
+            Partition {
+                fraction: 0.5,
+                start: Duration::from_secs(10),
+                duration: Duration::from_secs(300)
+            }
+        );
+        let c: Churn = "0.25@5s".parse().unwrap();
+        assert_eq!((c.fraction, c.period), (0.25, Duration::from_secs(5)));
+        let k: Kill = "2@1.5s".parse().unwrap();
+        assert_eq!((k.n, k.at), (2, Duration::from_millis(1500)));
+        assert_eq!(p.to_string(), "--partition 50%@10s+300s");
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        for bad in [
+            "50%",
+            "50%@10s",
+            "0%@1s+1s",
+            "100%@1s+1s",
+            "x@1s+1s",
+            "50%@1s+0s",
+        ] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
+        for bad in ["25%", "25%@10ms", "1.5@5s"] {
+            assert!(bad.parse::<Churn>().is_err(), "{bad}");
+        }
+        for bad in ["0@1s", "two@1s", "2"] {
+            assert!(bad.parse::<Kill>().is_err(), "{bad}");
+        }
+        let e = "50%@10s".parse::<Partition>().unwrap_err();
+        assert!(e.contains("<fraction>@<start>+<duration>"), "{e}");
+    }
+}
