@@ -216,7 +216,7 @@ mod tests {
                         assert_eq!(v.len(), 2);
                         killed_for_good = v.clone();
                     } else {
-                        assert_eq!(v.len(), 2, "25% of the 10 churnable nodes, rounded");
+                        assert_eq!(v.len(), 3, "25% of the 10 churnable nodes, 2.5 rounded up");
                     }
                 }
                 Action::Restart(v) => {
