@@ -274,3 +274,85 @@ fn side_branch_block_is_executed_against_its_own_parent_state() {
         "{e}"
     );
 }
+
+/// A fork 150 blocks deep, both branches carrying txs, imported block by block with the head
+/// moving on the other branch in between: each side block executes against its own parent
+/// state (the store's cached side tip, or one streamed from the fork after the head moved),
+/// and the final reorg replaces 150 blocks at once.
+#[test]
+fn a_deep_side_chain_imports_block_by_block_and_reorgs_at_once() {
+    const DEPTH: u64 = 150;
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(4);
+    let mut store = open(&dir, &g);
+    let gh = g.block().header;
+    let (a_key, b_key, sink) = (account(1), account(2), account(3).address());
+
+    // Branch A: the canonical one at first, one tx per block.
+    for n in 0..DEPTH {
+        let b = next_block(&store, vec![transfer(&a_key, sink, 1, 1, n)]);
+        assert_eq!(
+            store.import_block(b, LATE).unwrap().kind,
+            ImportKind::Extended
+        );
+    }
+    let a_head = store.head().0;
+    // Branch B from genesis, in odd slots well past A's, one tx per block; built off-store.
+    let mut b_state = g.initial_state();
+    let mut b_parent = gh.clone();
+    let mut b_blocks = Vec::new();
+    for n in 0..=DEPTH {
+        let b = block_on(
+            &g,
+            &b_parent,
+            &b_state,
+            1000 + n,
+            vec![transfer(&b_key, sink, 1, 1, n)],
+        );
+        let c = check_block(b.clone(), &g, &ChainConfig::default(), LATE).unwrap();
+        b_state.apply_diff(&execute_block(&b_state, &c, g.chain_id).unwrap());
+        b_parent = b.header.clone();
+        b_blocks.push(b);
+    }
+    for (i, b) in b_blocks.iter().enumerate() {
+        if i == 60 {
+            // The head moves on A meanwhile: the side tip stays valid for B.
+            let a = next_block(&store, vec![transfer(&a_key, sink, 1, 1, DEPTH)]);
+            store.import_block(a, LATE).unwrap();
+        }
+        let out = store.import_block(b.clone(), LATE).unwrap();
+        if store.head().0 != b.hash() {
+            assert_eq!(out.kind, ImportKind::SideChain, "B block {i}");
+        }
+    }
+    // B (151 blocks) outgrew A (151 blocks + lower-hash tie-break, or 152 vs 151): whichever
+    // way the tie went, import one more B block to be sure B leads.
+    let last = b_blocks.last().unwrap().clone();
+    let extra = block_on(&g, &last.header, &b_state, 2000, vec![]);
+    store.import_block(extra.clone(), LATE).unwrap();
+    assert_eq!(store.head().0, extra.hash());
+    assert_ne!(store.head().0, a_head);
+    assert_eq!(store.state().root(), {
+        let c = check_block(extra, &g, &ChainConfig::default(), LATE).unwrap();
+        let mut s = b_state.clone();
+        s.apply_diff(&execute_block(&b_state, &c, g.chain_id).unwrap());
+        s.root()
+    });
+    for (i, b) in b_blocks.iter().enumerate() {
+        assert_eq!(store.canonical_hash(i as u64 + 1).unwrap(), Some(b.hash()));
+    }
+    assert_head_state_is_replay(&store);
+    // A's txs left the index; B's are in it.
+    assert_eq!(
+        store
+            .tx_location(&transfer(&a_key, sink, 1, 1, 0).hash())
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .tx_location(&transfer(&b_key, sink, 1, 1, DEPTH).hash())
+            .unwrap()
+            .is_some()
+    );
+}

@@ -108,16 +108,19 @@ impl Rpc {
             .collect())
     }
 
-    /// Hashes (lowercase hex) of the txs in the canonical block at `height` (`None`: no such
-    /// block, e.g. the head moved back in a reorg).
-    pub async fn block_tx_hashes(&self, height: u64) -> Result<Option<Vec<String>>> {
+    /// The canonical block at `height`: its hash and its txs' hashes (lowercase hex; `None`:
+    /// no such block, e.g. the head moved back in a reorg).
+    pub async fn canonical_block(&self, height: u64) -> Result<Option<(String, Vec<String>)>> {
         let block = self.wrap(
             "chain_getBlockByHeight",
             ChainApiClient::block_by_height(&self.client, height, Some(false)).await,
         )?;
-        Ok(block.map(|b| match b.txs {
-            BlockTxs::Hashes(h) => h.iter().map(|h| hex::encode(h.0)).collect(),
-            BlockTxs::Full(t) => t.iter().map(|t| hex::encode(t.hash().0)).collect(),
+        Ok(block.map(|b| {
+            let txs = match b.txs {
+                BlockTxs::Hashes(h) => h.iter().map(|h| hex::encode(h.0)).collect(),
+                BlockTxs::Full(t) => t.iter().map(|t| hex::encode(t.hash().0)).collect(),
+            };
+            (hex::encode(b.hash.0), txs)
         }))
     }
 

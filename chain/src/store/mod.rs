@@ -8,6 +8,7 @@
 //! The full head state lives in memory (see [`State`] for its cost); `ACCOUNTS` mirrors it on
 //! disk and is reloaded at open.
 
+mod branch;
 mod locator;
 mod tables;
 
@@ -26,6 +27,7 @@ use crate::tx::VerifiedTx;
 use crate::validate::{
     BlockError, ChainConfig, CheckedBlock, check_against_parent, check_block, execute_block,
 };
+use branch::Branch;
 use tables::*;
 
 pub use locator::{
@@ -123,20 +125,6 @@ pub struct TxLocation {
     pub index: u32,
 }
 
-struct BranchBlock {
-    hash: BlockHash,
-    block: Block,
-    diff: StateDiff,
-}
-
-/// How to get from the head to a block on another branch.
-struct Branch {
-    /// Canonical blocks to undo, head first.
-    revert: Vec<BranchBlock>,
-    /// Side blocks to apply, lowest first, ending at the target.
-    apply: Vec<BranchBlock>,
-}
-
 /// The chain store. Synchronous; the node keeps it behind a short-held lock.
 pub struct ChainStore {
     db: Database,
@@ -146,6 +134,10 @@ pub struct ChainStore {
     state: State,
     head_hash: BlockHash,
     head: BlockHeader,
+    /// The state after the last side-chain block imported: the next block on that branch
+    /// executes against it instead of walking back to the fork (one state copy, replaced on
+    /// every side-chain import, dropped when a reorg makes a branch canonical).
+    side_tip: Option<(BlockHash, State)>,
 }
 
 impl std::fmt::Debug for ChainStore {
@@ -218,6 +210,7 @@ impl ChainStore {
             config,
             state,
             head_hash,
+            side_tip: None,
             head: BlockHeader::decode(&[0u8; HEADER_ENCODED_LEN])
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         };
@@ -385,21 +378,15 @@ impl ChainStore {
             .ok_or(ImportError::UnknownParent(header.parent))?;
         check_against_parent(&parent, &header)?;
 
-        let branch = if header.parent == self.head_hash {
+        // The parent's state: the head's, the cached side tip's, or streamed from the fork.
+        let side_state = if header.parent == self.head_hash {
             None
         } else {
-            Some(self.branch_to(header.parent, &parent)?)
+            Some(match self.side_tip.take() {
+                Some((tip, state)) if tip == header.parent => state,
+                _ => self.state_on(&self.branch_to(header.parent, &parent)?)?,
+            })
         };
-        let side_state = branch.as_ref().map(|b| {
-            let mut s = self.state.clone();
-            for r in &b.revert {
-                s.revert_diff(&r.diff);
-            }
-            for a in &b.apply {
-                s.apply_diff(&a.diff);
-            }
-            s
-        });
         let diff = execute_block(
             side_state.as_ref().unwrap_or(&self.state),
             &block,
@@ -417,6 +404,10 @@ impl ChainStore {
         }
         if !becomes_head {
             txn.commit()?;
+            if let Some(mut state) = side_state {
+                state.apply_diff(&diff);
+                self.side_tip = Some((hash, state));
+            }
             return Ok(ImportOutcome {
                 hash,
                 height: header.height,
@@ -426,9 +417,9 @@ impl ChainStore {
             });
         }
 
-        let (revert, apply) = match branch {
-            Some(b) => (b.revert, b.apply),
-            None => (Vec::new(), Vec::new()),
+        let branch = match side_state {
+            Some(_) => self.branch_to(header.parent, &parent)?,
+            None => Branch::default(),
         };
         // On a reorg the branch state becomes the head state; on an extension the head state
         // is moved forward in place after the commit (no copy on the hot path).
@@ -436,50 +427,51 @@ impl ChainStore {
         if let Some(s) = new_state.as_mut() {
             s.apply_diff(&diff);
         }
-        let new_block = BranchBlock {
-            hash,
-            block: block.into_block(),
-            diff,
-        };
+        let new_block = block.into_block();
+        // The canonical switch, streamed: one reverted or applied block in memory at a time.
         let (entered, left) = {
             let mut canonical = txn.open_table(CANONICAL)?;
             let mut tx_index = txn.open_table(TX_INDEX)?;
             let mut accounts = txn.open_table(ACCOUNTS)?;
+            let mut touched: HashSet<Address> = diff.changes.keys().copied().collect();
             let mut left_hashes = HashSet::new();
             let mut left = Vec::new();
-            for r in &revert {
-                canonical.remove(r.block.header.height)?;
-                for tx in &r.block.txs {
+            for r in &branch.revert {
+                let b = self.stored_block(r)?;
+                canonical.remove(b.header.height)?;
+                for tx in b.txs {
                     let h = tx.hash();
                     tx_index.remove(h.0)?;
                     left_hashes.insert(h);
-                    left.push(VerifiedTx::new_unchecked(tx.clone()));
+                    left.push(VerifiedTx::new_unchecked(tx));
                 }
+                touched.extend(self.diff(r)?.changes.keys().copied());
             }
             let mut entered_hashes = HashSet::new();
             let mut entered = Vec::new();
-            for a in apply.iter().chain(std::iter::once(&new_block)) {
-                let height = a.block.header.height;
-                canonical.insert(height, a.hash.0)?;
-                for (i, tx) in a.block.txs.iter().enumerate() {
-                    let h = tx.hash();
-                    tx_index.insert(h.0, (a.hash.0, height, i as u32))?;
-                    entered_hashes.insert(h);
-                    if !left_hashes.contains(&h) {
+            let mut enter = |h: BlockHash, b: &Block| -> Result<(), StoreError> {
+                let height = b.header.height;
+                canonical.insert(height, h.0)?;
+                for (i, tx) in b.txs.iter().enumerate() {
+                    let th = tx.hash();
+                    tx_index.insert(th.0, (h.0, height, i as u32))?;
+                    entered_hashes.insert(th);
+                    if !left_hashes.contains(&th) {
                         entered.push(VerifiedTx::new_unchecked(tx.clone()));
                     }
                 }
+                Ok(())
+            };
+            for a in &branch.apply {
+                enter(*a, &self.stored_block(a)?)?;
+                touched.extend(self.diff(a)?.changes.keys().copied());
             }
+            enter(hash, &new_block)?;
             left.retain(|t| !entered_hashes.contains(&t.hash()));
-            let touched = revert
-                .iter()
-                .chain(apply.iter())
-                .chain(std::iter::once(&new_block))
-                .flat_map(|b| b.diff.changes.keys().copied());
             for addr in touched {
                 let acct = match &new_state {
                     Some(s) => s.get(&addr),
-                    None => new_block.diff.changes[&addr].after,
+                    None => diff.changes[&addr].after,
                 };
                 if acct.is_empty() {
                     accounts.remove(addr.0)?;
@@ -494,22 +486,25 @@ impl ChainStore {
 
         let old_head = self.head_hash;
         match new_state {
-            Some(s) => self.state = s,
-            None => self.state.apply_diff(&new_block.diff),
+            Some(s) => {
+                self.state = s;
+                self.side_tip = None;
+            }
+            None => self.state.apply_diff(&diff),
         }
         self.head_hash = hash;
         self.head = header.clone();
-        let kind = if revert.is_empty() {
+        let kind = if branch.revert.is_empty() {
             ImportKind::Extended
         } else {
             tracing::info!(
                 old_head = %old_head.short(),
                 new_head = %hash.short(),
-                depth = revert.len(),
+                depth = branch.revert.len(),
                 "reorg"
             );
             ImportKind::Reorg {
-                depth: revert.len() as u64,
+                depth: branch.revert.len() as u64,
                 old_head,
             }
         };
@@ -522,7 +517,7 @@ impl ChainStore {
         })
     }
 
-    /// The state after any stored block (walks diffs from the head; cost grows with the
+    /// The state after any stored block (streams diffs from the head; cost grows with the
     /// distance from the head).
     pub fn state_at(&self, hash: &BlockHash) -> Result<Option<State>, StoreError> {
         if *hash == self.head_hash {
@@ -531,57 +526,12 @@ impl ChainStore {
         let Some(header) = self.header(hash)? else {
             return Ok(None);
         };
-        let branch = self.branch_to(*hash, &header)?;
-        let mut state = self.state.clone();
-        for r in &branch.revert {
-            state.revert_diff(&r.diff);
-        }
-        for a in &branch.apply {
-            state.apply_diff(&a.diff);
-        }
-        Ok(Some(state))
+        Ok(Some(self.state_on(&self.branch_to(*hash, &header)?)?))
     }
 
-    fn branch_block(&self, hash: BlockHash) -> Result<BranchBlock, StoreError> {
-        let block = self
-            .block(&hash)?
-            .ok_or_else(|| StoreError::Corrupt(format!("block {hash} missing")))?;
-        let txn = self.db.begin_read()?;
-        let diffs = txn.open_table(DIFFS)?;
-        let bytes = diffs
-            .get(hash.0)?
-            .ok_or_else(|| StoreError::Corrupt(format!("diff {hash} missing")))?;
-        let diff = StateDiff::decode(bytes.value())
-            .map_err(|e| StoreError::Corrupt(format!("diff {hash}: {e}")))?;
-        Ok(BranchBlock { hash, block, diff })
-    }
-
-    /// The path from the head to `target` (a stored, non-head block) via their common ancestor.
-    fn branch_to(
-        &self,
-        target: BlockHash,
-        target_header: &BlockHeader,
-    ) -> Result<Branch, StoreError> {
-        let mut apply = Vec::new();
-        let mut cursor = target;
-        let mut cursor_header = target_header.clone();
-        while self.canonical_hash(cursor_header.height)? != Some(cursor) {
-            let parent = cursor_header.parent;
-            apply.push(self.branch_block(cursor)?);
-            cursor = parent;
-            cursor_header = self
-                .header(&cursor)?
-                .ok_or_else(|| StoreError::Corrupt(format!("ancestor {cursor} missing")))?;
-        }
-        apply.reverse();
-        let fork_height = cursor_header.height;
-        let mut revert = Vec::new();
-        for height in (fork_height + 1..=self.head.height).rev() {
-            let hash = self
-                .canonical_hash(height)?
-                .ok_or_else(|| StoreError::Corrupt(format!("canonical {height} missing")))?;
-            revert.push(self.branch_block(hash)?);
-        }
-        Ok(Branch { revert, apply })
+    /// A block that must be stored (it is on a branch the store walked).
+    fn stored_block(&self, hash: &BlockHash) -> Result<Block, StoreError> {
+        self.block(hash)?
+            .ok_or_else(|| StoreError::Corrupt(format!("block {hash} missing")))
     }
 }

@@ -58,6 +58,11 @@ pub struct Anomalies {
     pub before_origin: usize,
     /// Messages whose origin time fell outside the window (excluded).
     pub outside_window: BTreeMap<Kind, usize>,
+    /// Blocks (in the window) that are not on the final canonical chain, e.g. the losing
+    /// branch of a partition: excluded from block delivery, since the winning side is never
+    /// meant to fetch them. Counted only when the final chain was read (`run`).
+    #[serde(default)]
+    pub off_chain_blocks: usize,
 }
 
 pub fn collect(traces: &[NodeTrace], window: Window) -> (Vec<Message>, Anomalies) {

@@ -29,6 +29,9 @@ pub struct Input<'a> {
     pub regions: Option<&'a [String]>,
     /// The live connection graph weighted by link latency (with emulation).
     pub graph: Option<&'a LatencyGraph>,
+    /// Hashes (hex) of the blocks on the final canonical chain, when known: other blocks are
+    /// left out of block delivery and counted as `off_chain_blocks`.
+    pub canonical_blocks: Option<&'a std::collections::HashSet<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,7 +131,12 @@ impl Analysis {
 
 pub fn analyze(input: Input<'_>) -> Analysis {
     let n = input.traces.len();
-    let (messages, anomalies) = messages::collect(input.traces, input.window);
+    let (mut messages, mut anomalies) = messages::collect(input.traces, input.window);
+    if let Some(chain) = input.canonical_blocks {
+        let before = messages.len();
+        messages.retain(|m| m.kind != Kind::Block || chain.contains(&m.id));
+        anomalies.off_chain_blocks = before - messages.len();
+    }
     // Shortest paths depend only on the origin; compute each origin once.
     let bounds: Vec<Vec<Option<u64>>> = match input.graph {
         Some(g) if g.len() == n => (0..n).map(|s| g.shortest_from(s)).collect(),
@@ -346,6 +354,7 @@ mod tests {
             },
             regions: Some(&regions),
             graph: Some(&g),
+            canonical_blocks: None,
         });
         let tx = &a.kinds[&Kind::Tx];
         assert_eq!(tx.delivery.ratio, 1.0);
@@ -390,6 +399,7 @@ mod tests {
             },
             regions: None,
             graph: Some(&g),
+            canonical_blocks: None,
         });
         let pr = a.kinds[&Kind::Tx].path_ratio.as_ref().unwrap();
         assert!(pr.ratio.is_none());

@@ -104,11 +104,17 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         .zip(regions.as_ref())
         .filter(|_| dead.is_empty())
         .map(|(e, r)| LatencyGraph::from_peers(&peer_indices(m, &live), r, &e.matrix));
+    let canonical = input
+        .convergence
+        .as_ref()
+        .map(|c| &c.lost.canonical_blocks)
+        .filter(|c| !c.is_empty());
     let mut analysis: Analysis = analysis::analyze(analysis::Input {
         traces: &traces,
         window: input.window,
         regions: regions.as_deref(),
         graph: graph.as_ref(),
+        canonical_blocks: canonical,
     });
     analysis.renumber(&m.nodes.iter().map(|n| n.index).collect::<Vec<_>>());
     let report = report::build(BuildInput {

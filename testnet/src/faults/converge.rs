@@ -69,6 +69,17 @@ pub struct LostCheck {
     pub waited_ms: u64,
     /// Live nodes that could not be read (counted as holding nothing).
     pub unreadable: Vec<usize>,
+    /// Block hashes (hex) of the first live node's final canonical chain, for leaving blocks
+    /// of abandoned branches out of block delivery.
+    #[serde(skip)]
+    pub canonical_blocks: std::collections::HashSet<String>,
+}
+
+/// One node's canonical chain as read: block hashes and tx hashes.
+#[derive(Debug, Clone, Default)]
+struct Chain {
+    blocks: Vec<String>,
+    txs: Vec<String>,
 }
 
 fn norm(h: &str) -> String {
@@ -84,17 +95,17 @@ async fn holdings(
     let mut have: HashSet<String> = rpc.pooled_hashes().await.ok()?.into_iter().collect();
     let head = rpc.chain_head().await.ok()?;
     let key = (head.height, head.hash.to_string());
-    if let Some(txs) = chains.get(&key) {
-        have.extend(txs.iter().cloned());
-        return Some(have);
+    if !chains.contains_key(&key) {
+        let mut chain = Chain::default();
+        for height in 1..=head.height {
+            let (block, txs) = rpc.canonical_block(height).await.ok()??;
+            chain.blocks.push(block);
+            chain.txs.extend(txs);
+        }
+        chains.insert(key.clone(), chain);
     }
-    let mut txs = Vec::new();
-    for height in 1..=head.height {
-        txs.extend(rpc.block_tx_hashes(height).await.ok()??);
-    }
-    have.extend(txs.iter().cloned());
-    chains.insert(key, txs);
-    Some(have)
+    have.extend(chains[&key].txs.iter().cloned());
+    Some((have, key))
 }
 
 /// Checks every accepted tx against every live node, polling until none is missing or
@@ -112,9 +123,13 @@ pub async fn lost_txs(
     loop {
         let mut missing: HashSet<&String> = HashSet::new();
         let mut unreadable = Vec::new();
+        let mut first_chain = None;
         for &i in live {
             match holdings(&rpcs[i], &mut chains).await {
-                Some(have) => missing.extend(accepted.iter().filter(|h| !have.contains(*h))),
+                Some((have, chain)) => {
+                    first_chain.get_or_insert(chain);
+                    missing.extend(accepted.iter().filter(|h| !have.contains(*h)));
+                }
                 None => {
                     unreadable.push(i);
                     missing.extend(accepted.iter());
@@ -131,6 +146,10 @@ pub async fn lost_txs(
                 sample,
                 waited_ms: start.elapsed().as_millis() as u64,
                 unreadable,
+                canonical_blocks: first_chain
+                    .and_then(|k| chains.remove(&k))
+                    .map(|c| c.blocks.into_iter().collect())
+                    .unwrap_or_default(),
             };
         }
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -234,8 +234,8 @@ pub fn render(r: &Report) -> String {
     let a = &r.anomalies;
     let _ = writeln!(
         s,
-        "\n## Anomalies\n\nMessages without an origin line: {:?}; with several origins: {}; arrivals stamped before their origin: {}; outside the window (excluded): {:?}.",
-        a.no_origin, a.multiple_origins, a.before_origin, a.outside_window
+        "\n## Anomalies\n\nMessages without an origin line: {:?}; with several origins: {}; arrivals stamped before their origin: {}; outside the window (excluded): {:?}; blocks not on the final chain (abandoned branches, excluded from block delivery): {}.",
+        a.no_origin, a.multiple_origins, a.before_origin, a.outside_window, a.off_chain_blocks
     );
     for (kind, k) in &r.kinds {
         for inc in &k.stats.incomplete {
