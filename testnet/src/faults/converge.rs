@@ -90,8 +90,8 @@ fn norm(h: &str) -> String {
 /// (a tx moving from pool to block in between is then still found).
 async fn holdings(
     rpc: &Rpc,
-    chains: &mut HashMap<(u64, String), Vec<String>>,
-) -> Option<HashSet<String>> {
+    chains: &mut HashMap<(u64, String), Chain>,
+) -> Option<(HashSet<String>, (u64, String))> {
     let mut have: HashSet<String> = rpc.pooled_hashes().await.ok()?.into_iter().collect();
     let head = rpc.chain_head().await.ok()?;
     let key = (head.height, head.hash.to_string());
