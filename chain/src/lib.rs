@@ -26,8 +26,8 @@ pub use hash::{BlockHash, Hash256, HexError, TxHash};
 pub use keys::{KeyError, Keypair};
 pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
 pub use store::{
-    ChainStore, ImportError, ImportKind, ImportOutcome, MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN,
-    StoreError, TxLocation, find_ancestor, locator_heights,
+    ChainStore, Commit, ImportError, ImportKind, ImportOutcome, MAX_HEADERS_PER_REQUEST,
+    MAX_LOCATOR_LEN, StoreError, TxLocation, find_ancestor, locator_heights,
 };
 pub use tx::{SignedTransaction, Transaction, VerifiedTx};
 pub use validate::{

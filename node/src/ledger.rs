@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use rumor_chain::{
-    Account, Address, Block, BlockHash, ChainStore, CheckedBlock, Genesis, Hash256, ImportError,
-    ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction, TxHash, VerifiedTx,
+    Account, Address, Block, BlockHash, ChainStore, CheckedBlock, Commit, Genesis, Hash256,
+    ImportError, ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction, TxHash, VerifiedTx,
     codec::BLOCK_OVERHEAD_LEN, produce_block,
 };
 use rumor_mempool::{InsertError, InsertOutcome, Origin, Pool, PoolStatus, SenderContent, SubPool};
@@ -150,9 +150,18 @@ impl Ledger {
     /// commit; then brings the pool to the new head, publishes the head and hands back the
     /// orphans that were waiting for this block.
     pub fn import(&self, block: CheckedBlock) -> Result<Imported, ImportError> {
+        self.import_with(block, Commit::Durable)
+    }
+
+    /// [`Self::import`] with a choice of durability (sync defers all but a range's last block).
+    pub fn import_with(
+        &self,
+        block: CheckedBlock,
+        commit: Commit,
+    ) -> Result<Imported, ImportError> {
         let outcome = {
             let mut chain = relock(&self.chain);
-            let outcome = chain.import(block)?;
+            let outcome = chain.import_with(block, commit)?;
             self.after_import(&chain, &outcome);
             outcome
         };

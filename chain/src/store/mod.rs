@@ -2,6 +2,8 @@
 //!
 //! Each import is one redb write transaction with two-phase commit and immediate durability, so
 //! after a crash the store opens at either the old head or the new one — never a mix of the two.
+//! Sync may defer durability ([`Commit::Deferred`]) for all but the last block of a range: a
+//! crash then reopens at the last durable head, still consistent, and sync fetches the rest again.
 //! Fork choice: the highest block wins, ties go to the lower hash. Blocks are stored with their
 //! state diff, so switching branches reverts and re-applies diffs instead of re-executing.
 //!
@@ -150,9 +152,26 @@ impl std::fmt::Debug for ChainStore {
     }
 }
 
-fn write_txn(db: &Database) -> Result<redb::WriteTransaction, StoreError> {
+/// How an import's commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Commit {
+    /// Durable when `import` returns (fsync; two-phase commit). Every import from gossip.
+    #[default]
+    Durable,
+    /// Durable with the next `Durable` commit (no fsync of its own). For runs of blocks from
+    /// sync, where the last block of each range is durable: a crash in between loses only
+    /// those blocks, and the store reopens at the last durable head, consistent.
+    Deferred,
+}
+
+fn write_txn(db: &Database, commit: Commit) -> Result<redb::WriteTransaction, StoreError> {
     let mut txn = db.begin_write()?;
-    txn.set_two_phase_commit(true);
+    match commit {
+        Commit::Durable => txn.set_two_phase_commit(true),
+        Commit::Deferred => txn
+            .set_durability(redb::Durability::None)
+            .map_err(|e| StoreError::Corrupt(format!("deferred commit: {e}")))?,
+    }
     Ok(txn)
 }
 
@@ -228,7 +247,7 @@ impl ChainStore {
     fn initialise(db: &Database, genesis: &Genesis) -> Result<(), StoreError> {
         let block = genesis.block();
         let hash = block.hash();
-        let txn = write_txn(db)?;
+        let txn = write_txn(db, Commit::Durable)?;
         {
             txn.open_table(BLOCKS)?
                 .insert(hash.0, block.encode().as_slice())?;
@@ -368,6 +387,15 @@ impl ChainStore {
     /// Imports a block that passed [`check_block`]: parent checks, execution against the
     /// parent's state, fork choice, and one atomic commit.
     pub fn import(&mut self, block: CheckedBlock) -> Result<ImportOutcome, ImportError> {
+        self.import_with(block, Commit::Durable)
+    }
+
+    /// [`Self::import`] with a choice of how the commit reaches the disk.
+    pub fn import_with(
+        &mut self,
+        block: CheckedBlock,
+        commit: Commit,
+    ) -> Result<ImportOutcome, ImportError> {
         let hash = block.hash();
         if self.has_block(&hash)? {
             return Err(ImportError::AlreadyKnown(hash));
@@ -395,7 +423,7 @@ impl ChainStore {
 
         let becomes_head = header.height > self.head.height
             || (header.height == self.head.height && hash < self.head_hash);
-        let txn = write_txn(&self.db)?;
+        let txn = write_txn(&self.db, commit)?;
         {
             txn.open_table(BLOCKS)?
                 .insert(hash.0, block.block().encode().as_slice())?;

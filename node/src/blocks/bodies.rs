@@ -4,16 +4,17 @@
 //! Invariants: a block at a height other than the one asked for, or an answer of another
 //! kind, is a `BadSyncResponse` offence; a block at the right height but with another hash
 //! (the peer's chain moved) stops the fetch without penalty; ranges are at most
-//! `MAX_BLOCKS_PER_REQUEST` blocks; every request is bounded by the catch-up's deadline.
+//! `MAX_BLOCKS_PER_REQUEST` blocks; every request is bounded by the catch-up's deadline; a
+//! range's blocks are durable once its last block is (one fsync per range, not per block).
 
 use std::sync::Arc;
 
-use rumor_chain::{Block, ImportError, SignedHeader};
+use rumor_chain::{Block, Commit, ImportError, SignedHeader};
 use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, PeerId, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
 use super::catchup::{ask, penalise};
-use super::import::{import, trace_sync};
+use super::import::{import_with, trace_sync};
 use crate::context::Ctx;
 
 /// Fetches the blocks of `headers` (checked, consecutive) by range and imports them; each
@@ -47,7 +48,8 @@ pub(super) async fn fetch_bodies(
                 return None;
             }
         };
-        for (block, header) in blocks.into_iter().zip(want) {
+        let last = blocks.len() - 1;
+        for (i, (block, header)) in blocks.into_iter().zip(want).enumerate() {
             if block.header.height != header.header.height {
                 penalise(ctx, peer, "block outside the asked range").await;
                 return None;
@@ -61,7 +63,13 @@ pub(super) async fn fetch_bodies(
                 );
                 return None;
             }
-            match import(ctx, block).await {
+            // One fsync per range: the range's last block makes the ones before it durable.
+            let commit = if i == last {
+                Commit::Durable
+            } else {
+                Commit::Deferred
+            };
+            match import_with(ctx, block, commit).await {
                 Ok(_) => trace_sync(ctx, &hash, peer),
                 Err(ImportError::AlreadyKnown(_)) => {}
                 Err(e) => {

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use rumor_chain::{Block, BlockHash, ImportError, ImportOutcome, TxHash};
+use rumor_chain::{Block, BlockHash, Commit, ImportError, ImportOutcome, TxHash};
 use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
 
 use crate::context::Ctx;
@@ -29,11 +29,20 @@ pub const MAX_PARENT_WALK: usize = 4;
 /// Checks and imports one block from anywhere (gossip, sync, orphan resolution). On success,
 /// blocks waiting for this one are imported too.
 pub async fn import(ctx: &Arc<Ctx>, block: Block) -> Result<ImportOutcome, ImportError> {
-    let Imported { outcome, children } = import_one(ctx, block).await?;
+    import_with(ctx, block, Commit::Durable).await
+}
+
+/// [`import`] with a choice of durability for this block (its waiting children are durable).
+pub async fn import_with(
+    ctx: &Arc<Ctx>,
+    block: Block,
+    commit: Commit,
+) -> Result<ImportOutcome, ImportError> {
+    let Imported { outcome, children } = import_one(ctx, block, commit).await?;
     // Children that were waiting for this block (iteratively, not recursively).
     let mut ready = children;
     while let Some(child) = ready.pop() {
-        if let Ok(imported) = import_one(ctx, child).await {
+        if let Ok(imported) = import_one(ctx, child, Commit::Durable).await {
             ready.extend(imported.children);
         }
     }
@@ -44,7 +53,7 @@ fn internal(e: impl std::fmt::Display) -> ImportError {
     ImportError::Store(rumor_chain::StoreError::Corrupt(e.to_string()))
 }
 
-async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportError> {
+async fn import_one(ctx: &Arc<Ctx>, block: Block, commit: Commit) -> Result<Imported, ImportError> {
     // Txs already in our pool were verified on arrival; don't check their signatures again.
     let ids: Vec<TxHash> = block.txs.iter().map(|t| t.hash()).collect();
     let hashes = ids.clone();
@@ -63,7 +72,7 @@ async fn import_one(ctx: &Arc<Ctx>, block: Block) -> Result<Imported, ImportErro
         .map_err(internal)??;
     let imported = ctx
         .ledger
-        .blocking(move |l| l.import(checked))
+        .blocking(move |l| l.import_with(checked, commit))
         .await
         .map_err(internal)??;
     trace_txs_first_seen_in_block(ctx, &ids);
