@@ -24,8 +24,9 @@ pub struct ChainConfig {
     /// How far a block's slot may start ahead of our clock (default 500 ms): covers clock skew
     /// between nodes without letting a producer mint future slots early.
     pub max_future_ms: u64,
-    /// Deepest reorg sync may carry out (`[chain] finality_depth`); `None`: unlimited. A
-    /// branch forking further below our head than this is refused and logged.
+    /// Deepest reorg fork choice may carry out (`[chain] finality_depth`), whatever path the
+    /// block came by (gossip, sync, orphan resolution); `None`: unlimited. A branch forking
+    /// further below our head than this is stored but never made canonical, and logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finality_depth: Option<u64>,
 }

@@ -356,3 +356,49 @@ fn a_deep_side_chain_imports_block_by_block_and_reorgs_at_once() {
             .is_some()
     );
 }
+
+/// With a finality depth, fork choice refuses a switch that would revert more blocks than that,
+/// by whatever path the block arrives; a shallower fork still wins.
+#[test]
+fn fork_choice_refuses_reorgs_deeper_than_the_finality_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(4);
+    let config = ChainConfig {
+        finality_depth: Some(1),
+        ..ChainConfig::default()
+    };
+    let mut store = ChainStore::open(&dir.path().join("chain.redb"), g.clone(), config).unwrap();
+    let gh = g.block().header;
+    let s0 = g.initial_state();
+    let a1 = next_block(&store, vec![]);
+    store.import_block(a1.clone(), LATE).unwrap();
+    let a2 = next_block(&store, vec![]);
+    store.import_block(a2.clone(), LATE).unwrap();
+
+    // B forks at genesis: winning would revert A1 and A2 (depth 2 > 1).
+    let b1 = block_on(&g, &gh, &s0, 100, vec![]);
+    let b2 = block_on(&g, &b1.header, &s0, 101, vec![]);
+    let b3 = block_on(&g, &b2.header, &s0, 102, vec![]);
+    for b in [&b1, &b2, &b3] {
+        let out = store.import_block(b.clone(), LATE).unwrap();
+        assert_eq!(out.kind, ImportKind::SideChain);
+    }
+    assert_eq!(store.head().0, a2.hash(), "the deeper fork did not win");
+    assert!(store.has_block(&b3.hash()).unwrap(), "but it is stored");
+
+    // C forks at A1: winning reverts only A2 (depth 1), which is allowed.
+    let s1 = state_after(&store, &a1);
+    let c2 = block_on(&g, &a1.header, &s1, 200, vec![]);
+    let k2 = store.import_block(c2.clone(), LATE).unwrap().kind;
+    let c3 = block_on(&g, &c2.header, &s1, 201, vec![]);
+    let k3 = store.import_block(c3.clone(), LATE).unwrap().kind;
+    // c2 ties a2 (and wins if its hash is lower); c3 overtakes for sure.
+    assert!(
+        [&k2, &k3]
+            .iter()
+            .any(|k| matches!(k, ImportKind::Reorg { depth: 1, .. })),
+        "{k2:?} {k3:?}"
+    );
+    assert_eq!(store.head().0, c3.hash());
+    assert_head_state_is_replay(&store);
+}

@@ -7,6 +7,9 @@
 //! Fork choice: the highest block wins, ties go to the lower hash. Blocks are stored with their
 //! state diff, so switching branches reverts and re-applies diffs instead of re-executing.
 //!
+//! Fork choice: the highest block wins, ties go to the lower hash, except that a switch needing
+//! a reorg deeper than `ChainConfig::finality_depth` (if set) is refused and logged.
+//!
 //! The full head state lives in memory (see [`State`] for its cost); `ACCOUNTS` mirrors it on
 //! disk and is reloaded at open.
 
@@ -430,7 +433,23 @@ impl ChainStore {
             txn.open_table(DIFFS)?
                 .insert(hash.0, diff.encode().as_slice())?;
         }
-        if !becomes_head {
+        // Fork choice stops at the finality depth, whatever path the block came by (gossip,
+        // sync, orphan resolution): the block stays stored, on a branch that cannot win.
+        let branch = match &side_state {
+            Some(_) if becomes_head => self.branch_to(header.parent, &parent)?,
+            _ => Branch::default(),
+        };
+        let depth = branch.revert.len() as u64;
+        let beyond_finality = self.config.finality_depth.is_some_and(|f| depth > f);
+        if beyond_finality {
+            tracing::warn!(
+                depth,
+                finality = self.config.finality_depth,
+                block = %hash.short(),
+                "refusing a reorg deeper than the finality depth"
+            );
+        }
+        if !becomes_head || beyond_finality {
             txn.commit()?;
             if let Some(mut state) = side_state {
                 state.apply_diff(&diff);
@@ -444,11 +463,6 @@ impl ChainStore {
                 left: Vec::new(),
             });
         }
-
-        let branch = match side_state {
-            Some(_) => self.branch_to(header.parent, &parent)?,
-            None => Branch::default(),
-        };
         // On a reorg the branch state becomes the head state; on an extension the head state
         // is moved forward in place after the commit (no copy on the hot path).
         let mut new_state = side_state;

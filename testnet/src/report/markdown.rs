@@ -150,7 +150,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s, "\n## Load\n");
         let _ = writeln!(
             s,
-            "Offered {:.1} tx/s; sent {:.1} tx/s; accepted {} of {} planned ({:.1} tx/s) in {:.1} s, batch {}; rejected {}; failed {}; hash mismatches {}.",
+            "Offered {:.1} tx/s; sent {:.1} tx/s; accepted {} of {} planned ({:.1} tx/s) in {:.1} s, batch {}; rejected {}; failed {}; hash mismatches {}; sent on to another node because the target was down: {}.",
             l.offered_tps,
             l.sent_tps,
             l.accepted,
@@ -160,7 +160,8 @@ pub fn render(r: &Report) -> String {
             l.batch,
             l.rejected_total(),
             l.failed_total(),
-            l.hash_mismatch
+            l.hash_mismatch,
+            l.rerouted
         );
         if let Some(rtt) = &l.request_ms {
             let _ = writeln!(

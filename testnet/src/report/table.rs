@@ -87,14 +87,22 @@ pub fn summary(r: &Report) -> String {
     if let Some(l) = &r.load {
         let _ = writeln!(
             out,
-            "Load: offered {:.1} tx/s, sent {:.1} tx/s, accepted {} of {} ({:.1} tx/s), rejected {}, failed {}",
+            "Load: offered {:.1} tx/s, sent {:.1} tx/s, accepted {} of {} ({:.1} tx/s), rejected {}, failed {}{}",
             l.offered_tps,
             l.sent_tps,
             l.accepted,
             l.planned,
             l.accepted_tps,
             l.rejected_total(),
-            l.failed_total()
+            l.failed_total(),
+            if l.rerouted > 0 {
+                format!(
+                    " ({} sent on to another node: their target was down)",
+                    l.rerouted
+                )
+            } else {
+                String::new()
+            }
         );
         for (reason, count) in &l.rejected {
             let _ = writeln!(out, "  rejected {count}× {reason}");
