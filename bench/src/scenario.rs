@@ -13,6 +13,8 @@ pub enum Scenario {
     FloodBaseline,
     Scale,
     Memory,
+    Partition,
+    Churn,
 }
 
 #[derive(Debug, Clone)]
@@ -48,7 +50,7 @@ const fn vs_mesh(key: &'static str) -> GoalSpec {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::VerifyCeiling,
         Scenario::Ingest,
         Scenario::Relay,
@@ -57,6 +59,8 @@ impl Scenario {
         Scenario::FloodBaseline,
         Scenario::Scale,
         Scenario::Memory,
+        Scenario::Partition,
+        Scenario::Churn,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +73,8 @@ impl Scenario {
             Scenario::FloodBaseline => "flood-baseline",
             Scenario::Scale => "scale",
             Scenario::Memory => "memory",
+            Scenario::Partition => "partition",
+            Scenario::Churn => "churn",
         }
     }
 
@@ -182,6 +188,8 @@ impl Scenario {
                         .goal(GoalSpec::AtLeast(100.0)),
                     FigureSpec::new("block_p99_all", "block time to all nodes, p99", "ms")
                         .goal(GoalSpec::AtMost(100.0)),
+                    FigureSpec::new("lost", "txs accepted but lost", "txs")
+                        .goal(GoalSpec::AtMost(0.0)),
                     FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
                 ],
             },
@@ -201,6 +209,8 @@ impl Scenario {
                 figures: vec![
                     FigureSpec::new("tx_delivery", "tx delivery", "%")
                         .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("lost", "txs accepted but lost", "txs")
+                        .goal(GoalSpec::AtMost(0.0)),
                     FigureSpec::new(
                         "tx_all_vs_bound",
                         "tx p99 time to all ÷ p99 shortest-path bound",
@@ -302,6 +312,50 @@ impl Scenario {
                     ),
                 ],
             },
+            Scenario::Partition => Spec {
+                title: "Partition heal: 16 nodes, 300 s apart",
+                about: "What `rumor-testnet run --nodes 16 --slot-ms 250 --partition 50%@10s+300s` \
+                    does: 16 nodes (4 producers, 250 ms slots), 100 tx/s for 30 s; from 10 s to \
+                    310 s half the nodes (half the producers) are cut off from the rest (real \
+                    connection cuts both ways through each node's `fault_*` RPC), so each side \
+                    builds its own branch; then the cut is lifted. Goals: one head on every \
+                    node, ≥ 600 blocks on each side before the heal, one head everywhere ≤ 10 s \
+                    after it, 0 accepted txs lost.",
+                run_time: "about 5 min 30 s per run.",
+                figures: vec![
+                    FigureSpec::new("converged", "one head on every node", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("blocks_built", "blocks built by the smaller side", "")
+                        .goal(GoalSpec::AtLeast(600.0)),
+                    FigureSpec::new("heal_s", "heal → one head everywhere", "s")
+                        .goal(GoalSpec::AtMost(10.0)),
+                    FigureSpec::new("lost", "txs accepted but lost", "txs")
+                        .goal(GoalSpec::AtMost(0.0)),
+                    FigureSpec::new("deepest_reorg", "deepest reorg", "blocks"),
+                    FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                ],
+            },
+            Scenario::Churn => Spec {
+                title: "Churn: 16 nodes, a quarter of the others killed every 5 s",
+                about: "What `rumor-testnet run --nodes 16 --churn 25%@5s --duration 120s` does: \
+                    16 nodes (4 producers, 1 s slots), 100 tx/s for 120 s over every node's RPC \
+                    (failing over to the next node when the target is down); every 5 s a quarter \
+                    of the 12 non-producers get SIGKILL and last round's victims restart from \
+                    their data directories. Goals: one head on every node, 0 accepted txs lost, \
+                    tx delivery 100% over the live nodes.",
+                run_time: "about 2 min 10 s per run.",
+                figures: vec![
+                    FigureSpec::new("converged", "one head on every node", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("lost", "txs accepted but lost", "txs")
+                        .goal(GoalSpec::AtMost(0.0)),
+                    FigureSpec::new("tx_delivery", "tx delivery over live nodes", "%")
+                        .goal(GoalSpec::AtLeast(100.0)),
+                    FigureSpec::new("kills", "kills", ""),
+                    FigureSpec::new("down_s", "node-seconds down", "s"),
+                    FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                ],
+            },
         }
     }
 }
@@ -312,7 +366,7 @@ mod tests {
 
     #[test]
     fn names_parse_back() {
-        assert_eq!(Scenario::parse_list("all").unwrap().len(), 8);
+        assert_eq!(Scenario::parse_list("all").unwrap().len(), 10);
         for sc in Scenario::ALL {
             assert_eq!(Scenario::parse_list(sc.name()).unwrap(), vec![sc]);
         }

@@ -2,6 +2,7 @@
 //! returns its figure values. Parameters are fixed in code so results stay comparable, and are
 //! recorded in every result.
 
+pub mod convergence;
 pub mod ingest;
 pub mod memory;
 pub mod propagation;
@@ -26,6 +27,8 @@ pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<Ru
         Scenario::FloodBaseline => propagation::run_once(ctx, &propagation::Params::flood()).await,
         Scenario::Scale => scale::run_once(ctx, &opts.scale).await,
         Scenario::Memory => memory::run_once(ctx, &memory::Params::default()).await,
+        Scenario::Partition => convergence::run_once(ctx, &convergence::Params::partition()).await,
+        Scenario::Churn => convergence::run_once(ctx, &convergence::Params::churn()).await,
     }
 }
 
@@ -40,5 +43,9 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
         Scenario::FloodBaseline => json(propagation::Params::flood()),
         Scenario::Scale => scale::parameters(&opts.scale),
         Scenario::Memory => memory::parameters(&memory::Params::default()),
+        Scenario::Partition => {
+            serde_json::to_value(convergence::Params::partition()).unwrap_or_default()
+        }
+        Scenario::Churn => serde_json::to_value(convergence::Params::churn()).unwrap_or_default(),
     }
 }

@@ -122,6 +122,7 @@ pub fn figures(r: &Report, out: &mut RunOutcome) {
                 .map(|(a, b)| a.p99 / b),
         );
     }
+    out.set("lost", r.convergence.as_ref().map(|c| c.lost.lost as f64));
     out.set("bytes_out", r.bandwidth.mean_out_per_s.map(|b| b / 1024.0));
     out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
     out.set(

@@ -1,0 +1,122 @@
+//! `partition` and `churn`: a whole `rumor-testnet run` with fault flags, whose report's
+//! convergence section supplies the figures (the convergence issue's goal runs).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape};
+use rumor_testnet::commands::run::{RunOptions, run_with};
+use rumor_testnet::error::Result;
+use rumor_testnet::faults::{Churn, Faults, Partition};
+use rumor_testnet::load::LoadOptions;
+use rumor_testnet::report::Report;
+use rumor_testnet::setup::NodeOverrides;
+use rumor_testnet::trace::Kind;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    pub net: NetShape,
+    pub tps: f64,
+    pub duration_s: f64,
+    pub faults: Faults,
+}
+
+impl Params {
+    /// `run --nodes 16 --slot-ms 250 --partition 50%@10s+300s` (100 tx/s for 30 s).
+    pub fn partition() -> Self {
+        Self {
+            net: NetShape {
+                slot_ms: 250,
+                ..NetShape::new(16, 4, 256)
+            },
+            tps: 100.0,
+            duration_s: 30.0,
+            faults: Faults {
+                partition: Some(Partition {
+                    fraction: 0.5,
+                    start: Duration::from_secs(10),
+                    duration: Duration::from_secs(300),
+                }),
+                ..Faults::default()
+            },
+        }
+    }
+
+    /// `run --nodes 16 --churn 25%@5s --duration 120s` (100 tx/s).
+    pub fn churn() -> Self {
+        Self {
+            net: NetShape::new(16, 4, 256),
+            tps: 100.0,
+            duration_s: 120.0,
+            faults: Faults {
+                churn: Some(Churn {
+                    fraction: 0.25,
+                    period: Duration::from_secs(5),
+                }),
+                ..Faults::default()
+            },
+        }
+    }
+}
+
+fn run_options(ctx: &Ctx, p: &Params) -> Result<RunOptions> {
+    let up = net::up_options(ctx, "net", &p.net, NodeOverrides::default())?;
+    let load = LoadOptions::paced(p.tps, Duration::from_secs_f64(p.duration_s), 1);
+    let mut opts = RunOptions::new(up, load, ctx.quiet);
+    opts.faults = p.faults;
+    Ok(opts)
+}
+
+pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
+    let opts = run_options(ctx, p)?;
+    let measured = run_with(&opts, &ctx.started).await?;
+    let mut out = RunOutcome::default();
+    figures(&measured.report, &mut out);
+    out.details = serde_json::json!({
+        "load": measured.report.load,
+        "convergence": measured.report.convergence,
+    });
+    if ctx.keep {
+        out.notes.push(format!(
+            "report: {}",
+            opts.up.dir.join("report/report.md").display()
+        ));
+    }
+    net::discard(ctx, &opts.up.dir);
+    Ok(out)
+}
+
+/// The convergence figures of a report (each scenario shows its own subset).
+pub fn figures(r: &Report, out: &mut RunOutcome) {
+    let Some(c) = &r.convergence else { return };
+    out.set("converged", Some(if c.converged { 100.0 } else { 0.0 }));
+    out.set("lost", Some(c.lost.lost as f64));
+    out.set("deepest_reorg", c.deepest_reorg.map(|d| d as f64));
+    out.set(
+        "tx_delivery",
+        r.kinds
+            .get(&Kind::Tx)
+            .map(|k| k.stats.delivery.ratio * 100.0),
+    );
+    out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
+    let Some(f) = &c.faults else { return };
+    if let Some(p) = &f.partition {
+        out.set("heal_s", p.heal_to_one_head_ms.map(|ms| ms / 1000.0));
+        out.set(
+            "blocks_built",
+            Some(p.blocks_built[0].min(p.blocks_built[1]) as f64),
+        );
+    }
+    if !f.downtime.is_empty() {
+        out.set(
+            "kills",
+            Some(f.downtime.values().map(|d| d.kills).sum::<usize>() as f64),
+        );
+        out.set(
+            "down_s",
+            Some(f.downtime.values().map(|d| d.down_ms).sum::<u64>() as f64 / 1000.0),
+        );
+    }
+}
