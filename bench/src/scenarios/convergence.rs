@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
 use crate::net::{self, NetShape};
-use rumor_testnet::commands::run::{RunOptions, run_with};
+use rumor_testnet::commands::run::RunOptions;
 use rumor_testnet::error::Result;
 use rumor_testnet::faults::{Churn, Faults, Partition};
 use rumor_testnet::load::LoadOptions;
@@ -71,21 +71,11 @@ fn run_options(ctx: &Ctx, p: &Params) -> Result<RunOptions> {
 
 pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     let opts = run_options(ctx, p)?;
-    let measured = run_with(&opts, &ctx.started).await?;
-    let mut out = RunOutcome::default();
-    figures(&measured.report, &mut out);
-    out.details = serde_json::json!({
-        "load": measured.report.load,
-        "convergence": measured.report.convergence,
-    });
-    if ctx.keep {
-        out.notes.push(format!(
-            "report: {}",
-            opts.up.dir.join("report/report.md").display()
-        ));
-    }
-    net::discard(ctx, &opts.up.dir);
-    Ok(out)
+    super::propagation::run_and_report(ctx, &opts, figures, details).await
+}
+
+fn details(r: &Report) -> serde_json::Value {
+    serde_json::json!({ "load": r.load, "convergence": r.convergence })
 }
 
 /// The convergence figures of a report (each scenario shows its own subset).

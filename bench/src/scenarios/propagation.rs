@@ -74,7 +74,18 @@ pub fn run_options(ctx: &Ctx, label: &str, p: &Params) -> Result<RunOptions> {
 
 pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     let opts = run_options(ctx, "net", p)?;
-    let measured = run_with(&opts, &ctx.started).await?;
+    run_and_report(ctx, &opts, figures, details).await
+}
+
+/// One whole `run` whose report supplies a run's figures (`figures`) and the details kept in
+/// the result (`details`); the testnet directory goes unless `--keep`.
+pub async fn run_and_report(
+    ctx: &Ctx,
+    opts: &RunOptions,
+    figures: fn(&Report, &mut RunOutcome),
+    details: fn(&Report) -> serde_json::Value,
+) -> Result<RunOutcome> {
+    let measured = run_with(opts, &ctx.started).await?;
     let mut out = RunOutcome::default();
     figures(&measured.report, &mut out);
     out.details = details(&measured.report);
