@@ -3,7 +3,10 @@
 //!
 //! Invariants: a block is forwarded (`Accept`) only if its header, producer signature and tx
 //! root are valid and it is not a second block by its producer for its slot; a forwarded block
-//! whose body then fails full validation costs its sender a penalty (`BadBlock`).
+//! whose body then fails full validation costs its sender a penalty (`BadBlock`). Before any
+//! signature work, a block more than [`STALE_DEPTH`] below our head, or one we already store, is
+//! ignored (not forwarded, no penalty: an honest peer may relay a block we got by sync first),
+//! so replaying history costs the network a lookup, not a signature check per tx.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -15,6 +18,12 @@ use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 use super::import::{import, resolve_orphan};
 use crate::context::Ctx;
 use crate::trace::{Kind, Origin, now_ms};
+
+/// How far below our head a gossiped block is ignored unchecked. Gossip cannot make such a
+/// block canonical (its branch would have to outgrow ours, which locator sync handles from the
+/// peer's status); 64 is the depth the old orphan walk covered, far beyond the few blocks a
+/// race or a slow link puts a honest block behind the head.
+pub const STALE_DEPTH: u64 = 64;
 
 /// Recently seen (producer, slot) → block, to spot a producer signing two blocks for one slot.
 #[derive(Debug)]
@@ -64,15 +73,61 @@ pub async fn on_gossip_block(
     let received = Instant::now();
     let hash = block.hash();
     let block = Arc::new(block);
+    let verdict = match unchecked_ignore(&ctx, &block, hash).await {
+        Some(why) => {
+            tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
+            Validation::Ignore
+        }
+        None => judge(&ctx, &slots, &block, hash, &id, from).await,
+    };
+    let label = verdict.as_str();
+    ctx.metrics
+        .validation
+        .get_or_create(&vec![("kind", "block"), ("result", label)])
+        .inc();
+    ctx.metrics
+        .validation_seconds
+        .get_or_create(&vec![("kind", "block")])
+        .observe(received.elapsed().as_secs_f64());
+    let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
+    if verdict != Validation::Accept {
+        return;
+    }
+    after_accept(ctx, block, hash, from, received_at_us).await;
+}
+
+/// Why a block is ignored without any signature work: stale (far below our head) or already
+/// stored. `None`: check it.
+async fn unchecked_ignore(ctx: &Arc<Ctx>, block: &Block, hash: BlockHash) -> Option<&'static str> {
+    if block.header.height + STALE_DEPTH < ctx.ledger.head().height {
+        return Some("stale");
+    }
+    let known = ctx
+        .ledger
+        .blocking(move |l| l.read_chain(|c| c.has_block(&hash).unwrap_or(false)))
+        .await
+        .unwrap_or(false);
+    known.then_some("known")
+}
+
+/// The header-level verdict: producer, signature, tx root, sizes, clock, equivocation.
+async fn judge(
+    ctx: &Arc<Ctx>,
+    slots: &Mutex<SlotCache>,
+    block: &Arc<Block>,
+    hash: BlockHash,
+    id: &MessageId,
+    from: PeerId,
+) -> Validation {
     let header = ctx
         .verify
         .check_header(block.clone(), now_ms(), &ctx.metrics)
         .await;
-    let verdict = match header {
+    match header {
         Err(e) => {
             tracing::debug!(error = %e, "verification pool unavailable; block shed");
             // Not judged: forget it, so a later copy or sync can bring it back.
-            ctx.net.seen().forget(&id);
+            ctx.net.seen().forget(id);
             ctx.metrics.count_shed("block", e.as_str(), 1);
             Validation::Ignore
         }
@@ -104,20 +159,17 @@ pub async fn on_gossip_block(
                 None => Validation::Accept,
             }
         }
-    };
-    let label = verdict.as_str();
-    ctx.metrics
-        .validation
-        .get_or_create(&vec![("kind", "block"), ("result", label)])
-        .inc();
-    ctx.metrics
-        .validation_seconds
-        .get_or_create(&vec![("kind", "block")])
-        .observe(received.elapsed().as_secs_f64());
-    let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
-    if verdict != Validation::Accept {
-        return;
     }
+}
+
+/// An accepted block: traced, then imported (its body checked in full).
+async fn after_accept(
+    ctx: Arc<Ctx>,
+    block: Arc<Block>,
+    hash: BlockHash,
+    from: PeerId,
+    received_at_us: u64,
+) {
     ctx.tracer.record(
         Kind::Block,
         &hash.0,
@@ -266,5 +318,67 @@ mod tests {
         let penalties = node.net.calls(|c| c.penalties.clone());
         assert_eq!(penalties, vec![(peer(3), Offence::BadBlock)]);
         assert_eq!(node.ledger().head().height, 0);
+    }
+
+    /// A node whose verification pool is stopped: any signature work would shed the block (and
+    /// count it), so an `Ignore` with nothing shed proves the block was never checked.
+    fn node_without_verify(net: &TestNet) -> TestNode {
+        net.node_with("a", Keypair::from_label("test/node-a"), |c| {
+            c.verify_threads = 0
+        })
+    }
+
+    fn shed_total(node: &TestNode) -> usize {
+        let mut text = String::new();
+        let mut reg = prometheus_client::registry::Registry::default();
+        reg.register("shed", "", node.ctx.metrics.shed.clone());
+        prometheus_client::encoding::text::encode(&mut text, &reg).unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("shed_total"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as usize
+    }
+
+    #[tokio::test]
+    async fn a_replayed_known_block_is_ignored_before_any_signature_check() {
+        let net = TestNet::new(2, 1);
+        let node = node_without_verify(&net);
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
+        node.ledger().import(net.check(block.clone())).unwrap();
+        deliver(&node, &slots, &block, 1).await;
+        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
+        assert_eq!(shed_total(&node), 0, "never reached the verification pool");
+        assert!(
+            node.net.calls(|c| c.penalties.is_empty()),
+            "a relayer is not punished"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_block_far_below_the_head_is_ignored_before_any_signature_check() {
+        let net = TestNet::new(2, 1);
+        let node = node_without_verify(&net);
+        let slots = Arc::new(slot_cache());
+        let mut ours = net.store("ours");
+        for _ in 0..STALE_DEPTH + 2 {
+            let b = net.extend_with(&mut ours, 0, vec![]);
+            node.ledger().import(net.check(b)).unwrap();
+        }
+        // Block 1 of another branch: unknown to us, and far below our head.
+        let mut theirs = net.store("theirs");
+        let old = net.extend_with(&mut theirs, 1, vec![]);
+        deliver(&node, &slots, &old, 1).await;
+        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
+        assert_eq!(shed_total(&node), 0, "never reached the verification pool");
+        // A block near the head does reach the checks (and is shed by the stopped pool).
+        let mut near = net.store("near");
+        for _ in 0..STALE_DEPTH {
+            net.extend_with(&mut near, 0, vec![]);
+        }
+        let fresh = net.extend_with(&mut near, 7, vec![]);
+        deliver(&node, &slots, &fresh, 2).await;
+        assert_eq!(shed_total(&node), 1);
     }
 }
