@@ -100,10 +100,12 @@ pub fn behaviour(
         .forward_queue_duration(cfg.forward_queue_duration)
         // A whole block plus RPC framing.
         .max_transmit_size(limits.max_block_bytes + 64 * 1024);
-    // The mesh parameters are only validated by `build` for topics with their own transmit
-    // size, so register both topics to get the checks.
+    // Per-topic caps on each message (gossipsub rejects a bigger one from its sender before we
+    // see it, and refuses to publish one): a tx is exactly `TX_ENCODED_LEN` bytes, so the tx
+    // topic takes that plus protobuf framing, not a whole block. Registering both topics also
+    // makes `build` validate their mesh parameters.
     for t in Topic::ALL {
-        b.max_transmit_size_for_topic(limits.max_block_bytes + 64 * 1024, topics.hash(t));
+        b.max_transmit_size_for_topic(topic_max_bytes(t, limits), topics.hash(t));
     }
     let config = b.build().map_err(|e| format!("gossipsub config: {e}"))?;
     let mut gs: gossipsub::Behaviour =
@@ -116,6 +118,15 @@ pub fn behaviour(
     gs.with_peer_score(score_params(topics), thresholds())
         .map_err(|e| format!("gossipsub scoring: {e}"))?;
     Ok(gs)
+}
+
+/// The largest message accepted on `topic`: its payload's bound plus room for gossipsub's own
+/// framing (topic name, field tags; no source, sequence number or signature in anonymous mode).
+pub fn topic_max_bytes(topic: Topic, limits: &Limits) -> usize {
+    match topic {
+        Topic::Tx => rumor_chain::codec::TX_ENCODED_LEN + 1024,
+        Topic::Block => limits.max_block_bytes + 64 * 1024,
+    }
 }
 
 #[cfg(test)]
@@ -167,5 +178,29 @@ mod tests {
             ..GossipConfig::default()
         };
         assert!(behaviour(&bad, &topics, &Limits::default(), &mut reg).is_err());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn the_tx_topic_takes_a_tx_not_a_block() {
+        let topics = Topics::new("abcdef01");
+        let mut reg = prometheus_client::registry::Registry::default();
+        let limits = Limits::default();
+        let mut gs = behaviour(&GossipConfig::default(), &topics, &limits, &mut reg).unwrap();
+        let too_big = vec![0u8; topic_max_bytes(Topic::Tx, &limits) + 1];
+        assert!(matches!(
+            gs.publish(topics.hash(Topic::Tx), too_big.clone()),
+            Err(gossipsub::PublishError::MessageTooLarge)
+        ));
+        // The same bytes fit the block topic (they fail later only for want of peers).
+        assert!(!matches!(
+            gs.publish(topics.hash(Topic::Block), too_big),
+            Err(gossipsub::PublishError::MessageTooLarge)
+        ));
+        assert!(topic_max_bytes(Topic::Tx, &limits) < 2048);
     }
 }
