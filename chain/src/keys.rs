@@ -109,6 +109,24 @@ impl Keypair {
         }
     }
 
+    /// The file's permission bits if its group or others may read or write it (a secret key
+    /// should be 0600, as [`Self::save`] writes it); `None` when it is private or on a platform
+    /// without Unix modes. The node and the wallet warn about such files instead of loading
+    /// them silently.
+    pub fn loose_permissions(path: &Path) -> Option<u32> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+            (mode & 0o077 != 0).then_some(mode)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            None
+        }
+    }
+
     /// Writes a JSON key file readable only by its owner.
     pub fn save(&self, path: &Path) -> Result<(), KeyError> {
         let file = KeyFile {
@@ -174,6 +192,9 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&p).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            assert_eq!(Keypair::loose_permissions(&p), None);
+            std::fs::set_permissions(&h, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(Keypair::loose_permissions(&h), Some(0o644));
         }
     }
 

@@ -254,23 +254,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Don't wait for detached blocking work; everything durable is committed.
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
         }
-        Command::Tx { command } => match command {
-            TxCommand::Sign { transfer: t, rpc } => {
-                let tx = current_thread()?.block_on(rumor_node::wallet::sign(
-                    &t.key,
-                    &transfer(&t),
-                    rpc.as_deref(),
-                ))?;
-                println!("{}", hex::encode(tx.encode()));
+        Command::Tx { command } => {
+            let (TxCommand::Sign { transfer: args, .. } | TxCommand::Send { transfer: args, .. }) =
+                &command;
+            if let Some(mode) = rumor_chain::Keypair::loose_permissions(&args.key) {
+                eprintln!(
+                    "warning: {} is readable or writable by other users (mode {mode:o}); run `chmod 600` on it",
+                    args.key.display()
+                );
             }
-            TxCommand::Send { transfer: t, rpc } => {
-                let hash = current_thread()?.block_on(async {
-                    let tx = rumor_node::wallet::sign(&t.key, &transfer(&t), Some(&rpc)).await?;
-                    rumor_node::wallet::send(&tx, &rpc).await
-                })?;
-                println!("{hash}");
+            match command {
+                TxCommand::Sign { transfer: t, rpc } => {
+                    let tx = current_thread()?.block_on(rumor_node::wallet::sign(
+                        &t.key,
+                        &transfer(&t),
+                        rpc.as_deref(),
+                    ))?;
+                    println!("{}", hex::encode(tx.encode()));
+                }
+                TxCommand::Send { transfer: t, rpc } => {
+                    let hash = current_thread()?.block_on(async {
+                        let tx =
+                            rumor_node::wallet::sign(&t.key, &transfer(&t), Some(&rpc)).await?;
+                        rumor_node::wallet::send(&tx, &rpc).await
+                    })?;
+                    println!("{hash}");
+                }
             }
-        },
+        }
         Command::Keygen { out } => {
             let key = rumor_node::setup::keygen(out.as_deref())?;
             println!("address: {}", key.address());

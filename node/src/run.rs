@@ -80,7 +80,15 @@ fn load_key(config: &NodeConfig) -> Result<Keypair, NodeError> {
         tracing::info!(path = %path.display(), address = %key.address(), "generated node key");
         return Ok(key);
     }
-    Ok(Keypair::load(&path)?)
+    let key = Keypair::load(&path)?;
+    if let Some(mode) = Keypair::loose_permissions(&path) {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format!("{mode:o}"),
+            "the node key is readable or writable by other users; run `chmod 600` on it"
+        );
+    }
+    Ok(key)
 }
 
 /// Runs a node until `shutdown` completes. `on_start` receives the bound addresses (tests use
