@@ -29,6 +29,10 @@ pub struct ChainConfig {
     /// further below our head than this is stored but never made canonical, and logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finality_depth: Option<u64>,
+    /// Verify every page checksum of the chain store when it opens (true): a file altered
+    /// outside redb then fails to open with an error instead of being trusted. Costs one read
+    /// of the whole file at start-up.
+    pub check_integrity_on_open: bool,
 }
 
 impl Default for ChainConfig {
@@ -37,6 +41,7 @@ impl Default for ChainConfig {
             limits: Limits::default(),
             max_future_ms: 500,
             finality_depth: None,
+            check_integrity_on_open: true,
         }
     }
 }

@@ -402,3 +402,34 @@ fn fork_choice_refuses_reorgs_deeper_than_the_finality_depth() {
     assert_eq!(store.head().0, c3.hash());
     assert_head_state_is_replay(&store);
 }
+
+/// A store file damaged outside redb (here: every page after the header overwritten) fails to
+/// open with an error, never a panic, and is not trusted. Without the integrity check on open,
+/// redb panics reading the damaged tree.
+#[test]
+fn a_damaged_store_file_is_refused_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(4);
+    let path = dir.path().join("chain.redb");
+    {
+        let mut store = open(&dir, &g);
+        for _ in 0..20 {
+            let b = next_block(&store, vec![]);
+            store.import_block(b, LATE).unwrap();
+        }
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 8192);
+    for b in &mut bytes[4096..] {
+        *b ^= 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let opened = std::panic::catch_unwind(|| {
+        ChainStore::open(&path, g.clone(), ChainConfig::default()).map(|_| ())
+    });
+    match opened {
+        Ok(Err(e)) => eprintln!("refused: {e}"),
+        Ok(Ok(())) => panic!("a damaged store opened"),
+        Err(_) => panic!("opening a damaged store panicked"),
+    }
+}

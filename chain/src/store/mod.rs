@@ -182,7 +182,14 @@ impl ChainStore {
     /// Opens (or creates) the store at `path` for `genesis`, resuming from the committed head.
     pub fn open(path: &Path, genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
         genesis.validate()?;
-        let db = Database::create(path)?;
+        // A file changed behind redb's back (disk fault, a stray write) fails to open with a
+        // clear error instead of being trusted; a crash is repaired either way.
+        let db = redb::Builder::new()
+            .set_check_integrity_on_open(config.check_integrity_on_open)
+            .set_repair_callback(|s| {
+                tracing::warn!(progress = s.progress(), "repairing the chain store");
+            })
+            .create(path)?;
         let genesis_hash = genesis.hash();
         let stored = {
             let txn = db.begin_read()?;
