@@ -14,7 +14,8 @@
 //! - A cut-off peer (fault injection, [`PeerPolicy::cut`]) is never dialed and is refused if it
 //!   connects, until it is restored; unlike a ban it does not expire and is not an offence.
 //! - Peers are pruned only above the high target, inbound peers outside every mesh first, so
-//!   the peers we chose and the peers carrying our traffic stay.
+//!   the peers we chose and the peers carrying our traffic stay; never within [`PRUNE_GRACE`] of
+//!   connecting, so a newcomer can learn other addresses from us first.
 //!
 //! # Bounds
 //!
@@ -55,12 +56,19 @@ pub(crate) const MAX_CUT: usize = 4096;
 pub(crate) const PX_REFRESH: Duration = Duration::from_secs(30);
 /// Peer-exchange requests awaiting an answer at once.
 pub(crate) const MAX_PX_IN_FLIGHT: usize = 4;
+/// A new connection is not pruned before this age: long enough for the peer's first peer
+/// exchange to be answered. Without it, a bootnode above its high target pruned each newcomer
+/// before the newcomer learned any other address, and the newcomer redialed it forever (the
+/// 30-node PX test stalled that way about one run in five). The hard connection cap still holds.
+pub(crate) const PRUNE_GRACE: Duration = Duration::from_secs(5);
 
 /// One established peer, as the policy sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct Conn {
     pub outbound: bool,
     pub addr: Multiaddr,
+    /// When the first connection came up.
+    pub since: Instant,
 }
 
 /// A bootnode dial, started once at start-up whatever the peer targets: bootnodes are how we
@@ -229,7 +237,14 @@ impl PeerPolicy {
         if num_established > 1 {
             return Admit::Again;
         }
-        self.connected.insert(peer, Conn { outbound, addr });
+        self.connected.insert(
+            peer,
+            Conn {
+                outbound,
+                addr,
+                since: now,
+            },
+        );
         self.book.on_connected(&peer, now);
         Admit::New
     }
@@ -310,7 +325,7 @@ impl PeerPolicy {
             self.last_px = Some(now);
         }
         let prune = if n > targets.high {
-            self.prune(n - targets.high, mesh)
+            self.prune(n - targets.high, mesh, now)
         } else {
             Vec::new()
         };
@@ -323,10 +338,11 @@ impl PeerPolicy {
 
     /// `excess` peers to disconnect: inbound before outbound, and peers outside every mesh
     /// before mesh peers.
-    fn prune(&self, excess: usize, mesh: &HashSet<PeerId>) -> Vec<PeerId> {
+    fn prune(&self, excess: usize, mesh: &HashSet<PeerId>, now: Instant) -> Vec<PeerId> {
         let mut victims: Vec<(bool, bool, PeerId)> = self
             .connected
             .iter()
+            .filter(|(_, c)| now.saturating_duration_since(c.since) >= PRUNE_GRACE)
             .map(|(p, c)| (mesh.contains(p), c.outbound, *p))
             .collect();
         victims.sort();

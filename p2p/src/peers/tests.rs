@@ -151,13 +151,19 @@ fn prunes_inbound_non_mesh_peers_first() {
             mesh.insert(peer);
         }
     }
-    let t = p.tick(now, &mesh);
+    // Within the grace period nobody is pruned.
+    assert!(p.tick(now, &mesh).prune.is_empty());
+    let later = now + PRUNE_GRACE;
+    let t = p.tick(later, &mesh);
     // 5 connected, high 2: three go. Inbound non-mesh (ps[3], ps[4]), then outbound
     // non-mesh (ps[2]); both mesh peers stay.
     assert_eq!(t.prune, vec![ps[3], ps[4], ps[2]]);
     // With fewer non-mesh peers, inbound mesh peers go before outbound mesh peers.
     let all_mesh: HashSet<PeerId> = ps.iter().copied().collect();
-    assert_eq!(p.prune(4, &all_mesh), vec![ps[1], ps[3], ps[4], ps[0]]);
+    assert_eq!(
+        p.prune(4, &all_mesh, later),
+        vec![ps[1], ps[3], ps[4], ps[0]]
+    );
 }
 
 #[test]
