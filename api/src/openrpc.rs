@@ -86,9 +86,9 @@ pub fn document() -> Value {
                     "properties": {"peer_id": {"type": "string"}, "addr": {"type": "string"}, "outbound": {"type": "boolean"},
                         "score": {"type": "number"}, "mesh_topics": {"type": "array", "items": {"enum": ["tx", "block"]}}}}}))),
             method("fault_cutPeers", "Testnet fault injection (only with `fault_control = true`): cut these peers off, closing their connections and refusing new ones both ways. Returns how many were newly cut.",
-                json!([param("peer_ids", true, json!({"type": "array", "items": {"type": "string"}, "maxItems": 4096}))]), result("changed", u64s.clone())),
+                json!([param("peer_ids", true, json!({"type": "array", "items": {"type": "string"}, "maxItems": crate::rpc::MAX_FAULT_PEERS}))]), result("changed", u64s.clone())),
             method("fault_restorePeers", "Testnet fault injection (only with `fault_control = true`): end the cut for these peers. Returns how many were cut.",
-                json!([param("peer_ids", true, json!({"type": "array", "items": {"type": "string"}, "maxItems": 4096}))]), result("changed", u64s.clone())),
+                json!([param("peer_ids", true, json!({"type": "array", "items": {"type": "string"}, "maxItems": crate::rpc::MAX_FAULT_PEERS}))]), result("changed", u64s.clone())),
             method("rpc.discover", "This document.", json!([]), result("openrpc", json!({"type": "object"}))),
         ],
         "components": {"schemas": {

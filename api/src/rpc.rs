@@ -72,6 +72,10 @@ pub trait NetApi {
     async fn peers(&self) -> RpcResult<Vec<Peer>>;
 }
 
+/// Peer ids one `fault_*` call may name (the node answers -32602 beyond it); the node's
+/// p2p cut list holds as many.
+pub const MAX_FAULT_PEERS: usize = 4096;
+
 /// Fault injection for testnets: cut this node off from peers (their connections closed, new
 /// ones refused both ways) and restore them. Served only when the node's config sets
 /// `fault_control = true` (the testnet tool does, for runs with fault flags); otherwise these

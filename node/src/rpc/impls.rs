@@ -17,6 +17,7 @@ use crate::context::Ctx;
 use crate::ingest;
 use crate::ledger::Ledger;
 use rumor_api::errors::{internal, invalid_params};
+use rumor_api::rpc::MAX_FAULT_PEERS;
 use rumor_api::types::*;
 use rumor_api::{
     ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
@@ -235,9 +236,6 @@ impl NetApiServer for RpcImpl {
             .collect())
     }
 }
-
-/// Peer ids a `fault_*` call may name at once (the p2p cut list's own bound).
-pub const MAX_FAULT_PEERS: usize = 4096;
 
 impl RpcImpl {
     async fn set_cut(&self, peer_ids: Vec<String>, cut: bool) -> RpcResult<usize> {
