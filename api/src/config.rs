@@ -120,6 +120,16 @@ pub struct NetLimits {
     pub txsync_max_inbound: usize,
     pub txsync_peer_burst: u32,
     pub txsync_peer_per_sec: u32,
+    /// Each peer's quota on inbound requests (see `rumor-p2p`'s `RequestQuotas`): Status
+    /// greetings (a burst of 8, 30 a minute), block/header fetches (128, 32 a second), peer
+    /// exchange (16, 2 a second). Over quota a request is refused; a peer that keeps on is
+    /// penalised and then banned.
+    pub status_peer_burst: u32,
+    pub status_peer_per_min: u32,
+    pub sync_peer_burst: u32,
+    pub sync_peer_per_sec: u32,
+    pub px_peer_burst: u32,
+    pub px_peer_per_sec: u32,
 }
 
 impl Default for NetLimits {
@@ -141,6 +151,12 @@ impl Default for NetLimits {
             txsync_max_inbound: 16,
             txsync_peer_burst: 32,
             txsync_peer_per_sec: 4,
+            status_peer_burst: 8,
+            status_peer_per_min: 30,
+            sync_peer_burst: 128,
+            sync_peer_per_sec: 32,
+            px_peer_burst: 16,
+            px_peer_per_sec: 2,
         }
     }
 }

@@ -33,6 +33,12 @@ pub struct ChainConfig {
     /// outside redb then fails to open with an error instead of being trusted. Costs one read
     /// of the whole file at start-up.
     pub check_integrity_on_open: bool,
+    /// How many slots behind our clock a gossiped block's slot may be (64, a minute at 1 s
+    /// slots). An older one is a replay: rejected, its sender penalised, before any lookup or
+    /// signature work. Any peer can check a slot against its clock, and an honest one forwards
+    /// a block within seconds of its slot (gossipsub serves IWANTs from ~3.5 s of history; a
+    /// block waits at most 4 s for a first subscriber), so 64 slots leaves a wide margin.
+    pub replay_window_slots: u64,
 }
 
 impl Default for ChainConfig {
@@ -42,6 +48,7 @@ impl Default for ChainConfig {
             max_future_ms: 500,
             finality_depth: None,
             check_integrity_on_open: true,
+            replay_window_slots: 64,
         }
     }
 }

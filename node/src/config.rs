@@ -65,6 +65,7 @@ pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, C
     c.txsync.max_inbound = config.net.txsync_max_inbound.max(1);
     c.txsync.peer_burst = config.net.txsync_peer_burst.max(1);
     c.txsync.peer_per_sec = config.net.txsync_peer_per_sec;
+    c.quotas = quotas(&config.net);
     if let Some(path) = &config.link {
         let link = rumor_p2p::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {
             flag: "--link",
@@ -76,6 +77,17 @@ pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, C
         c.link = Some(link);
     }
     Ok(c)
+}
+
+fn quotas(net: &NetLimits) -> rumor_p2p::RequestQuotas {
+    rumor_p2p::RequestQuotas {
+        status_burst: net.status_peer_burst,
+        status_per_sec: f64::from(net.status_peer_per_min) / 60.0,
+        sync_burst: net.sync_peer_burst,
+        sync_per_sec: f64::from(net.sync_peer_per_sec),
+        px_burst: net.px_peer_burst,
+        px_per_sec: f64::from(net.px_peer_per_sec),
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +110,7 @@ mod tests {
         );
         assert_eq!(net.idontwant_threshold, n.gossip.idontwant_threshold);
         assert_eq!(net.flood_all, n.gossip.flood_all);
+        assert_eq!(quotas(&net), n.quotas);
         assert_eq!(
             (
                 net.txsync_max_inbound,

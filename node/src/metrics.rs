@@ -42,6 +42,10 @@ pub struct NodeMetrics {
     /// The deepest reorg since start (blocks replaced), for the testnet's convergence report.
     pub deepest_reorg: Gauge,
     pub equivocations: Counter,
+    /// Gossiped blocks rejected as replays (slot too far behind the clock).
+    pub replayed_blocks: Counter,
+    /// Gossiped blocks whose header was valid but whose body failed full validation.
+    pub bad_bodies: Counter,
     /// Gossip messages this node dropped unjudged for its own reasons (kind, reason); their ids
     /// are forgotten by the seen-cache so a later copy is judged.
     pub shed: Family<Labels, Counter>,
@@ -82,6 +86,8 @@ impl NodeMetrics {
             reorged_blocks: Counter::default(),
             deepest_reorg: Gauge::default(),
             equivocations: Counter::default(),
+            replayed_blocks: Counter::default(),
+            bad_bodies: Counter::default(),
             shed: Family::default(),
             catch_ups: Family::default(),
             sync_backoff_peers: Gauge::default(),
@@ -127,6 +133,8 @@ impl NodeMetrics {
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
             deepest_reorg => "deepest_reorg_blocks", "Most canonical blocks one reorg replaced since start";
             equivocations => "equivocations", "Second blocks by one producer for one slot";
+            replayed_blocks => "replayed_blocks", "Gossiped blocks rejected as replays (slot too far behind the clock)";
+            bad_bodies => "bad_bodies", "Gossiped blocks with a valid header whose body failed full validation";
             shed => "shed", "Gossip messages dropped unjudged under local overload, by kind and reason";
             catch_ups => "catch_ups", "Catch-ups by outcome (progressed, no_progress, unbacked)";
             sync_backoff_peers => "sync_backoff_peers", "Peers backed off from starting a catch-up";

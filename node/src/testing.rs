@@ -101,12 +101,15 @@ impl TestNet {
             &accounts.iter().map(|k| k.address()).collect::<Vec<_>>(),
             BALANCE,
         );
-        let config = NodeConfig {
+        let mut config = NodeConfig {
             verify_threads: 1,
             // Journal tests turn it on (see `node_with`); the others need no fsyncs.
             tx_journal: false,
             ..NodeConfig::default()
         };
+        // Slots here count up from a genesis far in the past, so every block would look like
+        // a replay; the replay test sets the window itself.
+        config.chain.replay_window_slots = u64::MAX;
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
             genesis: Arc::new(genesis),

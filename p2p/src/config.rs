@@ -133,6 +133,37 @@ impl Default for TxSyncConfig {
     }
 }
 
+/// Per-peer quotas on inbound requests (see [`crate::quota`]): a burst, refilled per second.
+/// Over quota a request is answered "rate limited" at once; every 16th refusal in a row is an
+/// offence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestQuotas {
+    /// Status greetings: an honest peer sends one per connection (burst 8, 0.5/s). Each one
+    /// hands the node a peer status, which can start a catch-up.
+    pub status_burst: u32,
+    pub status_per_sec: f64,
+    /// Block and header fetches (burst 128, 32/s): a peer catching up 10 000 blocks asks 157
+    /// ranges of 64 one after another; each answer is up to 8 MiB of store reads.
+    pub sync_burst: u32,
+    pub sync_per_sec: f64,
+    /// Peer exchange (burst 16, 2/s): a node short of peers asks one peer per 500 ms tick.
+    pub px_burst: u32,
+    pub px_per_sec: f64,
+}
+
+impl Default for RequestQuotas {
+    fn default() -> Self {
+        Self {
+            status_burst: 8,
+            status_per_sec: 0.5,
+            sync_burst: 128,
+            sync_per_sec: 32.0,
+            px_burst: 16,
+            px_per_sec: 2.0,
+        }
+    }
+}
+
 /// Everything the network needs.
 #[derive(Debug, Clone)]
 pub struct NetworkConfig {
@@ -156,6 +187,8 @@ pub struct NetworkConfig {
     pub max_inbound_sync: usize,
     /// Mempool anti-entropy (`/rumor/txsync/1`) bounds.
     pub txsync: TxSyncConfig,
+    /// Per-peer quotas on status, sync and peer-exchange requests.
+    pub quotas: RequestQuotas,
     /// Timeout for request-response protocols (10 s).
     pub request_timeout: Duration,
     /// Maintenance tick: peer targets, PX, publish-queue retries, gauges (500 ms).
@@ -182,6 +215,7 @@ impl Default for NetworkConfig {
             event_channel: 8192,
             max_inbound_sync: 32,
             txsync: TxSyncConfig::default(),
+            quotas: RequestQuotas::default(),
             request_timeout: Duration::from_secs(10),
             tick: Duration::from_millis(500),
             limits: Limits::default(),

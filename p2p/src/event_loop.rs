@@ -29,6 +29,7 @@ use crate::protocol::px::{PxRequest, PxResponse};
 use crate::protocol::sync::{Status, SyncRequest, WireResponse};
 use crate::protocol::txsync::WireTxResponse;
 use crate::publish_queue::PublishQueue;
+use crate::quota::{self, InboundQuotas, Quota};
 use crate::seen::SeenCache;
 use crate::sync_requests::{Answer, SyncRequests};
 use crate::topic::{Topic, Topics};
@@ -46,6 +47,7 @@ pub struct EventLoop {
     sync: SyncRequests<OutboundRequestId, ResponseChannel<WireResponse>>,
     txsync: TxSyncRequests<OutboundRequestId, ResponseChannel<WireTxResponse>>,
     gossip: GossipHandler,
+    quotas: InboundQuotas,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -72,6 +74,7 @@ impl EventLoop {
         let peers = PeerPolicy::new(*swarm.local_peer_id(), &config);
         let sync = SyncRequests::new(config.max_inbound_sync, config.request_timeout);
         let txsync = TxSyncRequests::new(txsync::bounds(&config));
+        let quotas = InboundQuotas::new(&config.quotas);
         let gossip = GossipHandler::new(
             topics,
             seen,
@@ -90,6 +93,7 @@ impl EventLoop {
             sync,
             txsync,
             gossip,
+            quotas,
         }
     }
 
@@ -211,6 +215,7 @@ impl EventLoop {
             } => {
                 self.peers.on_disconnected(&peer_id, Instant::now());
                 self.txsync.forget(&peer_id);
+                self.quotas.forget(&peer_id);
                 if self.config.gossip.flood_all {
                     self.swarm
                         .behaviour_mut()
@@ -249,6 +254,15 @@ impl EventLoop {
                     },
                 ..
             } => {
+                if !self.within_quota(quota::Kind::Px, peer) {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .px
+                        .send_response(channel, PxResponse { records: vec![] });
+                    count(&self.metrics, "inbound", "rate_limited");
+                    return;
+                }
                 let records = self
                     .peers
                     .px_request(&peer, request.max)
@@ -326,6 +340,18 @@ impl EventLoop {
         channel: ResponseChannel<WireResponse>,
     ) {
         self.count_sync("inbound", &request);
+        let kind = match request {
+            SyncRequest::Status(_) => quota::Kind::Status,
+            _ => quota::Kind::Sync,
+        };
+        if !self.within_quota(kind, peer) {
+            let _ = self
+                .swarm
+                .behaviour_mut()
+                .sync
+                .send_response(channel, WireResponse::Error("rate_limited".to_owned()));
+            return;
+        }
         if let SyncRequest::Status(theirs) = request {
             let local = self.local_status();
             let _ = self
@@ -370,6 +396,25 @@ impl EventLoop {
             return;
         }
         self.emit(NetworkEvent::PeerStatus { peer, status });
+    }
+
+    /// Whether `peer` may make one more `kind` request now; a refusal is counted, and a peer
+    /// that keeps on after refusals is penalised.
+    fn within_quota(&mut self, kind: quota::Kind, peer: PeerId) -> bool {
+        match self.quotas.allow(kind, peer, Instant::now()) {
+            Quota::Allow => true,
+            Quota::Refuse { offence } => {
+                self.metrics
+                    .rate_limited
+                    .get_or_create(&vec![("protocol", kind.as_str())])
+                    .inc();
+                tracing::debug!(%peer, kind = kind.as_str(), "request over quota");
+                if offence {
+                    self.penalise(peer, Offence::RequestFlood);
+                }
+                false
+            }
+        }
     }
 
     fn penalise(&mut self, peer: PeerId, offence: Offence) {

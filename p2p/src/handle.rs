@@ -44,13 +44,14 @@ impl Validation {
 pub enum Offence {
     /// A sync answer that did not decode, or whose blocks were invalid or not what was asked.
     BadSyncResponse,
-    /// A gossiped block whose header was valid (so it was forwarded) but whose body was not.
-    BadBlock,
     /// A txsync answer that did not decode, was over the bounds, carried txs not asked for, or
     /// txs invalid everywhere (bad signature, wrong chain).
     BadTxSyncResponse,
     /// A txsync request that did not decode or was over the codec's cap.
     BadTxSyncRequest,
+    /// Kept sending requests (status, sync, peer exchange, txsync) after being refused for
+    /// going over its quota ([`crate::quota`]).
+    RequestFlood,
 }
 
 /// Result of a publish.

@@ -25,6 +25,7 @@ mod peers;
 mod pending_replies;
 mod protocol;
 mod publish_queue;
+mod quota;
 mod seen;
 mod swarm;
 mod sync_requests;
@@ -36,7 +37,7 @@ use std::sync::{Arc, Mutex};
 // The public surface, curated: everything the node, the tests and the benches use, and every
 // type that appears in those items' signatures. Nothing else is reachable from outside.
 pub use addrbook::{BookConfig, PeerRecord};
-pub use config::{GossipConfig, NetworkConfig, PeerTargets, TxSyncConfig};
+pub use config::{GossipConfig, NetworkConfig, PeerTargets, RequestQuotas, TxSyncConfig};
 pub use event_loop::EventLoop;
 pub use gossip::{Payload, decode as decode_payload, message_id};
 pub use handle::{
@@ -112,6 +113,9 @@ pub fn start(
         ("max_established", config.peers.max_established as usize),
         ("max_pending", config.peers.max_pending as usize),
         ("cut_peers", peers::MAX_CUT),
+        ("status_peer_burst", config.quotas.status_burst as usize),
+        ("sync_peer_burst", config.quotas.sync_burst as usize),
+        ("px_peer_burst", config.quotas.px_burst as usize),
     ] {
         metrics.set_limit(name, value);
     }

@@ -36,6 +36,9 @@ pub struct P2pMetrics {
     /// `garbage`, `failed`, `busy` outbound; `served`, `rate_limited`, `busy`, `bad_request`
     /// inbound).
     pub txsync: Family<Labels, Counter>,
+    /// Inbound requests refused for being over the sender's quota, by protocol
+    /// (`status`, `sync`, `px`; txsync counts its own under `txsync_requests`).
+    pub rate_limited: Family<Labels, Counter>,
     pub seen_hits: Counter,
     pub seen_misses: Counter,
     pub seen_evictions: Counter,
@@ -79,6 +82,7 @@ impl P2pMetrics {
             px => "px_requests", "Peer-exchange requests";
             sync => "sync_requests", "Block-sync requests";
             txsync => "txsync_requests", "Mempool anti-entropy requests";
+            rate_limited => "rate_limited", "Inbound requests refused over the sender's quota, by protocol";
             seen_hits => "seen_cache_hits", "Seen-cache hits";
             cut_peers => "cut_peers", "Peers cut off by the operator (testnet fault injection)";
             seen_misses => "seen_cache_misses", "Seen-cache misses";

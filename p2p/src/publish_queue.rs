@@ -10,6 +10,12 @@ use std::time::{Duration, Instant};
 
 use crate::topic::Topic;
 
+/// How long a block may wait for a first subscriber (whatever the queue's TTL). A block that
+/// waited longer is worth nothing by gossip: peers fetch it by sync once they see our status,
+/// and receivers reject a block whose slot is far behind their clock as a replay (the node's
+/// stale-slot window, 64 slots, must stay longer than this).
+pub const BLOCK_TTL: Duration = Duration::from_secs(4);
+
 #[derive(Debug)]
 pub struct Queued {
     pub topic: Topic,
@@ -61,8 +67,14 @@ impl PublishQueue {
     /// it returns `false` (still no peers) stay queued, in order.
     pub fn retry(&mut self, now: Instant, mut try_publish: impl FnMut(&Queued) -> bool) {
         let before = self.items.len();
-        self.items
-            .retain(|q| now.saturating_duration_since(q.queued_at) < self.ttl);
+        let ttl = self.ttl;
+        self.items.retain(|q| {
+            let ttl = match q.topic {
+                Topic::Block => ttl.min(BLOCK_TTL),
+                Topic::Tx => ttl,
+            };
+            now.saturating_duration_since(q.queued_at) < ttl
+        });
         self.dropped += (before - self.items.len()) as u64;
         self.items.retain(|q| !try_publish(q));
     }
@@ -92,5 +104,20 @@ mod tests {
         assert_eq!(q.dropped, 2);
         q.retry(t0 + Duration::from_secs(12), |_| true);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_block_expires_sooner_than_a_tx() {
+        let t0 = Instant::now();
+        let mut q = PublishQueue::new(8, Duration::from_secs(60));
+        q.push(Topic::Block, vec![1], t0);
+        q.push(Topic::Tx, vec![2], t0);
+        let mut seen = Vec::new();
+        q.retry(t0 + BLOCK_TTL, |m| {
+            seen.push(m.data[0]);
+            false
+        });
+        assert_eq!(seen, vec![2]);
+        assert_eq!(q.dropped, 1);
     }
 }

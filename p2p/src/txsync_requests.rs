@@ -21,7 +21,6 @@
 //!   at `peer_per_sec`, so one peer cannot take the whole inbound budget. The bucket map holds
 //!   connected peers only (forgotten on disconnect), so the connection limits bound it.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::time::{Duration, Instant};
@@ -36,6 +35,7 @@ use tokio::sync::oneshot;
 use crate::handle::TxSyncResponder;
 use crate::pending_replies::PendingReplies;
 use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse, WireTxResponse};
+use crate::quota::{PeerQuota, Quota};
 
 type Reply = crate::pending_replies::Reply<TxSyncResponse>;
 
@@ -45,7 +45,10 @@ pub(crate) use crate::pending_replies::Delivery as Answer;
 /// Why an inbound request was refused at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    RateLimited,
+    /// Over the peer's quota; `offence` when the peer has kept on after refusals.
+    RateLimited {
+        offence: bool,
+    },
     Busy,
     BadRequest,
 }
@@ -53,51 +56,10 @@ pub(crate) enum Refusal {
 impl Refusal {
     pub fn as_str(self) -> &'static str {
         match self {
-            Refusal::RateLimited => "rate_limited",
+            Refusal::RateLimited { .. } => "rate_limited",
             Refusal::Busy => "busy",
             Refusal::BadRequest => "bad_request",
         }
-    }
-}
-
-/// A token bucket per peer: `burst` requests at once, refilled at `per_sec`.
-#[derive(Debug)]
-pub(crate) struct PeerQuota {
-    burst: f64,
-    per_sec: f64,
-    buckets: HashMap<PeerId, (f64, Instant)>,
-}
-
-impl PeerQuota {
-    pub fn new(burst: u32, per_sec: u32) -> Self {
-        Self {
-            burst: f64::from(burst.max(1)),
-            per_sec: f64::from(per_sec),
-            buckets: HashMap::new(),
-        }
-    }
-
-    /// Takes one token from `peer`'s bucket, if it has one.
-    pub fn allow(&mut self, peer: PeerId, now: Instant) -> bool {
-        let (tokens, last) = self.buckets.entry(peer).or_insert((self.burst, now));
-        let refill = now.saturating_duration_since(*last).as_secs_f64() * self.per_sec;
-        *tokens = (*tokens + refill).min(self.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
-    pub fn forget(&mut self, peer: &PeerId) {
-        self.buckets.remove(peer);
-    }
-
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.buckets.len()
     }
 }
 
@@ -133,7 +95,7 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
         Self {
             outbound: PendingReplies::new(),
             inbound: FuturesUnordered::new(),
-            quota: PeerQuota::new(bounds.peer_burst, bounds.peer_per_sec),
+            quota: PeerQuota::new(bounds.peer_burst, f64::from(bounds.peer_per_sec)),
             bounds,
         }
     }
@@ -171,8 +133,8 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
         if !request.is_bounded() {
             return Err((channel, Refusal::BadRequest));
         }
-        if !self.quota.allow(peer, now) {
-            return Err((channel, Refusal::RateLimited));
+        if let Quota::Refuse { offence } = self.quota.allow(peer, now) {
+            return Err((channel, Refusal::RateLimited { offence }));
         }
         if self.inbound.len() >= self.bounds.max_inbound {
             return Err((channel, Refusal::Busy));
@@ -227,28 +189,6 @@ mod tests {
     }
 
     const DIGEST: TxSyncRequest = TxSyncRequest::Digest { max: 10 };
-
-    #[test]
-    fn the_quota_allows_a_burst_then_refills() {
-        let mut q = PeerQuota::new(3, 2);
-        let (a, b) = (PeerId::random(), PeerId::random());
-        let t0 = Instant::now();
-        assert!((0..3).all(|_| q.allow(a, t0)));
-        assert!(!q.allow(a, t0), "burst spent");
-        assert!(q.allow(b, t0), "another peer has its own bucket");
-        assert!(
-            q.allow(a, t0 + Duration::from_millis(500)),
-            "one token back"
-        );
-        assert!(!q.allow(a, t0 + Duration::from_millis(500)));
-        assert!(
-            (0..3).all(|_| q.allow(a, t0 + Duration::from_secs(60))),
-            "capped at the burst"
-        );
-        assert!(!q.allow(a, t0 + Duration::from_secs(60)));
-        q.forget(&a);
-        assert_eq!(q.len(), 1);
-    }
 
     #[test]
     fn answers_are_decoded_or_blamed() {
@@ -320,7 +260,7 @@ mod tests {
         book.serve(a, &DIGEST, "a3", now, |_| true).unwrap();
         assert_eq!(
             book.serve(a, &DIGEST, "a4", now, |_| true),
-            Err(("a4", Refusal::RateLimited))
+            Err(("a4", Refusal::RateLimited { offence: false }))
         );
         let huge = TxSyncRequest::Get(vec![[0; 32]; MAX_GET_HASHES + 1]);
         assert_eq!(

@@ -2,18 +2,21 @@
 //! a block travels on while this node checks its txs and imports it.
 //!
 //! Invariants: a block is forwarded (`Accept`) only if its header, producer signature and tx
-//! root are valid and it is not a second block by its producer for its slot; a forwarded block
-//! whose body then fails full validation costs its sender a penalty (`BadBlock`). Before any
-//! signature work, a block more than [`STALE_DEPTH`] below our head, or one we already store, is
-//! ignored (not forwarded, no penalty: an honest peer may relay a block we got by sync first),
-//! so replaying history costs the network a lookup, not a signature check per tx.
+//! root are valid and it is not a second block by its producer for its slot. Blame goes only
+//! where the sender could have checked: a block whose slot is more than
+//! `[chain] replay_window_slots` behind the clock is a replay and rejected (its sender penalised) before any other work; a block
+//! more than [`STALE_DEPTH`] below our head, or one we already store, is ignored (not
+//! forwarded, no penalty: an honest peer may relay a block we got by sync first). A forwarded
+//! block whose body then fails full validation is *not* its relayer's fault (the relayer
+//! checked what we checked before forwarding): it is counted and logged against its producer,
+//! and no peer is penalised.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rumor_chain::{Address, Block, BlockHash, ImportError};
-use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
+use rumor_p2p::{MessageId, PeerId, Topic, Validation};
 
 use super::import::{import, resolve_orphan};
 use crate::context::Ctx;
@@ -24,6 +27,12 @@ use crate::trace::{Kind, Origin, now_ms};
 /// peer's status); 64 is the depth the old orphan walk covered, far beyond the few blocks a
 /// race or a slow link puts a honest block behind the head.
 pub const STALE_DEPTH: u64 = 64;
+
+/// Whether a block for `slot` is a replay at `now_ms`: its slot is more than `window` slots
+/// behind the clock (`[chain] replay_window_slots`).
+pub fn replayed(genesis: &rumor_chain::Genesis, window: u64, slot: u64, now_ms: u64) -> bool {
+    slot.saturating_add(window) < genesis.slot_at(now_ms)
+}
 
 /// Recently seen (producer, slot) → block, to spot a producer signing two blocks for one slot.
 #[derive(Debug)]
@@ -73,12 +82,23 @@ pub async fn on_gossip_block(
     let received = Instant::now();
     let hash = block.hash();
     let block = Arc::new(block);
-    let verdict = match unchecked_ignore(&ctx, &block, hash).await {
-        Some(why) => {
-            tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
-            Validation::Ignore
+    let verdict = if replayed(
+        &ctx.genesis,
+        ctx.config.chain.replay_window_slots,
+        block.header.slot,
+        now_ms(),
+    ) {
+        tracing::info!(%from, block = %hash.short(), slot = block.header.slot, "replayed old block rejected");
+        ctx.metrics.replayed_blocks.inc();
+        Validation::Reject
+    } else {
+        match unchecked_ignore(&ctx, &block, hash).await {
+            Some(why) => {
+                tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
+                Validation::Ignore
+            }
+            None => judge(&ctx, &slots, &block, hash, &id, from).await,
         }
-        None => judge(&ctx, &slots, &block, hash, &id, from).await,
     };
     let label = verdict.as_str();
     ctx.metrics
@@ -182,8 +202,9 @@ async fn after_accept(
         Ok(_) | Err(ImportError::AlreadyKnown(_)) => {}
         Err(ImportError::UnknownParent(_)) => resolve_orphan(&ctx, block, from).await,
         Err(e) if e.is_bad_block() => {
-            tracing::warn!(%from, block = %hash.short(), error = %e, "forwarded block failed full validation");
-            let _ = ctx.net.penalise(from, Offence::BadBlock).await;
+            ctx.metrics.bad_bodies.inc();
+            tracing::warn!(%from, producer = %block.header.producer.short(), block = %hash.short(), error = %e,
+                "a block with a valid header failed full validation (its producer's fault, not the relayer's)");
         }
         Err(e) => tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported"),
     }
@@ -300,7 +321,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_forwarded_block_whose_body_fails_costs_its_sender() {
+    async fn a_forwarded_block_whose_body_fails_costs_no_relayer() {
         let net = TestNet::new(1, 2);
         let node = net.node("a");
         let slots = Arc::new(slot_cache());
@@ -315,9 +336,33 @@ mod tests {
         let block = Block::seal(header, vec![bad_tx], net.producer(template.header.slot));
         deliver(&node, &slots, &block, 3).await;
         assert_eq!(verdicts(&node), vec![Validation::Accept]);
-        let penalties = node.net.calls(|c| c.penalties.clone());
-        assert_eq!(penalties, vec![(peer(3), Offence::BadBlock)]);
+        // The relayer checked the header, as we did, before forwarding: the body is its
+        // producer's fault. Penalising the relayer would let one faulty producer get honest
+        // peers banned (three such blocks used to).
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+        assert_eq!(node.ctx.metrics.bad_bodies.get(), 1);
         assert_eq!(node.ledger().head().height, 0);
+    }
+
+    #[tokio::test]
+    async fn a_replayed_old_block_is_rejected_before_any_lookup_or_signature_check() {
+        let mut net = TestNet::new(2, 1);
+        // The genesis started 1 000 slots ago; a block for slot 1 is far outside the window.
+        net.config.chain.replay_window_slots = 64;
+        let node = node_without_verify(&net);
+        let slots = Arc::new(slot_cache());
+        let mut remote = net.store("remote");
+        let old = net.extend_with(&mut remote, 0, vec![]);
+        assert!(replayed(&net.genesis, 64, old.header.slot, now_ms()));
+        assert!(!replayed(&net.genesis, 64, 960, now_ms()));
+        deliver(&node, &slots, &old, 4).await;
+        assert_eq!(
+            verdicts(&node),
+            vec![Validation::Reject],
+            "its sender penalised"
+        );
+        assert_eq!(shed_total(&node), 0, "never reached the verification pool");
+        assert_eq!(node.ctx.metrics.replayed_blocks.get(), 1);
     }
 
     /// A node whose verification pool is stopped: any signature work would shed the block (and

@@ -18,7 +18,7 @@ use super::EventLoop;
 use crate::config::NetworkConfig;
 use crate::handle::{NetworkError, NetworkEvent, Offence};
 use crate::protocol::txsync::{Inbound, TxSyncRequest, TxSyncResponse, WireTxResponse};
-use crate::txsync_requests::{Answer, Bounds};
+use crate::txsync_requests::{Answer, Bounds, Refusal};
 
 /// The codec refused the bytes (over the cap, undecodable, trailing bytes): the sender's
 /// fault, unlike a closed or reset stream.
@@ -174,6 +174,9 @@ impl EventLoop {
             Err((channel, refusal)) => {
                 self.count_txsync("inbound", kind, refusal.as_str());
                 tracing::debug!(%peer, kind, refusal = refusal.as_str(), "txsync request refused");
+                if let Refusal::RateLimited { offence: true } = refusal {
+                    self.penalise(peer, Offence::RequestFlood);
+                }
                 self.send_txsync_response(
                     channel,
                     TxSyncResponse::Error(refusal.as_str().to_owned()),
