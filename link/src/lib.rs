@@ -51,6 +51,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use regions::{Region, RegionMatrix};
+pub use rng::SplitMix64;
 pub use schedule::{DelaySchedule, LinkParams};
 pub use stream::{Delayed, MAX_IN_FLIGHT};
 

@@ -4,14 +4,14 @@
 /// SplitMix64 (Steele, Lea & Flood). Statistically fine for spreading jitter and shuffling a
 /// list; not cryptographic, and nothing here needs it to be.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -21,7 +21,7 @@ impl SplitMix64 {
 
     /// Uniform in `0..=bound`. The modulo bias is below 2^-40 for the bounds used here (at most
     /// an hour in nanoseconds, or a list length), far under anything a test could observe.
-    pub(crate) fn up_to(&mut self, bound: u64) -> u64 {
+    pub fn up_to(&mut self, bound: u64) -> u64 {
         match bound.checked_add(1) {
             Some(span) => self.next_u64() % span,
             None => self.next_u64(),

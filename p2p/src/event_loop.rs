@@ -195,6 +195,13 @@ impl EventLoop {
                         .gossipsub
                         .add_explicit_peer(&peer_id);
                 }
+                // A peer penalised before keeps its (decayed) score across the reconnect.
+                if let Some(score) = self.peers.app_score(&peer_id, Instant::now()) {
+                    self.swarm
+                        .behaviour_mut()
+                        .gossipsub
+                        .set_application_score(&peer_id, score);
+                }
                 let status = self.local_status();
                 let id = self
                     .swarm
@@ -571,7 +578,29 @@ impl EventLoop {
         for p in tick.prune {
             let _ = self.swarm.disconnect_peer_id(p);
         }
+        self.ban_graylisted(now);
         self.refresh_gauges();
+    }
+
+    /// Bans every connected peer whose gossip score fell to the graylist threshold (invalid
+    /// messages, or offences): gossipsub alone would only ignore its RPCs and keep decoding
+    /// them, so a flooder would still cost us bandwidth and CPU. Measured: a 200 msg/s garbage
+    /// flood was graylisted within 0.3 s but went on for the whole run.
+    fn ban_graylisted(&mut self, now: Instant) {
+        let threshold = crate::gossip::thresholds().graylist_threshold;
+        let gs = &self.swarm.behaviour().gossipsub;
+        let graylisted: Vec<PeerId> = self
+            .peers
+            .connections()
+            .filter(|(p, _)| gs.peer_score(p).is_some_and(|s| s <= threshold))
+            .map(|(p, _)| *p)
+            .collect();
+        for peer in graylisted {
+            self.peers.ban(peer, now);
+            self.metrics.peer_bans.inc();
+            let _ = self.swarm.disconnect_peer_id(peer);
+            tracing::warn!(%peer, "peer banned: gossip score at the graylist threshold");
+        }
     }
 
     /// Every peer in the mesh of either topic.

@@ -23,8 +23,11 @@
 //!   costs nothing to mint, so an unbounded ban list would be memory an attacker controls.
 //! - `cut`: at most [`MAX_CUT`] peers; a request beyond that is refused (the caller is the
 //!   operator's control endpoint, which sends one testnet's peer list, far below it).
-//! - `connected` and `app_scores`: bounded by the connection limits (`max_established`); both
-//!   are cleared when a peer's last connection closes.
+//! - `connected`: bounded by the connection limits (`max_established`); cleared when a peer's
+//!   last connection closes.
+//! - `app_scores`: at most [`MAX_SCORED`] peers, least recently penalised dropped first. They
+//!   outlive the connection on purpose (a penalised peer must not come back with a clean
+//!   slate by reconnecting) and decay with a [`SCORE_HALF_LIFE`], so an old offence fades.
 //! - `dialing`: each tick starts at most `low - connected` dials, capped by `max_pending` and
 //!   minus the dials already in progress, so it stays within `max_pending` plus the bootnodes.
 //! - At most [`MAX_PX_IN_FLIGHT`] peer-exchange requests are outstanding, so a slow or silent
@@ -50,6 +53,11 @@ pub(crate) const OFFENCE_PENALTY: f64 = -30.0;
 pub(crate) const BAN_TIME: Duration = Duration::from_secs(600);
 /// Banned peers remembered at once.
 pub(crate) const MAX_BANNED: usize = 1024;
+/// Penalised peers whose application score is remembered (across reconnects).
+pub(crate) const MAX_SCORED: usize = 4096;
+/// An application score halves every this long: a peer penalised once is forgiven over an
+/// hour or so, a banned one is no longer graylisted on sight when its ban ends.
+pub(crate) const SCORE_HALF_LIFE: Duration = Duration::from_secs(600);
 /// Cut-off peers at once (fault injection): four times the largest testnet this machine runs.
 pub(crate) const MAX_CUT: usize = 4096;
 /// How often to ask a peer for more addresses while at or above the low target.
@@ -123,7 +131,8 @@ pub(crate) struct PeerPolicy {
     book: AddressBook,
     connected: HashMap<PeerId, Conn>,
     dialing: HashSet<PeerId>,
-    app_scores: HashMap<PeerId, f64>,
+    /// Application score and when it was last brought up to date.
+    app_scores: LruCache<PeerId, (f64, Instant)>,
     banned: LruCache<PeerId, Instant>,
     cut: HashSet<PeerId>,
     bootnodes: Vec<(Option<PeerId>, Multiaddr)>,
@@ -158,7 +167,7 @@ impl PeerPolicy {
             book: AddressBook::new(config.address_book, seed),
             connected: HashMap::new(),
             dialing: HashSet::new(),
-            app_scores: HashMap::new(),
+            app_scores: LruCache::new(NonZeroUsize::new(MAX_SCORED).expect("non-zero")),
             banned: LruCache::new(NonZeroUsize::new(MAX_BANNED).expect("non-zero")),
             bootnodes,
             last_px: None,
@@ -252,7 +261,6 @@ impl PeerPolicy {
     /// The last connection to `peer` closed.
     pub fn on_disconnected(&mut self, peer: &PeerId, now: Instant) {
         self.connected.remove(peer);
-        self.app_scores.remove(peer);
         self.book.on_disconnected(peer, now);
     }
 
@@ -269,14 +277,26 @@ impl PeerPolicy {
 
     /// Charges `peer` one offence; at the graylist threshold it is banned for [`BAN_TIME`].
     pub fn penalise(&mut self, peer: PeerId, now: Instant) -> Penalty {
-        let score = self.app_scores.entry(peer).or_insert(0.0);
-        *score += OFFENCE_PENALTY;
-        let score = *score;
+        let score = self.app_score(&peer, now).unwrap_or(0.0) + OFFENCE_PENALTY;
+        self.app_scores.put(peer, (score, now));
         let banned = score <= self.graylist_threshold;
         if banned {
-            self.banned.put(peer, now + BAN_TIME);
+            self.ban(peer, now);
         }
         Penalty { score, banned }
+    }
+
+    /// `peer`'s application score now (decayed), if it was ever penalised and is remembered.
+    pub fn app_score(&mut self, peer: &PeerId, now: Instant) -> Option<f64> {
+        let (score, at) = self.app_scores.peek(peer).copied()?;
+        let halves =
+            now.saturating_duration_since(at).as_secs_f64() / SCORE_HALF_LIFE.as_secs_f64();
+        Some(score * 0.5f64.powf(halves))
+    }
+
+    /// Bans `peer` for [`BAN_TIME`] (an offence too many, or a gossip score at the graylist).
+    pub fn ban(&mut self, peer: PeerId, now: Instant) {
+        self.banned.put(peer, now + BAN_TIME);
     }
 
     /// Maintenance: dial from the book while below the low target, ask a peer for addresses

@@ -5,10 +5,12 @@
 //! Layout: [`setup`] creates keys, genesis and the topology; [`process`] starts, recognises
 //! and stops node processes; [`load`] paces pre-signed txs; [`collect`], [`metrics`] and
 //! [`trace`] read what the nodes report; [`analysis`] turns traces into figures; [`report`]
-//! writes them; [`commands`] strings these together for the CLI. The benchmark suite
+//! writes them; [`faults`] and [`attack`] inject partitions, kills and a hostile peer;
+//! [`commands`] strings these together for the CLI. The benchmark suite
 //! (`rumor-bench`) is built from the same pieces.
 
 pub mod analysis;
+pub mod attack;
 pub mod collect;
 pub mod commands;
 pub mod dirs;

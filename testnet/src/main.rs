@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use rumor_testnet::commands::{down, load, measure, run, status, up};
+use rumor_testnet::commands::{attack, down, load, measure, run, status, up};
 use rumor_testnet::faults::{Churn, Faults, Kill, Partition};
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
@@ -30,6 +30,8 @@ struct Cli {
 enum Command {
     /// Everything: up, load, collect traces, stop the nodes, write the report, print a summary.
     Run(RunArgs),
+    /// A clean run, then one run per scenario with one hostile peer; prints the table.
+    Attack(AttackArgs),
     /// Create a testnet and start its nodes; leaves them running.
     Up(UpArgs),
     /// Send signed transfers to a running testnet.
@@ -63,8 +65,10 @@ struct NetArgs {
     /// Fixes keys, regions, topology and load order.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, default_value_t = 1000)]
-    slot_ms: u64,
+    /// Slot length [default: 1000; `attack`: 250, so blocks older than the nodes' 64-slot
+    /// replay window exist within a run]
+    #[arg(long)]
+    slot_ms: Option<u64>,
     #[arg(long, default_value_t = 1)]
     chain_id: u64,
     /// New testnet directory [default: ./testnet-runs/<UTC timestamp>]
@@ -145,6 +149,35 @@ struct RunArgs {
     faults: FaultArgs,
 }
 
+#[derive(Args)]
+struct AttackArgs {
+    /// `all`, or scenario names separated by commas (invalid-sig-flood, garbage-flood,
+    /// oversized, old-block-replay, status-spam, bad-sync-answers, px-poison,
+    /// unfunded-tx-flood).
+    #[arg(long, default_value = "all", value_parser = parse_scenarios)]
+    scenario: std::vec::Vec<rumor_attack::Scenario>,
+    /// The attacker's moves per second (payloads published, or requests to each peer).
+    #[arg(long, default_value_t = 200.0)]
+    attack_rate: f64,
+    #[arg(long, default_value_t = 8)]
+    nodes: usize,
+    /// Funded and sending accounts.
+    #[arg(long, default_value_t = 64)]
+    accounts: usize,
+    /// Offered honest rate (tx/s).
+    #[arg(long, default_value_t = 50.0)]
+    tps: f64,
+    /// How long each run's load (and attack) lasts.
+    #[arg(long, default_value = "40s", value_parser = timefmt::parse_duration)]
+    duration: Duration,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+fn parse_scenarios(s: &str) -> Result<Vec<rumor_attack::Scenario>, String> {
+    rumor_attack::Scenario::parse_list(s)
+}
+
 const BALANCE: u64 = 1_000_000_000_000;
 
 fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpOptions> {
@@ -156,7 +189,7 @@ fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpO
         nodes,
         producers: net.producers.unwrap_or(nodes.min(4)),
         seed: net.seed,
-        slot_ms: net.slot_ms,
+        slot_ms: net.slot_ms.unwrap_or(1000),
         chain_id: net.chain_id,
         accounts,
         account_balance: BALANCE,
@@ -194,6 +227,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let out = run::run(&opts).await?;
             print!("{}", out.summary);
             println!("Report: {}", opts.up.dir.join("report/report.md").display());
+        }
+        Command::Attack(mut a) => {
+            a.net.slot_ms.get_or_insert(250);
+            let up = up_options(a.nodes, a.accounts, a.net)?;
+            let load = LoadOptions {
+                accounts: Some(a.accounts),
+                ..LoadOptions::paced(a.tps, a.duration, 1)
+            };
+            let opts = attack::AttackOptions {
+                base: run::RunOptions::new(up, load, quiet),
+                scenarios: a.scenario,
+                rate: a.attack_rate,
+            };
+            let out = attack::attack(&opts).await?;
+            print!("{}", out.text);
+            for f in &out.files {
+                println!("Wrote {}", f.display());
+            }
         }
         Command::Up(a) => {
             let opts = up_options(a.nodes, a.funded_accounts, a.net)?;

@@ -239,7 +239,7 @@ fn three_offences_ban_until_the_ban_expires() {
 }
 
 #[test]
-fn scores_are_forgotten_on_disconnect() {
+fn scores_survive_a_reconnect_and_decay() {
     let now = Instant::now();
     let mut p = policy(4, 8);
     let peer = PeerId::random();
@@ -247,8 +247,16 @@ fn scores_are_forgotten_on_disconnect() {
     p.penalise(peer, now);
     p.penalise(peer, now);
     p.on_disconnected(&peer, now);
+    // Reconnecting does not wipe the slate: the third offence bans.
     connect(&mut p, peer, true, now);
-    assert_eq!(p.penalise(peer, now).score, -30.0);
+    assert_eq!(p.app_score(&peer, now), Some(-60.0));
+    let third = p.penalise(peer, now);
+    assert_eq!(third.score, -90.0);
+    assert!(third.banned);
+    // One half-life later the score has halved.
+    let later = now + SCORE_HALF_LIFE;
+    assert!((p.app_score(&peer, later).unwrap() + 45.0).abs() < 1e-9);
+    assert_eq!(p.app_score(&PeerId::random(), now), None);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use super::measure::{DRAIN, FinishInput, HEADS_TIMEOUT, Measured, SETTLE, finish
 use super::started::Started;
 use super::up;
 use crate::analysis::Window;
+use crate::attack::{self, AttackPlan};
 use crate::collect::{self, Live};
 use crate::error::{Error, Result};
 use crate::faults::{self, Faults, converge};
@@ -25,6 +26,8 @@ pub struct RunOptions {
     pub settle: Duration,
     /// `--partition`, `--churn`, `--kill` (none by default).
     pub faults: Faults,
+    /// A hostile peer during the load (`rumor-testnet attack`).
+    pub attack: Option<AttackPlan>,
     pub quiet: bool,
 }
 
@@ -41,6 +44,7 @@ impl RunOptions {
             drain: DRAIN,
             settle: SETTLE,
             faults: Faults::default(),
+            attack: None,
             quiet,
         }
     }
@@ -142,8 +146,23 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
             .await,
         )
     };
-    let (record, fault_log) =
-        tokio::join!(run_load(&manifest, &rpcs, &opts.load, opts.quiet), inject);
+    let attack = async {
+        let plan = opts.attack?;
+        Some(attack::carry_out(plan, &manifest, &rpcs, opts.load.duration).await)
+    };
+    let height_before = attack::best_height(&rpcs).await;
+    let load_start = Instant::now();
+    let (record, fault_log, attack_log) = tokio::join!(
+        run_load(&manifest, &rpcs, &opts.load, opts.quiet),
+        inject,
+        attack
+    );
+    let production = attack::Production::new(
+        height_before,
+        attack::best_height(&rpcs).await,
+        load_start.elapsed(),
+        manifest.slot_ms,
+    );
     let record = record?;
     record.save(&manifest.dir)?;
     let dead: Vec<usize> = fault_log
@@ -199,6 +218,8 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
         deepest_reorg,
         lost,
         faults: fault_log,
+        production: Some(production),
+        attack: attack_log,
     };
     Ok(Collected {
         manifest,

@@ -185,6 +185,7 @@ mod tests {
                 ..LostCheck::default()
             },
             faults: Some(log),
+            ..Convergence::default()
         };
         let l = line(&c);
         assert!(l.contains("converged yes"), "{l}");

@@ -43,6 +43,12 @@ pub struct Convergence {
     pub lost: crate::faults::converge::LostCheck,
     /// What the fault flags did, when given.
     pub faults: Option<crate::faults::FaultLog>,
+    /// Blocks added per slot while the load ran.
+    #[serde(default)]
+    pub production: Option<crate::attack::Production>,
+    /// The hostile peer's run and what the honest nodes did about it (`attack` only).
+    #[serde(default)]
+    pub attack: Option<crate::attack::AttackLog>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

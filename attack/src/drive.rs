@@ -1,0 +1,380 @@
+//! The attack loop: one task owns the hostile swarm, fires the scenario's next move on a
+//! fixed cadence and answers the honest nodes' requests the way the scenario wants.
+//!
+//! Bounds: the replay queue holds at most one fetched range ([`REPLAY_BATCH`] blocks); sync
+//! and PX requests in flight are bounded by libp2p's stream limit; nothing else accumulates.
+
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use libp2p::gossipsub::TopicHash;
+use libp2p::request_response::{self, ResponseChannel};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm};
+use rumor_chain::{BlockHash, Genesis, Limits};
+use rumor_link::SplitMix64;
+use rumor_p2p::wire::{MAX_RECORDS, PxResponse, WireResponse};
+use rumor_p2p::{Status, SyncRequest, Topic};
+use serde::{Deserialize, Serialize};
+
+use crate::craft;
+use crate::peer::{self, Hostile, HostileEvent};
+use crate::{AttackError, Scenario};
+
+/// Old blocks fetched per range request (old-block-replay).
+pub const REPLAY_BATCH: u64 = 16;
+/// How often the replay asks for more old blocks while it has none to publish.
+const REPLAY_FETCH_EVERY: Duration = Duration::from_secs(2);
+/// A chain height no honest node can have (bad-sync-answers claims it).
+const FAKE_HEIGHT: u64 = 1_000_000;
+
+/// What the attack needs to know about the network it attacks.
+#[derive(Debug, Clone)]
+pub struct AttackConfig {
+    pub scenario: Scenario,
+    pub genesis: Genesis,
+    pub limits: Limits,
+    /// Honest nodes to connect to (`…/p2p/<peer id>`).
+    pub targets: Vec<Multiaddr>,
+    /// Moves per second (payloads published, or requests sent to each peer).
+    pub rate: f64,
+    pub seed: u64,
+    /// The attacker's libp2p key (ed25519 secret), so the harness knows its peer id before
+    /// it connects ([`peer_id`]).
+    pub key: [u8; 32],
+    /// The nodes' `[chain] replay_window_slots`: the replay publishes only blocks older.
+    pub replay_window_slots: u64,
+}
+
+/// What the attacker did, as it saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AttackStats {
+    pub scenario: String,
+    pub peer_id: String,
+    /// Gossip messages published, and publishes gossipsub refused (no peer would take them:
+    /// every honest peer has graylisted us or dropped us).
+    pub published: u64,
+    pub publish_refused: u64,
+    /// Requests sent, refused by the honest side ("rate_limited"), or failed (stream closed).
+    pub requests: u64,
+    pub requests_refused: u64,
+    pub requests_failed: u64,
+    /// Honest requests answered the scenario's way (sync and PX).
+    pub answered: u64,
+    pub connections: u64,
+    pub disconnections: u64,
+    /// Connected honest peers when the attack stopped.
+    pub connected_at_end: usize,
+    /// When the first hostile move went out (ms after the attack started): the replay first
+    /// waits for blocks old enough, the sync and PX attacks for a request to answer.
+    pub first_move_ms: Option<u64>,
+}
+
+/// The peer id of the attacker whose key is `key`.
+pub fn peer_id(key: [u8; 32]) -> Result<PeerId, AttackError> {
+    Ok(keypair(key)?.public().to_peer_id())
+}
+
+fn keypair(key: [u8; 32]) -> Result<libp2p::identity::Keypair, AttackError> {
+    libp2p::identity::Keypair::ed25519_from_bytes(key)
+        .map_err(|e| AttackError::Setup(format!("attacker key: {e}")))
+}
+
+/// Runs `config`'s attack until `stop` resolves.
+pub async fn run(
+    config: AttackConfig,
+    stop: impl Future<Output = ()>,
+) -> Result<AttackStats, AttackError> {
+    let key = keypair(config.key)?;
+    let started = Instant::now();
+    let network = config.genesis.network_id();
+    let mut swarm = peer::build(key, &network)?;
+    swarm
+        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("valid multiaddr"))
+        .map_err(|e| AttackError::Setup(e.to_string()))?;
+    for t in &config.targets {
+        swarm
+            .dial(t.clone())
+            .map_err(|e| AttackError::Setup(format!("dial {t}: {e}")))?;
+    }
+    let honest: Vec<PeerId> = config
+        .targets
+        .iter()
+        .filter_map(|a| {
+            a.iter().find_map(|p| match p {
+                libp2p::multiaddr::Protocol::P2p(id) => Some(id),
+                _ => None,
+            })
+        })
+        .collect();
+    let period = Duration::from_secs_f64(1.0 / config.rate.max(0.1));
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut attack = Attack {
+        rng: SplitMix64::new(config.seed),
+        stats: AttackStats {
+            scenario: config.scenario.name().to_owned(),
+            peer_id: swarm.local_peer_id().to_string(),
+            ..AttackStats::default()
+        },
+        topics: [
+            Topic::Tx.ident(&network).hash(),
+            Topic::Block.ident(&network).hash(),
+        ],
+        connected: HashSet::new(),
+        honest,
+        replay: VecDeque::new(),
+        replay_next: 1,
+        next_fetch: Instant::now(),
+        started,
+        config,
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tick.tick() => attack.step(&mut swarm),
+            event = swarm.select_next_some() => attack.on_event(&mut swarm, event),
+        }
+    }
+    attack.stats.connected_at_end = attack.connected.len();
+    Ok(attack.stats)
+}
+
+struct Attack {
+    config: AttackConfig,
+    rng: SplitMix64,
+    stats: AttackStats,
+    /// Tx and block topic hashes.
+    topics: [TopicHash; 2],
+    connected: HashSet<PeerId>,
+    honest: Vec<PeerId>,
+    /// Encoded old blocks waiting to be published again.
+    replay: VecDeque<Vec<u8>>,
+    /// The next height to fetch for the replay.
+    replay_next: u64,
+    next_fetch: Instant,
+    started: Instant,
+}
+
+impl Attack {
+    fn moved(&mut self) {
+        if self.stats.first_move_ms.is_none() {
+            self.stats.first_move_ms = Some(self.started.elapsed().as_millis() as u64);
+        }
+    }
+
+    fn publish(&mut self, swarm: &mut Swarm<Hostile>, topic: Topic, data: Vec<u8>) {
+        let hash = match topic {
+            Topic::Tx => self.topics[0].clone(),
+            Topic::Block => self.topics[1].clone(),
+        };
+        self.moved();
+        match swarm.behaviour_mut().gossipsub.publish(hash, data) {
+            Ok(_) => self.stats.published += 1,
+            Err(_) => self.stats.publish_refused += 1,
+        }
+    }
+
+    fn status(&self, fake: bool) -> Status {
+        let genesis = self.config.genesis.hash();
+        Status {
+            genesis,
+            head_height: if fake { FAKE_HEIGHT } else { 0 },
+            head_hash: BlockHash(genesis.0),
+        }
+    }
+
+    fn request(&mut self, swarm: &mut Swarm<Hostile>, peer: PeerId, request: SyncRequest) {
+        swarm.behaviour_mut().sync.send_request(&peer, request);
+        self.stats.requests += 1;
+    }
+
+    /// The scenario's next move.
+    fn step(&mut self, swarm: &mut Swarm<Hostile>) {
+        let genesis = &self.config.genesis;
+        match self.config.scenario {
+            Scenario::InvalidSigFlood => {
+                let tx = craft::invalid_sig_tx(&mut self.rng, genesis);
+                self.publish(swarm, Topic::Tx, tx.encode());
+            }
+            Scenario::UnfundedTxFlood => {
+                let tx = craft::unfunded_tx(&mut self.rng, genesis);
+                self.publish(swarm, Topic::Tx, tx.encode());
+            }
+            Scenario::GarbageFlood => {
+                let topic = if self.rng.up_to(1) == 0 {
+                    Topic::Tx
+                } else {
+                    Topic::Block
+                };
+                let bytes = craft::garbage(&mut self.rng, 32, 512);
+                self.publish(swarm, topic, bytes);
+            }
+            Scenario::Oversized => {
+                let bytes = craft::garbage(&mut self.rng, 64 * 1024, 64 * 1024);
+                self.publish(swarm, Topic::Tx, bytes);
+            }
+            Scenario::StatusSpam => {
+                let status = self.status(false);
+                let peers: Vec<PeerId> = self.connected.iter().copied().collect();
+                if !peers.is_empty() {
+                    self.moved();
+                }
+                for p in peers {
+                    self.request(swarm, p, SyncRequest::Status(status));
+                }
+            }
+            Scenario::OldBlockReplay => {
+                if let Some(block) = self.replay.pop_front() {
+                    self.publish(swarm, Topic::Block, block);
+                } else if Instant::now() >= self.next_fetch
+                    && let Some(&p) = self.connected.iter().next()
+                {
+                    self.next_fetch = Instant::now() + REPLAY_FETCH_EVERY;
+                    let start = self.replay_next;
+                    self.request(
+                        swarm,
+                        p,
+                        SyncRequest::BlocksByRange {
+                            start,
+                            count: REPLAY_BATCH,
+                        },
+                    );
+                }
+            }
+            // These act only when asked (see `on_sync_request` and `on_px`).
+            Scenario::BadSyncAnswers | Scenario::PxPoison => {}
+        }
+    }
+
+    fn on_event(&mut self, swarm: &mut Swarm<Hostile>, event: SwarmEvent<HostileEvent>) {
+        match event {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } => {
+                self.stats.connections += 1;
+                if num_established.get() == 1 {
+                    self.connected.insert(peer_id);
+                    // Greet as a node does; bad-sync-answers claims a chain far ahead.
+                    let fake = self.config.scenario == Scenario::BadSyncAnswers;
+                    let status = self.status(fake);
+                    self.request(swarm, peer_id, SyncRequest::Status(status));
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.stats.disconnections += 1;
+                self.connected.remove(&peer_id);
+            }
+            SwarmEvent::Behaviour(HostileEvent::Sync(e)) => self.on_sync(swarm, e),
+            SwarmEvent::Behaviour(HostileEvent::Px(request_response::Event::Message {
+                message: request_response::Message::Request { channel, .. },
+                ..
+            })) => self.on_px(swarm, channel),
+            _ => {}
+        }
+    }
+
+    fn on_px(&mut self, swarm: &mut Swarm<Hostile>, channel: ResponseChannel<PxResponse>) {
+        let records = if self.config.scenario == Scenario::PxPoison {
+            self.stats.answered += 1;
+            self.moved();
+            craft::poisoned_records(&mut self.rng, &self.honest, MAX_RECORDS as usize)
+        } else {
+            Vec::new()
+        };
+        let _ = swarm
+            .behaviour_mut()
+            .px
+            .send_response(channel, PxResponse { records });
+    }
+
+    fn on_sync(
+        &mut self,
+        swarm: &mut Swarm<Hostile>,
+        event: request_response::Event<SyncRequest, WireResponse>,
+    ) {
+        match event {
+            request_response::Event::Message {
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                let answer = self.answer(request);
+                let _ = swarm.behaviour_mut().sync.send_response(channel, answer);
+            }
+            request_response::Event::Message {
+                message: request_response::Message::Response { response, .. },
+                ..
+            } => match response {
+                WireResponse::Error(e) if e == "rate_limited" => self.stats.requests_refused += 1,
+                WireResponse::Blocks(raw) if self.config.scenario == Scenario::OldBlockReplay => {
+                    self.take_old_blocks(raw)
+                }
+                _ => {}
+            },
+            request_response::Event::OutboundFailure { .. } => self.stats.requests_failed += 1,
+            _ => {}
+        }
+    }
+
+    /// Keeps the fetched blocks that are old enough to be replays; asks again later for the
+    /// same heights when none is yet.
+    fn take_old_blocks(&mut self, raw: Vec<Vec<u8>>) {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let current = self.config.genesis.slot_at(now_ms);
+        for bytes in raw {
+            let Ok(block) = rumor_chain::Block::decode(&bytes, &self.config.limits) else {
+                continue;
+            };
+            // Two slots past the window, so clock skew cannot make it look fresh.
+            if block.header.slot + self.config.replay_window_slots + 2 >= current {
+                break;
+            }
+            self.replay_next = self.replay_next.max(block.header.height + 1);
+            self.replay.push_back(bytes);
+        }
+        if !self.replay.is_empty() {
+            self.next_fetch = Instant::now();
+        }
+    }
+
+    /// The scenario's answer to an honest node's sync request.
+    fn answer(&mut self, request: SyncRequest) -> WireResponse {
+        let bad = self.config.scenario == Scenario::BadSyncAnswers;
+        if let SyncRequest::Status(_) = request {
+            return WireResponse::Status(self.status(bad));
+        }
+        if !bad {
+            return WireResponse::Error("unavailable".into());
+        }
+        self.stats.answered += 1;
+        self.moved();
+        match self.stats.answered % 3 {
+            // Not a block at all.
+            0 => WireResponse::Blocks(vec![craft::garbage(&mut self.rng, 100, 400)]),
+            // Headers that do not decode.
+            1 => WireResponse::Headers(vec![craft::garbage(&mut self.rng, 10, 50)]),
+            // Blocks that decode but were signed by nobody with the right to.
+            _ => {
+                let h = 1 + self.rng.up_to(1000);
+                WireResponse::Blocks(vec![
+                    craft::bogus_block(&mut self.rng, &self.config.genesis, h).encode(),
+                ])
+            }
+        }
+    }
+}

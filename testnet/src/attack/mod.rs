@@ -1,0 +1,146 @@
+//! `rumor-testnet attack`: a small honest testnet under normal load plus one hostile peer
+//! (`rumor_attack`, built on the nodes' own stack), once per scenario, each compared with a
+//! clean run of the same testnet in the same invocation.
+//!
+//! Per scenario the harness records what the honest side saw: delivery and p99 time-to-all of
+//! the load's txs (from the same traces and report as `run`), blocks built per slot while the
+//! attack ran, and when every node the attacker reached had graylisted or dropped it
+//! ([`watch`]). The attacker only dials the testnet's own loopback nodes.
+
+pub mod table;
+pub mod watch;
+
+use std::time::{Duration, Instant};
+
+use rumor_attack::{AttackConfig, AttackStats, Scenario};
+use rumor_chain::{ChainConfig, Genesis};
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::Manifest;
+use crate::rpc::Rpc;
+pub use watch::Penalty;
+
+/// One attack to carry out during a run's load.
+#[derive(Debug, Clone, Copy)]
+pub struct AttackPlan {
+    pub scenario: Scenario,
+    /// The attacker's moves per second.
+    pub rate: f64,
+    pub seed: u64,
+}
+
+/// What happened during one attack.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AttackLog {
+    pub scenario: String,
+    pub rate: f64,
+    pub attacker: AttackStats,
+    pub penalty: Penalty,
+    /// Seconds from the attacker's first hostile move to every reached node penalising it.
+    pub penalised_after_s: Option<f64>,
+    /// Set when the attacker could not start.
+    pub error: Option<String>,
+}
+
+/// Blocks added to the chain per slot while the load (and any attack) ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Production {
+    pub blocks: u64,
+    pub slots: u64,
+    pub ratio: Option<f64>,
+}
+
+/// The highest head any node reports (`None` if none answers).
+pub async fn best_height(rpcs: &[Rpc]) -> Option<u64> {
+    let mut best = None;
+    for r in rpcs {
+        if let Ok(h) = r.chain_head().await {
+            best = Some(best.map_or(h.height, |b: u64| b.max(h.height)));
+        }
+    }
+    best
+}
+
+impl Production {
+    pub fn new(from: Option<u64>, to: Option<u64>, elapsed: Duration, slot_ms: u64) -> Self {
+        let blocks = to.unwrap_or(0).saturating_sub(from.unwrap_or(0));
+        let slots = elapsed.as_millis() as u64 / slot_ms.max(1);
+        Self {
+            blocks,
+            slots,
+            ratio: (slots > 0 && from.is_some() && to.is_some())
+                .then(|| blocks as f64 / slots as f64),
+        }
+    }
+}
+
+/// A 32-byte attacker key from the run's seed and scenario (so the peer id is known up front).
+fn attacker_key(plan: &AttackPlan) -> [u8; 32] {
+    let mut rng = crate::rng::Rng::new(plan.seed, 0x00A7_7AC4 ^ plan.scenario as u64);
+    let mut key = [0u8; 32];
+    for chunk in key.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    key
+}
+
+/// Runs the attacker against every node of `manifest` for `duration`, watching the nodes.
+pub async fn carry_out(
+    plan: AttackPlan,
+    manifest: &Manifest,
+    rpcs: &[Rpc],
+    duration: Duration,
+) -> AttackLog {
+    let mut log = AttackLog {
+        scenario: plan.scenario.name().to_owned(),
+        rate: plan.rate,
+        ..AttackLog::default()
+    };
+    let genesis = match Genesis::load(&manifest.genesis) {
+        Ok(g) => g,
+        Err(e) => {
+            log.error = Some(e.to_string());
+            return log;
+        }
+    };
+    let key = attacker_key(&plan);
+    let attacker = match rumor_attack::peer_id(key) {
+        Ok(p) => p.to_string(),
+        Err(e) => {
+            log.error = Some(e.to_string());
+            return log;
+        }
+    };
+    let targets = manifest
+        .nodes
+        .iter()
+        .filter_map(|n| n.dial_addr().parse().ok())
+        .collect();
+    let chain = ChainConfig::default();
+    let config = AttackConfig {
+        scenario: plan.scenario,
+        genesis,
+        limits: chain.limits,
+        targets,
+        rate: plan.rate,
+        seed: plan.seed,
+        key,
+        replay_window_slots: chain.replay_window_slots,
+    };
+    let start = Instant::now();
+    let graylist = rumor_attack::thresholds().graylist_threshold;
+    let (stats, penalty) = tokio::join!(
+        rumor_attack::run(config, tokio::time::sleep(duration)),
+        watch::watch(rpcs, &attacker, graylist, start, duration)
+    );
+    match stats {
+        Ok(s) => log.attacker = s,
+        Err(e) => log.error = Some(e.to_string()),
+    }
+    log.penalised_after_s = penalty
+        .all_penalised_at_ms
+        .zip(log.attacker.first_move_ms)
+        .map(|(at, first)| at.saturating_sub(first) as f64 / 1000.0);
+    log.penalty = penalty;
+    log
+}

@@ -1,0 +1,199 @@
+//! The attack table: one row per run (the clean run first), each scenario's honest-side
+//! figures against the clean run's, and whether it met the goals: honest delivery 100%,
+//! honest p99 time-to-all ≤ 1.5× the clean run's, blocks on ≥ 95% of slots, and (where the
+//! attacker can be told from an honest peer) every reached node penalising it within 10 s.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::{AttackLog, Production};
+use crate::report::model::Report;
+use crate::textable;
+use crate::trace::Kind;
+
+pub const MAX_P99_RATIO: f64 = 1.5;
+pub const MIN_PRODUCTION: f64 = 0.95;
+pub const MAX_PENALTY_S: f64 = 10.0;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Row {
+    pub scenario: String,
+    /// Tx delivery over the honest nodes (delivered ÷ expected pairs).
+    pub delivery: Option<f64>,
+    /// p99 over txs of the time to reach every honest node (ms), and ÷ the clean run's.
+    pub p99_ms: Option<f64>,
+    pub p99_vs_clean: Option<f64>,
+    pub production: Option<Production>,
+    pub penalised_after_s: Option<f64>,
+    pub expects_penalty: bool,
+    /// Hostile moves the attacker made (publishes, requests, answers).
+    pub moves: u64,
+    pub lost: usize,
+    pub converged: bool,
+    /// Sum of the nodes' CPU over the run, as a share of the machine's cores.
+    pub cpu_share: Option<f64>,
+    pub met: bool,
+    /// The goals it missed, in words.
+    pub misses: Vec<String>,
+    pub dir: String,
+}
+
+fn p99_all(r: &Report) -> Option<f64> {
+    let k = r.kinds.get(&Kind::Tx)?;
+    k.stats
+        .reach
+        .iter()
+        .find(|l| l.percent_of_nodes >= 100.0)?
+        .ms
+        .as_ref()
+        .map(|s| s.p99)
+}
+
+fn cpu_share(r: &Report, cores: usize) -> Option<f64> {
+    let per_node = r.bandwidth.cpu_mean_percent?;
+    Some(per_node * r.meta.nodes as f64 / (100.0 * cores.max(1) as f64))
+}
+
+/// One row; `clean_p99` is `None` for the clean run itself.
+pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores: usize) -> Row {
+    let conv = r.convergence.as_ref();
+    let tx = r.kinds.get(&Kind::Tx);
+    let delivery = tx.map(|k| k.stats.delivery.ratio);
+    let complete = tx.is_some_and(|k| k.stats.delivery.delivered == k.stats.delivery.expected);
+    let p99_ms = p99_all(r);
+    let p99_vs_clean = p99_ms.zip(clean_p99).map(|(a, c)| a / c.max(0.001));
+    let production = conv.and_then(|c| c.production);
+    let scenario = attack.map_or("clean".to_owned(), |a| a.scenario.clone());
+    let expects_penalty = scenario
+        .parse::<rumor_attack::Scenario>()
+        .is_ok_and(|s| s.expects_penalty());
+    let penalised_after_s = attack.and_then(|a| a.penalised_after_s);
+    let mut misses = Vec::new();
+    if !complete {
+        misses.push("delivery below 100%".to_owned());
+    }
+    if p99_vs_clean.is_some_and(|x| x > MAX_P99_RATIO) {
+        misses.push(format!("p99 over {MAX_P99_RATIO}× clean"));
+    }
+    if production
+        .and_then(|p| p.ratio)
+        .is_none_or(|x| x < MIN_PRODUCTION)
+    {
+        misses.push(format!(
+            "blocks on under {:.0}% of slots",
+            MIN_PRODUCTION * 100.0
+        ));
+    }
+    if expects_penalty && penalised_after_s.is_none_or(|s| s > MAX_PENALTY_S) {
+        misses.push(format!("attacker not penalised within {MAX_PENALTY_S} s"));
+    }
+    if let Some(e) = attack.and_then(|a| a.error.as_ref()) {
+        misses.push(format!("attacker failed: {e}"));
+    }
+    let lost = conv.map_or(0, |c| c.lost.lost);
+    if lost > 0 {
+        misses.push(format!("{lost} accepted txs lost"));
+    }
+    let converged = conv.is_some_and(|c| c.converged);
+    if !converged {
+        misses.push("no single head at the end".to_owned());
+    }
+    let moves = attack.map_or(0, |a| {
+        a.attacker.published
+            + a.attacker.publish_refused
+            + a.attacker.requests
+            + a.attacker.answered
+    });
+    Row {
+        scenario,
+        delivery,
+        p99_ms,
+        p99_vs_clean,
+        production,
+        penalised_after_s,
+        expects_penalty,
+        moves,
+        lost,
+        converged,
+        cpu_share: cpu_share(r, cores),
+        met: misses.is_empty(),
+        misses,
+        dir: r.meta.dir.clone(),
+    }
+}
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or("–".to_owned(), f)
+}
+
+/// The table as aligned text (the same columns as the Markdown).
+pub fn text(rows: &[Row]) -> String {
+    let header = [
+        "scenario",
+        "delivery",
+        "p99 ms",
+        "÷ clean",
+        "blocks/slots",
+        "penalised",
+        "moves",
+        "CPU",
+        "goals",
+    ];
+    let body: Vec<Vec<String>> = rows.iter().map(cells).collect();
+    textable::render(&header, &body)
+}
+
+fn cells(r: &Row) -> Vec<String> {
+    let production = r.production.map_or("–".to_owned(), |p| {
+        format!(
+            "{}/{} ({})",
+            p.blocks,
+            p.slots,
+            opt(p.ratio, |x| format!("{:.0}%", x * 100.0))
+        )
+    });
+    let penalised = match (r.scenario.as_str(), r.penalised_after_s, r.expects_penalty) {
+        ("clean", _, _) => "–".to_owned(),
+        (_, Some(s), _) => format!("{s:.1} s"),
+        (_, None, true) => "never".to_owned(),
+        (_, None, false) => "n/a".to_owned(),
+    };
+    vec![
+        r.scenario.clone(),
+        opt(r.delivery, |x| format!("{:.2}%", x * 100.0)),
+        opt(r.p99_ms, |x| format!("{x:.1}")),
+        opt(r.p99_vs_clean, |x| format!("{x:.2}×")),
+        production,
+        penalised,
+        r.moves.to_string(),
+        opt(r.cpu_share, |x| format!("{:.0}%", x * 100.0)),
+        if r.met {
+            "met".to_owned()
+        } else {
+            format!("missed: {}", r.misses.join("; "))
+        },
+    ]
+}
+
+/// The Markdown section written to `attack.md`.
+pub fn markdown(rows: &[Row], params: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Attack runs\n\n{params}\n");
+    let _ = writeln!(
+        out,
+        "| scenario | honest delivery | honest p99 to all (ms) | ÷ clean | blocks / slots | attacker penalised after | attacker moves | node CPU (share of machine) | goals |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        let _ = writeln!(out, "| {} |", cells(r).join(" | "));
+    }
+    let _ = writeln!(
+        out,
+        "\nGoals: honest delivery 100%, p99 ≤ {MAX_P99_RATIO}× the clean run, blocks on ≥ {:.0}% of slots, \
+         the attacker graylisted or dropped by every node it reached within {MAX_PENALTY_S} s of its first \
+         hostile move (n/a where an honest peer could send the same). Each run's own report is in its directory.",
+        MIN_PRODUCTION * 100.0
+    );
+    out
+}
