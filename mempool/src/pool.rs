@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use rumor_chain::{Account, AccountReader, Address, TxHash, VerifiedTx};
+use rumor_chain::{Account, AccountReader, Address, Transaction, TxHash, VerifiedTx};
 use tokio::sync::broadcast;
 
 use crate::config::PoolConfig;
@@ -151,6 +151,58 @@ impl Pool {
         self.new_pending.subscribe()
     }
 
+    /// The checks [`Self::insert`] makes that need no signature, run on a tx not yet verified
+    /// so that a tx which cannot be admitted costs no `verify_strict`: chain id, cost overflow,
+    /// fee floor, duplicate, nonce too low, nonce beyond the sender's window (pending plus
+    /// queued slots ahead of the account's nonce), and balance (this tx plus the sender's
+    /// pooled txs below it). Reads only; counts nothing (the caller counts what it drops).
+    pub fn precheck<S: AccountReader + ?Sized>(
+        &self,
+        tx: &Transaction,
+        hash: &TxHash,
+        state: &S,
+    ) -> Result<(), InsertError> {
+        if tx.chain_id != self.chain_id {
+            return Err(InsertError::WrongChainId {
+                expected: self.chain_id,
+                got: tx.chain_id,
+            });
+        }
+        let cost = tx.cost().ok_or(InsertError::CostOverflow)?;
+        if tx.fee < self.config.min_fee {
+            return Err(InsertError::FeeTooLow {
+                fee: tx.fee,
+                min: self.config.min_fee,
+            });
+        }
+        if self.by_hash.contains_key(hash) {
+            return Err(InsertError::AlreadyKnown);
+        }
+        let account = state.account(&tx.from);
+        if tx.nonce < account.nonce {
+            return Err(InsertError::NonceTooLow {
+                account: account.nonce,
+                got: tx.nonce,
+            });
+        }
+        let window = self.config.max_pending_per_sender + self.config.max_queued_per_sender;
+        if tx.nonce - account.nonce >= window as u64 {
+            return Err(InsertError::SenderSlotsFull { limit: window });
+        }
+        let need = self
+            .senders
+            .get(&tx.from)
+            .map_or(0, |s| s.cost_between(account.nonce, tx.nonce))
+            .saturating_add(cost);
+        if need > account.balance {
+            return Err(InsertError::InsufficientBalance {
+                need,
+                have: account.balance,
+            });
+        }
+        Ok(())
+    }
+
     /// Admits a signature-checked tx against `state` (the current head's accounts).
     ///
     /// Checks, in order: chain id, fee floor, duplicate, nonce, replacement bump, balance
@@ -202,6 +254,10 @@ impl Pool {
                 account: account.nonce,
                 got: tx.nonce(),
             });
+        }
+        let window = self.config.max_pending_per_sender + self.config.max_queued_per_sender;
+        if tx.nonce() - account.nonce >= window as u64 {
+            return Err(InsertError::SenderSlotsFull { limit: window });
         }
         self.resync(&sender, account);
         let victims = self.plan(&tx, cost, &account)?;

@@ -41,6 +41,8 @@ pub struct Ctx {
     pub syncing: AtomicBool,
     /// Peers whose last catch-up did not move our head, and until when they wait.
     pub sync_backoff: crate::blocks::Backoff,
+    /// Per-peer count of gossiped txs that could not pay (see [`crate::precheck`]).
+    pub unpayable: crate::precheck::Tally,
     /// Until when (ms since the epoch; 0: not paused) a catch-up of a verified claim holds
     /// the producer back (bounded by `blocks::catchup::MAX_PRODUCTION_PAUSE`).
     pub production_paused_until_ms: AtomicU64,

@@ -1,5 +1,6 @@
-//! The tx pipeline, shared by RPC and gossip: seen-cache → decode/size/chain id →
-//! `verify_strict` on the verification pool → mempool insert → verdict. RPC txs the pool accepts
+//! The tx pipeline, shared by RPC and gossip: seen-cache → decode/size/chain id → (gossip)
+//! the pool's pre-signature checks ([`crate::precheck`]) → `verify_strict` on the verification
+//! pool → mempool insert → verdict. RPC txs the pool accepts
 //! are published; gossip txs get their verdict reported to gossipsub, which forwards only
 //! accepted ones.
 //!
@@ -136,16 +137,38 @@ fn verdict_for_admission(r: &Result<InsertOutcome, InsertError>) -> Validation {
 /// queue full) the batch is ignored, never penalised.
 #[tracing::instrument(name = "gossip_txs", skip_all, fields(n = batch.len()))]
 pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
+    // Verdicts decided before verification; `None` = verify it.
+    let mut verdicts = crate::precheck::precheck(&ctx, &batch).await;
+    let unjudged: Vec<&GossipTx> = batch
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| v.is_none())
+        .map(|(g, _)| g)
+        .collect();
+    let decided = if unjudged.is_empty() {
+        Vec::new()
+    } else {
+        verify_and_admit(&ctx, &unjudged).await
+    };
+    let mut decided = decided.into_iter();
+    for v in verdicts.iter_mut().filter(|v| v.is_none()) {
+        *v = decided.next();
+    }
+    for (g, v) in batch.iter().zip(verdicts) {
+        report(&ctx, g, v.expect("one verdict per tx")).await;
+    }
+}
+
+/// Verification then admission of the txs the pre-checks let through: one verdict each, in
+/// order. Under overload (verification queue full) they are all ignored, never penalised.
+async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
     let txs = batch.iter().map(|g| g.tx.clone()).collect();
     let results = match ctx.verify.verify_txs(txs, true, &ctx.metrics).await {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = %e, n = batch.len(), "shedding gossip txs");
-            shed(&ctx, &batch, e.as_str());
-            for g in &batch {
-                report(&ctx, g, Validation::Ignore).await;
-            }
-            return;
+            shed(ctx, batch, e.as_str());
+            return vec![Validation::Ignore; batch.len()];
         }
     };
     // Verdicts known from verification alone; `None` = valid, decided by the pool.
@@ -185,21 +208,21 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
             Ok(results) => results.iter().map(verdict_for_admission).collect(),
             // The runtime is going away: local trouble, never the sender's fault.
             Err(_) => {
-                shed(&ctx, &batch, VerifyError::Stopped.as_str());
+                shed(ctx, batch, VerifyError::Stopped.as_str());
                 vec![Validation::Ignore; n]
             }
         }
     };
     let mut admitted = admitted.into_iter();
-    for (g, v) in batch.iter().zip(verdicts) {
-        let v = v.unwrap_or_else(|| admitted.next().expect("one verdict per valid tx"));
-        report(&ctx, g, v).await;
-    }
+    verdicts
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| admitted.next().expect("one verdict per valid tx")))
+        .collect()
 }
 
 /// Txs dropped unjudged for local reasons: counted, and forgotten by the seen-cache so that a
 /// later copy (IWANT, anti-entropy) is judged instead of dropped as a duplicate.
-fn shed(ctx: &Ctx, batch: &[GossipTx], reason: &'static str) {
+fn shed(ctx: &Ctx, batch: &[&GossipTx], reason: &'static str) {
     let seen = ctx.net.seen();
     for g in batch {
         seen.forget(&g.id);

@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use rumor_chain::{
     Account, Address, Block, BlockHash, ChainStore, CheckedBlock, Commit, Genesis, Hash256,
-    ImportError, ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction, TxHash, VerifiedTx,
-    codec::BLOCK_OVERHEAD_LEN, produce_block,
+    ImportError, ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction, Transaction,
+    TxHash, VerifiedTx, codec::BLOCK_OVERHEAD_LEN, produce_block,
 };
 use rumor_mempool::{InsertError, InsertOutcome, Origin, Pool, PoolStatus, SenderContent, SubPool};
 use tokio::sync::{broadcast, watch};
@@ -295,6 +295,22 @@ impl Ledger {
             .into_iter()
             .map(|tx| pool.insert(tx, origin, chain.state(), now))
             .collect())
+    }
+
+    /// [`rumor_mempool::Pool::precheck`] for each `(tx, hash)` against the head state, without
+    /// waiting: `None` when either lock is busy (the caller then verifies everything, and the
+    /// pool checks again on insert). Never blocks, so it is safe on async threads.
+    pub fn try_precheck(
+        &self,
+        txs: &[(Transaction, TxHash)],
+    ) -> Option<Vec<Result<(), InsertError>>> {
+        let chain = self.chain.try_lock().ok()?;
+        let pool = self.pool.try_lock().ok()?;
+        Some(
+            txs.iter()
+                .map(|(tx, hash)| pool.precheck(tx, hash, chain.state()))
+                .collect(),
+        )
     }
 
     /// A read of the store (redb reads may touch disk).

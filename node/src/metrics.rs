@@ -55,6 +55,8 @@ pub struct NodeMetrics {
     pub sync_backoff_peers: Gauge,
     /// Receipt-to-verdict time of gossip messages, by kind.
     pub validation_seconds: Family<Labels, Histogram>,
+    /// Gossiped txs judged by the pre-signature checks, by reason (none of them verified).
+    pub prechecked: Family<Labels, Counter>,
     /// Verdicts by kind and result (accept/reject/ignore).
     pub validation: Family<Labels, Counter>,
     /// Per-tx signature check time on the verification pool.
@@ -92,6 +94,7 @@ impl NodeMetrics {
             catch_ups: Family::default(),
             sync_backoff_peers: Gauge::default(),
             validation_seconds: Family::new_with_constructor(histogram),
+            prechecked: Family::default(),
             validation: Family::default(),
             verify_seconds: histogram(),
             verify_queue: Gauge::default(),
@@ -133,6 +136,7 @@ impl NodeMetrics {
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
             deepest_reorg => "deepest_reorg_blocks", "Most canonical blocks one reorg replaced since start";
             equivocations => "equivocations", "Second blocks by one producer for one slot";
+            prechecked => "prechecked", "Gossiped txs refused by the checks before signature verification, by reason";
             replayed_blocks => "replayed_blocks", "Gossiped blocks rejected as replays (slot too far behind the clock)";
             bad_bodies => "bad_bodies", "Gossiped blocks with a valid header whose body failed full validation";
             shed => "shed", "Gossip messages dropped unjudged under local overload, by kind and reason";

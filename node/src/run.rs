@@ -191,6 +191,7 @@ pub async fn run(
         tracer,
         syncing: AtomicBool::new(false),
         sync_backoff: Default::default(),
+        unpayable: Default::default(),
         production_paused_until_ms: Default::default(),
         tasks: Tasks::new(),
     });

@@ -274,6 +274,7 @@ impl TestNet {
             tracer: Tracer::disabled(),
             syncing: AtomicBool::new(false),
             sync_backoff: Default::default(),
+            unpayable: Default::default(),
             production_paused_until_ms: Default::default(),
             tasks: Tasks::new(),
         });

@@ -52,6 +52,8 @@ pub enum Offence {
     /// Kept sending requests (status, sync, peer exchange, txsync) after being refused for
     /// going over its quota ([`crate::quota`]).
     RequestFlood,
+    /// Kept relaying txs that could not pay (balance, nonce window) while we were in sync.
+    UnpayableTxs,
 }
 
 /// Result of a publish.

@@ -186,8 +186,9 @@ fn pending_slots_overflow_into_queue_then_sender_is_capped() {
         .collect();
     use InsertOutcome::{Pending, Queued};
     assert_eq!(outcomes, vec![Pending, Pending, Queued, Queued]);
+    // Nonce 4 lies past the sender's window (2 pending + 2 queued slots ahead of its nonce).
     let err = ins(&mut p, &tx("a", 4, 5, 1), &s).unwrap_err();
-    assert_eq!(err, InsertError::SenderSlotsFull { limit: 2 });
+    assert_eq!(err, InsertError::SenderSlotsFull { limit: 4 });
     assert!(!err.is_bad_transaction());
     // A far-future nonce takes a queued slot too.
     assert!(ins(&mut p, &tx("a", 99, 5, 1), &s).is_err());
@@ -593,4 +594,40 @@ fn stale_cached_state_is_refreshed_on_insert() {
 fn pool_can_sit_behind_a_lock_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Pool>();
+}
+
+#[test]
+fn precheck_refuses_what_insert_would_without_a_signature() {
+    let mut p = pool_with(PoolConfig {
+        max_pending_per_sender: 2,
+        max_queued_per_sender: 2,
+        ..PoolConfig::default()
+    });
+    let s = rich(&["a"]);
+    let check = |p: &Pool, t: &VerifiedTx| p.precheck(&t.signed().tx, &t.hash(), &s);
+    let ok = tx("a", 0, 5, 1);
+    assert_eq!(check(&p, &ok), Ok(()));
+    // Only unsigned data is read: a forged signature passes (verification catches it).
+    let mut forged = ok.signed().clone();
+    forged.signature.0[0] ^= 1;
+    assert_eq!(p.precheck(&forged.tx, &forged.hash(), &s), Ok(()));
+    ins(&mut p, &ok, &s).unwrap();
+    assert_eq!(check(&p, &ok), Err(InsertError::AlreadyKnown));
+    assert!(matches!(
+        check(&p, &tx("a", 4, 5, 1)),
+        Err(InsertError::SenderSlotsFull { limit: 4 })
+    ));
+    assert!(matches!(
+        check(&p, &tx("nobody", 0, 5, 1)),
+        Err(InsertError::InsufficientBalance { have: 0, .. })
+    ));
+    assert!(matches!(
+        check(&p, &tx("a", 1, 0, 5)),
+        Err(InsertError::FeeTooLow { .. })
+    ));
+    // Nothing was counted: the caller counts what it drops.
+    assert_eq!(
+        p.status().counters.rejected(TxReject::InsufficientBalance),
+        0
+    );
 }
