@@ -130,6 +130,10 @@ pub struct NetLimits {
     pub sync_peer_per_sec: u32,
     pub px_peer_burst: u32,
     pub px_peer_per_sec: u32,
+    /// Learn loopback/private addresses from peer exchange and share them (off: a node on the
+    /// internet must not dial or spread them). `rumor-testnet` turns it on for its nodes,
+    /// which all listen on 127.0.0.1.
+    pub allow_private_addrs: bool,
 }
 
 impl Default for NetLimits {
@@ -157,6 +161,7 @@ impl Default for NetLimits {
             sync_peer_per_sec: 32,
             px_peer_burst: 16,
             px_peer_per_sec: 2,
+            allow_private_addrs: false,
         }
     }
 }

@@ -66,6 +66,7 @@ pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, C
     c.txsync.peer_burst = config.net.txsync_peer_burst.max(1);
     c.txsync.peer_per_sec = config.net.txsync_peer_per_sec;
     c.quotas = quotas(&config.net);
+    c.address_book.allow_private = config.net.allow_private_addrs;
     if let Some(path) = &config.link {
         let link = rumor_p2p::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {
             flag: "--link",
@@ -111,6 +112,7 @@ mod tests {
         assert_eq!(net.idontwant_threshold, n.gossip.idontwant_threshold);
         assert_eq!(net.flood_all, n.gossip.flood_all);
         assert_eq!(quotas(&net), n.quotas);
+        assert_eq!(net.allow_private_addrs, n.address_book.allow_private);
         assert_eq!(
             (
                 net.txsync_max_inbound,

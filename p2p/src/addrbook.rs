@@ -1,9 +1,21 @@
 //! The address book: peers we could dial, where, and how reliable they have been.
 //!
-//! Bounded in peers and in addresses per peer. It learns from identify (a peer's own listen
-//! addresses), from peer-exchange answers, and from connections. Dial failures back off
-//! exponentially; a peer that fails `max_failures` times in a row is forgotten. When full, the
-//! least useful entry (not connected, most failures, least recently seen) makes room.
+//! Bounded in peers and in addresses per peer. It learns first-hand from identify (a peer's
+//! own listen addresses) and from connections, and second-hand from peer-exchange answers.
+//! Dial failures back off exponentially; a peer that fails `max_failures` times in a row is
+//! forgotten. When full, the least useful entry (not connected, most failures, least recently
+//! seen) makes room.
+//!
+//! # Poisoning (PX records are unauthenticated)
+//!
+//! - A third party never replaces or adds to the addresses of a peer already in the book:
+//!   only the peer itself (identify) or a connection can.
+//! - Second-hand entries live in buckets by the peer that sent them: one source adds at most
+//!   `max_per_source` untried entries, and second-hand entries together take at most half the
+//!   book, evicting only each other. A flood of fresh records cannot push out the peers we
+//!   have connected to or heard from directly.
+//! - Loopback, private and link-local addresses are neither learned second-hand nor shared,
+//!   unless `allow_private` (testnets on one machine or one LAN).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -18,6 +30,10 @@ pub struct BookConfig {
     pub base_backoff: Duration,
     pub max_backoff: Duration,
     pub max_failures: u32,
+    /// Untried second-hand entries one PX source may add (16: half a PX answer).
+    pub max_per_source: usize,
+    /// Learn second-hand and share loopback/private/link-local addresses (testnets only).
+    pub allow_private: bool,
 }
 
 impl Default for BookConfig {
@@ -28,8 +44,33 @@ impl Default for BookConfig {
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
             max_failures: 6,
+            max_per_source: 16,
+            allow_private: false,
         }
     }
+}
+
+/// Whether another host on the internet could reach `addr` (not loopback, private,
+/// link-local, unique-local, documentation or broadcast).
+pub fn is_public(addr: &Multiaddr) -> bool {
+    addr.iter().all(|p| match p {
+        Protocol::Ip4(ip) => {
+            !(ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_documentation())
+        }
+        Protocol::Ip6(ip) => {
+            let seg = ip.segments()[0];
+            !(ip.is_loopback()
+                || ip.is_unspecified()
+                || (seg & 0xfe00) == 0xfc00
+                || (seg & 0xffc0) == 0xfe80)
+        }
+        _ => true,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +80,9 @@ struct Entry {
     next_dial: Instant,
     last_seen: Instant,
     connected: bool,
+    /// The PX source that introduced this entry, while it is second-hand (never connected,
+    /// never announced by the peer itself); `None` once first-hand.
+    source: Option<PeerId>,
 }
 
 /// A dialable peer record.
@@ -117,15 +161,13 @@ impl AddressBook {
         }
     }
 
-    /// Makes room for one more entry; false if every entry is a connected peer.
-    fn make_room(&mut self) -> bool {
-        if self.entries.len() < self.config.capacity {
-            return true;
-        }
+    /// Evicts the least useful unconnected entry (second-hand ones only, if `second_hand`);
+    /// false if there is none.
+    fn evict(&mut self, second_hand: bool) -> bool {
         let victim = self
             .entries
             .iter()
-            .filter(|(_, e)| !e.connected)
+            .filter(|(_, e)| !e.connected && (!second_hand || e.source.is_some()))
             .max_by_key(|(_, e)| (e.failures, std::cmp::Reverse(e.last_seen)))
             .map(|(p, _)| *p);
         match victim {
@@ -135,6 +177,11 @@ impl AddressBook {
             }
             None => false,
         }
+    }
+
+    /// Makes room for one more entry; false if every entry is a connected peer.
+    fn make_room(&mut self) -> bool {
+        self.entries.len() < self.config.capacity || self.evict(false)
     }
 
     /// Learns addresses for `peer` (non-dialable ones are ignored). Returns whether the peer is
@@ -159,7 +206,10 @@ impl AddressBook {
             next_dial: now,
             last_seen: now,
             connected: false,
+            source: None,
         });
+        // Heard from the peer itself: first-hand from now on.
+        e.source = None;
         for a in addrs {
             if !e.addrs.contains(&a) {
                 // Newest first: a peer's latest announcement is the most likely to work.
@@ -170,8 +220,58 @@ impl AddressBook {
         true
     }
 
+    /// Learns `peer` from `source`'s peer-exchange answer, under the rules in the module
+    /// header. Returns whether it was added.
+    pub fn add_second_hand(
+        &mut self,
+        source: PeerId,
+        peer: PeerId,
+        addrs: impl IntoIterator<Item = Multiaddr>,
+        now: Instant,
+    ) -> bool {
+        if self.entries.contains_key(&peer) {
+            return false;
+        }
+        let allow_private = self.config.allow_private;
+        let addrs: Vec<Multiaddr> = addrs
+            .into_iter()
+            .filter_map(|a| dialable(&a))
+            .filter(|a| allow_private || is_public(a))
+            .take(self.config.max_addrs_per_peer)
+            .collect();
+        if addrs.is_empty() {
+            return false;
+        }
+        let from_source = self
+            .entries
+            .values()
+            .filter(|e| e.source == Some(source))
+            .count();
+        if from_source >= self.config.max_per_source {
+            return false;
+        }
+        let second_hand = self.entries.values().filter(|e| e.source.is_some()).count();
+        let full = self.entries.len() >= self.config.capacity;
+        if (second_hand >= self.config.capacity / 2 || full) && !self.evict(true) {
+            return false;
+        }
+        self.entries.insert(
+            peer,
+            Entry {
+                addrs,
+                failures: 0,
+                next_dial: now,
+                last_seen: now,
+                connected: false,
+                source: Some(source),
+            },
+        );
+        true
+    }
+
     pub fn on_connected(&mut self, peer: &PeerId, now: Instant) {
         if let Some(e) = self.entries.get_mut(peer) {
+            e.source = None;
             e.connected = true;
             e.failures = 0;
             e.last_seen = now;
@@ -238,20 +338,19 @@ impl AddressBook {
     /// Up to `n` records to share with `requester` (peer exchange): connected peers first
     /// (known to be live), then peers with no recent failures, in random order.
     pub fn share(&mut self, n: usize, requester: &PeerId) -> Vec<PeerRecord> {
+        let allow_private = self.config.allow_private;
         let mut c: Vec<(bool, PeerRecord)> = self
             .entries
             .iter()
-            .filter(|(p, e)| {
-                *p != requester && !e.addrs.is_empty() && (e.connected || e.failures == 0)
-            })
-            .map(|(p, e)| {
-                (
-                    !e.connected,
-                    PeerRecord {
-                        peer: *p,
-                        addrs: e.addrs.clone(),
-                    },
-                )
+            .filter(|(p, e)| *p != requester && (e.connected || e.failures == 0))
+            .filter_map(|(p, e)| {
+                let addrs: Vec<Multiaddr> = e
+                    .addrs
+                    .iter()
+                    .filter(|a| allow_private || is_public(a))
+                    .cloned()
+                    .collect();
+                (!addrs.is_empty()).then(|| (!e.connected, PeerRecord { peer: *p, addrs }))
             })
             .collect();
         self.shuffle(&mut c);
@@ -298,10 +397,79 @@ mod tests {
         AddressBook::new(
             BookConfig {
                 capacity: cap,
+                allow_private: true,
                 ..BookConfig::default()
             },
             42,
         )
+    }
+
+    fn public(port: u16) -> Multiaddr {
+        format!("/ip4/8.8.{}.{}/tcp/{port}", port / 256, port % 256)
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_third_party_never_rewrites_a_known_peer() {
+        let now = Instant::now();
+        let mut b = book(16);
+        let (honest, liar) = (PeerId::random(), PeerId::random());
+        b.add(honest, [addr(1)], now);
+        assert!(!b.add_second_hand(liar, honest, [addr(666)], now));
+        assert_eq!(b.addrs(&honest), vec![addr(1)]);
+        // Learned second-hand, then heard first-hand: the peer's own word wins from then on.
+        let other = PeerId::random();
+        assert!(b.add_second_hand(liar, other, [addr(7)], now));
+        b.add(other, [addr(8)], now);
+        assert!(!b.add_second_hand(liar, other, [addr(9)], now));
+        assert_eq!(b.addrs(&other), vec![addr(8), addr(7)]);
+    }
+
+    #[test]
+    fn a_flood_of_fresh_records_cannot_push_out_first_hand_peers() {
+        let now = Instant::now();
+        let mut b = book(8);
+        let first: Vec<PeerId> = (0..4).map(|_| PeerId::random()).collect();
+        for (i, p) in first.iter().enumerate() {
+            b.add(*p, [addr(i as u16 + 1)], now);
+        }
+        // Many sources: second-hand entries take half the book at most and evict only each
+        // other, so first-hand entries are untouched.
+        for i in 0..100 {
+            b.add_second_hand(PeerId::random(), PeerId::random(), [addr(300 + i)], now);
+        }
+        assert_eq!(b.len(), 8);
+        for p in &first {
+            assert!(!b.addrs(p).is_empty(), "a first-hand peer was evicted");
+        }
+        // One source fills at most its bucket.
+        let mut big = book(256);
+        let liar = PeerId::random();
+        let added = (0..100)
+            .filter(|i| big.add_second_hand(liar, PeerId::random(), [addr(100 + i)], now))
+            .count();
+        assert_eq!(added, BookConfig::default().max_per_source);
+    }
+
+    #[test]
+    fn private_addresses_stay_local_unless_allowed() {
+        let now = Instant::now();
+        let mut b = AddressBook::new(BookConfig::default(), 1);
+        let (src, p, q) = (PeerId::random(), PeerId::random(), PeerId::random());
+        assert!(
+            !b.add_second_hand(src, p, [addr(1)], now),
+            "loopback, second-hand"
+        );
+        assert!(b.add_second_hand(src, p, [public(1)], now));
+        // First-hand loopback is kept (a LAN peer told us itself) but not passed on.
+        b.add(q, [addr(2)], now);
+        let shared = b.share(10, &src);
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].peer, p);
+        assert!(!is_public(&"/ip4/192.168.1.2/tcp/1".parse().unwrap()));
+        assert!(!is_public(&"/ip6/fe80::1/tcp/1".parse().unwrap()));
+        assert!(is_public(&public(3)));
     }
 
     #[test]

@@ -289,7 +289,7 @@ impl EventLoop {
                 ..
             } => {
                 let (records, bad) = response.records();
-                let learned = self.peers.px_answered(records, Instant::now());
+                let learned = self.peers.px_answered(peer, records, Instant::now());
                 tracing::debug!(%peer, learned, bad, "peer exchange answer");
                 count(&self.metrics, "outbound", "ok");
             }

@@ -380,13 +380,13 @@ impl PeerPolicy {
     }
 
     /// Our PX request was answered with `records`; returns how many peers the book learned.
-    pub fn px_answered(&mut self, records: Vec<PeerRecord>, now: Instant) -> usize {
+    pub fn px_answered(&mut self, source: PeerId, records: Vec<PeerRecord>, now: Instant) -> usize {
         self.px_in_flight = self.px_in_flight.saturating_sub(1);
         let mut learned = 0;
         for r in records {
             if r.peer != self.me
                 && !self.is_banned(&r.peer, now)
-                && self.book.add(r.peer, r.addrs, now)
+                && self.book.add_second_hand(source, r.peer, r.addrs, now)
             {
                 learned += 1;
             }

@@ -92,7 +92,11 @@ impl NodeEntry {
     /// This node's whole config: `template` (what a benchmark changes; the node's defaults
     /// otherwise) with the fields the testnet decides per node.
     pub fn config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
+        // Every node listens on 127.0.0.1: loopback addresses are the testnet's own.
+        let mut net = template.net;
+        net.allow_private_addrs = true;
         NodeConfig {
+            net,
             data_dir: self.data_dir.clone(),
             key: Some(self.key_file.clone()),
             genesis: manifest.genesis.clone(),

@@ -102,6 +102,7 @@ impl InProcess {
             verify_threads: 1,
             ..NodeConfig::default()
         };
+        config.net.allow_private_addrs = true;
         tweak(&mut config);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();

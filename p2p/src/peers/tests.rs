@@ -12,6 +12,7 @@ fn policy(low: usize, high: usize) -> PeerPolicy {
     config.peers.low = low;
     config.peers.high = high;
     config.peers.max_pending = 3;
+    config.address_book.allow_private = true;
     PeerPolicy::new(PeerId::random(), &config)
 }
 
@@ -175,7 +176,7 @@ fn px_rotates_over_peers_and_is_paced() {
     connect(&mut p, ps[0], true, t0);
     connect(&mut p, ps[1], true, t0);
     assert_eq!(p.tick(t0, &no_mesh()).ask_px, Some(ps[0]));
-    p.px_answered(Vec::new(), t0);
+    p.px_answered(PeerId::random(), Vec::new(), t0);
     // Below the low target: again after one tick interval (500 ms), to the next peer.
     assert_eq!(p.tick(t0, &no_mesh()).ask_px, None);
     let t1 = t0 + Duration::from_millis(500);
@@ -189,7 +190,7 @@ fn px_rotates_over_peers_and_is_paced() {
     connect(&mut p, ps[0], true, t0);
     connect(&mut p, ps[1], true, t0);
     assert!(p.tick(t0, &no_mesh()).ask_px.is_some());
-    p.px_answered(Vec::new(), t0);
+    p.px_answered(PeerId::random(), Vec::new(), t0);
     assert_eq!(
         p.tick(t0 + Duration::from_secs(29), &no_mesh()).ask_px,
         None
@@ -277,7 +278,11 @@ fn banned_peers_are_neither_dialed_nor_learned() {
         addrs: vec![addr(2)],
     };
     let me = p.me;
-    let learned = p.px_answered(vec![records(bad), records(me), records(good)], now);
+    let learned = p.px_answered(
+        PeerId::random(),
+        vec![records(bad), records(me), records(good)],
+        now,
+    );
     assert_eq!(learned, 1, "only the good peer");
     assert!(p.book().addrs(&me).is_empty());
 }
