@@ -42,6 +42,9 @@ pub fn build(key: identity::Keypair, network: &str) -> Result<Swarm<Hostile>, At
         .validation_mode(ValidationMode::Anonymous)
         .message_id_fn(|m: &gossipsub::Message| MessageId::new(&message_id(&m.data)))
         .flood_publish(true)
+        // Forget at once what it has seen, so it can publish again any block it once
+        // received (the replay attack) instead of being refused as a duplicate.
+        .duplicate_cache_time(Duration::from_millis(1))
         .max_transmit_size(MAX_PUBLISH + 64 * 1024)
         .heartbeat_interval(Duration::from_millis(700))
         .build()

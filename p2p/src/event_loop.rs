@@ -425,7 +425,7 @@ impl EventLoop {
     }
 
     fn penalise(&mut self, peer: PeerId, offence: Offence) {
-        let penalty = self.peers.penalise(peer, Instant::now());
+        let penalty = self.peers.penalise(peer, offence.penalty(), Instant::now());
         self.metrics.peer_penalties.inc();
         self.swarm
             .behaviour_mut()

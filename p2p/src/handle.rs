@@ -56,6 +56,21 @@ pub enum Offence {
     UnpayableTxs,
 }
 
+impl Offence {
+    /// The application-score penalty. Answers that are provably not an honest peer's (blocks
+    /// that fail their checks, undecodable bytes) cost −50, so two ban; offences an honest
+    /// peer can stumble into once (a request burst, txs from a state we have not seen yet)
+    /// cost −30, so three ban. The ban threshold is the graylist threshold (−80).
+    pub const fn penalty(self) -> f64 {
+        match self {
+            Offence::BadSyncResponse | Offence::BadTxSyncResponse | Offence::BadTxSyncRequest => {
+                -50.0
+            }
+            Offence::RequestFlood | Offence::UnpayableTxs => -30.0,
+        }
+    }
+}
+
 /// Result of a publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublishOutcome {

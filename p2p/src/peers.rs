@@ -47,8 +47,6 @@ use crate::gossip;
 use crate::handle::BookEntry;
 use crate::protocol::px;
 
-/// Penalty (application score) per offence; three reach the graylist threshold.
-pub(crate) const OFFENCE_PENALTY: f64 = -30.0;
 /// How long a banned peer stays banned.
 pub(crate) const BAN_TIME: Duration = Duration::from_secs(600);
 /// Banned peers remembered at once.
@@ -275,9 +273,10 @@ impl PeerPolicy {
         }
     }
 
-    /// Charges `peer` one offence; at the graylist threshold it is banned for [`BAN_TIME`].
-    pub fn penalise(&mut self, peer: PeerId, now: Instant) -> Penalty {
-        let score = self.app_score(&peer, now).unwrap_or(0.0) + OFFENCE_PENALTY;
+    /// Charges `peer` one offence of `penalty` (see [`crate::Offence::penalty`]); at the
+    /// graylist threshold it is banned for [`BAN_TIME`].
+    pub fn penalise(&mut self, peer: PeerId, penalty: f64, now: Instant) -> Penalty {
+        let score = self.app_score(&peer, now).unwrap_or(0.0) + penalty;
         self.app_scores.put(peer, (score, now));
         let banned = score <= self.graylist_threshold;
         if banned {

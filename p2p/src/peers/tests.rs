@@ -219,14 +219,14 @@ fn three_offences_ban_until_the_ban_expires() {
     let peer = PeerId::random();
     connect(&mut p, peer, true, now);
     assert_eq!(
-        p.penalise(peer, now),
+        p.penalise(peer, -30.0, now),
         Penalty {
             score: -30.0,
             banned: false
         }
     );
-    assert!(!p.penalise(peer, now).banned);
-    let third = p.penalise(peer, now);
+    assert!(!p.penalise(peer, -30.0, now).banned);
+    let third = p.penalise(peer, -30.0, now);
     assert_eq!(third.score, -90.0);
     assert!(third.banned);
     p.on_disconnected(&peer, now);
@@ -245,13 +245,13 @@ fn scores_survive_a_reconnect_and_decay() {
     let mut p = policy(4, 8);
     let peer = PeerId::random();
     connect(&mut p, peer, true, now);
-    p.penalise(peer, now);
-    p.penalise(peer, now);
+    p.penalise(peer, -30.0, now);
+    p.penalise(peer, -30.0, now);
     p.on_disconnected(&peer, now);
     // Reconnecting does not wipe the slate: the third offence bans.
     connect(&mut p, peer, true, now);
     assert_eq!(p.app_score(&peer, now), Some(-60.0));
-    let third = p.penalise(peer, now);
+    let third = p.penalise(peer, -30.0, now);
     assert_eq!(third.score, -90.0);
     assert!(third.banned);
     // One half-life later the score has halved.
@@ -267,7 +267,7 @@ fn banned_peers_are_neither_dialed_nor_learned() {
     let (bad, good) = (PeerId::random(), PeerId::random());
     p.on_identify(bad, vec![addr(1)], now);
     for _ in 0..3 {
-        p.penalise(bad, now);
+        p.penalise(bad, -30.0, now);
     }
     assert!(
         p.tick(now, &no_mesh()).dial.is_empty(),
@@ -324,12 +324,12 @@ fn the_ban_list_is_bounded() {
     let mut p = policy(4, 8);
     let first = PeerId::random();
     for _ in 0..3 {
-        p.penalise(first, now);
+        p.penalise(first, -30.0, now);
     }
     for _ in 0..MAX_BANNED {
         let peer = PeerId::random();
         for _ in 0..3 {
-            p.penalise(peer, now);
+            p.penalise(peer, -30.0, now);
         }
     }
     assert_eq!(p.banned.len(), MAX_BANNED);

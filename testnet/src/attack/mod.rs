@@ -23,7 +23,9 @@ pub use watch::Penalty;
 /// One attack to carry out during a run's load.
 #[derive(Debug, Clone, Copy)]
 pub struct AttackPlan {
-    pub scenario: Scenario,
+    /// `None`: a clean run that still polls the nodes as an attack run does (so the clean
+    /// baseline carries the same measurement load).
+    pub scenario: Option<Scenario>,
     /// The attacker's moves per second.
     pub rate: f64,
     pub seed: u64,
@@ -76,7 +78,8 @@ impl Production {
 
 /// A 32-byte attacker key from the run's seed and scenario (so the peer id is known up front).
 fn attacker_key(plan: &AttackPlan) -> [u8; 32] {
-    let mut rng = crate::rng::Rng::new(plan.seed, 0x00A7_7AC4 ^ plan.scenario as u64);
+    let scenario = plan.scenario.map_or(0, |s| s as u64 + 1);
+    let mut rng = crate::rng::Rng::new(plan.seed, 0x00A7_7AC4 ^ scenario);
     let mut key = [0u8; 32];
     for chunk in key.chunks_mut(8) {
         chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
@@ -92,9 +95,15 @@ pub async fn carry_out(
     duration: Duration,
 ) -> AttackLog {
     let mut log = AttackLog {
-        scenario: plan.scenario.name().to_owned(),
+        scenario: plan.scenario.map_or("clean", |s| s.name()).to_owned(),
         rate: plan.rate,
         ..AttackLog::default()
+    };
+    let graylist = rumor_attack::thresholds().graylist_threshold;
+    let start = Instant::now();
+    let Some(scenario) = plan.scenario else {
+        log.penalty = watch::watch(rpcs, "", graylist, start, duration).await;
+        return log;
     };
     let genesis = match Genesis::load(&manifest.genesis) {
         Ok(g) => g,
@@ -118,7 +127,7 @@ pub async fn carry_out(
         .collect();
     let chain = ChainConfig::default();
     let config = AttackConfig {
-        scenario: plan.scenario,
+        scenario,
         genesis,
         limits: chain.limits,
         targets,
@@ -127,8 +136,6 @@ pub async fn carry_out(
         key,
         replay_window_slots: chain.replay_window_slots,
     };
-    let start = Instant::now();
-    let graylist = rumor_attack::thresholds().graylist_threshold;
     let (stats, penalty) = tokio::join!(
         rumor_attack::run(config, tokio::time::sleep(duration)),
         watch::watch(rpcs, &attacker, graylist, start, duration)

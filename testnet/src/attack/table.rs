@@ -154,7 +154,7 @@ fn cells(r: &Row) -> Vec<String> {
         )
     });
     let penalised = match (r.scenario.as_str(), r.penalised_after_s, r.expects_penalty) {
-        ("clean", _, _) => "–".to_owned(),
+        ("clean" | "clean-again", _, _) => "–".to_owned(),
         (_, Some(s), _) => format!("{s:.1} s"),
         (_, None, true) => "never".to_owned(),
         (_, None, false) => "n/a".to_owned(),
