@@ -324,7 +324,7 @@ impl EventLoop {
                 .on_response(request_id, response, &self.config.limits)
             {
                 Answer::Status(status) => self.on_peer_status(peer, status),
-                Answer::Garbage => self.penalise(peer, Offence::BadSyncResponse),
+                Answer::Garbage => self.penalise(peer, Offence::InvalidSyncData),
                 Answer::Delivered | Answer::Unknown => {}
             },
             request_response::Event::OutboundFailure {

@@ -42,8 +42,12 @@ impl Validation {
 /// Why the node penalises a peer outside gossip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offence {
-    /// A sync answer that did not decode, or whose blocks were invalid or not what was asked.
+    /// A sync answer that was not what was asked in a way a race can explain (a range or
+    /// headers that do not fit; the responder's chain may have moved).
     BadSyncResponse,
+    /// A sync answer no honest node sends: bytes that do not decode, another kind of answer
+    /// than asked, a block that fails its own checks, or another block than the hash asked.
+    InvalidSyncData,
     /// A txsync answer that did not decode, was over the bounds, carried txs not asked for, or
     /// txs invalid everywhere (bad signature, wrong chain).
     BadTxSyncResponse,
@@ -52,20 +56,26 @@ pub enum Offence {
     /// Kept sending requests (status, sync, peer exchange, txsync) after being refused for
     /// going over its quota ([`crate::quota`]).
     RequestFlood,
+    /// Gossiped a block whose slot is far behind the clock (a replay). Gossipsub's own
+    /// invalid-message penalty does not apply: it remembers the block's first, valid delivery
+    /// for two minutes and skips the penalty for a message it has already judged.
+    ReplayedBlock,
     /// Kept relaying txs that could not pay (balance, nonce window) while we were in sync.
     UnpayableTxs,
 }
 
 impl Offence {
-    /// The application-score penalty. Answers that are provably not an honest peer's (blocks
-    /// that fail their checks, undecodable bytes) cost −50, so two ban; offences an honest
-    /// peer can stumble into once (a request burst, txs from a state we have not seen yet)
-    /// cost −30, so three ban. The ban threshold is the graylist threshold (−80).
+    /// The application-score penalty, against a ban at the graylist threshold (−80). Sync data
+    /// no honest node sends bans at once (−100); other wrong answers cost −50 (two ban);
+    /// offences an honest peer can stumble into once (a request burst, txs from a state we
+    /// have not seen yet) cost −30 (three ban).
     pub const fn penalty(self) -> f64 {
         match self {
-            Offence::BadSyncResponse | Offence::BadTxSyncResponse | Offence::BadTxSyncRequest => {
-                -50.0
-            }
+            Offence::InvalidSyncData => -100.0,
+            Offence::BadSyncResponse
+            | Offence::BadTxSyncResponse
+            | Offence::BadTxSyncRequest
+            | Offence::ReplayedBlock => -50.0,
             Offence::RequestFlood | Offence::UnpayableTxs => -30.0,
         }
     }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use rumor_chain::{Block, Commit, ImportError, SignedHeader};
-use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, PeerId, SyncRequest, SyncResponse};
+use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, Offence, PeerId, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
 use super::catchup::{ask, penalise};
@@ -40,7 +40,7 @@ pub(super) async fn fetch_bodies(
                 return None;
             }
             Ok(_) => {
-                penalise(ctx, peer, "not the asked range").await;
+                penalise(ctx, peer, Offence::InvalidSyncData, "not the asked range").await;
                 return None;
             }
             Err(e) => {
@@ -51,7 +51,13 @@ pub(super) async fn fetch_bodies(
         let last = blocks.len() - 1;
         for (i, (block, header)) in blocks.into_iter().zip(want).enumerate() {
             if block.header.height != header.header.height {
-                penalise(ctx, peer, "block outside the asked range").await;
+                penalise(
+                    ctx,
+                    peer,
+                    Offence::BadSyncResponse,
+                    "block outside the asked range",
+                )
+                .await;
                 return None;
             }
             let hash = block.hash();
@@ -74,7 +80,7 @@ pub(super) async fn fetch_bodies(
                 Err(ImportError::AlreadyKnown(_)) => {}
                 Err(e) => {
                     if e.is_bad_block() {
-                        penalise(ctx, peer, "invalid block").await;
+                        penalise(ctx, peer, Offence::InvalidSyncData, "invalid block").await;
                     }
                     tracing::info!(error = %e, "catch-up block rejected");
                     return None;

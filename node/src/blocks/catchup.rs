@@ -12,7 +12,9 @@
 //!   a peer whose catch-up did not move our head is backed off before it can pause us again.
 //! - **Every answer is checked against the request**: headers must chain from a hash of our
 //!   locator ([`super::headers`]); bodies must be exactly the headers' blocks, in order. A
-//!   wrong answer is a [`Offence::BadSyncResponse`] of its sender.
+//!   wrong answer is an offence of its sender: [`Offence::InvalidSyncData`] when no honest node
+//!   could send it (a false claim, another kind of answer, an invalid block),
+//!   [`Offence::BadSyncResponse`] when a moving chain can explain it.
 //! - **Progress means our head moved**: a catch-up that ends with the same head backs the peer
 //!   off ([`Backoff`], exponential, bounded); each round must advance through the peer's chain
 //!   or the catch-up ends.
@@ -147,9 +149,9 @@ pub(super) async fn ask(
     }
 }
 
-pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, why: &str) {
-    tracing::info!(%peer, why, "wrong sync answer");
-    let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
+pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, offence: Offence, why: &str) {
+    tracing::info!(%peer, why, ?offence, "wrong sync answer");
+    let _ = ctx.net.penalise(peer, offence).await;
 }
 
 /// Fetches the claimed head block and checks it is what was claimed and a valid block header.
@@ -162,7 +164,7 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
             return false;
         }
         Some(Ok(_)) => {
-            penalise(ctx, peer, "not the claimed block").await;
+            penalise(ctx, peer, Offence::InvalidSyncData, "not the claimed block").await;
             return false;
         }
         Some(Err(e)) => {
@@ -172,14 +174,26 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
         None => return false,
     };
     if block.hash() != claim.head_hash || block.header.height != claim.head_height {
-        penalise(ctx, peer, "claimed head does not match its status").await;
+        penalise(
+            ctx,
+            peer,
+            Offence::InvalidSyncData,
+            "claimed head does not match its status",
+        )
+        .await;
         return false;
     }
     match check_header(&block, &ctx.genesis, &ctx.config.chain, now_ms()) {
         Ok(_) => true,
         Err(e) => {
             if e.is_bad_block() {
-                penalise(ctx, peer, "claimed head is invalid").await;
+                penalise(
+                    ctx,
+                    peer,
+                    Offence::InvalidSyncData,
+                    "claimed head is invalid",
+                )
+                .await;
             }
             tracing::info!(error = %e, "claimed head refused");
             false
@@ -220,7 +234,7 @@ async fn round(
             return None;
         }
         Ok(_) => {
-            penalise(ctx, peer, "not headers").await;
+            penalise(ctx, peer, Offence::InvalidSyncData, "not headers").await;
             return None;
         }
         Err(e) => {
@@ -270,7 +284,7 @@ async fn round(
     );
     if let Err(e) = checked {
         if e.is_offence() {
-            penalise(ctx, peer, &e.to_string()).await;
+            penalise(ctx, peer, Offence::BadSyncResponse, &e.to_string()).await;
         }
         tracing::info!(error = %e, "headers refused");
         return None;
@@ -452,7 +466,7 @@ mod tests {
             Outcome::Unbacked
         );
         let penalties = node.net.calls(|c| c.penalties.clone());
-        assert_eq!(penalties, vec![(peer(2), Offence::BadSyncResponse)]);
+        assert_eq!(penalties, vec![(peer(2), Offence::InvalidSyncData)]);
         assert_eq!(node.ledger().head().height, 0);
         assert!(!node.ctx.syncing.load(Ordering::SeqCst));
     }

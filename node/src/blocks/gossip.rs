@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rumor_chain::{Address, Block, BlockHash, ImportError};
-use rumor_p2p::{MessageId, PeerId, Topic, Validation};
+use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
 use super::import::{import, resolve_orphan};
 use crate::context::Ctx;
@@ -90,6 +90,7 @@ pub async fn on_gossip_block(
     ) {
         tracing::info!(%from, block = %hash.short(), slot = block.header.slot, "replayed old block rejected");
         ctx.metrics.replayed_blocks.inc();
+        let _ = ctx.net.penalise(from, Offence::ReplayedBlock).await;
         Validation::Reject
     } else {
         match unchecked_ignore(&ctx, &block, hash).await {
@@ -363,6 +364,11 @@ mod tests {
         );
         assert_eq!(shed_total(&node), 0, "never reached the verification pool");
         assert_eq!(node.ctx.metrics.replayed_blocks.get(), 1);
+        assert_eq!(
+            node.net.calls(|c| c.penalties.clone()),
+            vec![(peer(4), Offence::ReplayedBlock)],
+            "penalised directly: gossipsub skips its penalty for a block it once accepted"
+        );
     }
 
     /// A node whose verification pool is stopped: any signature work would shed the block (and

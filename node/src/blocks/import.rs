@@ -132,7 +132,7 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
                 return;
             }
             Ok(_) => {
-                let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
+                let _ = ctx.net.penalise(peer, Offence::InvalidSyncData).await;
                 return;
             }
             Err(e) => {
@@ -162,7 +162,7 @@ pub async fn resolve_orphan(ctx: &Arc<Ctx>, orphan: Block, peer: PeerId) {
             }
             Err(e) => {
                 if e.is_bad_block() {
-                    let _ = ctx.net.penalise(peer, Offence::BadSyncResponse).await;
+                    let _ = ctx.net.penalise(peer, Offence::InvalidSyncData).await;
                 }
                 tracing::debug!(%peer, error = %e, "fetched parent rejected");
                 return;
@@ -273,7 +273,7 @@ mod tests {
             .script(Ok(SyncResponse::Blocks(vec![chain[0].clone()])));
         resolve_orphan(&node.ctx, chain[2].clone(), peer(1)).await;
         let penalties = node.net.calls(|c| c.penalties.clone());
-        assert_eq!(penalties, vec![(peer(1), Offence::BadSyncResponse)]);
+        assert_eq!(penalties, vec![(peer(1), Offence::InvalidSyncData)]);
 
         node.net
             .script(Ok(SyncResponse::Error("unknown block".into())));
