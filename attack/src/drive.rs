@@ -27,6 +27,10 @@ use crate::{AttackError, Scenario};
 pub const REPLAY_BATCH: u64 = 16;
 /// How often the replay asks for more old blocks while it has none to publish.
 const REPLAY_FETCH_EVERY: Duration = Duration::from_secs(2);
+/// How old a block must be before the replay publishes it: the nodes' gossipsub duplicate
+/// cache (60 s) drops a copy of anything newer unseen and for free, so only an older block
+/// reaches their validation (and costs them, or the attacker, anything).
+pub const GOSSIP_MEMORY_MS: u64 = 65_000;
 /// A chain height no honest node can have (bad-sync-answers claims it).
 const FAKE_HEIGHT: u64 = 1_000_000;
 
@@ -340,8 +344,11 @@ impl Attack {
             let Ok(block) = rumor_chain::Block::decode(&bytes, &self.config.limits) else {
                 continue;
             };
-            // Two slots past the window, so clock skew cannot make it look fresh.
-            if block.header.slot + self.config.replay_window_slots + 2 >= current {
+            // Two slots past the window, so clock skew cannot make it look fresh, and older than
+            // the nodes' duplicate cache.
+            if block.header.slot + self.config.replay_window_slots + 2 >= current
+                || block.header.timestamp + GOSSIP_MEMORY_MS >= now_ms
+            {
                 break;
             }
             self.replay_next = self.replay_next.max(block.header.height + 1);

@@ -79,6 +79,15 @@ impl Scenario {
         }
     }
 
+    /// The shortest run that lets the attack happen at all: a replay needs blocks older than
+    /// the nodes' duplicate cache (60 s) to exist.
+    pub fn min_duration(self) -> Option<std::time::Duration> {
+        match self {
+            Scenario::OldBlockReplay => Some(std::time::Duration::from_secs(90)),
+            _ => None,
+        }
+    }
+
     /// Whether the attacker can be told from an honest peer by what it sends, so a penalty
     /// (graylist or ban) is expected. PX records cannot be proven false by their receiver;
     /// the defence there is what the book does with them.

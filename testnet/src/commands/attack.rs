@@ -57,7 +57,8 @@ pub async fn attack(opts: &AttackOptions) -> Result<AttackOutcome> {
     let params = format!(
         "{} nodes ({} producers), {} ms slots, load {:.0} tx/s for {:.0} s, seed {}, attacker {} moves/s; \
          one fresh testnet per run on this machine ({cores} cores); p99 ÷ clean divides by the \
-         worse of the two clean runs (first and last)",
+         worse of the two clean runs (first and last); old-block-replay runs at least 90 s, so \
+         blocks older than the nodes' 60 s gossip duplicate cache exist to replay",
         opts.base.up.nodes,
         opts.base.up.producers,
         opts.base.up.slot_ms,
@@ -74,6 +75,9 @@ pub async fn attack(opts: &AttackOptions) -> Result<AttackOutcome> {
     for &scenario in &opts.scenarios {
         let mut o = opts.base.clone();
         o.up.dir = root.join(scenario.name());
+        if let Some(min) = scenario.min_duration() {
+            o.load.duration = o.load.duration.max(min);
+        }
         o.attack = Some(AttackPlan {
             scenario: Some(scenario),
             rate: opts.rate,
