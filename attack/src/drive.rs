@@ -74,6 +74,10 @@ pub struct AttackStats {
     /// When the first hostile move went out (ms after the attack started): the replay first
     /// waits for blocks old enough, the sync and PX attacks for a request to answer.
     pub first_move_ms: Option<u64>,
+    /// When the last honest peer dropped the attacker (ms after the start), if none took it
+    /// back afterwards. The attacker never disconnects on its own, so this is the honest
+    /// side's doing; it catches bans too quick for the harness's polling to see.
+    pub all_dropped_at_ms: Option<u64>,
 }
 
 /// The peer id of the attacker whose key is `key`.
@@ -262,6 +266,7 @@ impl Attack {
                 ..
             } => {
                 self.stats.connections += 1;
+                self.stats.all_dropped_at_ms = None;
                 if num_established.get() == 1 {
                     self.connected.insert(peer_id);
                     // Greet as a node does; bad-sync-answers claims a chain far ahead.
@@ -277,6 +282,9 @@ impl Attack {
             } => {
                 self.stats.disconnections += 1;
                 self.connected.remove(&peer_id);
+                if self.connected.is_empty() {
+                    self.stats.all_dropped_at_ms = Some(self.started.elapsed().as_millis() as u64);
+                }
             }
             SwarmEvent::Behaviour(HostileEvent::Sync(e)) => self.on_sync(swarm, e),
             SwarmEvent::Behaviour(HostileEvent::Px(request_response::Event::Message {

@@ -90,6 +90,9 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                     drop(permit);
                 });
             }
+            NetworkEvent::BlockSeenAgain { from, block } => {
+                blocks::on_block_seen_again(&ctx, from, &block).await;
+            }
             NetworkEvent::PeerStatus { peer, status } => {
                 let head = ctx.ledger.head();
                 if blocks::claims_better(&status, (head.height, head.hash)) {

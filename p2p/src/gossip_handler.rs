@@ -28,7 +28,7 @@ use libp2p::PeerId;
 use libp2p::gossipsub::{self, MessageAcceptance, PublishError};
 use rumor_chain::Limits;
 
-use crate::gossip::{self, message_id};
+use crate::gossip::{self, Payload, message_id};
 use crate::handle::{MessageId, NetworkError, NetworkEvent, PublishOutcome, Validation};
 use crate::metrics::P2pMetrics;
 use crate::publish_queue::PublishQueue;
@@ -113,6 +113,17 @@ impl GossipHandler {
         if !self.seen.insert(id) {
             count(&self.metrics, "seen_cache_hit");
             self.report(gs, &id, &propagation_source, topic, Validation::Ignore);
+            // Gossipsub drops copies it remembers (60 s): a block that gets here again came
+            // after that, which an honest relayer does not do. Let the node judge its age.
+            if topic == Topic::Block
+                && let Ok(Payload::Block(block)) =
+                    gossip::decode(topic, &message.data, &self.limits)
+            {
+                let _ = emit(NetworkEvent::BlockSeenAgain {
+                    from: propagation_source,
+                    block,
+                });
+            }
             return;
         }
         let payload = match gossip::decode(topic, &message.data, &self.limits) {
@@ -221,7 +232,7 @@ mod tests {
 
     use super::*;
     use crate::config::GossipConfig;
-    use crate::gossip::Payload;
+
     use crate::handle::NetworkEvent;
 
     const NETWORK: &str = "abcdef01";

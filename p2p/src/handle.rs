@@ -220,6 +220,13 @@ pub enum NetworkEvent {
         /// Wall-clock µs since the epoch when the loop received it (for propagation traces).
         received_at_us: u64,
     },
+    /// A block gossiped again after gossipsub had forgotten it (a seen-cache hit, already
+    /// ignored): the node checks whether it is a replay of an old block and penalises `from`
+    /// if so. Honest peers forward a block within seconds, inside gossipsub's own memory.
+    BlockSeenAgain {
+        from: PeerId,
+        block: Box<rumor_chain::Block>,
+    },
     PeerConnected {
         peer: PeerId,
         outbound: bool,

@@ -117,6 +117,22 @@ pub async fn on_gossip_block(
     after_accept(ctx, block, hash, from, received_at_us).await;
 }
 
+/// A block gossiped again after gossipsub forgot it (already ignored by the network layer): if
+/// its slot is outside the replay window, its sender replayed it and is penalised. No
+/// lookup, no signature work.
+pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, block: &Block) {
+    if replayed(
+        &ctx.genesis,
+        ctx.config.chain.replay_window_slots,
+        block.header.slot,
+        now_ms(),
+    ) {
+        tracing::info!(%from, block = %block.hash().short(), slot = block.header.slot, "replayed old block (seen before) from peer");
+        ctx.metrics.replayed_blocks.inc();
+        let _ = ctx.net.penalise(from, Offence::ReplayedBlock).await;
+    }
+}
+
 /// Why a block is ignored without any signature work: stale (far below our head) or already
 /// stored. `None`: check it.
 async fn unchecked_ignore(ctx: &Arc<Ctx>, block: &Block, hash: BlockHash) -> Option<&'static str> {
@@ -343,6 +359,23 @@ mod tests {
         assert!(node.net.calls(|c| c.penalties.is_empty()));
         assert_eq!(node.ctx.metrics.bad_bodies.get(), 1);
         assert_eq!(node.ledger().head().height, 0);
+    }
+
+    #[tokio::test]
+    async fn an_old_block_seen_again_costs_its_sender_a_fresh_one_nothing() {
+        let mut net = TestNet::new(2, 1);
+        net.config.chain.replay_window_slots = 64;
+        let node = node_without_verify(&net);
+        let mut remote = net.store("remote");
+        let old = net.extend_with(&mut remote, 0, vec![]);
+        on_block_seen_again(&node.ctx, peer(6), &old).await;
+        let mut fresh = old.clone();
+        fresh.header.slot = net.genesis.slot_at(now_ms());
+        on_block_seen_again(&node.ctx, peer(7), &fresh).await;
+        assert_eq!(
+            node.net.calls(|c| c.penalties.clone()),
+            vec![(peer(6), Offence::ReplayedBlock)]
+        );
     }
 
     #[tokio::test]

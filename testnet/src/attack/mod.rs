@@ -144,8 +144,13 @@ pub async fn carry_out(
         Ok(s) => log.attacker = s,
         Err(e) => log.error = Some(e.to_string()),
     }
-    log.penalised_after_s = penalty
-        .all_penalised_at_ms
+    // Whichever saw it first: the polling (graylisted or gone on every node it reached), or the
+    // attacker itself (every connection closed by the honest side).
+    let at = match (penalty.all_penalised_at_ms, log.attacker.all_dropped_at_ms) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    log.penalised_after_s = at
         .zip(log.attacker.first_move_ms)
         .map(|(at, first)| at.saturating_sub(first) as f64 / 1000.0);
     log.penalty = penalty;
