@@ -34,7 +34,7 @@ pub struct ChainConfig {
     /// of the whole file at start-up.
     pub check_integrity_on_open: bool,
     /// How many slots behind our clock a gossiped block's slot may be (64, a minute at 1 s
-    /// slots). An older one is a replay: rejected, its sender penalised, before any lookup or
+    /// slots; never less than 10 s, see the node's `MIN_REPLAY_WINDOW_MS`). An older one is a replay: rejected, its sender penalised, before any lookup or
     /// signature work. Any peer can check a slot against its clock, and an honest one forwards
     /// a block within seconds of its slot (gossipsub serves IWANTs from ~3.5 s of history; a
     /// block waits at most 4 s for a first subscriber), so 64 slots leaves a wide margin.

@@ -258,8 +258,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (TxCommand::Sign { transfer: args, .. } | TxCommand::Send { transfer: args, .. }) =
                 &command;
             if let Some(mode) = rumor_chain::Keypair::loose_permissions(&args.key) {
-                eprintln!(
-                    "warning: {} is readable or writable by other users (mode {mode:o}); run `chmod 600` on it",
+                anyhow::bail!(
+                    "{} is readable or writable by other users (mode {mode:o}); run `chmod 600` on it",
                     args.key.display()
                 );
             }

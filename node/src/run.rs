@@ -42,6 +42,10 @@ pub enum NodeError {
     Genesis(#[from] GenesisError),
     #[error("--key: {0}")]
     Key(#[from] KeyError),
+    #[error(
+        "--key: {path} is readable or writable by other users (mode {mode:o}); run `chmod 600` on it"
+    )]
+    KeyPermissions { path: std::path::PathBuf, mode: u32 },
     #[error("--producer: key {0} is not a genesis authority")]
     NotAuthority(String),
     #[error("chain store in --data-dir: {0}")]
@@ -80,15 +84,11 @@ fn load_key(config: &NodeConfig) -> Result<Keypair, NodeError> {
         tracing::info!(path = %path.display(), address = %key.address(), "generated node key");
         return Ok(key);
     }
-    let key = Keypair::load(&path)?;
+    // Refused before it is read: a key others can read is a key others may hold.
     if let Some(mode) = Keypair::loose_permissions(&path) {
-        tracing::warn!(
-            path = %path.display(),
-            mode = format!("{mode:o}"),
-            "the node key is readable or writable by other users; run `chmod 600` on it"
-        );
+        return Err(NodeError::KeyPermissions { path, mode });
     }
-    Ok(key)
+    Ok(Keypair::load(&path)?)
 }
 
 /// Runs a node until `shutdown` completes. `on_start` receives the bound addresses (tests use
@@ -326,6 +326,32 @@ async fn maintain(ctx: Arc<Ctx>) {
         };
         if expired > 0 {
             tracing::info!(expired, "expired pooled txs");
+        }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn a_key_file_others_can_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.key");
+        Keypair::from_label("k").save(&path).unwrap();
+        let config = NodeConfig {
+            key: Some(path.clone()),
+            ..NodeConfig::default()
+        };
+        assert!(load_key(&config).is_ok(), "0600 as saved");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        match load_key(&config) {
+            Err(e @ NodeError::KeyPermissions { mode: 0o644, .. }) => {
+                assert!(e.to_string().contains("chmod 600"), "{e}");
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -28,10 +28,19 @@ use crate::trace::{Kind, Origin, now_ms};
 /// race or a slow link puts a honest block behind the head.
 pub const STALE_DEPTH: u64 = 64;
 
-/// Whether a block for `slot` is a replay at `now_ms`: its slot is more than `window` slots
-/// behind the clock (`[chain] replay_window_slots`).
+/// The replay window never shrinks below this, however short the slots: an honest block can
+/// arrive up to ~4 s late (the 4 s publish-queue TTL for blocks, gossipsub's ~3.5 s of IWANT
+/// history). Measured: with 40 ms slots and no floor (64 slots = 2.6 s), two nodes healing a
+/// partition banned each other for the blocks each had queued while cut off.
+pub const MIN_REPLAY_WINDOW_MS: u64 = 10_000;
+
+/// Whether a block for `slot` is a replay at `now_ms`: its slot started more than `window`
+/// slots (`[chain] replay_window_slots`), and at least [`MIN_REPLAY_WINDOW_MS`], ago.
 pub fn replayed(genesis: &rumor_chain::Genesis, window: u64, slot: u64, now_ms: u64) -> bool {
-    slot.saturating_add(window) < genesis.slot_at(now_ms)
+    let window_ms = window
+        .saturating_mul(genesis.slot_ms)
+        .max(MIN_REPLAY_WINDOW_MS);
+    genesis.slot_start_ms(slot).saturating_add(window_ms) < now_ms
 }
 
 /// Recently seen (producer, slot) → block, to spot a producer signing two blocks for one slot.
