@@ -34,3 +34,21 @@ pub use validate::{
     BlockError, ChainConfig, CheckedBlock, Produced, check_against_parent, check_block,
     check_block_skipping, check_header, check_signed_header, execute_block, produce_block,
 };
+
+/// Entry points for the fuzz targets in `fuzz/` (crate `rumor-fuzz`): the crate-private
+/// codecs, unchanged. Not an API; nothing else uses them.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::codec::DecodeError;
+    use crate::state::StateDiff;
+
+    /// Decodes a state diff exactly as the store reads one (`StateDiff::decode`).
+    pub fn decode_state_diff(bytes: &[u8]) -> Result<StateDiff, DecodeError> {
+        StateDiff::decode(bytes)
+    }
+
+    /// Encodes a state diff exactly as the store writes one (`StateDiff::encode`).
+    pub fn encode_state_diff(diff: &StateDiff) -> Vec<u8> {
+        diff.encode()
+    }
+}

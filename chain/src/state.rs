@@ -92,8 +92,17 @@ impl StateDiff {
         out
     }
 
+    /// Decodes a diff in its one canonical encoding. A map's decoder accepts entries in any
+    /// order and repeated keys (sorting and merging them), so bytes that do not re-encode to
+    /// themselves are refused (found by fuzzing; the store only ever writes canonical diffs).
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, crate::codec::DecodeError> {
-        crate::codec::decode_exact(bytes, usize::MAX)
+        let diff: Self = crate::codec::decode_exact(bytes, usize::MAX)?;
+        if diff.encode() != bytes {
+            return Err(crate::codec::DecodeError::Malformed(
+                "state diff not canonical: accounts out of order or repeated".into(),
+            ));
+        }
+        Ok(diff)
     }
 }
 

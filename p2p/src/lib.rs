@@ -16,6 +16,10 @@ mod addrbook;
 mod behaviour;
 mod config;
 mod event_loop;
+/// Entry points for the fuzz targets in `fuzz/`: the real read path of each request-response
+/// codec on untrusted bytes. Not an API.
+#[doc(hidden)]
+pub mod fuzzing;
 mod gauges;
 mod gossip;
 mod gossip_handler;

@@ -145,7 +145,9 @@ pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, block: &Block) {
 /// Why a block is ignored without any signature work: stale (far below our head) or already
 /// stored. `None`: check it.
 async fn unchecked_ignore(ctx: &Arc<Ctx>, block: &Block, hash: BlockHash) -> Option<&'static str> {
-    if block.header.height + STALE_DEPTH < ctx.ledger.head().height {
+    // Saturating: the height is the sender's, up to u64::MAX (found by fuzzing: `+` overflowed,
+    // a panic in debug builds and, wrapped in release, a far-future block called stale).
+    if block.header.height.saturating_add(STALE_DEPTH) < ctx.ledger.head().height {
         return Some("stale");
     }
     let known = ctx

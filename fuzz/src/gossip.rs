@@ -1,0 +1,306 @@
+//! `gossip_path`: a gossip message from bytes to verdict, through the code that handles it in
+//! a running node. The first byte picks the topic (even: tx, odd: block), the rest is the
+//! payload. Then, as in the node:
+//!
+//! 1. `rumor_p2p::decode_payload`, the decode at the edge; undecodable bytes are `Reject`ed
+//!    there and never reach the node (as `gossip_handler` does);
+//! 2. a tx: `ingest::validate_gossip_batch` (the verification pool's `verify_strict`, then
+//!    admission to the mempool against the ledger's state);
+//!    a block: `blocks::on_gossip_block` (stale/known check against the chain store, the
+//!    header checks on the verification pool, equivocation; an accepted block is imported);
+//! 3. the verdict the node reports through its network port.
+//!
+//! The node runs on the fixture's genesis, with a chain store in a temporary directory, one
+//! verification thread and a current-thread runtime, all made once per process; the port is
+//! a stand-in that records verdicts (sync requests fail, as from a peer that does not answer).
+//! The seen-cache in front of the decode is left out: it would make every repeat of an input
+//! `Ignore`.
+//!
+//! Asserted: exactly one verdict per decoded message, for that message; a decoded payload is
+//! canonical; an `Accept`ed one passes the stateless checks on its own (a tx's chain id, cost
+//! and signature, a block's header checks), and an accepted tx is in the mempool; a tx is
+//! `Reject`ed (its sender penalised) only if it fails the stateless checks.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use prometheus_client::registry::Registry;
+use rumor_chain::{Block, ChainStore, Keypair, SignedTransaction, check_header};
+use rumor_mempool::{Pool, PoolConfig};
+use rumor_node::NodeConfig;
+use rumor_node::blocks::{SlotCache, on_gossip_block, slot_cache};
+use rumor_node::context::Ctx;
+use rumor_node::ingest::{GossipTx, validate_gossip_batch};
+use rumor_node::journal::Journal;
+use rumor_node::ledger::Ledger;
+use rumor_node::metrics::NodeMetrics;
+use rumor_node::port::NetPort;
+use rumor_node::tasks::Tasks;
+use rumor_node::trace::{Tracer, now_ms};
+use rumor_node::verify::VerifyPool;
+use rumor_p2p::{
+    MessageId, NetInfo, NetworkError, Offence, Payload, PeerId, PeerInfo, PublishOutcome,
+    SeenCache, Status, SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
+};
+
+use crate::fixture;
+
+/// The port's future type (as `futures::future::BoxFuture`).
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A network port that records the verdicts and answers nothing else.
+struct Port {
+    seen: SeenCache,
+    verdicts: Mutex<Vec<(MessageId, Topic, Validation)>>,
+}
+
+impl NetPort for Port {
+    fn seen(&self) -> &SeenCache {
+        &self.seen
+    }
+
+    fn set_status(&self, _: Status) {}
+
+    fn report(
+        &self,
+        id: MessageId,
+        _: PeerId,
+        topic: Topic,
+        verdict: Validation,
+    ) -> BoxFuture<'_, Result<(), NetworkError>> {
+        self.verdicts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, topic, verdict));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn publish(&self, _: Topic, _: Vec<u8>) -> BoxFuture<'_, Result<PublishOutcome, NetworkError>> {
+        Box::pin(async { Ok(PublishOutcome::Published) })
+    }
+
+    fn sync(&self, _: PeerId, _: SyncRequest) -> BoxFuture<'_, Result<SyncResponse, NetworkError>> {
+        Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
+    }
+
+    fn txsync(
+        &self,
+        _: PeerId,
+        _: TxSyncRequest,
+    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
+        Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
+    }
+
+    fn penalise(&self, _: PeerId, _: Offence) -> BoxFuture<'_, Result<(), NetworkError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn info(&self) -> BoxFuture<'_, Result<NetInfo, NetworkError>> {
+        Box::pin(async { Err(NetworkError::Stopped) })
+    }
+
+    fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn set_cut(&self, _: Vec<PeerId>, _: bool) -> BoxFuture<'_, Result<usize, NetworkError>> {
+        Box::pin(async { Ok(0) })
+    }
+}
+
+/// One node for the whole process.
+struct Node {
+    runtime: tokio::runtime::Runtime,
+    ctx: Arc<Ctx>,
+    port: Arc<Port>,
+    slots: Arc<Mutex<SlotCache>>,
+    from: PeerId,
+    /// One message at a time (tests run in parallel threads): verdicts are read per message.
+    turn: Mutex<()>,
+}
+
+fn node() -> &'static Node {
+    static NODE: OnceLock<Node> = OnceLock::new();
+    NODE.get_or_init(|| {
+        let genesis = Arc::new(fixture::genesis());
+        let config = NodeConfig {
+            verify_threads: 1,
+            tx_journal: false,
+            chain: fixture::chain_config(),
+            ..NodeConfig::default()
+        };
+        // The store's file is unlinked once open (the directory goes with `dir`): the node
+        // keeps it through its open handle, and nothing is left behind in the temp dir.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = ChainStore::open(
+            &rumor_api::DataDir::new(dir.path()).chain_db(),
+            (*genesis).clone(),
+            config.chain,
+        )
+        .expect("chain store");
+        drop(dir);
+        let pool = Pool::new(genesis.chain_id, PoolConfig::from(&config.pool));
+        let metrics = Arc::new(NodeMetrics::register(
+            &mut Registry::default(),
+            &pool.status(),
+        ));
+        let ledger = Arc::new(Ledger::new(
+            store,
+            pool,
+            config.orphan_buffer,
+            metrics.clone(),
+        ));
+        let verify = VerifyPool::start(
+            config.verify_threads,
+            config.verify_queue,
+            genesis.clone(),
+            config.chain,
+            metrics.clone(),
+        );
+        let port = Arc::new(Port {
+            seen: SeenCache::new(1024),
+            verdicts: Mutex::default(),
+        });
+        let ctx = Arc::new(Ctx {
+            config,
+            genesis,
+            key: Keypair::from_label("fuzz/node"),
+            ledger,
+            net: port.clone(),
+            verify,
+            journal: Journal::disabled(),
+            metrics,
+            tracer: Tracer::disabled(),
+            syncing: AtomicBool::new(false),
+            sync_backoff: Default::default(),
+            unpayable: Default::default(),
+            production_paused_until_ms: Default::default(),
+            tasks: Tasks::new(),
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let from = rumor_p2p::identity_from_key(&Keypair::from_label("fuzz/peer"))
+            .public()
+            .to_peer_id();
+        Node {
+            runtime,
+            ctx,
+            port,
+            slots: Arc::new(slot_cache()),
+            from,
+            turn: Mutex::new(()),
+        }
+    })
+}
+
+impl Node {
+    /// Runs `work` and returns the one verdict it reported for `id` on `topic`.
+    fn verdict(
+        &self,
+        id: MessageId,
+        topic: Topic,
+        work: impl std::future::Future<Output = ()>,
+    ) -> Validation {
+        self.runtime.block_on(work);
+        let verdicts =
+            std::mem::take(&mut *self.port.verdicts.lock().unwrap_or_else(|e| e.into_inner()));
+        match verdicts.as_slice() {
+            [(i, t, v)] => {
+                assert_eq!((*i, *t), (id, topic), "a verdict for another message");
+                *v
+            }
+            other => panic!("{} verdicts for one message: {other:?}", other.len()),
+        }
+    }
+
+    fn judge_tx(&self, id: MessageId, tx: SignedTransaction) -> Validation {
+        let batch = vec![GossipTx {
+            id,
+            from: self.from,
+            tx,
+            received_at_us: 0,
+            received: Instant::now(),
+        }];
+        self.verdict(
+            id,
+            Topic::Tx,
+            validate_gossip_batch(self.ctx.clone(), batch),
+        )
+    }
+
+    fn judge_block(&self, id: MessageId, block: Block) -> Validation {
+        let work = on_gossip_block(
+            self.ctx.clone(),
+            self.slots.clone(),
+            id,
+            self.from,
+            block,
+            0,
+        );
+        self.verdict(id, Topic::Block, work)
+    }
+}
+
+pub fn gossip_path(data: &[u8]) {
+    gossip_verdict(data);
+}
+
+/// [`gossip_path`], returning the verdict (`None` for an empty input).
+pub fn gossip_verdict(data: &[u8]) -> Option<Validation> {
+    let (&selector, payload) = data.split_first()?;
+    let topic = if selector % 2 == 0 {
+        Topic::Tx
+    } else {
+        Topic::Block
+    };
+    let node = node();
+    let _turn = node.turn.lock().unwrap_or_else(|e| e.into_inner());
+    let limits = node.ctx.config.chain.limits;
+    let id = rumor_p2p::message_id(payload);
+    let Ok(decoded) = rumor_p2p::decode_payload(topic, payload, &limits) else {
+        // `Reject`ed at the edge; the node never sees it.
+        return Some(Validation::Reject);
+    };
+    match decoded {
+        Payload::Tx(tx) => {
+            assert_eq!(tx.encode(), payload, "a decoded gossip tx is not canonical");
+            let verdict = node.judge_tx(id, tx.clone());
+            if verdict == Validation::Accept {
+                assert!(
+                    tx.clone().verify(node.ctx.genesis.chain_id).is_ok(),
+                    "accepted a tx that fails the stateless checks"
+                );
+                assert!(node.ctx.ledger.pool_contains(&tx.hash()));
+            }
+            if verdict == Validation::Reject {
+                // A penalty only for a tx invalid everywhere and forever.
+                assert!(
+                    tx.clone().verify(node.ctx.genesis.chain_id).is_err(),
+                    "rejected a tx that passes the stateless checks"
+                );
+            }
+            Some(verdict)
+        }
+        Payload::Block(block) => {
+            let block = *block;
+            assert_eq!(
+                block.encode(),
+                payload,
+                "a decoded gossip block is not canonical"
+            );
+            let verdict = node.judge_block(id, block.clone());
+            if verdict == Validation::Accept {
+                let checked =
+                    check_header(&block, &node.ctx.genesis, &node.ctx.config.chain, now_ms());
+                assert!(
+                    checked.is_ok(),
+                    "accepted a block whose header checks fail: {checked:?}"
+                );
+            }
+            Some(verdict)
+        }
+    }
+}
