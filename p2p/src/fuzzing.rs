@@ -17,9 +17,10 @@ use crate::protocol::codec;
 use crate::protocol::{px, sync, txsync};
 
 pub use crate::protocol::codec::Caps;
-pub use crate::protocol::px::{MAX_RECORDS, PxCaps, PxRequest, PxResponse, WireRecord};
-pub use crate::protocol::sync::{SyncCaps, WireResponse};
+pub use crate::protocol::px::PxCaps;
+pub use crate::protocol::sync::SyncCaps;
 pub use crate::protocol::txsync::{Inbound, TxSyncCaps, TxSyncDecodeError, WireTxResponse};
+pub use crate::wire::{MAX_RECORDS, PxRequest, PxResponse, WireRecord, WireResponse};
 
 /// What every writer sends: the value's encoding, refused if over `max`.
 pub fn encode<T: bincode::Encode>(value: &T, max: usize) -> io::Result<Vec<u8>> {

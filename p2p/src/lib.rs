@@ -64,13 +64,12 @@ pub use topic::Topic;
 /// The wire protocols' codecs and messages, for peers built on this stack outside a node:
 /// the testnet's attack harness speaks them to honest nodes. The node itself never needs them.
 pub mod wire {
-    pub use crate::gossip::{score_params, thresholds, topic_max_bytes};
+    pub use crate::gossip::thresholds;
     pub use crate::protocol::px::{
         MAX_RECORDS, PROTOCOL as PX_PROTOCOL, PxCodec, PxRequest, PxResponse, WireRecord,
     };
     pub use crate::protocol::sync::{PROTOCOL as SYNC_PROTOCOL, SyncCodec, WireResponse};
     pub use crate::swarm::IDENTIFY_PROTOCOL;
-    pub use crate::topic::Topics;
 }
 
 /// The libp2p identity for a node key: the same ed25519 key, so the peer id follows from it.

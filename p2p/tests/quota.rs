@@ -16,7 +16,7 @@ async fn a_status_flooder_is_refused_then_banned() {
     c.bootnodes = vec![victim.addr.clone()];
     let spammer = start_node("quota-spammer", c).await;
     let t = Duration::from_secs(20);
-    wait_for("the spammer connects", t, || async {
+    let connected = || async {
         victim
             .handle
             .peers()
@@ -24,8 +24,8 @@ async fn a_status_flooder_is_refused_then_banned() {
             .unwrap()
             .iter()
             .any(|p| p.peer == spammer.peer_id)
-    })
-    .await;
+    };
+    wait_for("the spammer connects", t, connected).await;
 
     // Far over the default quota (a burst of 8, 0.5/s): 3 offences take 8 + 48 requests.
     let status = genesis_status();
@@ -55,13 +55,7 @@ async fn a_status_flooder_is_refused_then_banned() {
         "the spammer was disconnected: later requests fail"
     );
     wait_for("the victim bans the spammer", t, || async {
-        !victim
-            .handle
-            .peers()
-            .await
-            .unwrap()
-            .iter()
-            .any(|p| p.peer == spammer.peer_id)
+        !connected().await
     })
     .await;
 }
