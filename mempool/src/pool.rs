@@ -162,6 +162,30 @@ impl Pool {
         hash: &TxHash,
         state: &S,
     ) -> Result<(), InsertError> {
+        let (cost, account) = self.entry_checks(tx, hash, state)?;
+        let need = self
+            .senders
+            .get(&tx.from)
+            .map_or(0, |s| s.cost_between(account.nonce, tx.nonce))
+            .saturating_add(cost);
+        if need > account.balance {
+            return Err(InsertError::InsufficientBalance {
+                need,
+                have: account.balance,
+            });
+        }
+        Ok(())
+    }
+
+    /// The checks both [`Self::precheck`] and [`Self::insert`] make first, in order: chain id,
+    /// cost overflow, fee floor, duplicate, nonce too low, nonce beyond the sender's window.
+    /// Returns the tx's cost and the sender's account.
+    fn entry_checks<S: AccountReader + ?Sized>(
+        &self,
+        tx: &Transaction,
+        hash: &TxHash,
+        state: &S,
+    ) -> Result<(u64, Account), InsertError> {
         if tx.chain_id != self.chain_id {
             return Err(InsertError::WrongChainId {
                 expected: self.chain_id,
@@ -189,18 +213,7 @@ impl Pool {
         if tx.nonce - account.nonce >= window as u64 {
             return Err(InsertError::SenderSlotsFull { limit: window });
         }
-        let need = self
-            .senders
-            .get(&tx.from)
-            .map_or(0, |s| s.cost_between(account.nonce, tx.nonce))
-            .saturating_add(cost);
-        if need > account.balance {
-            return Err(InsertError::InsufficientBalance {
-                need,
-                have: account.balance,
-            });
-        }
-        Ok(())
+        Ok((cost, account))
     }
 
     /// Admits a signature-checked tx against `state` (the current head's accounts).
@@ -230,35 +243,8 @@ impl Pool {
         state: &S,
         now: Instant,
     ) -> Result<InsertOutcome, InsertError> {
-        let body = tx.tx();
-        if body.chain_id != self.chain_id {
-            return Err(InsertError::WrongChainId {
-                expected: self.chain_id,
-                got: body.chain_id,
-            });
-        }
-        let cost = body.cost().ok_or(InsertError::CostOverflow)?;
-        if body.fee < self.config.min_fee {
-            return Err(InsertError::FeeTooLow {
-                fee: body.fee,
-                min: self.config.min_fee,
-            });
-        }
-        if self.by_hash.contains_key(&tx.hash()) {
-            return Err(InsertError::AlreadyKnown);
-        }
+        let (cost, account) = self.entry_checks(tx.tx(), &tx.hash(), state)?;
         let sender = tx.sender();
-        let account = state.account(&sender);
-        if tx.nonce() < account.nonce {
-            return Err(InsertError::NonceTooLow {
-                account: account.nonce,
-                got: tx.nonce(),
-            });
-        }
-        let window = self.config.max_pending_per_sender + self.config.max_queued_per_sender;
-        if tx.nonce() - account.nonce >= window as u64 {
-            return Err(InsertError::SenderSlotsFull { limit: window });
-        }
         self.resync(&sender, account);
         let victims = self.plan(&tx, cost, &account)?;
         for v in &victims {
