@@ -27,7 +27,7 @@ pub use keys::{KeyError, Keypair};
 pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
 pub use store::{
     ChainStore, Commit, ImportError, ImportKind, ImportOutcome, MAX_HEADERS_PER_REQUEST,
-    MAX_LOCATOR_LEN, StoreError, TxLocation, find_ancestor, locator_heights,
+    MAX_LOCATOR_LEN, StoreError, TxLocation, beats, find_ancestor, locator_heights,
 };
 pub use tx::{SignedTransaction, Transaction, VerifiedTx};
 pub use validate::{

@@ -110,8 +110,10 @@ fn invalid_block_is_not_stored() {
     assert_eq!(store.head().1.height, 0);
 }
 
+/// Before: ties went to the lower hash, so the second block won whenever its hash was lower,
+/// which an authority can grind for. Now the head first seen stays, whatever the hashes.
 #[test]
-fn equal_height_ties_go_to_the_lower_hash() {
+fn equal_height_ties_keep_the_head_first_seen() {
     let g = genesis(2);
     let gh = g.block().header;
     let s0 = g.initial_state();
@@ -124,7 +126,11 @@ fn equal_height_ties_go_to_the_lower_hash() {
         for b in order {
             store.import_block(b.clone(), LATE).unwrap();
         }
-        assert_eq!(store.head().0, lo.hash());
+        assert_eq!(store.head().0, order[0].hash(), "the first seen stays");
+        assert!(matches!(
+            store.import_block(order[1].clone(), LATE),
+            Err(ImportError::AlreadyKnown(h)) if h == order[1].hash()
+        ));
         assert_head_state_is_replay(&store);
     }
 }

@@ -4,11 +4,16 @@
 //! after a crash the store opens at either the old head or the new one — never a mix of the two.
 //! Sync may defer durability ([`Commit::Deferred`]) for all but the last block of a range: a
 //! crash then reopens at the last durable head, still consistent, and sync fetches the rest again.
-//! Fork choice: the highest block wins, ties go to the lower hash. Blocks are stored with their
-//! state diff, so switching branches reverts and re-applies diffs instead of re-executing.
+//! Blocks are stored with their state diff, so switching branches reverts and re-applies diffs
+//! instead of re-executing.
 //!
-//! Fork choice: the highest block wins, ties go to the lower hash, except that a switch needing
-//! a reorg deeper than `ChainConfig::finality_depth` (if set) is refused and logged.
+//! Fork choice ([`beats`]): the highest block wins; at equal height the head we hold stays
+//! (first seen), and a switch needing a reorg deeper than `ChainConfig::finality_depth` (if
+//! set) is refused and logged. Ties used to go to the lower hash, which an authority can grind
+//! (re-sign with another timestamp or tx order until its hash is low) and which rewards
+//! withholding a block until a rival appears; first-seen costs nothing to check and cannot be
+//! ground, and the next block on either branch breaks the tie for every node (Bitcoin Core
+//! and Substrate's longest-chain rule do the same).
 //!
 //! The full head state lives in memory (see [`State`] for its cost); `ACCOUNTS` mirrors it on
 //! disk and is reloaded at open.
@@ -34,6 +39,12 @@ use crate::validate::{
 };
 use branch::Branch;
 use tables::*;
+
+/// Fork choice: whether a head at `height` displaces ours at `head_height`. Only a strictly
+/// higher block does: equal height keeps the head first seen (see the module header).
+pub fn beats(height: u64, head_height: u64) -> bool {
+    height > head_height
+}
 
 pub use locator::{
     LOCATOR_DENSE, MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, find_ancestor, locator_heights,
@@ -318,7 +329,7 @@ impl ChainStore {
         let limits = crate::codec::Limits {
             max_block_bytes: usize::MAX,
             max_block_txs: usize::MAX,
-            ..self.config.limits
+            ..self.genesis.limits
         };
         Block::decode(bytes.value(), &limits)
             .map(Some)
@@ -431,8 +442,7 @@ impl ChainStore {
             self.genesis.chain_id,
         )?;
 
-        let becomes_head = header.height > self.head.height
-            || (header.height == self.head.height && hash < self.head_hash);
+        let becomes_head = beats(header.height, self.head.height);
         let txn = write_txn(&self.db, commit)?;
         {
             txn.open_table(BLOCKS)?

@@ -68,9 +68,10 @@ pub enum Outcome {
     Skipped,
 }
 
-/// Whether a peer's status claims a head our fork choice would prefer.
+/// Whether a peer's status claims a head our fork choice would prefer (the store's
+/// [`rumor_chain::beats`]: strictly higher; an equal-height rival is not worth a sync).
 pub fn claims_better(claim: &Status, mine: (u64, BlockHash)) -> bool {
-    claim.head_height > mine.0 || (claim.head_height == mine.0 && claim.head_hash < mine.1)
+    claim.head_hash != mine.1 && rumor_chain::beats(claim.head_height, mine.0)
 }
 
 /// Catches up from `peer`, which claims the head `claim`.
@@ -564,8 +565,8 @@ mod tests {
         let mine = (10, BlockHash([5; 32]));
         assert!(claims_better(&claim(11, 9), mine), "higher");
         assert!(
-            claims_better(&claim(10, 4), mine),
-            "same height, lower hash"
+            !claims_better(&claim(10, 4), mine),
+            "same height: ours stays, whatever the hash (first seen)"
         );
         assert!(!claims_better(&claim(10, 5), mine), "ours");
         assert!(!claims_better(&claim(10, 6), mine));
