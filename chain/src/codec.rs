@@ -23,7 +23,7 @@ pub(crate) fn config() -> Configuration<LittleEndian, Fixint, NoLimit> {
 }
 
 /// Size caps applied when decoding untrusted bytes, and when building blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest accepted encoded transaction (default 1 KiB; today's format is 160 bytes).

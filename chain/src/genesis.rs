@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::block::{Block, BlockHeader, tx_root};
+use crate::codec::Limits;
 use crate::crypto::Signature;
 use crate::hash::{Hash256, sha256};
 use crate::state::{Account, State};
@@ -32,6 +33,11 @@ pub struct Genesis {
     /// Block producers; slot `s` belongs to `authorities[s % n]`.
     pub authorities: Vec<Address>,
     pub alloc: Vec<Allocation>,
+    /// Consensus limits (tx size, txs and bytes per block): every node of the network must
+    /// apply the same ones, so they are part of the genesis (and its hash), not of a node's
+    /// local config. Absent from the file: the defaults.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// Why a genesis file is unusable.
@@ -73,6 +79,7 @@ impl Genesis {
                     balance,
                 })
                 .collect(),
+            limits: Limits::default(),
         }
     }
 
@@ -105,6 +112,10 @@ impl Genesis {
         let invalid = |m: &str| Err(GenesisError::Invalid(m.to_owned()));
         if self.slot_ms == 0 {
             return invalid("slot_ms must be > 0");
+        }
+        let l = &self.limits;
+        if l.max_tx_bytes == 0 || l.max_block_txs == 0 || l.max_block_bytes < l.max_tx_bytes {
+            return invalid("limits: every limit must be > 0 and a block must fit one tx");
         }
         if self.authorities.is_empty() {
             return invalid("at least one authority is required");

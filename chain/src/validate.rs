@@ -20,7 +20,6 @@ use crate::tx::{SignedTransaction, VerifiedTx};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChainConfig {
-    pub limits: Limits,
     /// How far a block's slot may start ahead of our clock (default 500 ms): covers clock skew
     /// between nodes without letting a producer mint future slots early.
     pub max_future_ms: u64,
@@ -44,7 +43,6 @@ pub struct ChainConfig {
 impl Default for ChainConfig {
     fn default() -> Self {
         Self {
-            limits: Limits::default(),
             max_future_ms: 500,
             finality_depth: None,
             check_integrity_on_open: true,
@@ -157,7 +155,7 @@ pub fn check_header(
     if h.height == 0 || h.slot == 0 {
         return Err(BlockError::GenesisPosition);
     }
-    let limits = &config.limits;
+    let limits = &genesis.limits;
     if block.txs.len() > limits.max_block_txs {
         return Err(BlockError::TooManyTxs {
             count: block.txs.len(),

@@ -274,6 +274,20 @@ fn genesis_validation_and_identity() {
     let mut bad = g.clone();
     bad.alloc.push(bad.alloc[0].clone());
     assert!(bad.validate().is_err());
+    let mut bad = g.clone();
+    bad.limits.max_block_bytes = bad.limits.max_tx_bytes - 1;
+    assert!(bad.validate().is_err(), "a block must fit one tx");
+
+    // The consensus limits are part of the genesis: another limit is another network, and a
+    // file written before they moved there loads with the defaults.
+    let mut other = g.clone();
+    other.limits.max_block_txs -= 1;
+    assert_ne!(g.hash(), other.hash());
+    let mut json: serde_json::Value = serde_json::to_value(&g).unwrap();
+    json.as_object_mut().unwrap().remove("limits");
+    std::fs::write(&p, json.to_string()).unwrap();
+    assert_eq!(Genesis::load(&p).unwrap().limits, Limits::default());
+
     let mut bad = g;
     bad.authorities.push(bad.authorities[0]);
     assert!(bad.validate().is_err());

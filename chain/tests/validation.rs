@@ -120,13 +120,13 @@ fn too_many_txs_and_too_large() {
         .map(|i| transfer(&account(i), account(3).address(), 1, 1, 0))
         .collect();
     let b = block_on(&f.g, &f.parent, &f.state, 1, txs);
-    f.cfg.limits.max_block_txs = 2;
+    f.g.limits.max_block_txs = 2;
     assert_eq!(
         check(&f, b.clone()).unwrap_err(),
         BlockError::TooManyTxs { count: 3, max: 2 }
     );
-    f.cfg.limits.max_block_txs = 100;
-    f.cfg.limits.max_block_bytes = b.encoded_len() - 1;
+    f.g.limits.max_block_txs = 100;
+    f.g.limits.max_block_bytes = b.encoded_len() - 1;
     assert!(matches!(
         check(&f, b).unwrap_err(),
         BlockError::TooLarge { .. }

@@ -80,7 +80,7 @@ pub fn tx(from: usize, nonce: u64, amount: u64) -> SignedTransaction {
 pub fn chain(n: usize) -> Vec<(Block, StateDiff)> {
     let genesis = genesis();
     let authorities = authorities();
-    let limits = chain_config().limits;
+    let limits = genesis.limits;
     let mut head: BlockHeader = genesis.block().header;
     let mut state: State = genesis.initial_state();
     let mut out = Vec::new();

@@ -258,7 +258,7 @@ pub fn gossip_verdict(data: &[u8]) -> Option<Validation> {
     };
     let node = node();
     let _turn = node.turn.lock().unwrap_or_else(|e| e.into_inner());
-    let limits = node.ctx.config.chain.limits;
+    let limits = node.ctx.genesis.limits;
     let id = rumor_p2p::message_id(payload);
     let Ok(decoded) = rumor_p2p::decode_payload(topic, payload, &limits) else {
         // `Reject`ed at the edge; the node never sees it.

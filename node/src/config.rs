@@ -24,7 +24,10 @@ pub enum ConfigError {
 }
 
 /// Parses the multiaddrs and builds the network config.
-pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, ConfigError> {
+pub fn network_config(
+    config: &NodeConfig,
+    limits: rumor_chain::Limits,
+) -> Result<rumor_p2p::NetworkConfig, ConfigError> {
     let parse = |flag: &'static str, s: &String| {
         s.parse::<rumor_p2p::Multiaddr>()
             .map_err(|e| ConfigError::Invalid {
@@ -44,7 +47,7 @@ pub fn network_config(config: &NodeConfig) -> Result<rumor_p2p::NetworkConfig, C
             .iter()
             .map(|s| parse("--bootnode", s))
             .collect::<Result<_, _>>()?,
-        limits: config.chain.limits,
+        limits,
         seen_cache: config.net.seen_cache,
         publish_queue: config.net.publish_queue,
         event_channel: config.net.event_channel,
@@ -133,7 +136,9 @@ mod tests {
             bootnodes: vec!["not-an-addr".into()],
             ..NodeConfig::default()
         };
-        let e = network_config(&c).unwrap_err().to_string();
+        let e = network_config(&c, Default::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("--bootnode"), "{e}");
     }
 }

@@ -52,7 +52,7 @@ pub struct GossipTx {
 /// Submits a tx from RPC (or any local source): on success it is pooled, journaled (durable
 /// before this returns, when the journal is on) and published.
 pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, SubmitError> {
-    let tx = SignedTransaction::decode(bytes, &ctx.config.chain.limits)?;
+    let tx = SignedTransaction::decode(bytes, &ctx.genesis.limits)?;
     submit(ctx, tx, true).await
 }
 

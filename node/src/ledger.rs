@@ -537,7 +537,7 @@ mod tests {
         let tx = net.tx(0, 0, 5);
         ledger.admit(vec![net.verified(tx.clone())], Origin::Local);
         let slot = ledger.head().slot + 3;
-        let limits = net.config.chain.limits;
+        let limits = net.genesis.limits;
         let (block, outcome) = ledger
             .produce(slot, &net.genesis, &limits, net.producer(slot))
             .unwrap();

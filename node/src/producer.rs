@@ -23,9 +23,9 @@ fn build(ctx: &Ctx, slot: u64) -> Option<Block> {
     if ctx.genesis.producer_for_slot(slot) != ctx.key.address() {
         return None;
     }
-    let (block, outcome) =
-        ctx.ledger
-            .produce(slot, &ctx.genesis, &ctx.config.chain.limits, &ctx.key)?;
+    let (block, outcome) = ctx
+        .ledger
+        .produce(slot, &ctx.genesis, &ctx.genesis.limits, &ctx.key)?;
     ctx.metrics.blocks_produced.inc();
     tracing::info!(
         slot,
@@ -119,7 +119,7 @@ mod tests {
             .await
             .unwrap();
         let bytes = node.net.calls(|c| c.published[0].1.clone());
-        let block = Block::decode(&bytes, &net.config.chain.limits).unwrap();
+        let block = Block::decode(&bytes, &net.genesis.limits).unwrap();
         let hash = block.hash();
         let stored = node.ledger().read_chain(|c| c.block(&hash)).unwrap();
         assert_eq!(stored, Some(block), "imported before it was published");

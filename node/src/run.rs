@@ -104,7 +104,7 @@ pub async fn run(
     })?;
     let genesis = Arc::new(Genesis::load(&config.genesis)?);
     // Validate every flag before anything is written to the data directory.
-    let net_config = crate::config::network_config(&config)?;
+    let net_config = crate::config::network_config(&config, genesis.limits)?;
     let key = load_key(&config)?;
     if config.producer && !genesis.authorities.contains(&key.address()) {
         return Err(NodeError::NotAuthority(key.address().to_string()));
@@ -175,7 +175,7 @@ pub async fn run(
         let keep: journal::Keep =
             Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
         let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
-        journal::Journal::open(&path, config.chain.limits, keep).map_err(NodeError::Journal)?
+        journal::Journal::open(&path, genesis.limits, keep).map_err(NodeError::Journal)?
     } else {
         (journal::Journal::disabled(), Vec::new())
     };

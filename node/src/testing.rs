@@ -193,7 +193,7 @@ impl TestNet {
             &head,
             store.state(),
             &self.genesis,
-            &self.config.chain.limits,
+            &self.genesis.limits,
             slot,
             self.producer(slot),
             txs,
@@ -256,7 +256,7 @@ impl TestNet {
             let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
             let keep: crate::journal::Keep =
                 Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
-            crate::journal::Journal::open(&path, config.chain.limits, keep)
+            crate::journal::Journal::open(&path, self.genesis.limits, keep)
                 .expect("journal")
                 .0
         } else {

@@ -264,7 +264,7 @@ mod tests {
             let slot = head.slot + 1 + skip;
             let key = &keys[(slot % keys.len() as u64) as usize];
             let state = store.state().clone();
-            let limits = store.config().limits;
+            let limits = store.genesis().limits;
             let p = produce_block(
                 &head,
                 &state,

@@ -128,8 +128,8 @@ pub async fn carry_out(
     let chain = ChainConfig::default();
     let config = AttackConfig {
         scenario,
+        limits: genesis.limits,
         genesis,
-        limits: chain.limits,
         targets,
         rate: plan.rate,
         seed: plan.seed,
