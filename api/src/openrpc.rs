@@ -55,6 +55,13 @@ pub fn document() -> Value {
                 json!([param("height", true, u64s.clone()), full.clone()]), result("block", block.clone())),
             method("chain_getBlockByHash", "Any stored block by hash.",
                 json!([param("hash", true, hash.clone()), full]), result("block", block)),
+            method("chain_getEquivocations", "Equivocation proofs this node holds (two signed headers by one producer for one slot), newest slot first. Verify each against the genesis: same slot, different blocks, both by the slot's authority with valid signatures.",
+                json!([param("max", false, json!({"type": "integer", "minimum": 0, "maximum": crate::rpc::MAX_EQUIVOCATIONS, "default": crate::rpc::MAX_EQUIVOCATIONS}))]),
+                result("equivocations", json!({"type": "array", "items": {"type": "object",
+                    "required": ["slot", "producer", "first", "second"],
+                    "properties": {"slot": u64s, "producer": hex(64, "producer"),
+                        "first": {"$ref": "#/components/schemas/SignedHeader"},
+                        "second": {"$ref": "#/components/schemas/SignedHeader"}}}}))),
             method("chain_subscribeNewHeads", "Subscription: new canonical heads (notifications `newHead`).",
                 json!([]), result("subscription_id", json!({"type": "string"}))),
             method("chain_unsubscribeNewHeads", "Ends a new-heads subscription.",
@@ -99,11 +106,15 @@ pub fn document() -> Value {
                 "signature": hex(128, "ed25519 signature")}},
             "Block": {"type": "object", "required": ["hash", "header", "signature", "size", "txs"], "properties": {
                 "hash": hex(64, "block hash"), "signature": hex(128, "producer signature"), "size": u64s,
-                "header": {"type": "object", "required": ["chain_id", "height", "slot", "parent", "timestamp", "tx_root", "state_root", "producer"],
-                    "properties": {"chain_id": u64s, "height": u64s, "slot": u64s, "parent": hex(64, "parent hash"),
-                        "timestamp": u64s, "tx_root": hex(64, "tx root"), "state_root": hex(64, "state root"), "producer": hex(64, "producer")}},
+                "header": {"$ref": "#/components/schemas/BlockHeader"},
                 "txs": {"oneOf": [{"type": "array", "items": hex(64, "tx hash")},
-                    {"type": "array", "items": {"$ref": "#/components/schemas/SignedTransaction"}}]}}}
+                    {"type": "array", "items": {"$ref": "#/components/schemas/SignedTransaction"}}]}}},
+            "BlockHeader": {"type": "object", "required": ["chain_id", "height", "slot", "parent", "timestamp", "tx_root", "state_root", "producer"],
+                "properties": {"chain_id": u64s, "height": u64s, "slot": u64s, "parent": hex(64, "parent hash"),
+                    "timestamp": u64s, "tx_root": hex(64, "tx root"), "state_root": hex(64, "state root"), "producer": hex(64, "producer")}},
+            "SignedHeader": {"type": "object", "required": ["hash", "header", "signature"], "properties": {
+                "hash": hex(64, "block hash"), "header": {"$ref": "#/components/schemas/BlockHeader"},
+                "signature": hex(128, "producer signature")}}
         }}
     })
 }
@@ -125,6 +136,7 @@ mod tests {
             "chain_head",
             "chain_getBlockByHeight",
             "chain_getBlockByHash",
+            "chain_getEquivocations",
             "chain_subscribeNewHeads",
             "chain_unsubscribeNewHeads",
             "state_getAccount",

@@ -39,6 +39,11 @@ pub trait ChainApi {
         full_txs: Option<bool>,
     ) -> RpcResult<Option<BlockInfo>>;
 
+    /// Equivocation proofs this node holds (two signed headers by one producer for one
+    /// slot), newest slot first, at most `max` (default and cap [`MAX_EQUIVOCATIONS`]).
+    #[method(name = "getEquivocations")]
+    async fn equivocations(&self, max: Option<u64>) -> RpcResult<Vec<EquivocationInfo>>;
+
     /// New canonical heads.
     #[subscription(name = "subscribeNewHeads" => "newHead", unsubscribe = "unsubscribeNewHeads", item = HeadEvent)]
     async fn subscribe_new_heads(&self) -> SubscriptionResult;
@@ -71,6 +76,9 @@ pub trait NetApi {
     #[method(name = "peers")]
     async fn peers(&self) -> RpcResult<Vec<Peer>>;
 }
+
+/// Most proofs one `chain_getEquivocations` answer carries (~100 KB of JSON).
+pub const MAX_EQUIVOCATIONS: u64 = 256;
 
 /// Peer ids one `fault_*` call may name (the node answers -32602 beyond it); the node's
 /// p2p cut list holds as many.

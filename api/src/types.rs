@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 
 pub use rumor_chain::Account;
-use rumor_chain::{Address, Block, BlockHash, BlockHeader, Signature, SignedTransaction, TxHash};
+use rumor_chain::{
+    Address, Block, BlockHash, BlockHeader, Equivocation, EvidenceError, Signature, SignedHeader,
+    SignedTransaction, TxHash,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +64,52 @@ impl BlockInfo {
             header: block.header,
             signature: block.signature,
         }
+    }
+}
+
+/// A block header with its producer's signature (no body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedHeaderInfo {
+    pub hash: BlockHash,
+    pub header: BlockHeader,
+    pub signature: Signature,
+}
+
+/// Proof that `producer` signed two blocks for `slot` (`chain_getEquivocations`). Anyone with
+/// the genesis can check it: [`EquivocationInfo::evidence`], then `Equivocation::verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EquivocationInfo {
+    pub slot: u64,
+    pub producer: Address,
+    /// The block the node stored or saw first.
+    pub first: SignedHeaderInfo,
+    pub second: SignedHeaderInfo,
+}
+
+impl From<Equivocation> for EquivocationInfo {
+    fn from(ev: Equivocation) -> Self {
+        let info = |h: SignedHeader| SignedHeaderInfo {
+            hash: h.hash(),
+            header: h.header,
+            signature: h.signature,
+        };
+        Self {
+            slot: ev.slot(),
+            producer: ev.producer(),
+            first: info(ev.first),
+            second: info(ev.second),
+        }
+    }
+}
+
+impl EquivocationInfo {
+    /// The proof itself, for a reader to verify (the `hash` fields are not trusted).
+    pub fn evidence(&self) -> Result<Equivocation, EvidenceError> {
+        let header = |h: &SignedHeaderInfo| SignedHeader {
+            header: h.header.clone(),
+            signature: h.signature,
+        };
+        Equivocation::new(header(&self.first), header(&self.second))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod block;
 pub mod clock;
 pub mod codec;
 pub mod crypto;
+pub mod evidence;
 pub mod genesis;
 pub mod hash;
 pub mod keys;
@@ -21,13 +22,15 @@ pub use address::Address;
 pub use block::{Block, BlockHeader, SIGNED_HEADER_LEN, SignedHeader, tx_root};
 pub use codec::{DecodeError, Limits};
 pub use crypto::{Signature, SignatureError};
+pub use evidence::{Equivocation, EvidenceError, VerifiedEquivocation};
 pub use genesis::{Allocation, Genesis, GenesisError};
 pub use hash::{BlockHash, Hash256, HexError, TxHash};
 pub use keys::{KeyError, Keypair};
 pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
 pub use store::{
-    ChainStore, Commit, ImportError, ImportKind, ImportOutcome, MAX_HEADERS_PER_REQUEST,
-    MAX_LOCATOR_LEN, StoreError, TxLocation, beats, find_ancestor, locator_heights,
+    ChainStore, Commit, ImportError, ImportKind, ImportOutcome, MAX_EVIDENCE,
+    MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, StoreError, TxLocation, beats, find_ancestor,
+    locator_heights,
 };
 pub use tx::{SignedTransaction, Transaction, VerifiedTx};
 pub use validate::{

@@ -439,3 +439,50 @@ fn a_damaged_store_file_is_refused_on_open() {
         Err(_) => panic!("opening a damaged store panicked"),
     }
 }
+
+/// Before: a second block for a slot was only noticed on the gossip path, and only logged.
+/// Now the store spots it by any path, keeps the proof across restarts, and returns it.
+#[test]
+fn a_second_block_for_a_slot_leaves_evidence_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = genesis(2);
+    let gh = g.block().header;
+    let s0 = g.initial_state();
+    let first = block_on(&g, &gh, &s0, 1, vec![]);
+    let mut second = first.clone();
+    second.header.timestamp += 1;
+    let second = resign(second);
+    {
+        let mut store = open(&dir, &g);
+        assert!(
+            store
+                .import_block(first.clone(), LATE)
+                .unwrap()
+                .equivocation
+                .is_none()
+        );
+        let out = store.import_block(second.clone(), LATE).unwrap();
+        let ev = out.equivocation.expect("evidence");
+        assert_eq!(ev.first, first.signed_header());
+        assert_eq!(ev.second, second.signed_header());
+        assert_eq!(store.equivocations(10).unwrap(), vec![ev.clone()]);
+        // The gossip path's copy of the same proof is not kept twice.
+        let verified = ev.verify(&g).unwrap();
+        assert!(!store.record_equivocation(&verified).unwrap());
+        // A block extending the first is not evidence.
+        let s1 = state_after(&store, &first);
+        let next = block_on(&g, &first.header, &s1, 2, vec![]);
+        assert!(
+            store
+                .import_block(next, LATE)
+                .unwrap()
+                .equivocation
+                .is_none()
+        );
+    }
+    let store = open(&dir, &g);
+    let kept = store.equivocations(10).unwrap();
+    assert_eq!(kept.len(), 1, "kept across a restart");
+    assert_eq!(kept[0].slot(), 1);
+    assert!(kept[0].clone().verify(&g).is_ok());
+}

@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use rumor_chain::{
-    Account, Address, Block, BlockHash, ChainStore, CheckedBlock, Commit, Genesis, Hash256,
-    ImportError, ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction, Transaction,
-    TxHash, VerifiedTx, codec::BLOCK_OVERHEAD_LEN, produce_block,
+    Account, Address, Block, BlockHash, ChainStore, CheckedBlock, Commit, Equivocation, Genesis,
+    Hash256, ImportError, ImportKind, ImportOutcome, Keypair, Limits, SignedTransaction,
+    Transaction, TxHash, VerifiedTx, codec::BLOCK_OVERHEAD_LEN, produce_block,
 };
 use rumor_mempool::{InsertError, InsertOutcome, Origin, Pool, PoolStatus, SenderContent, SubPool};
 use tokio::sync::{broadcast, watch};
@@ -169,10 +169,49 @@ impl Ledger {
         Ok(Imported { outcome, children })
     }
 
+    /// Checks evidence the gossip path found (the second block is not imported there) and
+    /// keeps it; whether it was new. Two signature checks: call it off the async threads.
+    pub fn record_equivocation(&self, ev: Equivocation) -> bool {
+        let mut chain = relock(&self.chain);
+        let verified = match ev.verify(chain.genesis()) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "equivocation evidence does not hold; not kept");
+                return false;
+            }
+        };
+        match chain.record_equivocation(&verified) {
+            Ok(true) => {
+                self.equivocation_kept(verified.evidence(), "gossip");
+                true
+            }
+            Ok(false) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "could not store equivocation evidence");
+                false
+            }
+        }
+    }
+
+    fn equivocation_kept(&self, ev: &Equivocation, path: &'static str) {
+        self.metrics.equivocations.inc();
+        tracing::warn!(
+            producer = %ev.producer().short(),
+            slot = ev.slot(),
+            first = %ev.first.hash().short(),
+            second = %ev.second.hash().short(),
+            path,
+            "equivocation: evidence kept (chain_getEquivocations)"
+        );
+    }
+
     /// Everything that follows a successful import, with the chain lock held: the pool learns
     /// which txs entered and left, the head snapshot moves, subscribers hear of it.
     fn after_import(&self, chain: &ChainStore, outcome: &ImportOutcome) {
         self.metrics.blocks_imported.inc();
+        if let Some(ev) = &outcome.equivocation {
+            self.equivocation_kept(ev, "import");
+        }
         let reorg_depth = match &outcome.kind {
             ImportKind::SideChain => return,
             ImportKind::Extended => 0,

@@ -135,7 +135,7 @@ impl NodeMetrics {
             reorgs => "reorgs", "Canonical chain switches";
             reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
             deepest_reorg => "deepest_reorg_blocks", "Most canonical blocks one reorg replaced since start";
-            equivocations => "equivocations", "Second blocks by one producer for one slot";
+            equivocations => "equivocations", "Equivocation proofs kept (two blocks signed by one producer for one slot)";
             prechecked => "prechecked", "Gossiped txs refused by the checks before signature verification, by reason";
             replayed_blocks => "replayed_blocks", "Gossiped blocks rejected as replays (slot too far behind the clock)";
             bad_bodies => "bad_bodies", "Gossiped blocks with a valid header whose body failed full validation";

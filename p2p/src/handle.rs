@@ -62,6 +62,9 @@ pub enum Offence {
     ReplayedBlock,
     /// Kept relaying txs that could not pay (balance, nonce window) while we were in sync.
     UnpayableTxs,
+    /// Delivered two blocks by one producer for one slot: an honest relayer forwards only the
+    /// first it accepts.
+    RelayedEquivocation,
 }
 
 impl Offence {
@@ -75,7 +78,8 @@ impl Offence {
             Offence::BadSyncResponse
             | Offence::BadTxSyncResponse
             | Offence::BadTxSyncRequest
-            | Offence::ReplayedBlock => -50.0,
+            | Offence::ReplayedBlock
+            | Offence::RelayedEquivocation => -50.0,
             Offence::RequestFlood | Offence::UnpayableTxs => -30.0,
         }
     }

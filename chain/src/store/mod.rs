@@ -19,6 +19,7 @@
 //! disk and is reloaded at open.
 
 mod branch;
+mod evidence;
 mod locator;
 mod tables;
 
@@ -30,6 +31,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 use crate::Address;
 use crate::block::{Block, BlockHeader};
 use crate::codec::HEADER_ENCODED_LEN;
+use crate::evidence::Equivocation;
 use crate::genesis::{Genesis, GenesisError};
 use crate::hash::{BlockHash, Hash256, TxHash};
 use crate::state::{Account, State, StateDiff};
@@ -46,6 +48,7 @@ pub fn beats(height: u64, head_height: u64) -> bool {
     height > head_height
 }
 
+pub use evidence::MAX_EVIDENCE;
 pub use locator::{
     LOCATOR_DENSE, MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, find_ancestor, locator_heights,
 };
@@ -131,6 +134,9 @@ pub struct ImportOutcome {
     pub entered: Vec<VerifiedTx>,
     /// Txs that were canonical and no longer are (for the mempool to take back).
     pub left: Vec<VerifiedTx>,
+    /// The block is the second one stored for its slot: the proof, now kept by the store
+    /// (only the first proof for a slot is returned).
+    pub equivocation: Option<Equivocation>,
 }
 
 /// Where a canonical tx sits.
@@ -276,6 +282,8 @@ impl ChainStore {
                 .insert(hash.0, StateDiff::default().encode().as_slice())?;
             txn.open_table(CANONICAL)?.insert(0, hash.0)?;
             txn.open_table(TX_INDEX)?;
+            txn.open_table(SLOT_BLOCKS)?;
+            txn.open_table(EVIDENCE)?;
             let mut accounts = txn.open_table(ACCOUNTS)?;
             for (addr, acct) in genesis.initial_state().iter() {
                 accounts.insert(addr.0, (acct.balance, acct.nonce))?;
@@ -450,6 +458,7 @@ impl ChainStore {
             txn.open_table(DIFFS)?
                 .insert(hash.0, diff.encode().as_slice())?;
         }
+        let equivocation = self.note_slot(&txn, &block)?;
         // Fork choice stops at the finality depth, whatever path the block came by (gossip,
         // sync, orphan resolution): the block stays stored, on a branch that cannot win.
         let branch = match &side_state {
@@ -478,6 +487,7 @@ impl ChainStore {
                 kind: ImportKind::SideChain,
                 entered: Vec::new(),
                 left: Vec::new(),
+                equivocation,
             });
         }
         // On a reorg the branch state becomes the head state; on an extension the head state
@@ -573,6 +583,7 @@ impl ChainStore {
             kind,
             entered,
             left,
+            equivocation,
         })
     }
 

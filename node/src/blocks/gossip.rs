@@ -15,7 +15,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rumor_chain::{Address, Block, BlockHash, ImportError};
+use rumor_chain::{Address, Block, BlockHash, Equivocation, ImportError, SignedHeader};
 use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
 use super::import::{import, resolve_orphan};
@@ -43,28 +43,30 @@ pub fn replayed(genesis: &rumor_chain::Genesis, window: u64, slot: u64, now_ms: 
     genesis.slot_start_ms(slot).saturating_add(window_ms) < now_ms
 }
 
-/// Recently seen (producer, slot) → block, to spot a producer signing two blocks for one slot.
+/// Recently seen (producer, slot) → the first block's signed header and the peer that
+/// delivered it, to spot a producer signing two blocks for one slot. 4096 entries of ~250
+/// bytes: over an hour of 1 s slots.
 #[derive(Debug)]
-pub struct SlotCache(lru::LruCache<(Address, u64), BlockHash>);
+pub struct SlotCache(lru::LruCache<(Address, u64), (SignedHeader, PeerId)>);
 
 impl SlotCache {
     pub fn new(capacity: NonZeroUsize) -> Self {
         Self(lru::LruCache::new(capacity))
     }
 
-    /// Records the block; returns the other block if this producer already signed one for
-    /// this slot.
+    /// Records the header (its signature checked) as delivered by `from`; returns the first
+    /// header and its deliverer if this producer already signed another block for this slot.
     pub fn equivocation(
         &mut self,
-        producer: Address,
-        slot: u64,
-        hash: BlockHash,
-    ) -> Option<BlockHash> {
-        match self.0.get(&(producer, slot)) {
-            Some(h) if *h != hash => Some(*h),
+        header: &SignedHeader,
+        from: PeerId,
+    ) -> Option<(SignedHeader, PeerId)> {
+        let key = (header.header.producer, header.header.slot);
+        match self.0.get(&key) {
+            Some((first, by)) if first.hash() != header.hash() => Some((first.clone(), *by)),
             Some(_) => None,
             None => {
-                self.0.put((producer, slot), hash);
+                self.0.put(key, (header.clone(), from));
                 None
             }
         }
@@ -188,26 +190,48 @@ async fn judge(
             Validation::Ignore
         }
         Ok(Ok(())) => {
+            let second = block.signed_header();
             let other = slots
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .equivocation(block.header.producer, block.header.slot, hash);
+                .equivocation(&second, from);
             match other {
-                Some(first) => {
-                    ctx.metrics.equivocations.inc();
-                    tracing::warn!(
-                        producer = %block.header.producer.short(),
-                        slot = block.header.slot,
-                        first = %first.short(),
-                        second = %hash.short(),
-                        "equivocation: second block for the same slot ignored"
-                    );
+                Some((first, first_from)) => {
+                    on_equivocation(ctx, first, first_from, second, from).await;
                     Validation::Ignore
                 }
                 None => Validation::Accept,
             }
         }
     }
+}
+
+/// A second block by one producer for one slot: not forwarded (an honest node forwards only
+/// the first it sees), the proof kept. The peer that delivered both is penalised: an honest
+/// relayer forwards one block per slot, so a second from the same peer is its own doing.
+async fn on_equivocation(
+    ctx: &Arc<Ctx>,
+    first: SignedHeader,
+    first_from: PeerId,
+    second: SignedHeader,
+    from: PeerId,
+) {
+    tracing::info!(
+        slot = second.header.slot,
+        first = %first.hash().short(),
+        second = %second.hash().short(),
+        "second block for one slot: ignored, evidence kept"
+    );
+    if first_from == from {
+        let _ = ctx.net.penalise(from, Offence::RelayedEquivocation).await;
+    }
+    let Ok(ev) = Equivocation::new(first, second) else {
+        return;
+    };
+    let _ = ctx
+        .ledger
+        .blocking(move |l| l.record_equivocation(ev))
+        .await;
 }
 
 /// An accepted block: traced, then imported (its body checked in full).
@@ -259,19 +283,18 @@ mod tests {
 
     #[test]
     fn equivocation_is_a_second_distinct_block_for_a_slot() {
+        let net = TestNet::new(2, 1);
         let mut c = SlotCache::new(NonZeroUsize::new(8).unwrap());
-        let p = Address([1; 32]);
-        assert_eq!(c.equivocation(p, 5, BlockHash([1; 32])), None);
-        assert_eq!(
-            c.equivocation(p, 5, BlockHash([1; 32])),
-            None,
-            "the same block again"
-        );
-        assert_eq!(
-            c.equivocation(p, 5, BlockHash([2; 32])),
-            Some(BlockHash([1; 32]))
-        );
-        assert_eq!(c.equivocation(p, 6, BlockHash([2; 32])), None);
+        let (mut one, mut two) = (net.store("one"), net.store("two"));
+        let a = net.extend_with(&mut one, 0, vec![]).signed_header();
+        let b = net
+            .extend_with(&mut two, 0, vec![net.tx(0, 0, 5)])
+            .signed_header();
+        let later = net.extend_with(&mut one, 0, vec![]).signed_header();
+        assert_eq!(c.equivocation(&a, peer(1)), None);
+        assert_eq!(c.equivocation(&a, peer(2)), None, "the same block again");
+        assert_eq!(c.equivocation(&b, peer(3)), Some((a.clone(), peer(1))));
+        assert_eq!(c.equivocation(&later, peer(3)), None, "another slot");
     }
 
     #[tokio::test]
@@ -345,7 +368,36 @@ mod tests {
         );
         assert_eq!(node.ctx.metrics.equivocations.get(), 1);
         assert_eq!(node.ledger().head().hash, first.hash());
-        assert!(node.net.calls(|c| c.penalties.is_empty()));
+        assert!(
+            node.net.calls(|c| c.penalties.is_empty()),
+            "two peers relayed one block each: honest"
+        );
+        // The proof is kept and exported, though the second block was not imported.
+        let kept = node.ledger().read_chain(|c| c.equivocations(10).unwrap());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].first, first.signed_header());
+        assert_eq!(kept[0].second, second.signed_header());
+        // The same pair again changes nothing.
+        deliver(&node, &slots, &second, 3).await;
+        assert_eq!(node.ctx.metrics.equivocations.get(), 1);
+    }
+
+    /// A peer that delivers both blocks of an equivocation is penalised: an honest relayer
+    /// forwards one block per slot.
+    #[tokio::test]
+    async fn a_peer_delivering_both_blocks_of_an_equivocation_is_penalised() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let slots = Arc::new(slot_cache());
+        let (mut one, mut two) = (net.store("one"), net.store("two"));
+        let first = net.extend_with(&mut one, 0, vec![]);
+        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
+        deliver(&node, &slots, &first, 7).await;
+        deliver(&node, &slots, &second, 7).await;
+        assert_eq!(
+            node.net.calls(|c| c.penalties.clone()),
+            vec![(peer(7), Offence::RelayedEquivocation)]
+        );
     }
 
     #[tokio::test]

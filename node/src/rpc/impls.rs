@@ -17,7 +17,7 @@ use crate::context::Ctx;
 use crate::ingest;
 use crate::ledger::Ledger;
 use rumor_api::errors::{internal, invalid_params};
-use rumor_api::rpc::MAX_FAULT_PEERS;
+use rumor_api::rpc::{MAX_EQUIVOCATIONS, MAX_FAULT_PEERS};
 use rumor_api::types::*;
 use rumor_api::{
     ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
@@ -147,6 +147,13 @@ impl ChainApiServer for RpcImpl {
         let _t = self.ctx.metrics.rpc("chain_getBlockByHash");
         let block = self.read_store(move |c| c.block(&hash)).await?;
         Ok(block.map(|b| BlockInfo::new(b, full_txs.unwrap_or(false))))
+    }
+
+    async fn equivocations(&self, max: Option<u64>) -> RpcResult<Vec<EquivocationInfo>> {
+        let _t = self.ctx.metrics.rpc("chain_getEquivocations");
+        let max = max.unwrap_or(MAX_EQUIVOCATIONS).min(MAX_EQUIVOCATIONS) as usize;
+        let found = self.read_store(move |c| c.equivocations(max)).await?;
+        Ok(found.into_iter().map(EquivocationInfo::from).collect())
     }
 
     async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
