@@ -79,6 +79,31 @@ pub fn bogus_block(rng: &mut SplitMix64, genesis: &Genesis, height: u64) -> Bloc
     Block::seal(header, vec![], &key)
 }
 
+/// Two different empty blocks for `slot` on `parent`, both validly signed by `key` (the slot's
+/// authority): an equivocation. An empty block leaves the state as it was, so the state root
+/// is the parent's, and the two differ only in their timestamps.
+pub fn equivocating_pair(
+    genesis: &Genesis,
+    parent: &BlockHeader,
+    slot: u64,
+    key: &Keypair,
+) -> [Block; 2] {
+    let start = genesis.slot_start_ms(slot);
+    [1, 2].map(|offset| {
+        let header = BlockHeader {
+            chain_id: genesis.chain_id,
+            height: parent.height + 1,
+            slot,
+            parent: parent.hash(),
+            timestamp: start + offset,
+            tx_root: rumor_chain::tx_root(&[]),
+            state_root: parent.state_root,
+            producer: key.address(),
+        };
+        Block::seal(header, vec![], key)
+    })
+}
+
 pub fn random_hash(rng: &mut SplitMix64) -> [u8; 32] {
     let mut h = [0u8; 32];
     for chunk in h.chunks_mut(8) {
@@ -145,5 +170,25 @@ mod tests {
         assert_eq!(recs[0].peer, honest[0].to_bytes());
         let g = garbage(&mut rng, 3, 9);
         assert!((3..=9).contains(&g.len()));
+    }
+
+    /// The pair passes every check a node makes before forwarding (and execution: empty),
+    /// and proves an equivocation.
+    #[test]
+    fn an_equivocating_pair_is_two_valid_blocks_for_one_slot() {
+        let key = Keypair::from_label("a");
+        let g = genesis();
+        let parent = g.block().header;
+        let [a, b] = equivocating_pair(&g, &parent, 3, &key);
+        let config = rumor_chain::ChainConfig::default();
+        let now = g.slot_start_ms(3);
+        let state = g.initial_state();
+        for block in [&a, &b] {
+            let checked = rumor_chain::check_block(block.clone(), &g, &config, now).unwrap();
+            rumor_chain::check_against_parent(&parent, &block.header).unwrap();
+            rumor_chain::execute_block(&state, &checked, g.chain_id).unwrap();
+        }
+        let ev = rumor_chain::Equivocation::new(a.signed_header(), b.signed_header()).unwrap();
+        assert!(ev.verify(&g).is_ok());
     }
 }

@@ -13,7 +13,7 @@ use libp2p::gossipsub::TopicHash;
 use libp2p::request_response::{self, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
-use rumor_chain::{BlockHash, Genesis, Limits};
+use rumor_chain::{BlockHash, BlockHeader, Genesis, Keypair};
 use rumor_link::SplitMix64;
 use rumor_p2p::wire::{MAX_RECORDS, PxResponse, WireResponse};
 use rumor_p2p::{Status, SyncRequest, Topic};
@@ -39,7 +39,6 @@ const FAKE_HEIGHT: u64 = 1_000_000;
 pub struct AttackConfig {
     pub scenario: Scenario,
     pub genesis: Genesis,
-    pub limits: Limits,
     /// Honest nodes to connect to (`…/p2p/<peer id>`).
     pub targets: Vec<Multiaddr>,
     /// Moves per second (payloads published, or requests sent to each peer).
@@ -50,6 +49,8 @@ pub struct AttackConfig {
     pub key: [u8; 32],
     /// The nodes' `[chain] replay_window_slots`: the replay publishes only blocks older.
     pub replay_window_slots: u64,
+    /// A genesis authority's secret key, stolen (equivocation signs with it).
+    pub authority_key: Option<[u8; 32]>,
 }
 
 /// What the attacker did, as it saw it.
@@ -135,6 +136,8 @@ pub async fn run(
         honest,
         replay: VecDeque::new(),
         replay_next: 1,
+        best: None,
+        equivocated_slot: 0,
         next_fetch: Instant::now(),
         started,
         config,
@@ -165,6 +168,10 @@ struct Attack {
     replay_next: u64,
     next_fetch: Instant,
     started: Instant,
+    /// The highest block header heard on the block topic (equivocation builds on it).
+    best: Option<BlockHeader>,
+    /// The last slot equivocated in.
+    equivocated_slot: u64,
 }
 
 impl Attack {
@@ -253,6 +260,7 @@ impl Attack {
                     );
                 }
             }
+            Scenario::Equivocation => self.equivocate(swarm),
             // These act only when asked (see `on_sync_request` and `on_px`).
             Scenario::BadSyncAnswers | Scenario::PxPoison => {}
         }
@@ -287,11 +295,49 @@ impl Attack {
                 }
             }
             SwarmEvent::Behaviour(HostileEvent::Sync(e)) => self.on_sync(swarm, e),
+            SwarmEvent::Behaviour(HostileEvent::Gossipsub(libp2p::gossipsub::Event::Message {
+                message,
+                ..
+            })) if message.topic == self.topics[1] => self.on_block(&message.data),
             SwarmEvent::Behaviour(HostileEvent::Px(request_response::Event::Message {
                 message: request_response::Message::Request { channel, .. },
                 ..
             })) => self.on_px(swarm, channel),
             _ => {}
+        }
+    }
+
+    /// Tracks the highest block heard (no checks: the nodes check what is built on it).
+    fn on_block(&mut self, bytes: &[u8]) {
+        let Ok(block) = rumor_chain::Block::decode(bytes, &self.config.genesis.limits) else {
+            return;
+        };
+        if self
+            .best
+            .as_ref()
+            .is_none_or(|b| block.header.height > b.height)
+        {
+            self.best = Some(block.header);
+        }
+    }
+
+    /// In each slot of the stolen authority, once: two blocks on the best head heard.
+    fn equivocate(&mut self, swarm: &mut Swarm<Hostile>) {
+        let Some(secret) = self.config.authority_key else {
+            return;
+        };
+        let key = Keypair::from_secret(secret);
+        let genesis = &self.config.genesis;
+        let slot = genesis.slot_at(now_ms());
+        if slot <= self.equivocated_slot || genesis.producer_for_slot(slot) != key.address() {
+            return;
+        }
+        let Some(parent) = self.best.clone().filter(|p| p.slot < slot) else {
+            return;
+        };
+        self.equivocated_slot = slot;
+        for block in craft::equivocating_pair(genesis, &parent, slot, &key) {
+            self.publish(swarm, Topic::Block, block.encode());
         }
     }
 
@@ -343,13 +389,10 @@ impl Attack {
     /// Keeps the fetched blocks that are old enough to be replays; asks again later for the
     /// same heights when none is yet.
     fn take_old_blocks(&mut self, raw: Vec<Vec<u8>>) {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+        let now_ms = now_ms();
         let current = self.config.genesis.slot_at(now_ms);
         for bytes in raw {
-            let Ok(block) = rumor_chain::Block::decode(&bytes, &self.config.limits) else {
+            let Ok(block) = rumor_chain::Block::decode(&bytes, &self.config.genesis.limits) else {
                 continue;
             };
             // Two slots past the window, so clock skew cannot make it look fresh, and older than
@@ -392,4 +435,11 @@ impl Attack {
             }
         }
     }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }

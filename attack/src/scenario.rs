@@ -25,10 +25,13 @@ pub enum Scenario {
     PxPoison,
     /// Validly signed txs from keys that hold nothing.
     UnfundedTxFlood,
+    /// With a stolen authority key (its honest node still produces), two different blocks
+    /// for each of that authority's slots, published the moment the slot starts.
+    Equivocation,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::InvalidSigFlood,
         Scenario::GarbageFlood,
         Scenario::Oversized,
@@ -37,6 +40,7 @@ impl Scenario {
         Scenario::BadSyncAnswers,
         Scenario::PxPoison,
         Scenario::UnfundedTxFlood,
+        Scenario::Equivocation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Scenario {
             Scenario::BadSyncAnswers => "bad-sync-answers",
             Scenario::PxPoison => "px-poison",
             Scenario::UnfundedTxFlood => "unfunded-tx-flood",
+            Scenario::Equivocation => "equivocation",
         }
     }
 
@@ -75,6 +80,10 @@ impl Scenario {
             }
             Scenario::UnfundedTxFlood => {
                 "balance and nonce pre-checked before the signature; repeat senders penalised"
+            }
+            Scenario::Equivocation => {
+                "the second block for a slot is not forwarded; every node keeps the proof \
+                 (chain_getEquivocations); a peer that delivers both is penalised"
             }
         }
     }

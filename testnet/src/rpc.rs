@@ -10,7 +10,7 @@ use jsonrpsee::core::params::BatchRequestBuilder;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use rumor_api::rpc::method;
-pub use rumor_api::{Account, Head, MempoolStatus, NetInfo, Peer};
+pub use rumor_api::{Account, EquivocationInfo, Head, MempoolStatus, NetInfo, Peer};
 use rumor_api::{
     BlockTxs, ChainApiClient, FaultApiClient, MempoolApiClient, NetApiClient, StateApiClient,
     TxApiClient,
@@ -86,6 +86,13 @@ impl Rpc {
 
     pub async fn chain_head(&self) -> Result<Head> {
         self.wrap("chain_head", ChainApiClient::head(&self.client).await)
+    }
+
+    pub async fn chain_equivocations(&self) -> Result<Vec<EquivocationInfo>> {
+        self.wrap(
+            "chain_getEquivocations",
+            ChainApiClient::equivocations(&self.client, None).await,
+        )
     }
 
     pub async fn mempool_status(&self) -> Result<MempoolStatus> {

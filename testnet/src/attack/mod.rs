@@ -40,8 +40,56 @@ pub struct AttackLog {
     pub penalty: Penalty,
     /// Seconds from the attacker's first hostile move to every reached node penalising it.
     pub penalised_after_s: Option<f64>,
+    /// Equivocation proofs the nodes export at the end (`chain_getEquivocations`), each
+    /// checked here against the genesis.
+    pub evidence: Evidence,
     /// Set when the attacker could not start.
     pub error: Option<String>,
+}
+
+/// Equivocation proofs found on the nodes after a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Nodes that answered.
+    pub nodes: usize,
+    /// Nodes holding at least one proof that verifies.
+    pub nodes_with_proof: usize,
+    /// Proofs that did not verify (must stay 0: a node keeps only checked evidence).
+    pub invalid: usize,
+}
+
+/// Asks every node for its equivocation proofs and checks each against the genesis.
+pub async fn evidence(rpcs: &[Rpc], genesis: &Genesis) -> Evidence {
+    let mut out = Evidence::default();
+    for r in rpcs {
+        let Ok(proofs) = r.chain_equivocations().await else {
+            continue;
+        };
+        out.nodes += 1;
+        let mut valid = 0;
+        for p in proofs {
+            match p.evidence().map(|e| e.verify(genesis)) {
+                Ok(Ok(_)) => valid += 1,
+                _ => out.invalid += 1,
+            }
+        }
+        if valid > 0 {
+            out.nodes_with_proof += 1;
+        }
+    }
+    out
+}
+
+/// The key of the last authority's node, as a thief would take it from its data directory
+/// (equivocation).
+fn stolen_authority_key(manifest: &Manifest, genesis: &Genesis) -> Option<[u8; 32]> {
+    manifest
+        .nodes
+        .iter()
+        .rev()
+        .filter(|n| genesis.authorities.contains(&n.address))
+        .find_map(|n| rumor_chain::Keypair::load(&n.key_file).ok())
+        .map(|k| k.secret_bytes())
 }
 
 /// Blocks added to the chain per slot while the load (and any attack) ran.
@@ -101,16 +149,17 @@ pub async fn carry_out(
     };
     let graylist = rumor_attack::thresholds().graylist_threshold;
     let start = Instant::now();
-    let Some(scenario) = plan.scenario else {
-        log.penalty = watch::watch(rpcs, "", graylist, start, duration).await;
-        return log;
-    };
     let genesis = match Genesis::load(&manifest.genesis) {
         Ok(g) => g,
         Err(e) => {
             log.error = Some(e.to_string());
             return log;
         }
+    };
+    let Some(scenario) = plan.scenario else {
+        log.penalty = watch::watch(rpcs, "", graylist, start, duration).await;
+        log.evidence = evidence(rpcs, &genesis).await;
+        return log;
     };
     let key = attacker_key(&plan);
     let attacker = match rumor_attack::peer_id(key) {
@@ -128,8 +177,10 @@ pub async fn carry_out(
     let chain = ChainConfig::default();
     let config = AttackConfig {
         scenario,
-        limits: genesis.limits,
-        genesis,
+        authority_key: (scenario == Scenario::Equivocation)
+            .then(|| stolen_authority_key(manifest, &genesis))
+            .flatten(),
+        genesis: genesis.clone(),
         targets,
         rate: plan.rate,
         seed: plan.seed,
@@ -154,5 +205,6 @@ pub async fn carry_out(
         .zip(log.attacker.first_move_ms)
         .map(|(at, first)| at.saturating_sub(first) as f64 / 1000.0);
     log.penalty = penalty;
+    log.evidence = evidence(rpcs, &genesis).await;
     log
 }

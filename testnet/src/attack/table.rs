@@ -2,12 +2,14 @@
 //! figures against the clean run's, and whether it met the goals: honest delivery 100%,
 //! honest p99 time-to-all ≤ 1.5× the clean run's, blocks on ≥ 95% of slots, and (where the
 //! attacker can be told from an honest peer) every reached node penalising it within 10 s.
+//! Every row also counts the nodes exporting an equivocation proof: all of them after the
+//! equivocation scenario, none after any other run (a false proof is a bug).
 
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::{AttackLog, Production};
+use super::{AttackLog, Evidence, Production};
 use crate::report::model::Report;
 use crate::textable;
 use crate::trace::Kind;
@@ -27,6 +29,8 @@ pub struct Row {
     pub production: Option<Production>,
     pub penalised_after_s: Option<f64>,
     pub expects_penalty: bool,
+    /// Equivocation proofs the nodes exported at the end.
+    pub evidence: Option<Evidence>,
     /// Hostile moves the attacker made (publishes, requests, answers).
     pub moves: u64,
     pub lost: usize,
@@ -69,7 +73,20 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
         .parse::<rumor_attack::Scenario>()
         .is_ok_and(|s| s.expects_penalty());
     let penalised_after_s = attack.and_then(|a| a.penalised_after_s);
+    let evidence = attack.map(|a| a.evidence);
     let mut misses = Vec::new();
+    if let Some(e) = evidence {
+        let wanted = scenario == rumor_attack::Scenario::Equivocation.name();
+        if e.invalid > 0 {
+            misses.push(format!("{} exported proofs do not verify", e.invalid));
+        }
+        if wanted && (e.nodes == 0 || e.nodes_with_proof < e.nodes) {
+            misses.push("not every node exports the equivocation proof".to_owned());
+        }
+        if !wanted && e.nodes_with_proof > 0 {
+            misses.push("a proof of an equivocation that did not happen".to_owned());
+        }
+    }
     if !complete {
         misses.push("delivery below 100%".to_owned());
     }
@@ -113,6 +130,7 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
         production,
         penalised_after_s,
         expects_penalty,
+        evidence,
         moves,
         lost,
         converged,
@@ -136,6 +154,7 @@ pub fn text(rows: &[Row]) -> String {
         "÷ clean",
         "blocks/slots",
         "penalised",
+        "proofs",
         "moves",
         "CPU",
         "goals",
@@ -166,6 +185,9 @@ fn cells(r: &Row) -> Vec<String> {
         opt(r.p99_vs_clean, |x| format!("{x:.2}×")),
         production,
         penalised,
+        r.evidence.map_or("–".to_owned(), |e| {
+            format!("{}/{}", e.nodes_with_proof, e.nodes)
+        }),
         r.moves.to_string(),
         opt(r.cpu_share, |x| format!("{:.0}%", x * 100.0)),
         if r.met {
@@ -182,9 +204,9 @@ pub fn markdown(rows: &[Row], params: &str) -> String {
     let _ = writeln!(out, "# Attack runs\n\n{params}\n");
     let _ = writeln!(
         out,
-        "| scenario | honest delivery | honest p99 to all (ms) | ÷ clean | blocks / slots | attacker penalised after | attacker moves | node CPU (share of machine) | goals |"
+        "| scenario | honest delivery | honest p99 to all (ms) | ÷ clean | blocks / slots | attacker penalised after | nodes with an equivocation proof | attacker moves | node CPU (share of machine) | goals |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         let _ = writeln!(out, "| {} |", cells(r).join(" | "));
     }
@@ -192,7 +214,8 @@ pub fn markdown(rows: &[Row], params: &str) -> String {
         out,
         "\nGoals: honest delivery 100%, p99 ≤ {MAX_P99_RATIO}× the clean run, blocks on ≥ {:.0}% of slots, \
          the attacker graylisted or dropped by every node it reached within {MAX_PENALTY_S} s of its first \
-         hostile move (n/a where an honest peer could send the same). Each run's own report is in its directory.",
+         hostile move (n/a where an honest peer could send the same); every node exporting a verified \
+         equivocation proof after the equivocation run, none after any other. Each run's own report is in its directory.",
         MIN_PRODUCTION * 100.0
     );
     out

@@ -44,7 +44,12 @@ async fn clean_run(opts: &AttackOptions, name: &str, cores: usize) -> Result<Row
         seed: opts.base.up.seed,
     });
     let measured = run(&clean).await?;
-    let mut row = table::row(&measured.report, None, None, cores);
+    let log = measured
+        .report
+        .convergence
+        .as_ref()
+        .and_then(|c| c.attack.clone());
+    let mut row = table::row(&measured.report, log.as_ref(), None, cores);
     // Its attack log only records the polling; the row is a clean one.
     row.scenario = name.to_owned();
     Ok(row)
@@ -58,7 +63,8 @@ pub async fn attack(opts: &AttackOptions) -> Result<AttackOutcome> {
         "{} nodes ({} producers), {} ms slots, load {:.0} tx/s for {:.0} s, seed {}, attacker {} moves/s; \
          one fresh testnet per run on this machine ({cores} cores); p99 ÷ clean divides by the \
          worse of the two clean runs (first and last); old-block-replay runs at least 90 s, so \
-         blocks older than the nodes' 60 s gossip duplicate cache exist to replay",
+         blocks older than the nodes' 60 s gossip duplicate cache exist to replay; equivocation \
+         signs with the last authority's key, taken from its node's data directory",
         opts.base.up.nodes,
         opts.base.up.producers,
         opts.base.up.slot_ms,
