@@ -134,6 +134,18 @@ pub struct NetLimits {
     /// internet must not dial or spread them). `rumor-testnet` turns it on for its nodes,
     /// which all listen on 127.0.0.1.
     pub allow_private_addrs: bool,
+    /// Connection slots inbound peers cannot take (8; at most `peers_low`): kept for the
+    /// peers this node chooses, and never pruned below.
+    pub outbound_reserved: u32,
+    /// Established inbound connections from one IP address (4) and from one /24 or /64 (8);
+    /// outbound dials go to at most `outbound_per_subnet` (2) peers of one subnet at once.
+    pub inbound_per_ip: usize,
+    pub inbound_per_subnet: usize,
+    pub outbound_per_subnet: usize,
+    /// Apply those per-address limits to loopback peers too (off: local clusters on
+    /// 127.0.0.1 are the operator's own). `rumor-testnet` gives each node its own loopback
+    /// address and turns it on.
+    pub ip_limits_on_loopback: bool,
 }
 
 impl Default for NetLimits {
@@ -162,6 +174,11 @@ impl Default for NetLimits {
             px_peer_burst: 16,
             px_peer_per_sec: 2,
             allow_private_addrs: false,
+            outbound_reserved: 8,
+            inbound_per_ip: 4,
+            inbound_per_subnet: 8,
+            outbound_per_subnet: 2,
+            ip_limits_on_loopback: false,
         }
     }
 }

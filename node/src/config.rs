@@ -55,7 +55,14 @@ pub fn network_config(
     };
     c.peers.low = config.net.peers_low;
     c.peers.high = config.net.peers_high.max(config.net.peers_low);
-    c.peers.max_established = (c.peers.high + 8) as u32;
+    c.peers.outbound_reserved = config.net.outbound_reserved.min(c.peers.low as u32);
+    c.peers.max_established = (c.peers.high + 8) as u32 + c.peers.outbound_reserved;
+    c.peers.outbound_per_subnet = config.net.outbound_per_subnet.max(1);
+    c.peers.inbound = rumor_p2p::inbound::SourceLimits {
+        per_ip: config.net.inbound_per_ip.max(1),
+        per_subnet: config.net.inbound_per_subnet.max(1),
+        on_loopback: config.net.ip_limits_on_loopback,
+    };
     c.gossip.mesh_n = config.net.mesh_n;
     c.gossip.mesh_n_low = config.net.mesh_n_low;
     c.gossip.mesh_n_high = config.net.mesh_n_high;
@@ -116,6 +123,22 @@ mod tests {
         assert_eq!(net.flood_all, n.gossip.flood_all);
         assert_eq!(quotas(&net), n.quotas);
         assert_eq!(net.allow_private_addrs, n.address_book.allow_private);
+        assert_eq!(
+            (
+                net.outbound_reserved,
+                net.outbound_per_subnet,
+                net.inbound_per_ip,
+                net.inbound_per_subnet,
+                net.ip_limits_on_loopback
+            ),
+            (
+                n.peers.outbound_reserved,
+                n.peers.outbound_per_subnet,
+                n.peers.inbound.per_ip,
+                n.peers.inbound.per_subnet,
+                n.peers.inbound.on_loopback
+            )
+        );
         assert_eq!(
             (
                 net.txsync_max_inbound,

@@ -1,5 +1,5 @@
-//! The composed libp2p behaviour. Field order matters: `cut` and `limits` come first so a
-//! connection to a cut-off peer or over the limits is refused before any other behaviour builds
+//! The composed libp2p behaviour. Field order matters: `cut`, `limits` and `inbound` come first
+//! so a connection to a cut-off peer or over the limits is refused before any other behaviour builds
 //! a handler for it.
 
 use libp2p::swarm::NetworkBehaviour;
@@ -15,6 +15,9 @@ pub struct Behaviour {
     /// in either direction, denied.
     pub cut: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     pub limits: connection_limits::Behaviour,
+    /// Per-source inbound caps (IP, subnet): after `limits`, so its counts see only
+    /// connections the global caps let through.
+    pub inbound: crate::inbound::InboundLimits,
     pub gossipsub: gossipsub::Behaviour,
     pub identify: identify::Behaviour,
     pub px: request_response::Behaviour<PxCodec>,

@@ -89,11 +89,24 @@ pub struct PeerTargets {
     pub low: usize,
     /// Above this, prune (16).
     pub high: usize,
-    /// Hard cap on established connections, enforced before a handler is built (high + 8, so
-    /// newcomers can still connect and learn addresses before being pruned).
+    /// Hard cap on established connections, enforced before a handler is built (high + 8 +
+    /// `outbound_reserved` = 32): inbound connections may reach high + 8, so newcomers can
+    /// still connect to a full node and learn addresses before being pruned (a bootnode with
+    /// no outbound peers capped at the high target would never prune, and let nobody new in);
+    /// the reserved slots stay for our own dials.
     pub max_established: u32,
     /// Cap on connections still negotiating, each direction (16).
     pub max_pending: u32,
+    /// Connection slots inbound peers cannot take (8, the low target): incoming connections
+    /// are capped at `max_established - outbound_reserved`, and pruning never takes outbound
+    /// peers below it, so the peers we chose always have room (an eclipse must get past our
+    /// own choice of peers, not just fill our slots).
+    pub outbound_reserved: u32,
+    /// Outbound dials to one subnet (/24 IPv4, /64 IPv6) at once (2): an address book filled
+    /// with one host's identities still yields outbound peers elsewhere.
+    pub outbound_per_subnet: usize,
+    /// Per-source caps on inbound connections ([`crate::inbound`]).
+    pub inbound: crate::inbound::SourceLimits,
 }
 
 impl Default for PeerTargets {
@@ -101,8 +114,11 @@ impl Default for PeerTargets {
         Self {
             low: 8,
             high: 16,
-            max_established: 24,
+            max_established: 32,
             max_pending: 16,
+            outbound_reserved: 8,
+            outbound_per_subnet: 2,
+            inbound: crate::inbound::SourceLimits::default(),
         }
     }
 }

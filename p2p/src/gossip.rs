@@ -1,5 +1,6 @@
 //! Gossipsub construction (config + scoring) and decoding of gossip payloads at the edge.
 
+use crate::inbound::SourceLimits;
 use libp2p::gossipsub::{
     self, ConfigBuilder, MessageAuthenticity, MessageId, PeerScoreParams, PeerScoreThresholds,
     TopicScoreParams, ValidationMode,
@@ -63,13 +64,29 @@ fn topic_params() -> TopicScoreParams {
     }
 }
 
-/// Scoring parameters for both topics.
-pub fn score_params(topics: &Topics) -> PeerScoreParams {
+/// Weight of gossipsub's IP-colocation factor (P6): each peer sharing an IP with more than
+/// the per-IP inbound share of others loses 10 × the square of the surplus, so a host that
+/// gets extra identities in (outbound dials, or two at the share) sinks toward the graylist.
+const IP_COLOCATION_WEIGHT: f64 = -10.0;
+
+/// Scoring parameters for both topics. IP colocation counts above `sources.per_ip` peers per
+/// address; loopback addresses are whitelisted unless `sources.on_loopback` (as for the
+/// connection caps, [`crate::inbound`]).
+pub fn score_params(topics: &Topics, sources: &SourceLimits) -> PeerScoreParams {
     let mut p = PeerScoreParams {
         app_specific_weight: 1.0,
-        ip_colocation_factor_weight: 0.0,
+        ip_colocation_factor_weight: IP_COLOCATION_WEIGHT,
+        ip_colocation_factor_threshold: sources.per_ip.max(1) as f64,
         ..PeerScoreParams::default()
     };
+    if !sources.on_loopback {
+        p.ip_colocation_factor_whitelist = [
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ]
+        .into_iter()
+        .collect();
+    }
     for t in Topic::ALL {
         p.topics.insert(topics.hash(t), topic_params());
     }
@@ -81,6 +98,7 @@ pub fn behaviour(
     cfg: &GossipConfig,
     topics: &Topics,
     limits: &Limits,
+    sources: &SourceLimits,
     registry: &mut prometheus_client::registry::Registry,
 ) -> Result<gossipsub::Behaviour, String> {
     let mut b = ConfigBuilder::default();
@@ -115,7 +133,7 @@ pub fn behaviour(
         registry.sub_registry_with_prefix("gossipsub"),
         gossipsub::MetricsConfig::default(),
     );
-    gs.with_peer_score(score_params(topics), thresholds())
+    gs.with_peer_score(score_params(topics, sources), thresholds())
         .map_err(|e| format!("gossipsub scoring: {e}"))?;
     Ok(gs)
 }
@@ -166,6 +184,7 @@ mod tests {
             &GossipConfig::default(),
             &topics,
             &Limits::default(),
+            &Default::default(),
             &mut reg,
         )
         .unwrap();
@@ -177,7 +196,16 @@ mod tests {
             mesh_n_low: 10,
             ..GossipConfig::default()
         };
-        assert!(behaviour(&bad, &topics, &Limits::default(), &mut reg).is_err());
+        assert!(
+            behaviour(
+                &bad,
+                &topics,
+                &Limits::default(),
+                &Default::default(),
+                &mut reg
+            )
+            .is_err()
+        );
     }
 }
 
@@ -190,7 +218,14 @@ mod size_tests {
         let topics = Topics::new("abcdef01");
         let mut reg = prometheus_client::registry::Registry::default();
         let limits = Limits::default();
-        let mut gs = behaviour(&GossipConfig::default(), &topics, &limits, &mut reg).unwrap();
+        let mut gs = behaviour(
+            &GossipConfig::default(),
+            &topics,
+            &limits,
+            &Default::default(),
+            &mut reg,
+        )
+        .unwrap();
         let too_big = vec![0u8; topic_max_bytes(Topic::Tx, &limits) + 1];
         assert!(matches!(
             gs.publish(topics.hash(Topic::Tx), too_big.clone()),

@@ -245,6 +245,7 @@ mod tests {
             &GossipConfig::default(),
             &topics,
             &Limits::default(),
+            &Default::default(),
             &mut registry,
         )
         .unwrap();

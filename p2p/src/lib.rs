@@ -24,6 +24,7 @@ mod gauges;
 mod gossip;
 mod gossip_handler;
 mod handle;
+pub mod inbound;
 mod metrics;
 mod peers;
 mod pending_replies;
@@ -34,6 +35,7 @@ mod seen;
 mod swarm;
 mod sync_requests;
 mod topic;
+pub mod transport;
 mod txsync_requests;
 
 use std::sync::{Arc, Mutex};
@@ -98,7 +100,8 @@ pub fn start(
 ) -> Result<Network, NetworkError> {
     let topics = topic::Topics::new(network);
     let local_peer_id = key.public().to_peer_id();
-    let mut swarm = swarm::build(key, &config, &topics, registry)?;
+    let metrics = Arc::new(P2pMetrics::register(registry));
+    let mut swarm = swarm::build(key, &config, &topics, registry, &metrics)?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -111,7 +114,6 @@ pub fn start(
             .subscribe(&t.ident(network))
             .map_err(|e| NetworkError::Setup(format!("subscribe: {e}")))?;
     }
-    let metrics = Arc::new(P2pMetrics::register(registry));
     for (name, value) in [
         ("seen_cache", config.seen_cache),
         ("publish_queue", config.publish_queue),
@@ -127,6 +129,10 @@ pub fn start(
         ("peers_high", config.peers.high),
         ("max_established", config.peers.max_established as usize),
         ("max_pending", config.peers.max_pending as usize),
+        ("outbound_reserved", config.peers.outbound_reserved as usize),
+        ("outbound_per_subnet", config.peers.outbound_per_subnet),
+        ("inbound_per_ip", config.peers.inbound.per_ip),
+        ("inbound_per_subnet", config.peers.inbound.per_subnet),
         ("cut_peers", peers::MAX_CUT),
         ("status_peer_burst", config.quotas.status_burst as usize),
         ("sync_peer_burst", config.quotas.sync_burst as usize),

@@ -39,6 +39,8 @@ pub struct P2pMetrics {
     /// Inbound requests refused for being over the sender's quota, by protocol
     /// (`status`, `sync`, `px`; txsync counts its own under `txsync_requests`).
     pub rate_limited: Family<Labels, Counter>,
+    /// Inbound connections refused for their source's share, by reason (`ip`, `subnet`).
+    pub inbound_refused: Family<Labels, Counter>,
     pub seen_hits: Counter,
     pub seen_misses: Counter,
     pub seen_evictions: Counter,
@@ -83,6 +85,7 @@ impl P2pMetrics {
             sync => "sync_requests", "Block-sync requests";
             txsync => "txsync_requests", "Mempool anti-entropy requests";
             rate_limited => "rate_limited", "Inbound requests refused over the sender's quota, by protocol";
+            inbound_refused => "inbound_refused", "Inbound connections refused over their source's share (per IP or subnet)";
             seen_hits => "seen_cache_hits", "Seen-cache hits";
             cut_peers => "cut_peers", "Peers cut off by the operator (testnet fault injection)";
             seen_misses => "seen_cache_misses", "Seen-cache misses";

@@ -13,9 +13,11 @@
 //!   soon as it connects, until its ban expires ([`BAN_TIME`]).
 //! - A cut-off peer (fault injection, [`PeerPolicy::cut`]) is never dialed and is refused if it
 //!   connects, until it is restored; unlike a ban it does not expire and is not an offence.
-//! - Peers are pruned only above the high target, inbound peers outside every mesh first, so
-//!   the peers we chose and the peers carrying our traffic stay; never within [`PRUNE_GRACE`] of
-//!   connecting, so a newcomer can learn other addresses from us first.
+//! - Peers are pruned only above the high target: inbound peers first (outside every mesh
+//!   before mesh peers), outbound ones never below `outbound_reserved`, so the peers we chose
+//!   outlast the ones that chose us (an eclipse cannot push them out by connecting to us);
+//!   never within [`PRUNE_GRACE`] of connecting, so a newcomer can learn other addresses first.
+//! - Dials go to at most `outbound_per_subnet` peers per subnet at once.
 //!
 //! # Bounds
 //!
@@ -45,6 +47,7 @@ use crate::addrbook::{AddressBook, PeerRecord};
 use crate::config::{NetworkConfig, PeerTargets};
 use crate::gossip;
 use crate::handle::BookEntry;
+use crate::inbound::{Subnet, ip_of, subnet};
 use crate::protocol::px;
 
 /// How long a banned peer stays banned.
@@ -321,13 +324,15 @@ impl PeerPolicy {
             let connected = &self.connected;
             let dialing = &self.dialing;
             let cut = &self.cut;
-            dial = self.book.dial_candidates(room, now, |p| {
+            // Four times the room, so the subnet filter below still finds enough.
+            let candidates = self.book.dial_candidates(room.saturating_mul(4), now, |p| {
                 *p == me
                     || connected.contains_key(p)
                     || dialing.contains(p)
                     || banned.contains(p)
                     || cut.contains(p)
             });
+            dial = self.diverse(candidates, room);
         }
         let px_due = match self.last_px {
             None => true,
@@ -355,21 +360,70 @@ impl PeerPolicy {
         }
     }
 
-    /// `excess` peers to disconnect: inbound before outbound, and peers outside every mesh
-    /// before mesh peers.
+    /// Up to `room` of `candidates` (best first) such that outbound connections and these
+    /// dials reach at most `outbound_per_subnet` per subnet: one host's many identities in the
+    /// book cannot take every outbound slot.
+    fn diverse(&self, candidates: Vec<PeerRecord>, room: usize) -> Vec<PeerRecord> {
+        // Loopback is exempt as for inbound connections ([`crate::inbound`]), unless asked.
+        let on_loopback = self.targets.inbound.on_loopback;
+        let counted = |addr: &Multiaddr| {
+            ip_of(addr)
+                .filter(|ip| on_loopback || !ip.is_loopback())
+                .map(subnet)
+        };
+        let mut per_subnet: HashMap<Subnet, usize> = HashMap::new();
+        for c in self.connected.values().filter(|c| c.outbound) {
+            if let Some(s) = counted(&c.addr) {
+                *per_subnet.entry(s).or_default() += 1;
+            }
+        }
+        let cap = self.targets.outbound_per_subnet.max(1);
+        let mut out = Vec::with_capacity(room);
+        for r in candidates {
+            if out.len() == room {
+                break;
+            }
+            // A record without an IP address (DNS, memory) is not counted.
+            let Some(s) = r.addrs.first().and_then(counted) else {
+                out.push(r);
+                continue;
+            };
+            let n = per_subnet.entry(s).or_default();
+            if *n < cap {
+                *n += 1;
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// `excess` peers to disconnect: inbound peers first (outside every mesh before mesh
+    /// peers), then outbound ones, but never outbound below `outbound_reserved`: the peers we
+    /// chose outlast the ones that chose us.
     fn prune(&self, excess: usize, mesh: &HashSet<PeerId>, now: Instant) -> Vec<PeerId> {
         let mut victims: Vec<(bool, bool, PeerId)> = self
             .connected
             .iter()
             .filter(|(_, c)| now.saturating_duration_since(c.since) >= PRUNE_GRACE)
-            .map(|(p, c)| (mesh.contains(p), c.outbound, *p))
+            .map(|(p, c)| (c.outbound, mesh.contains(p), *p))
             .collect();
         victims.sort();
-        victims
-            .into_iter()
-            .take(excess)
-            .map(|(_, _, p)| p)
-            .collect()
+        let mut outbound_left = self.outbound_count();
+        let reserved = self.targets.outbound_reserved as usize;
+        let mut out = Vec::with_capacity(excess);
+        for (outbound, _, p) in victims {
+            if out.len() == excess {
+                break;
+            }
+            if outbound {
+                if outbound_left <= reserved {
+                    break;
+                }
+                outbound_left -= 1;
+            }
+            out.push(p);
+        }
+        out
     }
 
     /// Records to give `requester`, who asked for up to `max`.

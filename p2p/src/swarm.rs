@@ -13,8 +13,11 @@ use crate::behaviour::Behaviour;
 use crate::config::NetworkConfig;
 use crate::gossip;
 use crate::handle::NetworkError;
+use crate::inbound::InboundLimits;
+use crate::metrics::P2pMetrics;
 use crate::protocol::{px, sync, txsync};
 use crate::topic::Topics;
+use crate::transport::{BoundTcp, dial_source};
 use rumor_link::Delayed;
 
 /// Identify protocol version: peers on other versions are still accepted, it is informational.
@@ -25,9 +28,17 @@ fn behaviour(
     config: &NetworkConfig,
     topics: &Topics,
     registry: &mut Registry,
+    metrics: &P2pMetrics,
 ) -> Result<Behaviour, String> {
+    let peers = &config.peers;
     let limits = connection_limits::ConnectionLimits::default()
-        .with_max_established(Some(config.peers.max_established))
+        .with_max_established(Some(peers.max_established))
+        .with_max_established_incoming(Some(
+            peers
+                .max_established
+                .saturating_sub(peers.outbound_reserved)
+                .max(1),
+        ))
         .with_max_pending_incoming(Some(config.peers.max_pending))
         .with_max_pending_outgoing(Some(config.peers.max_pending))
         // Two, not one: a simultaneous dial in both directions must not kill both connections.
@@ -38,7 +49,14 @@ fn behaviour(
     Ok(Behaviour {
         cut: Default::default(),
         limits: connection_limits::Behaviour::new(limits),
-        gossipsub: gossip::behaviour(&config.gossip, topics, &config.limits, registry)?,
+        inbound: InboundLimits::new(peers.inbound, metrics.inbound_refused.clone()),
+        gossipsub: gossip::behaviour(
+            &config.gossip,
+            topics,
+            &config.limits,
+            &peers.inbound,
+            registry,
+        )?,
         identify: identify::Behaviour::new(
             identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
                 .with_agent_version(format!("rumor/{}", env!("CARGO_PKG_VERSION")))
@@ -65,19 +83,23 @@ pub fn build(
     config: &NetworkConfig,
     topics: &Topics,
     registry: &mut Registry,
+    metrics: &P2pMetrics,
 ) -> Result<Swarm<Behaviour>, NetworkError> {
     let setup = |e: &dyn std::fmt::Display| NetworkError::Setup(e.to_string());
     let idle = Duration::from_secs(24 * 3600);
-    let b = behaviour(&key, config, topics, registry).map_err(|e| setup(&e))?;
+    let b = behaviour(&key, config, topics, registry, metrics).map_err(|e| setup(&e))?;
+    let source = dial_source(&config.listen);
+    let tcp = move || BoundTcp::new(tcp::Config::default().nodelay(true), source);
     let swarm =
         match config.link.clone() {
             None => libp2p::SwarmBuilder::with_existing_identity(key)
                 .with_tokio()
-                .with_tcp(
-                    tcp::Config::default().nodelay(true),
-                    noise::Config::new,
-                    yamux::Config::default,
-                )
+                .with_other_transport(|k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                    Ok(tcp()
+                        .upgrade(Version::V1Lazy)
+                        .authenticate(noise::Config::new(k)?)
+                        .multiplex(yamux::Config::default()))
+                })
                 .map_err(|e| setup(&e))?
                 .with_bandwidth_metrics(registry)
                 .with_behaviour(|_| b)
@@ -89,7 +111,7 @@ pub fn build(
                     .with_tokio()
                     .with_other_transport(
                         |k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-                            Ok(tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                            Ok(tcp()
                         .and_then(move |stream: tcp::tokio::TcpStream, endpoint: ConnectedPoint| {
                             // Only the dialer knows the remote peer before the handshake, so it
                             // emulates both directions of the link (see `rumor_link`).

@@ -12,6 +12,7 @@ fn policy(low: usize, high: usize) -> PeerPolicy {
     config.peers.low = low;
     config.peers.high = high;
     config.peers.max_pending = 3;
+    config.peers.outbound_reserved = low as u32;
     config.address_book.allow_private = true;
     PeerPolicy::new(PeerId::random(), &config)
 }
@@ -132,8 +133,10 @@ fn a_disconnected_peer_is_not_redialed_at_once() {
     );
 }
 
+/// Before: outbound peers outside the mesh went before inbound mesh peers, so an attacker
+/// connecting many times to us (and grafting) pushed out the peers we chose.
 #[test]
-fn prunes_inbound_non_mesh_peers_first() {
+fn prunes_inbound_peers_first_and_never_outbound_below_the_reserve() {
     let now = Instant::now();
     let mut p = policy(1, 2);
     let ps = peers(5);
@@ -156,15 +159,35 @@ fn prunes_inbound_non_mesh_peers_first() {
     assert!(p.tick(now, &mesh).prune.is_empty());
     let later = now + PRUNE_GRACE;
     let t = p.tick(later, &mesh);
-    // 5 connected, high 2: three go. Inbound non-mesh (ps[3], ps[4]), then outbound
-    // non-mesh (ps[2]); both mesh peers stay.
-    assert_eq!(t.prune, vec![ps[3], ps[4], ps[2]]);
-    // With fewer non-mesh peers, inbound mesh peers go before outbound mesh peers.
+    // 5 connected, high 2: three go. Inbound non-mesh (ps[3], ps[4]), then inbound mesh
+    // (ps[1]); both outbound peers stay, in the mesh or not.
+    assert_eq!(t.prune, vec![ps[3], ps[4], ps[1]]);
+    // Asked for more, outbound peers go only down to the reserve (1 here).
     let all_mesh: HashSet<PeerId> = ps.iter().copied().collect();
     assert_eq!(
-        p.prune(4, &all_mesh, later),
+        p.prune(5, &all_mesh, later),
         vec![ps[1], ps[3], ps[4], ps[0]]
     );
+}
+
+/// One host's many identities in the book yield at most `outbound_per_subnet` dials.
+#[test]
+fn dials_spread_over_subnets() {
+    let now = Instant::now();
+    let mut p = policy(8, 16);
+    p.targets.max_pending = 8;
+    let sybils = peers(20);
+    for (i, s) in sybils.iter().enumerate() {
+        p.book.add(*s, [addr_at("10.9.9.9", 1000 + i as u16)], now);
+    }
+    let honest = peers(3);
+    for (i, h) in honest.iter().enumerate() {
+        p.book.add(*h, [addr_at(&format!("10.0.{i}.1"), 7)], now);
+    }
+    let dial = p.tick(now, &no_mesh()).dial;
+    let from_sybil = dial.iter().filter(|r| sybils.contains(&r.peer)).count();
+    assert_eq!(from_sybil, 2, "{dial:?}");
+    assert!(honest.iter().all(|h| dial.iter().any(|r| r.peer == *h)));
 }
 
 #[test]

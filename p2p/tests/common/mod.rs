@@ -30,7 +30,8 @@ pub fn config(low: usize, high: usize) -> NetworkConfig {
     };
     c.peers.low = low;
     c.peers.high = high;
-    c.peers.max_established = (high + 8) as u32;
+    c.peers.outbound_reserved = c.peers.outbound_reserved.min(low as u32);
+    c.peers.max_established = (high + 8) as u32 + c.peers.outbound_reserved;
     c.tick = Duration::from_millis(200);
     c.gossip.heartbeat = Duration::from_millis(200);
     // Every node is on 127.0.0.1.
