@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::craft;
 use crate::peer::{self, Hostile, HostileEvent};
-use crate::{AttackError, Scenario};
+use crate::{AttackError, Scenario, sybil};
 
 /// Old blocks fetched per range request (old-block-replay).
 pub const REPLAY_BATCH: u64 = 16;
@@ -79,6 +79,10 @@ pub struct AttackStats {
     /// back afterwards. The attacker never disconnects on its own, so this is the honest
     /// side's doing; it catches bans too quick for the harness's polling to see.
     pub all_dropped_at_ms: Option<u64>,
+    /// Eclipse: identities the host minted (besides the main one), and the most of them any
+    /// one honest node held at once.
+    pub sybils: usize,
+    pub max_held_at_one_node: Option<usize>,
 }
 
 /// The peer id of the attacker whose key is `key`.
@@ -99,9 +103,9 @@ pub async fn run(
     let key = keypair(config.key)?;
     let started = Instant::now();
     let network = config.genesis.network_id();
-    let mut swarm = peer::build(key, &network)?;
+    let mut swarm = peer::build(key, &network, false)?;
     swarm
-        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("valid multiaddr"))
+        .listen_on(peer::listen_addr())
         .map_err(|e| AttackError::Setup(e.to_string()))?;
     for t in &config.targets {
         swarm
@@ -142,6 +146,21 @@ pub async fn run(
         started,
         config,
     };
+    let (stop_sybils, sybils_stop) = tokio::sync::watch::channel(false);
+    let sybils = if attack.config.scenario == Scenario::Eclipse {
+        let status = attack.status(false);
+        let targets = attack.config.targets.clone();
+        Some(sybil::start(
+            &network,
+            status,
+            &targets,
+            attack.config.seed,
+            started,
+            sybils_stop,
+        )?)
+    } else {
+        None
+    };
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -151,6 +170,17 @@ pub async fn run(
         }
     }
     attack.stats.connected_at_end = attack.connected.len();
+    if let Some((tally, tasks)) = sybils {
+        let _ = stop_sybils.send(true);
+        for t in tasks {
+            let _ = t.await;
+        }
+        let t = tally.lock().unwrap_or_else(|e| e.into_inner());
+        attack.stats.sybils = crate::SYBILS;
+        attack.stats.max_held_at_one_node = Some(t.max_at_one_node);
+        attack.stats.connections += t.connections;
+        attack.stats.first_move_ms = t.first_in_ms;
+    }
     Ok(attack.stats)
 }
 
@@ -261,6 +291,8 @@ impl Attack {
                 }
             }
             Scenario::Equivocation => self.equivocate(swarm),
+            // The identities act on their own tasks (`crate::sybil`).
+            Scenario::Eclipse => {}
             // These act only when asked (see `on_sync_request` and `on_px`).
             Scenario::BadSyncAnswers | Scenario::PxPoison => {}
         }

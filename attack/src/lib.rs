@@ -4,16 +4,18 @@
 //! testnet until told to stop and reports what it managed to send.
 //!
 //! The attacker only ever dials the addresses it is given (a testnet's loopback nodes) and
-//! listens on 127.0.0.1.
+//! listens on, and dials from, one loopback address of its own (`127.254.0.1`).
 
 mod craft;
 mod drive;
 mod peer;
 mod scenario;
+mod sybil;
 
 pub use drive::{AttackConfig, AttackStats, REPLAY_BATCH, peer_id, run};
 pub use rumor_p2p::wire::thresholds;
 pub use scenario::Scenario;
+pub use sybil::SYBILS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AttackError {

@@ -2,14 +2,17 @@
 //! the nodes configure it where it must match (anonymous, content-addressed ids, the same
 //! topics) and unlike them where an attacker would differ (it validates nothing, floods its
 //! own publishes to every subscriber, and publishes up to 4 MiB), identify, and the nodes'
-//! own peer-exchange and sync codecs.
+//! own peer-exchange and sync codecs. Every identity is on one host, [`HOST`].
 
 use std::time::Duration;
 
+use libp2p::Transport as _;
+use libp2p::core::upgrade::Version;
 use libp2p::gossipsub::{self, MessageAuthenticity, MessageId, ValidationMode};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{Swarm, identify, identity, noise, tcp, yamux};
+use rumor_p2p::transport::BoundTcp;
 use rumor_p2p::wire::{IDENTIFY_PROTOCOL, PX_PROTOCOL, PxCodec, SYNC_PROTOCOL, SyncCodec};
 use rumor_p2p::{Topic, message_id};
 
@@ -36,9 +39,23 @@ fn setup(e: impl std::fmt::Display) -> AttackError {
     AttackError::Setup(e.to_string())
 }
 
-/// Builds the swarm and subscribes to both of `network`'s topics.
-pub fn build(key: identity::Keypair, network: &str) -> Result<Swarm<Hostile>, AttackError> {
-    let gs_config = gossipsub::ConfigBuilder::default()
+/// The hostile host: every identity listens on, and dials from, this loopback address, so
+/// the nodes see one host however many peer ids it mints (the testnet's nodes are on
+/// 127.0.0.0/16 and 127.1-253.x; see `rumor-testnet`'s `node_ip`).
+pub const HOST: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 254, 0, 1);
+
+/// Builds the swarm and subscribes to both of `network`'s topics. A `sink` takes every
+/// message and forwards none (it never validates them, so gossipsub never passes them on).
+pub fn build(
+    key: identity::Keypair,
+    network: &str,
+    sink: bool,
+) -> Result<Swarm<Hostile>, AttackError> {
+    let mut gs = gossipsub::ConfigBuilder::default();
+    if sink {
+        gs.validate_messages();
+    }
+    let gs_config = gs
         .validation_mode(ValidationMode::Anonymous)
         .message_id_fn(|m: &gossipsub::Message| MessageId::new(&message_id(&m.data)))
         .flood_publish(true)
@@ -68,14 +85,25 @@ pub fn build(key: identity::Keypair, network: &str) -> Result<Swarm<Hostile>, At
     };
     Ok(libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
+        .with_other_transport(|k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(BoundTcp::new(
+                tcp::Config::default().nodelay(true),
+                Some(std::net::IpAddr::V4(HOST)),
+            )
+            .upgrade(Version::V1Lazy)
+            .authenticate(noise::Config::new(k)?)
+            .multiplex(yamux::Config::default()))
+        })
         .map_err(setup)?
         .with_behaviour(|_| behaviour)
         .map_err(setup)?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build())
+}
+
+/// Where every identity listens: [`HOST`], any port.
+pub fn listen_addr() -> libp2p::Multiaddr {
+    libp2p::Multiaddr::empty()
+        .with(libp2p::multiaddr::Protocol::Ip4(HOST))
+        .with(libp2p::multiaddr::Protocol::Tcp(0))
 }

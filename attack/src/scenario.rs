@@ -25,13 +25,16 @@ pub enum Scenario {
     PxPoison,
     /// Validly signed txs from keys that hold nothing.
     UnfundedTxFlood,
+    /// Many identities from one host ([`crate::SYBILS`]), each dialing every node, joining
+    /// its meshes as a sink and answering peer exchange with its siblings.
+    Eclipse,
     /// With a stolen authority key (its honest node still produces), two different blocks
     /// for each of that authority's slots, published the moment the slot starts.
     Equivocation,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::InvalidSigFlood,
         Scenario::GarbageFlood,
         Scenario::Oversized,
@@ -40,6 +43,7 @@ impl Scenario {
         Scenario::BadSyncAnswers,
         Scenario::PxPoison,
         Scenario::UnfundedTxFlood,
+        Scenario::Eclipse,
         Scenario::Equivocation,
     ];
 
@@ -53,6 +57,7 @@ impl Scenario {
             Scenario::BadSyncAnswers => "bad-sync-answers",
             Scenario::PxPoison => "px-poison",
             Scenario::UnfundedTxFlood => "unfunded-tx-flood",
+            Scenario::Eclipse => "eclipse",
             Scenario::Equivocation => "equivocation",
         }
     }
@@ -81,6 +86,10 @@ impl Scenario {
             Scenario::UnfundedTxFlood => {
                 "balance and nonce pre-checked before the signature; repeat senders penalised"
             }
+            Scenario::Eclipse => {
+                "per-IP and per-subnet inbound caps, reserved outbound slots never pruned, \
+                 dials spread over subnets, IP-colocation scoring"
+            }
             Scenario::Equivocation => {
                 "the second block for a slot is not forwarded; every node keeps the proof \
                  (chain_getEquivocations); a peer that delivers both is penalised"
@@ -99,9 +108,10 @@ impl Scenario {
 
     /// Whether the attacker can be told from an honest peer by what it sends, so a penalty
     /// (graylist or ban) is expected. PX records cannot be proven false by their receiver;
-    /// the defence there is what the book does with them.
+    /// the defence there is what the book does with them. Eclipse identities send nothing
+    /// wrong; the defence is how few of them get in (`AttackStats::max_held_at_one_node`).
     pub fn expects_penalty(self) -> bool {
-        !matches!(self, Scenario::PxPoison)
+        !matches!(self, Scenario::PxPoison | Scenario::Eclipse)
     }
 
     /// Every scenario (`all`) or one by name.

@@ -92,9 +92,12 @@ impl NodeEntry {
     /// This node's whole config: `template` (what a benchmark changes; the node's defaults
     /// otherwise) with the fields the testnet decides per node.
     pub fn config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
-        // Every node listens on 127.0.0.1: loopback addresses are the testnet's own.
+        // Every node listens on its own loopback address (`setup::plan::node_ip`): loopback
+        // addresses are the testnet's own, and each is a host, so the per-address connection
+        // limits apply between nodes as between machines.
         let mut net = template.net;
         net.allow_private_addrs = true;
+        net.ip_limits_on_loopback = true;
         NodeConfig {
             net,
             data_dir: self.data_dir.clone(),

@@ -2,6 +2,8 @@
 //! figures against the clean run's, and whether it met the goals: honest delivery 100%,
 //! honest p99 time-to-all ≤ 1.5× the clean run's, blocks on ≥ 95% of slots, and (where the
 //! attacker can be told from an honest peer) every reached node penalising it within 10 s.
+//! The eclipse row is judged by how many of the hostile host's identities one node held at
+//! once (its per-IP inbound share plus the outbound dials allowed into one subnet).
 //! Every row also counts the nodes exporting an equivocation proof: all of them after the
 //! equivocation scenario, none after any other run (a false proof is a bug).
 
@@ -18,6 +20,13 @@ pub const MAX_P99_RATIO: f64 = 1.5;
 pub const MIN_PRODUCTION: f64 = 0.95;
 pub const MAX_PENALTY_S: f64 = 10.0;
 
+/// The most peers one host can be to a node with the nodes' default limits: its inbound
+/// share per IP plus the outbound dials allowed into one subnet.
+pub fn max_host_share() -> usize {
+    let net = rumor_api::NetLimits::default();
+    net.inbound_per_ip + net.outbound_per_subnet
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     pub scenario: String,
@@ -31,6 +40,9 @@ pub struct Row {
     pub expects_penalty: bool,
     /// Equivocation proofs the nodes exported at the end.
     pub evidence: Option<Evidence>,
+    /// Eclipse: identities the hostile host minted, and the most one node held at once.
+    pub sybils: usize,
+    pub max_held: Option<usize>,
     /// Hostile moves the attacker made (publishes, requests, answers).
     pub moves: u64,
     pub lost: usize,
@@ -74,7 +86,16 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
         .is_ok_and(|s| s.expects_penalty());
     let penalised_after_s = attack.and_then(|a| a.penalised_after_s);
     let evidence = attack.map(|a| a.evidence);
+    let max_held = attack.and_then(|a| a.attacker.max_held_at_one_node);
     let mut misses = Vec::new();
+    if let Some(held) = max_held {
+        let cap = max_host_share();
+        if held > cap {
+            misses.push(format!(
+                "one host held {held} of a node's peers (cap {cap})"
+            ));
+        }
+    }
     if let Some(e) = evidence {
         let wanted = scenario == rumor_attack::Scenario::Equivocation.name();
         if e.invalid > 0 {
@@ -131,6 +152,8 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
         penalised_after_s,
         expects_penalty,
         evidence,
+        sybils: attack.map_or(0, |a| a.attacker.sybils),
+        max_held,
         moves,
         lost,
         converged,
@@ -174,6 +197,9 @@ fn cells(r: &Row) -> Vec<String> {
     });
     let penalised = match (r.scenario.as_str(), r.penalised_after_s, r.expects_penalty) {
         ("clean" | "clean-again", _, _) => "–".to_owned(),
+        (_, _, false) if r.max_held.is_some() => {
+            format!("held ≤ {} of {} ids", r.max_held.unwrap_or(0), r.sybils)
+        }
         (_, Some(s), _) => format!("{s:.1} s"),
         (_, None, true) => "never".to_owned(),
         (_, None, false) => "n/a".to_owned(),
@@ -214,9 +240,11 @@ pub fn markdown(rows: &[Row], params: &str) -> String {
         out,
         "\nGoals: honest delivery 100%, p99 ≤ {MAX_P99_RATIO}× the clean run, blocks on ≥ {:.0}% of slots, \
          the attacker graylisted or dropped by every node it reached within {MAX_PENALTY_S} s of its first \
-         hostile move (n/a where an honest peer could send the same); every node exporting a verified \
+         hostile move (n/a where an honest peer could send the same; for eclipse, the most of the host's \
+         identities one node held at once, at most {} with the default limits); every node exporting a verified \
          equivocation proof after the equivocation run, none after any other. Each run's own report is in its directory.",
-        MIN_PRODUCTION * 100.0
+        MIN_PRODUCTION * 100.0,
+        max_host_share()
     );
     out
 }

@@ -130,7 +130,7 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
                 address: node_keys[i].address(),
                 producer: i < opts.producers && !opts.overrides.no_producers,
                 pid: None,
-                p2p: format!("/ip4/127.0.0.1/tcp/{}", ports[3 * i]),
+                p2p: format!("/ip4/{}/tcp/{}", node_ip(i), ports[3 * i]),
                 rpc: ([127, 0, 0, 1], ports[3 * i + 1]).into(),
                 metrics: ([127, 0, 0, 1], ports[3 * i + 2]).into(),
                 region: regions.as_ref().map(|r| r[i].clone()),
@@ -162,9 +162,35 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
     Ok((manifest, genesis))
 }
 
+/// Node `i`'s own loopback address, 127.a.b.1 with a.b = i + 1 (Linux routes all of
+/// 127.0.0.0/8 to loopback): each node is its own host and its own /24, as on a real network,
+/// so the nodes' per-IP and per-subnet connection limits apply between them as they would
+/// between machines. The nodes dial from it (`rumor_p2p::transport`). RPC and metrics stay
+/// on 127.0.0.1. Up to 65 534 nodes; 127.254.0.0/16 and above are left for tools (the attack
+/// harness's hostile host).
+pub fn node_ip(i: usize) -> std::net::Ipv4Addr {
+    let n = (i + 1) as u16;
+    std::net::Ipv4Addr::new(127, (n >> 8) as u8, (n & 0xff) as u8, 1)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn every_node_is_its_own_host_and_subnet() {
+        assert_eq!(node_ip(0).to_string(), "127.0.1.1");
+        assert_eq!(node_ip(254).to_string(), "127.0.255.1");
+        assert_eq!(node_ip(255).to_string(), "127.1.0.1");
+        let subnets: std::collections::HashSet<[u8; 3]> = (0..2000)
+            .map(|i| {
+                let o = node_ip(i).octets();
+                assert!(node_ip(i).is_loopback());
+                [o[0], o[1], o[2]]
+            })
+            .collect();
+        assert_eq!(subnets.len(), 2000);
+    }
 
     pub(crate) fn opts(nodes: usize, regions: RegionsOpt) -> UpOptions {
         UpOptions {
