@@ -79,10 +79,8 @@ pub struct AttackStats {
     /// back afterwards. The attacker never disconnects on its own, so this is the honest
     /// side's doing; it catches bans too quick for the harness's polling to see.
     pub all_dropped_at_ms: Option<u64>,
-    /// Eclipse: identities the host minted (besides the main one), and the most of them any
-    /// one honest node held at once.
+    /// Eclipse: identities the host minted (besides the main one).
     pub sybils: usize,
-    pub max_held_at_one_node: Option<usize>,
 }
 
 /// The peer id of the attacker whose key is `key`.
@@ -177,7 +175,6 @@ pub async fn run(
         }
         let t = tally.lock().unwrap_or_else(|e| e.into_inner());
         attack.stats.sybils = crate::SYBILS;
-        attack.stats.max_held_at_one_node = Some(t.max_at_one_node);
         attack.stats.connections += t.connections;
         attack.stats.first_move_ms = t.first_in_ms;
     }

@@ -13,6 +13,7 @@ mod scenario;
 mod sybil;
 
 pub use drive::{AttackConfig, AttackStats, REPLAY_BATCH, peer_id, run};
+pub use peer::HOST;
 pub use rumor_p2p::wire::thresholds;
 pub use scenario::Scenario;
 pub use sybil::SYBILS;

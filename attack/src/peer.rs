@@ -41,7 +41,7 @@ fn setup(e: impl std::fmt::Display) -> AttackError {
 
 /// The hostile host: every identity listens on, and dials from, this loopback address, so
 /// the nodes see one host however many peer ids it mints (the testnet's nodes are on
-/// 127.0.0.0/16 and 127.1-253.x; see `rumor-testnet`'s `node_ip`).
+/// 127.0.0.0/16 and up; see `rumor-testnet`'s `node_ip`).
 pub const HOST: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 254, 0, 1);
 
 /// Builds the swarm and subscribes to both of `network`'s topics. A `sink` takes every

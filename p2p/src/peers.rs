@@ -132,6 +132,9 @@ pub(crate) struct PeerPolicy {
     book: AddressBook,
     connected: HashMap<PeerId, Conn>,
     dialing: HashSet<PeerId>,
+    /// The subnet of each dial a tick chose, while it is in flight (for the per-subnet cap);
+    /// entries whose peer is no longer dialing go at the next tick.
+    dial_subnet: HashMap<PeerId, Subnet>,
     /// Application score and when it was last brought up to date.
     app_scores: LruCache<PeerId, (f64, Instant)>,
     banned: LruCache<PeerId, Instant>,
@@ -168,6 +171,7 @@ impl PeerPolicy {
             book: AddressBook::new(config.address_book, seed),
             connected: HashMap::new(),
             dialing: HashSet::new(),
+            dial_subnet: HashMap::new(),
             app_scores: LruCache::new(NonZeroUsize::new(MAX_SCORED).expect("non-zero")),
             banned: LruCache::new(NonZeroUsize::new(MAX_BANNED).expect("non-zero")),
             bootnodes,
@@ -363,7 +367,9 @@ impl PeerPolicy {
     /// Up to `room` of `candidates` (best first) such that outbound connections and these
     /// dials reach at most `outbound_per_subnet` per subnet: one host's many identities in the
     /// book cannot take every outbound slot.
-    fn diverse(&self, candidates: Vec<PeerRecord>, room: usize) -> Vec<PeerRecord> {
+    fn diverse(&mut self, candidates: Vec<PeerRecord>, room: usize) -> Vec<PeerRecord> {
+        let dialing = &self.dialing;
+        self.dial_subnet.retain(|p, _| dialing.contains(p));
         // Loopback is exempt as for inbound connections ([`crate::inbound`]), unless asked.
         let on_loopback = self.targets.inbound.on_loopback;
         let counted = |addr: &Multiaddr| {
@@ -376,6 +382,9 @@ impl PeerPolicy {
             if let Some(s) = counted(&c.addr) {
                 *per_subnet.entry(s).or_default() += 1;
             }
+        }
+        for s in self.dial_subnet.values() {
+            *per_subnet.entry(*s).or_default() += 1;
         }
         let cap = self.targets.outbound_per_subnet.max(1);
         let mut out = Vec::with_capacity(room);
@@ -391,6 +400,7 @@ impl PeerPolicy {
             let n = per_subnet.entry(s).or_default();
             if *n < cap {
                 *n += 1;
+                self.dial_subnet.insert(r.peer, s);
                 out.push(r);
             }
         }

@@ -153,7 +153,7 @@ struct RunArgs {
 struct AttackArgs {
     /// `all`, or scenario names separated by commas (invalid-sig-flood, garbage-flood,
     /// oversized, old-block-replay, status-spam, bad-sync-answers, px-poison,
-    /// unfunded-tx-flood).
+    /// unfunded-tx-flood, eclipse, equivocation).
     #[arg(long, default_value = "all", value_parser = parse_scenarios)]
     scenario: std::vec::Vec<rumor_attack::Scenario>,
     /// The attacker's moves per second (payloads published, or requests to each peer).

@@ -1,8 +1,10 @@
 //! The CI-sized attack run: 5 real `rumor` nodes under light load, a clean run, then the
-//! flood and the false-sync-claim attackers, then a clean run again. Both attackers must be
-//! penalised (graylisted or dropped by every node they reached), honest delivery must stay
-//! complete and the network must end on one head. Timing goals are the benchmark's
-//! (`BENCHMARKS.md`, "attacks"), not asserted here.
+//! flood, the false-sync-claim, the eclipse and the equivocation attackers, then a clean run
+//! again. The flood and sync attackers must be penalised (graylisted or dropped by every node
+//! they reached); the eclipse host must hold no more of a node's peers than the per-address
+//! limits allow; after the equivocation every node must export a proof that verifies, and after
+//! any other run none. Honest delivery must stay complete and the network must end on one
+//! head. Timing goals are the benchmark's (`BENCHMARKS.md`, "attacks"), not asserted here.
 
 mod common;
 
@@ -11,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 #[test]
-fn flood_and_false_sync_attackers_are_penalised_and_honest_delivery_holds() {
+fn hostile_peers_are_penalised_or_contained_and_honest_delivery_holds() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("attack");
     let rumor = common::rumor_bin();
@@ -20,7 +22,7 @@ fn flood_and_false_sync_attackers_are_penalised_and_honest_delivery_holds() {
             "--quiet",
             "attack",
             "--scenario",
-            "invalid-sig-flood,bad-sync-answers",
+            "invalid-sig-flood,bad-sync-answers,eclipse,equivocation",
             "--nodes",
             "5",
             "--tps",
@@ -54,6 +56,8 @@ fn flood_and_false_sync_attackers_are_penalised_and_honest_delivery_holds() {
             "clean",
             "invalid-sig-flood",
             "bad-sync-answers",
+            "eclipse",
+            "equivocation",
             "clean-again"
         ]
     );
@@ -62,11 +66,27 @@ fn flood_and_false_sync_attackers_are_penalised_and_honest_delivery_holds() {
         assert_eq!(r["delivery"].as_f64(), Some(1.0), "{name}: delivery");
         assert_eq!(r["converged"], Value::Bool(true), "{name}: one head");
         assert_eq!(r["lost"].as_u64(), Some(0), "{name}: lost txs");
-        if name != "clean" && name != "clean-again" {
-            assert!(
-                r["moves"].as_u64().unwrap() > 0,
-                "{name}: the attacker acted"
-            );
+        let evidence = &r["evidence"];
+        assert_eq!(evidence["invalid"].as_u64(), Some(0), "{name}: {r}");
+        let with_proof = evidence["nodes_with_proof"].as_u64().unwrap();
+        if name == "equivocation" {
+            assert_eq!(Some(with_proof), evidence["nodes"].as_u64(), "{name}: {r}");
+            assert!(with_proof > 0, "{name}: {r}");
+        } else {
+            assert_eq!(with_proof, 0, "{name}: a proof of nothing: {r}");
+        }
+        if name == "clean" || name == "clean-again" {
+            continue;
+        }
+        assert!(
+            r["moves"].as_u64().unwrap() > 0,
+            "{name}: the attacker acted"
+        );
+        if name == "eclipse" {
+            let held = r["max_held"].as_u64().unwrap();
+            assert!(held > 0, "{name}: the host got in somewhere: {r}");
+            assert!(held <= 6, "{name}: one host held {held} peers: {r}");
+        } else {
             assert!(
                 r["penalised_after_s"].as_f64().is_some(),
                 "{name}: attacker never penalised: {r}"

@@ -188,6 +188,18 @@ fn dials_spread_over_subnets() {
     let from_sybil = dial.iter().filter(|r| sybils.contains(&r.peer)).count();
     assert_eq!(from_sybil, 2, "{dial:?}");
     assert!(honest.iter().all(|h| dial.iter().any(|r| r.peer == *h)));
+    // Dials in flight count: the next tick adds none to that host.
+    for r in &dial {
+        p.dial_started(r.peer);
+    }
+    let again = p.tick(now, &no_mesh()).dial;
+    assert!(again.iter().all(|r| !sybils.contains(&r.peer)), "{again:?}");
+    // Once they fail, the host may be tried again.
+    for r in &dial {
+        p.dial_failed(&r.peer, now);
+    }
+    let later = p.tick(now + Duration::from_secs(600), &no_mesh()).dial;
+    assert!(later.iter().filter(|r| sybils.contains(&r.peer)).count() <= 2);
 }
 
 #[test]

@@ -86,7 +86,9 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
         .is_ok_and(|s| s.expects_penalty());
     let penalised_after_s = attack.and_then(|a| a.penalised_after_s);
     let evidence = attack.map(|a| a.evidence);
-    let max_held = attack.and_then(|a| a.attacker.max_held_at_one_node);
+    let max_held = attack
+        .filter(|a| a.attacker.sybils > 0)
+        .map(|a| a.penalty.max_from_host);
     let mut misses = Vec::new();
     if let Some(held) = max_held {
         let cap = max_host_share();
@@ -137,11 +139,17 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
     if !converged {
         misses.push("no single head at the end".to_owned());
     }
+    // Eclipse's moves are its identities' connections.
     let moves = attack.map_or(0, |a| {
         a.attacker.published
             + a.attacker.publish_refused
             + a.attacker.requests
             + a.attacker.answered
+            + if a.attacker.sybils > 0 {
+                a.attacker.connections
+            } else {
+                0
+            }
     });
     Row {
         scenario,

@@ -1,6 +1,7 @@
 //! Watches the honest side of an attack through each node's `net_peers`: which nodes the
-//! attacker reached, and when every one of them had graylisted it (gossipsub score at or below
-//! the graylist threshold) or dropped it (disconnected, banned).
+//! attacker reached, when every one of them had graylisted it (gossipsub score at or below
+//! the graylist threshold) or dropped it (disconnected, banned), and how many peers at the
+//! hostile host's address one node held at once (eclipse).
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,8 @@ pub struct Penalty {
     pub all_penalised_at_ms: Option<u64>,
     /// The lowest score any node gave it.
     pub lowest_score: Option<f64>,
+    /// The most peers at the hostile host's address one node had at once (any identity).
+    pub max_from_host: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,10 +45,13 @@ pub async fn watch(
 ) -> Penalty {
     let mut views = vec![NodeView::default(); rpcs.len()];
     let mut out = Penalty::default();
+    let host = format!("/ip4/{}/", rumor_attack::HOST);
     while start.elapsed() < until {
         let answers = all_peers(rpcs).await;
         for (view, peers) in views.iter_mut().zip(answers) {
             let Some(peers) = peers else { continue };
+            let from_host = peers.iter().filter(|p| p.addr.starts_with(&host)).count();
+            out.max_from_host = out.max_from_host.max(from_host);
             match peers.iter().find(|p| p.peer_id == attacker) {
                 Some(p) => {
                     view.reached = true;
