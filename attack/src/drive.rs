@@ -168,12 +168,9 @@ pub async fn run(
         }
     }
     attack.stats.connected_at_end = attack.connected.len();
-    if let Some((tally, tasks)) = sybils {
+    if let Some(sybils) = sybils {
         let _ = stop_sybils.send(true);
-        for t in tasks {
-            let _ = t.await;
-        }
-        let t = tally.lock().unwrap_or_else(|e| e.into_inner());
+        let t = sybils.finish().await;
         attack.stats.sybils = crate::SYBILS;
         attack.stats.connections += t.connections;
         attack.stats.first_move_ms = t.first_in_ms;

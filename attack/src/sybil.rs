@@ -44,6 +44,22 @@ impl Tally {
     }
 }
 
+/// The running identities.
+pub struct Sybils {
+    tally: Arc<Mutex<Tally>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Sybils {
+    /// Waits for every identity's task to end (after `stop` turned true); their tally.
+    pub async fn finish(self) -> Tally {
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        std::mem::take(&mut *lock(&self.tally))
+    }
+}
+
 /// Starts the identities; they run until `stop` turns true. Keys come from `seed`.
 pub fn start(
     network: &str,
@@ -52,7 +68,7 @@ pub fn start(
     seed: u64,
     started: Instant,
     stop: watch::Receiver<bool>,
-) -> Result<(Arc<Mutex<Tally>>, Vec<tokio::task::JoinHandle<()>>), AttackError> {
+) -> Result<Sybils, AttackError> {
     let tally = Arc::new(Mutex::new(Tally::default()));
     let honest: Vec<PeerId> = targets.iter().filter_map(peer_of).collect();
     let mut tasks = Vec::with_capacity(SYBILS);
@@ -84,7 +100,7 @@ pub fn start(
             }
         }));
     }
-    Ok((tally, tasks))
+    Ok(Sybils { tally, tasks })
 }
 
 fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
