@@ -69,6 +69,27 @@ pub struct Figure {
     pub ratio: Option<f64>,
     pub met: Option<bool>,
     pub versus: Option<Comparison>,
+    /// A latency figure from a run whose machine was saturated: CPU queueing, not
+    /// propagation, so it is not called met whatever its value.
+    #[serde(default)]
+    pub cpu_bound: bool,
+}
+
+impl Figure {
+    /// Whether the figure is a latency (a time, or a time's ratio to its bound).
+    pub fn is_latency(&self) -> bool {
+        self.unit == "ms" || self.key.contains("vs_bound") || self.key.contains("path_ratio")
+    }
+
+    /// Marks a latency figure CPU-bound: never met.
+    pub fn mark_cpu_bound(&mut self) {
+        if self.is_latency() {
+            self.cpu_bound = true;
+            if self.met.is_some() {
+                self.met = Some(false);
+            }
+        }
+    }
 }
 
 /// Looks up another scenario's latest figure: `(scenario, key) → comparison`.
@@ -125,6 +146,7 @@ pub fn resolve(
                 measured,
                 goal,
                 versus,
+                cpu_bound: false,
             }
         })
         .collect()

@@ -86,6 +86,9 @@ fn ratio(f: &Figure) -> String {
     let Some(m) = &f.measured else {
         return "—".into();
     };
+    if f.cpu_bound {
+        return "not judged: CPU-bound (machine saturated)".into();
+    }
     if let Some(g) = &f.goal {
         return g.verdict(m.median);
     }

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::ctx::Ctx;
-use super::figure::resolve;
+use super::figure::{Figure, resolve};
 use super::machine::{GitInfo, Machine};
 use super::result::{self, BenchResult, RunRecord};
 use super::scenario::Scenario;
+use super::scenarios::propagation::SATURATED;
 use super::{document, rows, scenarios};
 use rumor_testnet::commands::started::Started;
 use rumor_testnet::error::{Error, Result};
@@ -83,8 +84,16 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         let v = r.figure(key)?.measured.as_ref()?.median;
         Some((v, format!("{name} @{}", r.git.describe())))
     };
-    let figures = resolve(&sc.spec().figures, &values, &lookup);
-    let notes = per_run
+    let mut figures = resolve(&sc.spec().figures, &values, &lookup);
+    let saturated: Vec<usize> = per_run
+        .iter()
+        .filter(|r| r.values.get(SATURATED) == Some(&1.0))
+        .map(|r| r.run)
+        .collect();
+    if !saturated.is_empty() {
+        figures.iter_mut().for_each(Figure::mark_cpu_bound);
+    }
+    let mut notes: Vec<String> = per_run
         .iter()
         .flat_map(|r| {
             let error = r
@@ -95,6 +104,13 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
             error.chain(notes)
         })
         .collect();
+    if !saturated.is_empty() {
+        notes.push(format!(
+            "the machine was saturated (over {:.0}% of its cores busy) in run(s) {saturated:?}: \
+             the latency figures are CPU queueing, not propagation, and are not called met",
+            rumor_testnet::machine::SATURATED_SHARE * 100.0
+        ));
+    }
     let result = BenchResult {
         scenario: sc.name().into(),
         tool: format!("rumor-bench {}", env!("CARGO_PKG_VERSION")),

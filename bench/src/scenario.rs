@@ -33,6 +33,14 @@ const CEILING: FigureSpec = FigureSpec::new(
     "verifies/s",
 );
 
+/// The whole machine's CPU over a network run (context; above 70% the run's latency figures
+/// are CPU-bound and not called met).
+const MACHINE_CPU: FigureSpec = FigureSpec::new(
+    "machine_cpu",
+    "machine CPU busy (all processes, all cores)",
+    "%",
+);
+
 const fn fraction_of_ceiling(fraction: f64) -> GoalSpec {
     GoalSpec::FractionOf {
         of: "ceiling",
@@ -191,6 +199,7 @@ impl Scenario {
                     FigureSpec::new("lost", "txs accepted but lost", "txs")
                         .goal(GoalSpec::AtMost(0.0)),
                     FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                    MACHINE_CPU,
                 ],
             },
             Scenario::PropagationWan => Spec {
@@ -230,6 +239,7 @@ impl Scenario {
                         .goal(GoalSpec::AtLeast(100.0)),
                     FigureSpec::new("bytes_out", "bytes sent per node", "KiB/s"),
                     FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                    MACHINE_CPU,
                 ],
             },
             Scenario::FloodBaseline => Spec {
@@ -258,6 +268,7 @@ impl Scenario {
                         .goal(vs_mesh("bytes_out")),
                     FigureSpec::new("cpu_per_node", "CPU per node", "% of a core")
                         .goal(vs_mesh("cpu_per_node")),
+                    MACHINE_CPU,
                 ],
             },
             Scenario::Scale => Spec {
@@ -333,6 +344,7 @@ impl Scenario {
                         .goal(GoalSpec::AtMost(0.0)),
                     FigureSpec::new("deepest_reorg", "deepest reorg", "blocks"),
                     FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                    MACHINE_CPU,
                 ],
             },
             Scenario::Churn => Spec {
@@ -354,6 +366,7 @@ impl Scenario {
                     FigureSpec::new("kills", "kills", ""),
                     FigureSpec::new("down_s", "node-seconds down", "s"),
                     FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                    MACHINE_CPU,
                 ],
             },
         }

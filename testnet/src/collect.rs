@@ -31,6 +31,9 @@ pub struct NodeLive {
 pub struct Live {
     pub at_us: u64,
     pub nodes: Vec<NodeLive>,
+    /// The machine's CPU counters when the snapshot began (the saturation check's end).
+    #[serde(default)]
+    pub machine: Option<crate::machine::MachineSample>,
 }
 
 pub fn clients(manifest: &Manifest) -> Result<Vec<Rpc>> {
@@ -49,6 +52,7 @@ pub fn alive(manifest: &Manifest, index: usize) -> bool {
 /// Asks every node for everything (sequentially: a few ms per node on localhost).
 pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
     let at_us = now_us();
+    let machine = crate::machine::sample();
     let mut nodes = Vec::with_capacity(rpcs.len());
     for (i, rpc) in rpcs.iter().enumerate() {
         let node = &manifest.nodes[i];
@@ -75,7 +79,11 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
         live.counters = counters;
         nodes.push(live);
     }
-    Live { at_us, nodes }
+    Live {
+        at_us,
+        nodes,
+        machine,
+    }
 }
 
 /// Every node's counters now (`None` where the scrape failed).

@@ -18,6 +18,7 @@ pub mod error;
 pub mod faults;
 pub mod fsutil;
 pub mod load;
+pub mod machine;
 pub mod manifest;
 pub mod metrics;
 pub mod process;

@@ -105,6 +105,12 @@ fn check_common(r: &Value) {
         0,
         "all nodes stopped on SIGTERM"
     );
+    // The machine's CPU over the window, and the saturation verdict that follows from it.
+    let machine = &r["machine"];
+    let share = f(&machine["cpu_share"]);
+    assert!((0.0..=1.0).contains(&share), "{machine}");
+    assert_eq!(machine["saturated"], share > 0.70, "{machine}");
+    assert!(machine["cores"].as_u64().unwrap() >= 1, "{machine}");
     let nodes = r["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 5);
     for n in nodes {

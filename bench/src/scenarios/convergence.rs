@@ -91,6 +91,7 @@ pub fn figures(r: &Report, out: &mut RunOutcome) {
             .map(|k| k.stats.delivery.ratio * 100.0),
     );
     out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
+    super::propagation::machine(r, out);
     let Some(f) = &c.faults else { return };
     if let Some(p) = &f.partition {
         out.set("heal_s", p.heal_to_one_head_ms.map(|ms| ms / 1000.0));

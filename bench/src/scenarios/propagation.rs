@@ -136,6 +136,7 @@ pub fn figures(r: &Report, out: &mut RunOutcome) {
     out.set("lost", r.convergence.as_ref().map(|c| c.lost.lost as f64));
     out.set("bytes_out", r.bandwidth.mean_out_per_s.map(|b| b / 1024.0));
     out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
+    machine(r, out);
     out.set(
         "rss_per_node",
         mean(
@@ -146,6 +147,19 @@ pub fn figures(r: &Report, out: &mut RunOutcome) {
         ),
     );
 }
+
+/// The whole machine's CPU over the run, and whether it was saturated (1) or not (0): a
+/// saturated run's latency figures are CPU-bound, and the runner does not call them met.
+pub fn machine(r: &Report, out: &mut RunOutcome) {
+    out.set("machine_cpu", r.machine.map(|m| m.cpu_share * 100.0));
+    out.set(
+        SATURATED,
+        r.machine.map(|m| if m.saturated { 1.0 } else { 0.0 }),
+    );
+}
+
+/// The value key a run sets to 1 when its machine was saturated.
+pub const SATURATED: &str = "machine_saturated";
 
 fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));

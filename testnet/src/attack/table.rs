@@ -47,7 +47,7 @@ pub struct Row {
     pub moves: u64,
     pub lost: usize,
     pub converged: bool,
-    /// Sum of the nodes' CPU over the run, as a share of the machine's cores.
+    /// The machine's CPU over the run (all processes), as a share of its cores.
     pub cpu_share: Option<f64>,
     pub met: bool,
     /// The goals it missed, in words.
@@ -66,7 +66,12 @@ fn p99_all(r: &Report) -> Option<f64> {
         .map(|s| s.p99)
 }
 
+/// The machine's CPU over the run (every process: nodes, attacker, load, this tool), as a
+/// share of all cores; the nodes' own sum where the machine was not measured.
 fn cpu_share(r: &Report, cores: usize) -> Option<f64> {
+    if let Some(m) = &r.machine {
+        return Some(m.cpu_share);
+    }
     let per_node = r.bandwidth.cpu_mean_percent?;
     Some(per_node * r.meta.nodes as f64 / (100.0 * cores.max(1) as f64))
 }
@@ -127,6 +132,9 @@ pub fn row(r: &Report, attack: Option<&AttackLog>, clean_p99: Option<f64>, cores
     }
     if expects_penalty && penalised_after_s.is_none_or(|s| s > MAX_PENALTY_S) {
         misses.push(format!("attacker not penalised within {MAX_PENALTY_S} s"));
+    }
+    if r.machine.is_some_and(|m| m.saturated) {
+        misses.push("machine saturated: latencies are CPU-bound".to_owned());
     }
     if let Some(e) = attack.and_then(|a| a.error.as_ref()) {
         misses.push(format!("attacker failed: {e}"));
@@ -238,7 +246,7 @@ pub fn markdown(rows: &[Row], params: &str) -> String {
     let _ = writeln!(out, "# Attack runs\n\n{params}\n");
     let _ = writeln!(
         out,
-        "| scenario | honest delivery | honest p99 to all (ms) | ÷ clean | blocks / slots | attacker penalised after | nodes with an equivocation proof | attacker moves | node CPU (share of machine) | goals |"
+        "| scenario | honest delivery | honest p99 to all (ms) | ÷ clean | blocks / slots | attacker penalised after | nodes with an equivocation proof | attacker moves | machine CPU (all processes, share of cores) | goals |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {

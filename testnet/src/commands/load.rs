@@ -23,6 +23,9 @@ pub struct LoadRecord {
     /// Counters of every node just before the first tx was sent.
     pub counters_start_us: u64,
     pub counters_start: Vec<Option<NodeCounters>>,
+    /// The machine's CPU counters at the same moment (the saturation check's start).
+    #[serde(default)]
+    pub machine_start: Option<crate::machine::MachineSample>,
 }
 
 impl LoadRecord {
@@ -66,6 +69,7 @@ pub async fn run_load(
         .map_err(|e| Error::Invalid(format!("signing txs: {e}")))?;
 
     let counters_start_us = now_us();
+    let machine_start = crate::machine::sample();
     let counters_start = collect::counters(manifest).await;
     let bar = crate::progress::bar(txs.len() as u64, "load", quiet);
     bar.set_message(format!("txs at {} tx/s", opts.tps));
@@ -80,6 +84,7 @@ pub async fn run_load(
         stats,
         counters_start_us,
         counters_start,
+        machine_start,
     })
 }
 

@@ -45,6 +45,8 @@ pub struct FinishInput<'a> {
     pub heads: (bool, Vec<Option<Head>>),
     pub window: Window,
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
+    /// The machine's CPU counters when the load started.
+    pub machine_start: Option<crate::machine::MachineSample>,
     pub load: Option<crate::load::LoadStats>,
     pub shutdown: Option<StopReport>,
     pub convergence: Option<crate::report::model::Convergence>,
@@ -64,6 +66,7 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
     sub.nodes.retain(|n| keep(n.index));
     let live = Live {
         at_us: input.live.at_us,
+        machine: input.live.machine,
         nodes: input
             .live
             .nodes
@@ -123,6 +126,7 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         traces: &traces,
         live: &live,
         counters_start: counters_start.as_ref().map(|(t, c)| (*t, c.as_slice())),
+        machine_start: input.machine_start,
         load: input.load,
         heads,
         shutdown: input.shutdown,
@@ -181,6 +185,7 @@ pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
         counters_start: record
             .as_ref()
             .map(|r| (r.counters_start_us, r.counters_start.as_slice())),
+        machine_start: record.as_ref().and_then(|r| r.machine_start),
         load: record.as_ref().map(|r| r.stats.clone()),
         shutdown: None,
         convergence: None,

@@ -107,6 +107,7 @@ async fn conclude(
         heads: c.heads,
         window: c.window,
         counters_start: Some((c.record.counters_start_us, &c.record.counters_start)),
+        machine_start: c.record.machine_start,
         load: Some(c.record.stats.clone()),
         shutdown: Some(stop),
         convergence: Some(c.convergence),

@@ -29,6 +29,8 @@ pub struct BuildInput<'a> {
     pub live: &'a Live,
     /// Counters at the start of the measurement (`None`: since node start).
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
+    /// The machine's CPU counters at the start of the measurement.
+    pub machine_start: Option<crate::machine::MachineSample>,
     pub load: Option<LoadStats>,
     pub heads: (bool, Vec<Option<Head>>),
     pub shutdown: Option<StopReport>,
@@ -137,6 +139,14 @@ pub fn build(input: BuildInput<'_>) -> Report {
     heads_hashes.sort_unstable();
     heads_hashes.dedup();
 
+    let machine = input
+        .machine_start
+        .zip(input.live.machine)
+        .and_then(|(a, b)| crate::machine::between(&a, &b, crate::machine::cores()));
+    let mut notes = input.notes;
+    if let Some(l) = machine.filter(|l| l.saturated) {
+        notes.push(l.line());
+    }
     Report {
         meta: Meta {
             tool: format!("rumor-testnet {}", env!("CARGO_PKG_VERSION")),
@@ -156,7 +166,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             clock_source: CLOCK_SOURCE.into(),
             first_seen: FIRST_SEEN.into(),
             percentiles: PERCENTILES.into(),
-            notes: input.notes,
+            notes,
         },
         load: input.load,
         kinds,
@@ -176,6 +186,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         traces: trace_health(input.traces, input.live),
         anomalies: input.analysis.anomalies.clone(),
         shutdown: input.shutdown,
+        machine,
         convergence: input.convergence,
     }
 }

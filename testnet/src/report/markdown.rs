@@ -48,6 +48,18 @@ pub fn render(r: &Report) -> String {
         opt(t.dropped_by_metric),
         t.nodes_without_stats
     );
+    match &r.machine {
+        Some(l) if l.saturated => {} // in the notes below, as a warning
+        Some(l) => {
+            let _ = writeln!(s, "- {}", l.line());
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "- Machine: CPU not measured (no /proc/stat, or no counters at the start)"
+            );
+        }
+    }
     for note in &m.notes {
         let _ = writeln!(s, "- Note: {note}");
     }

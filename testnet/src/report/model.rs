@@ -22,6 +22,10 @@ pub struct Report {
     pub traces: TraceHealth,
     pub anomalies: Anomalies,
     pub shutdown: Option<StopReport>,
+    /// The whole machine's CPU over the measurement (all processes, all cores) and whether it
+    /// was saturated: then the latency figures are CPU queueing, not propagation.
+    #[serde(default)]
+    pub machine: Option<crate::machine::MachineLoad>,
     /// One head, nothing lost, faults and downtime (`run` only).
     #[serde(default)]
     pub convergence: Option<Convergence>,

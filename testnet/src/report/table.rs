@@ -19,6 +19,20 @@ pub fn summary(r: &Report) -> String {
         "Propagation: {} nodes ({} producers), {} ms slots, window {:.1} s, WAN emulation {}",
         r.meta.nodes, r.meta.producers, r.meta.slot_ms, window_s, emu
     );
+    if let Some(m) = &r.machine {
+        let _ = writeln!(out, "{}", m.line());
+        if let (Some(n), Some(load)) = (
+            crate::machine::nodes_within_budget(r.meta.nodes, m.cpu_share),
+            r.load.as_ref(),
+        ) {
+            let _ = writeln!(
+                out,
+                "At {:.0} tx/s this machine holds about {n} nodes under {:.0}% CPU (linear estimate from this run)",
+                load.offered_tps,
+                crate::machine::SATURATED_SHARE * 100.0
+            );
+        }
+    }
     let mut rows = Vec::new();
     for kind in Kind::ALL {
         let Some(k) = r.kinds.get(&kind) else {
