@@ -133,6 +133,8 @@ pub async fn run(
         ("trace_queue", config.trace_queue as u64),
         ("orphan_buffer", config.orphan_buffer as u64),
         ("heads_broadcast", HEADS_CAPACITY as u64),
+        ("equivocation_proofs", rumor_chain::MAX_EVIDENCE),
+        ("equivocation_slot_cache", crate::blocks::SLOT_CACHE as u64),
     ] {
         metrics.set_limit(name, v);
     }

@@ -73,9 +73,14 @@ impl SlotCache {
     }
 }
 
+/// Entries of the equivocation memory (see [`SlotCache`]).
+pub const SLOT_CACHE: usize = 4096;
+
 /// Equivocation memory shared by the block tasks.
 pub fn slot_cache() -> Mutex<SlotCache> {
-    Mutex::new(SlotCache::new(NonZeroUsize::new(4096).expect("non-zero")))
+    Mutex::new(SlotCache::new(
+        NonZeroUsize::new(SLOT_CACHE).expect("non-zero"),
+    ))
 }
 
 /// Handles a gossiped block. The verdict goes to gossipsub as soon as the header-level checks
@@ -351,15 +356,21 @@ mod tests {
         assert_eq!(node.ledger().head().hash, good.hash());
     }
 
+    /// Two valid blocks by the producer of slot 1, both on genesis: an equivocation.
+    fn equivocating_pair(net: &TestNet) -> (Block, Block) {
+        let (mut one, mut two) = (net.store("one"), net.store("two"));
+        let first = net.extend_with(&mut one, 0, vec![]);
+        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
+        assert_eq!(first.header.slot, second.header.slot);
+        (first, second)
+    }
+
     #[tokio::test]
     async fn a_second_block_for_one_slot_is_ignored_as_equivocation() {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
         let slots = Arc::new(slot_cache());
-        let (mut one, mut two) = (net.store("one"), net.store("two"));
-        let first = net.extend_with(&mut one, 0, vec![]);
-        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
-        assert_eq!(first.header.slot, second.header.slot);
+        let (first, second) = equivocating_pair(&net);
         deliver(&node, &slots, &first, 1).await;
         deliver(&node, &slots, &second, 2).await;
         assert_eq!(
@@ -389,9 +400,7 @@ mod tests {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
         let slots = Arc::new(slot_cache());
-        let (mut one, mut two) = (net.store("one"), net.store("two"));
-        let first = net.extend_with(&mut one, 0, vec![]);
-        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
+        let (first, second) = equivocating_pair(&net);
         deliver(&node, &slots, &first, 7).await;
         deliver(&node, &slots, &second, 7).await;
         assert_eq!(

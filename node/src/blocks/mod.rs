@@ -20,6 +20,6 @@ pub mod serve;
 
 pub use backoff::Backoff;
 pub use catchup::{Outcome, catch_up, claims_better};
-pub use gossip::{SlotCache, on_block_seen_again, on_gossip_block, slot_cache};
+pub use gossip::{SLOT_CACHE, SlotCache, on_block_seen_again, on_gossip_block, slot_cache};
 pub use import::{import, resolve_orphan};
 pub use serve::{answer, serve_sync};

@@ -8,10 +8,11 @@ use rumor_attack::Scenario;
 use serde::{Deserialize, Serialize};
 
 use super::run::{RunOptions, run};
-use crate::attack::AttackPlan;
 use crate::attack::table::{self, Row};
+use crate::attack::{AttackLog, AttackPlan};
 use crate::error::Result;
 use crate::fsutil;
+use crate::report::model::Report;
 
 #[derive(Debug, Clone)]
 pub struct AttackOptions {
@@ -35,21 +36,31 @@ pub struct AttackOutcome {
     pub files: Vec<PathBuf>,
 }
 
-async fn clean_run(opts: &AttackOptions, name: &str, cores: usize) -> Result<Row> {
-    let mut clean = opts.base.clone();
-    clean.up.dir = opts.base.up.dir.join(name);
-    clean.attack = Some(AttackPlan {
-        scenario: None,
+/// One run in `<dir>/<name>`: a fresh testnet under the base load, with `scenario`'s attacker
+/// (`None`: clean, still polled as an attack run is); its report and attack log.
+async fn one_run(
+    opts: &AttackOptions,
+    name: &str,
+    scenario: Option<Scenario>,
+) -> Result<(Report, Option<AttackLog>)> {
+    let mut o = opts.base.clone();
+    o.up.dir = opts.base.up.dir.join(name);
+    if let Some(min) = scenario.and_then(Scenario::min_duration) {
+        o.load.duration = o.load.duration.max(min);
+    }
+    o.attack = Some(AttackPlan {
+        scenario,
         rate: opts.rate,
         seed: opts.base.up.seed,
     });
-    let measured = run(&clean).await?;
-    let log = measured
-        .report
-        .convergence
-        .as_ref()
-        .and_then(|c| c.attack.clone());
-    let mut row = table::row(&measured.report, log.as_ref(), None, cores);
+    let report = run(&o).await?.report;
+    let log = report.convergence.as_ref().and_then(|c| c.attack.clone());
+    Ok((report, log))
+}
+
+async fn clean_run(opts: &AttackOptions, name: &str, cores: usize) -> Result<Row> {
+    let (report, log) = one_run(opts, name, None).await?;
+    let mut row = table::row(&report, log.as_ref(), None, cores);
     // Its attack log only records the polling; the row is a clean one.
     row.scenario = name.to_owned();
     Ok(row)
@@ -79,24 +90,8 @@ pub async fn attack(opts: &AttackOptions) -> Result<AttackOutcome> {
     let clean_first = clean_run(opts, "clean", cores).await?;
     let mut clean_p99 = clean_first.p99_ms;
     for &scenario in &opts.scenarios {
-        let mut o = opts.base.clone();
-        o.up.dir = root.join(scenario.name());
-        if let Some(min) = scenario.min_duration() {
-            o.load.duration = o.load.duration.max(min);
-        }
-        o.attack = Some(AttackPlan {
-            scenario: Some(scenario),
-            rate: opts.rate,
-            seed: opts.base.up.seed,
-        });
-        let measured = run(&o).await?;
-        let log = measured
-            .report
-            .convergence
-            .as_ref()
-            .and_then(|c| c.attack.clone());
-        scenario_rows.push((measured.report, log));
-        if !o.quiet {
+        scenario_rows.push(one_run(opts, scenario.name(), Some(scenario)).await?);
+        if !opts.base.quiet {
             eprintln!("{scenario}: done");
         }
     }
