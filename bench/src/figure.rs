@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::goal::{Comparison, Goal};
-use super::spread::{Spread, spread};
+use super::spread::{Spread, spread_of};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GoalSpec {
@@ -105,12 +105,12 @@ pub fn resolve(
         |key: &str| -> Vec<f64> { runs.iter().filter_map(|r| r.get(key)).copied().collect() };
     let medians: BTreeMap<&str, f64> = specs
         .iter()
-        .filter_map(|s| Some((s.key, spread(&samples(s.key))?.median)))
+        .filter_map(|s| Some((s.key, spread_of(s.key, &samples(s.key))?.median)))
         .collect();
     specs
         .iter()
         .map(|s| {
-            let measured = spread(&samples(s.key));
+            let measured = spread_of(s.key, &samples(s.key));
             let goal = match s.goal {
                 GoalSpec::None | GoalSpec::Versus { .. } => None,
                 GoalSpec::AtLeast(v) => Some(Goal::at_least(v)),

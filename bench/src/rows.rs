@@ -3,7 +3,7 @@
 use super::figure::Figure;
 use super::goal::{number_scaled, with_unit};
 use super::result::BenchResult;
-use super::spread::NOISE_RATIO;
+use super::spread::noise_ratio;
 
 pub const HEADER: &str = "| date (UTC) | commit | figure | measured: median (min–max) | runs | goal, or compared with | ratio = measured / goal | run time | notes |";
 pub const SEPARATOR: &str = "|---|---|---|---|---|---|---|---|---|";
@@ -102,13 +102,18 @@ fn figure_notes(f: &Figure) -> Vec<String> {
     let Some(m) = &f.measured else {
         return Vec::new();
     };
-    if !m.noisy {
-        return Vec::new();
+    let mut notes = Vec::new();
+    if m.noisy {
+        let limit = noise_ratio(&f.key);
+        notes.push(match m.max_over_min() {
+            Some(r) => format!("noisy: max/min {r:.2} > {limit}"),
+            None => "noisy: min is 0".into(),
+        });
     }
-    vec![match m.max_over_min() {
-        Some(r) => format!("noisy: max/min {r:.2} > {NOISE_RATIO}"),
-        None => "noisy: min is 0".into(),
-    }]
+    if f.cpu_bound {
+        notes.push("runs on a saturated machine: CPU queueing moves the latencies".into());
+    }
+    notes
 }
 
 /// A Markdown table row; `|` inside a cell is escaped.

@@ -6,6 +6,20 @@ use serde::{Deserialize, Serialize};
 /// max/min above this marks a figure as noisy.
 pub const NOISE_RATIO: f64 = 1.5;
 
+/// A median latency (a `p50` figure) is held to a tighter spread: runs that differ by more
+/// than 10% at p50 are flagged (issue #13). Medians move little between honest runs; when
+/// they do, something else (a busy core, a saturated machine) set them.
+pub const P50_NOISE_RATIO: f64 = 1.10;
+
+/// The noise threshold for the figure `key`.
+pub fn noise_ratio(key: &str) -> f64 {
+    if key.contains("p50") {
+        P50_NOISE_RATIO
+    } else {
+        NOISE_RATIO
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     pub median: f64,
@@ -16,8 +30,18 @@ pub struct Spread {
     pub noisy: bool,
 }
 
-/// `None` when no run produced a (finite) value.
+/// `None` when no run produced a (finite) value. Noisy above [`NOISE_RATIO`]; see
+/// [`spread_of`] for a figure's own threshold.
 pub fn spread(samples: &[f64]) -> Option<Spread> {
+    spread_with(samples, NOISE_RATIO)
+}
+
+/// The spread of the figure `key`, judged noisy by its own threshold ([`noise_ratio`]).
+pub fn spread_of(key: &str, samples: &[f64]) -> Option<Spread> {
+    spread_with(samples, noise_ratio(key))
+}
+
+fn spread_with(samples: &[f64], ratio: f64) -> Option<Spread> {
     let kept: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
     let mut sorted = kept.clone();
     sorted.sort_by(f64::total_cmp);
@@ -26,7 +50,7 @@ pub fn spread(samples: &[f64]) -> Option<Spread> {
         median: median_of_sorted(&sorted),
         min,
         max,
-        noisy: is_noisy(min, max),
+        noisy: is_noisy(min, max, ratio),
         samples: kept,
     })
 }
@@ -41,16 +65,16 @@ fn median_of_sorted(sorted: &[f64]) -> f64 {
     }
 }
 
-/// max/min > [`NOISE_RATIO`]. Figures here are non-negative; a zero next to a positive value
-/// is as noisy as it gets, two zeros are perfectly steady.
-pub fn is_noisy(min: f64, max: f64) -> bool {
+/// max/min > `ratio`. Figures here are non-negative; a zero next to a positive value is as
+/// noisy as it gets, two zeros are perfectly steady.
+pub fn is_noisy(min: f64, max: f64, ratio: f64) -> bool {
     if max <= 0.0 {
         return false;
     }
     if min <= 0.0 {
         return true;
     }
-    max / min > NOISE_RATIO
+    max / min > ratio
 }
 
 impl Spread {
@@ -84,11 +108,23 @@ mod tests {
 
     #[test]
     fn noise_flag() {
-        assert!(!is_noisy(100.0, 150.0), "exactly 1.5 is not above it");
-        assert!(is_noisy(100.0, 150.1));
-        assert!(!is_noisy(0.0, 0.0));
-        assert!(is_noisy(0.0, 0.2));
+        assert!(
+            !is_noisy(100.0, 150.0, NOISE_RATIO),
+            "exactly 1.5 is not above it"
+        );
+        assert!(is_noisy(100.0, 150.1, NOISE_RATIO));
+        assert!(!is_noisy(0.0, 0.0, NOISE_RATIO));
+        assert!(is_noisy(0.0, 0.2, NOISE_RATIO));
         assert_eq!(spread(&[0.0, 1.0]).unwrap().max_over_min(), None);
         assert_eq!(spread(&[2.0, 3.0]).unwrap().max_over_min(), Some(1.5));
+    }
+
+    /// Medians are held to 10%: a p50 latency that moved 12% between runs is flagged, the
+    /// same spread on a p99 is not.
+    #[test]
+    fn p50_figures_are_held_to_ten_percent() {
+        assert!(spread_of("tx_p50_all", &[10.0, 11.2, 10.5]).unwrap().noisy);
+        assert!(!spread_of("tx_p50_all", &[10.0, 10.9]).unwrap().noisy);
+        assert!(!spread_of("tx_p99_all", &[10.0, 11.2]).unwrap().noisy);
     }
 }
