@@ -21,7 +21,6 @@
 //! and signature, a block's header checks), and an accepted tx is in the mempool; a tx is
 //! `Reject`ed (its sender penalised) only if it fails the stateless checks.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -30,13 +29,12 @@ use rumor_chain::{Block, ChainStore, Keypair, SignedTransaction, check_header};
 use rumor_mempool::{Pool, PoolConfig};
 use rumor_node::NodeConfig;
 use rumor_node::blocks::{SlotCache, on_gossip_block, slot_cache};
-use rumor_node::context::Ctx;
+use rumor_node::context::{Ctx, Parts};
 use rumor_node::ingest::{GossipTx, validate_gossip_batch};
 use rumor_node::journal::Journal;
 use rumor_node::ledger::Ledger;
 use rumor_node::metrics::NodeMetrics;
 use rumor_node::port::NetPort;
-use rumor_node::tasks::Tasks;
 use rumor_node::trace::{Tracer, now_ms};
 use rumor_node::verify::VerifyPool;
 use rumor_p2p::{
@@ -162,7 +160,7 @@ fn node() -> &'static Node {
             seen: SeenCache::new(1024),
             verdicts: Mutex::default(),
         });
-        let ctx = Arc::new(Ctx {
+        let ctx = Ctx::new(Parts {
             config,
             genesis,
             key: Keypair::from_label("fuzz/node"),
@@ -172,11 +170,6 @@ fn node() -> &'static Node {
             journal: Journal::disabled(),
             metrics,
             tracer: Tracer::disabled(),
-            syncing: AtomicBool::new(false),
-            sync_backoff: Default::default(),
-            unpayable: Default::default(),
-            production_paused_until_ms: Default::default(),
-            tasks: Tasks::new(),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -55,3 +55,45 @@ impl std::fmt::Debug for Ctx {
         f.debug_struct("Ctx").field("key", &self.key).finish()
     }
 }
+
+/// What a node is built from. [`Ctx::new`] adds the runtime state (catch-up flag and backoff,
+/// unpayable tally, production pause, task set), which always starts empty, so the node, its
+/// tests and the fuzz harness build a `Ctx` the same way.
+pub struct Parts {
+    pub config: NodeConfig,
+    pub genesis: Arc<Genesis>,
+    pub key: Keypair,
+    pub ledger: Arc<Ledger>,
+    pub net: Arc<dyn NetPort>,
+    pub verify: VerifyPool,
+    pub journal: Journal,
+    pub metrics: Arc<NodeMetrics>,
+    pub tracer: Tracer,
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts").field("key", &self.key).finish()
+    }
+}
+
+impl Ctx {
+    pub fn new(p: Parts) -> Arc<Self> {
+        Arc::new(Self {
+            config: p.config,
+            genesis: p.genesis,
+            key: p.key,
+            ledger: p.ledger,
+            net: p.net,
+            verify: p.verify,
+            journal: p.journal,
+            metrics: p.metrics,
+            tracer: p.tracer,
+            syncing: AtomicBool::new(false),
+            sync_backoff: Default::default(),
+            unpayable: Default::default(),
+            production_paused_until_ms: Default::default(),
+            tasks: Tasks::new(),
+        })
+    }
+}

@@ -11,7 +11,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,11 +18,10 @@ use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreErr
 use rumor_mempool::Pool;
 
 use crate::config::{ConfigError, NodeConfig};
-use crate::context::{Ctx, HEADS_CAPACITY};
+use crate::context::{Ctx, HEADS_CAPACITY, Parts};
 use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
 use crate::port::{advertise_head, status_of};
-use crate::tasks::Tasks;
 use crate::trace::Tracer;
 use crate::verify::VerifyPool;
 use crate::{events, journal, metrics, metrics_endpoint, producer, rpc};
@@ -181,7 +179,7 @@ pub async fn run(
     } else {
         (journal::Journal::disabled(), Vec::new())
     };
-    let ctx = Arc::new(Ctx {
+    let ctx = Ctx::new(Parts {
         config: config.clone(),
         genesis: genesis.clone(),
         key,
@@ -191,11 +189,6 @@ pub async fn run(
         journal,
         metrics: metrics.clone(),
         tracer,
-        syncing: AtomicBool::new(false),
-        sync_backoff: Default::default(),
-        unpayable: Default::default(),
-        production_paused_until_ms: Default::default(),
-        tasks: Tasks::new(),
     });
 
     let metrics_listener = metrics_endpoint::bind(config.metrics_addr)

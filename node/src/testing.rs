@@ -12,7 +12,6 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,11 +28,10 @@ use rumor_p2p::{
 use tokio::sync::watch;
 
 use crate::config::NodeConfig;
-use crate::context::Ctx;
+use crate::context::{Ctx, Parts};
 use crate::ledger::{HeadSnapshot, Ledger};
 use crate::metrics::NodeMetrics;
 use crate::port::NetPort;
-use crate::tasks::Tasks;
 use crate::trace::{Tracer, now_ms};
 use crate::verify::VerifyPool;
 
@@ -262,7 +260,7 @@ impl TestNet {
         } else {
             crate::journal::Journal::disabled()
         };
-        let ctx = Arc::new(Ctx {
+        let ctx = Ctx::new(Parts {
             config,
             genesis: self.genesis.clone(),
             key,
@@ -272,11 +270,6 @@ impl TestNet {
             journal,
             metrics,
             tracer: Tracer::disabled(),
-            syncing: AtomicBool::new(false),
-            sync_backoff: Default::default(),
-            unpayable: Default::default(),
-            production_paused_until_ms: Default::default(),
-            tasks: Tasks::new(),
         });
         TestNode { ctx, net }
     }
