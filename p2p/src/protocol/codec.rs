@@ -68,14 +68,35 @@ pub fn decode<T: bincode::Decode<()>>(bytes: &[u8], max: usize) -> io::Result<T>
             bytes.len()
         )));
     }
-    // The limit bounds every allocation a length prefix could request.
-    let config = bincode::config::standard().with_limit::<{ 16 * 1024 * 1024 }>();
-    let (value, used) =
-        bincode::decode_from_slice(bytes, config).map_err(|e| invalid(e.to_string()))?;
+    // The limit bounds every allocation a length prefix could request. It is a type-level
+    // constant, so it comes in three steps after the protocol's cap: a valid message claims at
+    // most ~24 bytes of memory per encoded byte (an empty `Vec` element: 1 byte on the wire,
+    // 24 in memory), so 32× the cap never refuses one. Before, every protocol allowed 16 MiB,
+    // and a 5-byte answer to a PX request (cap 32 KiB) could make a node allocate that much
+    // before the decode failed (found by fuzzing).
+    let (value, used) = if max <= SMALL {
+        decode_within::<T, { 32 * SMALL }>(bytes)
+    } else if max <= MEDIUM {
+        decode_within::<T, { 32 * MEDIUM }>(bytes)
+    } else {
+        decode_within::<T, LARGE_LIMIT>(bytes)
+    }?;
     if used != bytes.len() {
         return Err(invalid(format!("{} trailing bytes", bytes.len() - used)));
     }
     Ok(value)
+}
+
+const SMALL: usize = 4 * 1024;
+const MEDIUM: usize = 64 * 1024;
+/// The limit for caps above [`MEDIUM`] (sync and txsync answers, up to 8 MiB of blocks).
+const LARGE_LIMIT: usize = 16 * 1024 * 1024;
+
+fn decode_within<T: bincode::Decode<()>, const LIMIT: usize>(
+    bytes: &[u8],
+) -> io::Result<(T, usize)> {
+    let config = bincode::config::standard().with_limit::<LIMIT>();
+    bincode::decode_from_slice(bytes, config).map_err(|e| invalid(e.to_string()))
 }
 
 async fn read_capped<T: AsyncRead + Unpin + Send>(io: &mut T, max: usize) -> io::Result<Vec<u8>> {
@@ -127,5 +148,35 @@ where
         T: AsyncWrite + Unpin + Send,
     {
         io.write_all(&encode(&resp, C::MAX_RESPONSE)?).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A few bytes claiming a huge list are refused by the allocation limit of their
+    /// protocol's size, not the 16 MiB every protocol allowed before.
+    #[test]
+    fn a_short_message_cannot_claim_more_than_its_cap_allows() {
+        // bincode's standard varint: 0xFC then a u32 little-endian length (100 000 items).
+        let mut bytes = vec![0xFC];
+        bytes.extend_from_slice(&100_000u32.to_le_bytes());
+        let small = decode::<Vec<Vec<u8>>>(&bytes, 32 * 1024).unwrap_err();
+        assert!(
+            small.to_string().to_lowercase().contains("limit"),
+            "{small}"
+        );
+        // Under the large protocols' limit the same claim passes the check (and then fails
+        // for want of bytes): the step is what made the difference.
+        let large = decode::<Vec<Vec<u8>>>(&bytes, 8 * 1024 * 1024).unwrap_err();
+        assert!(
+            !large.to_string().to_lowercase().contains("limit"),
+            "{large}"
+        );
+        // A valid message near its cap still decodes: 30 000 empty items in 30 KiB.
+        let many: Vec<Vec<u8>> = vec![Vec::new(); 30_000];
+        let encoded = encode(&many, 32 * 1024).unwrap();
+        assert_eq!(decode::<Vec<Vec<u8>>>(&encoded, 32 * 1024).unwrap(), many);
     }
 }
