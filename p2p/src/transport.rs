@@ -49,6 +49,15 @@ fn socket_addr(addr: &Multiaddr) -> Option<SocketAddr> {
     }
 }
 
+/// Whether a dial to `remote` leaves from `source`: same address family, and both loopback or
+/// both not (as libp2p's own port reuse decides). A node listening on 127.0.0.1 that dials
+/// another host must not bind to loopback, where the connect would fail.
+fn binds(source: IpAddr, remote: IpAddr) -> bool {
+    source.is_ipv4() == remote.is_ipv4()
+        && source.is_loopback() == remote.is_loopback()
+        && !remote.is_unspecified()
+}
+
 /// libp2p's tokio TCP transport, with dials bound to `source` when it is set.
 pub struct BoundTcp {
     inner: tcp::tokio::Transport,
@@ -99,7 +108,7 @@ impl Transport for BoundTcp {
         let (Some(source), Some(remote)) = (self.source, remote) else {
             return self.inner.dial(addr, opts).map(|d| d.boxed());
         };
-        if source.is_ipv4() != remote.is_ipv4() || remote.ip().is_unspecified() {
+        if !binds(source, remote.ip()) {
             return self.inner.dial(addr, opts).map(|d| d.boxed());
         }
         Ok(async move {
@@ -155,5 +164,14 @@ mod tests {
             Some("1.2.3.4:5".parse().unwrap())
         );
         assert_eq!(socket_addr(&"/dns4/x/tcp/5".parse().unwrap()), None);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(binds(ip("127.0.5.1"), ip("127.0.9.1")));
+        assert!(
+            !binds(ip("127.0.0.1"), ip("10.0.0.5")),
+            "loopback never dials another host"
+        );
+        assert!(!binds(ip("10.0.0.1"), ip("127.0.0.1")));
+        assert!(!binds(ip("10.0.0.1"), ip("::1")));
+        assert!(binds(ip("10.0.0.1"), ip("10.0.0.7")));
     }
 }
