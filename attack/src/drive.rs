@@ -140,6 +140,7 @@ pub async fn run(
         replay_next: 1,
         best: None,
         equivocated_slot: 0,
+        authority: config.authority_key.map(Keypair::from_secret),
         next_fetch: Instant::now(),
         started,
         config,
@@ -196,6 +197,8 @@ struct Attack {
     best: Option<BlockHeader>,
     /// The last slot equivocated in.
     equivocated_slot: u64,
+    /// The stolen authority key (`AttackConfig::authority_key`), derived once.
+    authority: Option<Keypair>,
 }
 
 impl Attack {
@@ -349,10 +352,9 @@ impl Attack {
 
     /// In each slot of the stolen authority, once: two blocks on the best head heard.
     fn equivocate(&mut self, swarm: &mut Swarm<Hostile>) {
-        let Some(secret) = self.config.authority_key else {
+        let Some(key) = &self.authority else {
             return;
         };
-        let key = Keypair::from_secret(secret);
         let genesis = &self.config.genesis;
         let slot = genesis.slot_at(now_ms());
         if slot <= self.equivocated_slot || genesis.producer_for_slot(slot) != key.address() {
@@ -362,7 +364,7 @@ impl Attack {
             return;
         };
         self.equivocated_slot = slot;
-        for block in craft::equivocating_pair(genesis, &parent, slot, &key) {
+        for block in craft::equivocating_pair(genesis, &parent, slot, key) {
             self.publish(swarm, Topic::Block, block.encode());
         }
     }

@@ -467,6 +467,8 @@ fn a_second_block_for_a_slot_leaves_evidence_in_the_store() {
         assert_eq!(ev.second, second.signed_header());
         assert_eq!(store.equivocations(10).unwrap(), vec![ev.clone()]);
         // The gossip path's copy of the same proof is not kept twice.
+        assert!(store.has_equivocation(1).unwrap());
+        assert!(!store.has_equivocation(2).unwrap());
         let verified = ev.verify(&g).unwrap();
         assert!(!store.record_equivocation(&verified).unwrap());
         // A block extending the first is not evidence.

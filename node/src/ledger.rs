@@ -173,6 +173,11 @@ impl Ledger {
     /// keeps it; whether it was new. Two signature checks: call it off the async threads.
     pub fn record_equivocation(&self, ev: Equivocation) -> bool {
         let mut chain = relock(&self.chain);
+        // An equivocating producer can sign any number of blocks for its slot: once the slot
+        // has a proof, the next pair costs no signature check and no durable write.
+        if chain.has_equivocation(ev.slot()).unwrap_or(false) {
+            return false;
+        }
         let verified = match ev.verify(chain.genesis()) {
             Ok(v) => v,
             Err(e) => {

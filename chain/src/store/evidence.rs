@@ -54,6 +54,17 @@ impl ChainStore {
         Ok(new)
     }
 
+    /// Whether a proof for `slot` is kept already (a cheap read, before checking or writing
+    /// another one for the same slot).
+    pub fn has_equivocation(&self, slot: u64) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read()?;
+        match txn.open_table(EVIDENCE) {
+            Ok(t) => Ok(t.get(slot)?.is_some()),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Up to `max` proofs, newest slot first.
     pub fn equivocations(&self, max: usize) -> Result<Vec<Equivocation>, StoreError> {
         let txn = self.db.begin_read()?;
