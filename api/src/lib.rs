@@ -10,12 +10,14 @@
 //! | [`trace`] | trace line and stats formats | node | testnet |
 //! | [`config`] | `NodeConfig` (TOML) | testnet | node |
 //! | [`layout`] | data-dir file names | node | testnet |
+//! | [`floor`] | the bare-gossipsub floor's plan and stdio protocol | bench | `rumor-floor` |
 //!
 //! Without the default `rpc` feature the crate has no jsonrpsee in it: the mempool uses only the
 //! rejection vocabulary.
 
 pub mod config;
 pub mod errors;
+pub mod floor;
 pub mod layout;
 #[cfg(feature = "rpc")]
 pub mod openrpc;

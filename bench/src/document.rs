@@ -107,7 +107,7 @@ writes the full result (every run's values, parameters, commit, machine) as JSON
 One command, from the workspace root:
 
 ```sh
-cargo build --release -p rumor-node -p rumor-bench && target/release/rumor-bench --scenario all
+cargo build --release -p rumor-node -p rumor-floor -p rumor-bench && target/release/rumor-bench --scenario all
 ```
 
 `--scenario NAME` runs one scenario (names are in the headings; a comma-separated list works
@@ -164,7 +164,7 @@ mod tests {
         for sc in Scenario::ALL {
             assert_eq!(doc.matches(&marker(sc.name())).count(), 1, "{}", sc.name());
         }
-        assert!(doc.contains("cargo build --release -p rumor-node -p rumor-bench && target/release/rumor-bench --scenario all"));
+        assert!(doc.contains("cargo build --release -p rumor-node -p rumor-floor -p rumor-bench && target/release/rumor-bench --scenario all"));
         assert!(doc.contains("2 cores, 2.0 GiB, X"));
         assert!(doc.contains(MICRO_HEADING));
     }

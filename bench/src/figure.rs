@@ -78,7 +78,10 @@ pub struct Figure {
 impl Figure {
     /// Whether the figure is a latency (a time, or a time's ratio to its bound).
     pub fn is_latency(&self) -> bool {
-        self.unit == "ms" || self.key.contains("vs_bound") || self.key.contains("path_ratio")
+        self.unit == "ms"
+            || self.key.contains("vs_bound")
+            || self.key.contains("path_ratio")
+            || self.key.starts_with("vs_floor_p")
     }
 
     /// Marks a latency figure CPU-bound: never met.

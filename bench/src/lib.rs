@@ -11,6 +11,7 @@
 pub mod ctx;
 pub mod document;
 pub mod figure;
+pub mod floor;
 pub mod goal;
 pub mod machine;
 pub mod net;

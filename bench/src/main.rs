@@ -18,7 +18,8 @@ struct BenchArgs {
     #[arg(long)]
     quiet: bool,
     /// `all`, or one or more (comma-separated) of: verify-ceiling, ingest, relay,
-    /// propagation-loopback, propagation-wan, flood-baseline, scale, memory, partition, churn.
+    /// floor, propagation-loopback, propagation-wan, flood-baseline, scale, memory, partition,
+    /// churn.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Repetitions per scenario; figures are medians over them.

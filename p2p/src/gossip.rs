@@ -99,14 +99,12 @@ pub fn score_params(topics: &Topics, sources: &SourceLimits) -> PeerScoreParams 
     p
 }
 
-/// Builds the gossipsub behaviour: anonymous, content-addressed, app-validated, scored.
-pub fn behaviour(
-    cfg: &GossipConfig,
-    topics: &Topics,
-    limits: &Limits,
-    sources: &SourceLimits,
-    registry: &mut prometheus_client::registry::Registry,
-) -> Result<gossipsub::Behaviour, String> {
+/// What a node and the benchmark's bare-gossipsub floor (`rumor-floor`) share: the mesh
+/// degrees and heartbeat, anonymous content-addressed messages (a signed message would cost
+/// the floor a signature per message that Rumor does not pay), and the overall size cap.
+/// Everything else stays the library's default for the floor; [`behaviour`] adds Rumor's own
+/// choices on top, so what they gain is measured against the library's default path.
+pub fn base_config(cfg: &GossipConfig, limits: &Limits) -> ConfigBuilder {
     let mut b = ConfigBuilder::default();
     b.mesh_n(cfg.mesh_n)
         .mesh_n_low(cfg.mesh_n_low)
@@ -116,14 +114,26 @@ pub fn behaviour(
         .heartbeat_initial_delay(Duration::from_millis(100))
         .validation_mode(ValidationMode::Anonymous)
         .message_id_fn(|m: &gossipsub::Message| MessageId::new(&message_id(&m.data)))
-        .validate_messages()
+        // A whole block plus RPC framing.
+        .max_transmit_size(limits.max_block_bytes + 64 * 1024);
+    b
+}
+
+/// Builds the gossipsub behaviour: anonymous, content-addressed, app-validated, scored.
+pub fn behaviour(
+    cfg: &GossipConfig,
+    topics: &Topics,
+    limits: &Limits,
+    sources: &SourceLimits,
+    registry: &mut prometheus_client::registry::Registry,
+) -> Result<gossipsub::Behaviour, String> {
+    let mut b = base_config(cfg, limits);
+    b.validate_messages()
         .flood_publish(cfg.flood_publish)
         .idontwant_message_size_threshold(cfg.idontwant_threshold)
         .idontwant_on_publish(true)
         .duplicate_cache_time(cfg.duplicate_cache_time)
-        .forward_queue_duration(cfg.forward_queue_duration)
-        // A whole block plus RPC framing.
-        .max_transmit_size(limits.max_block_bytes + 64 * 1024);
+        .forward_queue_duration(cfg.forward_queue_duration);
     // Per-topic caps on each message (gossipsub rejects a bigger one from its sender before we
     // see it, and refuses to publish one): a tx is exactly `TX_ENCODED_LEN` bytes, so the tx
     // topic takes that plus protobuf framing, not a whole block. Registering both topics also

@@ -74,6 +74,15 @@ pub mod wire {
     pub use crate::swarm::IDENTIFY_PROTOCOL;
 }
 
+/// The node's transport and gossipsub parameters without the node: the benchmark's
+/// bare-gossipsub floor (`rumor-floor`) is built from these, so it differs from a node only in
+/// what the node adds on top.
+pub mod stack {
+    pub use crate::gossip::base_config as gossip_config;
+    pub use crate::swarm::build_with as swarm;
+    pub use crate::topic::Topics;
+}
+
 /// The libp2p identity for a node key: the same ed25519 key, so the peer id follows from it.
 pub fn identity_from_key(key: &rumor_chain::Keypair) -> identity::Keypair {
     identity::Keypair::ed25519_from_bytes(key.secret_bytes())

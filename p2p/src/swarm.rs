@@ -6,6 +6,7 @@ use std::time::Duration;
 use libp2p::core::{ConnectedPoint, Transport as _, upgrade::Version};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::NetworkBehaviour;
 use libp2p::{Swarm, connection_limits, identify, identity, noise, tcp, yamux};
 use prometheus_client::registry::Registry;
 
@@ -85,9 +86,23 @@ pub fn build(
     registry: &mut Registry,
     metrics: &P2pMetrics,
 ) -> Result<Swarm<Behaviour>, NetworkError> {
+    let b = behaviour(&key, config, topics, registry, metrics)
+        .map_err(|e| NetworkError::Setup(e.to_string()))?;
+    build_with(key, config, registry, b)
+}
+
+/// Builds a swarm for any behaviour over the node's own transport: TCP from the listen
+/// address, Noise, Yamux, link emulation when `config.link` is set, libp2p's bandwidth
+/// metrics. The benchmark's bare-gossipsub floor uses it, so floor and node pay for the same
+/// transport.
+pub fn build_with<B: NetworkBehaviour>(
+    key: identity::Keypair,
+    config: &NetworkConfig,
+    registry: &mut Registry,
+    b: B,
+) -> Result<Swarm<B>, NetworkError> {
     let setup = |e: &dyn std::fmt::Display| NetworkError::Setup(e.to_string());
     let idle = Duration::from_secs(24 * 3600);
-    let b = behaviour(&key, config, topics, registry, metrics).map_err(|e| setup(&e))?;
     let source = dial_source(&config.listen);
     let tcp = move || BoundTcp::new(tcp::Config::default().nodelay(true), source);
     let swarm =

@@ -20,6 +20,7 @@ pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<Ru
         Scenario::VerifyCeiling => verify_ceiling::run_once(ctx).await,
         Scenario::Ingest => ingest::run_once(ctx, &ingest::Params::default()).await,
         Scenario::Relay => relay::run_once(ctx, &relay::Params::default()).await,
+        Scenario::Floor => propagation::run_once(ctx, &propagation::Params::floor()).await,
         Scenario::PropagationLoopback => {
             propagation::run_once(ctx, &propagation::Params::loopback()).await
         }
@@ -38,6 +39,7 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
         Scenario::VerifyCeiling => verify_ceiling::parameters(cores),
         Scenario::Ingest => ingest::parameters(&ingest::Params::default()),
         Scenario::Relay => relay::parameters(&relay::Params::default()),
+        Scenario::Floor => json(propagation::Params::floor()),
         Scenario::PropagationLoopback => json(propagation::Params::loopback()),
         Scenario::PropagationWan => json(propagation::Params::wan()),
         Scenario::FloodBaseline => json(propagation::Params::flood()),

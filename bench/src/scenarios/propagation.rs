@@ -1,4 +1,4 @@
-//! `propagation-loopback`, `propagation-wan` and `flood-baseline`: a whole `rumor-testnet run`
+//! `floor`, `propagation-loopback`, `propagation-wan` and `flood-baseline`: a whole `rumor-testnet run`
 //! (start, load, collect, stop, report) whose report supplies the figures.
 
 use std::time::Duration;
@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::floor::{FloorFigures, FloorLoad};
 use crate::net::{self, NetShape, NodeTweaks};
 use rumor_testnet::commands::run::{RunOptions, run_with};
 use rumor_testnet::error::Result;
@@ -30,6 +31,15 @@ impl Params {
             tps: 200.0,
             duration_s: 30.0,
             node: NodeTweaks::default(),
+        }
+    }
+
+    /// The `floor` scenario: the size at which round 1 measured Rumor against bare gossipsub.
+    pub fn floor() -> Self {
+        Self {
+            net: NetShape::new(16, 4, 256),
+            tps: 100.0,
+            ..Self::loopback()
         }
     }
 
@@ -72,9 +82,64 @@ pub fn run_options(ctx: &Ctx, label: &str, p: &Params) -> Result<RunOptions> {
     Ok(RunOptions::new(up, load, ctx.quiet))
 }
 
+/// One Rumor run, then (unless flooding) the bare-gossipsub floor on the same nodes' configs
+/// and final connection graph with the same load, and their ratios.
 pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     let opts = run_options(ctx, "net", p)?;
-    run_and_report(ctx, &opts, figures, details).await
+    let measured = run_with(&opts, &ctx.started).await?;
+    let mut out = RunOutcome::default();
+    figures(&measured.report, &mut out);
+    out.details = details(&measured.report);
+    if !p.node.flood_all {
+        let m = rumor_testnet::Manifest::load(&opts.up.dir)?;
+        let load = FloorLoad {
+            messages: opts.load.total(),
+            tps: p.tps,
+            msg_bytes: rumor_chain::codec::TX_ENCODED_LEN,
+        };
+        let binary = crate::floor::locate(&ctx.rumor)?;
+        let f =
+            crate::floor::run(&binary, &m, &measured.report.topology.edges, load, ctx.seed).await?;
+        floor_figures(&measured.report, &f, &mut out);
+    }
+    finish(ctx, &opts, out)
+}
+
+/// The floor's figures, Rumor's per-message figures computed the same way, and Rumor ÷ floor.
+pub fn floor_figures(r: &Report, f: &FloorFigures, out: &mut RunOutcome) {
+    out.set("floor_tx_delivery", f.delivery_percent);
+    out.set("floor_tx_p50_all", f.p50_all_ms);
+    out.set("floor_tx_p99_all", f.p99_all_ms);
+    out.set("floor_cpu_per_msg", f.cpu_ms_per_msg);
+    out.set("floor_bytes_per_msg", f.bytes_out_per_msg);
+    out.set("floor_rss", f.rss_max_mib);
+    out.set("floor_machine_cpu", f.machine.map(|m| m.cpu_share * 100.0));
+    let tx = r.kinds.get(&Kind::Tx);
+    let messages = tx.map_or(0, |k| k.stats.delivery.messages) as f64;
+    let interval = r.meta.counters_interval_s.unwrap_or(0.0);
+    let per_msg = |per_s: Option<f64>| {
+        per_s
+            .filter(|_| messages > 0.0 && interval > 0.0)
+            .map(|v| v * interval / messages)
+    };
+    let cpu = per_msg(r.bandwidth.cpu_mean_percent.map(|c| c / 100.0 * 1000.0));
+    let bytes = per_msg(r.bandwidth.mean_out_per_s);
+    out.set("cpu_per_msg", cpu);
+    out.set("bytes_per_msg", bytes);
+    let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b.filter(|b| *b > 0.0)).map(|(a, b)| a / b);
+    let get = |k: &str| out.values.get(k).copied();
+    let (p50, p99, rss) = (get("tx_p50_all"), get("tx_p99_all"), get("rss_per_node"));
+    out.set("vs_floor_cpu", ratio(cpu, f.cpu_ms_per_msg));
+    out.set("vs_floor_p50", ratio(p50, f.p50_all_ms));
+    out.set("vs_floor_p99", ratio(p99, f.p99_all_ms));
+    out.set("vs_floor_bytes", ratio(bytes, f.bytes_out_per_msg));
+    out.set("vs_floor_rss", ratio(rss, f.rss_max_mib));
+    if let Some(m) = f.machine.filter(|m| m.saturated) {
+        out.notes.push(format!(
+            "the floor's run was CPU-bound too (machine {:.0}% busy)",
+            m.cpu_share * 100.0
+        ));
+    }
 }
 
 /// One whole `run` whose report supplies a run's figures (`figures`) and the details kept in
@@ -89,6 +154,11 @@ pub async fn run_and_report(
     let mut out = RunOutcome::default();
     figures(&measured.report, &mut out);
     out.details = details(&measured.report);
+    finish(ctx, opts, out)
+}
+
+/// Notes where the report is (with `--keep`) and deletes the testnet directory otherwise.
+fn finish(ctx: &Ctx, opts: &RunOptions, mut out: RunOutcome) -> Result<RunOutcome> {
     if ctx.keep {
         out.notes.push(format!(
             "report: {}",

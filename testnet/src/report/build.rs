@@ -215,9 +215,13 @@ fn bandwidth(nodes: &[NodeReport]) -> Bandwidth {
 
 fn topology(peers: &[Vec<usize>], m: &Manifest) -> Topology {
     let mut g = LatencyGraph::new(peers.len());
+    let mut edges = std::collections::BTreeSet::new();
     for (a, list) in peers.iter().enumerate() {
         for &b in list {
             g.connect(a, b, 1);
+            if a != b {
+                edges.insert([a.min(b), a.max(b)]);
+            }
         }
     }
     let degrees: Vec<usize> = (0..g.len()).map(|i| g.degree(i)).collect();
@@ -234,6 +238,7 @@ fn topology(peers: &[Vec<usize>], m: &Manifest) -> Topology {
         connections: degrees.iter().sum::<usize>() / 2,
         connected: !g.is_empty() && g.shortest_from(0).iter().all(Option::is_some),
         bootnodes: m.nodes.iter().map(|x| x.bootnodes.clone()).collect(),
+        edges: edges.into_iter().collect(),
     }
 }
 

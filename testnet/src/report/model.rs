@@ -135,6 +135,10 @@ pub struct Topology {
     pub connected: bool,
     /// Bootnodes given per node at start (the seed topology peer exchange grew from).
     pub bootnodes: Vec<Vec<usize>>,
+    /// The connections at the end of the measurement, `[a, b]` with `a < b`, sorted: the graph
+    /// the benchmark's bare-gossipsub floor is run on.
+    #[serde(default)]
+    pub edges: Vec<[usize; 2]>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
