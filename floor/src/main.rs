@@ -27,11 +27,9 @@ fn main() -> anyhow::Result<()> {
         &std::fs::read(&args.plan).with_context(|| format!("read {}", args.plan.display()))?,
     )
     .with_context(|| format!("parse {}", args.plan.display()))?;
-    let config = rumor_api::NodeConfig::load(&plan.node_config)
-        .with_context(|| format!("read {}", plan.node_config.display()))?;
-    // The node's own runtime size, so floor and node get the same threads.
+    // Tokio's default runtime (one worker per core), as a minimal node is written
+    // (`#[tokio::main]`): a smaller runtime per node is one of Rumor's own choices.
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.runtime_threads.max(1))
         .enable_all()
         .build()?
         .block_on(serve(plan))

@@ -190,6 +190,11 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
         end_us: now_us(),
     };
     tokio::time::sleep(opts.settle).await;
+    // Counters, CPU and the machine are read before the lost-tx check: that check asks every
+    // node about every accepted tx over RPC, work that is not propagation and must not be
+    // counted per message (nor in the machine's share).
+    spinner.set_message("peers, metrics, memory");
+    let live = collect::snapshot(&manifest, &rpcs).await;
     spinner.set_message("checking every accepted tx is held by every live node");
     let lost = converge::lost_txs(
         &rpcs,
@@ -198,8 +203,7 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
         LOST_TIMEOUT,
     )
     .await;
-    spinner.set_message("peers, heads, metrics, memory");
-    let live = collect::snapshot(&manifest, &rpcs).await;
+    spinner.set_message("heads");
     let live_rpcs: Vec<_> = live_nodes.iter().map(|&i| rpcs[i].clone()).collect();
     let (same, live_heads) = collect::converged_heads(&live_rpcs, HEADS_TIMEOUT).await;
     let mut heads = vec![None; rpcs.len()];
