@@ -161,7 +161,7 @@ impl Default for NetLimits {
             publish_queue: 1024,
             event_channel: 8192,
             flood_all: false,
-            idontwant_threshold: 100,
+            idontwant_threshold: 1000,
             txsync_interval_ms: 5000,
             txsync_peers: 2,
             txsync_max_inbound: 16,
