@@ -2,8 +2,9 @@
 //! the schedule, records first sights, answers snapshots, and returns its trace when the
 //! command channel closes.
 //!
-//! Bounds: the trace is one small record per message (the run's message count is fixed by the
-//! plan); the command and reply channels are the caller's (bounded) channels.
+//! Bounds: the trace is one small record per message, at most the plan's message count (each
+//! message is new once: gossipsub drops duplicates, and floor peers publish nothing else); the
+//! command and reply channels are the caller's (bounded) channels.
 
 use std::time::Duration;
 
@@ -109,7 +110,9 @@ pub async fn run(
     loop {
         tokio::select! {
             ev = swarm.select_next_some() => {
-                if let SwarmEvent::Behaviour(gossipsub::Event::Message { propagation_source, message, .. }) = ev {
+                if let SwarmEvent::Behaviour(gossipsub::Event::Message { propagation_source, message, .. }) = ev
+                    && sights.len() < plan.messages
+                {
                     sights.push(Sight {
                         id: message_id(&message.data),
                         t_us: now_us(),
