@@ -47,7 +47,6 @@ pub struct FloorLoad {
 /// What the floor measured, per node means over the window.
 #[derive(Debug, Clone, Default)]
 pub struct FloorFigures {
-    pub messages: usize,
     pub delivery_percent: Option<f64>,
     pub p50_all_ms: Option<f64>,
     pub p99_all_ms: Option<f64>,
@@ -62,6 +61,8 @@ struct FloorNode {
     stdin: Option<ChildStdin>,
     stdout: Lines<BufReader<ChildStdout>>,
     index: usize,
+    /// Its stderr, named in errors.
+    log: PathBuf,
 }
 
 impl FloorNode {
@@ -89,7 +90,7 @@ impl FloorNode {
             .ok_or_else(|| Error::NodeExited {
                 index: self.index,
                 status: "floor node closed its output".into(),
-                log: PathBuf::from("floor.log"),
+                log: self.log.clone(),
             })?;
         serde_json::from_str(&line)
             .map_err(|e| Error::Invalid(format!("floor node {} said {line:?}: {e}", self.index)))
@@ -155,7 +156,8 @@ pub async fn run(
             serde_json::to_vec_pretty(&plan).unwrap_or_default(),
         )
         .map_err(io(&plan_file))?;
-        let log = std::fs::File::create(out_dir.join("floor.log")).map_err(io(&out_dir))?;
+        let log_path = out_dir.join("floor.log");
+        let log = std::fs::File::create(&log_path).map_err(io(&log_path))?;
         let mut child = tokio::process::Command::new(binary)
             .arg("--plan")
             .arg(&plan_file)
@@ -180,6 +182,7 @@ pub async fn run(
             stdin,
             stdout,
             index: i,
+            log: log_path,
         });
     }
     for node in &mut nodes {
@@ -261,7 +264,6 @@ pub async fn run(
         .sum();
     let hwm_known: Vec<u64> = hwm.iter().flatten().copied().collect();
     Ok(FloorFigures {
-        messages,
         delivery_percent: Some(tx.delivery.ratio * 100.0),
         p50_all_ms: all.map(|s| s.p50),
         p99_all_ms: all.map(|s| s.p99),

@@ -110,11 +110,13 @@ pub async fn run(
     loop {
         tokio::select! {
             ev = swarm.select_next_some() => {
-                if let SwarmEvent::Behaviour(gossipsub::Event::Message { propagation_source, message, .. }) = ev
+                if let SwarmEvent::Behaviour(gossipsub::Event::Message { propagation_source, message_id: id, .. }) = ev
                     && sights.len() < plan.messages
+                    && let Ok(id) = <[u8; 32]>::try_from(id.0.as_slice())
                 {
+                    // Gossipsub already hashed the payload (`message_id`, the same function).
                     sights.push(Sight {
-                        id: message_id(&message.data),
+                        id,
                         t_us: now_us(),
                         from: Some(propagation_source),
                     });
