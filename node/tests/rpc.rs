@@ -263,3 +263,43 @@ async fn websocket_subscriptions_deliver_heads_and_pending_txs() {
     assert!(head["hash"].is_string());
     node.stop().await;
 }
+
+/// The calls of a batch run together (so their journal appends share syncs), and the answers
+/// still come back one per call, in the batch's order, each with its own result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_submissions_is_answered_in_order_one_result_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = network(dir.path(), 1, 3);
+    let node = InProcess::start(&net, "n0", None, false, vec![]).await;
+    let (alice, bob) = (key(&net, "account-0.key"), key(&net, "account-1.key"));
+    // 12: under the pool's 16 pending txs per sender.
+    let txs: Vec<_> = (0..12)
+        .map(|nonce| transfer(&alice, &bob, 1, 1, nonce, 1))
+        .collect();
+    let mut batch: Vec<Value> = txs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"jsonrpc": "2.0", "id": i, "method": "tx_submit", "params": raw(t)}))
+        .collect();
+    // A notification in the middle gets no answer; a bad call gets its own error.
+    batch.insert(
+        5,
+        json!({"jsonrpc": "2.0", "method": "chain_head", "params": []}),
+    );
+    batch.push(json!({"jsonrpc": "2.0", "id": 99, "method": "nope", "params": []}));
+    let (_, body) = post(node.rpc, Value::Array(batch).to_string().as_bytes()).await;
+    let answers = body.as_array().expect("a batch answer");
+    assert_eq!(answers.len(), 13, "{body}");
+    for (i, t) in txs.iter().enumerate() {
+        assert_eq!(answers[i]["id"], i, "in order: {body}");
+        assert_eq!(
+            answers[i]["result"],
+            json!(t.hash().to_string()),
+            "tx {i}: {}",
+            answers[i]
+        );
+    }
+    assert_eq!(answers[12]["id"], 99);
+    assert_eq!(code(&answers[12]), -32601);
+    node.stop().await;
+}

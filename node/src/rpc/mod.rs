@@ -5,6 +5,7 @@
 //! Invariant: every limit comes from the node's `RpcLimits`; method names and error codes are
 //! public interface (`rumor_api::rpc`, `rumor_api::errors`) and `rpc.discover` lists every method.
 
+pub mod batch;
 pub mod envelope;
 pub mod errors;
 mod impls;
@@ -55,6 +56,7 @@ pub async fn start(
     limits: &RpcLimits,
     ctx: Arc<Ctx>,
 ) -> std::io::Result<(ServerHandle, SocketAddr)> {
+    let max_response_bytes = limits.max_response_bytes as usize;
     let config = ServerConfig::builder()
         .max_request_body_size(limits.max_request_bytes)
         .max_response_body_size(limits.max_response_bytes)
@@ -67,6 +69,14 @@ pub async fn start(
         .set_http_middleware(tower::ServiceBuilder::new().layer(envelope::EnvelopeLayer {
             max_body: limits.max_request_bytes as usize,
         }))
+        .set_rpc_middleware(
+            jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new().layer_fn(move |inner| {
+                batch::ConcurrentBatch {
+                    inner,
+                    max_response_bytes,
+                }
+            }),
+        )
         .build(addr)
         .await?;
     let bound = server.local_addr()?;
