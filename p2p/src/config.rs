@@ -215,6 +215,9 @@ pub struct NetworkConfig {
     pub limits: Limits,
     /// Link emulation (testnets only; off when `None`).
     pub link: Option<LinkEmulation>,
+    /// Where the network loop's and the connections' CPU time is accounted when many nodes
+    /// share a process (in-process testnets; off when `None`).
+    pub meter: Option<crate::Meter>,
 }
 
 impl Default for NetworkConfig {
@@ -238,6 +241,7 @@ impl Default for NetworkConfig {
             tick: Duration::from_millis(500),
             limits: Limits::default(),
             link: None,
+            meter: None,
         }
     }
 }

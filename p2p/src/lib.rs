@@ -25,6 +25,7 @@ mod gossip;
 mod gossip_handler;
 mod handle;
 pub mod inbound;
+pub mod meter;
 mod metrics;
 mod peers;
 mod pending_replies;
@@ -51,6 +52,7 @@ pub use handle::{
     PublishOutcome, SyncResponder, TxSyncResponder, Validation,
 };
 pub use libp2p::{Multiaddr, PeerId, identity};
+pub use meter::Meter;
 pub use metrics::P2pMetrics;
 pub use protocol::sync::{
     MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES, Status, SyncRequest, SyncResponse,

@@ -91,6 +91,20 @@ pub fn build(
     build_with(key, config, registry, b)
 }
 
+/// The swarm's settings: connections stay open while idle; with a meter, connection tasks
+/// are spawned through it (see [`crate::meter`]) instead of by the plain tokio executor.
+fn swarm_config(
+    c: libp2p::swarm::Config,
+    meter: Option<crate::Meter>,
+    idle: Duration,
+) -> libp2p::swarm::Config {
+    let c = match meter {
+        Some(m) => libp2p::swarm::Config::with_executor(m.executor()),
+        None => c,
+    };
+    c.with_idle_connection_timeout(idle)
+}
+
 /// Builds a swarm for any behaviour over the node's own transport: TCP from the listen
 /// address, Noise, Yamux, link emulation when `config.link` is set, libp2p's bandwidth
 /// metrics. The benchmark's bare-gossipsub floor uses it, so floor and node pay for the same
@@ -105,6 +119,7 @@ pub fn build_with<B: NetworkBehaviour>(
     let idle = Duration::from_secs(24 * 3600);
     let source = dial_source(&config.listen);
     let tcp = move || BoundTcp::new(tcp::Config::default().nodelay(true), source);
+    let meter = config.meter.clone();
     let swarm =
         match config.link.clone() {
             None => libp2p::SwarmBuilder::with_existing_identity(key)
@@ -119,7 +134,7 @@ pub fn build_with<B: NetworkBehaviour>(
                 .with_bandwidth_metrics(registry)
                 .with_behaviour(|_| b)
                 .map_err(|e| setup(&e))?
-                .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+                .with_swarm_config(|c| swarm_config(c, meter, idle))
                 .build(),
             Some(link) => {
                 libp2p::SwarmBuilder::with_existing_identity(key)
@@ -151,7 +166,7 @@ pub fn build_with<B: NetworkBehaviour>(
                     .with_bandwidth_metrics(registry)
                     .with_behaviour(|_| b)
                     .map_err(|e| setup(&e))?
-                    .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+                    .with_swarm_config(|c| swarm_config(c, meter, idle))
                     // A WAN handshake takes several emulated round trips.
                     .with_connection_timeout(Duration::from_secs(30))
                     .build()
