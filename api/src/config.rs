@@ -213,6 +213,9 @@ pub struct NodeConfig {
     /// Journal txs accepted over RPC to `<data_dir>/local-txs.journal` before `tx_submit`
     /// returns, and restore them on start (true).
     pub tx_journal: bool,
+    /// Keep the chain store in memory instead of `<data_dir>/chain.redb` (false): nothing
+    /// survives a restart, and no block costs an fsync. For in-process testnets of many nodes.
+    pub in_memory_store: bool,
     /// Blocks whose parent is unknown, held while it is fetched (256).
     pub orphan_buffer: usize,
     /// Serve the `fault_*` RPC methods (cut peers off, restore them) so a testnet tool can
@@ -249,6 +252,7 @@ impl Default for NodeConfig {
             verify_queue: 256,
             trace_queue: 65_536,
             tx_journal: true,
+            in_memory_store: false,
             orphan_buffer: 256,
             fault_control: false,
             rpc: RpcLimits::default(),

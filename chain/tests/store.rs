@@ -66,6 +66,28 @@ fn extends_indexes_and_survives_restart() {
 }
 
 #[test]
+fn an_in_memory_store_imports_and_indexes_like_a_file_and_starts_fresh_each_time() {
+    let g = genesis(4);
+    let mut store = ChainStore::open_in_memory(g.clone(), ChainConfig::default()).unwrap();
+    assert_eq!(store.head().0, g.block().hash());
+    let t = transfer(&account(0), account(1).address(), 50, 5, 0);
+    let b1 = next_block(&store, vec![t.clone()]);
+    assert_eq!(
+        store.import_block(b1.clone(), LATE).unwrap().kind,
+        ImportKind::Extended
+    );
+    assert_eq!(
+        store.tx_location(&t.hash()).unwrap().unwrap().block,
+        b1.hash()
+    );
+    assert_eq!(store.account(&account(0).address()).nonce, 1);
+    assert_head_state_is_replay(&store);
+    drop(store);
+    let store = ChainStore::open_in_memory(g.clone(), ChainConfig::default()).unwrap();
+    assert_eq!(store.head().1.height, 0, "nothing survives the store");
+}
+
+#[test]
 fn unknown_parent_and_genesis_mismatch() {
     let dir = tempfile::tempdir().unwrap();
     let g = genesis(2);

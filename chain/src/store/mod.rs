@@ -207,6 +207,20 @@ impl ChainStore {
                 tracing::warn!(progress = s.progress(), "repairing the chain store");
             })
             .create(path)?;
+        Self::from_db(db, genesis, config)
+    }
+
+    /// A store held in memory (redb's in-memory backend): the same tables and checks as
+    /// [`Self::open`], but nothing survives the process and no commit reaches a disk. For
+    /// in-process testnets of many nodes, where a file per node would cost an fsync per block
+    /// per node.
+    pub fn open_in_memory(genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
+        genesis.validate()?;
+        let db = redb::Builder::new().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        Self::from_db(db, genesis, config)
+    }
+
+    fn from_db(db: Database, genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
         let genesis_hash = genesis.hash();
         let stored = {
             let txn = db.begin_read()?;
