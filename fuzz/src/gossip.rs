@@ -170,6 +170,7 @@ fn node() -> &'static Node {
             journal: Journal::disabled(),
             metrics,
             tracer: Tracer::disabled(),
+            meter: None,
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -69,6 +69,8 @@ pub struct Parts {
     pub journal: Journal,
     pub metrics: Arc<NodeMetrics>,
     pub tracer: Tracer,
+    /// Where the node's CPU time is accounted (in-process testnets; `None` elsewhere).
+    pub meter: Option<rumor_p2p::Meter>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -93,7 +95,7 @@ impl Ctx {
             sync_backoff: Default::default(),
             unpayable: Default::default(),
             production_paused_until_ms: Default::default(),
-            tasks: Tasks::new(),
+            tasks: Tasks::metered(p.meter),
         })
     }
 }

@@ -78,6 +78,8 @@ pub struct Ledger {
     head: watch::Sender<HeadSnapshot>,
     heads: broadcast::Sender<HeadEvent>,
     metrics: Arc<NodeMetrics>,
+    /// Where [`Self::blocking`] calls are accounted (in-process testnets).
+    meter: Option<rumor_p2p::Meter>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -112,7 +114,14 @@ impl Ledger {
             head,
             heads,
             metrics,
+            meter: None,
         }
+    }
+
+    /// Accounts the time of every [`Self::blocking`] call to `meter`.
+    pub fn metered(mut self, meter: Option<rumor_p2p::Meter>) -> Self {
+        self.meter = meter;
+        self
     }
 
     /// Runs `f` on the blocking pool: how async code calls every other method.
@@ -122,9 +131,12 @@ impl Ledger {
         F: FnOnce(&Ledger) -> T + Send + 'static,
     {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || f(&this))
-            .await
-            .map_err(|e| Interrupted(e.to_string()))
+        tokio::task::spawn_blocking(move || match &this.meter {
+            Some(m) => m.measure(|| f(&this)),
+            None => f(&this),
+        })
+        .await
+        .map_err(|e| Interrupted(e.to_string()))
     }
 
     // ---- head ------------------------------------------------------------------------------

@@ -35,4 +35,4 @@ pub mod verify;
 pub mod wallet;
 
 pub use config::NodeConfig;
-pub use run::{NodeError, Started, run};
+pub use run::{Embedding, NodeError, Started, run, run_embedded};

@@ -25,6 +25,14 @@ pub fn advance_to(counter: &Counter, total: u64) {
     counter.inc_by(total.saturating_sub(counter.get()));
 }
 
+/// [`advance_to`] for a seconds counter.
+pub fn advance_seconds_to(counter: &Counter<f64, std::sync::atomic::AtomicU64>, total: f64) {
+    let by = total - counter.get();
+    if by > 0.0 {
+        counter.inc_by(by);
+    }
+}
+
 fn histogram() -> Histogram {
     // 10 µs .. ~20 s
     Histogram::new(exponential_buckets(1e-5, 2.5, 16))
@@ -66,6 +74,9 @@ pub struct NodeMetrics {
     pub rpc_seconds: Family<Labels, Histogram>,
     pub trace_written: Counter,
     pub trace_dropped: Counter,
+    /// Time this node's tasks spent in `poll` plus its jobs on shared threads, when it runs
+    /// inside a process with other nodes ([`rumor_p2p::meter`]); stays 0 otherwise.
+    pub busy_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
     /// Mempool anti-entropy: txs fetched from peers by result (`accepted`, `ignored`,
     /// `rejected`), and txs re-announced after a reorg put them back in the pool.
     pub txsync_txs: Family<Labels, Counter>,
@@ -102,6 +113,7 @@ impl NodeMetrics {
             rpc_seconds: Family::new_with_constructor(histogram),
             trace_written: Counter::default(),
             trace_dropped: Counter::default(),
+            busy_seconds: Counter::default(),
             txsync_txs: Family::default(),
             txs_reannounced: Counter::default(),
             limit: Family::default(),
@@ -150,6 +162,7 @@ impl NodeMetrics {
             rpc_seconds => "rpc_seconds", "JSON-RPC call latency by method";
             trace_written => "trace_written", "Trace lines written";
             trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
+            busy_seconds => "busy_seconds", "Time in this node's task polls and verification jobs, measured only when it shares a process with other nodes (in-process testnets)";
             txsync_txs => "txsync_txs", "Txs fetched by mempool anti-entropy, by result";
             txs_reannounced => "txs_reannounced", "Reorged-out txs published again";
             limit => "limit", "Configured node bounds";

@@ -63,7 +63,11 @@ pub async fn run(ctx: Arc<Ctx>) {
             continue;
         }
         let c = ctx.clone();
-        let Ok(Some(block)) = tokio::task::spawn_blocking(move || build(&c, slot)).await else {
+        let built = tokio::task::spawn_blocking(move || match c.tasks.meter() {
+            Some(m) => m.measure(|| build(&c, slot)),
+            None => build(&c, slot),
+        });
+        let Ok(Some(block)) = built.await else {
             continue;
         };
         let hash = block.hash();

@@ -89,6 +89,18 @@ fn load_key(config: &NodeConfig) -> Result<Keypair, NodeError> {
     Ok(Keypair::load(&path)?)
 }
 
+/// What a process running many nodes shares among them (an in-process testnet). The
+/// default, nothing shared and nothing measured, is what `rumor node` runs.
+#[derive(Debug, Clone, Default)]
+pub struct Embedding {
+    /// One set of verification threads for every node, sized to the machine's cores (else
+    /// the node starts `verify_threads` threads of its own).
+    pub verify: Option<crate::verify::Workers>,
+    /// Where this node's CPU time is accounted: its tasks' polls, its connections, its
+    /// verification and blocking-pool jobs (exported as `rumor_busy_seconds_total`).
+    pub meter: Option<rumor_p2p::Meter>,
+}
+
 /// Runs a node until `shutdown` completes. `on_start` receives the bound addresses (tests use
 /// port 0 and need to learn them).
 pub async fn run(
@@ -96,18 +108,35 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     on_start: impl FnOnce(Started),
 ) -> Result<(), NodeError> {
+    run_embedded(config, Embedding::default(), shutdown, on_start).await
+}
+
+/// [`run`] for a node that shares its process with others (see [`Embedding`]).
+pub async fn run_embedded(
+    config: NodeConfig,
+    embedding: Embedding,
+    shutdown: impl Future<Output = ()>,
+    on_start: impl FnOnce(Started),
+) -> Result<(), NodeError> {
+    let embedded = embedding.verify.is_some() || embedding.meter.is_some();
+    let meter = embedding.meter;
     std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::DataDir {
         path: config.data_dir.clone(),
         source,
     })?;
     let genesis = Arc::new(Genesis::load(&config.genesis)?);
     // Validate every flag before anything is written to the data directory.
-    let net_config = crate::config::network_config(&config, genesis.limits)?;
+    let mut net_config = crate::config::network_config(&config, genesis.limits)?;
+    net_config.meter = meter.clone();
     let key = load_key(&config)?;
     if config.producer && !genesis.authorities.contains(&key.address()) {
         return Err(NodeError::NotAuthority(key.address().to_string()));
     }
-    let chain = ChainStore::open(&config.dir().chain_db(), (*genesis).clone(), config.chain)?;
+    let chain = if config.in_memory_store {
+        ChainStore::open_in_memory((*genesis).clone(), config.chain)?
+    } else {
+        ChainStore::open(&config.dir().chain_db(), (*genesis).clone(), config.chain)?
+    };
     let pool = Pool::new(
         genesis.chain_id,
         rumor_mempool::PoolConfig::from(&config.pool),
@@ -127,7 +156,6 @@ pub async fn run(
             "rpc_max_subscriptions_per_connection",
             config.rpc.max_subscriptions_per_connection as u64,
         ),
-        ("verify_queue", config.verify_queue as u64),
         ("trace_queue", config.trace_queue as u64),
         ("orphan_buffer", config.orphan_buffer as u64),
         ("heads_broadcast", HEADS_CAPACITY as u64),
@@ -136,12 +164,9 @@ pub async fn run(
     ] {
         metrics.set_limit(name, v);
     }
-    let ledger = Arc::new(Ledger::new(
-        chain,
-        pool,
-        config.orphan_buffer,
-        metrics.clone(),
-    ));
+    let ledger = Arc::new(
+        Ledger::new(chain, pool, config.orphan_buffer, metrics.clone()).metered(meter.clone()),
+    );
     let status = status_of(&ledger.head());
     let network = rumor_p2p::start(
         rumor_p2p::identity_from_key(&key),
@@ -152,7 +177,10 @@ pub async fn run(
     )?;
     let peer_id = network.handle.local_peer_id();
     // Not a tracked task: it must outlive the drain, and ends once every handle is dropped.
-    let mut net_task = tokio::spawn(network.event_loop.run());
+    let mut net_task = match &meter {
+        Some(m) => tokio::spawn(m.wrap(network.event_loop.run())),
+        None => tokio::spawn(network.event_loop.run()),
+    };
 
     let (tracer, trace_task) = if config.trace {
         let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
@@ -162,13 +190,23 @@ pub async fn run(
     } else {
         (Tracer::disabled(), None)
     };
-    let verify = VerifyPool::start(
-        config.verify_threads,
-        config.verify_queue,
-        genesis.clone(),
-        config.chain,
-        metrics.clone(),
-    );
+    let verify = match embedding.verify {
+        Some(w) => w.handle(
+            genesis.clone(),
+            config.chain,
+            metrics.clone(),
+            meter.clone(),
+        ),
+        None => VerifyPool::start(
+            config.verify_threads,
+            config.verify_queue,
+            genesis.clone(),
+            config.chain,
+            metrics.clone(),
+        ),
+    };
+    // The pool's bound: the node's own, or the shared pool's when embedded.
+    metrics.set_limit("verify_queue", verify.capacity() as u64);
     let (journal, journaled) = if config.tx_journal {
         // Weak: the writer thread must not keep the store open after the node stops.
         let l = Arc::downgrade(&ledger);
@@ -189,7 +227,12 @@ pub async fn run(
         journal,
         metrics: metrics.clone(),
         tracer,
+        meter,
     });
+    // If this future is dropped before the end (an embedded node whose host gave up on it),
+    // its tasks and network loop go with it, as they would with its process.
+    let _halt = ctx.tasks.halt_on_drop();
+    let _net = AbortOnDrop(net_task.abort_handle());
 
     let metrics_listener = metrics_endpoint::bind(config.metrics_addr)
         .await
@@ -215,6 +258,9 @@ pub async fn run(
         let d = t.dropped.load(std::sync::atomic::Ordering::Relaxed);
         metrics::advance_to(&m.trace_written, w);
         metrics::advance_to(&m.trace_dropped, d);
+        if let Some(meter) = refresh_ctx.tasks.meter() {
+            metrics::advance_seconds_to(&m.busy_seconds, meter.busy().as_secs_f64());
+        }
     });
     let (rpc_handle, rpc_addr) = rpc::start(config.rpc_addr, &config.rpc, ctx.clone())
         .await
@@ -281,6 +327,10 @@ pub async fn run(
             // An import still running holds the chain lock until its commit: wait for that.
             let commit = ctx.ledger.blocking(|l| l.read_chain(|_| ()));
             let _ = tokio::time::timeout(IMPORT_COMMIT, commit).await;
+            // A process exit would end what is left; a node sharing its process ends it here.
+            if embedded {
+                ctx.tasks.halt();
+            }
         }
     }
     // 3. Dropping the last handles ends the network loop; dropping the tracer's senders ends
@@ -298,6 +348,15 @@ pub async fn run(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Shutdown budgets. Together (at most 4 s) they leave `main` time to stop the runtime within

@@ -5,11 +5,14 @@
 //! spawned through [`Tasks`]; shutdown cancels them — long-running loops and network waits
 //! watch the token and return — then waits, bounded, for every one to finish. Work that must
 //! not be cut short (an import and its durable commit, a tx batch's verdicts, a sync answer)
-//! does not watch the token and runs to completion. Nothing is aborted.
+//! does not watch the token and runs to completion. Nothing is aborted, except by
+//! [`Tasks::halt`]: for a node that shares its process with others, once the budget ran out
+//! (what a process exit would do), or when its `run` future is dropped.
 
 use std::future::Future;
 use std::time::Duration;
 
+use rumor_p2p::Meter;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -27,6 +30,10 @@ pub struct DrainTimeout {
 pub struct Tasks {
     tracker: TaskTracker,
     cancel: CancellationToken,
+    /// Drops every task at its current await point ([`Self::halt`]).
+    halt: CancellationToken,
+    /// Where the tasks' poll time is accounted (in-process testnets).
+    meter: Option<Meter>,
 }
 
 impl Tasks {
@@ -34,13 +41,44 @@ impl Tasks {
         Self::default()
     }
 
-    /// Spawns a tracked task.
-    pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    /// A task set whose every task is accounted to `meter`.
+    pub fn metered(meter: Option<Meter>) -> Self {
+        Self {
+            meter,
+            ..Self::default()
+        }
+    }
+
+    /// Spawns a tracked task. Its output is `None` if [`Self::halt`] dropped it first.
+    pub fn spawn<F>(&self, task: F) -> JoinHandle<Option<F::Output>>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.tracker.spawn(task)
+        let halt = self.halt.clone();
+        let task = async move { halt.run_until_cancelled(task).await };
+        match &self.meter {
+            Some(m) => self.tracker.spawn(m.wrap(task)),
+            None => self.tracker.spawn(task),
+        }
+    }
+
+    /// Drops every tracked task at its current await point, finished or not: what a process
+    /// exit does to them. Only for a node that shares its process with others (which outlives
+    /// it), once the shutdown budget ran out.
+    pub fn halt(&self) {
+        self.cancel.cancel();
+        self.halt.cancel();
+    }
+
+    /// Halts the tasks when dropped (an embedded node's `run` future dropped mid-way).
+    pub fn halt_on_drop(&self) -> tokio_util::sync::DropGuard {
+        self.halt.clone().drop_guard()
+    }
+
+    /// The meter this set's tasks are accounted to, if any.
+    pub fn meter(&self) -> Option<&Meter> {
+        self.meter.as_ref()
     }
 
     /// Whether shutdown has begun.
@@ -110,7 +148,10 @@ mod tests {
         });
         let t = tasks.clone();
         let shutdown = tokio::spawn(async move { t.shutdown(WAIT).await });
-        within("the loop to stop", looping).await.unwrap();
+        assert_eq!(
+            within("the loop to stop", looping).await.unwrap(),
+            Some("stopped")
+        );
         assert!(!shutdown.is_finished(), "still waiting for the work");
         assert_eq!(tasks.len(), 1);
         gate.send(()).unwrap();
@@ -127,10 +168,25 @@ mod tests {
         let err = tasks.shutdown(Duration::from_millis(20)).await.unwrap_err();
         assert_eq!(err.remaining, 1);
         gate.send(()).unwrap();
-        assert!(
+        assert_eq!(
             within("the work", work).await.unwrap(),
+            Some(true),
             "completed, not cancelled"
         );
+    }
+
+    #[tokio::test]
+    async fn halting_drops_every_task_and_a_dropped_guard_halts() {
+        let tasks = Tasks::new();
+        let stuck = tasks.spawn(std::future::pending::<()>());
+        tasks.halt();
+        assert_eq!(within("the halted task", stuck).await.unwrap(), None);
+        assert!(tasks.is_cancelled());
+
+        let tasks = Tasks::new();
+        let stuck = tasks.spawn(std::future::pending::<()>());
+        drop(tasks.halt_on_drop());
+        assert_eq!(within("the halted task", stuck).await.unwrap(), None);
     }
 
     #[tokio::test]

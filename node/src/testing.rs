@@ -237,7 +237,7 @@ impl TestNet {
         ));
         // `verify_threads = 0` here means "a pool that has stopped" (the shed paths).
         let verify = if config.verify_threads == 0 {
-            VerifyPool::stopped()
+            VerifyPool::stopped(self.genesis.clone(), metrics.clone())
         } else {
             VerifyPool::start(
                 config.verify_threads,
@@ -270,6 +270,7 @@ impl TestNet {
             journal,
             metrics,
             tracer: Tracer::disabled(),
+            meter: None,
         });
         TestNode { ctx, net }
     }
