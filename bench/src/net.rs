@@ -61,6 +61,8 @@ pub struct NetShape {
     /// `none` or `builtin`.
     pub regions: &'static str,
     pub ready_timeout_s: u64,
+    /// Every node inside the testnet tool's process (`--in-process`).
+    pub in_process: bool,
 }
 
 impl NetShape {
@@ -72,6 +74,7 @@ impl NetShape {
             slot_ms: 1000,
             regions: "none",
             ready_timeout_s: 60,
+            in_process: false,
         }
     }
 }
@@ -101,6 +104,7 @@ pub fn up_options(
         jitter_ms: 0,
         ready_timeout: std::time::Duration::from_secs(shape.ready_timeout_s),
         overrides,
+        in_process: shape.in_process,
     })
 }
 

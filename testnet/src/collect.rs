@@ -34,6 +34,11 @@ pub struct Live {
     /// The machine's CPU counters when the snapshot began (the saturation check's end).
     #[serde(default)]
     pub machine: Option<crate::machine::MachineSample>,
+    /// The memory and threads of the process hosting an in-process testnet.
+    #[serde(default)]
+    pub tool_mem: Option<MemUsage>,
+    #[serde(default)]
+    pub tool_threads: Option<u64>,
 }
 
 pub fn clients(manifest: &Manifest) -> Result<Vec<Rpc>> {
@@ -44,7 +49,12 @@ pub fn clients(manifest: &Manifest) -> Result<Vec<Rpc>> {
         .collect()
 }
 
+/// Whether node `index` runs: its process (by pid and command line), or for an in-process
+/// testnet, the process hosting it.
 pub fn alive(manifest: &Manifest, index: usize) -> bool {
+    if manifest.in_process {
+        return manifest.host_pid.is_some_and(procfs::is_host);
+    }
     let n = &manifest.nodes[index];
     n.pid.is_some_and(|pid| procfs::is_node(pid, &n.data_dir))
 }
@@ -72,17 +82,28 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
             .await
             .inspect_err(&mut note)
             .ok()
-            .map(|c| with_cpu(c, node.pid));
+            .map(|c| with_cpu(c, node.pid, manifest.in_process));
+        if manifest.in_process {
+            // The host runs; this node is up if it answers.
+            live.alive &= peers.is_some();
+        }
         live.peers = peers;
         live.head = head;
         live.mempool = mempool;
         live.counters = counters;
         nodes.push(live);
     }
+    let (tool_mem, tool_threads) = manifest
+        .host_pid
+        .filter(|_| manifest.in_process)
+        .map(crate::report::footprint::host_sample)
+        .unwrap_or_default();
     Live {
         at_us,
         nodes,
         machine,
+        tool_mem,
+        tool_threads,
     }
 }
 
@@ -91,14 +112,19 @@ pub async fn counters(manifest: &Manifest) -> Vec<Option<NodeCounters>> {
     let mut out = Vec::with_capacity(manifest.nodes.len());
     for n in &manifest.nodes {
         let c = metrics::scrape(n.metrics, &manifest.network).await.ok();
-        out.push(c.map(|c| with_cpu(c, n.pid)));
+        out.push(c.map(|c| with_cpu(c, n.pid, manifest.in_process)));
     }
     out
 }
 
-/// Adds the process's CPU time, read at the same moment as its metrics.
-fn with_cpu(mut c: NodeCounters, pid: Option<u32>) -> NodeCounters {
-    c.cpu_s = pid.and_then(procfs::cpu_seconds);
+/// Adds the process's CPU time, read at the same moment as its metrics; an in-process node
+/// has its own accounting on the metrics page instead.
+fn with_cpu(mut c: NodeCounters, pid: Option<u32>, in_process: bool) -> NodeCounters {
+    c.cpu_s = if in_process {
+        c.busy_s
+    } else {
+        pid.and_then(procfs::cpu_seconds)
+    };
     c
 }
 

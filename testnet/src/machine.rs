@@ -24,6 +24,12 @@ pub struct MachineSample {
     pub cpu_stall_us: Option<u64>,
     /// When it was read (µs since the epoch).
     pub at_us: u64,
+    /// The process that took the reading, and its own CPU time then in clock ticks (with
+    /// `--in-process` the nodes run in the process that runs the testnet).
+    #[serde(default)]
+    pub tool_pid: Option<u32>,
+    #[serde(default)]
+    pub tool_ticks: Option<u64>,
 }
 
 /// The machine's CPU over a window.
@@ -50,6 +56,9 @@ pub fn sample() -> Option<MachineSample> {
         total_ticks,
         cpu_stall_us,
         at_us: crate::timefmt::now_us(),
+        tool_pid: Some(std::process::id()),
+        tool_ticks: crate::process::procfs::own_cpu_seconds()
+            .map(|s| (s * crate::process::procfs::USER_HZ).round() as u64),
     })
 }
 
@@ -150,12 +159,16 @@ mod tests {
             total_ticks: 1000,
             cpu_stall_us: Some(0),
             at_us: 0,
+            tool_pid: None,
+            tool_ticks: None,
         };
         let b = MachineSample {
             busy_ticks: 950,
             total_ticks: 2000,
             cpu_stall_us: Some(500_000),
             at_us: 1_000_000,
+            tool_pid: None,
+            tool_ticks: None,
         };
         let l = between(&a, &b, 2).unwrap();
         assert!((l.cpu_share - 0.8).abs() < 1e-9);

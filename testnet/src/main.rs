@@ -80,6 +80,12 @@ struct NetArgs {
     /// Wait this long for each node's RPC, and for the mesh.
     #[arg(long, default_value = "60s", value_parser = timefmt::parse_duration)]
     ready_timeout: Duration,
+    /// Run every node inside this process (the real node library, sharing one async runtime
+    /// and one verification pool; chain stores in memory) instead of one `rumor` process
+    /// each. Per-node CPU then comes from each node's own accounting, not /proc. `up` stays
+    /// in the foreground until Ctrl-C; `--churn` and `--kill` need processes.
+    #[arg(long)]
+    in_process: bool,
 }
 
 #[derive(Args)]
@@ -181,7 +187,12 @@ fn parse_scenarios(s: &str) -> Result<Vec<rumor_attack::Scenario>, String> {
 const BALANCE: u64 = 1_000_000_000_000;
 
 fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpOptions> {
-    let rumor = process::locate_rumor(net.rumor.as_deref())?;
+    // In-process nodes need no binary; the manifest then names this one.
+    let rumor = if net.in_process {
+        std::env::current_exe().context("current executable")?
+    } else {
+        process::locate_rumor(net.rumor.as_deref())?
+    };
     let dir = dirs::new_testnet_dir(net.dir.as_deref())?;
     Ok(UpOptions {
         dir,
@@ -197,6 +208,7 @@ fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpO
         jitter_ms: net.jitter_ms,
         ready_timeout: net.ready_timeout,
         overrides: Default::default(),
+        in_process: net.in_process,
     })
 }
 
@@ -248,8 +260,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Up(a) => {
             let opts = up_options(a.nodes, a.funded_accounts, a.net)?;
-            let m = up::up(&opts, quiet).await?;
-            print!("{}", up::describe(&m));
+            if opts.in_process {
+                let r = up::up_in_foreground(&opts, quiet, |m| {
+                    print!("{}", up::describe(m));
+                    println!("Running in this process; Ctrl-C stops every node.");
+                })
+                .await?;
+                println!(
+                    "{} stopped cleanly, {} aborted",
+                    r.terminated.len(),
+                    r.killed.len()
+                );
+            } else {
+                let m = up::up(&opts, quiet).await?;
+                print!("{}", up::describe(&m));
+            }
         }
         Command::Load(a) => {
             let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;

@@ -36,6 +36,14 @@ pub struct Manifest {
     /// When every node had a mesh (µs since the epoch): blocks before it are not measured.
     #[serde(default)]
     pub ready_at_us: Option<u64>,
+    /// The nodes ran inside the testnet tool's process (`--in-process`): no pids, and no
+    /// per-node `/proc` figures (CPU comes from each node's meter instead).
+    #[serde(default)]
+    pub in_process: bool,
+    /// The process the nodes run in while an in-process testnet is up (`None` otherwise, and
+    /// once it has stopped them).
+    #[serde(default)]
+    pub host_pid: Option<u32>,
     pub nodes: Vec<NodeEntry>,
 }
 

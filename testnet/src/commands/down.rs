@@ -26,6 +26,13 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         Err(Error::NoTestnet(_)) => None,
         Err(e) => return Err(e),
     };
+    if let Some(m) = m.as_ref().filter(|m| m.in_process) {
+        return Ok(DownReport {
+            dir: m.dir.clone(),
+            stop: stop_host(m).await,
+            unrecorded: Vec::new(),
+        });
+    }
     // The manifest's own directory is the canonical one the nodes were started with.
     let root = m
         .as_ref()
@@ -68,6 +75,34 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         stop,
         unrecorded,
     })
+}
+
+/// An in-process testnet stops with its host (`up --in-process` in the foreground): SIGTERM,
+/// which makes it stop every node cleanly, then wait for it to exit. The host clears its pid
+/// itself; a host that is gone (or a pid now used by another program) is only forgotten.
+async fn stop_host(m: &Manifest) -> StopReport {
+    let all: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
+    let mut report = StopReport::default();
+    let Some(pid) = m.host_pid.filter(|&p| procfs::is_in_process_command(p)) else {
+        report.not_running = all;
+        if let Ok(mut fresh) = Manifest::load(&m.dir) {
+            fresh.host_pid = None;
+            let _ = fresh.save();
+        }
+        return report;
+    };
+    crate::process::signal::send(pid, crate::process::signal::Signal::Term);
+    let deadline = std::time::Instant::now() + GRACE;
+    while procfs::is_host(pid) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if procfs::is_host(pid) {
+        report.killed = all;
+        crate::process::signal::send(pid, crate::process::signal::Signal::Kill);
+    } else {
+        report.terminated = all;
+    }
+    report
 }
 
 fn node_index(data_dir: &Path) -> Option<usize> {

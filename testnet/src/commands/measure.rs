@@ -67,6 +67,8 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
     let live = Live {
         at_us: input.live.at_us,
         machine: input.live.machine,
+        tool_mem: input.live.tool_mem,
+        tool_threads: input.live.tool_threads,
         nodes: input
             .live
             .nodes

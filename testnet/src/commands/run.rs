@@ -118,6 +118,13 @@ async fn conclude(
 
 async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
     // The schedule is checked before any node starts: an impossible one costs nothing.
+    if opts.up.in_process && (opts.faults.churn.is_some() || opts.faults.kill.is_some()) {
+        return Err(Error::Invalid(
+            "--churn and --kill kill and restart node processes; with --in-process only \
+             --partition applies"
+                .into(),
+        ));
+    }
     let producers: Vec<bool> = (0..opts.up.nodes).map(|i| i < opts.up.producers).collect();
     let steps = faults::plan(&opts.faults, &producers, opts.up.seed, opts.load.duration)
         .map_err(Error::Invalid)?;

@@ -5,16 +5,21 @@ use std::path::Path;
 use std::process::Child;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::inproc::Embedded;
 use crate::manifest::Manifest;
 use crate::process::{Running, StopReport, stop::GRACE, stop_all};
 
 #[derive(Debug, Clone, Default)]
-pub struct Started(Arc<Mutex<Vec<Running>>>);
+pub struct Started {
+    processes: Arc<Mutex<Vec<Running>>>,
+    /// Nodes running inside this process (`--in-process`).
+    pub embedded: Embedded,
+}
 
 impl Started {
     fn lock(&self) -> MutexGuard<'_, Vec<Running>> {
         // A panic elsewhere must not stop us from stopping nodes.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.processes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn push(&self, index: usize, data_dir: &Path, child: Child) {
@@ -28,6 +33,9 @@ impl Started {
 
     /// `Some(status)` if node `index` was started here and has exited.
     pub fn exited(&self, index: usize) -> Option<String> {
+        if let Some(how) = self.embedded.exited(index) {
+            return Some(how);
+        }
         let mut all = self.lock();
         let r = all.iter_mut().find(|r| r.index == index)?;
         let status = r.child.as_mut()?.try_wait().ok()??;
@@ -69,6 +77,14 @@ impl Started {
     /// Stops every node started here and clears their (and only their) pids in
     /// `DIR/testnet.json`.
     pub async fn stop(&self, dir: &Path) -> StopReport {
+        if !self.embedded.is_empty() {
+            let report = self.embedded.stop_all(GRACE).await;
+            if let Ok(mut m) = Manifest::load(dir) {
+                m.host_pid = None;
+                let _ = m.save();
+            }
+            return report;
+        }
         let nodes = self.release();
         if nodes.is_empty() {
             // Nothing started here: leave any existing testnet.json alone (e.g. `up` refused

@@ -20,16 +20,24 @@ use crate::timefmt::now_us;
 pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<Manifest> {
     refuse_existing(&opts.dir)?;
     let (mut manifest, genesis) = plan(opts, &opts.dir)?;
-    write_files(&manifest, &genesis, &opts.overrides.config)?;
+    let template = node_template(opts);
+    if opts.in_process {
+        manifest.host_pid = Some(std::process::id());
+    }
+    write_files(&manifest, &genesis, &template)?;
     let rpcs = collect::clients(&manifest)?;
 
     let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
     for (i, rpc) in rpcs.iter().enumerate() {
         bar.set_message(format!("node {i}"));
         let node = manifest.nodes[i].clone();
-        let child = spawn_node(&manifest, &node)?;
-        manifest.nodes[i].pid = Some(child.id());
-        started.push(i, &node.data_dir, child);
+        if opts.in_process {
+            started.embedded.start(&manifest, &node, &template);
+        } else {
+            let child = spawn_node(&manifest, &node)?;
+            manifest.nodes[i].pid = Some(child.id());
+            started.push(i, &node.data_dir, child);
+        }
         manifest.save()?;
         // In order, and each one ready before the next: a node's bootnodes are always up
         // when it dials them.
@@ -45,6 +53,17 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     manifest.ready_at_us = Some(now_us());
     manifest.save()?;
     Ok(manifest)
+}
+
+/// The config every node starts from: the benchmark's overrides, and for in-process nodes a
+/// chain store in memory and no tx journal (see [`crate::inproc`]).
+pub fn node_template(opts: &UpOptions) -> rumor_api::NodeConfig {
+    let mut c = opts.overrides.config.clone();
+    if opts.in_process {
+        c.in_memory_store = true;
+        c.tx_journal = false;
+    }
+    c
 }
 
 /// `up` never reuses a directory holding a testnet: its keys, chain data and traces would mix.
@@ -89,6 +108,34 @@ pub async fn up(opts: &UpOptions, quiet: bool) -> Result<Manifest> {
             Err(e)
         }
     }
+}
+
+/// `up --in-process`: the nodes live in this process, so it stays in the foreground: start,
+/// hand the manifest to `started_ok` (which prints it), run until Ctrl-C or SIGTERM, then stop
+/// every node cleanly.
+pub async fn up_in_foreground(
+    opts: &UpOptions,
+    quiet: bool,
+    started_ok: impl FnOnce(&Manifest),
+) -> Result<crate::process::StopReport> {
+    let started = Started::default();
+    let result = tokio::select! {
+        r = start(opts, &started, quiet) => r,
+        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+    };
+    let outcome = match result {
+        Ok(m) => {
+            crate::dirs::mark_latest(&m.dir);
+            started_ok(&m);
+            crate::shutdown::signal().await;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    let spinner: ProgressBar = crate::progress::spinner("stopping", quiet);
+    let report = started.stop(&opts.dir).await;
+    spinner.finish_and_clear();
+    outcome.map(|()| report)
 }
 
 /// One line per node, for the `up` command's output.

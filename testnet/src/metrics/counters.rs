@@ -24,8 +24,13 @@ pub struct NodeCounters {
     pub trace_dropped: Option<f64>,
     /// Process CPU time (user + system, seconds) from `/proc/<pid>/stat`, not the metrics
     /// page: filled in by [`crate::collect`] so it is differenced like the other counters.
+    /// For an in-process node, its meter's busy time ([`Self::busy_s`]) instead.
     #[serde(default)]
     pub cpu_s: Option<f64>,
+    /// `rumor_busy_seconds_total`: the node's own CPU accounting, measured only when it shares
+    /// a process with other nodes (`--in-process`).
+    #[serde(default)]
+    pub busy_s: Option<f64>,
     /// The deepest reorg since the node started (`rumor_deepest_reorg_blocks`, a gauge: not
     /// differenced).
     #[serde(default)]
@@ -60,6 +65,8 @@ impl NodeCounters {
                 } else {
                     counts.filtered += s.value;
                 }
+            } else if name == "rumor_busy_seconds_total" {
+                c.busy_s = Some(s.value);
             } else if name.starts_with("rumor_deepest_reorg_blocks") {
                 c.deepest_reorg = Some(s.value);
             } else if name.starts_with("rumor_trace_dropped") && !name.ends_with("_created") {
@@ -92,6 +99,7 @@ impl NodeCounters {
             block: r(self.block, earlier.block),
             trace_dropped: d(self.trace_dropped, earlier.trace_dropped),
             cpu_s: d(self.cpu_s, earlier.cpu_s),
+            busy_s: d(self.busy_s, earlier.busy_s),
             deepest_reorg: self.deepest_reorg,
         }
     }
@@ -128,6 +136,7 @@ gossipsub_topic_msg_recv_counts_unfiltered_total{hash="/rumor/abcd0123/block/1"}
 gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/block/1"} 3
 gossipsub_topic_msg_recv_counts_total{hash="/rumor/ffff0000/block/1"} 99
 rumor_trace_dropped_total 2
+rumor_busy_seconds_total 1.5
 "#;
 
     #[test]
@@ -150,6 +159,7 @@ rumor_trace_dropped_total 2
             })
         );
         assert_eq!(c.trace_dropped, Some(2.0));
+        assert_eq!(c.busy_s, Some(1.5));
         let earlier = NodeCounters {
             bytes_in: Some(24.0),
             tx: Some(RecvCounts {

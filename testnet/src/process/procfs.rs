@@ -40,6 +40,22 @@ pub fn is_node(pid: u32, data_dir: &Path) -> bool {
         .is_some_and(|d| d == data_dir)
 }
 
+/// Whether `pid` is a live (not zombie) process: used for the recorded host of an in-process
+/// testnet, whose pid is cleared once it has stopped its nodes.
+pub fn is_host(pid: u32) -> bool {
+    !is_zombie(pid) && std::path::Path::new(&format!("/proc/{pid}/stat")).exists()
+}
+
+/// Whether `pid` is a live `rumor-testnet … --in-process` command: the only kind of host
+/// `down` signals (a recorded pid may have been reused by anything else since).
+pub fn is_in_process_command(pid: u32) -> bool {
+    !is_zombie(pid)
+        && cmdline(pid).is_some_and(|a| {
+            a.first().is_some_and(|b| b.ends_with("rumor-testnet"))
+                && a.iter().any(|x| x == "--in-process")
+        })
+}
+
 fn is_zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -103,6 +119,17 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     parse_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
+/// Threads of a process (`Threads:` of `/proc/<pid>/status`).
+pub fn threads(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// CPU time of this process (the load generator shares the cores with the nodes).
 pub fn own_cpu_seconds() -> Option<f64> {
     parse_cpu_seconds(&std::fs::read_to_string("/proc/self/stat").ok()?)
@@ -154,6 +181,7 @@ mod tests {
         assert_eq!(parse_cpu_seconds(stat), Some(3.0));
         assert_eq!(parse_cpu_seconds("42 (x) S 1"), None);
         assert!(own_cpu_seconds().is_some());
+        assert!(threads(std::process::id()).is_some_and(|t| t >= 1));
     }
 
     #[test]

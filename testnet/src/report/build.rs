@@ -143,7 +143,22 @@ pub fn build(input: BuildInput<'_>) -> Report {
         .machine_start
         .zip(input.live.machine)
         .and_then(|(a, b)| crate::machine::between(&a, &b, crate::machine::cores()));
+    let in_process = m.in_process.then(|| {
+        let cpu: Vec<Option<f64>> = nodes.iter().map(|x| x.cpu_percent).collect();
+        super::footprint::footprint(
+            n,
+            m.host_pid,
+            input.machine_start.as_ref(),
+            input.live.machine.as_ref(),
+            &cpu,
+            input.live.tool_mem,
+            input.live.tool_threads,
+        )
+    });
     let mut notes = input.notes;
+    if let Some(f) = &in_process {
+        notes.push(format!("in-process nodes; CPU per node: {}", f.cpu_source));
+    }
     if let Some(l) = machine.filter(|l| l.saturated) {
         notes.push(l.line());
     }
@@ -188,6 +203,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         shutdown: input.shutdown,
         machine,
         convergence: input.convergence,
+        in_process,
     }
 }
 

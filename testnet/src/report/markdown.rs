@@ -60,6 +60,9 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+    if let Some(f) = &r.in_process {
+        let _ = writeln!(s, "- {}", f.line(m.nodes));
+    }
     for note in &m.notes {
         let _ = writeln!(s, "- Note: {note}");
     }

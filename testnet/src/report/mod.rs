@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod convergence;
+pub mod footprint;
 pub mod markdown;
 pub mod model;
 pub mod plots;

@@ -29,6 +29,9 @@ pub struct Report {
     /// One head, nothing lost, faults and downtime (`run` only).
     #[serde(default)]
     pub convergence: Option<Convergence>,
+    /// `--in-process`: the process's footprint and how per-node CPU was measured.
+    #[serde(default)]
+    pub in_process: Option<super::footprint::InProcess>,
 }
 
 /// Whether the live network converged: the convergence issue's proof, per run.

@@ -138,6 +138,9 @@ pub fn summary(r: &Report) -> String {
             .cpu_mean_percent
             .map_or("-".into(), |c| format!("{c:.0}% of a core")),
     );
+    if let Some(f) = &r.in_process {
+        let _ = writeln!(out, "{}", f.line(r.meta.nodes));
+    }
     let heights: Vec<u64> = r.heads.heights.iter().flatten().copied().collect();
     let _ = writeln!(
         out,

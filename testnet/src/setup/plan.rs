@@ -27,6 +27,9 @@ pub struct UpOptions {
     pub ready_timeout: std::time::Duration,
     /// What benchmarks change about the nodes; `Default` is what `up` and `run` start.
     pub overrides: NodeOverrides,
+    /// Run every node inside this process ([`crate::inproc`]) instead of one `rumor` process
+    /// each.
+    pub in_process: bool,
 }
 
 /// Hooks for benchmarks: a fixed topology and the node config every node starts from.
@@ -157,6 +160,8 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
             jitter_ms: opts.jitter_ms,
         }),
         ready_at_us: None,
+        in_process: opts.in_process,
+        host_pid: None,
         nodes,
     };
     Ok((manifest, genesis))
@@ -207,6 +212,7 @@ pub(crate) mod tests {
             jitter_ms: 0,
             ready_timeout: std::time::Duration::from_secs(1),
             overrides: NodeOverrides::default(),
+            in_process: false,
         }
     }
 

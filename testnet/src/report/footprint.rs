@@ -1,0 +1,152 @@
+//! What an in-process testnet (`--in-process`) costs, and how its per-node CPU was measured.
+//!
+//! With every node in this tool's process, `/proc` can only give the process's totals: RSS,
+//! threads and CPU for all nodes and the load generator together. Per-node CPU comes from
+//! each node's meter (`rumor_busy_seconds_total`: the poll time of its tasks and connections
+//! plus its verification and blocking-pool jobs, see `rumor_p2p::meter`). The share of the
+//! process's CPU the meters account for is reported beside them, so what they miss (the
+//! runtime's own work, the JSON-RPC server's tasks, the load generator) is visible.
+
+use serde::{Deserialize, Serialize};
+
+use crate::machine::MachineSample;
+use crate::process::procfs::{self, MemUsage, USER_HZ};
+
+/// How per-node CPU is measured in this mode (stated in the report).
+pub const CPU_SOURCE: &str = "per-node meters: wall time inside each poll of the node's tasks and connections, plus its verification and blocking-pool jobs (rumor_busy_seconds_total); not /proc";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InProcess {
+    pub cpu_source: String,
+    /// This process's CPU over the counters interval, % of one core (nodes, load generator,
+    /// runtime).
+    pub process_cpu_percent: Option<f64>,
+    /// The sum of the nodes' meters over the same interval, % of one core.
+    pub attributed_cpu_percent: Option<f64>,
+    /// `attributed ÷ process` (0–1).
+    pub attributed_share: Option<f64>,
+    /// The process's resident set at the end and its peak, KiB.
+    pub rss_kib: Option<u64>,
+    pub rss_max_kib: Option<u64>,
+    /// The process's peak resident set ÷ nodes, KiB (comparable with process mode's peak RSS
+    /// per node).
+    pub rss_per_node_kib: Option<f64>,
+    /// OS threads of the whole process (no node has threads of its own).
+    pub threads: Option<u64>,
+}
+
+/// The memory and threads of process `pid` (the host of an in-process testnet) now.
+pub fn host_sample(pid: u32) -> (Option<MemUsage>, Option<u64>) {
+    (procfs::mem(pid), procfs::threads(pid))
+}
+
+/// The footprint from the machine readings at both ends of the interval (each carries the CPU
+/// of the process that took it: the host's only if the host took both), the nodes' metered CPU
+/// (% of a core each) and the host's memory.
+pub fn footprint(
+    nodes: usize,
+    host_pid: Option<u32>,
+    start: Option<&MachineSample>,
+    end: Option<&MachineSample>,
+    node_cpu_percent: &[Option<f64>],
+    mem: Option<MemUsage>,
+    threads: Option<u64>,
+) -> InProcess {
+    let process_cpu_percent = start.zip(end).and_then(|(a, b)| {
+        let host = host_pid?;
+        if a.tool_pid != Some(host) || b.tool_pid != Some(host) {
+            return None;
+        }
+        let ticks = b.tool_ticks?.checked_sub(a.tool_ticks?)?;
+        let wall_s = b.at_us.checked_sub(a.at_us).filter(|w| *w > 0)? as f64 / 1e6;
+        Some(ticks as f64 / USER_HZ / wall_s * 100.0)
+    });
+    let metered: Vec<f64> = node_cpu_percent.iter().flatten().copied().collect();
+    let attributed_cpu_percent = (!metered.is_empty()).then(|| metered.iter().sum::<f64>());
+    InProcess {
+        cpu_source: CPU_SOURCE.into(),
+        process_cpu_percent,
+        attributed_cpu_percent,
+        attributed_share: attributed_cpu_percent
+            .zip(process_cpu_percent)
+            .filter(|(_, p)| *p > 0.0)
+            .map(|(a, p)| a / p),
+        rss_kib: mem.map(|m| m.rss_kib),
+        rss_max_kib: mem.map(|m| m.hwm_kib),
+        rss_per_node_kib: mem
+            .filter(|_| nodes > 0)
+            .map(|m| m.hwm_kib as f64 / nodes as f64),
+        threads,
+    }
+}
+
+impl InProcess {
+    /// The summary's line.
+    pub fn line(&self, nodes: usize) -> String {
+        let mib = |k: Option<f64>| k.map_or("-".into(), |k| format!("{:.1} MiB", k / 1024.0));
+        let pc = |p: Option<f64>| p.map_or("-".into(), |p| format!("{p:.0}%"));
+        format!(
+            "In-process: {nodes} nodes in one process, RSS {} ({} per node, peak {}), {} threads; CPU per node from each node's meter: together {} of a core, {} of this process's {}",
+            mib(self.rss_kib.map(|k| k as f64)),
+            mib(self.rss_per_node_kib),
+            mib(self.rss_max_kib.map(|k| k as f64)),
+            crate::textable::opt(self.threads),
+            pc(self.attributed_cpu_percent),
+            self.attributed_share
+                .map_or("-".into(), |s| format!("{:.0}%", s * 100.0)),
+            pc(self.process_cpu_percent),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_and_per_node_memory() {
+        let a = MachineSample {
+            at_us: 0,
+            tool_pid: Some(9),
+            tool_ticks: Some(100),
+            ..Default::default()
+        };
+        let b = MachineSample {
+            at_us: 2_000_000,
+            tool_pid: Some(9),
+            tool_ticks: Some(300),
+            ..Default::default()
+        };
+        let f = footprint(
+            4,
+            Some(9),
+            Some(&a),
+            Some(&b),
+            &[Some(20.0), Some(20.0), None, Some(40.0)],
+            Some(MemUsage {
+                hwm_kib: 8192,
+                rss_kib: 4096,
+            }),
+            Some(7),
+        );
+        // 200 ticks over 2 s = 1 s/s = one core.
+        assert!((f.process_cpu_percent.unwrap() - 100.0).abs() < 1e-9);
+        assert_eq!(f.attributed_cpu_percent, Some(80.0));
+        assert!((f.attributed_share.unwrap() - 0.8).abs() < 1e-9);
+        assert_eq!(f.rss_per_node_kib, Some(2048.0));
+        assert!(
+            f.line(4)
+                .contains("80% of a core, 80% of this process's 100%")
+        );
+        let none = footprint(4, Some(9), None, Some(&b), &[], None, None);
+        assert_eq!(none.process_cpu_percent, None);
+        // Readings taken by another process (a separate `load`) say nothing about the host.
+        let other = MachineSample {
+            tool_pid: Some(10),
+            ..a
+        };
+        let f = footprint(4, Some(9), Some(&other), Some(&b), &[], None, None);
+        assert_eq!(f.process_cpu_percent, None);
+        assert_eq!(none.attributed_share, None);
+    }
+}

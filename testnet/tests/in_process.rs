@@ -1,0 +1,172 @@
+//! In-process testnets (`--in-process`): many real nodes (the node library, not a mock) in one
+//! process. A CI-sized run must deliver every tx and block to every node, end on one head and
+//! account CPU per node; stopping an in-process network must leave no task, thread or port
+//! behind.
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rumor_testnet::commands::started::Started;
+use rumor_testnet::commands::up;
+use rumor_testnet::setup::{RegionsOpt, UpOptions};
+use serde_json::Value;
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn an_in_process_run_delivers_everything_to_every_node_and_meters_each_node() {
+    let _serial = common::serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let out = common::run_testnet(
+        &[
+            "--quiet",
+            "run",
+            "--in-process",
+            "--nodes",
+            "20",
+            "--tps",
+            "10",
+            "--duration",
+            "5s",
+            "--seed",
+            "7",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+        Duration::from_secs(300),
+    );
+    common::assert_success(&out, "rumor-testnet run --in-process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("In-process: 20 nodes"), "{stdout}");
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(r["load"]["accepted"], 50, "{}", r["load"]);
+    for kind in ["tx", "block"] {
+        let k = &r["kinds"][kind];
+        assert_eq!(f(&k["delivery"]["ratio"]), 1.0, "{kind} delivery: {k}");
+    }
+    assert_eq!(r["heads"]["same_head"], true, "{}", r["heads"]);
+    assert_eq!(r["convergence"]["lost"]["lost"], 0);
+    assert_eq!(r["shutdown"]["killed"].as_array().unwrap().len(), 0);
+    assert_eq!(r["shutdown"]["terminated"].as_array().unwrap().len(), 20);
+    // Every node's CPU comes from its own meter, and the meters account for most of the
+    // process's CPU (the rest: runtime, RPC server, load generator).
+    for n in r["nodes"].as_array().unwrap() {
+        assert!(f(&n["cpu_percent"]) > 0.0, "{n}");
+        assert!(n["rss_max_kib"].is_null(), "no per-node /proc figure: {n}");
+    }
+    let fp = &r["in_process"];
+    assert!(fp["cpu_source"].as_str().unwrap().contains("meter"), "{fp}");
+    let share = f(&fp["attributed_share"]);
+    assert!(share > 0.2 && share < 1.5, "{fp}");
+    assert!(f(&fp["rss_per_node_kib"]) > 0.0, "{fp}");
+    // No node process was started, and the chain stores stayed in memory.
+    assert!(common::nodes_running_under(&dir).is_empty());
+    assert!(!dir.join("node-0/chain.redb").exists());
+}
+
+fn options(dir: &Path, nodes: usize) -> UpOptions {
+    UpOptions {
+        dir: dir.to_path_buf(),
+        rumor: std::env::current_exe().unwrap(),
+        nodes,
+        producers: 2,
+        seed: 11,
+        slot_ms: 1000,
+        chain_id: 1,
+        accounts: 8,
+        account_balance: 1_000_000_000,
+        regions: RegionsOpt::None,
+        jitter_ms: 0,
+        ready_timeout: Duration::from_secs(60),
+        overrides: Default::default(),
+        in_process: true,
+    }
+}
+
+fn verify_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .filter(|c| c.starts_with("verify-"))
+        .count()
+}
+
+fn bindable(addr: SocketAddr) -> bool {
+    TcpListener::bind(addr).is_ok()
+}
+
+/// Waits up to 10 s for `ok`; the last value.
+async fn eventually(mut ok: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ok()
+}
+
+#[test]
+fn stopping_an_in_process_network_leaves_no_task_thread_or_port_behind() {
+    let _serial = common::serial();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(start_and_stop());
+}
+
+async fn start_and_stop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Handle::current().metrics();
+    let tasks_before = runtime.num_alive_tasks();
+    assert_eq!(verify_threads(), 0);
+
+    let opts = options(tmp.path(), 4);
+    let started = Started::default();
+    let m = up::start(&opts, &started, true).await.unwrap();
+    assert!(m.in_process && m.nodes.iter().all(|n| n.pid.is_none()));
+    assert!(runtime.num_alive_tasks() > tasks_before + 4);
+    assert!(
+        verify_threads() >= 1,
+        "the nodes share one verification pool"
+    );
+    let ports: Vec<SocketAddr> = m
+        .nodes
+        .iter()
+        .flat_map(|n| {
+            let p2p: SocketAddr = {
+                let parts: Vec<&str> = n.p2p.split('/').collect();
+                format!("{}:{}", parts[2], parts[4]).parse().unwrap()
+            };
+            [n.rpc, n.metrics, p2p]
+        })
+        .collect();
+    assert!(ports.iter().all(|a| !bindable(*a)), "the nodes listen");
+
+    let report = started.stop(&opts.dir).await;
+    assert_eq!(report.terminated, vec![0, 1, 2, 3], "{report:?}");
+    assert!(report.killed.is_empty());
+    assert!(
+        eventually(|| runtime.num_alive_tasks() <= tasks_before).await,
+        "{} tasks alive, {tasks_before} before",
+        runtime.num_alive_tasks()
+    );
+    assert!(
+        eventually(|| verify_threads() == 0).await,
+        "verification threads left"
+    );
+    for a in ports {
+        assert!(bindable(a), "{a} still held");
+    }
+}
