@@ -87,6 +87,7 @@ impl Figure {
             || self.key.starts_with("vs_floor_p")
             || self.key.contains("cpu_per_msg")
             || self.key == "vs_floor_cpu"
+            || self.key.starts_with("gap_")
     }
 
     /// Marks a figure the saturation decides ([`Self::is_latency`]) CPU-bound: never met.

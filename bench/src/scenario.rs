@@ -16,6 +16,7 @@ pub enum Scenario {
     Memory,
     Partition,
     Churn,
+    InProcess,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +110,71 @@ macro_rules! floor_about {
     };
 }
 
+/// One mode's figures at one size of the `in-process` scenario (keys `<mode>_<nodes>_<what>`).
+macro_rules! mode_figures {
+    ($v:ident, $mode:literal, $nodes:literal, $label:literal) => {
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_delivery"),
+            concat!($label, ": tx delivery"),
+            "%",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_p50"),
+            concat!($label, ": tx time to all, p50"),
+            "ms",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_p99"),
+            concat!($label, ": tx time to all, p99"),
+            "ms",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_cpu"),
+            concat!($label, ": CPU per node"),
+            "% of a core",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_rss"),
+            concat!($label, ": RSS per node"),
+            "MiB",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_machine"),
+            concat!($label, ": machine CPU busy"),
+            "%",
+        ));
+    };
+}
+
+/// The `in-process` scenario's figures: per size, both modes side by side, then the gaps
+/// (|in-process ÷ processes − 1|, in %; the goal is on the 32-node pair).
+fn equivalence_figures() -> Vec<FigureSpec> {
+    let mut v = Vec::with_capacity(32);
+    mode_figures!(v, "proc", 16, "16 × 100 tx/s, processes");
+    mode_figures!(v, "inproc", 16, "16 × 100 tx/s, in-process");
+    v.push(FigureSpec::new(
+        "inproc_16_attributed",
+        "16 × 100 tx/s, in-process: process CPU the node meters account for",
+        "%",
+    ));
+    v.push(FigureSpec::new("gap_16_p50", "16 × 100 tx/s: p50 gap", "%"));
+    v.push(FigureSpec::new("gap_16_p99", "16 × 100 tx/s: p99 gap", "%"));
+    mode_figures!(v, "proc", 32, "32 × 200 tx/s, processes");
+    mode_figures!(v, "inproc", 32, "32 × 200 tx/s, in-process");
+    v.push(FigureSpec::new(
+        "inproc_32_attributed",
+        "32 × 200 tx/s, in-process: process CPU the node meters account for",
+        "%",
+    ));
+    v.push(
+        FigureSpec::new("gap_32_p50", "32 × 200 tx/s: p50 gap", "%").goal(GoalSpec::AtMost(15.0)),
+    );
+    v.push(
+        FigureSpec::new("gap_32_p99", "32 × 200 tx/s: p99 gap", "%").goal(GoalSpec::AtMost(15.0)),
+    );
+    v
+}
+
 const fn vs_mesh(key: &'static str) -> GoalSpec {
     GoalSpec::Versus {
         scenario: "propagation-wan",
@@ -118,7 +184,7 @@ const fn vs_mesh(key: &'static str) -> GoalSpec {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::VerifyCeiling,
         Scenario::Ingest,
         Scenario::Relay,
@@ -130,6 +196,7 @@ impl Scenario {
         Scenario::Memory,
         Scenario::Partition,
         Scenario::Churn,
+        Scenario::InProcess,
     ];
 
     pub fn name(self) -> &'static str {
@@ -145,6 +212,7 @@ impl Scenario {
             Scenario::Memory => "memory",
             Scenario::Partition => "partition",
             Scenario::Churn => "churn",
+            Scenario::InProcess => "in-process",
         }
     }
 
@@ -465,6 +533,23 @@ impl Scenario {
                     MACHINE_CPU,
                 ],
             },
+            Scenario::InProcess => Spec {
+                title: "In-process beside process mode: the same network both ways",
+                about: "The same testnet (seed, size, topology, 4 producers, 1 s slots, \
+                    loopback, load over every node's RPC) run twice in a row: once as one `rumor` \
+                    process per node, once with every node inside the testnet tool's process \
+                    (`rumor-testnet run --in-process`: the node library on one shared runtime and \
+                    one verification pool, chain stores in memory). Sizes: 16 nodes × 100 tx/s \
+                    for 30 s (the main job) and 32 nodes × 200 tx/s for 30 s. In-process CPU per \
+                    node comes from each node's meter (poll time of its tasks and connections, \
+                    plus its verification and blocking-pool jobs), process-mode CPU from /proc; \
+                    in-process RSS per node is the process's RSS ÷ nodes. Goal: at 32 nodes × \
+                    200 tx/s, the in-process p50 and p99 tx time-to-all within 15% of process \
+                    mode's (a gap is |in-process ÷ process − 1|); like any latency figure, only \
+                    judged when the machine was not saturated.",
+                run_time: "about 5 min per run (four testnet runs).",
+                figures: equivalence_figures(),
+            },
         }
     }
 }
@@ -475,7 +560,7 @@ mod tests {
 
     #[test]
     fn names_parse_back() {
-        assert_eq!(Scenario::parse_list("all").unwrap().len(), 11);
+        assert_eq!(Scenario::parse_list("all").unwrap().len(), 12);
         for sc in Scenario::ALL {
             assert_eq!(Scenario::parse_list(sc.name()).unwrap(), vec![sc]);
         }

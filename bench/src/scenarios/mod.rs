@@ -3,6 +3,7 @@
 //! recorded in every result.
 
 pub mod convergence;
+pub mod equivalence;
 pub mod ingest;
 pub mod memory;
 pub mod propagation;
@@ -30,6 +31,7 @@ pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<Ru
         Scenario::Memory => memory::run_once(ctx, &memory::Params::default()).await,
         Scenario::Partition => convergence::run_once(ctx, &convergence::Params::partition()).await,
         Scenario::Churn => convergence::run_once(ctx, &convergence::Params::churn()).await,
+        Scenario::InProcess => equivalence::run_once(ctx, &equivalence::Params::default()).await,
     }
 }
 
@@ -49,5 +51,6 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
             serde_json::to_value(convergence::Params::partition()).unwrap_or_default()
         }
         Scenario::Churn => serde_json::to_value(convergence::Params::churn()).unwrap_or_default(),
+        Scenario::InProcess => equivalence::parameters(&equivalence::Params::default()),
     }
 }
