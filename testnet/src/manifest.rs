@@ -44,6 +44,10 @@ pub struct Manifest {
     /// once it has stopped them).
     #[serde(default)]
     pub host_pid: Option<u32>,
+    /// The host's resident set just before its first node started, KiB: what the nodes' share
+    /// of its memory is measured from (a benchmark's host outlives many testnets).
+    #[serde(default)]
+    pub host_rss_before_kib: Option<u64>,
     pub nodes: Vec<NodeEntry>,
 }
 

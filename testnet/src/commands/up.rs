@@ -22,7 +22,9 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     let (mut manifest, genesis) = plan(opts, &opts.dir)?;
     let template = node_template(opts);
     if opts.in_process {
-        manifest.host_pid = Some(std::process::id());
+        let pid = std::process::id();
+        manifest.host_pid = Some(pid);
+        manifest.host_rss_before_kib = crate::process::procfs::mem(pid).map(|m| m.rss_kib);
     }
     write_files(&manifest, &genesis, &template)?;
     let rpcs = collect::clients(&manifest)?;

@@ -145,14 +145,18 @@ pub fn build(input: BuildInput<'_>) -> Report {
         .and_then(|(a, b)| crate::machine::between(&a, &b, crate::machine::cores()));
     let in_process = m.in_process.then(|| {
         let cpu: Vec<Option<f64>> = nodes.iter().map(|x| x.cpu_percent).collect();
+        let host = super::footprint::Host {
+            pid: m.host_pid,
+            rss_before_kib: m.host_rss_before_kib,
+            mem: input.live.tool_mem,
+            threads: input.live.tool_threads,
+        };
         super::footprint::footprint(
             n,
-            m.host_pid,
+            host,
             input.machine_start.as_ref(),
             input.live.machine.as_ref(),
             &cpu,
-            input.live.tool_mem,
-            input.live.tool_threads,
         )
     });
     let mut notes = input.notes;

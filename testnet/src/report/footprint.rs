@@ -28,8 +28,9 @@ pub struct InProcess {
     /// The process's resident set at the end and its peak, KiB.
     pub rss_kib: Option<u64>,
     pub rss_max_kib: Option<u64>,
-    /// The process's peak resident set ÷ nodes, KiB (comparable with process mode's peak RSS
-    /// per node).
+    /// The host's resident set at the end, less what it held before its first node started,
+    /// ÷ nodes, KiB (a long-lived host, such as the benchmark runner, held memory of its own
+    /// before; its peak may even come from an earlier testnet, so the peak is not used).
     pub rss_per_node_kib: Option<f64>,
     /// OS threads of the whole process (no node has threads of its own).
     pub threads: Option<u64>,
@@ -40,18 +41,32 @@ pub fn host_sample(pid: u32) -> (Option<MemUsage>, Option<u64>) {
     (procfs::mem(pid), procfs::threads(pid))
 }
 
+/// What is known of the host process: its pid, its resident set before its first node
+/// started, and its memory and threads at the end.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Host {
+    pub pid: Option<u32>,
+    pub rss_before_kib: Option<u64>,
+    pub mem: Option<MemUsage>,
+    pub threads: Option<u64>,
+}
+
 /// The footprint from the machine readings at both ends of the interval (each carries the CPU
 /// of the process that took it: the host's only if the host took both), the nodes' metered CPU
-/// (% of a core each) and the host's memory.
+/// (% of a core each) and the host.
 pub fn footprint(
     nodes: usize,
-    host_pid: Option<u32>,
+    host: Host,
     start: Option<&MachineSample>,
     end: Option<&MachineSample>,
     node_cpu_percent: &[Option<f64>],
-    mem: Option<MemUsage>,
-    threads: Option<u64>,
 ) -> InProcess {
+    let Host {
+        pid: host_pid,
+        rss_before_kib,
+        mem,
+        threads,
+    } = host;
     let process_cpu_percent = start.zip(end).and_then(|(a, b)| {
         let host = host_pid?;
         if a.tool_pid != Some(host) || b.tool_pid != Some(host) {
@@ -75,7 +90,7 @@ pub fn footprint(
         rss_max_kib: mem.map(|m| m.hwm_kib),
         rss_per_node_kib: mem
             .filter(|_| nodes > 0)
-            .map(|m| m.hwm_kib as f64 / nodes as f64),
+            .map(|m| m.rss_kib.saturating_sub(rss_before_kib.unwrap_or(0)) as f64 / nodes as f64),
         threads,
     }
 }
@@ -117,35 +132,39 @@ mod tests {
             tool_ticks: Some(300),
             ..Default::default()
         };
-        let f = footprint(
-            4,
-            Some(9),
-            Some(&a),
-            Some(&b),
-            &[Some(20.0), Some(20.0), None, Some(40.0)],
-            Some(MemUsage {
+        let host = Host {
+            pid: Some(9),
+            rss_before_kib: Some(1024),
+            mem: Some(MemUsage {
                 hwm_kib: 8192,
                 rss_kib: 4096,
             }),
-            Some(7),
+            threads: Some(7),
+        };
+        let f = footprint(
+            4,
+            host,
+            Some(&a),
+            Some(&b),
+            &[Some(20.0), Some(20.0), None, Some(40.0)],
         );
         // 200 ticks over 2 s = 1 s/s = one core.
         assert!((f.process_cpu_percent.unwrap() - 100.0).abs() < 1e-9);
         assert_eq!(f.attributed_cpu_percent, Some(80.0));
         assert!((f.attributed_share.unwrap() - 0.8).abs() < 1e-9);
-        assert_eq!(f.rss_per_node_kib, Some(2048.0));
+        assert_eq!(f.rss_per_node_kib, Some(768.0), "(4096 − 1024) ÷ 4");
         assert!(
             f.line(4)
                 .contains("80% of a core, 80% of this process's 100%")
         );
-        let none = footprint(4, Some(9), None, Some(&b), &[], None, None);
+        let none = footprint(4, host, None, Some(&b), &[]);
         assert_eq!(none.process_cpu_percent, None);
         // Readings taken by another process (a separate `load`) say nothing about the host.
         let other = MachineSample {
             tool_pid: Some(10),
             ..a
         };
-        let f = footprint(4, Some(9), Some(&other), Some(&b), &[], None, None);
+        let f = footprint(4, host, Some(&other), Some(&b), &[]);
         assert_eq!(f.process_cpu_percent, None);
         assert_eq!(none.attributed_share, None);
     }

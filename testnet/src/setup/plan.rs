@@ -162,6 +162,7 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
         ready_at_us: None,
         in_process: opts.in_process,
         host_pid: None,
+        host_rss_before_kib: None,
         nodes,
     };
     Ok((manifest, genesis))
