@@ -543,7 +543,8 @@ impl Scenario {
                     for 30 s (the main job) and 32 nodes × 200 tx/s for 30 s. In-process CPU per \
                     node comes from each node's meter (poll time of its tasks and connections, \
                     plus its verification and blocking-pool jobs), process-mode CPU from /proc; \
-                    in-process RSS per node is the process's RSS ÷ nodes. Goal: at 32 nodes × \
+                    in-process RSS per node is the host's resident set at the end less what it held before \
+                    its first node started, ÷ nodes. Goal: at 32 nodes × \
                     200 tx/s, the in-process p50 and p99 tx time-to-all within 15% of process \
                     mode's (a gap is |in-process ÷ process − 1|); like any latency figure, only \
                     judged when the machine was not saturated.",
