@@ -45,7 +45,7 @@ struct BenchArgs {
     /// `scale`: network sizes go step, 2 × step, … up to this.
     #[arg(long, default_value_t = 500)]
     scale_max_nodes: usize,
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 10)]
     scale_step: usize,
 }
 

@@ -17,6 +17,9 @@ pub enum StopReason {
     IngestBound,
     /// The step took longer than its time budget.
     OverBudget,
+    /// The machine was more than 70% busy over the step: its latencies are CPU queueing, so
+    /// the size does not hold (issue #13's saturation check).
+    Saturated,
 }
 
 /// One relay step, as the ramp sees it.

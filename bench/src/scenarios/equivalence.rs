@@ -12,8 +12,6 @@ use crate::ctx::{Ctx, RunOutcome};
 use crate::net::{self, NetShape, NodeTweaks};
 use rumor_testnet::commands::run::run_with;
 use rumor_testnet::error::Result;
-use rumor_testnet::report::Report;
-use rumor_testnet::trace::Kind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -63,14 +61,20 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
             let measured = run_with(&opts, &ctx.started).await?;
             let r = &measured.report;
             saturated |= r.machine.is_some_and(|m| m.saturated);
-            let f = figures(r, in_process);
+            let mut f = RunOutcome::default();
+            propagation::figures(r, &mut f);
+            let get = |k: &str| f.values.get(k).copied();
             let prefix = format!("{}_{nodes}", mode(in_process));
-            out.set(&format!("{prefix}_delivery"), f.delivery);
-            out.set(&format!("{prefix}_p50"), f.p50);
-            out.set(&format!("{prefix}_p99"), f.p99);
-            out.set(&format!("{prefix}_cpu"), f.cpu_per_node);
-            out.set(&format!("{prefix}_machine"), f.machine);
-            out.set(&format!("{prefix}_rss"), f.rss_per_node_mib);
+            for (what, key) in [
+                ("delivery", "tx_delivery"),
+                ("p50", "tx_p50_all"),
+                ("p99", "tx_p99_all"),
+                ("cpu", "cpu_per_node"),
+                ("machine", "machine_cpu"),
+                ("rss", "rss_per_node"),
+            ] {
+                out.set(&format!("{prefix}_{what}"), get(key));
+            }
             if in_process {
                 out.set(
                     &format!("inproc_{nodes}_attributed"),
@@ -80,7 +84,7 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
                         .map(|s| s * 100.0),
                 );
             }
-            pair.push(f);
+            pair.push((get("tx_p50_all"), get("tx_p99_all")));
             if ctx.keep {
                 out.notes.push(format!(
                     "report: {}",
@@ -93,55 +97,12 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
             a.zip(b.filter(|b| *b > 0.0))
                 .map(|(a, b)| (a / b - 1.0).abs() * 100.0)
         };
-        out.set(&format!("gap_{nodes}_p50"), gap(pair[1].p50, pair[0].p50));
-        out.set(&format!("gap_{nodes}_p99"), gap(pair[1].p99, pair[0].p99));
+        out.set(&format!("gap_{nodes}_p50"), gap(pair[1].0, pair[0].0));
+        out.set(&format!("gap_{nodes}_p99"), gap(pair[1].1, pair[0].1));
     }
     out.set(
         propagation::SATURATED,
         Some(if saturated { 1.0 } else { 0.0 }),
     );
     Ok(out)
-}
-
-struct ModeFigures {
-    delivery: Option<f64>,
-    p50: Option<f64>,
-    p99: Option<f64>,
-    cpu_per_node: Option<f64>,
-    machine: Option<f64>,
-    rss_per_node_mib: Option<f64>,
-}
-
-fn figures(r: &Report, in_process: bool) -> ModeFigures {
-    let tx = r.kinds.get(&Kind::Tx);
-    let all = tx.and_then(|k| {
-        k.stats
-            .reach
-            .iter()
-            .find(|l| l.percent_of_nodes >= 100.0)?
-            .ms
-            .clone()
-    });
-    let rss = if in_process {
-        r.in_process
-            .as_ref()
-            .and_then(|f| f.rss_per_node_kib)
-            .map(|k| k / 1024.0)
-    } else {
-        let v: Vec<f64> = r
-            .nodes
-            .iter()
-            .filter_map(|n| n.rss_max_kib)
-            .map(|k| k as f64 / 1024.0)
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    };
-    ModeFigures {
-        delivery: tx.map(|k| k.stats.delivery.ratio * 100.0),
-        p50: all.as_ref().map(|s| s.p50),
-        p99: all.as_ref().map(|s| s.p99),
-        cpu_per_node: r.bandwidth.cpu_mean_percent,
-        machine: r.machine.map(|m| m.cpu_share * 100.0),
-        rss_per_node_mib: rss,
-    }
 }

@@ -1,5 +1,7 @@
-//! `scale`: ever larger networks under a light load, until one misses a delivery, fails to
-//! start, or takes longer than its budget. The largest that passed is the figure.
+//! `scale`: ever larger networks under a light load, until one misses a delivery, saturates the
+//! machine, fails to start, or takes longer than its budget. The largest that passed is the
+//! figure. The ramp runs twice: with one `rumor` process per node, then with every node in the
+//! runner's own process (`--in-process`).
 
 use std::time::{Duration, Instant};
 
@@ -29,8 +31,8 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Self {
-            first: 50,
-            step: 50,
+            first: 10,
+            step: 10,
             max: 500,
             tps: 50.0,
             duration_s: 20.0,
@@ -56,10 +58,11 @@ pub fn parameters(p: &Params) -> serde_json::Value {
     serde_json::json!({ "params": p, "producers": 4, "accounts": 256, "regions": "none" })
 }
 
-fn step_params(p: &Params, nodes: usize) -> RunParams {
+fn step_params(p: &Params, nodes: usize, in_process: bool) -> RunParams {
     RunParams {
         net: NetShape {
             ready_timeout_s: p.ready_timeout_s,
+            in_process,
             ..NetShape::new(nodes, 4, 256)
         },
         tps: p.tps,
@@ -71,14 +74,16 @@ fn step_params(p: &Params, nodes: usize) -> RunParams {
     }
 }
 
-pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
+/// One ramp in one mode: its steps and why it stopped.
+async fn ramp(ctx: &Ctx, p: &Params, in_process: bool) -> Result<(Vec<StepRecord>, StopReason)> {
     let mut records: Vec<StepRecord> = Vec::new();
     let mut stop = StopReason::Exhausted;
     let mut nodes = p.first;
     while nodes <= p.max {
         let t0 = Instant::now();
-        let sp = step_params(p, nodes);
-        let opts = propagation::run_options(ctx, &format!("n{nodes}"), &sp)?;
+        let sp = step_params(p, nodes, in_process);
+        let label = format!("{}n{nodes}", if in_process { "inproc-" } else { "" });
+        let opts = propagation::run_options(ctx, &label, &sp)?;
         let result = run_with(&opts, &ctx.started).await;
         let elapsed = t0.elapsed();
         let mut rec = StepRecord {
@@ -98,10 +103,14 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
                     .delivery;
                 // 100 % means every (tx, node) pair, not a rounded ratio.
                 let delivered_all = d.messages > 0 && d.delivered == d.expected;
-                rec.passed = delivered_all && elapsed <= Duration::from_secs_f64(p.step_budget_s);
+                let saturated = measured.report.machine.is_some_and(|m| m.saturated);
+                let in_budget = elapsed <= Duration::from_secs_f64(p.step_budget_s);
+                rec.passed = delivered_all && !saturated && in_budget;
                 if !delivered_all {
                     stop = StopReason::Failed;
-                } else if !rec.passed {
+                } else if saturated {
+                    stop = StopReason::Saturated;
+                } else if !in_budget {
                     stop = StopReason::OverBudget;
                 }
                 rec.values = o.values;
@@ -123,18 +132,42 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         nodes += p.step;
     }
 
-    let ladder: Vec<(usize, bool)> = records.iter().map(|r| (r.nodes, r.passed)).collect();
-    let largest = last_passing(&ladder);
-    let at = largest.and_then(|n| records.iter().find(|r| r.nodes == n));
+    Ok((records, stop))
+}
+
+pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     let mut out = RunOutcome::default();
-    out.set("largest_nodes", Some(largest.unwrap_or(0) as f64));
-    for key in ["rss_per_node", "cpu_per_node", "tx_p99_all"] {
-        out.set(key, at.and_then(|r| r.values.get(key).copied()));
+    let mut details = serde_json::Map::new();
+    for in_process in [false, true] {
+        let (records, stop) = ramp(ctx, p, in_process).await?;
+        let prefix = if in_process { "inproc_" } else { "" };
+        let ladder: Vec<(usize, bool)> = records.iter().map(|r| (r.nodes, r.passed)).collect();
+        let largest = last_passing(&ladder);
+        let at = largest.and_then(|n| records.iter().find(|r| r.nodes == n));
+        out.set(
+            &format!("{prefix}largest_nodes"),
+            Some(largest.unwrap_or(0) as f64),
+        );
+        for key in ["rss_per_node", "cpu_per_node", "tx_p99_all", "machine_cpu"] {
+            out.set(
+                &format!("{prefix}{key}"),
+                at.and_then(|r| r.values.get(key).copied()),
+            );
+        }
+        let mode = if in_process {
+            "in-process"
+        } else {
+            "processes"
+        };
+        out.notes.push(format!(
+            "{mode}: ramp stopped: {stop:?} at {} nodes",
+            records.last().map_or(0, |r| r.nodes)
+        ));
+        details.insert(
+            mode.to_string(),
+            serde_json::json!({ "stop": stop, "steps": records }),
+        );
     }
-    out.notes.push(format!(
-        "ramp stopped: {stop:?} at {} nodes",
-        records.last().map_or(0, |r| r.nodes)
-    ));
-    out.details = serde_json::json!({ "stop": stop, "steps": records });
+    out.details = serde_json::Value::Object(details);
     Ok(out)
 }
