@@ -21,6 +21,9 @@ pub const LINK: &str = "link.json";
 pub const TX_JOURNAL: &str = "local-txs.journal";
 /// A testnet node's stdout and stderr.
 pub const NODE_LOG: &str = "node.log";
+/// The log of every node of an in-process testnet, in the testnet's directory (JSON lines, each
+/// event inside a node's `run` carries its index).
+pub const IN_PROCESS_LOG: &str = "nodes.log";
 
 /// A node's data directory.
 #[derive(Debug, Clone, PartialEq, Eq)]

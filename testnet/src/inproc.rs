@@ -12,6 +12,10 @@
 //! - **Nothing on disk per block**: chain stores use redb's in-memory backend and the local-tx
 //!   journal is off (nothing would survive a restart of the process anyway).
 //!
+//! Logs: the host installs one logger for all of them (`rumor-testnet` writes
+//! `<dir>/nodes.log`, [`rumor_api::layout::IN_PROCESS_LOG`]); events inside a node's `run`
+//! carry its index.
+//!
 //! Each node keeps its own listen address on loopback (TCP, Noise, Yamux and link emulation,
 //! as in process mode), its JSON-RPC and metrics endpoints, and its trace file. Its CPU time
 //! is accounted per node by a [`rumor_p2p::Meter`] (poll time of its tasks and connections,
@@ -29,6 +33,7 @@ use rumor_node::verify::Workers;
 use rumor_p2p::Meter;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::manifest::{Manifest, NodeEntry};
 use crate::process::StopReport;
@@ -91,6 +96,8 @@ impl Embedded {
             verify: Some(workers),
             meter: Some(meter.clone()),
         };
+        let index = node.index;
+        let log = manifest.dir.join(rumor_api::layout::IN_PROCESS_LOG);
         let (stop, stopped) = oneshot::channel::<()>();
         let ended = Arc::new(Mutex::new(None));
         let end = ended.clone();
@@ -99,15 +106,18 @@ impl Embedded {
                 // A dropped sender stops the node too.
                 let _ = stopped.await;
             };
-            let r = rumor_node::run_embedded(config, embedding, shutdown, |_| {}).await;
+            let span = tracing::warn_span!("node", index);
+            let r = rumor_node::run_embedded(config, embedding, shutdown, |_| {})
+                .instrument(span)
+                .await;
             let status = match r {
                 Ok(()) => "stopped".to_string(),
-                Err(e) => format!("failed: {e}"),
+                Err(e) => format!("failed: {e} (log: {})", log.display()),
             };
             *end.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
         });
         inner.nodes.push(Node {
-            index: node.index,
+            index,
             stop: Some(stop),
             task,
             ended,

@@ -212,6 +212,16 @@ fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpO
     })
 }
 
+/// In-process nodes log into the testnet's directory (this process's stderr is the user's).
+fn log_in_process_nodes(opts: &UpOptions) -> anyhow::Result<()> {
+    if opts.in_process {
+        let path = opts.dir.join(rumor_api::layout::IN_PROCESS_LOG);
+        rumor_node::logging::init_file(&path, "warn")
+            .with_context(|| format!("node log {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn load_options(p: LoadParams, accounts: Option<usize>) -> LoadOptions {
     LoadOptions {
         accounts,
@@ -229,6 +239,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => {
             let up = up_options(a.nodes, a.accounts, a.net)?;
+            log_in_process_nodes(&up)?;
             let mut opts =
                 run::RunOptions::new(up, load_options(a.params, Some(a.accounts)), quiet);
             opts.faults = Faults {
@@ -260,6 +271,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Up(a) => {
             let opts = up_options(a.nodes, a.funded_accounts, a.net)?;
+            log_in_process_nodes(&opts)?;
             if opts.in_process {
                 let r = up::up_in_foreground(&opts, quiet, |m| {
                     print!("{}", up::describe(m));

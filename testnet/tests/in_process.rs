@@ -70,6 +70,8 @@ fn an_in_process_run_delivers_everything_to_every_node_and_meters_each_node() {
     // No node process was started, and the chain stores stayed in memory.
     assert!(common::nodes_running_under(&dir).is_empty());
     assert!(!dir.join("node-0/chain.redb").exists());
+    // The nodes log into the testnet's directory, not the tool's stderr.
+    assert!(dir.join("nodes.log").is_file());
 }
 
 fn options(dir: &Path, nodes: usize) -> UpOptions {
