@@ -135,7 +135,7 @@ macro_rules! mode_figures {
         ));
         $v.push(FigureSpec::new(
             concat!($mode, "_", $nodes, "_rss"),
-            concat!($label, ": RSS per node"),
+            concat!($label, ": memory per node"),
             "MiB",
         ));
         $v.push(FigureSpec::new(
@@ -446,10 +446,11 @@ impl Scenario {
                     queueing: issue #13's saturation check); each ramp stops at the first size \
                     that does not hold, fails to start, or takes longer than its 10 min budget. \
                     Figures: the largest size that held in each mode, with its peak RSS per \
-                    node (in-process: the host's resident set less its own before the nodes, \
-                    ÷ nodes), CPU per node (in-process: each node's meter), p99 time to all and \
+                    node (in-process: the host's live heap, counted by its allocator, less its \
+                    own before the nodes, ÷ nodes), CPU per node (in-process: each node's meter), p99 time to all and \
                     machine CPU. Goal: ≥ 250 nodes (round 1; issue #14 asks 500 at 20 tx/s and \
-                    1 000 at 10 tx/s with WAN regions, run by hand, see below).",
+                    1 000 at 10 tx/s with WAN regions; the hand-run sizes are under \
+                    \"100 nodes over emulated WAN in one process\").",
                 run_time: "5–15 min per run: about 40 s per size, both modes.",
                 figures: vec![
                     FigureSpec::new(
@@ -486,7 +487,7 @@ impl Scenario {
                     .goal(GoalSpec::AtLeast(250.0)),
                     FigureSpec::new(
                         "inproc_rss_per_node",
-                        "in-process: RSS per node at that size",
+                        "in-process: live heap per node at that size",
                         "MiB",
                     ),
                     FigureSpec::new(
@@ -584,8 +585,9 @@ impl Scenario {
                     for 30 s (the main job) and 32 nodes × 200 tx/s for 30 s. In-process CPU per \
                     node comes from each node's meter (poll time of its tasks and connections, \
                     plus its verification and blocking-pool jobs), process-mode CPU from /proc; \
-                    in-process RSS per node is the host's resident set at the end less what it held before \
-                    its first node started, ÷ nodes. Goal: at 32 nodes × \
+                    memory per node is each process's peak RSS in process mode and, in-process, the \
+                    host's live heap (counted by its allocator) less its own before the first \
+                    node, ÷ nodes. Goal: at 32 nodes × \
                     200 tx/s, the in-process p50 and p99 tx time-to-all within 15% of process \
                     mode's (a gap is |in-process ÷ process − 1|); like any latency figure, only \
                     judged when the machine was not saturated.",

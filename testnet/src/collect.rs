@@ -39,6 +39,9 @@ pub struct Live {
     pub tool_mem: Option<MemUsage>,
     #[serde(default)]
     pub tool_threads: Option<u64>,
+    /// The host's live heap, bytes, when this snapshot runs in the host itself.
+    #[serde(default)]
+    pub tool_heap: Option<u64>,
 }
 
 pub fn clients(manifest: &Manifest) -> Result<Vec<Rpc>> {
@@ -98,12 +101,15 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
         .filter(|_| manifest.in_process)
         .map(crate::report::footprint::host_sample)
         .unwrap_or_default();
+    let tool_heap = (manifest.in_process && manifest.host_pid == Some(std::process::id()))
+        .then(crate::heap::live_bytes);
     Live {
         at_us,
         nodes,
         machine,
         tool_mem,
         tool_threads,
+        tool_heap,
     }
 }
 

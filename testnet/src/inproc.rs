@@ -48,7 +48,6 @@ struct Node {
     task: JoinHandle<()>,
     /// Set when `run` returned: `None` while running.
     ended: Arc<Mutex<Option<String>>>,
-    meter: Meter,
 }
 
 /// The embedded nodes of one testnet and what they share. Cheap to clone.
@@ -86,7 +85,6 @@ impl Embedded {
     /// Starts `node` of `manifest` as a task tree on the current runtime.
     pub fn start(&self, manifest: &Manifest, node: &NodeEntry, template: &rumor_api::NodeConfig) {
         let config = node.config(manifest, template);
-        let meter = Meter::new();
         let mut inner = self.lock();
         let workers = inner
             .workers
@@ -94,7 +92,7 @@ impl Embedded {
             .clone();
         let embedding = Embedding {
             verify: Some(workers),
-            meter: Some(meter.clone()),
+            meter: Some(Meter::new()),
         };
         let index = node.index;
         let log = manifest.dir.join(rumor_api::layout::IN_PROCESS_LOG);
@@ -121,7 +119,6 @@ impl Embedded {
             stop: Some(stop),
             task,
             ended,
-            meter,
         });
     }
 
@@ -135,12 +132,6 @@ impl Embedded {
     /// Whether any node was started here and not yet stopped.
     pub fn is_empty(&self) -> bool {
         self.lock().nodes.is_empty()
-    }
-
-    /// Node `index`'s busy time so far (its meter), if it runs here.
-    pub fn busy(&self, index: usize) -> Option<Duration> {
-        let inner = self.lock();
-        Some(inner.nodes.iter().find(|n| n.index == index)?.meter.busy())
     }
 
     /// Signals every node to shut down, then waits for each `run` to return (at most `grace`

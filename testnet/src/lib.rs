@@ -17,6 +17,7 @@ pub mod dirs;
 pub mod error;
 pub mod faults;
 pub mod fsutil;
+pub mod heap;
 pub mod inproc;
 pub mod load;
 pub mod machine;

@@ -48,6 +48,9 @@ pub struct Manifest {
     /// of its memory is measured from (a benchmark's host outlives many testnets).
     #[serde(default)]
     pub host_rss_before_kib: Option<u64>,
+    /// The host's live heap just before its first node started, bytes ([`crate::heap`]).
+    #[serde(default)]
+    pub host_heap_before: Option<u64>,
     pub nodes: Vec<NodeEntry>,
 }
 

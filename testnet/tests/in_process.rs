@@ -67,6 +67,10 @@ fn an_in_process_run_delivers_everything_to_every_node_and_meters_each_node() {
     let share = f(&fp["attributed_share"]);
     assert!(share > 0.2 && share < 1.5, "{fp}");
     assert!(f(&fp["rss_per_node_kib"]) > 0.0, "{fp}");
+    assert!(
+        f(&fp["heap_per_node_kib"]) > 100.0,
+        "a node holds more than 100 KiB: {fp}"
+    );
     // No node process was started, and the chain stores stayed in memory.
     assert!(common::nodes_running_under(&dir).is_empty());
     assert!(!dir.join("node-0/chain.redb").exists());

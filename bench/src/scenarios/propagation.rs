@@ -207,11 +207,11 @@ pub fn figures(r: &Report, out: &mut RunOutcome) {
     out.set("bytes_out", r.bandwidth.mean_out_per_s.map(|b| b / 1024.0));
     out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
     machine(r, out);
-    // In-process nodes have no RSS of their own: the host's share per node instead.
+    // In-process nodes have no RSS of their own: the host's live heap per node instead.
     let in_process = r
         .in_process
         .as_ref()
-        .and_then(|f| f.rss_per_node_kib)
+        .and_then(|f| f.heap_per_node_kib)
         .map(|k| k / 1024.0);
     out.set(
         "rss_per_node",

@@ -69,6 +69,7 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         machine: input.live.machine,
         tool_mem: input.live.tool_mem,
         tool_threads: input.live.tool_threads,
+        tool_heap: input.live.tool_heap,
         nodes: input
             .live
             .nodes

@@ -25,6 +25,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
         let pid = std::process::id();
         manifest.host_pid = Some(pid);
         manifest.host_rss_before_kib = crate::process::procfs::mem(pid).map(|m| m.rss_kib);
+        manifest.host_heap_before = Some(crate::heap::live_bytes());
     }
     write_files(&manifest, &genesis, &template)?;
     let rpcs = collect::clients(&manifest)?;

@@ -148,6 +148,8 @@ pub fn build(input: BuildInput<'_>) -> Report {
         let host = super::footprint::Host {
             pid: m.host_pid,
             rss_before_kib: m.host_rss_before_kib,
+            heap_before: m.host_heap_before,
+            heap: input.live.tool_heap,
             mem: input.live.tool_mem,
             threads: input.live.tool_threads,
         };

@@ -32,6 +32,10 @@ pub struct InProcess {
     /// ÷ nodes, KiB (a long-lived host, such as the benchmark runner, held memory of its own
     /// before; its peak may even come from an earlier testnet, so the peak is not used).
     pub rss_per_node_kib: Option<f64>,
+    /// The host's live heap at the end less its own before the first node, ÷ nodes, KiB
+    /// (counted by the allocator, [`crate::heap`]; only when the report is made by the host).
+    #[serde(default)]
+    pub heap_per_node_kib: Option<f64>,
     /// OS threads of the whole process (no node has threads of its own).
     pub threads: Option<u64>,
 }
@@ -47,6 +51,9 @@ pub fn host_sample(pid: u32) -> (Option<MemUsage>, Option<u64>) {
 pub struct Host {
     pub pid: Option<u32>,
     pub rss_before_kib: Option<u64>,
+    /// Live heap bytes before the first node and at the end.
+    pub heap_before: Option<u64>,
+    pub heap: Option<u64>,
     pub mem: Option<MemUsage>,
     pub threads: Option<u64>,
 }
@@ -64,6 +71,8 @@ pub fn footprint(
     let Host {
         pid: host_pid,
         rss_before_kib,
+        heap_before,
+        heap,
         mem,
         threads,
     } = host;
@@ -91,6 +100,10 @@ pub fn footprint(
         rss_per_node_kib: mem
             .filter(|_| nodes > 0)
             .map(|m| m.rss_kib.saturating_sub(rss_before_kib.unwrap_or(0)) as f64 / nodes as f64),
+        heap_per_node_kib: heap
+            .zip(heap_before)
+            .filter(|_| nodes > 0)
+            .map(|(h, b)| h.saturating_sub(b) as f64 / 1024.0 / nodes as f64),
         threads,
     }
 }
@@ -101,10 +114,10 @@ impl InProcess {
         let mib = |k: Option<f64>| k.map_or("-".into(), |k| format!("{:.1} MiB", k / 1024.0));
         let pc = |p: Option<f64>| p.map_or("-".into(), |p| format!("{p:.0}%"));
         format!(
-            "In-process: {nodes} nodes in one process, RSS {} ({} per node, peak {}), {} threads; CPU per node from each node's meter: together {} of a core, {} of this process's {}",
+            "In-process: {nodes} nodes in one process, RSS {} (peak {}), live heap {} per node, {} threads; CPU per node from each node's meter: together {} of a core, {} of this process's {}",
             mib(self.rss_kib.map(|k| k as f64)),
-            mib(self.rss_per_node_kib),
             mib(self.rss_max_kib.map(|k| k as f64)),
+            mib(self.heap_per_node_kib),
             crate::textable::opt(self.threads),
             pc(self.attributed_cpu_percent),
             self.attributed_share
@@ -135,6 +148,8 @@ mod tests {
         let host = Host {
             pid: Some(9),
             rss_before_kib: Some(1024),
+            heap_before: Some(1 << 20),
+            heap: Some(5 << 20),
             mem: Some(MemUsage {
                 hwm_kib: 8192,
                 rss_kib: 4096,
@@ -153,6 +168,7 @@ mod tests {
         assert_eq!(f.attributed_cpu_percent, Some(80.0));
         assert!((f.attributed_share.unwrap() - 0.8).abs() < 1e-9);
         assert_eq!(f.rss_per_node_kib, Some(768.0), "(4096 − 1024) ÷ 4");
+        assert_eq!(f.heap_per_node_kib, Some(1024.0), "(5 − 1) MiB ÷ 4");
         assert!(
             f.line(4)
                 .contains("80% of a core, 80% of this process's 100%")

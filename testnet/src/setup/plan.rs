@@ -163,6 +163,7 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
         in_process: opts.in_process,
         host_pid: None,
         host_rss_before_kib: None,
+        host_heap_before: None,
         nodes,
     };
     Ok((manifest, genesis))
