@@ -2,8 +2,8 @@
 //! `rumor-floor` processes on the same configs and final graph with the same load. Both must
 //! deliver everything, and every floor column and ratio must be measured.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
 use std::time::Duration;
 
 use rumor_bench::ctx::Ctx;
@@ -11,41 +11,9 @@ use rumor_bench::net::{NetShape, NodeTweaks};
 use rumor_bench::scenarios::propagation::{self, Params};
 use rumor_testnet::commands::started::Started;
 
-/// `target/<profile>` of this test build: the test executable is `target/<profile>/deps/x-hash`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
-/// The node and floor binaries of this build (`cargo test --workspace` builds both, as their
-/// packages have integration tests); built here when this package is tested alone.
-fn binaries() -> (PathBuf, PathBuf) {
-    let dir = profile_dir();
-    let (rumor, floor) = (dir.join("rumor"), dir.join("rumor-floor"));
-    if !(rumor.is_file() && floor.is_file()) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let target = dir.parent().unwrap();
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "rumor-node",
-                "-p",
-                "rumor-floor",
-                "--target-dir",
-            ])
-            .arg(target)
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap())
-            .status()
-            .unwrap();
-        assert!(status.success(), "building rumor and rumor-floor failed");
-    }
-    (rumor, floor)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_run_measures_rumor_and_its_floor_on_the_same_graph() {
-    let (rumor, _) = binaries();
+    let (rumor, _) = common::binaries();
     let work = tempfile::tempdir().unwrap();
     let ctx = Ctx {
         rumor,
