@@ -6,23 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use rumor_bench::ctx::Ctx;
 use rumor_bench::scenarios::equivalence::{self, Params};
-use rumor_testnet::commands::started::Started;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_small_network_is_measured_both_ways() {
-    let (rumor, _) = common::binaries();
     let work = tempfile::tempdir().unwrap();
-    let ctx = Ctx {
-        rumor,
-        work: work.path().to_path_buf(),
-        quiet: true,
-        keep: false,
-        started: Started::default(),
-        cores: 2,
-        seed: 5,
-    };
+    let ctx = common::ctx(work.path(), 5);
     let p = Params {
         sizes: vec![(4, 20.0)],
         duration_s: 3.0,

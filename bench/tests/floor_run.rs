@@ -6,24 +6,13 @@ mod common;
 
 use std::time::Duration;
 
-use rumor_bench::ctx::Ctx;
 use rumor_bench::net::{NetShape, NodeTweaks};
 use rumor_bench::scenarios::propagation::{self, Params};
-use rumor_testnet::commands::started::Started;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_run_measures_rumor_and_its_floor_on_the_same_graph() {
-    let (rumor, _) = common::binaries();
     let work = tempfile::tempdir().unwrap();
-    let ctx = Ctx {
-        rumor,
-        work: work.path().to_path_buf(),
-        quiet: true,
-        keep: false,
-        started: Started::default(),
-        cores: 2,
-        seed: 3,
-    };
+    let ctx = common::ctx(work.path(), 3);
     let p = Params {
         net: NetShape::new(4, 1, 16),
         tps: 20.0,

@@ -12,7 +12,8 @@
 //!   preempted, but it is a real system call here (~0.8 µs measured on this machine), paid
 //!   twice per poll: at 1 000 nodes that alone would cost about a third of a core. Wall time
 //!   equals CPU time while the machine has idle cores, which is the only regime in which the
-//!   report trusts its figures anyway (the saturation check).
+//!   report trusts its figures anyway (the saturation check). [`Meter::measure`] is wall time
+//!   too: a blocking-pool job that waits for the chain lock counts that wait as busy.
 //! - Not attributed: the async runtime's own work (timers, the I/O driver, scheduling) and
 //!   tasks a library spawns by itself (the JSON-RPC server's connection tasks). The report
 //!   gives the process's CPU beside the sum of the meters, so the unattributed share is

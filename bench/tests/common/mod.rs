@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use rumor_bench::ctx::Ctx;
+use rumor_testnet::commands::started::Started;
+
 /// `target/<profile>` of this test build: the test executable is `target/<profile>/deps/x-hash`.
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -35,4 +38,17 @@ pub fn binaries() -> (PathBuf, PathBuf) {
         assert!(status.success(), "building rumor and rumor-floor failed");
     }
     (rumor, floor)
+}
+
+/// A quiet runner context working in `work`, with this build's node binary.
+pub fn ctx(work: &Path, seed: u64) -> Ctx {
+    Ctx {
+        rumor: binaries().0,
+        work: work.to_path_buf(),
+        quiet: true,
+        keep: false,
+        started: Started::default(),
+        cores: 2,
+        seed,
+    }
 }
