@@ -16,6 +16,7 @@ pub mod commands;
 pub mod dirs;
 pub mod error;
 pub mod faults;
+pub mod fdlimit;
 pub mod fsutil;
 pub mod heap;
 pub mod inproc;

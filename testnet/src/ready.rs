@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use indicatif::ProgressBar;
 
 use crate::error::{Error, Result};
@@ -75,6 +76,9 @@ pub fn meshed(peers: &[crate::rpc::Peer]) -> bool {
         && peers.iter().any(|p| p.in_mesh("block"))
 }
 
+/// `net_peers` calls in flight at once while waiting for the mesh.
+const MESH_POLLS: usize = 64;
+
 pub async fn wait_mesh(
     rpcs: &[Rpc],
     timeout: Duration,
@@ -86,13 +90,18 @@ pub async fn wait_mesh(
     }
     let deadline = Instant::now() + timeout;
     loop {
-        let mut waiting = Vec::new();
-        for (i, rpc) in rpcs.iter().enumerate() {
-            match rpc.net_peers().await {
-                Ok(peers) if readiness.ready(&peers) => {}
-                _ => waiting.push(i),
-            }
-        }
+        // Every node each round, MESH_POLLS at a time: one by one, a round of 1 000 busy
+        // in-process nodes took longer than the whole timeout (~2 s per answer, saturated).
+        let ready: Vec<(usize, bool)> = futures::stream::iter(rpcs.iter().enumerate())
+            .map(|(i, rpc)| async move {
+                let ok = matches!(rpc.net_peers().await, Ok(p) if readiness.ready(&p));
+                (i, ok)
+            })
+            .buffer_unordered(MESH_POLLS)
+            .collect()
+            .await;
+        let mut waiting: Vec<usize> = ready.into_iter().filter(|r| !r.1).map(|r| r.0).collect();
+        waiting.sort_unstable();
         bar.set_position((rpcs.len() - waiting.len()) as u64);
         if waiting.is_empty() {
             return Ok(());

@@ -22,6 +22,10 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     let (mut manifest, genesis) = plan(opts, &opts.dir)?;
     let template = node_template(opts);
     if opts.in_process {
+        let fds = crate::fdlimit::raise_for(manifest.nodes.len())?;
+        if let Some(w) = fds.shortfall(manifest.nodes.len()) {
+            eprintln!("warning: {w}");
+        }
         let pid = std::process::id();
         manifest.host_pid = Some(pid);
         manifest.host_rss_before_kib = crate::process::procfs::mem(pid).map(|m| m.rss_kib);
