@@ -146,6 +146,15 @@ pub struct NetLimits {
     /// 127.0.0.1 are the operator's own). `rumor-testnet` gives each node its own loopback
     /// address and turns it on.
     pub ip_limits_on_loopback: bool,
+    /// Publish this node's blocks as compact blocks (header, 6-byte short ids, and the txs
+    /// submitted here in the last `compact_prefill_ms` sent whole; peers rebuild them from
+    /// their pools and fetch what they lack over `/rumor/blocktxn/1`). Off: whole blocks, for
+    /// comparison. Either way a node takes both forms.
+    pub compact_blocks: bool,
+    pub compact_prefill_ms: u64,
+    /// How long a node waits for a peer's missing txs before it fetches the whole block
+    /// instead (2 000 ms).
+    pub blocktxn_timeout_ms: u64,
 }
 
 impl Default for NetLimits {
@@ -179,6 +188,9 @@ impl Default for NetLimits {
             inbound_per_subnet: 8,
             outbound_per_subnet: 2,
             ip_limits_on_loopback: false,
+            compact_blocks: true,
+            compact_prefill_ms: 500,
+            blocktxn_timeout_ms: 2000,
         }
     }
 }

@@ -338,15 +338,14 @@ impl Attack {
 
     /// Tracks the highest block heard (no checks: the nodes check what is built on it).
     fn on_block(&mut self, bytes: &[u8]) {
-        let Ok(block) = rumor_chain::Block::decode(bytes, &self.config.genesis.limits) else {
-            return;
+        let limits = &self.config.genesis.limits;
+        let header = match rumor_p2p::decode_payload(Topic::Block, bytes, limits) {
+            Ok(rumor_p2p::Payload::Block(b)) => b.header,
+            Ok(rumor_p2p::Payload::CompactBlock(c)) => c.header,
+            _ => return,
         };
-        if self
-            .best
-            .as_ref()
-            .is_none_or(|b| block.header.height > b.height)
-        {
-            self.best = Some(block.header);
+        if self.best.as_ref().is_none_or(|b| header.height > b.height) {
+            self.best = Some(header);
         }
     }
 
@@ -365,7 +364,7 @@ impl Attack {
         };
         self.equivocated_slot = slot;
         for block in craft::equivocating_pair(genesis, &parent, slot, key) {
-            self.publish(swarm, Topic::Block, block.encode());
+            self.publish(swarm, Topic::Block, rumor_p2p::encode_block(&block));
         }
     }
 
@@ -431,7 +430,8 @@ impl Attack {
                 break;
             }
             self.replay_next = self.replay_next.max(block.header.height + 1);
-            self.replay.push_back(bytes);
+            // As a block-topic message (a kind byte, then the block).
+            self.replay.push_back(rumor_p2p::encode_block(&block));
         }
         if !self.replay.is_empty() {
             self.next_fetch = Instant::now();

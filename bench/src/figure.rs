@@ -88,6 +88,8 @@ impl Figure {
             || self.key.contains("cpu_per_msg")
             || self.key == "vs_floor_cpu"
             || self.key.starts_with("gap_")
+            || self.key == "p50_cut"
+            || self.key == "p99_cut"
     }
 
     /// Marks a figure the saturation decides ([`Self::is_latency`]) CPU-bound: never met.

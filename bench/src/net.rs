@@ -27,6 +27,8 @@ pub struct NodeTweaks {
     /// Pool limits for ingest and relay: with no producer nothing leaves the pool, so it must
     /// hold every tx a run sends, and every sender's 16+ nonces must be pending, not refused.
     pub big_pool: bool,
+    /// `[net] compact_blocks` (`None`: the node's default, compact).
+    pub compact_blocks: Option<bool>,
 }
 
 impl NodeTweaks {
@@ -40,6 +42,9 @@ impl NodeTweaks {
         if let Some(t) = self.threads {
             c.runtime_threads = t;
             c.verify_threads = t;
+        }
+        if let Some(on) = self.compact_blocks {
+            c.net.compact_blocks = on;
         }
         if self.big_pool {
             c.pool.max_txs = 200_000;
@@ -63,6 +68,8 @@ pub struct NetShape {
     pub ready_timeout_s: u64,
     /// Every node inside the testnet tool's process (`--in-process`).
     pub in_process: bool,
+    /// Emulated links capped at this many Mbit/s per direction (with `regions`).
+    pub bandwidth_mbit: Option<f64>,
 }
 
 impl NetShape {
@@ -75,6 +82,7 @@ impl NetShape {
             regions: "none",
             ready_timeout_s: 60,
             in_process: false,
+            bandwidth_mbit: None,
         }
     }
 }
@@ -102,6 +110,7 @@ pub fn up_options(
             _ => RegionsOpt::None,
         },
         jitter_ms: 0,
+        bandwidth_bytes_per_sec: shape.bandwidth_mbit.map(|m| (m * 1e6 / 8.0) as u64),
         ready_timeout: std::time::Duration::from_secs(shape.ready_timeout_s),
         overrides,
         in_process: shape.in_process,

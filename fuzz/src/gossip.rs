@@ -8,6 +8,8 @@
 //!    admission to the mempool against the ledger's state);
 //!    a block: `blocks::on_gossip_block` (stale/known check against the chain store, the
 //!    header checks on the verification pool, equivocation; an accepted block is imported);
+//!    a compact block: `blocks::on_gossip_compact` (the same screen, a rebuild from the pool;
+//!    the port answers no blocktxn or sync request, so what the pool lacks is `Ignore`d);
 //! 3. the verdict the node reports through its network port.
 //!
 //! The node runs on the fixture's genesis, with a chain store in a temporary directory, one
@@ -28,7 +30,7 @@ use prometheus_client::registry::Registry;
 use rumor_chain::{Block, ChainStore, Keypair, SignedTransaction, check_header};
 use rumor_mempool::{Pool, PoolConfig};
 use rumor_node::NodeConfig;
-use rumor_node::blocks::{SlotCache, on_gossip_block, slot_cache};
+use rumor_node::blocks::{SlotCache, on_gossip_block, on_gossip_compact, slot_cache};
 use rumor_node::context::{Ctx, Parts};
 use rumor_node::ingest::{GossipTx, validate_gossip_batch};
 use rumor_node::journal::Journal;
@@ -87,6 +89,14 @@ impl NetPort for Port {
         _: PeerId,
         _: TxSyncRequest,
     ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
+        Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
+    }
+
+    fn block_txn(
+        &self,
+        _: PeerId,
+        _: rumor_p2p::BlockTxnRequest,
+    ) -> BoxFuture<'_, Result<rumor_p2p::BlockTxnResponse, NetworkError>> {
         Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
     }
 
@@ -236,6 +246,11 @@ impl Node {
         );
         self.verdict(id, Topic::Block, work)
     }
+
+    fn judge_compact(&self, id: MessageId, compact: rumor_chain::CompactBlock) -> Validation {
+        let work = on_gossip_compact(self.ctx.clone(), self.slots.clone(), id, self.from, compact);
+        self.verdict(id, Topic::Block, work)
+    }
 }
 
 pub fn gossip_path(data: &[u8]) {
@@ -281,7 +296,7 @@ pub fn gossip_verdict(data: &[u8]) -> Option<Validation> {
         Payload::Block(block) => {
             let block = *block;
             assert_eq!(
-                block.encode(),
+                rumor_p2p::encode_block(&block),
                 payload,
                 "a decoded gossip block is not canonical"
             );
@@ -293,6 +308,34 @@ pub fn gossip_verdict(data: &[u8]) -> Option<Validation> {
                     checked.is_ok(),
                     "accepted a block whose header checks fail: {checked:?}"
                 );
+            }
+            Some(verdict)
+        }
+        Payload::CompactBlock(compact) => {
+            let compact = *compact;
+            assert_eq!(
+                rumor_p2p::encode_compact(&compact),
+                payload,
+                "a decoded compact block is not canonical"
+            );
+            let hash = compact.hash();
+            let verdict = node.judge_compact(id, compact);
+            if verdict == Validation::Accept {
+                // Accepted only as a whole block that passed the header checks (it was rebuilt
+                // from the pool: the port answers no request), which the store now holds or
+                // the orphan buffer keeps.
+                let stored = node
+                    .ctx
+                    .ledger
+                    .read_chain(|c| c.block(&hash).ok().flatten());
+                if let Some(block) = stored {
+                    let checked =
+                        check_header(&block, &node.ctx.genesis, &node.ctx.config.chain, now_ms());
+                    assert!(
+                        checked.is_ok(),
+                        "accepted a compact block whose header checks fail"
+                    );
+                }
             }
             Some(verdict)
         }

@@ -205,8 +205,14 @@ pub fn all() -> Vec<(&'static str, Vec<Seed>)> {
     }));
     gossip_seeds.extend(named(blocks.iter().enumerate().map(|(i, bl)| {
         let mut b = vec![1];
-        b.extend(bl.encode());
+        b.extend(rumor_p2p::encode_block(bl));
         (format!("block-{}", i + 1), b)
+    })));
+    gossip_seeds.extend(named(blocks.iter().enumerate().map(|(i, bl)| {
+        let mut b = vec![1];
+        let compact = rumor_chain::CompactBlock::new(bl, i as u64, |_| false);
+        b.extend(rumor_p2p::encode_compact(&compact));
+        (format!("compact-{}", i + 1), b)
     })));
     gossip_seeds.push(("tx-on-block-topic".into(), {
         let mut b = vec![1];

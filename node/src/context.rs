@@ -46,6 +46,8 @@ pub struct Ctx {
     /// Until when (ms since the epoch; 0: not paused) a catch-up of a verified claim holds
     /// the producer back (bounded by `blocks::catchup::MAX_PRODUCTION_PAUSE`).
     pub production_paused_until_ms: AtomicU64,
+    /// Whole blocks recently rebuilt or produced, for blocktxn answers before they are stored.
+    pub recent_blocks: std::sync::Mutex<crate::blocks::compact::RecentBlocks>,
     /// Every task spawned after start-up, and the shutdown signal.
     pub tasks: Tasks,
 }
@@ -95,6 +97,7 @@ impl Ctx {
             sync_backoff: Default::default(),
             unpayable: Default::default(),
             production_paused_until_ms: Default::default(),
+            recent_blocks: Default::default(),
             tasks: Tasks::metered(p.meter),
         })
     }

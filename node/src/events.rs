@@ -90,9 +90,41 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                     drop(permit);
                 });
             }
-            NetworkEvent::BlockSeenAgain { from, block } => {
-                blocks::on_block_seen_again(&ctx, from, &block).await;
+            NetworkEvent::Gossip {
+                id,
+                from,
+                payload: Payload::CompactBlock(compact),
+                ..
+            } => {
+                let slot = ctx
+                    .tasks
+                    .unless_cancelled(block_tasks.clone().acquire_owned());
+                let Some(permit) = slot.await else {
+                    break;
+                };
+                let permit = permit.expect("never closed");
+                let (c, s) = (ctx.clone(), slots.clone());
+                ctx.tasks.spawn(async move {
+                    blocks::on_gossip_compact(c, s, id, from, *compact).await;
+                    drop(permit);
+                });
             }
+            NetworkEvent::BlockSeenAgain { from, header } => {
+                blocks::on_block_seen_again(&ctx, from, &header).await;
+            }
+            NetworkEvent::BlockTxnRequest {
+                request, responder, ..
+            } => match sync_tasks.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let c = ctx.clone();
+                    ctx.tasks.spawn(async move {
+                        blocks::serve_block_txn(c, request, responder).await;
+                        drop(permit);
+                    });
+                }
+                // Busy: dropping the responder answers "unavailable".
+                Err(_) => drop(responder),
+            },
             NetworkEvent::PeerStatus { peer, status } => {
                 let head = ctx.ledger.head();
                 if blocks::claims_better(&status, (head.height, head.hash)) {

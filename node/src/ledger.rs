@@ -387,6 +387,19 @@ impl Ledger {
         hashes.into_iter().filter(|h| pool.contains(h)).collect()
     }
 
+    /// Offers every pooled tx to a compact block being rebuilt (one pool lock; a SipHash per
+    /// pooled tx).
+    pub fn offer_pool(&self, partial: &mut rumor_chain::PartialBlock) {
+        let pool = relock(&self.pool);
+        partial.offer(pool.transactions().map(|t| (t.hash(), t.signed())));
+    }
+
+    /// Txs submitted here that entered the pool at or after `since` (a compact block's
+    /// prefill).
+    pub fn local_since(&self, since: Instant) -> HashSet<TxHash> {
+        relock(&self.pool).local_since(since)
+    }
+
     pub fn pool_contains(&self, hash: &TxHash) -> bool {
         relock(&self.pool).contains(hash)
     }

@@ -81,6 +81,14 @@ pub struct NodeMetrics {
     /// `rejected`), and txs re-announced after a reorg put them back in the pool.
     pub txsync_txs: Family<Labels, Counter>,
     pub txs_reannounced: Counter,
+    /// Compact blocks received, by how they became blocks (`rebuilt`: from the pool alone,
+    /// `fetched`: after one blocktxn round trip, `full_fetch`: from the whole block fetched by
+    /// hash, `failed`, `bad`).
+    pub compact_blocks: Family<Labels, Counter>,
+    /// Txs of compact blocks that this node's pool lacked (fetched by blocktxn).
+    pub compact_missing_txs: Counter,
+    /// Bytes of block messages this node published, by form (`full`, `compact`).
+    pub block_bytes_published: Family<Labels, Counter>,
     pub limit: Family<Labels, Gauge>,
     pool_gauges: HashMap<&'static str, Family<Labels, Gauge>>,
     pool_counters: HashMap<&'static str, Family<Labels, Counter>>,
@@ -116,6 +124,9 @@ impl NodeMetrics {
             busy_seconds: Counter::default(),
             txsync_txs: Family::default(),
             txs_reannounced: Counter::default(),
+            compact_blocks: Family::default(),
+            compact_missing_txs: Counter::default(),
+            block_bytes_published: Family::default(),
             limit: Family::default(),
             pool_gauges: HashMap::new(),
             pool_counters: HashMap::new(),
@@ -165,6 +176,9 @@ impl NodeMetrics {
             busy_seconds => "busy_seconds", "Time in this node's task polls and verification jobs, measured only when it shares a process with other nodes (in-process testnets)";
             txsync_txs => "txsync_txs", "Txs fetched by mempool anti-entropy, by result";
             txs_reannounced => "txs_reannounced", "Reorged-out txs published again";
+            compact_blocks => "compact_blocks", "Compact blocks received, by how they became blocks (rebuilt, fetched, full_fetch, failed, bad)";
+            compact_missing_txs => "compact_missing_txs", "Txs of compact blocks this node's pool lacked";
+            block_bytes_published => "block_bytes_published", "Bytes of block messages this node published, by form (full, compact)";
             limit => "limit", "Configured node bounds";
         );
         m

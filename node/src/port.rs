@@ -9,8 +9,9 @@
 
 use futures::future::BoxFuture;
 use rumor_p2p::{
-    MessageId, NetInfo, NetworkError, NetworkHandle, Offence, PeerId, PeerInfo, PublishOutcome,
-    SeenCache, Status, SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
+    BlockTxnRequest, BlockTxnResponse, MessageId, NetInfo, NetworkError, NetworkHandle, Offence,
+    PeerId, PeerInfo, PublishOutcome, SeenCache, Status, SyncRequest, SyncResponse, Topic,
+    TxSyncRequest, TxSyncResponse, Validation,
 };
 use tokio::sync::watch;
 
@@ -55,6 +56,14 @@ pub trait NetPort: Send + Sync + 'static {
         peer: PeerId,
         request: TxSyncRequest,
     ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>>;
+
+    /// Asks `peer` for txs of a block by index (`/rumor/blocktxn/1`) and waits for its answer
+    /// (decoded and checked against the protocol's bounds by the network).
+    fn block_txn(
+        &self,
+        peer: PeerId,
+        request: BlockTxnRequest,
+    ) -> BoxFuture<'_, Result<BlockTxnResponse, NetworkError>>;
 
     /// Penalises a peer for misbehaviour detected outside gossip.
     fn penalise(&self, peer: PeerId, offence: Offence) -> BoxFuture<'_, Result<(), NetworkError>>;
@@ -111,6 +120,14 @@ impl NetPort for NetworkHandle {
         request: TxSyncRequest,
     ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
         Box::pin(NetworkHandle::txsync(self, peer, request))
+    }
+
+    fn block_txn(
+        &self,
+        peer: PeerId,
+        request: BlockTxnRequest,
+    ) -> BoxFuture<'_, Result<BlockTxnResponse, NetworkError>> {
+        Box::pin(NetworkHandle::block_txn(self, peer, request))
     }
 
     fn penalise(&self, peer: PeerId, offence: Offence) -> BoxFuture<'_, Result<(), NetworkError>> {

@@ -7,22 +7,29 @@
 //! imported here; the build (and its durable commit) runs on the blocking pool; shutdown stops
 //! the loop between slots, never in the middle of a build.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rumor_chain::Block;
+use rumor_chain::{Block, TxHash};
 use rumor_p2p::Topic;
 
 use crate::context::Ctx;
 use crate::trace::{Kind, Origin, now_ms, now_us};
 
-/// Builds, imports and returns our block for `slot`, or `None` if there is nothing to do.
-/// Blocking (the import commits to the store).
-fn build(ctx: &Ctx, slot: u64) -> Option<Block> {
+/// Builds, imports and returns our block for `slot` with the hashes of the txs submitted to
+/// us in the last `compact_prefill_ms` (a compact block sends those whole), or `None` if there
+/// is nothing to do. Blocking (the import commits to the store).
+fn build(ctx: &Ctx, slot: u64) -> Option<(Block, HashSet<TxHash>)> {
     if ctx.genesis.producer_for_slot(slot) != ctx.key.address() {
         return None;
     }
+    let window = Duration::from_millis(ctx.config.net.compact_prefill_ms);
+    let fresh = Instant::now()
+        .checked_sub(window)
+        .map(|since| ctx.ledger.local_since(since))
+        .unwrap_or_default();
     let (block, outcome) = ctx
         .ledger
         .produce(slot, &ctx.genesis, &ctx.genesis.limits, &ctx.key)?;
@@ -34,7 +41,7 @@ fn build(ctx: &Ctx, slot: u64) -> Option<Block> {
         txs = block.txs.len(),
         "produced block"
     );
-    Some(block)
+    Some((block, fresh))
 }
 
 /// Runs until shutdown, waking at each slot start.
@@ -67,13 +74,14 @@ pub async fn run(ctx: Arc<Ctx>) {
             Some(m) => m.measure(|| build(&c, slot)),
             None => build(&c, slot),
         });
-        let Ok(Some(block)) = built.await else {
+        let Ok(Some((block, fresh))) = built.await else {
             continue;
         };
         let hash = block.hash();
         ctx.tracer
             .record(Kind::Block, &hash.0, now_us(), None, Origin::Producer);
-        if let Err(e) = ctx.net.publish(Topic::Block, block.encode()).await {
+        let message = crate::blocks::compact::message_for(&ctx, &Arc::new(block), &fresh);
+        if let Err(e) = ctx.net.publish(Topic::Block, message).await {
             tracing::warn!(block = %hash.short(), error = %e, "block publish failed");
         }
     }
@@ -99,8 +107,13 @@ mod tests {
             .find(|s| net.genesis.producer_for_slot(*s) == me.address())
             .unwrap();
         assert!(build(&node.ctx, ours + 1).is_none(), "not our slot");
-        let block = build(&node.ctx, ours).expect("our slot");
-        assert_eq!(block.txs, vec![tx]);
+        let (block, fresh) = build(&node.ctx, ours).expect("our slot");
+        assert_eq!(block.txs, vec![tx.clone()]);
+        assert_eq!(
+            fresh,
+            HashSet::from([tx.hash()]),
+            "submitted here just now: a compact block sends it whole"
+        );
         assert_eq!(block.header.producer, me.address());
         assert_eq!(node.ledger().head().hash, block.hash());
         assert_eq!(node.ctx.metrics.blocks_produced.get(), 1);
@@ -123,9 +136,13 @@ mod tests {
             .await
             .unwrap();
         let bytes = node.net.calls(|c| c.published[0].1.clone());
-        let block = Block::decode(&bytes, &net.genesis.limits).unwrap();
-        let hash = block.hash();
+        let payload = rumor_p2p::decode_payload(Topic::Block, &bytes, &net.genesis.limits);
+        let Ok(rumor_p2p::Payload::CompactBlock(compact)) = payload else {
+            panic!("a compact block by default: {payload:?}");
+        };
+        let hash = compact.hash();
         let stored = node.ledger().read_chain(|c| c.block(&hash)).unwrap();
-        assert_eq!(stored, Some(block), "imported before it was published");
+        let stored = stored.expect("imported before it was published");
+        assert!(compact.matches(&stored));
     }
 }

@@ -22,8 +22,9 @@ use rumor_chain::{
 };
 use rumor_mempool::{Pool, PoolConfig};
 use rumor_p2p::{
-    MessageId, NetInfo, NetworkError, Offence, PeerId, PeerInfo, PublishOutcome, SeenCache, Status,
-    SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
+    BlockTxnRequest, BlockTxnResponse, MessageId, NetInfo, NetworkError, Offence, PeerId, PeerInfo,
+    PublishOutcome, SeenCache, Status, SyncRequest, SyncResponse, Topic, TxSyncRequest,
+    TxSyncResponse, Validation,
 };
 use tokio::sync::watch;
 
@@ -316,6 +317,7 @@ pub struct Calls {
     pub statuses: Vec<Status>,
     pub sync_requests: Vec<(PeerId, SyncRequest)>,
     pub txsync_requests: Vec<(PeerId, TxSyncRequest)>,
+    pub block_txn_requests: Vec<(PeerId, BlockTxnRequest)>,
     /// Reports and sync requests waiting at a closed gate.
     pub held: usize,
 }
@@ -339,6 +341,7 @@ pub struct FakeNet {
     remote: Mutex<Option<Arc<Ledger>>>,
     scripted: Mutex<VecDeque<Result<SyncResponse, NetworkError>>>,
     scripted_txsync: Mutex<VecDeque<Result<TxSyncResponse, NetworkError>>>,
+    scripted_block_txn: Mutex<VecDeque<Result<BlockTxnResponse, NetworkError>>>,
     /// While closed, `report` waits (holds a pipeline task in flight).
     reports_open: watch::Sender<bool>,
     /// While closed, `sync` waits (a peer that does not answer).
@@ -366,6 +369,7 @@ impl FakeNet {
             remote: Mutex::default(),
             scripted: Mutex::default(),
             scripted_txsync: Mutex::default(),
+            scripted_block_txn: Mutex::default(),
             reports_open: watch::channel(true).0,
             sync_open: watch::channel(true).0,
         }
@@ -384,6 +388,11 @@ impl FakeNet {
     /// Queues one answer for the next txsync request.
     pub fn script_txsync(&self, answer: Result<TxSyncResponse, NetworkError>) {
         self.scripted_txsync.lock().unwrap().push_back(answer);
+    }
+
+    /// Queues one answer for the next blocktxn request.
+    pub fn script_block_txn(&self, answer: Result<BlockTxnResponse, NetworkError>) {
+        self.scripted_block_txn.lock().unwrap().push_back(answer);
     }
 
     pub fn hold_reports(&self) {
@@ -498,6 +507,20 @@ impl NetPort for FakeNet {
         Box::pin(async move {
             self.record(|c| c.txsync_requests.push((peer, request.clone())));
             if let Some(answer) = self.scripted_txsync.lock().unwrap().pop_front() {
+                return answer;
+            }
+            Err(NetworkError::Sync("no peer serves this fake".into()))
+        })
+    }
+
+    fn block_txn(
+        &self,
+        peer: PeerId,
+        request: BlockTxnRequest,
+    ) -> BoxFuture<'_, Result<BlockTxnResponse, NetworkError>> {
+        Box::pin(async move {
+            self.record(|c| c.block_txn_requests.push((peer, request.clone())));
+            if let Some(answer) = self.scripted_block_txn.lock().unwrap().pop_front() {
                 return answer;
             }
             Err(NetworkError::Sync("no peer serves this fake".into()))

@@ -5,6 +5,7 @@
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{allow_block_list, connection_limits, gossipsub, identify, request_response};
 
+use crate::protocol::blocktxn::BlockTxnCodec;
 use crate::protocol::px::PxCodec;
 use crate::protocol::sync::SyncCodec;
 use crate::protocol::txsync::TxSyncCodec;
@@ -23,6 +24,7 @@ pub struct Behaviour {
     pub px: request_response::Behaviour<PxCodec>,
     pub sync: request_response::Behaviour<SyncCodec>,
     pub txsync: request_response::Behaviour<TxSyncCodec>,
+    pub blocktxn: request_response::Behaviour<BlockTxnCodec>,
 }
 
 impl std::fmt::Debug for Behaviour {

@@ -151,6 +151,22 @@ impl Default for TxSyncConfig {
     }
 }
 
+impl TxSyncConfig {
+    /// The bounds of `/rumor/blocktxn/1` (same shape as txsync's): 32 served at once (a block
+    /// relayed to all of a node's peers can draw one request from each), 64 of ours in flight
+    /// (one per compact block being rebuilt), and per peer a burst of 16 refilled at 4 a
+    /// second (an honest peer asks at most once per block it gets from us, blocks come once a
+    /// slot, and a catch-up fetches whole blocks by sync instead).
+    pub fn blocktxn() -> Self {
+        Self {
+            max_inbound: 32,
+            max_outbound: 64,
+            peer_burst: 16,
+            peer_per_sec: 4,
+        }
+    }
+}
+
 /// Per-peer quotas on inbound requests (see [`crate::quota`]): a burst, refilled per second.
 /// Over quota a request is answered "rate limited" at once; every 16th refusal in a row is an
 /// offence.
@@ -205,6 +221,8 @@ pub struct NetworkConfig {
     pub max_inbound_sync: usize,
     /// Mempool anti-entropy (`/rumor/txsync/1`) bounds.
     pub txsync: TxSyncConfig,
+    /// Compact blocks' missing txs (`/rumor/blocktxn/1`) bounds ([`TxSyncConfig::blocktxn`]).
+    pub blocktxn: TxSyncConfig,
     /// Per-peer quotas on status, sync and peer-exchange requests.
     pub quotas: RequestQuotas,
     /// Timeout for request-response protocols (10 s).
@@ -236,6 +254,7 @@ impl Default for NetworkConfig {
             event_channel: 8192,
             max_inbound_sync: 32,
             txsync: TxSyncConfig::default(),
+            blocktxn: TxSyncConfig::blocktxn(),
             quotas: RequestQuotas::default(),
             request_timeout: Duration::from_secs(10),
             tick: Duration::from_millis(500),

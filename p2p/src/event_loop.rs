@@ -16,6 +16,7 @@ use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::{PeerId, Swarm, identify};
 use tokio::sync::mpsc;
 
+mod blocktxn;
 mod txsync;
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
@@ -25,6 +26,7 @@ use crate::gossip_handler::GossipHandler;
 use crate::handle::{Command, NetInfo, NetworkError, NetworkEvent, Offence, PeerInfo};
 use crate::metrics::P2pMetrics;
 use crate::peers::{Admit, BootDial, PeerPolicy};
+use crate::protocol::blocktxn::WireBlockTxn;
 use crate::protocol::px::{PxRequest, PxResponse};
 use crate::protocol::sync::{Status, SyncRequest, WireResponse};
 use crate::protocol::txsync::WireTxResponse;
@@ -33,7 +35,7 @@ use crate::quota::{self, InboundQuotas, Quota};
 use crate::seen::SeenCache;
 use crate::sync_requests::{Answer, SyncRequests};
 use crate::topic::{Topic, Topics};
-use crate::txsync_requests::TxSyncRequests;
+use crate::txsync_requests::{BlockTxnRequests, TxSyncRequests};
 
 /// Owns the swarm; run it with [`EventLoop::run`].
 pub struct EventLoop {
@@ -46,6 +48,7 @@ pub struct EventLoop {
     peers: PeerPolicy,
     sync: SyncRequests<OutboundRequestId, ResponseChannel<WireResponse>>,
     txsync: TxSyncRequests<OutboundRequestId, ResponseChannel<WireTxResponse>>,
+    blocktxn: BlockTxnRequests<OutboundRequestId, ResponseChannel<WireBlockTxn>>,
     gossip: GossipHandler,
     quotas: InboundQuotas,
 }
@@ -74,6 +77,7 @@ impl EventLoop {
         let peers = PeerPolicy::new(*swarm.local_peer_id(), &config);
         let sync = SyncRequests::new(config.max_inbound_sync, config.request_timeout);
         let txsync = TxSyncRequests::new(txsync::bounds(&config));
+        let blocktxn = BlockTxnRequests::new(blocktxn::bounds(&config));
         let quotas = InboundQuotas::new(&config.quotas);
         let gossip = GossipHandler::new(
             topics,
@@ -92,6 +96,7 @@ impl EventLoop {
             peers,
             sync,
             txsync,
+            blocktxn,
             gossip,
             quotas,
         }
@@ -130,6 +135,9 @@ impl EventLoop {
                 Some((channel, response)) = self.txsync.next_inbound(), if self.txsync.inbound_len() != 0 => {
                     self.send_txsync_response(channel, response);
                 }
+                Some((channel, response)) = self.blocktxn.next_inbound(), if self.blocktxn.inbound_len() != 0 => {
+                    self.send_blocktxn_response(channel, response);
+                }
                 _ = tick.tick() => self.maintain(),
             }
         }
@@ -166,6 +174,7 @@ impl EventLoop {
             SwarmEvent::Behaviour(BehaviourEvent::Px(e)) => self.on_px(e),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Txsync(e)) => self.on_txsync(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Blocktxn(e)) => self.on_blocktxn(e),
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 endpoint,
@@ -222,6 +231,7 @@ impl EventLoop {
             } => {
                 self.peers.on_disconnected(&peer_id, Instant::now());
                 self.txsync.forget(&peer_id);
+                self.blocktxn.forget(&peer_id);
                 self.quotas.forget(&peer_id);
                 if self.config.gossip.flood_all {
                     self.swarm
@@ -507,6 +517,11 @@ impl EventLoop {
                 request,
                 reply,
             } => self.send_txsync(peer, request, reply),
+            Command::BlockTxn {
+                peer,
+                request,
+                reply,
+            } => self.send_blocktxn(peer, request, reply),
         }
     }
 

@@ -5,7 +5,7 @@ use libp2p::gossipsub::{
     self, ConfigBuilder, MessageAuthenticity, MessageId, PeerScoreParams, PeerScoreThresholds,
     TopicScoreParams, ValidationMode,
 };
-use rumor_chain::{Block, DecodeError, Limits, SignedTransaction};
+use rumor_chain::{Block, CompactBlock, DecodeError, Limits, SignedTransaction};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -23,14 +23,50 @@ pub fn message_id(data: &[u8]) -> [u8; 32] {
 pub enum Payload {
     Tx(SignedTransaction),
     Block(Box<Block>),
+    /// A block as header, short ids and prefilled txs ([`rumor_chain::compact`]).
+    CompactBlock(Box<CompactBlock>),
+}
+
+/// First byte of a block-topic message: the whole block follows.
+const FULL_BLOCK: u8 = 0;
+/// First byte of a block-topic message: a compact block follows.
+const COMPACT_BLOCK: u8 = 1;
+
+/// A block-topic message carrying the whole block.
+pub fn encode_block(block: &Block) -> Vec<u8> {
+    tagged(FULL_BLOCK, block.encode())
+}
+
+/// A block-topic message carrying a compact block.
+pub fn encode_compact(block: &CompactBlock) -> Vec<u8> {
+    tagged(COMPACT_BLOCK, block.encode())
+}
+
+fn tagged(tag: u8, body: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 1);
+    out.push(tag);
+    out.extend_from_slice(&body);
+    out
 }
 
 /// Decodes bytes received on `topic`. Failures are `Reject`ed by the event loop and never reach
-/// the node.
+/// the node. A block-topic message is a kind byte ([`encode_block`], [`encode_compact`]) and
+/// the canonical encoding of that kind.
 pub fn decode(topic: Topic, data: &[u8], limits: &Limits) -> Result<Payload, DecodeError> {
     match topic {
         Topic::Tx => SignedTransaction::decode(data, limits).map(Payload::Tx),
-        Topic::Block => Block::decode(data, limits).map(|b| Payload::Block(Box::new(b))),
+        Topic::Block => match data.split_first() {
+            Some((&FULL_BLOCK, body)) => {
+                Block::decode(body, limits).map(|b| Payload::Block(Box::new(b)))
+            }
+            Some((&COMPACT_BLOCK, body)) => {
+                CompactBlock::decode(body, limits).map(|b| Payload::CompactBlock(Box::new(b)))
+            }
+            Some((kind, _)) => Err(DecodeError::Malformed(format!(
+                "unknown block message kind {kind}"
+            ))),
+            None => Err(DecodeError::Truncated),
+        },
     }
 }
 

@@ -115,14 +115,18 @@ impl GossipHandler {
             self.report(gs, &id, &propagation_source, topic, Validation::Ignore);
             // Gossipsub drops copies it remembers (60 s): a block that gets here again came
             // after that, which an honest relayer does not do. Let the node judge its age.
-            if topic == Topic::Block
-                && let Ok(Payload::Block(block)) =
-                    gossip::decode(topic, &message.data, &self.limits)
-            {
-                let _ = emit(NetworkEvent::BlockSeenAgain {
-                    from: propagation_source,
-                    block,
-                });
+            if topic == Topic::Block {
+                let header = match gossip::decode(topic, &message.data, &self.limits) {
+                    Ok(Payload::Block(b)) => Some(b.header),
+                    Ok(Payload::CompactBlock(c)) => Some(c.header),
+                    _ => None,
+                };
+                if let Some(header) = header {
+                    let _ = emit(NetworkEvent::BlockSeenAgain {
+                        from: propagation_source,
+                        header: Box::new(header),
+                    });
+                }
             }
             return;
         }

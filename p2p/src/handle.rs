@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::addrbook::PeerRecord;
 use crate::gossip::Payload;
+use crate::protocol::blocktxn::{BlockTxnRequest, BlockTxnResponse};
 use crate::protocol::sync::{Status, SyncRequest, SyncResponse};
 use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse};
 use crate::seen::SeenCache;
@@ -53,6 +54,16 @@ pub enum Offence {
     BadTxSyncResponse,
     /// A txsync request that did not decode or was over the codec's cap.
     BadTxSyncRequest,
+    /// A blocktxn answer that did not decode, was over the bounds, or did not carry the asked
+    /// txs (count, or a tx without its slot's short id): the sender forwarded the compact
+    /// block, so it holds the whole block and could have answered right.
+    BadBlockTxnResponse,
+    /// A blocktxn request that did not decode or was over the codec's cap.
+    BadBlockTxnRequest,
+    /// Forwarded a compact block whose short ids are not the block's (its header is signed,
+    /// its list is not): a relayer rebuilds a compact block before forwarding it, so it could
+    /// have checked.
+    BadCompactBlock,
     /// Kept sending requests (status, sync, peer exchange, txsync) after being refused for
     /// going over its quota ([`crate::quota`]).
     RequestFlood,
@@ -78,6 +89,9 @@ impl Offence {
             Offence::BadSyncResponse
             | Offence::BadTxSyncResponse
             | Offence::BadTxSyncRequest
+            | Offence::BadBlockTxnResponse
+            | Offence::BadBlockTxnRequest
+            | Offence::BadCompactBlock
             | Offence::ReplayedBlock
             | Offence::RelayedEquivocation => -50.0,
             Offence::RequestFlood | Offence::UnpayableTxs => -30.0,
@@ -183,6 +197,11 @@ pub enum Command {
         request: TxSyncRequest,
         reply: oneshot::Sender<Result<TxSyncResponse, NetworkError>>,
     },
+    BlockTxn {
+        peer: PeerId,
+        request: BlockTxnRequest,
+        reply: oneshot::Sender<Result<BlockTxnResponse, NetworkError>>,
+    },
     /// Cut `peers` off (`cut`) or restore them; answers how many changed.
     Cut {
         peers: Vec<PeerId>,
@@ -202,16 +221,29 @@ impl SyncResponder {
     }
 }
 
-/// Answers one inbound txsync request. Dropping it answers "unavailable".
+/// Answers one inbound request of a node-served pull protocol (txsync, blocktxn). Dropping
+/// it answers "unavailable".
 #[derive(Debug)]
-pub struct TxSyncResponder(pub(crate) oneshot::Sender<TxSyncResponse>);
+pub struct Responder<T>(pub(crate) oneshot::Sender<T>);
 
-impl TxSyncResponder {
+impl<T> Responder<T> {
+    /// A responder and the receiving end of its answer (what the event loop keeps; tests
+    /// and embedders that serve requests without a swarm use it too).
+    pub fn channel() -> (Self, oneshot::Receiver<T>) {
+        let (tx, rx) = oneshot::channel();
+        (Self(tx), rx)
+    }
+
     /// Answers; the event loop cuts the answer to the protocol's bounds.
-    pub fn respond(self, response: TxSyncResponse) {
+    pub fn respond(self, response: T) {
         let _ = self.0.send(response);
     }
 }
+
+/// Answers one inbound txsync request.
+pub type TxSyncResponder = Responder<TxSyncResponse>;
+/// Answers one inbound blocktxn request.
+pub type BlockTxnResponder = Responder<BlockTxnResponse>;
 
 /// Events from the event loop to the node.
 #[derive(Debug)]
@@ -229,7 +261,7 @@ pub enum NetworkEvent {
     /// if so. Honest peers forward a block within seconds, inside gossipsub's own memory.
     BlockSeenAgain {
         from: PeerId,
-        block: Box<rumor_chain::Block>,
+        header: Box<rumor_chain::BlockHeader>,
     },
     PeerConnected {
         peer: PeerId,
@@ -254,6 +286,12 @@ pub enum NetworkEvent {
         peer: PeerId,
         request: TxSyncRequest,
         responder: TxSyncResponder,
+    },
+    /// A peer asks for txs of a block by index; answer through `responder`.
+    BlockTxnRequest {
+        peer: PeerId,
+        request: BlockTxnRequest,
+        responder: BlockTxnResponder,
     },
 }
 
@@ -376,6 +414,21 @@ impl NetworkHandle {
         request: TxSyncRequest,
     ) -> Result<TxSyncResponse, NetworkError> {
         self.ask(|reply| Command::TxSync {
+            peer,
+            request,
+            reply,
+        })
+        .await?
+    }
+
+    /// Asks `peer` for txs of a block by index and waits for the (decoded, bounds-checked)
+    /// answer.
+    pub async fn block_txn(
+        &self,
+        peer: PeerId,
+        request: BlockTxnRequest,
+    ) -> Result<BlockTxnResponse, NetworkError> {
+        self.ask(|reply| Command::BlockTxn {
             peer,
             request,
             reply,

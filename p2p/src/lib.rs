@@ -46,14 +46,15 @@ use std::sync::{Arc, Mutex};
 pub use addrbook::{BookConfig, PeerRecord};
 pub use config::{GossipConfig, NetworkConfig, PeerTargets, RequestQuotas, TxSyncConfig};
 pub use event_loop::EventLoop;
-pub use gossip::{Payload, decode as decode_payload, message_id};
+pub use gossip::{Payload, decode as decode_payload, encode_block, encode_compact, message_id};
 pub use handle::{
-    BookEntry, MessageId, NetInfo, NetworkError, NetworkEvent, NetworkHandle, Offence, PeerInfo,
-    PublishOutcome, SyncResponder, TxSyncResponder, Validation,
+    BlockTxnResponder, BookEntry, MessageId, NetInfo, NetworkError, NetworkEvent, NetworkHandle,
+    Offence, PeerInfo, PublishOutcome, Responder, SyncResponder, TxSyncResponder, Validation,
 };
 pub use libp2p::{Multiaddr, PeerId, identity};
 pub use meter::Meter;
 pub use metrics::P2pMetrics;
+pub use protocol::blocktxn::{BlockTxnRequest, BlockTxnResponse};
 pub use protocol::sync::{
     MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES, Status, SyncRequest, SyncResponse,
 };
@@ -136,6 +137,13 @@ pub fn start(
         ("outbound_txsync", config.txsync.max_outbound),
         ("txsync_peer_burst", config.txsync.peer_burst as usize),
         ("txsync_peer_per_sec", config.txsync.peer_per_sec as usize),
+        ("inbound_blocktxn", config.blocktxn.max_inbound),
+        ("outbound_blocktxn", config.blocktxn.max_outbound),
+        ("blocktxn_peer_burst", config.blocktxn.peer_burst as usize),
+        (
+            "blocktxn_peer_per_sec",
+            config.blocktxn.peer_per_sec as usize,
+        ),
         ("peers_low", config.peers.low),
         ("peers_high", config.peers.high),
         ("max_established", config.peers.max_established as usize),

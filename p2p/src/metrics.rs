@@ -36,6 +36,8 @@ pub struct P2pMetrics {
     /// `garbage`, `failed`, `busy` outbound; `served`, `rate_limited`, `busy`, `bad_request`
     /// inbound).
     pub txsync: Family<Labels, Counter>,
+    /// Blocktxn (compact blocks' missing txs) requests, labelled as txsync's.
+    pub blocktxn: Family<Labels, Counter>,
     /// Inbound requests refused for being over the sender's quota, by protocol
     /// (`status`, `sync`, `px`; txsync counts its own under `txsync_requests`).
     pub rate_limited: Family<Labels, Counter>,
@@ -84,6 +86,7 @@ impl P2pMetrics {
             px => "px_requests", "Peer-exchange requests";
             sync => "sync_requests", "Block-sync requests";
             txsync => "txsync_requests", "Mempool anti-entropy requests";
+            blocktxn => "blocktxn_requests", "Requests for a compact block's missing txs";
             rate_limited => "rate_limited", "Inbound requests refused over the sender's quota, by protocol";
             inbound_refused => "inbound_refused", "Inbound connections refused over their source's share (per IP or subnet)";
             seen_hits => "seen_cache_hits", "Seen-cache hits";

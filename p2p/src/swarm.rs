@@ -16,7 +16,7 @@ use crate::gossip;
 use crate::handle::NetworkError;
 use crate::inbound::InboundLimits;
 use crate::metrics::P2pMetrics;
-use crate::protocol::{px, sync, txsync};
+use crate::protocol::{blocktxn, px, sync, txsync};
 use crate::topic::Topics;
 use crate::transport::{BoundTcp, dial_source};
 use rumor_link::Delayed;
@@ -73,6 +73,10 @@ fn behaviour(
         ),
         txsync: request_response::Behaviour::new(
             [(txsync::PROTOCOL, ProtocolSupport::Full)],
+            rr_config.clone(),
+        ),
+        blocktxn: request_response::Behaviour::new(
+            [(blocktxn::PROTOCOL, ProtocolSupport::Full)],
             rr_config,
         ),
     })

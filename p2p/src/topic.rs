@@ -7,7 +7,8 @@ use libp2p::gossipsub::{IdentTopic, TopicHash};
 pub enum Topic {
     /// `/rumor/<network>/tx/1`: canonical encoded `SignedTransaction`s.
     Tx,
-    /// `/rumor/<network>/block/1`: canonical encoded `Block`s.
+    /// `/rumor/<network>/block/2`: a kind byte, then a canonical encoded `Block` or
+    /// `CompactBlock` ([`crate::gossip::decode`]). Version 1 carried bare `Block`s.
     Block,
 }
 
@@ -22,9 +23,17 @@ impl Topic {
         }
     }
 
+    /// The topic's version: bumped when its payload format changes.
+    pub fn version(self) -> u32 {
+        match self {
+            Topic::Tx => 1,
+            Topic::Block => 2,
+        }
+    }
+
     /// The topic string for `network` (the first 8 hex chars of the genesis hash).
     pub fn name(self, network: &str) -> String {
-        format!("/rumor/{network}/{}/1", self.label())
+        format!("/rumor/{network}/{}/{}", self.label(), self.version())
     }
 
     pub fn ident(self, network: &str) -> IdentTopic {
@@ -80,7 +89,7 @@ mod tests {
     fn names_and_lookup() {
         let t = Topics::new("abcd1234");
         assert_eq!(Topic::Tx.name("abcd1234"), "/rumor/abcd1234/tx/1");
-        assert_eq!(Topic::Block.name("abcd1234"), "/rumor/abcd1234/block/1");
+        assert_eq!(Topic::Block.name("abcd1234"), "/rumor/abcd1234/block/2");
         assert_eq!(t.topic(&t.hash(Topic::Tx)), Some(Topic::Tx));
         assert_eq!(t.topic(&t.hash(Topic::Block)), Some(Topic::Block));
         let other = Topics::new("ffffffff");

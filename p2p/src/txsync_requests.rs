@@ -1,6 +1,7 @@
-//! Request bookkeeping for `/rumor/txsync/1` (mempool anti-entropy): the node's outbound
+//! Request bookkeeping for the node-served pull protocols, `/rumor/txsync/1` (mempool
+//! anti-entropy) and `/rumor/blocktxn/1` (a compact block's missing txs): the node's outbound
 //! requests awaiting an answer, the inbound requests the node is serving, and a per-peer quota
-//! on inbound requests. No swarm: the event loop sends requests and responses; this remembers
+//! on inbound requests. One instance per protocol ([`Served`] names its types). No swarm: the event loop sends requests and responses; this remembers
 //! who waits for what, decodes answers and decides what to refuse.
 //!
 //! # Invariants
@@ -32,12 +33,69 @@ use libp2p::PeerId;
 use rumor_chain::Limits;
 use tokio::sync::oneshot;
 
-use crate::handle::TxSyncResponder;
+use crate::handle::Responder;
 use crate::pending_replies::PendingReplies;
-use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse, WireTxResponse};
+use crate::protocol::blocktxn::{
+    BlockTxnDecodeError, BlockTxnRequest, BlockTxnResponse, WireBlockTxn,
+};
+use crate::protocol::txsync::{TxSyncDecodeError, TxSyncRequest, TxSyncResponse, WireTxResponse};
 use crate::quota::{PeerQuota, Quota};
 
-type Reply = crate::pending_replies::Reply<TxSyncResponse>;
+/// A protocol served this way: its request, wire answer and decoded answer.
+pub(crate) trait Served {
+    type Request;
+    type Wire;
+    type Response: Send + 'static;
+    type DecodeError: std::fmt::Display;
+    /// Within the protocol's bounds (checked before the quota: a bad request is refused).
+    fn is_bounded(request: &Self::Request) -> bool;
+    fn decode(wire: Self::Wire, limits: &Limits) -> Result<Self::Response, Self::DecodeError>;
+    /// The answer when the node does not answer in time (or drops the responder).
+    fn unavailable() -> Self::Response;
+}
+
+/// `/rumor/txsync/1`.
+#[derive(Debug)]
+pub(crate) struct TxSync;
+
+impl Served for TxSync {
+    type Request = TxSyncRequest;
+    type Wire = WireTxResponse;
+    type Response = TxSyncResponse;
+    type DecodeError = TxSyncDecodeError;
+    fn is_bounded(request: &TxSyncRequest) -> bool {
+        request.is_bounded()
+    }
+    fn decode(wire: WireTxResponse, limits: &Limits) -> Result<TxSyncResponse, TxSyncDecodeError> {
+        wire.decode(limits)
+    }
+    fn unavailable() -> TxSyncResponse {
+        TxSyncResponse::Error("unavailable".into())
+    }
+}
+
+/// `/rumor/blocktxn/1`.
+#[derive(Debug)]
+pub(crate) struct BlockTxn;
+
+impl Served for BlockTxn {
+    type Request = BlockTxnRequest;
+    type Wire = WireBlockTxn;
+    type Response = BlockTxnResponse;
+    type DecodeError = BlockTxnDecodeError;
+    fn is_bounded(request: &BlockTxnRequest) -> bool {
+        request.is_bounded()
+    }
+    fn decode(
+        wire: WireBlockTxn,
+        limits: &Limits,
+    ) -> Result<BlockTxnResponse, BlockTxnDecodeError> {
+        wire.decode(limits)
+    }
+    fn unavailable() -> BlockTxnResponse {
+        BlockTxnResponse::Error("unavailable".into())
+    }
+}
 
 /// What an answer to one of our requests turned out to be.
 pub(crate) use crate::pending_replies::Delivery as Answer;
@@ -63,7 +121,7 @@ impl Refusal {
     }
 }
 
-/// Limits for [`TxSyncRequests`].
+/// Limits for [`Requests`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bounds {
     pub max_outbound: usize,
@@ -73,24 +131,30 @@ pub(crate) struct Bounds {
     pub timeout: Duration,
 }
 
-/// In-flight txsync requests, generic over the swarm's request id and response channel types.
-pub(crate) struct TxSyncRequests<Id, C> {
-    outbound: PendingReplies<Id, TxSyncResponse>,
-    inbound: FuturesUnordered<BoxFuture<'static, (C, TxSyncResponse)>>,
+/// In-flight requests of protocol `P`, generic over the swarm's request id and response
+/// channel types (tests use plain values).
+pub(crate) struct Requests<Id, C, P: Served> {
+    outbound: PendingReplies<Id, P::Response>,
+    inbound: FuturesUnordered<BoxFuture<'static, (C, P::Response)>>,
     quota: PeerQuota,
     bounds: Bounds,
 }
 
-impl<Id, C> std::fmt::Debug for TxSyncRequests<Id, C> {
+/// `/rumor/txsync/1`'s bookkeeping.
+pub(crate) type TxSyncRequests<Id, C> = Requests<Id, C, TxSync>;
+/// `/rumor/blocktxn/1`'s bookkeeping.
+pub(crate) type BlockTxnRequests<Id, C> = Requests<Id, C, BlockTxn>;
+
+impl<Id, C, P: Served> std::fmt::Debug for Requests<Id, C, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TxSyncRequests")
+        f.debug_struct("Requests")
             .field("outbound", &self.outbound.len())
             .field("inbound", &self.inbound.len())
             .finish()
     }
 }
 
-impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
+impl<Id: Eq + Hash, C: Send + 'static, P: Served> Requests<Id, C, P> {
     pub fn new(bounds: Bounds) -> Self {
         Self {
             outbound: PendingReplies::new(),
@@ -105,13 +169,13 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
         self.outbound.len() >= self.bounds.max_outbound
     }
 
-    pub fn outbound_sent(&mut self, id: Id, reply: Reply) {
+    pub fn outbound_sent(&mut self, id: Id, reply: crate::pending_replies::Reply<P::Response>) {
         self.outbound.insert(id, reply);
     }
 
     /// An answer arrived for request `id`.
-    pub fn on_response(&mut self, id: Id, response: WireTxResponse, limits: &Limits) -> Answer {
-        self.outbound.deliver(&id, || response.decode(limits))
+    pub fn on_response(&mut self, id: Id, response: P::Wire, limits: &Limits) -> Answer {
+        self.outbound.deliver(&id, || P::decode(response, limits))
     }
 
     /// Request `id` failed (timeout, connection closed, …).
@@ -120,17 +184,17 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
     }
 
     /// Starts serving `peer`'s request answered through `channel`: `emit` hands the node its
-    /// [`TxSyncResponder`] and says whether the node took it. A refused request comes back
+    /// [`Responder`] and says whether the node took it. A refused request comes back
     /// with its channel, to be answered at once.
     pub fn serve(
         &mut self,
         peer: PeerId,
-        request: &TxSyncRequest,
+        request: &P::Request,
         channel: C,
         now: Instant,
-        emit: impl FnOnce(TxSyncResponder) -> bool,
+        emit: impl FnOnce(Responder<P::Response>) -> bool,
     ) -> Result<(), (C, Refusal)> {
-        if !request.is_bounded() {
+        if !P::is_bounded(request) {
             return Err((channel, Refusal::BadRequest));
         }
         if let Quota::Refuse { offence } = self.quota.allow(peer, now) {
@@ -140,14 +204,14 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
             return Err((channel, Refusal::Busy));
         }
         let (tx, rx) = oneshot::channel();
-        if !emit(TxSyncResponder(tx)) {
+        if !emit(Responder(tx)) {
             return Err((channel, Refusal::Busy));
         }
         let timeout = self.bounds.timeout;
         self.inbound.push(Box::pin(async move {
             let response = match tokio::time::timeout(timeout, rx).await {
                 Ok(Ok(r)) => r,
-                _ => TxSyncResponse::Error("unavailable".into()),
+                _ => P::unavailable(),
             };
             (channel, response)
         }));
@@ -161,7 +225,7 @@ impl<Id: Eq + Hash, C: Send + 'static> TxSyncRequests<Id, C> {
 
     /// The next inbound request whose response is ready. Only poll it while
     /// [`Self::inbound_len`] is non-zero.
-    pub fn next_inbound(&mut self) -> impl Future<Output = Option<(C, TxSyncResponse)>> + '_ {
+    pub fn next_inbound(&mut self) -> impl Future<Output = Option<(C, P::Response)>> + '_ {
         self.inbound.next()
     }
 

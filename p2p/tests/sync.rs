@@ -209,7 +209,7 @@ async fn late_node_catches_up_and_fetches_an_orphans_parent() {
     let blocks = produce(&mut a_store.lock().unwrap(), 2);
     let out = a
         .handle
-        .publish(Topic::Block, blocks[1].encode())
+        .publish(Topic::Block, rumor_p2p::encode_block(&blocks[1]))
         .await
         .unwrap();
     assert_eq!(out, PublishOutcome::Published);

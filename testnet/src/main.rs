@@ -62,6 +62,10 @@ struct NetArgs {
     /// Extra uniform per-chunk delay on emulated links (ms).
     #[arg(long, default_value_t = 0)]
     jitter_ms: u64,
+    /// Cap each emulated link at this many Mbit/s per direction (with `--regions`; a
+    /// connection's frames queue behind each other at that rate).
+    #[arg(long)]
+    bandwidth_mbit: Option<f64>,
     /// Fixes keys, regions, topology and load order.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -86,6 +90,10 @@ struct NetArgs {
     /// in the foreground until Ctrl-C; `--churn` and `--kill` need processes.
     #[arg(long)]
     in_process: bool,
+    /// How producers publish blocks: `compact` (header, short ids and the txs peers likely
+    /// lack; peers rebuild from their pools) or `full` (every tx, for comparison).
+    #[arg(long, default_value = "compact", value_parser = ["compact", "full"])]
+    block_relay: String,
 }
 
 #[derive(Args)]
@@ -206,8 +214,13 @@ fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpO
         account_balance: BALANCE,
         regions: net.regions,
         jitter_ms: net.jitter_ms,
+        bandwidth_bytes_per_sec: net.bandwidth_mbit.map(|m| (m * 1e6 / 8.0) as u64),
         ready_timeout: net.ready_timeout,
-        overrides: Default::default(),
+        overrides: {
+            let mut o = rumor_testnet::setup::NodeOverrides::default();
+            o.config.net.compact_blocks = net.block_relay == "compact";
+            o
+        },
         in_process: net.in_process,
     })
 }

@@ -60,6 +60,9 @@ pub struct Emulation {
     pub source: String,
     pub matrix: RegionMatrix,
     pub jitter_ms: u64,
+    /// Per-connection, per-direction link capacity (bytes/s; `None`: unlimited).
+    #[serde(default)]
+    pub bandwidth_bytes_per_sec: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -91,6 +91,7 @@ fn options(dir: &Path, nodes: usize) -> UpOptions {
         account_balance: 1_000_000_000,
         regions: RegionsOpt::None,
         jitter_ms: 0,
+        bandwidth_bytes_per_sec: None,
         ready_timeout: Duration::from_secs(60),
         overrides: Default::default(),
         in_process: true,

@@ -2,6 +2,7 @@
 //! returns its figure values. Parameters are fixed in code so results stay comparable, and are
 //! recorded in every result.
 
+pub mod blocks;
 pub mod convergence;
 pub mod equivalence;
 pub mod ingest;
@@ -32,6 +33,7 @@ pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<Ru
         Scenario::Partition => convergence::run_once(ctx, &convergence::Params::partition()).await,
         Scenario::Churn => convergence::run_once(ctx, &convergence::Params::churn()).await,
         Scenario::InProcess => equivalence::run_once(ctx, &equivalence::Params::default()).await,
+        Scenario::Blocks => blocks::run_once(ctx, &blocks::Params::default()).await,
     }
 }
 
@@ -52,5 +54,6 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
         }
         Scenario::Churn => serde_json::to_value(convergence::Params::churn()).unwrap_or_default(),
         Scenario::InProcess => equivalence::parameters(&equivalence::Params::default()),
+        Scenario::Blocks => blocks::parameters(&blocks::Params::default()),
     }
 }

@@ -1,5 +1,8 @@
 //! Read-only views: block building, status, lookups, and the invariant check.
 
+use std::collections::HashSet;
+use std::time::Instant;
+
 use rumor_chain::{Address, TxHash, VerifiedTx};
 
 use super::{Pool, SenderContent};
@@ -37,6 +40,26 @@ impl Pool {
             .values()
             .flat_map(|s| s.txs.values().take(s.pending).map(|t| t.tx.hash()))
             .take(max)
+            .collect()
+    }
+
+    /// Every pooled tx, pending and queued, in no particular order (a compact block is rebuilt
+    /// from them).
+    pub fn transactions(&self) -> impl Iterator<Item = &VerifiedTx> + '_ {
+        self.senders
+            .values()
+            .flat_map(|s| s.txs.values().map(|t| &t.tx))
+    }
+
+    /// Hashes of txs submitted to this node (origin local) that entered the pool at or after
+    /// `since`: the ones its peers are least likely to hold yet, which a compact block sends
+    /// whole.
+    pub fn local_since(&self, since: Instant) -> HashSet<TxHash> {
+        self.senders
+            .values()
+            .flat_map(|s| s.txs.values())
+            .filter(|t| t.origin == crate::pooled::Origin::Local && t.added >= since)
+            .map(|t| t.tx.hash())
             .collect()
     }
 

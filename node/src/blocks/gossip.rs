@@ -97,36 +97,79 @@ pub async fn on_gossip_block(
 ) {
     let received = Instant::now();
     let hash = block.hash();
-    let block = Arc::new(block);
-    let verdict = if replayed(
+    if let Some(verdict) = screen(&ctx, &block.header, hash, from).await {
+        report(&ctx, id, from, verdict, received).await;
+        return;
+    }
+    conclude(
+        ctx,
+        &slots,
+        id,
+        from,
+        Arc::new(block),
+        received,
+        received_at_us,
+    )
+    .await;
+}
+
+/// The checks before any signature work, on the header alone: a replay of an old slot is
+/// rejected (its sender penalised), a stale or already stored block ignored. `None`: go on.
+pub(super) async fn screen(
+    ctx: &Arc<Ctx>,
+    header: &rumor_chain::BlockHeader,
+    hash: BlockHash,
+    from: PeerId,
+) -> Option<Validation> {
+    if replayed(
         &ctx.genesis,
         ctx.config.chain.replay_window_slots,
-        block.header.slot,
+        header.slot,
         now_ms(),
     ) {
-        tracing::info!(%from, block = %hash.short(), slot = block.header.slot, "replayed old block rejected");
+        tracing::info!(%from, block = %hash.short(), slot = header.slot, "replayed old block rejected");
         ctx.metrics.replayed_blocks.inc();
         let _ = ctx.net.penalise(from, Offence::ReplayedBlock).await;
-        Validation::Reject
-    } else {
-        match unchecked_ignore(&ctx, &block, hash).await {
-            Some(why) => {
-                tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
-                Validation::Ignore
-            }
-            None => judge(&ctx, &slots, &block, hash, &id, from).await,
-        }
-    };
-    let label = verdict.as_str();
+        return Some(Validation::Reject);
+    }
+    let why = unchecked_ignore(ctx, header.height, hash).await?;
+    tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
+    Some(Validation::Ignore)
+}
+
+/// Counts and reports a verdict on block message `id` to gossipsub.
+pub(super) async fn report(
+    ctx: &Ctx,
+    id: MessageId,
+    from: PeerId,
+    verdict: Validation,
+    received: Instant,
+) {
     ctx.metrics
         .validation
-        .get_or_create(&vec![("kind", "block"), ("result", label)])
+        .get_or_create(&vec![("kind", "block"), ("result", verdict.as_str())])
         .inc();
     ctx.metrics
         .validation_seconds
         .get_or_create(&vec![("kind", "block")])
         .observe(received.elapsed().as_secs_f64());
     let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
+}
+
+/// The header-level verdict on a whole block (however it arrived), reported; then, if it
+/// was accepted, trace and import.
+pub(super) async fn conclude(
+    ctx: Arc<Ctx>,
+    slots: &Mutex<SlotCache>,
+    id: MessageId,
+    from: PeerId,
+    block: Arc<Block>,
+    received: Instant,
+    received_at_us: u64,
+) {
+    let hash = block.hash();
+    let verdict = judge(&ctx, slots, &block, hash, &id, from).await;
+    report(&ctx, id, from, verdict, received).await;
     if verdict != Validation::Accept {
         return;
     }
@@ -136,14 +179,14 @@ pub async fn on_gossip_block(
 /// A block gossiped again after gossipsub forgot it (already ignored by the network layer): if
 /// its slot is outside the replay window, its sender replayed it and is penalised. No
 /// lookup, no signature work.
-pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, block: &Block) {
+pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, header: &rumor_chain::BlockHeader) {
     if replayed(
         &ctx.genesis,
         ctx.config.chain.replay_window_slots,
-        block.header.slot,
+        header.slot,
         now_ms(),
     ) {
-        tracing::info!(%from, block = %block.hash().short(), slot = block.header.slot, "replayed old block (seen before) from peer");
+        tracing::info!(%from, block = %header.hash().short(), slot = header.slot, "replayed old block (seen before) from peer");
         ctx.metrics.replayed_blocks.inc();
         let _ = ctx.net.penalise(from, Offence::ReplayedBlock).await;
     }
@@ -151,10 +194,10 @@ pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, block: &Block) {
 
 /// Why a block is ignored without any signature work: stale (far below our head) or already
 /// stored. `None`: check it.
-async fn unchecked_ignore(ctx: &Arc<Ctx>, block: &Block, hash: BlockHash) -> Option<&'static str> {
+async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Option<&'static str> {
     // Saturating: the height is the sender's, up to u64::MAX (found by fuzzing: `+` overflowed,
     // a panic in debug builds and, wrapped in release, a far-future block called stale).
-    if block.header.height.saturating_add(STALE_DEPTH) < ctx.ledger.head().height {
+    if height.saturating_add(STALE_DEPTH) < ctx.ledger.head().height {
         return Some("stale");
     }
     let known = ctx
@@ -440,10 +483,10 @@ mod tests {
         let node = node_without_verify(&net);
         let mut remote = net.store("remote");
         let old = net.extend_with(&mut remote, 0, vec![]);
-        on_block_seen_again(&node.ctx, peer(6), &old).await;
+        on_block_seen_again(&node.ctx, peer(6), &old.header).await;
         let mut fresh = old.clone();
         fresh.header.slot = net.genesis.slot_at(now_ms());
-        on_block_seen_again(&node.ctx, peer(7), &fresh).await;
+        on_block_seen_again(&node.ctx, peer(7), &fresh.header).await;
         assert_eq!(
             node.net.calls(|c| c.penalties.clone()),
             vec![(peer(6), Offence::ReplayedBlock)]

@@ -1,4 +1,6 @@
 //! The block pipeline, one file per job:
+//! - [`compact`]: compact blocks: our blocks published compact, gossiped ones rebuilt from
+//!   the pool (missing txs by `/rumor/blocktxn/1`), blocktxn answered;
 //! - [`gossip`]: a gossiped block → header checks → verdict (forward early) → import;
 //!   equivocation detection;
 //! - [`import`](mod@import): stage-1 checks on the verification pool, the ledger import on the
@@ -13,6 +15,7 @@
 pub mod backoff;
 pub mod bodies;
 pub mod catchup;
+pub mod compact;
 pub mod gossip;
 pub mod headers;
 pub mod import;
@@ -20,6 +23,7 @@ pub mod serve;
 
 pub use backoff::Backoff;
 pub use catchup::{Outcome, catch_up, claims_better};
+pub use compact::{on_gossip_compact, serve_block_txn};
 pub use gossip::{SLOT_CACHE, SlotCache, on_block_seen_again, on_gossip_block, slot_cache};
 pub use import::{import, resolve_orphan};
 pub use serve::{answer, serve_sync};

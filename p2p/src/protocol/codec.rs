@@ -151,6 +151,98 @@ where
     }
 }
 
+/// An inbound request as read off the wire: decoded, or refused by the codec (over the cap or
+/// undecodable). libp2p's request-response drops a request whose read failed without telling
+/// the behaviour, so [`Surfaced`] reports garbage as a value and the loop can penalise its
+/// sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound<Req> {
+    Request(Req),
+    Garbage(String),
+}
+
+/// [`Codec`] with undecodable requests surfaced as [`Inbound::Garbage`] (`/rumor/txsync/1`,
+/// `/rumor/blocktxn/1`).
+pub struct Surfaced<Req, Resp, C> {
+    inner: Codec<Req, Resp, C>,
+}
+
+impl<Req, Resp, C> std::fmt::Debug for Surfaced<Req, Resp, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Surfaced")
+    }
+}
+
+impl<Req, Resp, C> Default for Surfaced<Req, Resp, C> {
+    fn default() -> Self {
+        Self {
+            inner: Codec::default(),
+        }
+    }
+}
+
+impl<Req, Resp, C> Clone for Surfaced<Req, Resp, C> {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl<Req, Resp, C> request_response::Codec for Surfaced<Req, Resp, C>
+where
+    Req: bincode::Encode + bincode::Decode<()> + Send + 'static,
+    Resp: bincode::Encode + bincode::Decode<()> + Send + 'static,
+    C: Caps,
+{
+    type Protocol = StreamProtocol;
+    type Request = Inbound<Req>;
+    type Response = Resp;
+
+    async fn read_request<T>(&mut self, p: &StreamProtocol, io: &mut T) -> io::Result<Inbound<Req>>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        match self.inner.read_request(p, io).await {
+            Ok(r) => Ok(Inbound::Request(r)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(Inbound::Garbage(e.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn read_response<T>(&mut self, p: &StreamProtocol, io: &mut T) -> io::Result<Resp>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        self.inner.read_response(p, io).await
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        p: &StreamProtocol,
+        io: &mut T,
+        req: Inbound<Req>,
+    ) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        match req {
+            Inbound::Request(r) => self.inner.write_request(p, io, r).await,
+            Inbound::Garbage(why) => Err(io::Error::new(io::ErrorKind::InvalidInput, why)),
+        }
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        p: &StreamProtocol,
+        io: &mut T,
+        resp: Resp,
+    ) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        self.inner.write_response(p, io, resp).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,14 +13,10 @@
 //! - Any answer over those counts, or with a tx that does not decode, is garbage: the sender
 //!   is penalised.
 
-use std::io;
-
-use futures::{AsyncRead, AsyncWrite};
 use libp2p::StreamProtocol;
-use libp2p::request_response;
 use rumor_chain::{DecodeError, Limits, SignedTransaction, TxHash};
 
-use super::codec::{Caps, Codec};
+use super::codec::Caps;
 
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/rumor/txsync/1");
 /// Most hashes in one digest.
@@ -151,76 +147,11 @@ impl Caps for TxSyncCaps {
     const MAX_RESPONSE: usize = MAX_TXS_RESPONSE_BYTES + MAX_GET_HASHES * 4 + 64;
 }
 
-/// An inbound request as read off the wire: decoded, or refused by the codec (over the cap or
-/// undecodable). libp2p's request-response drops a request whose read failed without telling
-/// the behaviour, so the codec reports garbage as a value and the loop can penalise its sender.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inbound {
-    Request(TxSyncRequest),
-    Garbage(String),
-}
+/// An inbound txsync request, or the reason it was garbage.
+pub type Inbound = super::codec::Inbound<TxSyncRequest>;
 
-/// The bounded codec of [`super::codec`], with undecodable requests surfaced as
-/// [`Inbound::Garbage`].
-#[derive(Debug, Clone, Default)]
-pub struct TxSyncCodec {
-    inner: Codec<TxSyncRequest, WireTxResponse, TxSyncCaps>,
-}
-
-impl request_response::Codec for TxSyncCodec {
-    type Protocol = StreamProtocol;
-    type Request = Inbound;
-    type Response = WireTxResponse;
-
-    async fn read_request<T>(&mut self, p: &StreamProtocol, io: &mut T) -> io::Result<Inbound>
-    where
-        T: AsyncRead + Unpin + Send,
-    {
-        match self.inner.read_request(p, io).await {
-            Ok(r) => Ok(Inbound::Request(r)),
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(Inbound::Garbage(e.to_string())),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn read_response<T>(
-        &mut self,
-        p: &StreamProtocol,
-        io: &mut T,
-    ) -> io::Result<WireTxResponse>
-    where
-        T: AsyncRead + Unpin + Send,
-    {
-        self.inner.read_response(p, io).await
-    }
-
-    async fn write_request<T>(
-        &mut self,
-        p: &StreamProtocol,
-        io: &mut T,
-        req: Inbound,
-    ) -> io::Result<()>
-    where
-        T: AsyncWrite + Unpin + Send,
-    {
-        match req {
-            Inbound::Request(r) => self.inner.write_request(p, io, r).await,
-            Inbound::Garbage(why) => Err(io::Error::new(io::ErrorKind::InvalidInput, why)),
-        }
-    }
-
-    async fn write_response<T>(
-        &mut self,
-        p: &StreamProtocol,
-        io: &mut T,
-        resp: WireTxResponse,
-    ) -> io::Result<()>
-    where
-        T: AsyncWrite + Unpin + Send,
-    {
-        self.inner.write_response(p, io, resp).await
-    }
-}
+/// The bounded codec of [`super::codec`], with undecodable requests surfaced as garbage.
+pub type TxSyncCodec = super::codec::Surfaced<TxSyncRequest, WireTxResponse, TxSyncCaps>;
 
 #[cfg(test)]
 mod tests {

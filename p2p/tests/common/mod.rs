@@ -126,12 +126,12 @@ pub async fn start_node(label: &str, config: NetworkConfig) -> TestNode {
             {
                 let topic = match payload {
                     Payload::Tx(_) => Topic::Tx,
-                    Payload::Block(_) => Topic::Block,
+                    Payload::Block(_) | Payload::CompactBlock(_) => Topic::Block,
                 };
                 let verdict = match payload {
                     Payload::Tx(tx) if tx.clone().verify(CHAIN_ID).is_ok() => Validation::Accept,
                     Payload::Tx(_) => Validation::Reject,
-                    Payload::Block(_) => Validation::Accept,
+                    Payload::Block(_) | Payload::CompactBlock(_) => Validation::Accept,
                 };
                 {
                     let mut s = seen.lock().unwrap();

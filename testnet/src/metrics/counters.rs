@@ -35,6 +35,45 @@ pub struct NodeCounters {
     /// differenced).
     #[serde(default)]
     pub deepest_reorg: Option<f64>,
+    /// Bytes of block-topic messages received (every copy, `gossipsub_topic_msg_recv_bytes_
+    /// unfiltered`) and sent (`gossipsub_topic_msg_sent_bytes`).
+    #[serde(default)]
+    pub block_bytes_in: Option<f64>,
+    #[serde(default)]
+    pub block_bytes_out: Option<f64>,
+    /// Compact blocks received, by outcome (`rumor_compact_blocks_total`), and the txs the
+    /// pool lacked (`rumor_compact_missing_txs_total`).
+    #[serde(default)]
+    pub compact: Option<CompactCounts>,
+}
+
+/// A node's compact-block outcomes (see the node's `rumor_compact_blocks_total`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompactCounts {
+    /// Rebuilt from the pool alone.
+    pub rebuilt: f64,
+    /// Rebuilt after one blocktxn round trip.
+    pub fetched: f64,
+    /// Rebuilt from the whole block fetched by hash (a collision, or no answer).
+    pub full_fetch: f64,
+    /// Not rebuilt (nobody answered) or wrong.
+    pub failed: f64,
+    pub bad: f64,
+    pub missing_txs: f64,
+}
+
+impl CompactCounts {
+    fn since(&self, b: &CompactCounts) -> CompactCounts {
+        let d = |a: f64, b: f64| if a >= b { a - b } else { a };
+        CompactCounts {
+            rebuilt: d(self.rebuilt, b.rebuilt),
+            fetched: d(self.fetched, b.fetched),
+            full_fetch: d(self.full_fetch, b.full_fetch),
+            failed: d(self.failed, b.failed),
+            bad: d(self.bad, b.bad),
+            missing_txs: d(self.missing_txs, b.missing_txs),
+        }
+    }
 }
 
 impl NodeCounters {
@@ -65,6 +104,32 @@ impl NodeCounters {
                 } else {
                     counts.filtered += s.value;
                 }
+            } else if (name.starts_with("gossipsub_topic_msg_recv_bytes_unfiltered")
+                || name.starts_with("gossipsub_topic_msg_sent_bytes"))
+                && !name.ends_with("_created")
+                && topic_kind(s, network) == Some("block")
+            {
+                let slot = if name.contains("recv") {
+                    &mut c.block_bytes_in
+                } else {
+                    &mut c.block_bytes_out
+                };
+                *slot = Some(slot.unwrap_or(0.0) + s.value);
+            } else if name.starts_with("rumor_compact_blocks") && !name.ends_with("_created") {
+                let counts = c.compact.get_or_insert_with(CompactCounts::default);
+                let slot = match s.label("result") {
+                    Some("rebuilt") => &mut counts.rebuilt,
+                    Some("fetched") => &mut counts.fetched,
+                    Some("full_fetch") => &mut counts.full_fetch,
+                    Some("failed") => &mut counts.failed,
+                    Some("bad") => &mut counts.bad,
+                    _ => continue,
+                };
+                *slot += s.value;
+            } else if name.starts_with("rumor_compact_missing_txs") && !name.ends_with("_created") {
+                c.compact
+                    .get_or_insert_with(CompactCounts::default)
+                    .missing_txs += s.value;
             } else if name == "rumor_busy_seconds_total" {
                 c.busy_s = Some(s.value);
             } else if name.starts_with("rumor_deepest_reorg_blocks") {
@@ -101,6 +166,11 @@ impl NodeCounters {
             cpu_s: d(self.cpu_s, earlier.cpu_s),
             busy_s: d(self.busy_s, earlier.busy_s),
             deepest_reorg: self.deepest_reorg,
+            block_bytes_in: d(self.block_bytes_in, earlier.block_bytes_in),
+            block_bytes_out: d(self.block_bytes_out, earlier.block_bytes_out),
+            compact: self
+                .compact
+                .map(|a| a.since(&earlier.compact.unwrap_or_default())),
         }
     }
 }
@@ -137,6 +207,13 @@ gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/block/1"} 3
 gossipsub_topic_msg_recv_counts_total{hash="/rumor/ffff0000/block/1"} 99
 rumor_trace_dropped_total 2
 rumor_busy_seconds_total 1.5
+gossipsub_topic_msg_recv_bytes_unfiltered_total{hash="/rumor/abcd0123/block/2"} 5000
+gossipsub_topic_msg_recv_bytes_total{hash="/rumor/abcd0123/block/2"} 2000
+gossipsub_topic_msg_sent_bytes_total{hash="/rumor/abcd0123/block/2"} 7000
+gossipsub_topic_msg_sent_bytes_total{hash="/rumor/abcd0123/tx/1"} 100
+rumor_compact_blocks_total{result="rebuilt"} 8
+rumor_compact_blocks_total{result="fetched"} 1
+rumor_compact_missing_txs_total 3
 "#;
 
     #[test]
@@ -160,6 +237,19 @@ rumor_busy_seconds_total 1.5
         );
         assert_eq!(c.trace_dropped, Some(2.0));
         assert_eq!(c.busy_s, Some(1.5));
+        assert_eq!(
+            (c.block_bytes_in, c.block_bytes_out),
+            (Some(5000.0), Some(7000.0))
+        );
+        assert_eq!(
+            c.compact,
+            Some(CompactCounts {
+                rebuilt: 8.0,
+                fetched: 1.0,
+                missing_txs: 3.0,
+                ..Default::default()
+            })
+        );
         let earlier = NodeCounters {
             bytes_in: Some(24.0),
             tx: Some(RecvCounts {

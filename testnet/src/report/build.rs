@@ -161,6 +161,10 @@ pub fn build(input: BuildInput<'_>) -> Report {
             &cpu,
         )
     });
+    let blocks = Some(super::blocks::relay(
+        &deltas,
+        count_origins(input.traces, Kind::Block, counter_window),
+    ));
     let mut notes = input.notes;
     if let Some(f) = &in_process {
         notes.push(format!("in-process nodes; CPU per node: {}", f.cpu_source));
@@ -210,6 +214,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         machine,
         convergence: input.convergence,
         in_process,
+        blocks,
     }
 }
 

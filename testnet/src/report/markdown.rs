@@ -63,6 +63,9 @@ pub fn render(r: &Report) -> String {
     if let Some(f) = &r.in_process {
         let _ = writeln!(s, "- {}", f.line(m.nodes));
     }
+    if let Some(b) = &r.blocks {
+        let _ = writeln!(s, "- {}", b.line());
+    }
     for note in &m.notes {
         let _ = writeln!(s, "- Note: {note}");
     }

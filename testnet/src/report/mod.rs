@@ -1,6 +1,7 @@
 //! The propagation report: `report.json` (machine-readable), `report.md`, SVG plots, and the
 //! summary table printed at the end of a run.
 
+pub mod blocks;
 pub mod build;
 pub mod convergence;
 pub mod footprint;

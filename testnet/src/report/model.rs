@@ -32,6 +32,9 @@ pub struct Report {
     /// `--in-process`: the process's footprint and how per-node CPU was measured.
     #[serde(default)]
     pub in_process: Option<super::footprint::InProcess>,
+    /// What blocks cost on the wire and how compact blocks were rebuilt.
+    #[serde(default)]
+    pub blocks: Option<super::blocks::BlockRelay>,
 }
 
 /// Whether the live network converged: the convergence issue's proof, per run.

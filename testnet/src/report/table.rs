@@ -141,6 +141,9 @@ pub fn summary(r: &Report) -> String {
     if let Some(f) = &r.in_process {
         let _ = writeln!(out, "{}", f.line(r.meta.nodes));
     }
+    if let Some(b) = &r.blocks {
+        let _ = writeln!(out, "{}", b.line());
+    }
     let heights: Vec<u64> = r.heads.heights.iter().flatten().copied().collect();
     let _ = writeln!(
         out,

@@ -23,6 +23,8 @@ pub struct UpOptions {
     pub account_balance: u64,
     pub regions: RegionsOpt,
     pub jitter_ms: u64,
+    /// Per-connection, per-direction link capacity under emulation (bytes/s).
+    pub bandwidth_bytes_per_sec: Option<u64>,
     /// How long to wait for RPC readiness and then for every node to have a mesh.
     pub ready_timeout: std::time::Duration,
     /// What benchmarks change about the nodes; `Default` is what `up` and `run` start.
@@ -158,6 +160,7 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
             source,
             matrix,
             jitter_ms: opts.jitter_ms,
+            bandwidth_bytes_per_sec: opts.bandwidth_bytes_per_sec,
         }),
         ready_at_us: None,
         in_process: opts.in_process,
@@ -212,6 +215,7 @@ pub(crate) mod tests {
             account_balance: 1_000_000,
             regions,
             jitter_ms: 0,
+            bandwidth_bytes_per_sec: None,
             ready_timeout: std::time::Duration::from_secs(1),
             overrides: NodeOverrides::default(),
             in_process: false,

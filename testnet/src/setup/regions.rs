@@ -52,6 +52,7 @@ pub fn link_config(
     peer_ids: &[String],
     regions: &[String],
     jitter_ms: u64,
+    bandwidth_bytes_per_sec: Option<u64>,
     ship_matrix: Option<&RegionMatrix>,
 ) -> LinkConfig {
     let peer_regions: BTreeMap<String, String> = peer_ids
@@ -65,7 +66,7 @@ pub fn link_config(
         my_region: regions[me].clone(),
         peer_regions,
         jitter_ms,
-        bandwidth_bytes_per_sec: None,
+        bandwidth_bytes_per_sec,
         matrix: ship_matrix.cloned(),
     }
 }
@@ -91,7 +92,7 @@ mod tests {
     fn link_file_lists_everyone_else_and_loads_in_the_node_format() {
         let peers = vec!["a".to_string(), "b".into(), "c".into()];
         let regions = vec!["europe".to_string(), "na_east".into(), "europe".into()];
-        let cfg = link_config(1, &peers, &regions, 0, None);
+        let cfg = link_config(1, &peers, &regions, 0, None, None);
         assert_eq!(cfg.my_region, "na_east");
         assert_eq!(cfg.peer_regions.len(), 2);
         assert_eq!(cfg.peer_regions["a"], "europe");

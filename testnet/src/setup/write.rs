@@ -26,7 +26,14 @@ pub fn write_files(manifest: &Manifest, genesis: &Genesis, template: &NodeConfig
             (&node.link_file, &manifest.emulation, manifest.regions())
         {
             let ship = (emu.source != "builtin").then_some(&emu.matrix);
-            let cfg = regions::link_config(node.index, &peer_ids, &all, emu.jitter_ms, ship);
+            let cfg = regions::link_config(
+                node.index,
+                &peer_ids,
+                &all,
+                emu.jitter_ms,
+                emu.bandwidth_bytes_per_sec,
+                ship,
+            );
             let text = serde_json::to_string_pretty(&cfg).map_err(crate::error::json(path))?;
             std::fs::write(path, text).map_err(io(path))?;
         }

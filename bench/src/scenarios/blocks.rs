@@ -1,0 +1,144 @@
+//! `blocks`: block-heavy relay, compact against whole blocks on the same network in one bench
+//! run: 8 nodes (4 producers) over the built-in WAN regions with every link capped at
+//! [`BANDWIDTH_MBIT`] per direction, 250 tx/s offered with 2 s slots (about 500 txs per
+//! block), run once with `[net] compact_blocks = true` and once with `false`, same seed,
+//! topology and load. Figures per mode: block-topic bytes per node per block, block
+//! time-to-all p50/p99, extra round trips per compact block, rebuilds without a round trip,
+//! failures; then compact against full.
+//!
+//! Why this size: the issue asks for ≥ 500 txs per block; at 1 000 tx/s this 2-core machine
+//! holds no network at all (each tx costs every node ~0.5 ms, so 8 nodes × 1 000 tx/s need
+//! 4 cores), while 8 × 250 tx/s is about one core.
+
+use serde::Serialize;
+
+use super::propagation;
+use crate::ctx::{Ctx, RunOutcome};
+use crate::net::{self, NetShape, NodeTweaks};
+use rumor_testnet::commands::run::run_with;
+use rumor_testnet::error::Result;
+use rumor_testnet::trace::Kind;
+
+/// Each emulated link's capacity per direction (Mbit/s): a block of 500 txs (80 KB whole)
+/// takes 64 ms to cross one link, its compact form (~3 KB) 2.4 ms.
+pub const BANDWIDTH_MBIT: f64 = 10.0;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    pub nodes: usize,
+    pub tps: f64,
+    pub slot_ms: u64,
+    pub duration_s: f64,
+    pub bandwidth_mbit: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            nodes: 8,
+            tps: 250.0,
+            slot_ms: 2000,
+            duration_s: 30.0,
+            bandwidth_mbit: BANDWIDTH_MBIT,
+        }
+    }
+}
+
+pub fn parameters(p: &Params) -> serde_json::Value {
+    serde_json::json!({ "params": p, "producers": 4, "accounts": 256, "regions": "builtin" })
+}
+
+fn mode(compact: bool) -> &'static str {
+    if compact { "compact" } else { "full" }
+}
+
+pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
+    let mut out = RunOutcome::default();
+    let mut saturated = false;
+    let mut per_mode = Vec::new();
+    for compact in [true, false] {
+        let params = propagation::Params {
+            net: NetShape {
+                regions: "builtin",
+                slot_ms: p.slot_ms,
+                bandwidth_mbit: Some(p.bandwidth_mbit),
+                ..NetShape::new(p.nodes, 4, 256)
+            },
+            tps: p.tps,
+            duration_s: p.duration_s,
+            node: NodeTweaks {
+                compact_blocks: Some(compact),
+                ..NodeTweaks::default()
+            },
+        };
+        let name = mode(compact);
+        let opts = propagation::run_options(ctx, name, &params)?;
+        let measured = run_with(&opts, &ctx.started).await?;
+        let r = &measured.report;
+        saturated |= r.machine.is_some_and(|m| m.saturated);
+        let mut f = RunOutcome::default();
+        propagation::figures(r, &mut f);
+        let get = |k: &str| f.values.get(k).copied();
+        let relay = r.blocks.clone().unwrap_or_default();
+        let txs_per_block = r
+            .load
+            .as_ref()
+            .map(|l| l.accepted as f64)
+            .zip(
+                r.kinds
+                    .get(&Kind::Block)
+                    .map(|k| k.stats.delivery.messages as f64),
+            )
+            .filter(|(_, b)| *b > 0.0)
+            .map(|(t, b)| t / b);
+        let values = [
+            (
+                "block_bytes",
+                relay.bytes_in_per_node_per_block.map(|b| b / 1000.0),
+            ),
+            ("block_p50", get("block_p50_all")),
+            ("block_p99", get("block_p99_all")),
+            ("block_delivery", get("block_delivery")),
+            ("tx_delivery", get("tx_delivery")),
+            ("txs_per_block", txs_per_block),
+            ("round_trips", relay.round_trips_per_block),
+            (
+                "no_round_trip",
+                relay.no_round_trip_share.map(|s| s * 100.0),
+            ),
+            (
+                "failures",
+                relay.compact.map(|c| c.failed + c.bad + c.full_fetch),
+            ),
+            ("machine", get("machine_cpu")),
+        ];
+        for (what, v) in values {
+            out.set(&format!("{name}_{what}"), v);
+        }
+        per_mode.push((
+            relay.bytes_in_per_node_per_block,
+            get("block_p50_all"),
+            get("block_p99_all"),
+        ));
+        if ctx.keep {
+            out.notes.push(format!(
+                "report: {}",
+                opts.up.dir.join("report/report.md").display()
+            ));
+        }
+        net::discard(ctx, &opts.up.dir);
+    }
+    let cut = |compact: Option<f64>, full: Option<f64>| {
+        compact
+            .zip(full.filter(|f| *f > 0.0))
+            .map(|(c, f)| (1.0 - c / f) * 100.0)
+    };
+    out.set("bytes_cut", cut(per_mode[0].0, per_mode[1].0));
+    out.set("p50_cut", cut(per_mode[0].1, per_mode[1].1));
+    out.set("p99_cut", cut(per_mode[0].2, per_mode[1].2));
+    out.set(
+        propagation::SATURATED,
+        Some(if saturated { 1.0 } else { 0.0 }),
+    );
+    Ok(out)
+}
