@@ -685,7 +685,7 @@ impl Scenario {
                 title: "Compact blocks against whole blocks",
                 about: "One network run twice in a row, the same seed, topology and load: 8 \
                     nodes (4 producers) over the built-in WAN regions with every emulated link \
-                    capped at 10 Mbit/s per direction, 250 tx/s offered with 2 s slots (about \
+                    capped at 5 Mbit/s per direction, 200 tx/s offered with 2.5 s slots (about \
                     500 txs per block), for 30 s; first with compact blocks (`[net] \
                     compact_blocks = true`: header, 6-byte short ids, the producer's fresh local \
                     txs whole; peers rebuild from their pools and ask the sender for what they \
@@ -695,7 +695,8 @@ impl Scenario {
                     #15): block bytes per node ≥ 90% lower, ≥ 85% of compact blocks rebuilt \
                     without a round trip, block p99 time-to-all ≥ 50% lower; the latency goal \
                     only on an unsaturated machine. (Why not 1 000 tx/s: each tx costs every \
-                    node ~0.5 ms here, so 8 nodes at 1 000 tx/s need 4 cores.)",
+                    node ~0.5 ms here, so 8 nodes at 1 000 tx/s need 4 cores; 8 × 250 tx/s \
+                    already kept the machine 79% busy.)",
                 run_time: "about 3 min per run (two testnet runs).",
                 figures: blocks_figures(),
             },
