@@ -74,7 +74,7 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
             NetworkEvent::Gossip {
                 id,
                 from,
-                payload: Payload::Block(block),
+                payload: payload @ (Payload::Block(_) | Payload::CompactBlock(_)),
                 received_at_us,
             } => {
                 let slot = ctx
@@ -86,26 +86,15 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 let permit = permit.expect("never closed");
                 let (c, s) = (ctx.clone(), slots.clone());
                 ctx.tasks.spawn(async move {
-                    blocks::on_gossip_block(c, s, id, from, *block, received_at_us).await;
-                    drop(permit);
-                });
-            }
-            NetworkEvent::Gossip {
-                id,
-                from,
-                payload: Payload::CompactBlock(compact),
-                ..
-            } => {
-                let slot = ctx
-                    .tasks
-                    .unless_cancelled(block_tasks.clone().acquire_owned());
-                let Some(permit) = slot.await else {
-                    break;
-                };
-                let permit = permit.expect("never closed");
-                let (c, s) = (ctx.clone(), slots.clone());
-                ctx.tasks.spawn(async move {
-                    blocks::on_gossip_compact(c, s, id, from, *compact).await;
+                    match payload {
+                        Payload::Block(block) => {
+                            blocks::on_gossip_block(c, s, id, from, *block, received_at_us).await
+                        }
+                        Payload::CompactBlock(compact) => {
+                            blocks::on_gossip_compact(c, s, id, from, *compact).await
+                        }
+                        Payload::Tx(_) => unreachable!("matched blocks only"),
+                    }
                     drop(permit);
                 });
             }

@@ -60,6 +60,17 @@ pub enum Readiness {
     Peers,
 }
 
+impl std::str::FromStr for Readiness {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "mesh" => Ok(Readiness::Mesh),
+            "peers" => Ok(Readiness::Peers),
+            other => Err(format!("{other:?}: `mesh` or `peers`")),
+        }
+    }
+}
+
 impl Readiness {
     pub fn ready(self, peers: &[crate::rpc::Peer]) -> bool {
         match self {
