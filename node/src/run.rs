@@ -207,6 +207,10 @@ pub async fn run_embedded(
     };
     // The pool's bound: the node's own, or the shared pool's when embedded.
     metrics.set_limit("verify_queue", verify.capacity() as u64);
+    metrics.set_limit(
+        "recent_blocks",
+        crate::blocks::compact::RECENT_BLOCKS as u64,
+    );
     let (journal, journaled) = if config.tx_journal {
         // Weak: the writer thread must not keep the store open after the node stops.
         let l = Arc::downgrade(&ledger);

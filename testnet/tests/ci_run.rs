@@ -201,11 +201,23 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
         assert!(events.contains(&want), "{want} missing from {events:?}");
     }
     // Every tx reached every live node, if late (gossip after heal, anti-entropy, blocks). The
-    // trace can miss a few first sights at a churned node: lines still queued in its trace
-    // writer die with it at SIGKILL while the block that carried the tx was already committed.
-    // The lost check above reads the nodes' real state and is the exact one.
+    // trace can miss first sights at a churned node: lines still queued in its trace writer
+    // (drained every 100 ms) die with it at SIGKILL, and a block import traces all of the
+    // block's unseen txs at once (measured: 31 of one node's 100 in one CI run, 0 in the
+    // next). The lost check above reads the nodes' real state and is the exact one; here a
+    // node that was never killed must have traced every tx, and the churned ones most.
+    let churned: Vec<u64> = down.keys().map(|k| k.parse().unwrap()).collect();
+    for inc in r["kinds"]["tx"]["incomplete"].as_array().unwrap() {
+        for m in inc["missing"].as_array().unwrap() {
+            let node = m.as_u64().unwrap();
+            assert!(
+                churned.contains(&node),
+                "node {node}, never killed, missed {inc}"
+            );
+        }
+    }
     let delivery = f(&r["kinds"]["tx"]["delivery"]["ratio"]);
-    assert!(delivery >= 0.95, "{}", r["kinds"]["tx"]);
+    assert!(delivery >= 0.9, "{}", r["kinds"]["tx"]);
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("## Convergence"), "{md}");
 }
