@@ -163,35 +163,49 @@ pub async fn on_gossip_compact(
 }
 
 /// Rebuilds `compact` from the pool, then from `from`'s answer, then from the whole block.
+/// What the pool made of a compact block: a finished attempt, or slots still to fetch.
+enum Pooled {
+    Done(Result<Box<Block>, rumor_chain::CompactError>),
+    Partial(Box<PartialBlock>),
+}
+
 async fn rebuild(ctx: &Arc<Ctx>, compact: &CompactBlock, from: PeerId) -> Rebuilt {
     let Ok(mut partial) = compact.partial() else {
         // Two txs of the block share a short id: only the whole block helps.
         return whole(ctx, compact, from).await;
     };
-    partial = match ctx
+    // The pool scan and, when it fills every slot, the tx-root check (a SHA-256 per tx and
+    // the Merkle tree) run on the blocking pool, in one job: CPU work stays off the async
+    // threads.
+    let pooled = ctx
         .ledger
         .blocking(move |l| {
             l.offer_pool(&mut partial);
-            partial
+            if partial.missing().is_empty() {
+                Pooled::Done(partial.finish().map(Box::new))
+            } else {
+                Pooled::Partial(Box::new(partial))
+            }
         })
-        .await
-    {
-        Ok(p) => p,
+        .await;
+    let finished = match pooled {
         Err(_) => return Rebuilt::Failed("shutting down"),
-    };
-    let missing = partial.missing();
-    let how = if missing.is_empty() {
-        "rebuilt"
-    } else {
-        ctx.metrics.compact_missing_txs.inc_by(missing.len() as u64);
-        match fetch_missing(ctx, &mut partial, missing, from).await {
-            Ok(()) => "fetched",
-            Err(Some(offence)) => return Rebuilt::Bad(offence),
-            Err(None) => return whole(ctx, compact, from).await,
+        Ok(Pooled::Done(done)) => done.map(|b| (b, "rebuilt")),
+        Ok(Pooled::Partial(mut partial)) => {
+            let missing = partial.missing();
+            ctx.metrics.compact_missing_txs.inc_by(missing.len() as u64);
+            match fetch_missing(ctx, &mut partial, missing, from).await {
+                Ok(()) => match ctx.ledger.blocking(move |_| partial.finish()).await {
+                    Ok(done) => done.map(|b| (Box::new(b), "fetched")),
+                    Err(_) => return Rebuilt::Failed("shutting down"),
+                },
+                Err(Some(offence)) => return Rebuilt::Bad(offence),
+                Err(None) => return whole(ctx, compact, from).await,
+            }
         }
     };
-    match partial.finish() {
-        Ok(block) => Rebuilt::Block(Box::new(block), how),
+    match finished {
+        Ok((block, how)) => Rebuilt::Block(block, how),
         // A collision with our pool, or a wrong list: the whole block tells which.
         Err(_) => whole(ctx, compact, from).await,
     }
@@ -234,11 +248,24 @@ async fn whole(ctx: &Ctx, compact: &CompactBlock, from: PeerId) -> Rebuilt {
     if block.hash() != hash {
         return Rebuilt::Failed("another block came back");
     }
-    if compact.matches(&block) {
+    // Hashing every tx (short ids, tx root): on the blocking pool.
+    let max_txs = ctx.genesis.limits.max_block_txs;
+    let c = compact.clone();
+    let judged = ctx
+        .ledger
+        .blocking(move |_| {
+            let matches = c.matches(&block);
+            let fits = block.txs.len() <= max_txs
+                && rumor_chain::tx_root(&block.txs) == block.header.tx_root;
+            (block, matches, fits)
+        })
+        .await;
+    let Ok((block, matches, fits)) = judged else {
+        return Rebuilt::Failed("shutting down");
+    };
+    if matches {
         Rebuilt::Block(Box::new(block), "full_fetch")
-    } else if block.txs.len() > ctx.genesis.limits.max_block_txs
-        || rumor_chain::tx_root(&block.txs) != block.header.tx_root
-    {
+    } else if !fits {
         // The peer's block does not fit its own header: we cannot tell what the list was for.
         Rebuilt::Failed("the fetched block does not match its header")
     } else {
