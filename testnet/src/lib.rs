@@ -32,6 +32,7 @@ pub mod rng;
 pub mod rpc;
 pub mod setup;
 pub mod shutdown;
+pub mod start_order;
 pub mod textable;
 pub mod timefmt;
 pub mod trace;

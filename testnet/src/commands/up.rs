@@ -1,8 +1,11 @@
-//! `up`: create a testnet directory, start every node in order, and wait until all of them
-//! have peers and a mesh.
+//! `up`: create a testnet directory, start the nodes (in index order, each once its
+//! bootnodes answer RPC, several at once: [`StartOrder`]), and wait until all of them have
+//! peers and a mesh.
 
 use std::path::Path;
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use indicatif::ProgressBar;
 
 use super::started::Started;
@@ -12,6 +15,7 @@ use crate::manifest::Manifest;
 use crate::process::spawn_node;
 use crate::ready;
 use crate::setup::{UpOptions, plan, write_files};
+use crate::start_order::{START_LIMIT, StartOrder};
 use crate::timefmt::now_us;
 
 /// Starts the testnet described by `opts` in `opts.dir` (absolute, existing). Every node
@@ -35,22 +39,38 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     let rpcs = collect::clients(&manifest)?;
 
     let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
-    for (i, rpc) in rpcs.iter().enumerate() {
-        bar.set_message(format!("node {i}"));
-        let node = manifest.nodes[i].clone();
-        if opts.in_process {
-            started.embedded.start(&manifest, &node, &template);
-        } else {
-            let child = spawn_node(&manifest, &node)?;
-            manifest.nodes[i].pid = Some(child.id());
-            started.push(i, &node.data_dir, child);
+    let boots = manifest.nodes.iter().map(|n| n.bootnodes.clone()).collect();
+    let mut order = StartOrder::new(boots, START_LIMIT);
+    let mut coming_up = FuturesUnordered::new();
+    while !order.done() {
+        // Every node started is recorded before the next await: a Ctrl-C can stop it.
+        while let Some(i) = order.next() {
+            let node = manifest.nodes[i].clone();
+            if opts.in_process {
+                started.embedded.start(&manifest, &node, &template);
+            } else {
+                let child = spawn_node(&manifest, &node)?;
+                manifest.nodes[i].pid = Some(child.id());
+                started.push(i, &node.data_dir, child);
+                manifest.save()?;
+            }
+            bar.set_message(format!("node {i}"));
+            let rpc = &rpcs[i];
+            coming_up.push(async move {
+                ready::wait_rpc(&node, rpc, opts.ready_timeout, &|| started.exited(i)).await?;
+                Ok::<_, Error>(i)
+            });
         }
-        manifest.save()?;
-        // In order, and each one ready before the next: a node's bootnodes are always up
-        // when it dials them.
-        ready::wait_rpc(&node, rpc, opts.ready_timeout, &|| started.exited(i)).await?;
-        bar.inc(1);
+        // A node's bootnodes answer RPC before it starts (see `StartOrder`).
+        match coming_up.next().await {
+            Some(r) => {
+                order.ready(r?);
+                bar.inc(1);
+            }
+            None => break,
+        }
     }
+    manifest.save()?;
     bar.finish_with_message("all nodes answer RPC");
 
     let mesh = crate::progress::bar(manifest.nodes.len() as u64, "mesh", quiet);
