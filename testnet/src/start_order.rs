@@ -40,7 +40,7 @@ impl StartOrder {
     }
 
     /// The node to start now, if any may start; the caller must start it.
-    pub fn next(&mut self) -> Option<usize> {
+    pub fn start_next(&mut self) -> Option<usize> {
         let i = self.next;
         if i >= self.bootnodes.len() || self.coming_up >= self.limit {
             return None;
@@ -54,7 +54,7 @@ impl StartOrder {
         Some(i)
     }
 
-    /// Node `i` (started by [`Self::next`]) answers RPC.
+    /// Node `i` (started by [`Self::start_next`]) answers RPC.
     pub fn ready(&mut self, i: usize) {
         if i < self.ready.len() && i < self.next && !self.ready[i] {
             self.ready[i] = true;
@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     fn drain(o: &mut StartOrder) -> Vec<usize> {
-        std::iter::from_fn(|| o.next()).collect()
+        std::iter::from_fn(|| o.start_next()).collect()
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     let mut coming_up = FuturesUnordered::new();
     while !order.done() {
         // Every node started is recorded before the next await: a Ctrl-C can stop it.
-        while let Some(i) = order.next() {
+        while let Some(i) = order.start_next() {
             let node = manifest.nodes[i].clone();
             if opts.in_process {
                 started.embedded.start(&manifest, &node, &template);
