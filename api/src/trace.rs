@@ -2,7 +2,10 @@
 //! the node (`<data-dir>/trace.ndjson`) and read by the testnet tool, plus the writer's own
 //! counts (`<data-dir>/trace.stats.json`, written on clean shutdown).
 //!
-//! Line: `{"kind":"tx"|"block","id":"<64 hex>","t_us":<µs since the Unix epoch>,"from":"<peer id>"|null,"origin":"rpc"|"producer"|"gossip"|"sync"|"block"}`
+//! Line: `{"kind":"tx"|"block","id":"<64 hex>","t_us":<µs since the Unix epoch>,"from":"<peer id>"|null,"origin":"rpc"|"producer"|"gossip"|"sync"|"block"|"duplicate"}`
+//!
+//! Every origin but `duplicate` marks the node's first sight of the message; `duplicate`
+//! marks the first copy after that (see [`Origin::Duplicate`]).
 //!
 //! Invariant: this file is the only definition of the format; both sides compile against it,
 //! so a change here is a change for writer and reader at once.
@@ -44,6 +47,10 @@ pub enum Origin {
     /// A tx the node first had inside an imported block (it missed the tx's gossip, e.g. while
     /// down or cut off); its time is the block's import.
     Block,
+    /// Not a first sight: the second copy of a message this node received over gossip (the
+    /// first copy gossipsub's duplicate filter dropped), once per message. Its time is the
+    /// receipt, before any decoding. Readers of first sights skip these lines.
+    Duplicate,
 }
 
 /// One trace record.
@@ -74,6 +81,11 @@ impl TraceLine {
     /// The node where the message entered the network (RPC submission or block production).
     pub fn is_origin(&self) -> bool {
         matches!(self.origin, Origin::Rpc | Origin::Producer)
+    }
+
+    /// The node's first duplicate of the message, not its first sight.
+    pub fn is_duplicate(&self) -> bool {
+        self.origin == Origin::Duplicate
     }
 
     /// Parses one line; `None` for anything that is not a well-formed record (a torn line

@@ -167,6 +167,19 @@ pub async fn run_embedded(
     let ledger = Arc::new(
         Ledger::new(chain, pool, config.orphan_buffer, metrics.clone()).metered(meter.clone()),
     );
+    let (tracer, trace_task) = if config.trace {
+        let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
+            .await
+            .map_err(NodeError::Trace)?;
+        (t, Some(task))
+    } else {
+        (Tracer::disabled(), None)
+    };
+    let mut net_config = net_config;
+    net_config.duplicates = tracer.duplicate_watch(&genesis.network_id());
+    if let Some(w) = &net_config.duplicates {
+        metrics.set_limit("trace_duplicate_ids", w.capacity() as u64);
+    }
     let status = status_of(&ledger.head());
     let network = rumor_p2p::start(
         rumor_p2p::identity_from_key(&key),
@@ -182,14 +195,6 @@ pub async fn run_embedded(
         None => tokio::spawn(network.event_loop.run()),
     };
 
-    let (tracer, trace_task) = if config.trace {
-        let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
-            .await
-            .map_err(NodeError::Trace)?;
-        (t, Some(task))
-    } else {
-        (Tracer::disabled(), None)
-    };
     let verify = match embedding.verify {
         Some(w) => w.handle(
             genesis.clone(),

@@ -128,6 +128,27 @@ impl Tracer {
         }
     }
 
+    /// When tracing, a watch that writes a `duplicate` line for each message's second copy
+    /// ([`rumor_p2p::duplicates`]), remembering the default number of message ids.
+    pub fn duplicate_watch(&self, network: &str) -> Option<rumor_p2p::duplicates::DuplicateWatch> {
+        use rumor_p2p::Topic;
+        use rumor_p2p::duplicates::{DEFAULT_CAPACITY, DuplicateWatch};
+        self.enabled().then(|| {
+            let tracer = self.clone();
+            DuplicateWatch::new(
+                network,
+                DEFAULT_CAPACITY,
+                std::sync::Arc::new(move |topic, id| {
+                    let kind = match topic {
+                        Topic::Tx => Kind::Tx,
+                        Topic::Block => Kind::Block,
+                    };
+                    tracer.record(kind, &id, now_us(), None, Origin::Duplicate);
+                }),
+            )
+        })
+    }
+
     /// Stops accepting lines; the writer drains, flushes and exits.
     pub fn close(&mut self) {
         self.tx = None;

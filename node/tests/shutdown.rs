@@ -49,6 +49,6 @@ async fn a_stopped_node_has_drained_and_restarts_on_its_committed_chain() {
         let block = call(again.rpc, "chain_getBlockByHash", json!([id])).await;
         assert_eq!(block["result"]["hash"], json!(id), "{block}");
     }
-    assert!(height(&again).await >= produced.len() as u64);
+    assert!(height(&again).await >= produced.len() as u64, "{trace}");
     again.stop().await;
 }

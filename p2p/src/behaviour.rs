@@ -3,7 +3,7 @@
 //! a handler for it.
 
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{allow_block_list, connection_limits, gossipsub, identify, request_response};
+use libp2p::{allow_block_list, connection_limits, identify, request_response};
 
 use crate::protocol::blocktxn::BlockTxnCodec;
 use crate::protocol::px::PxCodec;
@@ -19,7 +19,7 @@ pub struct Behaviour {
     /// Per-source inbound caps (IP, subnet): after `limits`, so its counts see only
     /// connections the global caps let through.
     pub inbound: crate::inbound::InboundLimits,
-    pub gossipsub: gossipsub::Behaviour,
+    pub gossipsub: crate::gossip::Gossipsub,
     pub identify: identify::Behaviour,
     pub px: request_response::Behaviour<PxCodec>,
     pub sync: request_response::Behaviour<SyncCodec>,

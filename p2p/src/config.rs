@@ -236,6 +236,8 @@ pub struct NetworkConfig {
     /// Where the network loop's and the connections' CPU time is accounted when many nodes
     /// share a process (in-process testnets; off when `None`).
     pub meter: Option<crate::Meter>,
+    /// Reports each message's second copy (the trace's first duplicates; off when `None`).
+    pub duplicates: Option<crate::duplicates::DuplicateWatch>,
 }
 
 impl Default for NetworkConfig {
@@ -261,6 +263,7 @@ impl Default for NetworkConfig {
             limits: Limits::default(),
             link: None,
             meter: None,
+            duplicates: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 use crate::config::GossipConfig;
+use crate::duplicates::WatchTransform;
 use crate::topic::{Topic, Topics};
 
 /// Content addressing: the message id is the SHA-256 of the payload, so one tx published by two
@@ -17,6 +18,10 @@ use crate::topic::{Topic, Topics};
 pub fn message_id(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
+
+/// The node's gossipsub: its data transform is the identity that lets the duplicate watch
+/// tell received copies from publishes ([`crate::duplicates`]).
+pub type Gossipsub = gossipsub::Behaviour<WatchTransform>;
 
 /// A gossip payload that decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,9 +166,20 @@ pub fn behaviour(
     topics: &Topics,
     limits: &Limits,
     sources: &SourceLimits,
+    duplicates: Option<&crate::duplicates::DuplicateWatch>,
     registry: &mut prometheus_client::registry::Registry,
-) -> Result<gossipsub::Behaviour, String> {
+) -> Result<Gossipsub, String> {
     let mut b = base_config(cfg, limits);
+    let transform = WatchTransform(duplicates.cloned());
+    if let Some(watch) = duplicates.cloned() {
+        // Gossipsub computes every copy's id before its duplicate filter: the one place a
+        // duplicate can be timed (see `crate::duplicates`).
+        b.message_id_fn(move |m: &gossipsub::Message| {
+            let id = message_id(&m.data);
+            watch.observe(&m.topic, &id, &m.data);
+            MessageId::new(&id)
+        });
+    }
     b.validate_messages()
         .flood_publish(cfg.flood_publish)
         .idontwant_message_size_threshold(cfg.idontwant_threshold)
@@ -178,9 +194,8 @@ pub fn behaviour(
         b.max_transmit_size_for_topic(topic_max_bytes(t, limits), topics.hash(t));
     }
     let config = b.build().map_err(|e| format!("gossipsub config: {e}"))?;
-    let mut gs: gossipsub::Behaviour =
-        gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, config)
-            .map_err(|e| format!("gossipsub: {e}"))?;
+    let mut gs = Gossipsub::new_with_transform(MessageAuthenticity::Anonymous, config, transform)
+        .map_err(|e| format!("gossipsub: {e}"))?;
     gs = gs.with_metrics(
         registry.sub_registry_with_prefix("gossipsub"),
         gossipsub::MetricsConfig::default(),
@@ -237,6 +252,7 @@ mod tests {
             &topics,
             &Limits::default(),
             &Default::default(),
+            None,
             &mut reg,
         )
         .unwrap();
@@ -254,6 +270,7 @@ mod tests {
                 &topics,
                 &Limits::default(),
                 &Default::default(),
+                None,
                 &mut reg
             )
             .is_err()
@@ -275,6 +292,7 @@ mod size_tests {
             &topics,
             &limits,
             &Default::default(),
+            None,
             &mut reg,
         )
         .unwrap();

@@ -78,7 +78,7 @@ impl GossipHandler {
     /// A gossipsub event. `emit` offers the node an event and says whether it was taken.
     pub fn on_event(
         &mut self,
-        gs: &mut gossipsub::Behaviour,
+        gs: &mut crate::gossip::Gossipsub,
         event: gossipsub::Event,
         emit: impl FnOnce(NetworkEvent) -> bool,
     ) {
@@ -160,7 +160,7 @@ impl GossipHandler {
     /// harmless.
     pub fn report(
         &self,
-        gs: &mut gossipsub::Behaviour,
+        gs: &mut crate::gossip::Gossipsub,
         id: &MessageId,
         from: &PeerId,
         topic: Topic,
@@ -182,7 +182,7 @@ impl GossipHandler {
     /// Publishes `data` on `topic`, or queues it while no peer is subscribed.
     pub fn publish(
         &mut self,
-        gs: &mut gossipsub::Behaviour,
+        gs: &mut crate::gossip::Gossipsub,
         topic: Topic,
         data: Vec<u8>,
     ) -> Result<PublishOutcome, NetworkError> {
@@ -205,7 +205,7 @@ impl GossipHandler {
     }
 
     /// Retries the publish queue (dropping what expired).
-    pub fn flush(&mut self, gs: &mut gossipsub::Behaviour) {
+    pub fn flush(&mut self, gs: &mut crate::gossip::Gossipsub) {
         if self.queue.is_empty() {
             return;
         }
@@ -242,7 +242,7 @@ mod tests {
     const NETWORK: &str = "abcdef01";
 
     /// A handler and a gossipsub behaviour with no peers at all.
-    fn setup(ttl: Duration) -> (GossipHandler, gossipsub::Behaviour, Arc<P2pMetrics>) {
+    fn setup(ttl: Duration) -> (GossipHandler, crate::gossip::Gossipsub, Arc<P2pMetrics>) {
         let topics = Topics::new(NETWORK);
         let mut registry = prometheus_client::registry::Registry::default();
         let gs = gossip::behaviour(
@@ -250,6 +250,7 @@ mod tests {
             &topics,
             &Limits::default(),
             &Default::default(),
+            None,
             &mut registry,
         )
         .unwrap();

@@ -15,6 +15,7 @@
 mod addrbook;
 mod behaviour;
 mod config;
+pub mod duplicates;
 mod event_loop;
 /// Entry points for the fuzz targets in `fuzz/`: the real read path of each request-response
 /// codec on untrusted bytes. Not an API.

@@ -56,6 +56,7 @@ fn behaviour(
             topics,
             &config.limits,
             &peers.inbound,
+            config.duplicates.as_ref(),
             registry,
         )?,
         identify: identify::Behaviour::new(
