@@ -243,6 +243,7 @@ pub async fn run(
         regions: None,
         graph: None,
         canonical_blocks: None,
+        transmission: None,
     });
     let tx = &a.kinds[&Kind::Tx];
     let all = tx

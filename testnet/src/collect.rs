@@ -66,7 +66,7 @@ pub fn alive(manifest: &Manifest, index: usize) -> bool {
 /// Nodes asked at once by [`snapshot`] and [`counters`]. One by one, a snapshot of 1 000
 /// in-process nodes on a saturated machine (~2 s an answer, four requests a node) would take
 /// over two hours; the order of the results stays the nodes' order.
-const CONCURRENT: usize = 64;
+pub const CONCURRENT: usize = 64;
 
 /// Everything one node answers for the report.
 async fn node_live(manifest: &Manifest, rpc: &Rpc, i: usize) -> NodeLive {

@@ -1,5 +1,5 @@
 //! Reading the nodes' propagation traces (`trace.ndjson`, one line per first sight of a
-//! message; the format is `rumor_api::trace`) and their `trace.stats.json`. Lines that don't parse are counted, never fatal:
+//! message and one per first duplicate; the format is `rumor_api::trace`) and their `trace.stats.json`. Lines that don't parse are counted, never fatal:
 //! a node killed mid-write leaves a torn last line.
 
 use std::path::Path;
@@ -11,7 +11,10 @@ use crate::error::{Result, io};
 /// One node's trace.
 #[derive(Debug, Clone, Default)]
 pub struct NodeTrace {
+    /// First sights, one per message (normally).
     pub lines: Vec<TraceLine>,
+    /// First duplicates ([`Origin::Duplicate`] lines): the second copy of a message received.
+    pub duplicates: Vec<TraceLine>,
     /// Lines that were not valid trace records.
     pub malformed: u64,
     /// The file did not end in a newline: the last line was cut short.
@@ -44,6 +47,7 @@ pub fn parse(text: &str) -> NodeTrace {
     }
     for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
         match TraceLine::parse(line) {
+            Some(l) if l.is_duplicate() => t.duplicates.push(l),
             Some(l) => t.lines.push(l),
             None => t.malformed += 1,
         }
@@ -76,6 +80,7 @@ mod tests {
         let text = format!(
             "{{\"kind\":\"tx\",\"id\":\"{id}\",\"t_us\":5,\"from\":null,\"origin\":\"rpc\"}}\n\
              {{\"kind\":\"block\",\"id\":\"{id}\",\"t_us\":9,\"from\":\"12D3\",\"origin\":\"gossip\"}}\n\
+             {{\"kind\":\"block\",\"id\":\"{id}\",\"t_us\":12,\"from\":null,\"origin\":\"duplicate\"}}\n\
              not json\n\
              {{\"kind\":\"tx\",\"id\":\"short\",\"t_us\":1,\"from\":null,\"origin\":\"rpc\"}}\n\
              {{\"kind\":\"tx\",\"id\":\"{id}\",\"t_"
@@ -84,6 +89,12 @@ mod tests {
         assert_eq!(t.lines.len(), 2);
         assert!(t.lines[0].is_origin() && !t.lines[1].is_origin());
         assert_eq!(t.lines[1].from.as_deref(), Some("12D3"));
+        // The duplicate is kept apart from first sights.
+        assert_eq!(t.duplicates.len(), 1);
+        assert_eq!(
+            (t.duplicates[0].kind, t.duplicates[0].t_us),
+            (Kind::Block, 12)
+        );
         assert_eq!(t.malformed, 2);
         assert!(t.torn_tail);
         let missing = read(Path::new("/nonexistent/t"), Path::new("/nonexistent/s")).unwrap();

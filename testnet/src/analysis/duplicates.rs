@@ -43,6 +43,7 @@ mod tests {
             Some(RecvCounts {
                 unfiltered: u,
                 filtered: f,
+                ..Default::default()
             })
         };
         // 4 messages, 3 nodes counted (one missing): (8-4)+(6-4)+(4-4) = 6 duplicates.

@@ -64,6 +64,12 @@ impl LatencyGraph {
 
     /// Dijkstra from `src`: shortest one-way latency (µs) to every node, `None` if unreachable.
     pub fn shortest_from(&self, src: usize) -> Vec<Option<u64>> {
+        self.shortest_with_hop(src, 0)
+    }
+
+    /// Dijkstra from `src` where every hop also costs `hop_us` (a message's transmission time
+    /// on a bandwidth-capped link: a node forwards only what it has received whole).
+    pub fn shortest_with_hop(&self, src: usize, hop_us: u64) -> Vec<Option<u64>> {
         let mut dist: Vec<Option<u64>> = vec![None; self.adj.len()];
         let mut heap = BinaryHeap::new();
         if src >= self.adj.len() {
@@ -76,7 +82,7 @@ impl LatencyGraph {
                 continue;
             }
             for &(v, w) in &self.adj[u] {
-                let nd = d + w;
+                let nd = d + w + hop_us;
                 if dist[v].is_none_or(|best| nd < best) {
                     dist[v] = Some(nd);
                     heap.push(Reverse((nd, v)));
@@ -102,6 +108,12 @@ mod tests {
         assert_eq!(g.degree(0), 2);
         assert_eq!(g.shortest_from(0), vec![Some(0), Some(10), Some(20), None]);
         assert_eq!(g.shortest_from(2), vec![Some(20), Some(10), Some(0), None]);
+        // A hop cost of 40 makes the direct link (50 + 40) the shorter way to node 2
+        // (two hops: 10 + 40 + 10 + 40).
+        assert_eq!(
+            g.shortest_with_hop(0, 40),
+            vec![Some(0), Some(50), Some(90), None]
+        );
     }
 
     #[test]

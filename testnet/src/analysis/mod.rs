@@ -3,19 +3,23 @@
 //! synthetic traces with known answers.
 
 pub mod duplicates;
+pub mod first_duplicate;
 pub mod graph;
 pub mod messages;
 pub mod percentile;
 pub mod reach;
+pub mod transmission;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use first_duplicate::FirstDuplicate;
 pub use graph::LatencyGraph;
 pub use messages::{Anomalies, Message, Window};
 pub use percentile::Summary;
 pub use reach::{Delivery, ReachLevel};
+pub use transmission::{Transmission, TransmissionBound};
 
 use crate::trace::{Kind, NodeTrace};
 use percentile::summarize;
@@ -32,6 +36,9 @@ pub struct Input<'a> {
     /// Hashes (hex) of the blocks on the final canonical chain, when known: other blocks are
     /// left out of block delivery and counted as `off_chain_blocks`.
     pub canonical_blocks: Option<&'a std::collections::HashSet<String>>,
+    /// The links' bandwidth cap and the messages' sizes (with `--bandwidth-mbit`): the bound
+    /// with transmission time.
+    pub transmission: Option<&'a Transmission>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,6 +53,13 @@ pub struct KindStats {
     /// reach 100 %". Emulation only; origins that cannot reach every node are left out.
     #[serde(default)]
     pub bound_all_ms: Option<Summary>,
+    /// The same bounds with each hop's transmission time under the links' bandwidth cap
+    /// (emulation with `--bandwidth-mbit` only).
+    #[serde(default)]
+    pub transmission_bound: Option<TransmissionBound>,
+    /// When nodes received their second copy (nodes that trace duplicates only).
+    #[serde(default)]
+    pub first_duplicate: Option<FirstDuplicate>,
     pub regions: Vec<RegionStats>,
     /// A few messages that missed nodes, for debugging (`missing` = node indices).
     pub incomplete: Vec<Incomplete>,
@@ -104,6 +118,8 @@ pub struct Analysis {
 pub struct Cdf {
     pub sorted_ms: Vec<f64>,
     pub expected: usize,
+    /// Delays (ms since origin, ascending) of the nodes' first duplicates.
+    pub duplicate_sorted_ms: Vec<f64>,
     /// The same per region (with emulation).
     pub by_region: BTreeMap<String, (Vec<f64>, usize)>,
 }
@@ -156,6 +172,12 @@ pub fn analyze(input: Input<'_>) -> Analysis {
                     .collect(),
             )
         };
+        let transmission_bound = input
+            .transmission
+            .zip(input.graph)
+            .filter(|_| !bounds.is_empty())
+            .and_then(|(t, g)| transmission_bound(&msgs, g, t, kind));
+        let dup = first_duplicate::first_duplicates(&msgs, input.traces, kind);
         let regions = input
             .regions
             .map(|r| region_stats(&msgs, r))
@@ -177,11 +199,15 @@ pub fn analyze(input: Input<'_>) -> Analysis {
                 reach: reach::levels(&msgs, n),
                 path_ratio,
                 bound_all_ms,
+                transmission_bound,
+                first_duplicate: dup.as_ref().map(|(f, _)| f.clone()),
                 regions,
                 incomplete,
             },
         );
-        cdf.insert(kind, build_cdf(&msgs, n, input.regions));
+        let mut c = build_cdf(&msgs, n, input.regions);
+        c.duplicate_sorted_ms = dup.map(|(_, ms)| ms).unwrap_or_default();
+        cdf.insert(kind, c);
     }
     let per_node = (0..n)
         .map(|i| node_arrival(i, &messages, input.regions))
@@ -216,6 +242,33 @@ fn path_ratio(msgs: &[&Message], bounds: &[Vec<Option<u64>>]) -> PathRatio {
         ratio: summarize(ratios),
         unreachable,
     }
+}
+
+/// The bounds of [`TransmissionBound`]: shortest paths with a per-hop transmission time, from
+/// each origin of `msgs` once.
+fn transmission_bound(
+    msgs: &[&Message],
+    g: &LatencyGraph,
+    t: &Transmission,
+    kind: Kind,
+) -> Option<TransmissionBound> {
+    let hop_us = t.hop_us(kind)?;
+    let mut bounds: Vec<Vec<Option<u64>>> = vec![Vec::new(); g.len()];
+    for m in msgs {
+        if bounds[m.origin].is_empty() {
+            bounds[m.origin] = g.shortest_with_hop(m.origin, hop_us);
+        }
+    }
+    Some(TransmissionBound {
+        message_bytes: t.mean_bytes.get(&kind).copied().unwrap_or(0.0),
+        hop_ms: us_to_ms(hop_us),
+        bound_all_ms: summarize(
+            msgs.iter()
+                .filter_map(|m| bound_all(&bounds[m.origin]))
+                .collect(),
+        ),
+        path_ratio: Some(path_ratio(msgs, &bounds)),
+    })
 }
 
 /// The latest shortest-path arrival (ms) over all nodes, if every node is reachable.
@@ -313,6 +366,7 @@ fn build_cdf(msgs: &[&Message], n: usize, regions: Option<&[String]>) -> Cdf {
     Cdf {
         sorted_ms,
         expected: msgs.len() * n,
+        duplicate_sorted_ms: Vec::new(),
         by_region,
     }
 }
@@ -355,6 +409,7 @@ mod tests {
             regions: Some(&regions),
             graph: Some(&g),
             canonical_blocks: None,
+            transmission: None,
         });
         let tx = &a.kinds[&Kind::Tx];
         assert_eq!(tx.delivery.ratio, 1.0);
@@ -400,6 +455,7 @@ mod tests {
             regions: None,
             graph: Some(&g),
             canonical_blocks: None,
+            transmission: None,
         });
         let pr = a.kinds[&Kind::Tx].path_ratio.as_ref().unwrap();
         assert!(pr.ratio.is_none());

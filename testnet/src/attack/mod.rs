@@ -102,13 +102,16 @@ pub struct Production {
 
 /// The highest head any node reports (`None` if none answers).
 pub async fn best_height(rpcs: &[Rpc]) -> Option<u64> {
-    let mut best = None;
-    for r in rpcs {
-        if let Ok(h) = r.chain_head().await {
-            best = Some(best.map_or(h.height, |b: u64| b.max(h.height)));
-        }
-    }
-    best
+    use futures::StreamExt;
+    // Many nodes at once: one at a time, 1 000 saturated nodes took over ten minutes.
+    futures::stream::iter(rpcs)
+        .map(|r| r.chain_head())
+        .buffer_unordered(crate::collect::CONCURRENT)
+        .filter_map(|h| async move { h.ok().map(|h| h.height) })
+        .fold(None, |best: Option<u64>, h| async move {
+            Some(best.map_or(h, |b| b.max(h)))
+        })
+        .await
 }
 
 impl Production {

@@ -115,12 +115,14 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         .as_ref()
         .map(|c| &c.lost.canonical_blocks)
         .filter(|c| !c.is_empty());
+    let transmission = transmission(m, &live);
     let mut analysis: Analysis = analysis::analyze(analysis::Input {
         traces: &traces,
         window: input.window,
         regions: regions.as_deref(),
         graph: graph.as_ref(),
         canonical_blocks: canonical,
+        transmission: transmission.as_ref(),
     });
     analysis.renumber(&m.nodes.iter().map(|n| n.index).collect::<Vec<_>>());
     let report = report::build(BuildInput {
@@ -142,6 +144,33 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         report,
         files,
         summary,
+    })
+}
+
+/// With a bandwidth cap: the cap and each kind's mean gossip message size over the run (all
+/// nodes' first receipts since they started), for the bound with transmission time.
+fn transmission(m: &Manifest, live: &Live) -> Option<analysis::Transmission> {
+    let bytes_per_sec = m.emulation.as_ref()?.bandwidth_bytes_per_sec? as f64;
+    let mut mean_bytes = std::collections::BTreeMap::new();
+    for kind in crate::trace::Kind::ALL {
+        let mut sum = crate::metrics::counters::RecvCounts::default();
+        for c in live.nodes.iter().filter_map(|n| n.counters.as_ref()) {
+            let k = match kind {
+                crate::trace::Kind::Tx => c.tx,
+                crate::trace::Kind::Block => c.block,
+            };
+            if let Some(k) = k {
+                sum.filtered += k.filtered;
+                sum.bytes_filtered += k.bytes_filtered;
+            }
+        }
+        if let Some(b) = sum.mean_bytes() {
+            mean_bytes.insert(kind, b);
+        }
+    }
+    Some(analysis::Transmission {
+        bytes_per_sec,
+        mean_bytes,
     })
 }
 

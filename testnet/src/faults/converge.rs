@@ -86,26 +86,37 @@ fn norm(h: &str) -> String {
     h.trim_start_matches("0x").to_ascii_lowercase()
 }
 
-/// What one node holds: its pool, then its canonical chain up to the head read after the pool
-/// (a tx moving from pool to block in between is then still found).
-async fn holdings(
-    rpc: &Rpc,
-    chains: &mut HashMap<(u64, String), Chain>,
-) -> Option<(HashSet<String>, (u64, String))> {
-    let mut have: HashSet<String> = rpc.pooled_hashes().await.ok()?.into_iter().collect();
+/// What one node holds: its pool, then the head read after it (a tx moving from pool to
+/// block in between is then still found in the chain up to that head).
+async fn pool_and_head(rpc: &Rpc) -> Option<(HashSet<String>, (u64, String))> {
+    let have: HashSet<String> = rpc.pooled_hashes().await.ok()?.into_iter().collect();
     let head = rpc.chain_head().await.ok()?;
-    let key = (head.height, head.hash.to_string());
-    if !chains.contains_key(&key) {
-        let mut chain = Chain::default();
-        for height in 1..=head.height {
-            let (block, txs) = rpc.canonical_block(height).await.ok()??;
-            chain.blocks.push(block);
-            chain.txs.extend(txs);
-        }
-        chains.insert(key.clone(), chain);
+    Some((have, (head.height, head.hash.to_string())))
+}
+
+/// The canonical chain up to `key`, read from `rpc` (a node on that head).
+async fn walk(rpc: &Rpc, key: &(u64, String)) -> Option<Chain> {
+    let mut chain = Chain::default();
+    for height in 1..=key.0 {
+        let (block, txs) = rpc.canonical_block(height).await.ok()??;
+        chain.blocks.push(block);
+        chain.txs.extend(txs);
     }
-    have.extend(chains[&key].txs.iter().cloned());
-    Some((have, key))
+    Some(chain)
+}
+
+/// Every node's pool and head, [`crate::collect::CONCURRENT`] nodes at a time, in `live`'s
+/// order (one at a time, 1 000 saturated nodes took many minutes).
+async fn pools_and_heads(
+    rpcs: &[Rpc],
+    live: &[usize],
+) -> Vec<Option<(HashSet<String>, (u64, String))>> {
+    use futures::StreamExt;
+    futures::stream::iter(live)
+        .map(|&i| pool_and_head(&rpcs[i]))
+        .buffered(crate::collect::CONCURRENT)
+        .collect()
+        .await
 }
 
 /// Checks every accepted tx against every live node, polling until none is missing or
@@ -124,10 +135,24 @@ pub async fn lost_txs(
         let mut missing: HashSet<&String> = HashSet::new();
         let mut unreadable = Vec::new();
         let mut first_chain = None;
-        for &i in live {
-            match holdings(&rpcs[i], &mut chains).await {
-                Some((have, chain)) => {
-                    first_chain.get_or_insert(chain);
+        let read = pools_and_heads(rpcs, live).await;
+        for (&i, held) in live.iter().zip(read) {
+            // Chains by head: nodes on one head share one walk.
+            let held = match held {
+                Some((have, key)) if !chains.contains_key(&key) => match walk(&rpcs[i], &key).await
+                {
+                    Some(chain) => {
+                        chains.insert(key.clone(), chain);
+                        Some((have, key))
+                    }
+                    None => None,
+                },
+                other => other,
+            };
+            match held {
+                Some((mut have, key)) => {
+                    have.extend(chains[&key].txs.iter().cloned());
+                    first_chain.get_or_insert(key);
                     missing.extend(accepted.iter().filter(|h| !have.contains(*h)));
                 }
                 None => {

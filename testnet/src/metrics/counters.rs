@@ -13,6 +13,19 @@ pub struct RecvCounts {
     pub unfiltered: f64,
     /// Copies that passed gossipsub's duplicate filter (first receipts).
     pub filtered: f64,
+    /// Bytes of every copy received (`gossipsub_topic_msg_recv_bytes_unfiltered`).
+    #[serde(default)]
+    pub bytes_unfiltered: f64,
+    /// Bytes of first receipts (`gossipsub_topic_msg_recv_bytes`).
+    #[serde(default)]
+    pub bytes_filtered: f64,
+}
+
+impl RecvCounts {
+    /// Mean size of a first receipt, bytes.
+    pub fn mean_bytes(&self) -> Option<f64> {
+        (self.filtered > 0.0).then(|| self.bytes_filtered / self.filtered)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,7 +101,8 @@ impl NodeCounters {
                     _ => continue,
                 };
                 *slot = Some(slot.unwrap_or(0.0) + s.value);
-            } else if name.starts_with("gossipsub_topic_msg_recv_counts")
+            } else if (name.starts_with("gossipsub_topic_msg_recv_counts")
+                || name.starts_with("gossipsub_topic_msg_recv_bytes"))
                 && !name.ends_with("_created")
             {
                 let Some(kind) = topic_kind(s, network) else {
@@ -99,22 +113,21 @@ impl NodeCounters {
                     _ => &mut c.block,
                 };
                 let counts = slot.get_or_insert_with(RecvCounts::default);
-                if name.contains("unfiltered") {
-                    counts.unfiltered += s.value;
-                } else {
-                    counts.filtered += s.value;
+                let field = match (name.contains("bytes"), name.contains("unfiltered")) {
+                    (false, true) => &mut counts.unfiltered,
+                    (false, false) => &mut counts.filtered,
+                    (true, true) => &mut counts.bytes_unfiltered,
+                    (true, false) => &mut counts.bytes_filtered,
+                };
+                *field += s.value;
+                if kind == "block" && name.contains("bytes_unfiltered") {
+                    c.block_bytes_in = Some(c.block_bytes_in.unwrap_or(0.0) + s.value);
                 }
-            } else if (name.starts_with("gossipsub_topic_msg_recv_bytes_unfiltered")
-                || name.starts_with("gossipsub_topic_msg_sent_bytes"))
+            } else if name.starts_with("gossipsub_topic_msg_sent_bytes")
                 && !name.ends_with("_created")
                 && topic_kind(s, network) == Some("block")
             {
-                let slot = if name.contains("recv") {
-                    &mut c.block_bytes_in
-                } else {
-                    &mut c.block_bytes_out
-                };
-                *slot = Some(slot.unwrap_or(0.0) + s.value);
+                c.block_bytes_out = Some(c.block_bytes_out.unwrap_or(0.0) + s.value);
             } else if name.starts_with("rumor_compact_blocks") && !name.ends_with("_created") {
                 let counts = c.compact.get_or_insert_with(CompactCounts::default);
                 let slot = match s.label("result") {
@@ -151,9 +164,12 @@ impl NodeCounters {
         let r = |a: Option<RecvCounts>, b: Option<RecvCounts>| {
             a.map(|a| {
                 let b = b.unwrap_or_default();
+                let f = |x: f64, y: f64| d(Some(x), Some(y)).unwrap_or(0.0);
                 RecvCounts {
-                    unfiltered: d(Some(a.unfiltered), Some(b.unfiltered)).unwrap_or(0.0),
-                    filtered: d(Some(a.filtered), Some(b.filtered)).unwrap_or(0.0),
+                    unfiltered: f(a.unfiltered, b.unfiltered),
+                    filtered: f(a.filtered, b.filtered),
+                    bytes_unfiltered: f(a.bytes_unfiltered, b.bytes_unfiltered),
+                    bytes_filtered: f(a.bytes_filtered, b.bytes_filtered),
                 }
             })
         };
@@ -202,8 +218,8 @@ libp2p_bandwidth_bytes_total{protocols="/ip4/tcp",direction="Outbound"} 400
 libp2p_bandwidth_bytes_total{protocols="/ip6/tcp",direction="Inbound"} 24
 gossipsub_topic_msg_recv_counts_unfiltered_total{hash="/rumor/abcd0123/tx/1"} 30
 gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/tx/1"} 10
-gossipsub_topic_msg_recv_counts_unfiltered_total{hash="/rumor/abcd0123/block/1"} 9
-gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/block/1"} 3
+gossipsub_topic_msg_recv_counts_unfiltered_total{hash="/rumor/abcd0123/block/2"} 9
+gossipsub_topic_msg_recv_counts_total{hash="/rumor/abcd0123/block/2"} 3
 gossipsub_topic_msg_recv_counts_total{hash="/rumor/ffff0000/block/1"} 99
 rumor_trace_dropped_total 2
 rumor_busy_seconds_total 1.5
@@ -225,16 +241,20 @@ rumor_compact_missing_txs_total 3
             c.tx,
             Some(RecvCounts {
                 unfiltered: 30.0,
-                filtered: 10.0
+                filtered: 10.0,
+                ..Default::default()
             })
         );
         assert_eq!(
             c.block,
             Some(RecvCounts {
                 unfiltered: 9.0,
-                filtered: 3.0
+                filtered: 3.0,
+                bytes_unfiltered: 5000.0,
+                bytes_filtered: 2000.0,
             })
         );
+        assert_eq!(c.block.unwrap().mean_bytes(), Some(2000.0 / 3.0));
         assert_eq!(c.trace_dropped, Some(2.0));
         assert_eq!(c.busy_s, Some(1.5));
         assert_eq!(
@@ -255,6 +275,7 @@ rumor_compact_missing_txs_total 3
             tx: Some(RecvCounts {
                 unfiltered: 10.0,
                 filtered: 5.0,
+                ..Default::default()
             }),
             ..Default::default()
         };
@@ -264,7 +285,8 @@ rumor_compact_missing_txs_total 3
             d.tx,
             Some(RecvCounts {
                 unfiltered: 20.0,
-                filtered: 5.0
+                filtered: 5.0,
+                ..Default::default()
             })
         );
         assert_eq!(d.block, c.block);

@@ -14,6 +14,7 @@ use crate::rpc::Head;
 use crate::timefmt::now_us;
 use crate::trace::{Kind, NodeTrace};
 
+use super::bytes::ByteSplit;
 use super::model::*;
 
 pub const CLOCK_SOURCE: &str = "host wall clock (CLOCK_REALTIME, µs since the Unix epoch); every node runs on this host and stamps its own trace with it, so no clock offsets apply";
@@ -117,6 +118,11 @@ pub fn build(input: BuildInput<'_>) -> Report {
                 degree: live.and_then(|l| l.peers.as_ref()).map(Vec::len),
                 bytes_in_per_s: rate(delta.as_ref().and_then(|d| d.bytes_in)),
                 bytes_out_per_s: rate(delta.as_ref().and_then(|d| d.bytes_out)),
+                bytes_in_split: delta
+                    .as_ref()
+                    .and_then(ByteSplit::of)
+                    .filter(|_| interval_s > 0.0)
+                    .map(|s| s.scaled(1.0 / interval_s)),
                 rss_max_kib: live.and_then(|l| l.mem).map(|m| m.hwm_kib),
                 rss_kib: live.and_then(|l| l.mem).map(|m| m.rss_kib),
                 cpu_percent: rate(delta.as_ref().and_then(|d| d.cpu_s)).map(|c| c * 100.0),
@@ -235,6 +241,7 @@ fn bandwidth(nodes: &[NodeReport]) -> Bandwidth {
         mean_out_per_s: mean_out,
         max_in_per_s: max_in,
         max_out_per_s: max_out,
+        mean_in_split: ByteSplit::mean(nodes.iter().filter_map(|n| n.bytes_in_split.as_ref())),
         rss_max_kib: nodes.iter().filter_map(|n| n.rss_max_kib).max(),
         cpu_mean_percent: cpu_mean,
     }

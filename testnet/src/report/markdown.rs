@@ -106,8 +106,12 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         s,
-        "\n![tx CDF](cdf-tx.svg)\n\n![block CDF](cdf-block.svg)\n\n![arrivals per node](arrivals.svg)\n"
+        "\n![tx CDF](cdf-tx.svg)\n\n![block CDF](cdf-block.svg)\n\n![arrivals per node]({})\n",
+        super::ARRIVALS_SVG
     );
+    s.push_str(&super::sections::bounds(r));
+    s.push_str(&super::sections::first_duplicates(r));
+    s.push_str(&super::sections::bytes(r));
 
     let any_ratio = r.kinds.values().any(|k| k.stats.path_ratio.is_some());
     if any_ratio {
@@ -140,6 +144,7 @@ pub fn render(r: &Report) -> String {
     }
     if r.kinds.values().any(|k| !k.stats.regions.is_empty()) {
         let _ = writeln!(s, "\n## Per region\n");
+        let _ = writeln!(s, "![arrival delay by region]({})\n", super::REGIONS_SVG);
         let _ = writeln!(
             s,
             "| kind | region | nodes | delivery | p50 ms | p90 ms | p99 ms | max ms |"

@@ -105,6 +105,9 @@ pub struct NodeReport {
     pub degree: Option<usize>,
     pub bytes_in_per_s: Option<f64>,
     pub bytes_out_per_s: Option<f64>,
+    /// Received bytes per second by purpose ([`super::bytes`]).
+    #[serde(default)]
+    pub bytes_in_split: Option<super::bytes::ByteSplit>,
     /// Peak resident set (VmHWM), KiB.
     pub rss_max_kib: Option<u64>,
     pub rss_kib: Option<u64>,
@@ -123,6 +126,9 @@ pub struct Bandwidth {
     pub mean_out_per_s: Option<f64>,
     pub max_in_per_s: Option<f64>,
     pub max_out_per_s: Option<f64>,
+    /// Mean over nodes of their received bytes per second by purpose.
+    #[serde(default)]
+    pub mean_in_split: Option<super::bytes::ByteSplit>,
     pub rss_max_kib: Option<u64>,
     /// Mean over nodes of their CPU use over the counters interval, % of one core.
     #[serde(default)]

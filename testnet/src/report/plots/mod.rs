@@ -1,0 +1,82 @@
+//! SVG plots (plotters, SVG backend only: no fonts or bitmap code to build).
+//!
+//! Every plot carries the run's machine line at its foot (saturated or not, from the
+//! performance issue's check), so a plot copied out of the report still says whether its
+//! delays are propagation or CPU queueing.
+
+mod arrivals;
+mod bytes;
+mod cdf;
+mod regions;
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+pub use arrivals::arrivals;
+pub use bytes::bytes;
+pub use cdf::{CdfMarks, cdf, cdf_points};
+pub use regions::regions;
+
+use crate::error::{Error, Result};
+
+pub(crate) const SIZE: (u32, u32) = (960, 560);
+
+/// What every plot states at its foot.
+#[derive(Debug, Clone, Default)]
+pub struct Footer {
+    /// The machine line ([`crate::machine::MachineLoad::line`]), or why there is none.
+    pub machine: String,
+    pub saturated: bool,
+}
+
+impl Footer {
+    pub fn of(machine: Option<&crate::machine::MachineLoad>) -> Self {
+        match machine {
+            Some(l) => Self {
+                machine: l.line(),
+                saturated: l.saturated,
+            },
+            None => Self {
+                machine: "machine CPU not measured: cannot tell whether these delays include CPU queueing".into(),
+                saturated: false,
+            },
+        }
+    }
+}
+
+pub(crate) type PlotResult = std::result::Result<(), String>;
+
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Runs `draw` on a fresh SVG at `path` with the footer below it.
+pub(crate) fn svg(
+    path: &Path,
+    footer: &Footer,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> PlotResult,
+) -> Result<()> {
+    let run = || -> PlotResult {
+        let root = SVGBackend::new(path, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let (body, foot) = root.split_vertically(SIZE.1 - 22);
+        draw(&body)?;
+        let color: RGBAColor = if footer.saturated {
+            RED.to_rgba()
+        } else {
+            BLACK.mix(0.7)
+        };
+        foot.draw(&Text::new(
+            footer.machine.clone(),
+            (12, 4),
+            ("sans-serif", 13).into_font().color(&color),
+        ))
+        .map_err(err)?;
+        root.present().map_err(err)
+    };
+    run().map_err(|message| Error::Plot {
+        path: path.to_path_buf(),
+        message,
+    })
+}
