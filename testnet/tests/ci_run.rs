@@ -43,9 +43,11 @@ fn run(dir: &Path, extra: &[&str]) -> Value {
     for f in [
         "report.json",
         "report.md",
+        "report.html",
         "cdf-tx.svg",
         "cdf-block.svg",
         "arrivals.svg",
+        "bytes.svg",
     ] {
         let p = dir.join("report").join(f);
         assert!(p.is_file(), "{} missing", p.display());
@@ -119,7 +121,24 @@ fn check_common(r: &Value) {
             f(&n["bytes_in_per_s"]) > 0.0 && f(&n["bytes_out_per_s"]) > 0.0,
             "{n}"
         );
+        // Received bytes by purpose: each part measured, and together all of them.
+        let split = &n["bytes_in_split"];
+        let parts = ["payload", "duplicates", "control_other"].map(|k| f(&split[k]));
+        assert!(parts[0] > 0.0 && parts[2] > 0.0, "{n}");
+        let sum: f64 = parts.iter().sum();
+        assert!(
+            (sum - f(&n["bytes_in_per_s"])).abs() <= 0.01 * sum + 1.0,
+            "{n}"
+        );
     }
+    // Every node traces its first duplicates: in a mesh of five, some tx copies arrive twice.
+    let fd = &r["kinds"]["tx"]["first_duplicate"];
+    assert!(fd["with_duplicate"].as_u64().unwrap() > 0, "{fd}");
+    assert!(
+        fd["with_duplicate"].as_u64() <= fd["pairs"].as_u64(),
+        "{fd}"
+    );
+    assert!(f(&fd["since_origin_ms"]["p50"]) >= 0.0, "{fd}");
 }
 
 #[test]
@@ -138,16 +157,26 @@ fn ci_sized_run_with_wan_emulation() {
     let _serial = common::serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("net");
-    let r = run(&dir, &["--regions", "builtin"]);
+    let r = run(&dir, &["--regions", "builtin", "--bandwidth-mbit", "20"]);
     check_common(&r);
     assert_eq!(r["meta"]["emulation"]["regions"], "builtin");
     assert!(dir.join("node-0/link.json").is_file());
+    assert!(dir.join("report/regions.svg").is_file());
     for kind in ["tx", "block"] {
         let pr = &r["kinds"][kind]["path_ratio"];
         // Delivery can never beat the shortest path through live links (timer slack aside).
         let p50 = f(&pr["ratio"]["p50"]);
         assert!(p50 >= 0.95, "{kind} path ratio p50 {p50}");
         assert!(!r["kinds"][kind]["regions"].as_array().unwrap().is_empty());
+        // With the bandwidth cap, the bound with transmission time is the latency-only one
+        // plus at least one hop's transmission.
+        let k = &r["kinds"][kind];
+        let tb = &k["transmission_bound"];
+        assert!(f(&tb["hop_ms"]) > 0.0, "{tb}");
+        assert!(
+            f(&tb["bound_all_ms"]["p50"]) >= f(&k["bound_all_ms"]["p50"]) + f(&tb["hop_ms"]) - 0.01,
+            "{k}"
+        );
     }
 }
 
