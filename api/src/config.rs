@@ -222,6 +222,9 @@ pub struct NodeConfig {
     pub verify_queue: usize,
     /// Trace lines waiting for the writer (65 536); beyond that, lines are dropped and counted.
     pub trace_queue: usize,
+    /// Message ids the trace's first-duplicate watch remembers (8 192; least recently seen
+    /// forgotten first): `rumor_p2p::duplicates`.
+    pub trace_duplicate_ids: usize,
     /// Journal txs accepted over RPC to `<data_dir>/local-txs.journal` before `tx_submit`
     /// returns, and restore them on start (true).
     pub tx_journal: bool,
@@ -263,6 +266,7 @@ impl Default for NodeConfig {
             verify_threads: default_threads(),
             verify_queue: 256,
             trace_queue: 65_536,
+            trace_duplicate_ids: 8192,
             tx_journal: true,
             in_memory_store: false,
             orphan_buffer: 256,

@@ -176,7 +176,8 @@ pub async fn run_embedded(
         (Tracer::disabled(), None)
     };
     let mut net_config = net_config;
-    net_config.duplicates = tracer.duplicate_watch(&genesis.network_id());
+    net_config.duplicates =
+        tracer.duplicate_watch(&genesis.network_id(), config.trace_duplicate_ids);
     if let Some(w) = &net_config.duplicates {
         metrics.set_limit("trace_duplicate_ids", w.capacity() as u64);
     }

@@ -129,15 +129,20 @@ impl Tracer {
     }
 
     /// When tracing, a watch that writes a `duplicate` line for each message's second copy
-    /// ([`rumor_p2p::duplicates`]), remembering the default number of message ids.
-    pub fn duplicate_watch(&self, network: &str) -> Option<rumor_p2p::duplicates::DuplicateWatch> {
+    /// ([`rumor_p2p::duplicates`]), remembering `capacity` message ids (`[node]
+    /// trace_duplicate_ids`).
+    pub fn duplicate_watch(
+        &self,
+        network: &str,
+        capacity: usize,
+    ) -> Option<rumor_p2p::duplicates::DuplicateWatch> {
         use rumor_p2p::Topic;
-        use rumor_p2p::duplicates::{DEFAULT_CAPACITY, DuplicateWatch};
+        use rumor_p2p::duplicates::DuplicateWatch;
         self.enabled().then(|| {
             let tracer = self.clone();
             DuplicateWatch::new(
                 network,
-                DEFAULT_CAPACITY,
+                capacity,
                 std::sync::Arc::new(move |topic, id| {
                     let kind = match topic {
                         Topic::Tx => Kind::Tx,

@@ -26,7 +26,7 @@ use lru::LruCache;
 
 use crate::topic::{Topic, Topics};
 
-/// Message ids remembered by default.
+/// Message ids remembered by default (the node's `[node] trace_duplicate_ids`).
 pub const DEFAULT_CAPACITY: usize = 8192;
 
 /// Called with the topic and the message's trace id (a tx's hash, a block's hash) when a
