@@ -53,7 +53,11 @@ where
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(56)
-        .build_cartesian_2d((0..names.len().max(1)).into_segmented(), 0f32..y_max)
+        // A segmented range a..b has a segment for b too: n regions need 0..n-1.
+        .build_cartesian_2d(
+            (0..names.len().saturating_sub(1)).into_segmented(),
+            0f32..y_max,
+        )
         .map_err(err)?;
     chart
         .configure_mesh()
