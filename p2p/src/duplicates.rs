@@ -95,22 +95,22 @@ impl DuplicateWatch {
         };
         let second = {
             let mut copies = self.lock();
-            let count = match copies.get_mut(id) {
-                // Another publish attempt (a retry) adds no copy.
-                Some(c) if !received => *c,
-                Some(c) => {
+            match copies.get_mut(id) {
+                // Only the copy that makes two reports: a publish attempt (a retry, or a
+                // node publishing what it already received) adds no copy.
+                Some(c) if received => {
                     *c = c.saturating_add(1);
-                    *c
+                    *c == 2
                 }
+                Some(_) => false,
                 None => {
                     copies.push(*id, 1);
                     while copies.len() > self.inner.capacity {
                         copies.pop_lru();
                     }
-                    1
+                    false
                 }
-            };
-            count == 2
+            }
         };
         if second && let Some(trace_id) = trace_id(topic, id, data) {
             (self.inner.on_duplicate)(topic, trace_id);
@@ -221,6 +221,10 @@ mod tests {
         assert_eq!(*got.lock().unwrap(), vec![(Topic::Tx, [5; 32])]);
         // A received copy, then publishing it, then another copy: one report for [6].
         recv(&w, &tx, &[6; 32], b"tx");
+        w.observe(&tx, &[6; 32], b"tx");
+        recv(&w, &tx, &[6; 32], b"tx");
+        assert_eq!(got.lock().unwrap().len(), 2);
+        // Publishing after the duplicate was reported reports nothing more.
         w.observe(&tx, &[6; 32], b"tx");
         recv(&w, &tx, &[6; 32], b"tx");
         assert_eq!(got.lock().unwrap().len(), 2);
