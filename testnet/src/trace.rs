@@ -28,10 +28,21 @@ pub struct NodeTrace {
 
 impl NodeTrace {
     /// A trace of these lines and nothing wrong with it (tests and fixtures).
+    /// First duplicates go to [`Self::duplicates`], as when read from a file.
     pub fn of(lines: Vec<TraceLine>) -> Self {
-        Self {
-            lines,
-            ..Default::default()
+        let mut t = Self::default();
+        for l in lines {
+            t.push(l);
+        }
+        t
+    }
+
+    /// Files a well-formed line: a first duplicate apart from first sights.
+    fn push(&mut self, l: TraceLine) {
+        if l.is_duplicate() {
+            self.duplicates.push(l);
+        } else {
+            self.lines.push(l);
         }
     }
 }
@@ -47,8 +58,7 @@ pub fn parse(text: &str) -> NodeTrace {
     }
     for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
         match TraceLine::parse(line) {
-            Some(l) if l.is_duplicate() => t.duplicates.push(l),
-            Some(l) => t.lines.push(l),
+            Some(l) => t.push(l),
             None => t.malformed += 1,
         }
     }

@@ -48,10 +48,8 @@ pub struct NodeCounters {
     /// differenced).
     #[serde(default)]
     pub deepest_reorg: Option<f64>,
-    /// Bytes of block-topic messages received (every copy, `gossipsub_topic_msg_recv_bytes_
-    /// unfiltered`) and sent (`gossipsub_topic_msg_sent_bytes`).
-    #[serde(default)]
-    pub block_bytes_in: Option<f64>,
+    /// Bytes of block-topic messages sent (`gossipsub_topic_msg_sent_bytes`); received ones
+    /// are [`Self::block_bytes_in`].
     #[serde(default)]
     pub block_bytes_out: Option<f64>,
     /// Compact blocks received, by outcome (`rumor_compact_blocks_total`), and the txs the
@@ -90,6 +88,12 @@ impl CompactCounts {
 }
 
 impl NodeCounters {
+    /// Bytes of block-topic messages received, every copy
+    /// (`gossipsub_topic_msg_recv_bytes_unfiltered`).
+    pub fn block_bytes_in(&self) -> Option<f64> {
+        self.block.map(|b| b.bytes_unfiltered)
+    }
+
     pub fn from_samples(samples: &[Sample], network: &str) -> Self {
         let mut c = Self::default();
         for s in samples {
@@ -120,9 +124,6 @@ impl NodeCounters {
                     (true, false) => &mut counts.bytes_filtered,
                 };
                 *field += s.value;
-                if kind == "block" && name.contains("bytes_unfiltered") {
-                    c.block_bytes_in = Some(c.block_bytes_in.unwrap_or(0.0) + s.value);
-                }
             } else if name.starts_with("gossipsub_topic_msg_sent_bytes")
                 && !name.ends_with("_created")
                 && topic_kind(s, network) == Some("block")
@@ -182,7 +183,6 @@ impl NodeCounters {
             cpu_s: d(self.cpu_s, earlier.cpu_s),
             busy_s: d(self.busy_s, earlier.busy_s),
             deepest_reorg: self.deepest_reorg,
-            block_bytes_in: d(self.block_bytes_in, earlier.block_bytes_in),
             block_bytes_out: d(self.block_bytes_out, earlier.block_bytes_out),
             compact: self
                 .compact
@@ -258,7 +258,7 @@ rumor_compact_missing_txs_total 3
         assert_eq!(c.trace_dropped, Some(2.0));
         assert_eq!(c.busy_s, Some(1.5));
         assert_eq!(
-            (c.block_bytes_in, c.block_bytes_out),
+            (c.block_bytes_in(), c.block_bytes_out),
             (Some(5000.0), Some(7000.0))
         );
         assert_eq!(

@@ -51,7 +51,7 @@ pub fn relay(deltas: &[Option<NodeCounters>], blocks: usize) -> BlockRelay {
     let share = |x: f64| received.filter(|r| *r > 0.0).map(|r| x / r);
     BlockRelay {
         blocks,
-        bytes_in_per_node_per_block: mean(|d| d.block_bytes_in),
+        bytes_in_per_node_per_block: mean(|d| d.block_bytes_in()),
         bytes_out_per_node_per_block: mean(|d| d.block_bytes_out),
         compact,
         no_round_trip_share: compact.and_then(|c| share(c.rebuilt)),
@@ -95,7 +95,10 @@ mod tests {
 
     fn node(bytes_in: f64, compact: Option<CompactCounts>) -> Option<NodeCounters> {
         Some(NodeCounters {
-            block_bytes_in: Some(bytes_in),
+            block: Some(crate::metrics::counters::RecvCounts {
+                bytes_unfiltered: bytes_in,
+                ..Default::default()
+            }),
             block_bytes_out: Some(bytes_in / 2.0),
             compact,
             ..Default::default()

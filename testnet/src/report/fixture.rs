@@ -5,16 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::model::Report;
+use crate::analysis::messages::tests::line;
 use crate::analysis::{self, Analysis, LatencyGraph, Transmission, Window};
 use crate::collect::{Live, NodeLive};
 use crate::metrics::NodeCounters;
 use crate::metrics::counters::RecvCounts;
 use crate::setup::{RegionsOpt, plan};
-use crate::trace::{Kind, NodeTrace, Origin, TraceLine};
-
-fn line(kind: Kind, id: u8, t_us: u64, origin: Origin) -> TraceLine {
-    TraceLine::new(kind, &[id; 32], t_us, None, origin)
-}
+use crate::trace::{Kind, NodeTrace, Origin};
 
 /// The report and its analysis (plots need both).
 pub fn report(dir: &Path) -> (Report, Analysis) {
@@ -41,14 +38,7 @@ pub fn report(dir: &Path) -> (Report, Analysis) {
         ],
     ]
     .into_iter()
-    .map(|lines| {
-        let (dups, first): (Vec<_>, Vec<_>) = lines.into_iter().partition(|l| l.is_duplicate());
-        NodeTrace {
-            lines: first,
-            duplicates: dups,
-            ..Default::default()
-        }
-    })
+    .map(NodeTrace::of)
     .collect();
     let counters = |i: f64| NodeCounters {
         bytes_in: Some(100_000.0 * i),

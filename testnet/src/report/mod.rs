@@ -2,7 +2,8 @@
 //! summary table printed at the end of a run.
 
 pub mod blocks;
-pub mod browser;
+#[cfg(test)]
+mod browser;
 pub mod build;
 pub mod bytes;
 pub mod convergence;
