@@ -62,7 +62,8 @@ pub enum MetricKind {
     Counter,
 }
 
-/// One exportable sample, named for Prometheus.
+/// One exportable sample, named for Prometheus: a counter's name is its family name, without
+/// the `_total` its samples get from the exporter (OpenMetrics); units are base units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metric {
     pub name: &'static str,
@@ -106,50 +107,40 @@ impl PoolStatus {
                 Gauge,
                 self.senders as u64,
             ),
+            m("mempool_admitted", "Txs admitted", Counter, c.admitted),
             m(
-                "mempool_admitted_total",
-                "Txs admitted",
-                Counter,
-                c.admitted,
-            ),
-            m(
-                "mempool_replaced_total",
+                "mempool_replaced",
                 "Txs replaced by a higher fee",
                 Counter,
                 c.replaced,
             ),
             m(
-                "mempool_promoted_total",
+                "mempool_promoted",
                 "Queued txs made pending",
                 Counter,
                 c.promoted,
             ),
             m(
-                "mempool_evicted_total",
+                "mempool_evicted",
                 "Txs evicted for room or caps",
                 Counter,
                 c.evicted,
             ),
+            m("mempool_expired", "Txs dropped for age", Counter, c.expired),
             m(
-                "mempool_expired_total",
-                "Txs dropped for age",
-                Counter,
-                c.expired,
-            ),
-            m(
-                "mempool_included_total",
+                "mempool_included",
                 "Txs dropped as included",
                 Counter,
                 c.included,
             ),
             m(
-                "mempool_stale_total",
+                "mempool_stale",
                 "Txs dropped as stale nonce",
                 Counter,
                 c.stale,
             ),
             m(
-                "mempool_reinjected_total",
+                "mempool_reinjected",
                 "Reorged-out txs taken back",
                 Counter,
                 c.reinjected,
@@ -179,7 +170,7 @@ impl PoolStatus {
                 l.max_queued_per_sender as u64,
             ),
             m(
-                "mempool_limit_queued_total",
+                "mempool_limit_max_queued",
                 "Configured max queued txs",
                 Gauge,
                 l.max_queued_total as u64,
@@ -210,7 +201,7 @@ impl PoolStatus {
             ),
         ];
         out.extend(c.rejections().map(|(reason, value)| Metric {
-            name: "mempool_rejected_total",
+            name: "mempool_rejected",
             help: "Inserts rejected, by reason",
             kind: Counter,
             label: Some(("reason", reason.as_str())),
@@ -242,10 +233,7 @@ mod tests {
         assert_eq!(get("mempool_pending"), 3);
         assert_eq!(get("mempool_limit_max_txs"), 10_000);
         assert_eq!(get("mempool_limit_lifetime_seconds"), 10_800);
-        let rejected: Vec<_> = ms
-            .iter()
-            .filter(|m| m.name == "mempool_rejected_total")
-            .collect();
+        let rejected: Vec<_> = ms.iter().filter(|m| m.name == "mempool_rejected").collect();
         assert_eq!(rejected.len(), TxReject::POOL.len());
         let full = rejected
             .iter()

@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod logging;
 pub mod metrics;
 pub mod metrics_endpoint;
+pub mod metrics_text;
 pub mod orphans;
 pub mod port;
 pub mod precheck;

@@ -1,5 +1,7 @@
-//! The `/metrics` endpoint: Prometheus/OpenMetrics text on its own port, served by hyper's
-//! HTTP/1.1 server (one connection per scrape is typical; keep-alive also works).
+//! The `/metrics` endpoint: OpenMetrics text to scrapers that ask for it (Prometheus does),
+//! the classic Prometheus text format (0.0.4, [`crate::metrics_text`]) to the rest (curl,
+//! promtool), on its own port, served by hyper's HTTP/1.1 server (one connection per scrape is
+//! typical; keep-alive also works).
 //!
 //! Bounds: at most [`MAX_SCRAPES`] connections are served at once (a scrape encodes the whole
 //! registry, ~50 KiB, under a lock; more would only queue on that lock), further ones wait in
@@ -24,6 +26,7 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
+use crate::metrics_text::{TEXT_FORMAT, to_text_format, wants_openmetrics};
 use crate::tasks::Tasks;
 
 /// Most connections served at once.
@@ -48,9 +51,14 @@ impl std::fmt::Debug for Exporter {
 
 impl Exporter {
     /// The response to one request, computed on the blocking pool.
-    pub async fn respond_off_runtime(&self, method: Method, path: String) -> Response<Full<Bytes>> {
+    pub async fn respond_off_runtime(
+        &self,
+        method: Method,
+        path: String,
+        accept: Option<String>,
+    ) -> Response<Full<Bytes>> {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.respond(&method, &path))
+        tokio::task::spawn_blocking(move || this.respond(&method, &path, accept.as_deref()))
             .await
             .unwrap_or_else(|_| {
                 let mut r = Response::new(Full::new(Bytes::from_static(b"scrape failed\n")));
@@ -59,8 +67,14 @@ impl Exporter {
             })
     }
 
-    /// The response to one request (blocking: refresh hook and encoding; tested below).
-    pub fn respond(&self, method: &Method, path: &str) -> Response<Full<Bytes>> {
+    /// The response to one request (blocking: refresh hook and encoding; tested below);
+    /// `accept` is the request's `Accept` header.
+    pub fn respond(
+        &self,
+        method: &Method,
+        path: &str,
+        accept: Option<&str>,
+    ) -> Response<Full<Bytes>> {
         let reply = |status: StatusCode, content_type: &'static str, body: String| {
             let mut r = Response::new(Full::new(Bytes::from(body)));
             *r.status_mut() = status;
@@ -87,7 +101,8 @@ impl Exporter {
             encode(&mut body, &r)
         };
         match encoded {
-            Ok(()) => reply(StatusCode::OK, OPENMETRICS, body),
+            Ok(()) if wants_openmetrics(accept) => reply(StatusCode::OK, OPENMETRICS, body),
+            Ok(()) => reply(StatusCode::OK, TEXT_FORMAT, to_text_format(&body)),
             Err(_) => reply(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "text/plain",
@@ -122,8 +137,17 @@ pub async fn serve(listener: TcpListener, exporter: Exporter, tasks: Tasks) {
             let service = service_fn(move |req: Request<Incoming>| {
                 let exporter = exporter.clone();
                 async move {
+                    let accept = req
+                        .headers()
+                        .get(header::ACCEPT)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
                     let resp = exporter
-                        .respond_off_runtime(req.method().clone(), req.uri().path().to_owned())
+                        .respond_off_runtime(
+                            req.method().clone(),
+                            req.uri().path().to_owned(),
+                            accept,
+                        )
                         .await;
                     Ok::<_, Infallible>(resp)
                 }
@@ -169,20 +193,32 @@ mod tests {
     #[tokio::test]
     async fn serves_metrics_and_refuses_the_rest() {
         let (e, refreshed) = exporter();
-        let ok = e.respond(&Method::GET, "/metrics");
+        let om = Some("application/openmetrics-text; version=1.0.0");
+        let ok = e.respond(&Method::GET, "/metrics", om);
         assert_eq!(ok.status(), StatusCode::OK);
         assert_eq!(ok.headers()[header::CONTENT_TYPE], OPENMETRICS);
         let body = ok.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8(body.to_vec()).unwrap();
-        assert!(text.contains("demo_total 3"), "{text}");
+        assert!(text.contains("# TYPE demo counter\ndemo_total 3"), "{text}");
         assert!(text.ends_with("# EOF\n"));
-        assert_eq!(refreshed.load(Ordering::Relaxed), 1);
-        assert_eq!(e.respond(&Method::GET, "/").status(), StatusCode::NOT_FOUND);
+        let classic = e.respond(&Method::GET, "/metrics", Some("*/*"));
+        assert_eq!(classic.headers()[header::CONTENT_TYPE], TEXT_FORMAT);
+        let body = classic.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            text.contains("# TYPE demo_total counter\ndemo_total 3"),
+            "{text}"
+        );
+        assert_eq!(refreshed.load(Ordering::Relaxed), 2);
         assert_eq!(
-            e.respond(&Method::POST, "/metrics").status(),
+            e.respond(&Method::GET, "/", None).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            e.respond(&Method::POST, "/metrics", None).status(),
             StatusCode::METHOD_NOT_ALLOWED
         );
-        assert_eq!(refreshed.load(Ordering::Relaxed), 1, "only scrapes refresh");
+        assert_eq!(refreshed.load(Ordering::Relaxed), 2, "only scrapes refresh");
     }
 
     #[tokio::test]

@@ -15,6 +15,12 @@ use crate::error::{Error, Result};
 /// Largest page accepted; a metrics page is a few tens of KiB.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// What the tool asks for: OpenMetrics first, as Prometheus does (a node serves the classic
+/// text format otherwise; [`super::prom`] reads both), anything else last (the Prometheus API
+/// answers JSON whatever this says).
+const ACCEPT: &str =
+    "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn fetch(addr: SocketAddr, path: &str) -> std::result::Result<String, BoxError> {
@@ -23,6 +29,7 @@ async fn fetch(addr: SocketAddr, path: &str) -> std::result::Result<String, BoxE
     let driver = tokio::spawn(conn);
     let req = Request::get(path)
         .header(hyper::header::HOST, addr.to_string())
+        .header(hyper::header::ACCEPT, ACCEPT)
         .body(Empty::<Bytes>::new())?;
     let resp = sender.send_request(req).await?;
     let status = resp.status();
