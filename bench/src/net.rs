@@ -114,6 +114,7 @@ pub fn up_options(
         ready_timeout: std::time::Duration::from_secs(shape.ready_timeout_s),
         overrides,
         in_process: shape.in_process,
+        prometheus: None,
     })
 }
 

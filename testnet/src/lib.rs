@@ -26,6 +26,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod process;
 pub mod progress;
+pub mod prometheus;
 pub mod ready;
 pub mod report;
 pub mod rng;

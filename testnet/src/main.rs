@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use rumor_testnet::commands::{attack, down, load, measure, run, status, up};
 use rumor_testnet::faults::{Churn, Faults, Kill, Partition};
 use rumor_testnet::load::LoadOptions;
+use rumor_testnet::prometheus::PrometheusOptions;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
 use rumor_testnet::{dirs, process, timefmt};
 
@@ -100,6 +101,19 @@ struct NetArgs {
     /// so `mesh` never came; with `peers` the run goes on and the report shows what they got.
     #[arg(long, default_value = "mesh")]
     readiness: rumor_testnet::ready::Readiness,
+    /// Watch the nodes with a real Prometheus server: writes DIR/prometheus/prometheus.yml
+    /// (every node a target, by file-based discovery) and, when the `prometheus` binary is
+    /// installed (`apt-get install prometheus`), starts it on loopback with its data in
+    /// DIR/prometheus/data; `down` stops it. The report then plots bytes/s, pool size, peers
+    /// and heads over the run from it.
+    #[arg(long)]
+    prometheus: bool,
+    /// The Prometheus binary [default: `prometheus` on PATH]
+    #[arg(long, requires = "prometheus")]
+    prometheus_bin: Option<PathBuf>,
+    /// How often Prometheus scrapes each node.
+    #[arg(long, default_value = "1s", value_parser = timefmt::parse_duration, requires = "prometheus")]
+    scrape_interval: Duration,
 }
 
 #[derive(Args)]
@@ -229,6 +243,10 @@ fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpO
             o
         },
         in_process: net.in_process,
+        prometheus: net.prometheus.then(|| PrometheusOptions {
+            binary: net.prometheus_bin.clone(),
+            scrape_interval: net.scrape_interval,
+        }),
     })
 }
 

@@ -51,6 +51,9 @@ pub struct Manifest {
     /// The host's live heap just before its first node started, bytes ([`crate::heap`]).
     #[serde(default)]
     pub host_heap_before: Option<u64>,
+    /// `--prometheus`: the server watching the nodes (or why none runs).
+    #[serde(default)]
+    pub prometheus: Option<crate::prometheus::Entry>,
     pub nodes: Vec<NodeEntry>,
 }
 

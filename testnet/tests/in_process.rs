@@ -95,6 +95,7 @@ fn options(dir: &Path, nodes: usize) -> UpOptions {
         ready_timeout: Duration::from_secs(60),
         overrides: Default::default(),
         in_process: true,
+        prometheus: None,
     }
 }
 

@@ -1,5 +1,5 @@
-//! `down`: stop this testnet's nodes and clear their pids. Idempotent: a second `down` finds
-//! nothing running and changes nothing.
+//! `down`: stop this testnet's nodes (and its Prometheus server) and clear their pids.
+//! Idempotent: a second `down` finds nothing running and changes nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +27,11 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         Err(e) => return Err(e),
     };
     if let Some(m) = m.as_ref().filter(|m| m.in_process) {
+        let stop = stop_host(m).await;
+        crate::prometheus::watch::stop_recorded(m).await;
         return Ok(DownReport {
             dir: m.dir.clone(),
-            stop: stop_host(m).await,
+            stop,
             unrecorded: Vec::new(),
         });
     }
@@ -69,6 +71,9 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         .await
         .unwrap_or_default();
     clear_pids(&root, |_| true);
+    if let Some(m) = &m {
+        crate::prometheus::watch::stop_recorded(m).await;
+    }
     remove_stale_temp_files(&root);
     Ok(DownReport {
         dir: root,

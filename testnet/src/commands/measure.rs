@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::metrics::NodeCounters;
 use crate::process::StopReport;
+use crate::prometheus::series::OverTime;
 use crate::report::{self, BuildInput, Report, build::peer_indices};
 use crate::rpc::Head;
 use crate::timefmt::now_us;
@@ -125,7 +126,7 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         transmission: transmission.as_ref(),
     });
     analysis.renumber(&m.nodes.iter().map(|n| n.index).collect::<Vec<_>>());
-    let report = report::build(BuildInput {
+    let mut report = report::build(BuildInput {
         manifest: m,
         analysis: &analysis,
         traces: &traces,
@@ -138,13 +139,39 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         convergence: input.convergence,
         notes: input.notes,
     });
-    let files = report::write(&m.report_dir(), &report, &analysis)?;
+    let over_time = over_time(input.manifest);
+    report.over_time = Some(report::over_time::summarize(&over_time));
+    let files = report::write(&m.report_dir(), &report, &analysis, Some(&over_time))?;
     let summary = report::table::summary(&report);
     Ok(Measured {
         report,
         files,
         summary,
     })
+}
+
+/// The Prometheus series saved during the run, or every plot marked not drawn and why.
+fn over_time(m: &Manifest) -> OverTime {
+    if let Some(o) = OverTime::load(&m.dir) {
+        return o;
+    }
+    OverTime::none(match &m.prometheus {
+        None => "run without --prometheus",
+        Some(p) => p
+            .not_started
+            .as_deref()
+            .unwrap_or("the series were not read while Prometheus ran"),
+    })
+}
+
+/// Reads the series over `window` from the testnet's Prometheus, if one runs, and saves them
+/// for the report.
+pub async fn read_series(m: &Manifest, window: Window) -> Result<()> {
+    let Some(p) = &m.prometheus else {
+        return Ok(());
+    };
+    let series = crate::prometheus::series::collect(p, window.start_us, window.end_us).await;
+    series.save(&m.dir)
 }
 
 /// With a bandwidth cap: the cap and each kind's mean gossip message size over the run (all
@@ -207,6 +234,10 @@ pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
     let spinner = crate::progress::spinner("collect", quiet);
     spinner.set_message("peers, heads, metrics, memory");
     let live = collect::snapshot(&m, &rpcs).await;
+    if m.prometheus.as_ref().and_then(|p| p.pid).is_some() {
+        spinner.set_message("series from Prometheus");
+        read_series(&m, window).await?;
+    }
     let heads = collect::converged_heads(&rpcs, HEADS_TIMEOUT).await;
     spinner.set_message("traces and report");
     let out = finish(FinishInput {

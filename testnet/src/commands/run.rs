@@ -202,6 +202,10 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
     // counted per message (nor in the machine's share).
     spinner.set_message("peers, metrics, memory");
     let live = collect::snapshot(&manifest, &rpcs).await;
+    if manifest.prometheus.is_some() {
+        spinner.set_message("series from Prometheus");
+        super::measure::read_series(&manifest, window).await?;
+    }
     spinner.set_message("checking every accepted tx is held by every live node");
     let lost = converge::lost_txs(
         &rpcs,

@@ -14,6 +14,9 @@ pub struct Started {
     processes: Arc<Mutex<Vec<Running>>>,
     /// Nodes running inside this process (`--in-process`).
     pub embedded: Embedded,
+    /// The Prometheus server started for these nodes (`--prometheus`), with the testnet's
+    /// directory that identifies it.
+    prometheus: Arc<Mutex<Option<(Child, std::path::PathBuf)>>>,
 }
 
 impl Started {
@@ -71,12 +74,49 @@ impl Started {
 
     /// Hands the nodes over (e.g. `up` leaving them running): nothing here stops them then.
     pub fn release(&self) -> Vec<Running> {
+        drop(self.take_prometheus());
         std::mem::take(&mut *self.lock())
+    }
+
+    /// Records the Prometheus server started for the testnet in `dir`.
+    pub fn set_prometheus(&self, child: Child, dir: &Path) {
+        *self.prometheus.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((child, dir.to_path_buf()));
+    }
+
+    fn take_prometheus(&self) -> Option<(Child, std::path::PathBuf)> {
+        self.prometheus
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// `Some(status)` if the Prometheus server started here has exited.
+    pub fn prometheus_exited(&self) -> Option<String> {
+        let mut p = self.prometheus.lock().unwrap_or_else(|e| e.into_inner());
+        let status = p.as_mut()?.0.try_wait().ok()??;
+        Some(status.to_string())
+    }
+
+    /// Stops the Prometheus server started here (if any), reaps it and clears its pid.
+    pub async fn stop_prometheus(&self) {
+        let Some((mut child, dir)) = self.take_prometheus() else {
+            return;
+        };
+        crate::prometheus::server::stop(child.id(), &dir).await;
+        let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+        crate::prometheus::watch::clear_pid(&dir);
     }
 
     /// Stops every node started here and clears their (and only their) pids in
     /// `DIR/testnet.json`.
     pub async fn stop(&self, dir: &Path) -> StopReport {
+        let report = self.stop_nodes(dir).await;
+        self.stop_prometheus().await;
+        report
+    }
+
+    async fn stop_nodes(&self, dir: &Path) -> StopReport {
         if !self.embedded.is_empty() {
             let report = self.embedded.stop_all(GRACE).await;
             if let Ok(mut m) = Manifest::load(dir) {
@@ -85,7 +125,7 @@ impl Started {
             }
             return report;
         }
-        let nodes = self.release();
+        let nodes = std::mem::take(&mut *self.lock());
         if nodes.is_empty() {
             // Nothing started here: leave any existing testnet.json alone (e.g. `up` refused
             // a directory that holds another, running testnet).

@@ -1,6 +1,6 @@
 //! `up`: create a testnet directory, start the nodes (in index order, each once its
 //! bootnodes answer RPC, several at once: [`StartOrder`]), and wait until all of them have
-//! peers and a mesh.
+//! peers and a mesh (and, with `--prometheus`, until the server has scraped every node).
 
 use std::path::Path;
 
@@ -36,6 +36,9 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
         manifest.host_heap_before = Some(crate::heap::live_bytes());
     }
     write_files(&manifest, &genesis, &template)?;
+    if let Some(p) = &opts.prometheus {
+        crate::prometheus::watch::start(p, &mut manifest, started).await?;
+    }
     let rpcs = collect::clients(&manifest)?;
 
     let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
@@ -77,6 +80,10 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     mesh.set_message("nodes with peers and a mesh for both topics");
     ready::wait_mesh(&rpcs, opts.ready_timeout, &mesh, opts.overrides.readiness).await?;
     mesh.finish();
+    if let Some(p) = &manifest.prometheus {
+        crate::prometheus::watch::wait_targets_up(p, manifest.nodes.len(), opts.ready_timeout)
+            .await?;
+    }
     manifest.ready_at_us = Some(now_us());
     manifest.save()?;
     Ok(manifest)
@@ -187,7 +194,7 @@ pub fn describe(m: &Manifest) -> String {
             ]
         })
         .collect();
-    format!(
+    let mut out = format!(
         "testnet {} (network {}) in {}\n{}",
         m.chain_id,
         m.network,
@@ -198,7 +205,12 @@ pub fn describe(m: &Manifest) -> String {
             ],
             &rows
         )
-    )
+    );
+    if let Some(line) = crate::prometheus::watch::describe(m) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]

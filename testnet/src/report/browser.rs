@@ -126,7 +126,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("report");
         let (r, a) = crate::report::fixture::report(dir.path());
-        crate::report::write(&out, &r, &a).unwrap();
+        crate::report::write(&out, &r, &a, None).unwrap();
         let loaded = load(&browser, &out.join(REPORT_HTML), dir.path()).unwrap();
         assert!(
             loaded.dom.contains("Rumor propagation report"),

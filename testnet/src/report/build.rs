@@ -221,6 +221,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         convergence: input.convergence,
         in_process,
         blocks,
+        over_time: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod footprint;
 pub mod html;
 pub mod markdown;
 pub mod model;
+pub mod over_time;
 pub mod plots;
 pub mod sections;
 pub mod table;
@@ -57,8 +58,14 @@ fn cdf_marks(report: &Report, kind: Kind) -> plots::CdfMarks {
     plots::CdfMarks { marks }
 }
 
-/// Writes everything into `dir` (created if needed); returns the files written.
-pub fn write(dir: &Path, report: &Report, analysis: &Analysis) -> Result<Vec<PathBuf>> {
+/// Writes everything into `dir` (created if needed); returns the files written. `over_time`:
+/// the Prometheus series, drawn one plot each.
+pub fn write(
+    dir: &Path,
+    report: &Report,
+    analysis: &Analysis,
+    over_time: Option<&crate::prometheus::series::OverTime>,
+) -> Result<Vec<PathBuf>> {
     fsutil::create_dir_all(dir)?;
     let mut files = Vec::new();
     let footer = plots::Footer::of(report.machine.as_ref());
@@ -89,6 +96,11 @@ pub fn write(dir: &Path, report: &Report, analysis: &Analysis) -> Result<Vec<Pat
     if analysis.cdf.values().any(|c| !c.by_region.is_empty()) {
         let path = dir.join(REGIONS_SVG);
         plots::regions(&path, &analysis.cdf, &footer)?;
+        files.push(path);
+    }
+    for plot in over_time.iter().flat_map(|o| &o.plots) {
+        let path = dir.join(over_time::file_name(plot));
+        plots::over_time(&path, plot, &footer)?;
         files.push(path);
     }
 

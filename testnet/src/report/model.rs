@@ -35,6 +35,10 @@ pub struct Report {
     /// What blocks cost on the wire and how compact blocks were rebuilt.
     #[serde(default)]
     pub blocks: Option<super::blocks::BlockRelay>,
+    /// Bytes/s, pool size, peers and heads over the run from Prometheus (`--prometheus`), or
+    /// why they could not be plotted.
+    #[serde(default)]
+    pub over_time: Option<super::over_time::OverTimeReport>,
 }
 
 /// Whether the live network converged: the convergence issue's proof, per run.

@@ -32,6 +32,8 @@ pub struct UpOptions {
     /// Run every node inside this process ([`crate::inproc`]) instead of one `rumor` process
     /// each.
     pub in_process: bool,
+    /// `--prometheus`: a Prometheus server scraping every node ([`crate::prometheus`]).
+    pub prometheus: Option<crate::prometheus::PrometheusOptions>,
 }
 
 /// Hooks for benchmarks: a fixed topology and the node config every node starts from.
@@ -65,6 +67,11 @@ impl UpOptions {
         }
         if self.slot_ms == 0 {
             return bad("--slot-ms must be positive".into());
+        }
+        if let Some(p) = &self.prometheus
+            && p.scrape_interval < std::time::Duration::from_millis(100)
+        {
+            return bad("--scrape-interval must be at least 100ms".into());
         }
         if self.accounts == 0 {
             return bad("--accounts must be at least 1".into());
@@ -167,6 +174,7 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
         host_pid: None,
         host_rss_before_kib: None,
         host_heap_before: None,
+        prometheus: None,
         nodes,
     };
     Ok((manifest, genesis))
@@ -219,6 +227,7 @@ pub(crate) mod tests {
             ready_timeout: std::time::Duration::from_secs(1),
             overrides: NodeOverrides::default(),
             in_process: false,
+            prometheus: None,
         }
     }
 

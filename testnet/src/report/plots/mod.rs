@@ -7,6 +7,7 @@
 mod arrivals;
 mod bytes;
 mod cdf;
+mod over_time;
 mod regions;
 
 use std::path::Path;
@@ -16,6 +17,7 @@ use plotters::prelude::*;
 pub use arrivals::arrivals;
 pub use bytes::bytes;
 pub use cdf::{CdfMarks, cdf, cdf_points};
+pub use over_time::{MAX_NODE_LINES, over_time};
 pub use regions::regions;
 
 use crate::error::{Error, Result};
