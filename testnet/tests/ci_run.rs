@@ -150,6 +150,17 @@ fn ci_sized_run() {
     check_common(&r);
     assert!(r["meta"]["emulation"].is_null());
     assert!(r["kinds"]["tx"]["path_ratio"].is_null());
+    // Without --prometheus the report says which plots over the run it could not draw.
+    let ot = &r["over_time"];
+    assert!(ot["drawn"].as_array().unwrap().is_empty(), "{ot}");
+    let not_drawn = ot["not_drawn"].as_array().unwrap();
+    assert_eq!(not_drawn.len(), 4, "{ot}");
+    assert!(
+        not_drawn
+            .iter()
+            .all(|n| n["reason"] == "run without --prometheus"),
+        "{ot}"
+    );
 }
 
 #[test]
@@ -197,6 +208,8 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
             "50%@1s+3s",
             "--churn",
             "50%@2s",
+            // A node restarted by churn stays a Prometheus target (file-based discovery).
+            "--prometheus",
         ],
     );
     let c = &r["convergence"];
@@ -249,4 +262,17 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
     assert!(delivery >= 0.9, "{}", r["kinds"]["tx"]);
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("## Convergence"), "{md}");
+    let ot = &r["over_time"];
+    if common::has_prometheus() {
+        let drawn = ot["drawn"].as_array().unwrap();
+        assert_eq!(drawn.len(), 4, "{ot}");
+        assert!(
+            drawn.iter().all(|d| d["nodes"] == 5),
+            "every node, churned ones too: {ot}"
+        );
+    } else {
+        eprintln!("NOTICE: no prometheus binary: checking only that the report says why");
+        let why = ot["not_drawn"][0]["reason"].as_str().unwrap();
+        assert!(why.contains("apt-get install prometheus"), "{ot}");
+    }
 }

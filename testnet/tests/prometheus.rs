@@ -65,10 +65,9 @@ fn prometheus_bin() -> Option<String> {
     if let Ok(p) = std::env::var("RUMOR_PROMETHEUS") {
         return Some(p);
     }
-    std::env::var("PATH")
-        .ok()?
-        .split(':')
-        .map(|d| Path::new(d).join("prometheus"))
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("prometheus"))
         .find(|p| p.is_file())
         .map(|p| p.display().to_string())
 }

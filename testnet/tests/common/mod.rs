@@ -150,3 +150,9 @@ pub fn nodes_running_under(dir: &Path) -> Vec<u32> {
     }
     out
 }
+
+/// Whether `prometheus` is on `PATH` (what `--prometheus` looks for).
+pub fn has_prometheus() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("prometheus").is_file()))
+}

@@ -1,6 +1,7 @@
 //! One quantity over the run from Prometheus ([`crate::prometheus::series`]): a thin line per
 //! node (at most [`MAX_NODE_LINES`], evenly picked, so a 1 000-node plot stays readable and
-//! small) and the mean over all nodes in bold.
+//! small) and the mean over all nodes in bold. A node's line breaks where it has no samples (a
+//! node down under `--churn` or `--kill`), rather than drawing a slope across the gap.
 
 use std::path::Path;
 
@@ -64,15 +65,14 @@ where
         .map_err(err)?;
     for (k, (_, points)) in plot.per_node.iter().step_by(stride).enumerate() {
         let color = Palette99::pick(k).mix(0.45);
-        let line = chart
-            .draw_series(LineSeries::new(
-                points.iter().copied().filter(|(_, v)| v.is_finite()),
-                color.stroke_width(1),
-            ))
-            .map_err(err)?;
-        if k == 0 {
-            line.label("one node")
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+        for (j, run) in segments(points).into_iter().enumerate() {
+            let line = chart
+                .draw_series(LineSeries::new(run, color.stroke_width(1)))
+                .map_err(err)?;
+            if k == 0 && j == 0 {
+                line.label("one node")
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+            }
         }
     }
     chart
@@ -86,11 +86,53 @@ where
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
+/// `points` split where a step is over 1.5× the series' smallest one (no samples in between),
+/// non-finite values dropped.
+pub fn segments(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    let finite: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(t, v)| t.is_finite() && v.is_finite())
+        .collect();
+    let step = finite
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    for p in finite {
+        match out.last_mut() {
+            Some(run) if run.last().is_some_and(|l| p.0 - l.0 <= step * 1.5) => run.push(p),
+            _ => out.push(vec![p]),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn lines_break_where_a_node_had_no_samples() {
+        let pts = [
+            (0.0, 1.0),
+            (1.0, 1.0),
+            (5.0, 2.0),
+            (6.0, f64::NAN),
+            (7.0, 2.0),
+        ];
+        assert_eq!(
+            segments(&pts),
+            vec![
+                vec![(0.0, 1.0), (1.0, 1.0)],
+                vec![(5.0, 2.0)],
+                vec![(7.0, 2.0)]
+            ]
+        );
+    }
 
     #[test]
     fn draws_nodes_and_their_mean() {
