@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,46 +18,26 @@ fn manifest(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("testnet.json")).unwrap()).unwrap()
 }
 
-/// GET `path?query` from the Prometheus API; the JSON answer's `data` (status must be success).
+/// GET `path?query` from the Prometheus API (over the tool's HTTP client, which reads
+/// chunked answers); the JSON answer's `data` (its status must be success).
 fn api(addr: SocketAddr, path: &str, query: &[(&str, &str)]) -> Value {
     let qs = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(query)
         .finish();
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        s,
-        "GET {path}?{qs} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{body}");
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = rt
+        .block_on(rumor_testnet::metrics::http::get(
+            addr,
+            &format!("{path}?{qs}"),
+            Duration::from_secs(30),
+        ))
+        .unwrap();
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["status"], "success", "{v}");
     v["data"].clone()
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
 }
 
 fn prometheus_bin() -> Option<String> {
@@ -164,6 +143,11 @@ fn a_testnet_watched_by_a_real_prometheus() {
         .collect();
     nodes.sort();
     assert_eq!(nodes, ["0", "1", "2"]);
+
+    let status = common::run_testnet(&["status", "--dir", d], LIMIT);
+    common::assert_success(&status, "status");
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("3 of 3 targets up"), "{status}");
 
     // PromQL over a Rumor counter: one series per node.
     let r = api(

@@ -1,4 +1,5 @@
-//! `status`: one row per node — process, head, peers, mesh, mempool.
+//! `status`: one row per node — process, head, peers, mesh, mempool — and, with
+//! `--prometheus`, the server's address and how many nodes it scrapes successfully.
 
 use std::path::Path;
 use std::time::Duration;
@@ -51,7 +52,7 @@ pub async fn status(dir: &Path) -> Result<String> {
             opt(pool.as_ref().map(|p| p.queued)),
         ]);
     }
-    Ok(format!(
+    let mut out = format!(
         "testnet in {} (network {})\n{}",
         m.dir.display(),
         m.network,
@@ -70,5 +71,28 @@ pub async fn status(dir: &Path) -> Result<String> {
             ],
             &rows,
         )
-    ))
+    );
+    if let Some(line) = prometheus_line(&m).await {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+async fn prometheus_line(m: &Manifest) -> Option<String> {
+    let p = m.prometheus.as_ref()?;
+    let (Some(addr), Some(pid)) = (p.addr, p.pid) else {
+        return crate::prometheus::watch::describe(m);
+    };
+    if !crate::prometheus::server::is_ours(pid, &m.dir) {
+        return Some(format!("Prometheus: pid {pid} gone"));
+    }
+    Some(match crate::prometheus::api::targets(addr).await {
+        Ok(t) => format!(
+            "Prometheus: http://{addr}, {} of {} targets up",
+            t.iter().filter(|t| t.health == "up").count(),
+            t.len()
+        ),
+        Err(e) => format!("Prometheus: http://{addr}, not answering ({e})"),
+    })
 }
