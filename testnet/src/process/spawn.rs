@@ -37,23 +37,29 @@ pub fn node_args(node: &NodeEntry) -> Vec<String> {
     ]
 }
 
+/// `program` with no stdin, stdout and stderr appended to `log_path`, in a process group of
+/// its own (a Ctrl-C in the terminal reaches only this tool, which stops its children in order).
+pub fn logged_command(program: &Path, log_path: &Path) -> Result<Command> {
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)
+        .map_err(io(log_path))?;
+    let log2 = log.try_clone().map_err(io(log_path))?;
+    let mut c = Command::new(program);
+    c.stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .process_group(0);
+    Ok(c)
+}
+
 /// Starts `node`, logging to `node.log`. The node gets its own process group so a Ctrl-C in
 /// the terminal reaches only this tool, which then stops the nodes in order (SIGTERM, so they
 /// flush their traces) instead of all of them dying at once.
 pub fn spawn_node(manifest: &Manifest, node: &NodeEntry) -> Result<Child> {
-    let log_path = node.log_file();
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(io(&log_path))?;
-    let log2 = log.try_clone().map_err(io(&log_path))?;
-    Command::new(&manifest.rumor)
+    logged_command(&manifest.rumor, &node.log_file())?
         .args(node_args(node))
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2)
-        .process_group(0)
         .spawn()
         .map_err(|source| Error::Spawn {
             index: node.index,

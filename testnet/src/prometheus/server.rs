@@ -3,11 +3,9 @@
 //! group (a Ctrl-C reaches this tool, which stops it in order), and stopped by pid — only after
 //! checking from `/proc` that the pid still runs *this* testnet's config.
 
-use std::fs::OpenOptions;
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use super::config::CONFIG_FILE;
@@ -59,19 +57,9 @@ pub fn spawn(binary: &Path, testnet: &Path) -> Result<(Child, SocketAddr)> {
     let port = crate::setup::ports::free_ports(1).map_err(io("free port"))?[0];
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let log_path = super::dir(testnet).join(LOG_FILE);
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(io(&log_path))?;
-    let log2 = log.try_clone().map_err(io(&log_path))?;
-    let child = Command::new(binary)
+    let child = crate::process::spawn::logged_command(binary, &log_path)?
         .args(args(testnet, addr))
         .current_dir(super::dir(testnet))
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2)
-        .process_group(0)
         .spawn()
         .map_err(|e| Error::Prometheus(format!("cannot start {}: {e}", binary.display())))?;
     Ok((child, addr))
