@@ -103,7 +103,10 @@ impl Started {
         let Some((mut child, dir)) = self.take_prometheus() else {
             return;
         };
-        crate::prometheus::server::stop(child.id(), &dir).await;
+        // Our own child: no pid reuse is possible, so SIGKILL is safe if the /proc check declined.
+        if !crate::prometheus::server::stop(child.id(), &dir).await {
+            let _ = child.kill();
+        }
         let _ = tokio::task::spawn_blocking(move || child.wait()).await;
         crate::prometheus::watch::clear_pid(&dir);
     }

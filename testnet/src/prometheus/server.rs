@@ -24,14 +24,15 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `explicit`, else `prometheus` on `PATH`; `None` if neither is an executable file.
 pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    // Absolute: the server runs with `DIR/prometheus` as its working directory.
     if let Some(p) = explicit {
-        return p.is_file().then(|| p.to_path_buf());
+        return p.canonicalize().ok().filter(|p| p.is_file());
     }
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|d| Path::new(d).join("prometheus"))
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("prometheus"))
         .find(|p| p.is_file())
+        .and_then(|p| p.canonicalize().ok())
 }
 
 fn config_arg(testnet: &Path) -> String {

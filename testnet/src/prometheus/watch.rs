@@ -112,6 +112,7 @@ pub fn clear_pid(dir: &std::path::Path) {
 pub fn describe(m: &Manifest) -> Option<String> {
     let p = m.prometheus.as_ref()?;
     Some(match (&p.url(), &p.not_started) {
+        (Some(url), _) if p.pid.is_none() => format!("Prometheus: stopped (was {url})"),
         (Some(url), _) => format!(
             "Prometheus: {url} (UI and API; config {}; stopped by `down`)",
             super::dir(&m.dir).join(config::CONFIG_FILE).display()
