@@ -47,14 +47,6 @@ pub struct Service {
     pub labels: BTreeMap<String, String>,
     /// SIGTERM, then this long for the node's clean shutdown (≤ 5 s by design) before SIGKILL.
     pub stop_grace_period: String,
-    /// Sockets per node grow with peers; the default 1 024 is enough, made explicit.
-    pub ulimits: BTreeMap<String, Ulimit>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Ulimit {
-    pub soft: u64,
-    pub hard: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -164,14 +156,9 @@ pub fn render(entry: &ComposeEntry, nodes: &[NodeEntry], genesis: &Path) -> Comp
                 )]),
                 volumes: vols,
                 labels,
+                // The open-file limit is the engine's default: a node holds a few dozen sockets,
+                // and raising it is refused where the engine runs unprivileged.
                 stop_grace_period: "10s".into(),
-                ulimits: BTreeMap::from([(
-                    "nofile".to_owned(),
-                    Ulimit {
-                        soft: 65_536,
-                        hard: 65_536,
-                    },
-                )]),
             },
         );
         volumes.insert(
