@@ -78,6 +78,10 @@ pub struct RpcLimits {
     /// Seconds between WebSocket pings (30; 0 = none); a client that answers nothing for three
     /// intervals is disconnected.
     pub ws_ping_interval_secs: u32,
+    /// A client that takes no byte of its answers for this many seconds is disconnected (30).
+    /// Meanwhile nothing more is read from it (HTTP and WebSocket alike), so a client that
+    /// sends and never reads holds only what fits in the socket buffers and `ws_send_buffer`.
+    pub send_timeout_secs: u32,
     /// Seconds a connection may go without sending a complete request head — a new one, one
     /// sending its headers slowly, or an idle HTTP keep-alive one — before it is closed (30).
     /// WebSockets are governed by the pings instead.
@@ -99,6 +103,7 @@ impl Default for RpcLimits {
             limit_loopback: false,
             ws_send_buffer: 256,
             ws_ping_interval_secs: 30,
+            send_timeout_secs: 30,
             idle_timeout_secs: 30,
         }
     }

@@ -312,9 +312,8 @@ async fn phase(o: &Opts, phase: Phase) -> Outcome {
     }
     let last = *hashes.last().unwrap();
     wait_for("the last tx at B and C", || async {
-        let there = |r: Result<rumor_api::types::TxInfo, _>| {
-            r.is_ok_and(|i| i.status != TxStatus::Unknown)
-        };
+        let there =
+            |r: Result<rumor_api::types::TxInfo, _>| r.is_ok_and(|i| i.status != TxStatus::Unknown);
         there(TxApiClient::get(&at_b, last).await) && there(TxApiClient::get(&at_c, last).await)
     })
     .await;
@@ -367,9 +366,8 @@ async fn main() {
     report("quiet", &quiet);
     let flood = phase(&o, Phase::Flood).await;
     report("flood", &flood);
-    let ratio = |f: &Outcome, key: fn(&Outcome) -> &Vec<f64>| {
-        pct(key(f), 99.0) / pct(key(&quiet), 99.0)
-    };
+    let ratio =
+        |f: &Outcome, key: fn(&Outcome) -> &Vec<f64>| pct(key(f), 99.0) / pct(key(&quiet), 99.0);
     println!(
         "flood ÷ quiet p99: rpc {:.2}×, tx to all {:.2}× (goal ≤ 1.5×)",
         ratio(&flood, |o| &o.rpc_ms),

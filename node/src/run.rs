@@ -160,6 +160,7 @@ pub async fn run_embedded(
         ("rpc_max_rate_clients", config.rpc.max_rate_clients as u64),
         ("rpc_ws_send_buffer", config.rpc.ws_send_buffer as u64),
         ("rpc_idle_timeout_secs", config.rpc.idle_timeout_secs as u64),
+        ("rpc_send_timeout_secs", config.rpc.send_timeout_secs as u64),
         ("rpc_max_batch", config.rpc.max_batch as u64),
         (
             "rpc_max_subscriptions_per_connection",

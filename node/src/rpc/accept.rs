@@ -17,6 +17,8 @@
 //! - A connection that sends no complete request head for `idle_timeout` — a new one, a
 //!   slow-header (slowloris) one, or an idle keep-alive one — is closed, so idle sockets do not
 //!   pin slots forever.
+//! - While the node cannot write to a connection it reads nothing from it, and a connection
+//!   that takes no byte for `send_timeout` is closed ([`super::slow`]).
 //! - Stopping the server stops accepting and shuts every connection down gracefully; the
 //!   server handle reports stopped once the last connection (WebSocket included) is gone.
 
@@ -34,6 +36,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use super::clients::{Client, ConnectionTable};
+use super::slow::{Backpressure, ReadPause};
 use crate::metrics::NodeMetrics;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -44,6 +47,8 @@ pub struct Slot {
     table: Arc<Mutex<ConnectionTable>>,
     client: Client,
     metrics: Arc<NodeMetrics>,
+    /// Set by the rate limit to stop reading from this connection for a while.
+    pub pause: Arc<ReadPause>,
 }
 
 impl Drop for Slot {
@@ -60,6 +65,7 @@ pub struct AcceptConfig {
     pub table: Arc<Mutex<ConnectionTable>>,
     pub limit_loopback: bool,
     pub idle_timeout: Duration,
+    pub send_timeout: Duration,
     pub metrics: Arc<NodeMetrics>,
 }
 
@@ -73,6 +79,7 @@ fn admit(cfg: &AcceptConfig, remote: SocketAddr) -> Option<Arc<Slot>> {
                 table: cfg.table.clone(),
                 client,
                 metrics: cfg.metrics.clone(),
+                pause: Arc::default(),
             }))
         }
         Err(why) => {
@@ -122,6 +129,7 @@ pub async fn run<S, B>(
             continue;
         };
         let client = slot.client;
+        let pause = slot.pause.clone();
         let svc = service(stop.clone());
         let svc = tower::util::MapRequest::new(svc, move |mut req: http::Request<Incoming>| {
             req.extensions_mut().insert(client);
@@ -131,7 +139,8 @@ pub async fn run<S, B>(
         tokio::spawn(serve(
             socket,
             svc,
-            cfg.idle_timeout,
+            (cfg.idle_timeout, cfg.send_timeout),
+            pause,
             stop.clone().shutdown(),
         ));
     }
@@ -141,7 +150,8 @@ pub async fn run<S, B>(
 async fn serve<S, B>(
     socket: TcpStream,
     svc: S,
-    idle_timeout: Duration,
+    (idle_timeout, send_timeout): (Duration, Duration),
+    pause: Arc<ReadPause>,
     stopped: impl Future<Output = ()>,
 ) where
     S: tower::Service<http::Request<Incoming>, Response = http::Response<B>, Error = BoxError>
@@ -166,8 +176,10 @@ async fn serve<S, B>(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(idle_timeout);
-    let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(socket), TowerToHyperService::new(svc));
+    let conn = builder.serve_connection_with_upgrades(
+        TokioIo::new(Backpressure::new(socket, send_timeout, pause)),
+        TowerToHyperService::new(svc),
+    );
     tokio::pin!(conn, stopped);
     // The header timeout covers HTTP/1.1; this covers a connection that never sends a request
     // at all (HTTP/2 included).

@@ -19,6 +19,7 @@ pub mod errors;
 pub mod exposure;
 mod impls;
 pub mod ratelimit;
+pub mod slow;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -125,6 +126,7 @@ pub async fn start(
         ))),
         limit_loopback: limits.limit_loopback,
         idle_timeout: Duration::from_secs(limits.idle_timeout_secs.max(1).into()),
+        send_timeout: Duration::from_secs(limits.send_timeout_secs.max(1).into()),
         metrics,
     };
     tokio::spawn(accept::run(

@@ -8,7 +8,9 @@
 //! JSON-RPC 2.0 requires; the HTTP status stays 200 and the connection stays open (a 429 would
 //! hide which calls of a batch were served). A notification over the rate is dropped (it gets
 //! no answer either way). Clients the accept loop marked exempt ([`super::clients::Client`])
-//! and requests without a client (none reach this server) are not counted.
+//! and requests without a client (none reach this server) are not counted. After a refusal the
+//! connection is not read from until the client's bucket holds a token again
+//! ([`super::slow::ReadPause`]): what the client sends meanwhile waits in its socket.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,7 @@ use jsonrpsee::core::middleware::{Batch, BatchEntry, BatchEntryErr, Notification
 use jsonrpsee::core::server::MethodResponse;
 use rumor_api::errors::rate_limited;
 
+use super::accept::Slot;
 use super::clients::{Client, Rate, RateTable};
 use crate::metrics::NodeMetrics;
 
@@ -71,6 +74,13 @@ impl Limiter {
     }
 }
 
+/// Stops reading from the refused call's connection until its client has a token again.
+fn pause(extensions: &jsonrpsee::core::middleware::Extensions, wait: Duration) {
+    if let Some(slot) = extensions.get::<Arc<Slot>>() {
+        slot.pause.pause_for(wait);
+    }
+}
+
 fn retry_ms(d: Duration) -> u64 {
     d.as_millis().max(1) as u64
 }
@@ -102,10 +112,13 @@ where
             .limiter
             .take_one(request.extensions().get::<Client>().copied())
         {
-            Some(wait) => Either::Left(std::future::ready(MethodResponse::error(
-                request.id().into_owned(),
-                rate_limited(retry_ms(wait)),
-            ))),
+            Some(wait) => {
+                pause(request.extensions(), wait);
+                Either::Left(std::future::ready(MethodResponse::error(
+                    request.id().into_owned(),
+                    rate_limited(retry_ms(wait)),
+                )))
+            }
             None => Either::Right(self.inner.call(request)),
         }
     }
@@ -119,6 +132,11 @@ where
             Err(_) => None,
         });
         let verdicts = self.limiter.take(clients);
+        if let Some(wait) = verdicts.iter().flatten().max()
+            && let Some(first) = entries.iter().find_map(|e| e.as_ref().ok())
+        {
+            pause(first.extensions(), *wait);
+        }
         let mut kept = Vec::with_capacity(entries.len());
         for (entry, verdict) in entries.into_iter().zip(verdicts) {
             match (entry, verdict) {
@@ -147,7 +165,10 @@ where
             .limiter
             .take_one(n.extensions().get::<Client>().copied())
         {
-            Some(_) => Either::Left(std::future::ready(MethodResponse::notification())),
+            Some(wait) => {
+                pause(n.extensions(), wait);
+                Either::Left(std::future::ready(MethodResponse::notification()))
+            }
             None => Either::Right(self.inner.notification(n)),
         }
     }
