@@ -72,6 +72,16 @@ pub struct NodeMetrics {
     pub verify_queue: Gauge,
     pub rpc_requests: Family<Labels, Counter>,
     pub rpc_seconds: Family<Labels, Histogram>,
+    /// Open RPC connections (HTTP keep-alive and WebSocket).
+    pub rpc_connections: Gauge,
+    /// RPC connections closed at accept, by the limit they hit (`max_connections`,
+    /// `max_connections_per_ip`).
+    pub rpc_connections_refused: Family<Labels, Counter>,
+    /// RPC calls refused because their client was over its call rate.
+    pub rpc_rate_limited: Counter,
+    /// Clients whose rate bucket the node remembers, and those forgotten to make room.
+    pub rpc_rate_clients: Gauge,
+    pub rpc_rate_clients_evicted: Counter,
     pub trace_written: Counter,
     pub trace_dropped: Counter,
     /// Time this node's tasks spent in `poll` plus its jobs on shared threads, when it runs
@@ -119,6 +129,11 @@ impl NodeMetrics {
             verify_queue: Gauge::default(),
             rpc_requests: Family::default(),
             rpc_seconds: Family::new_with_constructor(histogram),
+            rpc_connections: Gauge::default(),
+            rpc_connections_refused: Family::default(),
+            rpc_rate_limited: Counter::default(),
+            rpc_rate_clients: Gauge::default(),
+            rpc_rate_clients_evicted: Counter::default(),
             trace_written: Counter::default(),
             trace_dropped: Counter::default(),
             busy_seconds: Counter::default(),
@@ -171,6 +186,11 @@ impl NodeMetrics {
             verify_queue => "verify_queue", "Batches waiting for the verification pool";
             rpc_requests => "rpc_requests", "JSON-RPC calls by method";
             rpc_seconds => "rpc_seconds", "JSON-RPC call latency by method";
+            rpc_connections => "rpc_connections", "Open JSON-RPC connections (HTTP and WebSocket)";
+            rpc_connections_refused => "rpc_connections_refused", "JSON-RPC connections closed at accept, by the limit they hit";
+            rpc_rate_limited => "rpc_rate_limited", "JSON-RPC calls refused because their client was over its call rate";
+            rpc_rate_clients => "rpc_rate_clients", "Clients whose JSON-RPC rate bucket is remembered";
+            rpc_rate_clients_evicted => "rpc_rate_clients_evicted", "Clients forgotten from the JSON-RPC rate table to make room";
             trace_written => "trace_written", "Trace lines written";
             trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
             busy_seconds => "busy_seconds", "Time in this node's task polls and verification jobs, measured only when it shares a process with other nodes (in-process testnets)";
@@ -284,6 +304,10 @@ mod tests {
             "# TYPE rumor_verify_queue gauge",
             "rumor_rpc_requests_total{method=\"tx_submit\"} 1",
             "rumor_rpc_seconds_count{method=\"tx_submit\"} 1",
+            "# TYPE rumor_rpc_connections gauge",
+            "rumor_rpc_rate_limited_total 0",
+            "# TYPE rumor_rpc_rate_clients gauge",
+            "rumor_rpc_rate_clients_evicted_total 0",
             "rumor_trace_dropped_total",
             "rumor_limit{name=\"verify_queue\"} 256",
             "# TYPE rumor_p2p_address_book_len gauge",

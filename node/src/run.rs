@@ -151,6 +151,16 @@ pub async fn run_embedded(
             config.rpc.max_response_bytes as u64,
         ),
         ("rpc_max_connections", config.rpc.max_connections as u64),
+        (
+            "rpc_max_connections_per_ip",
+            config.rpc.max_connections_per_ip as u64,
+        ),
+        ("rpc_rate_per_ip", config.rpc.rate_per_ip as u64),
+        ("rpc_rate_burst_per_ip", config.rpc.rate_burst_per_ip as u64),
+        ("rpc_max_rate_clients", config.rpc.max_rate_clients as u64),
+        ("rpc_ws_send_buffer", config.rpc.ws_send_buffer as u64),
+        ("rpc_idle_timeout_secs", config.rpc.idle_timeout_secs as u64),
+        ("rpc_send_timeout_secs", config.rpc.send_timeout_secs as u64),
         ("rpc_max_batch", config.rpc.max_batch as u64),
         (
             "rpc_max_subscriptions_per_connection",
@@ -278,6 +288,7 @@ pub async fn run_embedded(
             addr: config.rpc_addr,
             source,
         })?;
+    rpc::exposure::warn_if_unprotected(rpc_addr, &config.rpc, config.fault_control);
 
     let tasks = &ctx.tasks;
     tasks.spawn(metrics_endpoint::serve(

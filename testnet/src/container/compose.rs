@@ -110,6 +110,11 @@ pub fn inside(c: &mut rumor_api::NodeConfig, has_link: bool) {
     c.genesis = config_path(GENESIS);
     c.link = has_link.then(|| config_path(rumor_api::layout::LINK));
     c.rpc_addr = ([0, 0, 0, 0], RPC_PORT).into();
+    // The tool is the RPC's one client (from the network's gateway address, not loopback): it
+    // loads at any rate over many connections, so the per-client limits an exposed RPC needs
+    // are off on the testnet's private network (the node warns about it in its log).
+    c.rpc.rate_per_ip = 0;
+    c.rpc.max_connections_per_ip = 0;
     c.metrics_addr = ([0, 0, 0, 0], METRICS_PORT).into();
 }
 
