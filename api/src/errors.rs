@@ -22,6 +22,7 @@
 //! | −32029 | `sender_full` | the sender's queued slots are full |
 //! | −32030 | `cost_overflow` | amount + fee overflows |
 //! | −32031 | `busy` | verification queue full; retry later |
+//! | −32032 | `storage_unavailable` | the node cannot persist right now (disk full, I/O error): it takes no txs until its store recovers (`node_health` says why); retry later or elsewhere |
 
 use serde::{Deserialize, Serialize};
 
@@ -46,11 +47,12 @@ pub enum TxReject {
     SenderFull,
     CostOverflow,
     Busy,
+    StorageUnavailable,
 }
 
 impl TxReject {
     /// Every reason, in code order.
-    pub const ALL: [TxReject; 12] = [
+    pub const ALL: [TxReject; 13] = [
         TxReject::Decode,
         TxReject::WrongChain,
         TxReject::InvalidSignature,
@@ -63,6 +65,7 @@ impl TxReject {
         TxReject::SenderFull,
         TxReject::CostOverflow,
         TxReject::Busy,
+        TxReject::StorageUnavailable,
     ];
 
     /// The reasons the pool itself returns (its rejection counters, in this order).
@@ -98,6 +101,7 @@ impl TxReject {
             TxReject::SenderFull => "sender_full",
             TxReject::CostOverflow => "cost_overflow",
             TxReject::Busy => "busy",
+            TxReject::StorageUnavailable => "storage_unavailable",
         }
     }
 
@@ -163,6 +167,7 @@ mod tests {
             (-32029, "sender_full"),
             (-32030, "cost_overflow"),
             (-32031, "busy"),
+            (-32032, "storage_unavailable"),
         ];
         for (r, (code, label)) in TxReject::ALL.into_iter().zip(table) {
             assert_eq!((r.code(), r.as_str()), (code, label));
