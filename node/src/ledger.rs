@@ -7,10 +7,15 @@
 //! - **The pool always reflects the head it was last told about**: every import that changes
 //!   the canonical chain updates the pool under the same chain lock, so a concurrent admission
 //!   never checks a tx against a state the pool has not seen.
+//! - **Store failures are noted under the chain lock** ([`recovery`]): an I/O error degrades the
+//!   chain store in the [`StorageMonitor`] (a leaf lock) and a durable write confirms that it
+//!   recovered; a store whose handle failed produces nothing until it is reopened.
 //! - **Every method may block** (redb reads and durable commits under the chain lock). Async
 //!   code reaches the ledger only through [`Ledger::blocking`], which runs the call on the
 //!   blocking pool. The exceptions take none of these locks: [`Ledger::head`] (a snapshot
 //!   published under the chain lock after each import) and the head subscriptions.
+
+mod recovery;
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,6 +32,7 @@ use tokio::sync::{broadcast, watch};
 use crate::context::{HEADS_CAPACITY, HeadEvent};
 use crate::metrics::NodeMetrics;
 use crate::orphans::OrphanBuffer;
+use crate::storage::{Policy, StorageMonitor, Store};
 
 /// The canonical head as of the last import: what async code reads instead of taking the
 /// chain lock (the producer's slot check, the status advertised to peers, `chain_head`).
@@ -78,6 +84,8 @@ pub struct Ledger {
     head: watch::Sender<HeadSnapshot>,
     heads: broadcast::Sender<HeadEvent>,
     metrics: Arc<NodeMetrics>,
+    /// Whether the chain store (and the tx journal) can be written.
+    storage: StorageMonitor,
     /// Where [`Self::blocking`] calls are accounted (in-process testnets).
     meter: Option<rumor_p2p::Meter>,
 }
@@ -113,6 +121,7 @@ impl Ledger {
             reannounce: Mutex::default(),
             head,
             heads,
+            storage: StorageMonitor::new(metrics.clone(), Policy::default()),
             metrics,
             meter: None,
         }
@@ -173,7 +182,9 @@ impl Ledger {
     ) -> Result<Imported, ImportError> {
         let outcome = {
             let mut chain = relock(&self.chain);
-            let outcome = chain.import_with(block, commit)?;
+            let outcome = chain.import_with(block, commit);
+            self.note_import(&chain, &outcome, commit == Commit::Durable);
+            let outcome = outcome?;
             self.after_import(&chain, &outcome);
             outcome
         };
@@ -199,12 +210,16 @@ impl Ledger {
         };
         match chain.record_equivocation(&verified) {
             Ok(true) => {
+                self.storage.wrote(Store::Chain);
                 self.equivocation_kept(verified.evidence(), "gossip");
                 true
             }
             Ok(false) => false,
             Err(e) => {
-                tracing::error!(error = %e, "could not store equivocation evidence");
+                match e.io() {
+                    Some(f) => self.chain_failed(&chain, f),
+                    None => tracing::error!(error = %e, "could not store equivocation evidence"),
+                }
                 false
             }
         }
@@ -290,7 +305,7 @@ impl Ledger {
     ) -> Option<(Block, ImportOutcome)> {
         let mut chain = relock(&self.chain);
         let head = chain.head().1.clone();
-        if head.slot >= slot {
+        if head.slot >= slot || !self.chain_usable(&chain) {
             return None;
         }
         let candidates = relock(&self.pool).best_transactions(
@@ -304,11 +319,15 @@ impl Ledger {
                 "candidates that no longer apply"
             );
         }
-        match chain.import(produced.checked()) {
+        let imported = chain.import(produced.checked());
+        self.note_import(&chain, &imported, true);
+        match imported {
             Ok(outcome) => {
                 self.after_import(&chain, &outcome);
                 Some((produced.block, outcome))
             }
+            // A store failure was noted (logged once, when the store degraded).
+            Err(e) if e.io().is_some() => None,
             Err(e) => {
                 tracing::error!(slot, error = %e, "own block failed to import");
                 None
@@ -371,7 +390,10 @@ impl Ledger {
 
     /// A read of the store (redb reads may touch disk).
     pub fn read_chain<T>(&self, read: impl FnOnce(&ChainStore) -> T) -> T {
-        read(&relock(&self.chain))
+        let chain = relock(&self.chain);
+        let out = read(&chain);
+        self.chain_usable(&chain);
+        out
     }
 
     /// An account at the head.
@@ -432,10 +454,13 @@ impl Ledger {
     pub fn unknown_txs(&self, hashes: Vec<TxHash>) -> Vec<TxHash> {
         let chain = relock(&self.chain);
         let pool = relock(&self.pool);
-        hashes
+        let unknown = hashes
             .into_iter()
             .filter(|h| !pool.contains(h) && !matches!(chain.tx_location(h), Ok(Some(_))))
-            .collect()
+            .collect();
+        drop(pool);
+        self.chain_usable(&chain);
+        unknown
     }
 
     /// Takes the txs a reorg returned to the pool that are still pooled, to re-announce.

@@ -47,7 +47,13 @@ impl ChainStore {
         let db = redb::Builder::new()
             .set_check_integrity_on_open(config.check_integrity_on_open)
             .set_repair_callback(|s| {
-                tracing::warn!(progress = s.progress(), "repairing the chain store");
+                // Once per open at warn (a reopen after an I/O error repairs too); progress at
+                // info.
+                if s.progress() == 0.0 {
+                    tracing::warn!("repairing the chain store (it was not closed cleanly)");
+                } else {
+                    tracing::info!(progress = s.progress(), "repairing the chain store");
+                }
             })
             .create_with_backend(backend)?;
         Self::from_db(db, genesis, config, Some(path.to_owned()), io)
@@ -87,7 +93,15 @@ impl ChainStore {
             tracing::debug!(error = %e, "closing the failed chain store handle");
         }
         self.side_tip = None;
-        *self = Self::open_file(&path, self.genesis.clone(), self.config, self.io.clone())?;
+        let io = self.io.clone();
+        // The cause, when the backend saw it (redb may report it as a "previous error").
+        *self =
+            Self::open_file(&path, self.genesis.clone(), self.config, io.clone()).map_err(|e| {
+                match (e.io(), io.failure()) {
+                    (Some(_), Some(first)) => StoreError::Io(first),
+                    _ => e,
+                }
+            })?;
         Ok(())
     }
 

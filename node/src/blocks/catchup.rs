@@ -85,6 +85,11 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
         tracing::debug!("peer backed off");
         return Outcome::Skipped;
     }
+    if !ctx.ledger.storage().chain_usable() {
+        // It could store nothing, and the peer would be backed off for it.
+        tracing::debug!("chain store unusable: no catch-up until it is reopened");
+        return Outcome::Skipped;
+    }
     if ctx.syncing.swap(true, Ordering::SeqCst) {
         return Outcome::Skipped;
     }

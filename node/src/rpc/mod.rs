@@ -15,10 +15,12 @@ use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
-pub use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
+pub use rumor_api::{
+    ChainApiClient, MempoolApiClient, NetApiClient, NodeApiClient, StateApiClient, TxApiClient,
+};
 use rumor_api::{
-    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
-    openrpc,
+    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, NodeApiServer, StateApiServer,
+    TxApiServer, openrpc,
 };
 
 use crate::config::RpcLimits;
@@ -39,6 +41,8 @@ pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
     m.merge(MempoolApiServer::into_rpc(imp.clone()))
         .expect("unique names");
     m.merge(NetApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(NodeApiServer::into_rpc(imp.clone()))
         .expect("unique names");
     if fault_control {
         m.merge(FaultApiServer::into_rpc(imp))
