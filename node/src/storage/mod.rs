@@ -280,3 +280,62 @@ impl Fatal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::ErrorKind;
+
+    use super::*;
+    use crate::testing::TestNet;
+
+    fn full() -> IoFailure {
+        IoFailure {
+            kind: ErrorKind::StorageFull,
+            message: "No space left on device (os error 28)".into(),
+        }
+    }
+
+    #[test]
+    fn failures_degrade_once_count_each_and_a_write_recovers() {
+        let metrics = TestNet::new(1, 1).metrics();
+        let m = StorageMonitor::new(metrics.clone(), Policy::default());
+        assert_eq!((m.is_degraded(), m.refusal()), (false, None));
+        m.failed(Store::Chain, &full());
+        m.failed(Store::Chain, &full());
+        assert!(m.is_degraded() && !m.chain_usable());
+        assert_eq!(metrics.degraded_gauge(Store::Chain).get(), 1);
+        assert_eq!(metrics.failure_counter(Store::Chain).get(), 2);
+        assert_eq!(metrics.degraded_gauge(Store::Journal).get(), 0);
+        let why = m.refusal().unwrap();
+        assert!(why.starts_with("chain store: No space left"), "{why}");
+        assert!(matches!(
+            m.health(Store::Chain),
+            StoreHealth::Degraded { failures: 2, .. }
+        ));
+        assert!(m.health(Store::Journal).is_ok());
+
+        m.wrote(Store::Journal);
+        assert!(m.is_degraded(), "another store's write recovers nothing");
+        m.attempt_succeeded(Store::Chain);
+        assert!(
+            m.chain_usable() && m.is_degraded(),
+            "usable, not yet confirmed"
+        );
+        m.wrote(Store::Chain);
+        assert!(!m.is_degraded() && m.refusal().is_none());
+        assert_eq!(metrics.degraded_gauge(Store::Chain).get(), 0);
+        let ok = vec![("store", "chain"), ("result", "ok")];
+        assert_eq!(metrics.store_recovery_attempts.get_or_create(&ok).get(), 1);
+    }
+
+    #[tokio::test]
+    async fn fatal_is_raised_once_and_waiters_see_the_first_reason() {
+        let fatal = Fatal::default();
+        assert_eq!(fatal.get(), None);
+        let wait = fatal.wait();
+        fatal.raise("first".into());
+        fatal.raise("second".into());
+        assert_eq!(wait.await, "first");
+        assert_eq!(fatal.get().as_deref(), Some("first"));
+    }
+}
