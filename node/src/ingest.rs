@@ -120,19 +120,15 @@ async fn submit(
             return Ok(());
         }
         let appended = ctx.journal.append(&signed).await;
-        let storage = ctx.ledger.storage();
-        match &appended {
-            Ok(()) => storage.wrote(Store::Journal),
-            Err(e) => match e.failure() {
-                Some(f) => storage.failed(Store::Journal, &f),
-                None => storage.failed(
-                    Store::Journal,
-                    &rumor_chain::IoFailure {
-                        kind: std::io::ErrorKind::BrokenPipe,
-                        message: e.to_string(),
-                    },
-                ),
-            },
+        // A failure degrades the journal; only the recovery task's resume (ordered after the
+        // failed write in the writer thread) brings it back, never a success reported late.
+        if let Err(e) = &appended {
+            // A writer that stopped is not "out of space": the node gives up on it in time.
+            let failure = e.failure().unwrap_or_else(|| rumor_chain::IoFailure {
+                kind: std::io::ErrorKind::Other,
+                message: e.to_string(),
+            });
+            ctx.ledger.storage().failed(Store::Journal, &failure);
         }
         appended.map_err(|e| e.to_string())
     };

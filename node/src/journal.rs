@@ -464,6 +464,22 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_torn_tail_is_cut_off_at_open_so_later_appends_are_not_stranded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("local-txs.journal");
+        let mut buf = Vec::new();
+        record(&tx(0).encode(), &mut buf);
+        record(&tx(1).encode(), &mut buf);
+        buf.truncate(buf.len() - 3);
+        std::fs::write(&path, &buf).unwrap();
+        let (j, held) = Journal::open(&path, Limits::default(), keep_all()).unwrap();
+        assert_eq!(held, vec![tx(0)]);
+        j.append(&tx(2)).await.unwrap();
+        j.resume().await.unwrap();
+        assert_eq!(load(&path, &Limits::default()).unwrap(), vec![tx(0), tx(2)]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn compaction_keeps_what_the_filter_keeps_and_appends_continue() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("local-txs.journal");
