@@ -260,10 +260,12 @@ async fn a_full_disk_degrades_the_node_and_it_resumes_by_itself_when_space_retur
 
     // Space returns: no restart. A reopens its store, catches up, produces again.
     std::fs::remove_file(&filler).unwrap();
+    let freed = std::time::Instant::now();
     wait_for("A healthy again", WAIT, || async {
         ca.health().await.is_ok_and(|h| h.ok)
     })
     .await;
+    let healthy_after = freed.elapsed();
     let b_head = cb.head().await.unwrap();
     wait_for("A caught up with B and moving", WAIT, || async {
         ca.head()
@@ -280,6 +282,7 @@ async fn a_full_disk_degrades_the_node_and_it_resumes_by_itself_when_space_retur
             .is_some_and(|n| n > produced)
     })
     .await;
+    let producing_after = freed.elapsed();
     assert_eq!(
         metric(a.metrics, "rumor_store_degraded{store=\"chain\"}").await,
         Some(0.0)
@@ -308,7 +311,9 @@ async fn a_full_disk_degrades_the_node_and_it_resumes_by_itself_when_space_retur
     let journaled = rumor_node::journal::load(&journal, &rumor_chain::Limits::default()).unwrap();
     assert!(journaled.iter().any(|t| t.hash() == after));
     eprintln!(
-        "full disk: filler {filled} B; degraded at height {degraded_at}, {} txs accepted, B at {} when space returned",
+        "full disk: filler {filled} B; degraded at height {degraded_at}, {} txs accepted; \
+         healthy {healthy_after:?} after space returned (B then at {}), producing after \
+         {producing_after:?}",
         accepted.len(),
         b_head.height
     );
