@@ -86,9 +86,7 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
         return Outcome::Skipped;
     }
     if !ctx.ledger.storage().chain_usable() {
-        // It could store nothing, and the peer would be backed off for it.
-        tracing::debug!("chain store unusable: no catch-up until it is reopened");
-        return Outcome::Skipped;
+        return Outcome::Skipped; // It could store nothing, and the peer would be backed off.
     }
     if ctx.syncing.swap(true, Ordering::SeqCst) {
         return Outcome::Skipped;
