@@ -278,6 +278,12 @@ pub struct NodeConfig {
     pub in_memory_store: bool,
     /// Blocks whose parent is unknown, held while it is fetched (256).
     pub orphan_buffer: usize,
+    /// After a store I/O error (chain store or tx journal), retries back off up to this many
+    /// ms between attempts (2 000): the longest a node waits to resume once the disk is fine.
+    pub store_retry_max_ms: u64,
+    /// How long a store may fail with an I/O error other than "out of space" before the node
+    /// gives up and exits with status 74 (60 s). A full disk never ends the node.
+    pub store_give_up_ms: u64,
     /// Serve the `fault_*` RPC methods (cut peers off, restore them) so a testnet tool can
     /// inject partitions (false). Never turn this on for a node others rely on.
     pub fault_control: bool,
@@ -315,6 +321,8 @@ impl Default for NodeConfig {
             tx_journal: true,
             in_memory_store: false,
             orphan_buffer: 256,
+            store_retry_max_ms: 2_000,
+            store_give_up_ms: 60_000,
             fault_control: false,
             rpc: RpcLimits::default(),
             pool: PoolLimits::default(),

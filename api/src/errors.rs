@@ -22,6 +22,7 @@
 //! | −32029 | `sender_full` | the sender's queued slots are full |
 //! | −32030 | `cost_overflow` | amount + fee overflows |
 //! | −32031 | `busy` | verification queue full; retry later |
+//! | −32032 | `storage_unavailable` | the node cannot persist right now (disk full, I/O error): it takes no txs until its store recovers (`node_health` says why); retry later or elsewhere |
 //!
 //! One code is about the client, not a tx: the server refused the call because this client
 //! (source address) called faster than `[rpc] rate_per_ip`. jsonrpsee's −32005 ("batches not
@@ -58,11 +59,12 @@ pub enum TxReject {
     SenderFull,
     CostOverflow,
     Busy,
+    StorageUnavailable,
 }
 
 impl TxReject {
     /// Every reason, in code order.
-    pub const ALL: [TxReject; 12] = [
+    pub const ALL: [TxReject; 13] = [
         TxReject::Decode,
         TxReject::WrongChain,
         TxReject::InvalidSignature,
@@ -75,6 +77,7 @@ impl TxReject {
         TxReject::SenderFull,
         TxReject::CostOverflow,
         TxReject::Busy,
+        TxReject::StorageUnavailable,
     ];
 
     /// The reasons the pool itself returns (its rejection counters, in this order).
@@ -110,6 +113,7 @@ impl TxReject {
             TxReject::SenderFull => "sender_full",
             TxReject::CostOverflow => "cost_overflow",
             TxReject::Busy => "busy",
+            TxReject::StorageUnavailable => "storage_unavailable",
         }
     }
 
@@ -185,6 +189,7 @@ mod tests {
             (-32029, "sender_full"),
             (-32030, "cost_overflow"),
             (-32031, "busy"),
+            (-32032, "storage_unavailable"),
         ];
         for (r, (code, label)) in TxReject::ALL.into_iter().zip(table) {
             assert_eq!((r.code(), r.as_str()), (code, label));

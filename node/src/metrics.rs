@@ -100,6 +100,12 @@ pub struct NodeMetrics {
     /// Bytes of block messages this node published, by form (`full`, `compact`).
     pub block_bytes_published: Family<Labels, Counter>,
     pub limit: Family<Labels, Gauge>,
+    /// 1 while a store is degraded (its writes fail), by store (`crate::storage::Store`).
+    pub store_degraded: Family<Labels, Gauge>,
+    /// Store operations that failed with an I/O error, by store.
+    pub store_failures: Family<Labels, Counter>,
+    /// Attempts to bring a degraded store back, by store and result (`ok`, `failed`).
+    pub store_recovery_attempts: Family<Labels, Counter>,
     pool_gauges: HashMap<&'static str, Family<Labels, Gauge>>,
     pool_counters: HashMap<&'static str, Family<Labels, Counter>>,
 }
@@ -143,6 +149,9 @@ impl NodeMetrics {
             compact_missing_txs: Counter::default(),
             block_bytes_published: Family::default(),
             limit: Family::default(),
+            store_degraded: Family::default(),
+            store_failures: Family::default(),
+            store_recovery_attempts: Family::default(),
             pool_gauges: HashMap::new(),
             pool_counters: HashMap::new(),
         };
@@ -200,6 +209,9 @@ impl NodeMetrics {
             compact_missing_txs => "compact_missing_txs", "Txs of compact blocks this node's pool lacked";
             block_bytes_published => "block_bytes_published", "Bytes of block messages this node published, by form (full, compact)";
             limit => "limit", "Configured node bounds";
+            store_degraded => "store_degraded", "1 while a store's writes fail (disk full or another I/O error), by store (chain, journal); see node_health";
+            store_failures => "store_failures", "Store operations that failed with an I/O error, by store (chain, journal)";
+            store_recovery_attempts => "store_recovery_attempts", "Attempts to bring a degraded store back (space probe, reopen, journal truncation), by store and result (ok, failed)";
         );
         m
     }
@@ -208,6 +220,20 @@ impl NodeMetrics {
         self.limit
             .get_or_create(&vec![("name", name)])
             .set(value as i64);
+    }
+
+    /// The degraded gauge of `store`.
+    pub fn degraded_gauge(&self, store: crate::storage::Store) -> Gauge {
+        self.store_degraded
+            .get_or_create(&vec![("store", store.label())])
+            .clone()
+    }
+
+    /// The I/O failure counter of `store`.
+    pub fn failure_counter(&self, store: crate::storage::Store) -> Counter {
+        self.store_failures
+            .get_or_create(&vec![("store", store.label())])
+            .clone()
     }
 
     /// Copies the pool's status into the registered families.
@@ -290,6 +316,8 @@ mod tests {
             .get_or_create(&vec![("kind", "tx")])
             .observe(0.001);
         m.refresh_pool(&pool.status());
+        m.degraded_gauge(crate::storage::Store::Chain).set(1);
+        m.failure_counter(crate::storage::Store::Journal).inc();
         let mut text = String::new();
         encode(&mut text, &registry).unwrap();
         for name in [
@@ -314,6 +342,8 @@ mod tests {
             "# TYPE rumor_p2p_seen_cache_hits counter",
             "rumor_p2p_limit{name=\"seen_cache\"} 65536",
             "# TYPE rumor_p2p_peer_bans counter",
+            "rumor_store_degraded{store=\"chain\"} 1",
+            "rumor_store_failures_total{store=\"journal\"} 1",
         ] {
             assert!(text.contains(name), "missing {name:?} in\n{text}");
         }

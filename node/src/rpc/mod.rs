@@ -31,9 +31,12 @@ use jsonrpsee::server::{
     BatchRequestConfig, Methods, PingConfig, Server, ServerConfig, ServerHandle, StopHandle,
     stop_channel,
 };
-pub use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
+pub use rumor_api::{
+    ChainApiClient, MempoolApiClient, NetApiClient, NodeApiClient, StateApiClient, TxApiClient,
+};
 use rumor_api::{
-    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TraceApiServer,
+    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, NodeApiServer, StateApiServer,
+    TraceApiServer,
     TxApiServer, openrpc,
 };
 
@@ -57,6 +60,8 @@ pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
     m.merge(NetApiServer::into_rpc(imp.clone()))
         .expect("unique names");
     m.merge(TraceApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(NodeApiServer::into_rpc(imp.clone()))
         .expect("unique names");
     if fault_control {
         m.merge(FaultApiServer::into_rpc(imp))
