@@ -6,7 +6,9 @@
 //! tokio DNS transport (hickory, asynchronous, with the system's resolver configuration) at
 //! every dial, not once at start-up: a Kubernetes pod keeps its name when it restarts with
 //! another IP, and a name that does not resolve yet (a pod still being scheduled) resolves on
-//! the address book's next retry.
+//! the address book's next retry. Cost: one hickory resolver per swarm, ~39 KiB resident
+//! (measured over 1 000 of them; it matters only to in-process testnets), and no query unless
+//! a name is dialed.
 
 use std::time::Duration;
 
