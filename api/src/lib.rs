@@ -7,7 +7,7 @@
 //! | [`types`] | JSON shapes of RPC results | node | clients |
 //! | [`errors`] | error codes and the tx rejection vocabulary | node, mempool (metric labels) | clients |
 //! | [`openrpc`] | the `rpc.discover` document | node | clients |
-//! | [`trace`] | trace line and stats formats | node | testnet |
+//! | [`trace`] | trace line and stats formats (files, and `trace_*` over RPC) | node | testnet |
 //! | [`config`] | `NodeConfig` (TOML) | testnet | node |
 //! | [`layout`] | data-dir file names | node | testnet |
 //! | [`floor`] | the bare-gossipsub floor's plan and stdio protocol | bench | `rumor-floor` |
@@ -32,8 +32,8 @@ pub use layout::DataDir;
 #[cfg(feature = "rpc")]
 pub use rpc::{
     ChainApiClient, ChainApiServer, FaultApiClient, FaultApiServer, MempoolApiClient,
-    MempoolApiServer, NetApiClient, NetApiServer, StateApiClient, StateApiServer, TxApiClient,
-    TxApiServer,
+    MempoolApiServer, NetApiClient, NetApiServer, StateApiClient, StateApiServer, TraceApiClient,
+    TraceApiServer, TxApiClient, TxApiServer,
 };
 pub use trace::{TraceLine, TraceStats};
 pub use types::*;

@@ -99,6 +99,32 @@ pub trait FaultApi {
     async fn restore_peers(&self, peer_ids: Vec<String>) -> RpcResult<usize>;
 }
 
+/// Most bytes one `trace_read` answer carries (whole lines only; a page may be shorter). At
+/// ~150 bytes a line that is ~7 000 lines a call, well under the server's response cap (the
+/// hex-free NDJSON text is carried as one JSON string, escaping its quotes: < 1.2× on the wire).
+pub const MAX_TRACE_PAGE: u64 = 1 << 20;
+
+/// The node's propagation trace and the clock it is stamped with, for a tool that cannot read
+/// the node's files (containers, other hosts): the trace is read in pages from a byte offset,
+/// and the clock is sampled to estimate this node's offset to the reader's clock.
+#[rpc(server, client, namespace = "trace")]
+pub trait TraceApi {
+    /// The node's wall clock, µs since the Unix epoch: the clock every trace line's `t_us`
+    /// comes from. Answered without any lock or I/O, so a reader's round trip bounds it tightly.
+    #[method(name = "clock")]
+    async fn clock(&self) -> RpcResult<ClockReading>;
+
+    /// Whole trace lines from byte `offset` of the trace file, at most `max_bytes` (default
+    /// and cap [`MAX_TRACE_PAGE`]). An offset past the end returns an empty page; -32602 when
+    /// the node keeps no trace.
+    #[method(name = "read")]
+    async fn read(&self, offset: u64, max_bytes: Option<u64>) -> RpcResult<TracePage>;
+
+    /// The trace writer's counts so far (lines written, lines dropped).
+    #[method(name = "stats")]
+    async fn stats(&self) -> RpcResult<crate::trace::TraceStats>;
+}
+
 /// Wire names of the methods a client sends in JSON-RPC batches: jsonrpsee's generated client
 /// has no batch call, so a batch names its methods. The node's tests check that its server
 /// registers each of these.

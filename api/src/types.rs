@@ -190,3 +190,24 @@ mod tests {
         assert_eq!(m.rejections["fee_too_low"], 2);
     }
 }
+
+/// `trace_clock`: the node's wall clock when it answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockReading {
+    /// µs since the Unix epoch.
+    pub t_us: u64,
+}
+
+/// `trace_read`: a page of the trace file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracePage {
+    /// The page's first byte in the file.
+    pub offset: u64,
+    /// Whole NDJSON lines (each ending in `\n`), as written ([`crate::trace`]).
+    pub lines: String,
+    /// Where the next page starts (`offset` + the page's length).
+    pub next_offset: u64,
+    /// The file's length when this page was read: the page reached it when
+    /// `next_offset == file_len`.
+    pub file_len: u64,
+}

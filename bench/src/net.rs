@@ -115,6 +115,7 @@ pub fn up_options(
         overrides,
         in_process: shape.in_process,
         prometheus: None,
+        compose: None,
     })
 }
 

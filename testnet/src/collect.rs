@@ -60,7 +60,13 @@ pub fn alive(manifest: &Manifest, index: usize) -> bool {
         return manifest.host_pid.is_some_and(procfs::is_host);
     }
     let n = &manifest.nodes[index];
-    n.pid.is_some_and(|pid| procfs::is_node(pid, &n.data_dir))
+    // A container's node runs on the container's data directory; its process is visible here
+    // (same host) under the pid `docker inspect` gave.
+    let data_dir = match &manifest.compose {
+        Some(_) => std::path::Path::new(crate::container::compose::DATA_DIR),
+        None => n.data_dir.as_path(),
+    };
+    n.pid.is_some_and(|pid| procfs::is_node(pid, data_dir))
 }
 
 /// Nodes asked at once by [`snapshot`] and [`counters`]. One by one, a snapshot of 1 000

@@ -58,6 +58,8 @@ pub enum Error {
     NoTestnet(PathBuf),
     #[error("the testnet in {dir} still has running nodes (pids {pids:?}); run `down` first")]
     AlreadyRunning { dir: PathBuf, pids: Vec<u32> },
+    #[error("docker: {0}")]
+    Docker(String),
     #[error("prometheus: {0}")]
     Prometheus(String),
     #[error("plot {path}: {message}")]

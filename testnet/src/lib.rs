@@ -12,9 +12,12 @@
 
 pub mod analysis;
 pub mod attack;
+pub mod clock;
 pub mod collect;
 pub mod commands;
+pub mod container;
 pub mod dirs;
+pub mod endpoints;
 pub mod error;
 pub mod faults;
 pub mod fdlimit;
@@ -30,6 +33,7 @@ pub mod process;
 pub mod progress;
 pub mod prometheus;
 pub mod ready;
+pub mod remote;
 pub mod report;
 pub mod rng;
 pub mod rpc;

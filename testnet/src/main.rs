@@ -7,11 +7,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use rumor_testnet::commands::{attack, down, load, measure, run, status, up};
+use rumor_testnet::container::{ComposeOptions, image};
 use rumor_testnet::faults::{Churn, Faults, Kill, Partition};
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::prometheus::PrometheusOptions;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
-use rumor_testnet::{dirs, process, timefmt};
+use rumor_testnet::{dirs, endpoints, process, timefmt};
 
 #[derive(Parser)]
 #[command(
@@ -38,15 +39,33 @@ enum Command {
     /// Send signed transfers to a running testnet.
     Load(LoadArgs),
     /// Write the propagation report of a running testnet.
-    Measure(DirArg),
+    Measure(AttachArgs),
     /// Heads, peers and mempool of every node.
-    Status(DirArg),
-    /// Stop the testnet's nodes (only processes it started, verified by pid and command line).
+    Status(AttachArgs),
+    /// Stop the testnet's nodes (only processes it started, verified by pid and command line;
+    /// for a compose testnet: its containers, volumes, network and packet filters).
     Down(DirArg),
     /// Kubernetes manifests for a Rumor network.
     K8s {
         #[command(subcommand)]
         command: K8sCommand,
+    },
+    /// The node's container image.
+    #[command(subcommand)]
+    Image(ImageCommand),
+}
+
+#[derive(Subcommand)]
+enum ImageCommand {
+    /// Build the node image offline (FROM scratch: the release `rumor` binary and exactly the
+    /// shared libraries it links; no base image is pulled).
+    Build {
+        /// The node binary [default: `rumor` next to this executable]
+        #[arg(long)]
+        rumor: Option<PathBuf>,
+        /// Image tag [default: rumor:<first 12 hex of the binary's SHA-256>]
+        #[arg(long)]
+        tag: Option<String>,
     },
 }
 
@@ -77,7 +96,8 @@ struct K8sRenderArgs {
     /// Start of slot 0, ms since the epoch [default: now]
     #[arg(long)]
     genesis_time_ms: Option<u64>,
-    /// The node image (with `rumor` on its PATH), already loaded into the cluster's nodes.
+    /// The node image (`rumor-testnet image build`, or node/docker/Dockerfile), loaded into
+    /// the cluster's nodes or pushed to its registry.
     #[arg(long, default_value = "rumor:latest")]
     image: String,
     #[arg(long, default_value = "rumor")]
@@ -101,6 +121,43 @@ struct DirArg {
     /// Testnet directory [default: ./testnet-runs/latest]
     #[arg(long)]
     dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AttachArgs {
+    /// Testnet directory [default: ./testnet-runs/latest; with --endpoints: a new one, or
+    /// this one if it already holds the same attached testnet]
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Nodes this tool did not start (a cluster, containers elsewhere): a JSON file of their
+    /// RPC and metrics addresses and the testnet's seed (see the README, "Measuring nodes the
+    /// tool did not start"). Traces and clocks are then read over RPC.
+    #[arg(long)]
+    endpoints: Option<PathBuf>,
+}
+
+impl AttachArgs {
+    /// The testnet directory: attached to `--endpoints` first when given.
+    async fn dir(&self) -> anyhow::Result<PathBuf> {
+        let Some(file) = &self.endpoints else {
+            return Ok(dirs::existing_testnet_dir(self.dir.as_deref())?);
+        };
+        let e = endpoints::read(file)?;
+        let reuse = self
+            .dir
+            .as_deref()
+            .and_then(|d| rumor_testnet::Manifest::load(d).ok())
+            .filter(|m| m.attached);
+        let dir = match reuse {
+            Some(m) => m.dir,
+            None => dirs::new_testnet_dir(self.dir.as_deref())?,
+        };
+        let m = endpoints::attach(&e, &dir)
+            .await
+            .with_context(|| format!("attaching to the nodes in {}", file.display()))?;
+        dirs::mark_latest(&m.dir);
+        Ok(m.dir)
+    }
 }
 
 #[derive(Args)]
@@ -142,6 +199,15 @@ struct NetArgs {
     /// in the foreground until Ctrl-C; `--churn` and `--kill` need processes.
     #[arg(long)]
     in_process: bool,
+    /// Where the nodes run: `process` (one `rumor` process each, on this machine's loopback),
+    /// `in-process` (as --in-process) or `compose` (one container each, on a Docker network of
+    /// the testnet's own, started with Docker Compose; the image is built offline from the
+    /// `rumor` binary unless --image names one; traces and clocks are read over RPC).
+    #[arg(long, default_value = "process", value_parser = ["process", "in-process", "compose"])]
+    backend: String,
+    /// `--backend compose`: run this image (e.g. one built with `rumor-testnet image build`).
+    #[arg(long)]
+    image: Option<String>,
     /// How producers publish blocks: `compact` (header, short ids and the txs peers likely
     /// lack; peers rebuild from their pools) or `full` (every tx, for comparison).
     #[arg(long, default_value = "compact", value_parser = ["compact", "full"])]
@@ -200,8 +266,8 @@ struct LoadArgs {
     accounts: Option<usize>,
     #[command(flatten)]
     params: LoadParams,
-    #[arg(long)]
-    dir: Option<PathBuf>,
+    #[command(flatten)]
+    at: AttachArgs,
 }
 
 #[derive(Args)]
@@ -265,7 +331,14 @@ fn parse_scenarios(s: &str) -> Result<Vec<rumor_attack::Scenario>, String> {
 
 const BALANCE: u64 = 1_000_000_000_000;
 
-fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpOptions> {
+fn up_options(nodes: usize, accounts: usize, mut net: NetArgs) -> anyhow::Result<UpOptions> {
+    net.in_process |= net.backend == "in-process";
+    let compose = (net.backend == "compose").then(|| ComposeOptions {
+        image: net.image.clone(),
+    });
+    if net.image.is_some() && compose.is_none() {
+        anyhow::bail!("--image needs --backend compose");
+    }
     // In-process nodes need no binary; the manifest then names this one.
     let rumor = if net.in_process {
         std::env::current_exe().context("current executable")?
@@ -294,6 +367,7 @@ fn up_options(nodes: usize, accounts: usize, net: NetArgs) -> anyhow::Result<UpO
             o
         },
         in_process: net.in_process,
+        compose,
         prometheus: net.prometheus.then(|| PrometheusOptions {
             binary: net.prometheus_bin.clone(),
             scrape_interval: net.scrape_interval,
@@ -378,18 +452,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Load(a) => {
-            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            let dir = a.at.dir().await?;
             let stats = load::load(&dir, &load_options(a.params, a.accounts), quiet).await?;
             print!("{}", load::describe(&stats));
         }
         Command::Measure(a) => {
-            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            let dir = a.dir().await?;
             let out = measure::measure(&dir, quiet).await?;
             print!("{}", out.summary);
             println!("Report: {}", dir.join("report/report.md").display());
         }
         Command::Status(a) => {
-            let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;
+            let dir = a.dir().await?;
             print!("{}", status::status(&dir).await?);
         }
         Command::K8s {
@@ -413,6 +487,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let m = rumor_testnet::k8s::render(&opts)?;
             m.write(&a.out)?;
             print!("{}", rumor_testnet::k8s::describe(&opts, &m, &a.out));
+        }
+        Command::Image(ImageCommand::Build { rumor, tag }) => {
+            let binary = process::locate_rumor(rumor.as_deref())?;
+            let tag = match tag {
+                Some(t) => t,
+                None => image::tag_for(&binary)?,
+            };
+            let built = image::build(&binary, &tag).await?;
+            println!(
+                "built {} from {} with {} shared libraries: {}",
+                built.tag,
+                binary.display(),
+                built.libraries.len(),
+                built
+                    .libraries
+                    .iter()
+                    .map(|l| l.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         Command::Down(a) => {
             let dir = dirs::existing_testnet_dir(a.dir.as_deref())?;

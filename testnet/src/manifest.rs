@@ -54,6 +54,13 @@ pub struct Manifest {
     /// `--prometheus`: the server watching the nodes (or why none runs).
     #[serde(default)]
     pub prometheus: Option<crate::prometheus::Entry>,
+    /// The nodes were not started by this tool (`--endpoints`): nothing here starts, stops or
+    /// reads the files of them; traces and clocks come over RPC.
+    #[serde(default)]
+    pub attached: bool,
+    /// `--backend compose`: the nodes run in containers of this Compose project.
+    #[serde(default)]
+    pub compose: Option<crate::container::ComposeEntry>,
     pub nodes: Vec<NodeEntry>,
 }
 
@@ -113,6 +120,24 @@ impl NodeEntry {
     /// This node's whole config: `template` (what a benchmark changes; the node's defaults
     /// otherwise) with the fields the testnet decides per node.
     pub fn config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
+        let mut c = self.host_config(manifest, template);
+        if manifest.compose.is_some() {
+            crate::container::compose::inside(&mut c, self.link_file.is_some());
+        }
+        c
+    }
+
+    /// The node's IPv4 address (its p2p listen address).
+    pub fn ip(&self) -> Option<std::net::Ipv4Addr> {
+        self.p2p
+            .strip_prefix("/ip4/")?
+            .split('/')
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    fn host_config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
         // Every node listens on its own loopback address (`setup::plan::node_ip`): loopback
         // addresses are the testnet's own, and each is a host, so the per-address connection
         // limits apply between nodes as between machines.

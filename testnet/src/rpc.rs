@@ -12,8 +12,8 @@ use jsonrpsee::rpc_params;
 use rumor_api::rpc::method;
 pub use rumor_api::{Account, EquivocationInfo, Head, MempoolStatus, NetInfo, Peer};
 use rumor_api::{
-    BlockTxs, ChainApiClient, FaultApiClient, MempoolApiClient, NetApiClient, StateApiClient,
-    TxApiClient,
+    BlockTxs, ChainApiClient, ClockReading, FaultApiClient, MempoolApiClient, NetApiClient,
+    StateApiClient, TraceApiClient, TracePage, TraceStats, TxApiClient,
 };
 use rumor_chain::Address;
 
@@ -132,6 +132,32 @@ impl Rpc {
     }
 
     /// `fault_cutPeers` (`cut`) or `fault_restorePeers`: how many peers changed state.
+    /// The canonical block header at `height`.
+    pub async fn header(&self, height: u64) -> Result<rumor_chain::BlockHeader> {
+        let block = self.wrap(
+            "chain_getBlockByHeight",
+            ChainApiClient::block_by_height(&self.client, height, Some(false)).await,
+        )?;
+        block
+            .map(|b| b.header)
+            .ok_or_else(|| self.err("chain_getBlockByHeight", format!("no block at {height}")))
+    }
+
+    pub async fn trace_clock(&self) -> Result<ClockReading> {
+        self.wrap("trace_clock", TraceApiClient::clock(&self.client).await)
+    }
+
+    pub async fn trace_read(&self, offset: u64) -> Result<TracePage> {
+        self.wrap(
+            "trace_read",
+            TraceApiClient::read(&self.client, offset, None).await,
+        )
+    }
+
+    pub async fn trace_stats(&self) -> Result<TraceStats> {
+        self.wrap("trace_stats", TraceApiClient::stats(&self.client).await)
+    }
+
     pub async fn set_cut(&self, peer_ids: Vec<String>, cut: bool) -> Result<usize> {
         if cut {
             self.wrap(

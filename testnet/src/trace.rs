@@ -37,6 +37,13 @@ impl NodeTrace {
         t
     }
 
+    /// Moves every time onto another clock: `t − offset` ([`crate::clock::correct`]).
+    pub fn shift(&mut self, offset: &crate::clock::ClockOffset) {
+        for l in self.lines.iter_mut().chain(self.duplicates.iter_mut()) {
+            l.t_us = crate::clock::correct(l.t_us, Some(offset));
+        }
+    }
+
     /// Files a well-formed line: a first duplicate apart from first sights.
     fn push(&mut self, l: TraceLine) {
         if l.is_duplicate() {

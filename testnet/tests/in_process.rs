@@ -96,6 +96,7 @@ fn options(dir: &Path, nodes: usize) -> UpOptions {
         overrides: Default::default(),
         in_process: true,
         prometheus: None,
+        compose: None,
     }
 }
 

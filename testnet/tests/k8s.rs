@@ -12,6 +12,7 @@ use std::process::Command;
 use base64::Engine as _;
 use rumor_api::NodeConfig;
 use rumor_chain::{Genesis, Keypair};
+use rumor_testnet::container::image;
 use rumor_testnet::setup::keys;
 use serde_json::Value;
 
@@ -40,7 +41,7 @@ fn render(out: &Path, nodes: usize, producers: Option<usize>, extra: &[&str]) ->
     for entry in std::fs::read_dir(out).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let v: Value = serde_saphyr::from_str(&text)
+        let v: Value = serde_yaml_ng::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
         let kind = v["kind"].as_str().unwrap().to_owned();
         assert!(objects.insert(kind, v).is_none(), "one object per kind");
@@ -115,13 +116,14 @@ fn check_structure(o: &Value, nodes: usize, producers: usize, scratch: &Path) {
     }
     let pod = &template["spec"];
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(pod["securityContext"]["runAsUser"], 10001);
+    assert_eq!(pod["securityContext"]["runAsUser"], image::UID);
     let node = container(pod, "containers", "rumor");
     let init = container(pod, "initContainers", "install-key");
     for c in [node, init] {
         assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
         assert_eq!(c["securityContext"]["runAsNonRoot"], true);
-        assert_eq!(c["securityContext"]["runAsUser"], 10001);
+        assert_eq!(c["securityContext"]["runAsUser"], image::UID);
+        assert_eq!(c["command"], serde_json::json!([image::BINARY]));
         assert!(c["resources"]["requests"]["cpu"].is_string());
         assert!(c["resources"]["limits"]["memory"].is_string());
         assert_eq!(
@@ -140,7 +142,12 @@ fn check_structure(o: &Value, nodes: usize, producers: usize, scratch: &Path) {
             .collect();
         assert_eq!(
             cmd[..4],
-            ["rumor", "health", "--rpc", &format!("127.0.0.1:{rpc}")]
+            [
+                image::BINARY,
+                "health",
+                "--rpc",
+                &format!("127.0.0.1:{rpc}")
+            ]
         );
     }
     let ann = &template["metadata"]["annotations"];

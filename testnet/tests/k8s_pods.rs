@@ -55,43 +55,6 @@ impl Drop for Cleanup {
     }
 }
 
-/// A minimal image: `rumor` on PATH and the shared libraries it links, nothing else.
-fn build_image(rumor: &Path, dir: &Path, tag: &str) {
-    let root = dir.join("rootfs");
-    let bin = root.join("usr/local/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(rumor, bin.join("rumor")).unwrap();
-    let ldd = Command::new("ldd").arg(rumor).output().expect("ldd");
-    for lib in String::from_utf8_lossy(&ldd.stdout)
-        .split_whitespace()
-        .filter(|w| w.starts_with('/'))
-    {
-        let target = root.join(lib.trim_start_matches('/'));
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(lib, target).unwrap();
-    }
-    let tar = dir.join("rootfs.tar");
-    let status = Command::new("tar")
-        .arg("-C")
-        .arg(&root)
-        .arg("-cf")
-        .arg(&tar)
-        .arg(".")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    ok(
-        docker(&[
-            "import",
-            "-c",
-            "ENV PATH=/usr/local/bin",
-            tar.to_str().unwrap(),
-            tag,
-        ]),
-        "docker import",
-    );
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
@@ -99,7 +62,7 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 fn yaml(dir: &Path, file: &str) -> Value {
-    serde_saphyr::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
+    serde_yaml_ng::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
 }
 
 /// Files as the kubelet lays out a ConfigMap (0444) or a Secret with `fsGroup` (root:gid 0440).
@@ -153,13 +116,20 @@ fn run_args(c: &Value, pod: &str, mounts: &[(String, PathBuf)]) -> Vec<String> {
     a
 }
 
-/// The container's command line, `$(POD_NAME)` expanded as Kubernetes does.
-fn command(c: &Value, pod: &str) -> Vec<String> {
-    strings(&c["command"])
-        .into_iter()
-        .chain(strings(&c["args"]))
-        .map(|s| s.replace("$(POD_NAME)", pod))
-        .collect()
+/// `docker run` arguments from `--entrypoint` on: a pod's `command` replaces the image's
+/// entrypoint (as `--entrypoint` does) and its `args` follow the image; `$(POD_NAME)` is
+/// expanded as Kubernetes does.
+fn command(c: &Value, pod: &str, image: &str) -> Vec<String> {
+    let expand = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|s| s.replace("$(POD_NAME)", pod))
+            .collect()
+    };
+    let cmd = expand(strings(&c["command"]));
+    let mut out = vec!["--entrypoint".to_string(), cmd[0].clone(), image.to_owned()];
+    out.extend(cmd[1..].iter().cloned());
+    out.extend(expand(strings(&c["args"])));
+    out
 }
 
 fn wait(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
@@ -199,7 +169,16 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
         network: format!("rumor-k8s-test-{id}"),
         image: format!("rumor-k8s-test:{id}"),
     };
-    build_image(&common::rumor_bin(), tmp.path(), &cleanup.image);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The project's own node image (FROM scratch, built offline), from this build's binary.
+    rt.block_on(rumor_testnet::container::image::build(
+        &common::rumor_bin(),
+        &cleanup.image,
+    ))
+    .expect("building the node image");
 
     let out = tmp.path().join("manifests");
     let r = common::run_testnet(
@@ -261,8 +240,7 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
         let pod_name = format!("rumor-{i}");
         let mut a = vec!["run".to_string(), "--rm".into()];
         a.extend(run_args(init, &pod_name, &mounts(i)));
-        a.push(cleanup.image.clone());
-        a.extend(command(init, &pod_name));
+        a.extend(command(init, &pod_name, &cleanup.image));
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         ok(docker(&a), &format!("init container of {pod_name}"));
         let name = container(i);
@@ -280,8 +258,7 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
             format!("127.0.0.1::{rpc_port}"),
         ];
         a.extend(run_args(node, &pod_name, &mounts(i)));
-        a.push(cleanup.image.clone());
-        a.extend(command(node, &pod_name));
+        a.extend(command(node, &pod_name, &cleanup.image));
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         ok(docker(&a), &format!("container of {pod_name}"));
         cleanup.containers.push(name);
@@ -374,8 +351,9 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
             "/data:uid=10001",
             "-v",
             &config,
+            "--entrypoint",
+            rumor_testnet::container::image::BINARY,
             &cleanup.image,
-            "rumor",
             "node",
             "--data-dir",
             "/data",
@@ -385,6 +363,9 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
         "filler container",
     );
     cleanup.containers.push(filler.clone());
+    wait("the filler node is up", Duration::from_secs(30), || {
+        !ip_of(&filler).is_empty()
+    });
     start(1, &mut cleanup);
     wait(
         "the recreated pod rumor-1 rejoined every node",

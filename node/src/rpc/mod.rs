@@ -9,6 +9,7 @@ pub mod batch;
 pub mod envelope;
 pub mod errors;
 mod impls;
+pub mod trace_api;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,8 +18,8 @@ use jsonrpsee::RpcModule;
 use jsonrpsee::server::{BatchRequestConfig, Server, ServerConfig, ServerHandle};
 pub use rumor_api::{ChainApiClient, MempoolApiClient, NetApiClient, StateApiClient, TxApiClient};
 use rumor_api::{
-    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
-    openrpc,
+    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TraceApiServer,
+    TxApiServer, openrpc,
 };
 
 use crate::config::RpcLimits;
@@ -39,6 +40,8 @@ pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
     m.merge(MempoolApiServer::into_rpc(imp.clone()))
         .expect("unique names");
     m.merge(NetApiServer::into_rpc(imp.clone()))
+        .expect("unique names");
+    m.merge(TraceApiServer::into_rpc(imp.clone()))
         .expect("unique names");
     if fault_control {
         m.merge(FaultApiServer::into_rpc(imp))

@@ -26,6 +26,21 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         Err(Error::NoTestnet(_)) => None,
         Err(e) => return Err(e),
     };
+    if let Some(m) = m.as_ref().filter(|m| m.attached) {
+        return Err(Error::Invalid(format!(
+            "{} is attached to nodes this tool did not start (--endpoints); it stops nothing",
+            m.dir.display()
+        )));
+    }
+    if let Some((m, entry)) = m.as_ref().and_then(|m| Some((m, m.compose.clone()?))) {
+        let stop = super::started::stop_compose(&entry, &m.dir).await;
+        crate::prometheus::watch::stop_recorded(m).await;
+        return Ok(DownReport {
+            dir: m.dir.clone(),
+            stop,
+            unrecorded: Vec::new(),
+        });
+    }
     if let Some(m) = m.as_ref().filter(|m| m.in_process) {
         let stop = stop_host(m).await;
         crate::prometheus::watch::stop_recorded(m).await;

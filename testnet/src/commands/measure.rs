@@ -32,10 +32,19 @@ pub struct Measured {
     pub summary: String,
 }
 
+/// Every node's trace; for nodes not on this machine's clock, shifted onto the tool's clock by
+/// the offsets in `clocks.json` ([`crate::remote`]).
 pub fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
+    let clocks = crate::remote::load_clocks(m).filter(|_| crate::remote::traces_over_rpc(m));
     m.nodes
         .iter()
-        .map(|n| trace::read(&n.trace_file(), &n.trace_stats_file()))
+        .map(|n| {
+            let mut t = trace::read(&n.trace_file(), &n.trace_stats_file())?;
+            if let Some(o) = clocks.as_ref().and_then(|c| c.get(&n.index)) {
+                t.shift(o);
+            }
+            Ok(t)
+        })
         .collect()
 }
 
@@ -239,6 +248,7 @@ pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
         read_series(&m, window).await?;
     }
     let heads = collect::converged_heads(&rpcs, HEADS_TIMEOUT).await;
+    crate::remote::collect(&m, &rpcs, &spinner).await?;
     spinner.set_message("traces and report");
     let out = finish(FinishInput {
         manifest: &m,

@@ -200,8 +200,12 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
     // Counters, CPU and the machine are read before the lost-tx check: that check asks every
     // node about every accepted tx over RPC, work that is not propagation and must not be
     // counted per message (nor in the machine's share).
+    // Restarts (churn) changed pids since start-up.
+    let manifest = Manifest::load(&manifest.dir).unwrap_or(manifest);
     spinner.set_message("peers, metrics, memory");
     let live = collect::snapshot(&manifest, &rpcs).await;
+    // Nodes whose files are not here (containers): clocks and traces over RPC, before they stop.
+    crate::remote::collect(&manifest, &rpcs, &spinner).await?;
     if manifest.prometheus.is_some() {
         spinner.set_message("series from Prometheus");
         super::measure::read_series(&manifest, window).await?;

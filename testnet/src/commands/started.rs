@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Child;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::container::{self, ComposeEntry};
 use crate::inproc::Embedded;
 use crate::manifest::Manifest;
 use crate::process::{Running, StopReport, stop::GRACE, stop_all};
@@ -17,6 +18,9 @@ pub struct Started {
     /// The Prometheus server started for these nodes (`--prometheus`), with the testnet's
     /// directory that identifies it.
     prometheus: Arc<Mutex<Option<(Child, std::path::PathBuf)>>>,
+    /// The Compose project of a `--backend compose` testnet started here: stopping it stops
+    /// and removes its containers, volumes, network and filters.
+    compose: Arc<Mutex<Option<ComposeEntry>>>,
 }
 
 impl Started {
@@ -72,9 +76,22 @@ impl Started {
         });
     }
 
+    /// Records the Compose project started here (before its first container exists).
+    pub fn set_compose(&self, entry: ComposeEntry) {
+        *self.compose.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
+    }
+
+    fn take_compose(&self) -> Option<ComposeEntry> {
+        self.compose
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
     /// Hands the nodes over (e.g. `up` leaving them running): nothing here stops them then.
     pub fn release(&self) -> Vec<Running> {
         drop(self.take_prometheus());
+        drop(self.take_compose());
         std::mem::take(&mut *self.lock())
     }
 
@@ -120,6 +137,9 @@ impl Started {
     }
 
     async fn stop_nodes(&self, dir: &Path) -> StopReport {
+        if let Some(entry) = self.take_compose() {
+            return stop_compose(&entry, dir).await;
+        }
         if !self.embedded.is_empty() {
             let report = self.embedded.stop_all(GRACE).await;
             if let Ok(mut m) = Manifest::load(dir) {
@@ -141,6 +161,24 @@ impl Started {
         clear_pids(dir, |i| ours.contains(&i));
         report
     }
+}
+
+/// Stops a compose testnet's containers (SIGTERM first: the nodes flush and exit 0), then
+/// removes everything it made in Docker. Errors are printed, not returned: stopping goes on.
+pub async fn stop_compose(entry: &ComposeEntry, dir: &Path) -> StopReport {
+    let nodes = Manifest::load(dir).map(|m| m.nodes.len()).unwrap_or(0);
+    let report = match container::stop(entry, nodes).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("warning: stopping containers: {e}");
+            StopReport::default()
+        }
+    };
+    if let Err(e) = container::remove(entry).await {
+        eprintln!("warning: removing the compose testnet: {e}");
+    }
+    clear_pids(dir, |_| true);
+    report
 }
 
 /// Sets `pid = None` for the nodes `which` selects, if the manifest is readable.

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::process::spawn_node;
 use crate::ready;
+use crate::setup::plan::{Addressing, plan_at};
 use crate::setup::{UpOptions, plan, write_files};
 use crate::start_order::{START_LIMIT, StartOrder};
 use crate::timefmt::now_us;
@@ -23,7 +24,18 @@ use crate::timefmt::now_us;
 /// a Ctrl-C or a kill at any point leaves a way to stop it.
 pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<Manifest> {
     refuse_existing(&opts.dir)?;
-    let (mut manifest, genesis) = plan(opts, &opts.dir)?;
+    let (mut manifest, genesis) = match &opts.compose {
+        Some(c) => {
+            opts.validate()?;
+            let (entry, base) = crate::container::prepare(&opts.dir, &opts.rumor, c).await?;
+            // Recorded before anything else exists in Docker: an error or a Ctrl-C removes it.
+            started.set_compose(entry.clone());
+            let (mut m, g) = plan_at(opts, &opts.dir, Addressing::Subnet(base))?;
+            m.compose = Some(entry);
+            (m, g)
+        }
+        None => plan(opts, &opts.dir)?,
+    };
     let template = node_template(opts);
     if opts.in_process {
         let fds = crate::fdlimit::raise_for(manifest.nodes.len())?;
@@ -36,6 +48,12 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
         manifest.host_heap_before = Some(crate::heap::live_bytes());
     }
     write_files(&manifest, &genesis, &template)?;
+    if let Some(entry) = &manifest.compose {
+        let spinner = crate::progress::spinner("containers", quiet);
+        spinner.set_message(format!("creating {} containers", manifest.nodes.len()));
+        crate::container::create(entry, &manifest.nodes, &manifest.genesis).await?;
+        spinner.finish_and_clear();
+    }
     if let Some(p) = &opts.prometheus {
         crate::prometheus::watch::start(p, &mut manifest, started).await?;
     }
@@ -47,9 +65,23 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     let mut coming_up = FuturesUnordered::new();
     while !order.done() {
         // Every node started is recorded before the next await: a Ctrl-C can stop it.
+        let mut batch = Vec::new();
         while let Some(i) = order.start_next() {
+            batch.push(i);
+        }
+        // Containers start in one Docker call per batch (the project is already recorded).
+        if let Some(entry) = &manifest.compose {
+            let pids = crate::container::start(entry, &batch).await?;
+            for (&i, pid) in batch.iter().zip(pids) {
+                manifest.nodes[i].pid = pid;
+            }
+            manifest.save()?;
+        }
+        for i in batch {
             let node = manifest.nodes[i].clone();
-            if opts.in_process {
+            if manifest.compose.is_some() {
+                // Started above.
+            } else if opts.in_process {
                 started.embedded.start(&manifest, &node, &template);
             } else {
                 let child = spawn_node(&manifest, &node)?;

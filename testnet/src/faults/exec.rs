@@ -7,6 +7,11 @@
 //! nodes' peer policy redials. Kills are SIGKILL (no shutdown path runs); restarts start the
 //! same binary on the same data directory and config. A node restarted during a partition
 //! gets its side's cut again before the schedule goes on.
+//!
+//! With `--backend compose` the same schedule acts on containers: a cut is a host packet
+//! filter between the two sides' addresses ([`crate::container::filter`]; it holds for a
+//! restarted container too, whose address is fixed), a kill is `docker kill --signal KILL`,
+//! a restart is `docker start` of the same container on the same volume.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -181,10 +186,21 @@ impl Injector<'_> {
             Action::Kill(nodes) => {
                 let mut errors = Vec::new();
                 for &i in &nodes {
-                    let started = self.started.clone();
-                    let killed = tokio::task::spawn_blocking(move || started.kill(i))
-                        .await
-                        .unwrap_or(false);
+                    let killed = match &self.manifest.compose {
+                        Some(entry) => match crate::container::kill(entry, i).await {
+                            Ok(()) => true,
+                            Err(e) => {
+                                errors.push(format!("node {i}: {e}"));
+                                continue;
+                            }
+                        },
+                        None => {
+                            let started = self.started.clone();
+                            tokio::task::spawn_blocking(move || started.kill(i))
+                                .await
+                                .unwrap_or(false)
+                        }
+                    };
                     if killed {
                         self.down.insert(i, Instant::now());
                         self.log.downtime.entry(i).or_default().kills += 1;
@@ -201,8 +217,9 @@ impl Injector<'_> {
                         errors.push(format!("node {i}: {e}"));
                     }
                 }
-                // A node restarted during a partition is on its side of the cut again.
-                if let Some(side) = self.cut.clone() {
+                // A node restarted during a partition is on its side of the cut again (a
+                // container's filter outlives it: nothing to do).
+                if let Some(side) = self.cut.clone().filter(|_| self.manifest.compose.is_none()) {
                     let mut more = self.set_cut(&side, &nodes, true).await;
                     errors.append(&mut more);
                 }
@@ -213,9 +230,20 @@ impl Injector<'_> {
 
     async fn restart(&mut self, i: usize) -> crate::Result<()> {
         let node = &self.manifest.nodes[i];
-        let child = spawn_node(self.manifest, node)?;
-        let pid = child.id();
-        self.started.replace(i, &node.data_dir, child);
+        let pid = match &self.manifest.compose {
+            Some(entry) => crate::container::start(entry, &[i])
+                .await?
+                .first()
+                .copied()
+                .flatten()
+                .unwrap_or(0),
+            None => {
+                let child = spawn_node(self.manifest, node)?;
+                let pid = child.id();
+                self.started.replace(i, &node.data_dir, child);
+                pid
+            }
+        };
         if let Ok(mut m) = Manifest::load(&self.manifest.dir) {
             m.nodes[i].pid = Some(pid);
             let _ = m.save();
@@ -230,9 +258,27 @@ impl Injector<'_> {
         .await
     }
 
-    /// Tells each of `targets` to cut (or restore) every node on the other side of `side`.
+    /// Tells each of `targets` to cut (or restore) every node on the other side of `side`;
+    /// for containers, sets the host filter between the two sides.
     async fn set_cut(&self, side: &[usize], targets: &[usize], cut: bool) -> Vec<String> {
         let side: BTreeSet<usize> = side.iter().copied().collect();
+        if let Some(entry) = &self.manifest.compose {
+            let chain = crate::container::filter::chain_name(&entry.project);
+            let ips = |on_side: bool| -> Vec<std::net::Ipv4Addr> {
+                self.manifest
+                    .nodes
+                    .iter()
+                    .filter(|n| side.contains(&n.index) == on_side)
+                    .filter_map(|n| n.ip())
+                    .collect()
+            };
+            let done = if cut {
+                crate::container::filter::cut(&chain, &ips(true), &ips(false)).await
+            } else {
+                crate::container::filter::heal(&chain).await
+            };
+            return done.err().map(|e| e.to_string()).into_iter().collect();
+        }
         let ids = |on_side: bool| -> Vec<String> {
             self.manifest
                 .nodes

@@ -188,15 +188,12 @@ pub fn render(opts: &K8sOptions) -> Result<Manifests> {
 impl Manifests {
     /// One YAML document per object, each with a comment saying what made it.
     pub fn yaml(&self) -> Result<Vec<(String, String)>> {
-        // Multi-line text (TOML, genesis) as literal blocks; long one-line strings (base64)
-        // as plain scalars, not folded at 80 characters.
-        let mut options = serde_saphyr::SerializerOptions::default();
-        options.folded_wrap_chars = usize::MAX;
+        // serde_yaml_ng (the workspace's YAML crate, as for compose.yaml) writes multi-line
+        // text (TOML, genesis) as literal blocks.
         self.objects
             .iter()
             .map(|(file, object)| {
-                let body = serde_saphyr::to_string_with_options(object, options.clone())
-                    .map_err(|e| Error::Io {
+                let body = serde_yaml_ng::to_string(object).map_err(|e| Error::Io {
                     path: file.into(),
                     source: std::io::Error::other(format!("writing YAML: {e}")),
                 })?;

@@ -18,22 +18,17 @@ pub const KEYS_SECRET: &str = "rumor-node-keys";
 /// The genesis file's name in the ConfigMap (and so under [`CONFIG_DIR`]).
 pub const GENESIS_FILE: &str = "genesis.json";
 
-pub const P2P_PORT: u16 = 30333;
-pub const RPC_PORT: u16 = 8545;
-pub const METRICS_PORT: u16 = 9615;
-
-/// The user and group the pod runs as (not root; the image needs no user of its own).
-pub const UID: i64 = 10001;
-
-/// The ConfigMap's mount (read-only).
-pub const CONFIG_DIR: &str = "/etc/rumor";
+/// The node image's contract, one definition with the compose backend's: ports inside the
+/// container, the ConfigMap's mount ([`CONFIG_DIR`], read-only) and the data volume's
+/// ([`DATA_DIR`]: the image's `VOLUME` and working directory).
+pub use crate::container::compose::{CONFIG_DIR, DATA_DIR, METRICS_PORT, P2P_PORT, RPC_PORT};
+/// The binary the pod runs, and the user and group it runs as (not root): the image's.
+pub use crate::container::image::{BINARY, UID};
 /// The Secret's mount in the init container only (read-only): the node never sees the other
 /// ordinals' keys.
 pub const SECRET_DIR: &str = "/etc/rumor-keys";
 /// A memory-backed emptyDir holding this pod's own key, owner-only (`rumor key import`).
 pub const KEY_DIR: &str = "/run/rumor";
-/// The PersistentVolume from the claim template: chain store, journal, trace.
-pub const DATA_DIR: &str = "/var/lib/rumor";
 
 /// Verification threads per node: the container's CPU limit (one core), not the core count of
 /// the machine that rendered the manifests (`NodeConfig::default` would take that).

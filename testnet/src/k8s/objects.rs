@@ -16,8 +16,8 @@
 use serde_json::{Value, json};
 
 use super::node::{
-    APP, CONFIG_DIR, CONFIG_MAP, DATA_DIR, KEY_DIR, KEYS_SECRET, METRICS_PORT, P2P_PORT, RPC_PORT,
-    SECRET_DIR, UID, key_path,
+    APP, BINARY, CONFIG_DIR, CONFIG_MAP, DATA_DIR, KEY_DIR, KEYS_SECRET, METRICS_PORT, P2P_PORT,
+    RPC_PORT, SECRET_DIR, UID, key_path,
 };
 
 /// What the objects are parametrised by (beyond the per-ordinal files).
@@ -139,7 +139,7 @@ fn pod_name_env() -> Value {
 fn probe(period: u32, failures: u32) -> Value {
     json!({
         "exec": { "command": [
-            "rumor", "health", "--rpc", format!("127.0.0.1:{RPC_PORT}"), "--timeout-ms", "2000",
+            BINARY, "health", "--rpc", format!("127.0.0.1:{RPC_PORT}"), "--timeout-ms", "2000",
         ] },
         "periodSeconds": period,
         "timeoutSeconds": 3,
@@ -152,7 +152,7 @@ fn init_container(image: &str) -> Value {
         "name": "install-key",
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["rumor"],
+        "command": [BINARY],
         "args": [
             "key", "import",
             "--from", format!("{SECRET_DIR}/$(POD_NAME).key"),
@@ -178,7 +178,7 @@ fn node_container(image: &str) -> Value {
         // Not `Always` (the default for `:latest`): images are loaded into the cluster's nodes
         // (`kind load`, `k3s ctr images import`), there is no registry to pull from.
         "imagePullPolicy": "IfNotPresent",
-        "command": ["rumor"],
+        "command": [BINARY],
         "args": ["node", "--config", format!("{CONFIG_DIR}/$(POD_NAME).toml")],
         "env": pod_name_env(),
         "ports": ports(),

@@ -18,6 +18,7 @@ use super::bytes::ByteSplit;
 use super::model::*;
 
 pub const CLOCK_SOURCE: &str = "host wall clock (CLOCK_REALTIME, µs since the Unix epoch); every node runs on this host and stamps its own trace with it, so no clock offsets apply";
+pub const CLOCK_SOURCE_REMOTE: &str = "each node's own wall clock (CLOCK_REALTIME, µs since the Unix epoch), shifted onto this tool's clock by the node's offset estimated over RPC (see Clocks)";
 pub const FIRST_SEEN: &str = "the moment a node first had the message: accepted over RPC (origin of a tx), produced it (origin of a block), or first received it by gossip, as written to its trace.ndjson; time to reach node X = X.t_us − origin.t_us";
 pub const PERCENTILES: &str = "nearest rank: the p-th percentile of n values is the ⌈p·n/100⌉-th smallest; 'time to reach k% of nodes' for one message is the arrival delay of the ⌈k·N/100⌉-th node (origin included at 0), then p50/p90/p99/max are taken over messages";
 
@@ -194,7 +195,11 @@ pub fn build(input: BuildInput<'_>) -> Report {
             }),
             window: input.analysis.window,
             counters_interval_s: Some(interval_s),
-            clock_source: CLOCK_SOURCE.into(),
+            clock_source: if crate::remote::traces_over_rpc(m) {
+                CLOCK_SOURCE_REMOTE.into()
+            } else {
+                CLOCK_SOURCE.into()
+            },
             first_seen: FIRST_SEEN.into(),
             percentiles: PERCENTILES.into(),
             notes,
@@ -222,6 +227,12 @@ pub fn build(input: BuildInput<'_>) -> Report {
         in_process,
         blocks,
         over_time: None,
+        clocks: crate::remote::load_clocks(m)
+            .filter(|_| crate::remote::traces_over_rpc(m))
+            .map(|c| {
+                let nodes: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
+                super::clocks::build(&c, &nodes)
+            }),
     }
 }
 

@@ -93,10 +93,10 @@ pub fn render(r: &Report) -> String {
                 k.stats.delivery.messages,
                 pct(k.stats.delivery.ratio),
                 l.percent_of_nodes,
-                ms(x.map(|v| v.p50)),
-                ms(x.map(|v| v.p90)),
-                ms(x.map(|v| v.p99)),
-                ms(x.map(|v| v.max)),
+                super::clocks::ms(x.map(|v| v.p50), r.clocks.as_ref()),
+                super::clocks::ms(x.map(|v| v.p90), r.clocks.as_ref()),
+                super::clocks::ms(x.map(|v| v.p99), r.clocks.as_ref()),
+                super::clocks::ms(x.map(|v| v.max), r.clocks.as_ref()),
                 l.unreached,
                 k.duplicates
                     .per_message_per_node
@@ -112,6 +112,7 @@ pub fn render(r: &Report) -> String {
     s.push_str(&super::sections::bounds(r));
     s.push_str(&super::sections::first_duplicates(r));
     s.push_str(&super::sections::bytes(r));
+    s.push_str(&super::clocks::section(r.clocks.as_ref()));
     s.push_str(&super::over_time::section(r.over_time.as_ref()));
 
     let any_ratio = r.kinds.values().any(|k| k.stats.path_ratio.is_some());
@@ -161,10 +162,10 @@ pub fn render(r: &Report) -> String {
                     g.region,
                     g.nodes,
                     pct(g.delivery_ratio),
-                    ms(x.map(|v| v.p50)),
-                    ms(x.map(|v| v.p90)),
-                    ms(x.map(|v| v.p99)),
-                    ms(x.map(|v| v.max))
+                    super::clocks::ms(x.map(|v| v.p50), r.clocks.as_ref()),
+                    super::clocks::ms(x.map(|v| v.p90), r.clocks.as_ref()),
+                    super::clocks::ms(x.map(|v| v.p99), r.clocks.as_ref()),
+                    super::clocks::ms(x.map(|v| v.max), r.clocks.as_ref())
                 );
             }
         }

@@ -6,6 +6,7 @@ pub mod blocks;
 mod browser;
 pub mod build;
 pub mod bytes;
+pub mod clocks;
 pub mod convergence;
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -39,6 +39,9 @@ pub struct Report {
     /// why they could not be plotted.
     #[serde(default)]
     pub over_time: Option<super::over_time::OverTimeReport>,
+    /// Clock offsets of nodes not on this machine's clock, and what that leaves measurable.
+    #[serde(default)]
+    pub clocks: Option<super::clocks::ClockReport>,
 }
 
 /// Whether the live network converged: the convergence issue's proof, per run.

@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
+use super::clocks;
 use super::model::Report;
-use crate::textable::{self, bytes, ms, pct};
+use crate::textable::{self, bytes, pct};
 use crate::trace::Kind;
 
 pub fn summary(r: &Report) -> String {
@@ -58,10 +59,10 @@ pub fn summary(r: &Report) -> String {
                     String::new()
                 },
                 format!("{}%", level.percent_of_nodes),
-                ms(s.map(|s| s.p50)),
-                ms(s.map(|s| s.p90)),
-                ms(s.map(|s| s.p99)),
-                ms(s.map(|s| s.max)),
+                clocks::ms(s.map(|s| s.p50), r.clocks.as_ref()),
+                clocks::ms(s.map(|s| s.p90), r.clocks.as_ref()),
+                clocks::ms(s.map(|s| s.p99), r.clocks.as_ref()),
+                clocks::ms(s.map(|s| s.max), r.clocks.as_ref()),
                 level.unreached.to_string(),
                 if first {
                     k.duplicates
@@ -161,6 +162,9 @@ pub fn summary(r: &Report) -> String {
     );
     if let Some(c) = &r.convergence {
         let _ = writeln!(out, "{}", super::convergence::line(c));
+    }
+    if let Some(c) = &r.clocks {
+        let _ = writeln!(out, "{}", clocks::line(c));
     }
     out
 }

@@ -34,6 +34,8 @@ pub struct UpOptions {
     pub in_process: bool,
     /// `--prometheus`: a Prometheus server scraping every node ([`crate::prometheus`]).
     pub prometheus: Option<crate::prometheus::PrometheusOptions>,
+    /// `--backend compose`: every node in a container ([`crate::container`]).
+    pub compose: Option<crate::container::ComposeOptions>,
 }
 
 /// Hooks for benchmarks: a fixed topology and the node config every node starts from.
@@ -65,6 +67,9 @@ impl UpOptions {
                 self.nodes, self.producers
             ));
         }
+        if self.in_process && self.compose.is_some() {
+            return bad("--in-process and --backend compose are two different backends".into());
+        }
         if self.slot_ms == 0 {
             return bad("--slot-ms must be positive".into());
         }
@@ -93,8 +98,27 @@ impl UpOptions {
     }
 }
 
+/// Where the nodes listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressing {
+    /// Each node its own loopback address ([`node_ip`]), ports picked free on this machine.
+    Loopback,
+    /// Containers on a network whose subnet starts here: each node its own address, the same
+    /// fixed ports in every container.
+    Subnet(std::net::Ipv4Addr),
+}
+
 /// Builds the manifest (pids empty) and genesis. `dir` must be absolute.
 pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
+    plan_at(opts, dir, Addressing::Loopback)
+}
+
+/// [`plan`] with the nodes at `addressing`.
+pub fn plan_at(
+    opts: &UpOptions,
+    dir: &Path,
+    addressing: Addressing,
+) -> Result<(Manifest, Genesis)> {
     opts.validate()?;
     let n = opts.nodes;
     let node_keys: Vec<_> = (0..n)
@@ -121,11 +145,33 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
         Some(b) => b.clone(),
         None => topology::bootnodes(n, opts.seed),
     };
-    let ports = ports::free_ports(3 * n).map_err(io("127.0.0.1:0"))?;
+    let ports = match addressing {
+        Addressing::Loopback => ports::free_ports(3 * n).map_err(io("127.0.0.1:0"))?,
+        Addressing::Subnet(_) => Vec::new(),
+    };
+    use crate::container::compose::{METRICS_PORT, P2P_PORT, RPC_PORT};
+    let addrs = |i: usize| -> (String, std::net::SocketAddr, std::net::SocketAddr) {
+        match addressing {
+            Addressing::Loopback => (
+                format!("/ip4/{}/tcp/{}", node_ip(i), ports[3 * i]),
+                ([127, 0, 0, 1], ports[3 * i + 1]).into(),
+                ([127, 0, 0, 1], ports[3 * i + 2]).into(),
+            ),
+            Addressing::Subnet(base) => {
+                let ip = crate::container::compose::node_ip(base, i);
+                (
+                    format!("/ip4/{ip}/tcp/{P2P_PORT}"),
+                    (ip, RPC_PORT).into(),
+                    (ip, METRICS_PORT).into(),
+                )
+            }
+        }
+    };
 
     let nodes = (0..n)
         .map(|i| {
             let data_dir = dir.join(format!("node-{i}"));
+            let (p2p, rpc, metrics) = addrs(i);
             NodeEntry {
                 index: i,
                 key_file: rumor_api::DataDir::new(&data_dir).node_key(),
@@ -137,9 +183,9 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
                 address: node_keys[i].address(),
                 producer: i < opts.producers && !opts.overrides.no_producers,
                 pid: None,
-                p2p: format!("/ip4/{}/tcp/{}", node_ip(i), ports[3 * i]),
-                rpc: ([127, 0, 0, 1], ports[3 * i + 1]).into(),
-                metrics: ([127, 0, 0, 1], ports[3 * i + 2]).into(),
+                p2p,
+                rpc,
+                metrics,
                 region: regions.as_ref().map(|r| r[i].clone()),
                 bootnodes: boot[i].clone(),
             }
@@ -170,6 +216,8 @@ pub fn plan(opts: &UpOptions, dir: &Path) -> Result<(Manifest, Genesis)> {
         host_rss_before_kib: None,
         host_heap_before: None,
         prometheus: None,
+        attached: false,
+        compose: None,
         nodes,
     };
     Ok((manifest, genesis))
@@ -256,6 +304,7 @@ pub(crate) mod tests {
             overrides: NodeOverrides::default(),
             in_process: false,
             prometheus: None,
+            compose: None,
         }
     }
 

@@ -1,0 +1,220 @@
+//! `DIR/compose.yaml`: one service per node, each its own container with a fixed address on
+//! the testnet's own bridge network, its data directory a named volume, and its config, key,
+//! genesis and link file mounted read-only from the node's directory under `DIR`.
+//!
+//! The network is created by the tool before the file is written (Docker picks a free subnet,
+//! so no address range can collide with the host's), and is `external` to Compose; `down`
+//! removes it with the project.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::ComposeEntry;
+use crate::manifest::NodeEntry;
+
+/// Ports inside every container.
+pub const P2P_PORT: u16 = 30333;
+pub const RPC_PORT: u16 = 8545;
+pub const METRICS_PORT: u16 = 9615;
+
+/// Paths inside every container.
+pub const DATA_DIR: &str = "/data";
+pub const CONFIG_DIR: &str = "/etc/rumor";
+
+/// A path under [`CONFIG_DIR`].
+pub fn config_path(name: &str) -> std::path::PathBuf {
+    Path::new(CONFIG_DIR).join(name)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ComposeFile {
+    pub services: BTreeMap<String, Service>,
+    pub networks: BTreeMap<String, Network>,
+    pub volumes: BTreeMap<String, Volume>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Service {
+    pub image: String,
+    pub container_name: String,
+    pub command: Vec<String>,
+    pub user: String,
+    pub networks: BTreeMap<String, Attachment>,
+    pub volumes: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// SIGTERM, then this long for the node's clean shutdown (≤ 5 s by design) before SIGKILL.
+    pub stop_grace_period: String,
+    /// Sockets per node grow with peers; the default 1 024 is enough, made explicit.
+    pub ulimits: BTreeMap<String, Ulimit>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Ulimit {
+    pub soft: u64,
+    pub hard: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Attachment {
+    pub ipv4_address: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Network {
+    pub external: bool,
+    pub name: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Volume {
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The label every object of a testnet carries (its directory), so `down` and the tests can
+/// find whatever is left.
+pub const LABEL: &str = "org.rumor.testnet";
+
+/// A node's service name and container name.
+pub fn service(index: usize) -> String {
+    format!("node-{index}")
+}
+
+pub fn container(project: &str, index: usize) -> String {
+    format!("{project}-node-{index}")
+}
+
+/// Node `i`'s address in `subnet`: .2 upward (.0 is the network, .1 the bridge's gateway).
+pub fn node_ip(subnet: Ipv4Addr, index: usize) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(subnet) + 2 + index as u32)
+}
+
+/// The read-only mounts of one node: `(host path, container path)`.
+pub fn mounts(node: &NodeEntry, genesis: &Path) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+    let dir = node.dir();
+    let mut m = vec![
+        (
+            dir.node_config(),
+            config_path(rumor_api::layout::NODE_CONFIG),
+        ),
+        (dir.node_key(), config_path(rumor_api::layout::NODE_KEY)),
+        (genesis.to_path_buf(), config_path(GENESIS)),
+    ];
+    if let Some(link) = &node.link_file {
+        m.push((link.clone(), config_path(rumor_api::layout::LINK)));
+    }
+    m
+}
+
+/// Rewrites a node's config for life inside its container: files at the container's paths
+/// ([`mounts`]); p2p stays on the container's own address (as planned), RPC and metrics listen
+/// on every interface: the host reaches them over that address, the image's healthcheck over
+/// loopback.
+pub fn inside(c: &mut rumor_api::NodeConfig, has_link: bool) {
+    c.data_dir = DATA_DIR.into();
+    c.key = Some(config_path(rumor_api::layout::NODE_KEY));
+    c.genesis = config_path(GENESIS);
+    c.link = has_link.then(|| config_path(rumor_api::layout::LINK));
+    c.rpc_addr = ([0, 0, 0, 0], RPC_PORT).into();
+    c.metrics_addr = ([0, 0, 0, 0], METRICS_PORT).into();
+}
+
+/// The genesis file's name inside the container.
+pub const GENESIS: &str = "genesis.json";
+
+/// The compose file for `nodes`.
+pub fn render(entry: &ComposeEntry, nodes: &[NodeEntry], genesis: &Path) -> ComposeFile {
+    let label = |v: &str| BTreeMap::from([(LABEL.to_owned(), v.to_owned())]);
+    let dir_label = entry.dir.display().to_string();
+    let mut services = BTreeMap::new();
+    let mut volumes = BTreeMap::new();
+    for n in nodes {
+        let name = service(n.index);
+        let volume = format!("{name}-data");
+        let mut vols = vec![format!("{volume}:{DATA_DIR}")];
+        vols.extend(
+            mounts(n, genesis)
+                .into_iter()
+                .map(|(host, inside)| format!("{}:{}:ro", host.display(), inside.display())),
+        );
+        let mut labels = label(&dir_label);
+        labels.insert("org.rumor.node".into(), n.index.to_string());
+        services.insert(
+            name.clone(),
+            Service {
+                image: entry.image.clone(),
+                container_name: container(&entry.project, n.index),
+                command: vec![
+                    "node".into(),
+                    "--data-dir".into(),
+                    DATA_DIR.into(),
+                    "--config".into(),
+                    config_path(rumor_api::layout::NODE_CONFIG)
+                        .display()
+                        .to_string(),
+                ],
+                user: format!("{0}:{0}", super::image::UID),
+                networks: BTreeMap::from([(
+                    NETWORK_KEY.to_owned(),
+                    Attachment {
+                        ipv4_address: n.ip().map(|ip| ip.to_string()).unwrap_or_default(),
+                    },
+                )]),
+                volumes: vols,
+                labels,
+                stop_grace_period: "10s".into(),
+                ulimits: BTreeMap::from([(
+                    "nofile".to_owned(),
+                    Ulimit {
+                        soft: 65_536,
+                        hard: 65_536,
+                    },
+                )]),
+            },
+        );
+        volumes.insert(
+            volume,
+            Volume {
+                labels: label(&dir_label),
+            },
+        );
+    }
+    ComposeFile {
+        services,
+        networks: BTreeMap::from([(
+            NETWORK_KEY.to_owned(),
+            Network {
+                external: true,
+                name: entry.network.clone(),
+            },
+        )]),
+        volumes,
+    }
+}
+
+/// The network's key inside the compose file.
+pub const NETWORK_KEY: &str = "rumor";
+
+/// The file's text (YAML).
+pub fn to_yaml(file: &ComposeFile) -> String {
+    let body = serde_yaml_ng::to_string(file).unwrap_or_default();
+    format!(
+        "# Written by rumor-testnet (--backend compose): one service per node.\n\
+         # Start/stop through the tool (`rumor-testnet up|down --backend compose`); by hand:\n\
+         #   docker compose -p <project> -f compose.yaml ps\n{body}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_get_consecutive_addresses_after_the_gateway() {
+        let net: Ipv4Addr = "172.20.0.0".parse().unwrap();
+        assert_eq!(node_ip(net, 0).to_string(), "172.20.0.2");
+        assert_eq!(node_ip(net, 300).to_string(), "172.20.1.46");
+    }
+}
