@@ -15,8 +15,8 @@ pub const APP: &str = "rumor";
 pub const CONFIG_MAP: &str = "rumor-config";
 /// Every ordinal's node key, `rumor-<i>.key`.
 pub const KEYS_SECRET: &str = "rumor-node-keys";
-/// The genesis file's name in the ConfigMap (and so under [`CONFIG_DIR`]).
-pub const GENESIS_FILE: &str = "genesis.json";
+/// The genesis file's name in the ConfigMap (and so under [`CONFIG_DIR`]), as in compose.
+pub const GENESIS_FILE: &str = crate::container::compose::GENESIS;
 
 /// The node image's contract, one definition with the compose backend's: ports inside the
 /// container, the ConfigMap's mount ([`CONFIG_DIR`], read-only) and the data volume's
