@@ -36,7 +36,12 @@ impl std::str::FromStr for LogFormat {
 /// Calls per JSON-RPC batch the node accepts by default (clients size their batches by it).
 pub const DEFAULT_MAX_BATCH: u32 = 128;
 
-/// JSON-RPC server limits.
+/// JSON-RPC server limits. The defaults are safe for an RPC bound beyond loopback (see the
+/// README, "Exposing the RPC"); the per-client limits exempt loopback clients unless
+/// `limit_loopback` is on, so a node bound to 127.0.0.1 behaves as it always did.
+///
+/// A *client* is one source address: an IPv4 address, or an IPv6 /64 (one host usually holds a
+/// whole /64, so counting single IPv6 addresses would let it open unlimited buckets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RpcLimits {
@@ -44,12 +49,43 @@ pub struct RpcLimits {
     pub max_request_bytes: u32,
     /// Largest response body (16 MiB: a full block with txs, or a full mempool listing).
     pub max_response_bytes: u32,
-    /// Concurrent HTTP/WebSocket connections (128).
+    /// Concurrent HTTP/WebSocket connections (128). A connection over it is closed at once.
     pub max_connections: u32,
+    /// Concurrent connections from one client (16; 0 = no per-client limit), so one client
+    /// cannot take every slot.
+    pub max_connections_per_ip: u32,
     /// Calls per batch (128).
     pub max_batch: u32,
     /// Subscriptions per WebSocket connection (16).
     pub max_subscriptions_per_connection: u32,
+    /// Calls per second each client may make, sustained (100; 0 = no rate limit): a token
+    /// bucket per client. Every call counts, each call of a batch and each notification too;
+    /// a call over the rate is answered with error −32040 (`rumor_api::errors::RATE_LIMITED`).
+    pub rate_per_ip: u32,
+    /// The bucket's size: calls a client may make at once after being idle (256: two full
+    /// batches).
+    pub rate_burst_per_ip: u32,
+    /// Clients whose buckets the node remembers (4 096); past it, the least recently seen
+    /// client is forgotten (and starts again with a full bucket).
+    pub max_rate_clients: u32,
+    /// Apply the per-client limits (rate, connections per client) to loopback clients too
+    /// (false: clients on the node's own host are the operator's tools and the testnet's load).
+    pub limit_loopback: bool,
+    /// Messages (responses and subscription items) a WebSocket connection may have waiting to
+    /// be sent (256). A client that reads slower than that is not read from until it catches
+    /// up, and a lagging subscription skips items, so a slow reader holds at most this many.
+    pub ws_send_buffer: u32,
+    /// Seconds between WebSocket pings (30; 0 = none); a client that answers nothing for three
+    /// intervals is disconnected.
+    pub ws_ping_interval_secs: u32,
+    /// A client that takes no byte of its answers for this many seconds is disconnected (30).
+    /// Meanwhile nothing more is read from it (HTTP and WebSocket alike), so a client that
+    /// sends and never reads holds only what fits in the socket buffers and `ws_send_buffer`.
+    pub send_timeout_secs: u32,
+    /// Seconds a connection may go without sending a complete request head — a new one, one
+    /// sending its headers slowly, or an idle HTTP keep-alive one — before it is closed (30).
+    /// WebSockets are governed by the pings instead.
+    pub idle_timeout_secs: u32,
 }
 
 impl Default for RpcLimits {
@@ -58,8 +94,17 @@ impl Default for RpcLimits {
             max_request_bytes: 1024 * 1024,
             max_response_bytes: 16 * 1024 * 1024,
             max_connections: 128,
+            max_connections_per_ip: 16,
             max_batch: DEFAULT_MAX_BATCH,
             max_subscriptions_per_connection: 16,
+            rate_per_ip: 100,
+            rate_burst_per_ip: 2 * DEFAULT_MAX_BATCH,
+            max_rate_clients: 4096,
+            limit_loopback: false,
+            ws_send_buffer: 256,
+            ws_ping_interval_secs: 30,
+            send_timeout_secs: 30,
+            idle_timeout_secs: 30,
         }
     }
 }
@@ -233,6 +278,12 @@ pub struct NodeConfig {
     pub in_memory_store: bool,
     /// Blocks whose parent is unknown, held while it is fetched (256).
     pub orphan_buffer: usize,
+    /// After a store I/O error (chain store or tx journal), retries back off up to this many
+    /// ms between attempts (2 000): the longest a node waits to resume once the disk is fine.
+    pub store_retry_max_ms: u64,
+    /// How long a store may fail with an I/O error other than "out of space" before the node
+    /// gives up and exits with status 74 (60 s). A full disk never ends the node.
+    pub store_give_up_ms: u64,
     /// Serve the `fault_*` RPC methods (cut peers off, restore them) so a testnet tool can
     /// inject partitions (false). Never turn this on for a node others rely on.
     pub fault_control: bool,
@@ -270,6 +321,8 @@ impl Default for NodeConfig {
             tx_journal: true,
             in_memory_store: false,
             orphan_buffer: 256,
+            store_retry_max_ms: 2_000,
+            store_give_up_ms: 60_000,
             fault_control: false,
             rpc: RpcLimits::default(),
             pool: PoolLimits::default(),

@@ -22,6 +22,15 @@
 //! | −32029 | `sender_full` | the sender's queued slots are full |
 //! | −32030 | `cost_overflow` | amount + fee overflows |
 //! | −32031 | `busy` | verification queue full; retry later |
+//! | −32032 | `storage_unavailable` | the node cannot persist right now (disk full, I/O error): it takes no txs until its store recovers (`node_health` says why); retry later or elsewhere |
+//!
+//! One code is about the client, not a tx: the server refused the call because this client
+//! (source address) called faster than `[rpc] rate_per_ip`. jsonrpsee's −32005 ("batches not
+//! supported") is taken, so it sits past the tx table, clear of both:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | −32040 | `rate_limited`: over the per-client call rate; `data.retry_after_ms` says when one more call will be served |
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +38,10 @@ use serde::{Deserialize, Serialize};
 pub const INVALID_PARAMS: i32 = -32602;
 /// JSON-RPC 2.0's own "internal error".
 pub const INTERNAL: i32 = -32603;
+/// The call was refused because its client is over the per-client call rate.
+pub const RATE_LIMITED: i32 = -32040;
+/// The message of a [`RATE_LIMITED`] error.
+pub const RATE_LIMITED_MSG: &str = "rate limited: too many calls from this address; retry later";
 
 /// Why a transaction was refused (by RPC validation, the verifier or the pool).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,11 +59,12 @@ pub enum TxReject {
     SenderFull,
     CostOverflow,
     Busy,
+    StorageUnavailable,
 }
 
 impl TxReject {
     /// Every reason, in code order.
-    pub const ALL: [TxReject; 12] = [
+    pub const ALL: [TxReject; 13] = [
         TxReject::Decode,
         TxReject::WrongChain,
         TxReject::InvalidSignature,
@@ -63,6 +77,7 @@ impl TxReject {
         TxReject::SenderFull,
         TxReject::CostOverflow,
         TxReject::Busy,
+        TxReject::StorageUnavailable,
     ];
 
     /// The reasons the pool itself returns (its rejection counters, in this order).
@@ -98,6 +113,7 @@ impl TxReject {
             TxReject::SenderFull => "sender_full",
             TxReject::CostOverflow => "cost_overflow",
             TxReject::Busy => "busy",
+            TxReject::StorageUnavailable => "storage_unavailable",
         }
     }
 
@@ -139,10 +155,20 @@ mod rpc_errors {
     pub fn internal(message: impl std::fmt::Display) -> ErrorObjectOwned {
         ErrorObjectOwned::owned(INTERNAL, format!("internal error: {message}"), None::<()>)
     }
+
+    /// The answer to a call over its client's rate: [`RATE_LIMITED`], with the wait until the
+    /// next call would be served as `data.retry_after_ms`.
+    pub fn rate_limited(retry_after_ms: u64) -> ErrorObjectOwned {
+        ErrorObjectOwned::owned(
+            RATE_LIMITED,
+            RATE_LIMITED_MSG,
+            Some(serde_json::json!({ "retry_after_ms": retry_after_ms })),
+        )
+    }
 }
 
 #[cfg(feature = "rpc")]
-pub use rpc_errors::{internal, invalid_params};
+pub use rpc_errors::{internal, invalid_params, rate_limited};
 
 #[cfg(test)]
 mod tests {
@@ -163,6 +189,7 @@ mod tests {
             (-32029, "sender_full"),
             (-32030, "cost_overflow"),
             (-32031, "busy"),
+            (-32032, "storage_unavailable"),
         ];
         for (r, (code, label)) in TxReject::ALL.into_iter().zip(table) {
             assert_eq!((r.code(), r.as_str()), (code, label));
@@ -171,5 +198,6 @@ mod tests {
             assert_eq!(TxReject::ALL[r.index()], r);
         }
         assert_eq!(TxReject::from_code(-32000), None);
+        assert_eq!(TxReject::from_code(RATE_LIMITED), None, "a code of its own");
     }
 }

@@ -19,6 +19,8 @@ pub const NODE_CONFIG: &str = "node.toml";
 pub const LINK: &str = "link.json";
 /// The local-tx journal.
 pub const TX_JOURNAL: &str = "local-txs.journal";
+/// Written and removed at once by a node whose disk was full, to learn whether space returned.
+pub const SPACE_PROBE: &str = "space-probe.tmp";
 /// A testnet node's stdout and stderr.
 pub const NODE_LOG: &str = "node.log";
 /// The log of every node of an in-process testnet, in the testnet's directory (JSON lines, each
@@ -53,6 +55,11 @@ impl DataDir {
     /// The local-tx journal (txs accepted over RPC, reloaded on start).
     pub fn tx_journal(&self) -> PathBuf {
         self.0.join(TX_JOURNAL)
+    }
+
+    /// The probe file a degraded node writes to test for space (removed at once).
+    pub fn space_probe(&self) -> PathBuf {
+        self.0.join(SPACE_PROBE)
     }
 
     pub fn trace_stats(&self) -> PathBuf {

@@ -6,6 +6,7 @@
 //! | [`rpc`] | JSON-RPC traits (`#[rpc(server, client)]`) | node (server impl) | testnet, bench, wallet (typed client) |
 //! | [`types`] | JSON shapes of RPC results | node | clients |
 //! | [`errors`] | error codes and the tx rejection vocabulary | node, mempool (metric labels) | clients |
+//! | [`exit`] | `rumor node`'s exit statuses | node | supervisors, testnet |
 //! | [`openrpc`] | the `rpc.discover` document | node | clients |
 //! | [`trace`] | trace line and stats formats (files, and `trace_*` over RPC) | node | testnet |
 //! | [`config`] | `NodeConfig` (TOML) | testnet | node |
@@ -17,6 +18,7 @@
 
 pub mod config;
 pub mod errors;
+pub mod exit;
 pub mod floor;
 pub mod layout;
 #[cfg(feature = "rpc")]
@@ -32,8 +34,8 @@ pub use layout::DataDir;
 #[cfg(feature = "rpc")]
 pub use rpc::{
     ChainApiClient, ChainApiServer, FaultApiClient, FaultApiServer, MempoolApiClient,
-    MempoolApiServer, NetApiClient, NetApiServer, StateApiClient, StateApiServer, TraceApiClient,
-    TraceApiServer, TxApiClient, TxApiServer,
+    MempoolApiServer, NetApiClient, NetApiServer, NodeApiClient, NodeApiServer, StateApiClient,
+    StateApiServer, TraceApiClient, TraceApiServer, TxApiClient, TxApiServer,
 };
 pub use trace::{TraceLine, TraceStats};
 pub use types::*;

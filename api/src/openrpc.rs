@@ -92,6 +92,13 @@ pub fn document() -> Value {
                     "required": ["peer_id", "addr", "outbound", "score", "mesh_topics"],
                     "properties": {"peer_id": {"type": "string"}, "addr": {"type": "string"}, "outbound": {"type": "boolean"},
                         "score": {"type": "number"}, "mesh_topics": {"type": "array", "items": {"enum": ["tx", "block"]}}}}}))),
+            method("node_health", "Whether the node persists what it accepts and follows the chain: `ok`, each store's state (`ok`, or `degraded` with the OS's reason, since when, failed operations, and when the node gives up and exits with status 74 unless it recovers; a full disk never gives up), the head, and whether a catch-up runs. A degraded node refuses tx_submit with -32032 storage_unavailable and recovers by itself.",
+                json!([]),
+                result("health", json!({"type": "object", "required": ["ok", "store", "journal", "head", "syncing"],
+                    "properties": {"ok": {"type": "boolean"},
+                        "store": {"$ref": "#/components/schemas/StoreHealth"},
+                        "journal": {"$ref": "#/components/schemas/StoreHealth"},
+                        "head": head.clone(), "syncing": {"type": "boolean"}}}))),
             method("fault_cutPeers", "Testnet fault injection (only with `fault_control = true`): cut these peers off, closing their connections and refusing new ones both ways. Returns how many were newly cut.",
                 json!([param("peer_ids", true, json!({"type": "array", "items": {"type": "string"}, "maxItems": crate::rpc::MAX_FAULT_PEERS}))]), result("changed", u64s.clone())),
             method("fault_restorePeers", "Testnet fault injection (only with `fault_control = true`): end the cut for these peers. Returns how many were cut.",
@@ -122,6 +129,11 @@ pub fn document() -> Value {
             "BlockHeader": {"type": "object", "required": ["chain_id", "height", "slot", "parent", "timestamp", "tx_root", "state_root", "producer"],
                 "properties": {"chain_id": u64s, "height": u64s, "slot": u64s, "parent": hex(64, "parent hash"),
                     "timestamp": u64s, "tx_root": hex(64, "tx root"), "state_root": hex(64, "state root"), "producer": hex(64, "producer")}},
+            "StoreHealth": {"oneOf": [
+                {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
+                {"type": "object", "required": ["status", "reason", "out_of_space", "since_ms", "failures"], "properties": {
+                    "status": {"const": "degraded"}, "reason": {"type": "string"}, "out_of_space": {"type": "boolean"},
+                    "since_ms": u64s, "failures": u64s, "gives_up_at_ms": u64s}}]},
             "SignedHeader": {"type": "object", "required": ["hash", "header", "signature"], "properties": {
                 "hash": hex(64, "block hash"), "header": {"$ref": "#/components/schemas/BlockHeader"},
                 "signature": hex(128, "producer signature")}}
@@ -156,6 +168,7 @@ mod tests {
             "mempool_unsubscribePending",
             "net_info",
             "net_peers",
+            "node_health",
             "fault_cutPeers",
             "fault_restorePeers",
             "trace_clock",

@@ -77,6 +77,15 @@ pub trait NetApi {
     async fn peers(&self) -> RpcResult<Vec<Peer>>;
 }
 
+#[rpc(server, client, namespace = "node")]
+pub trait NodeApi {
+    /// Whether the node persists what it accepts and follows the chain ([`NodeHealth`]): a
+    /// node whose disk is full answers `ok: false` with the store `degraded` and why. Reads no
+    /// store, takes no lock: it answers while the node is in trouble.
+    #[method(name = "health")]
+    async fn health(&self) -> RpcResult<NodeHealth>;
+}
+
 /// Most proofs one `chain_getEquivocations` answer carries (~100 KB of JSON).
 pub const MAX_EQUIVOCATIONS: u64 = 256;
 

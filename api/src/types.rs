@@ -171,6 +171,51 @@ pub struct HeadEvent {
     pub reorg_depth: u64,
 }
 
+/// `node_health`: whether this node persists what it accepts and follows the chain, and what
+/// is wrong if not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeHealth {
+    /// Every part below is `ok`.
+    pub ok: bool,
+    /// The chain store (`<data_dir>/chain.redb`).
+    pub store: StoreHealth,
+    /// The local-tx journal (`<data_dir>/local-txs.journal`; `ok` when the journal is off).
+    pub journal: StoreHealth,
+    /// The canonical head.
+    pub head: Head,
+    /// A catch-up from a peer is running.
+    pub syncing: bool,
+}
+
+/// One store's state, tagged by `status`: `{"status":"ok"}` or `{"status":"degraded",…}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StoreHealth {
+    Ok,
+    /// Its writes fail: the node takes no txs over RPC (`storage_unavailable`), keeps relaying
+    /// and serving what it can, and retries by itself.
+    Degraded {
+        /// The first error, as the OS reported it.
+        reason: String,
+        /// Out of space (disk full, quota): retried for as long as it lasts.
+        out_of_space: bool,
+        /// When it started (ms since the epoch).
+        since_ms: u64,
+        /// Operations that failed since then.
+        failures: u64,
+        /// When the node stops with exit status 74 unless the store recovers first (ms since
+        /// the epoch); absent while out of space.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gives_up_at_ms: Option<u64>,
+    },
+}
+
+impl StoreHealth {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, StoreHealth::Ok)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +233,28 @@ mod tests {
         .unwrap();
         assert_eq!(m.pending, 3);
         assert_eq!(m.rejections["fee_too_low"], 2);
+    }
+
+    #[test]
+    fn store_health_is_tagged_by_status() {
+        assert_eq!(
+            serde_json::to_value(StoreHealth::Ok).unwrap(),
+            serde_json::json!({"status": "ok"})
+        );
+        let degraded = StoreHealth::Degraded {
+            reason: "No space left on device (os error 28)".into(),
+            out_of_space: true,
+            since_ms: 5,
+            failures: 2,
+            gives_up_at_ms: None,
+        };
+        let json = serde_json::to_value(&degraded).unwrap();
+        assert_eq!(json["status"], "degraded");
+        assert!(json.get("gives_up_at_ms").is_none());
+        assert_eq!(
+            serde_json::from_value::<StoreHealth>(json).unwrap(),
+            degraded
+        );
     }
 }
 

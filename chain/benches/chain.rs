@@ -1,4 +1,5 @@
-//! Criterion benches for the chain hot paths: codec, signature checks, block import.
+//! Criterion benches for the chain hot paths: codec, signature checks, block import, and the
+//! reopen a node makes after a store I/O error (repair and integrity check of the whole file).
 //!
 //! `cargo bench -p rumor-chain`
 
@@ -143,6 +144,42 @@ fn block_import(c: &mut Criterion) {
     g.finish();
 }
 
+fn reopen(c: &mut Criterion) {
+    let mut g = c.benchmark_group("store reopen");
+    g.sample_size(10);
+    for n in [10usize, 100] {
+        let (genesis, blocks) = prepare(n);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.redb");
+        let mut store = ChainStore::open(&path, genesis.clone(), ChainConfig::default()).unwrap();
+        for block in blocks {
+            store.import_block(block, u64::MAX / 2).unwrap();
+        }
+        let mb = std::fs::metadata(&path).unwrap().len() / (1 << 20);
+        // A cleanly closed file: the integrity check reads all of it.
+        g.bench_function(
+            format!("integrity check, {n} blocks of {TXS_PER_BLOCK} txs ({mb} MiB)"),
+            |b| b.iter(|| store.reopen().unwrap()),
+        );
+        // A file copied while open (its recovery flag set), as one a failed write leaves:
+        // redb's repair runs before the check, as in a reopen after an I/O error.
+        let dirty = dir.path().join("dirty.redb");
+        std::fs::copy(&path, &dirty).unwrap();
+        let copy = dir.path().join("copy.redb");
+        g.bench_function(
+            format!("repair + integrity check, {n} blocks ({mb} MiB)"),
+            |b| {
+                b.iter_batched(
+                    || std::fs::copy(&dirty, &copy).unwrap(),
+                    |_| ChainStore::open(&copy, genesis.clone(), ChainConfig::default()).unwrap(),
+                    BatchSize::PerIteration,
+                )
+            },
+        );
+    }
+    g.finish();
+}
+
 fn state_root(c: &mut Criterion) {
     let mut g = c.benchmark_group("state root");
     for n in [1_000usize, 10_000] {
@@ -165,5 +202,11 @@ fn state_root(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, codec_and_signatures, state_root, block_import);
+criterion_group!(
+    benches,
+    codec_and_signatures,
+    state_root,
+    block_import,
+    reopen
+);
 criterion_main!(benches);

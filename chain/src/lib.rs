@@ -30,7 +30,7 @@ pub use hash::{BlockHash, Hash256, HexError, TxHash};
 pub use keys::{KeyError, Keypair};
 pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
 pub use store::{
-    ChainStore, Commit, ImportError, ImportKind, ImportOutcome, MAX_EVIDENCE,
+    ChainStore, Commit, ImportError, ImportKind, ImportOutcome, IoFailure, MAX_EVIDENCE,
     MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, StoreError, TxLocation, beats, find_ancestor,
     locator_heights,
 };

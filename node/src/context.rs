@@ -50,6 +50,10 @@ pub struct Ctx {
     pub recent_blocks: std::sync::Mutex<crate::blocks::compact::RecentBlocks>,
     /// Every task spawned after start-up, and the shutdown signal.
     pub tasks: Tasks,
+    /// Raised when a store cannot be recovered: the node stops ([`crate::storage`]).
+    pub fatal: crate::storage::Fatal,
+    /// The best head that failed to import while the chain store was degraded.
+    pub missed: crate::storage::Missed,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -99,6 +103,8 @@ impl Ctx {
             production_paused_until_ms: Default::default(),
             recent_blocks: Default::default(),
             tasks: Tasks::metered(p.meter),
+            fatal: Default::default(),
+            missed: Default::default(),
         })
     }
 }

@@ -18,6 +18,7 @@ use rumor_mempool::{InsertError, InsertOutcome, Origin};
 use rumor_p2p::{MessageId, PeerId, Topic, Validation};
 
 use crate::context::Ctx;
+use crate::storage::Store;
 use crate::trace::{Kind, Origin as TraceOrigin, now_us};
 use crate::verify::VerifyError;
 
@@ -34,9 +35,12 @@ pub enum SubmitError {
     Pool(InsertError),
     #[error("node is overloaded: {0}")]
     Busy(VerifyError),
-    /// Pooled, but not made durable: the node may lose it on a crash.
-    #[error("tx journal: {0}")]
+    /// Pooled and relayed, but not made durable: the node may lose it on a crash.
+    #[error("tx journal: {0}; the tx was pooled and relayed but is not durable here")]
     Journal(String),
+    /// A store is degraded ([`crate::storage`]): no tx is taken until it recovers.
+    #[error("node storage unavailable, not taking transactions until it recovers: {0}")]
+    Storage(String),
 }
 
 /// A gossiped tx waiting for its verdict.
@@ -71,6 +75,10 @@ async fn submit(
 ) -> Result<TxHash, SubmitError> {
     let received_at_us = now_us();
     let hash = tx.hash();
+    // A node that cannot persist takes no new tx (restored ones are already durable here).
+    if journal && let Some(why) = ctx.ledger.storage().refusal() {
+        return Err(SubmitError::Storage(why));
+    }
     if ctx.net.seen().contains(&hash.0) {
         return Err(SubmitError::AlreadyKnown);
     }
@@ -108,11 +116,21 @@ async fn submit(
     // the fsync (measured: publishing after it added the fsync to every tx's time-to-all), and
     // the caller still hears back only once the tx is durable.
     let journaled = async {
-        if journal {
-            ctx.journal.append(&signed).await.map_err(|e| e.to_string())
-        } else {
-            Ok(())
+        if !journal {
+            return Ok(());
         }
+        let appended = ctx.journal.append(&signed).await;
+        // A failure degrades the journal; only the recovery task's resume (ordered after the
+        // failed write in the writer thread) brings it back, never a success reported late.
+        if let Err(e) = &appended {
+            // A writer that stopped is not "out of space": the node gives up on it in time.
+            let failure = e.failure().unwrap_or_else(|| rumor_chain::IoFailure {
+                kind: std::io::ErrorKind::Other,
+                message: e.to_string(),
+            });
+            ctx.ledger.storage().failed(Store::Journal, &failure);
+        }
+        appended.map_err(|e| e.to_string())
     };
     let (journaled, published) = tokio::join!(journaled, ctx.net.publish(Topic::Tx, bytes));
     if let Err(e) = published {

@@ -10,9 +10,14 @@
 //! - **Group commit**: one writer thread owns the file. Appends queued while it writes are
 //!   written together and made durable by one `sync_data`; every waiter is answered only after
 //!   the sync that covers its record. A failed write or sync is reported to every waiter of
-//!   that batch (the tx stays pooled, but `tx_submit` reports the node busy).
+//!   that batch (the tx stays pooled and relayed, but `tx_submit` answers
+//!   `storage_unavailable`), and the batch's bytes are cut off again (the file is truncated to
+//!   its last durable length), so a full disk leaves no torn record for later appends to follow:
+//!   once space returns ([`Journal::resume`], called by the recovery task of
+//!   [`crate::storage`]) appends go on after the last whole record.
 //! - A record is a 4-byte little-endian length and the tx's canonical bytes. A torn tail (a
-//!   crash mid-write) or an undecodable record ends the load; everything before it is kept.
+//!   crash mid-write) or an undecodable record ends the load; everything before it is kept,
+//!   and the file is cut back to it at open, so new appends are never stranded behind it.
 //! - Compaction runs in the writer thread too (so no append is lost meanwhile): it keeps the
 //!   records a filter accepts (the ones still pooled), writes them to a temporary file, syncs
 //!   it and renames it over the journal.
@@ -44,6 +49,7 @@ pub type Keep = Box<dyn Fn(&SignedTransaction) -> bool + Send>;
 enum Op {
     Append(Vec<u8>, oneshot::Sender<io::Result<()>>),
     Compact(oneshot::Sender<io::Result<usize>>),
+    Resume(oneshot::Sender<io::Result<()>>),
 }
 
 /// The journal's cloneable front; the writer thread stops when every clone is dropped.
@@ -58,6 +64,16 @@ pub enum JournalError {
     Io { path: PathBuf, source: io::Error },
     #[error("the journal writer has stopped")]
     Stopped,
+}
+
+impl JournalError {
+    /// The I/O failure (what the store health reports), unless the writer is gone.
+    pub fn failure(&self) -> Option<rumor_chain::IoFailure> {
+        match self {
+            JournalError::Io { source, .. } => Some(rumor_chain::IoFailure::from(source)),
+            JournalError::Stopped => None,
+        }
+    }
 }
 
 impl Journal {
@@ -77,12 +93,16 @@ impl Journal {
             path: path.to_owned(),
             source,
         };
-        let txs = load(path, &limits).map_err(io_err)?;
+        let (txs, len) = load_prefix(path, &limits).map_err(io_err)?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(io_err)?;
+        // A torn tail would strand every later append behind it: cut it off now.
+        if file.metadata().map_err(io_err)?.len() != len {
+            file.set_len(len).map_err(io_err)?;
+        }
         let (tx, rx) = mpsc::channel(QUEUE);
         let path = path.to_owned();
         std::thread::Builder::new()
@@ -91,6 +111,8 @@ impl Journal {
                 Writer {
                     path,
                     file,
+                    len,
+                    torn: false,
                     limits,
                     keep,
                 }
@@ -117,6 +139,24 @@ impl Journal {
             })
     }
 
+    /// Cuts off whatever a failed append left and syncs: `Ok` once the journal is whole and
+    /// durable again (the recovery task calls it after a failure, once space is back).
+    pub async fn resume(&self) -> Result<(), JournalError> {
+        let Some(ops) = &self.ops else {
+            return Ok(());
+        };
+        let (reply, done) = oneshot::channel();
+        ops.send(Op::Resume(reply))
+            .await
+            .map_err(|_| JournalError::Stopped)?;
+        done.await
+            .map_err(|_| JournalError::Stopped)?
+            .map_err(|source| JournalError::Io {
+                path: PathBuf::from("(resume)"),
+                source,
+            })
+    }
+
     /// Rewrites the journal with the records its filter keeps; returns how many were kept.
     pub async fn compact(&self) -> Result<usize, JournalError> {
         let Some(ops) = &self.ops else {
@@ -137,13 +177,19 @@ impl Journal {
 
 /// Reads every whole, decodable record; a missing file is an empty journal.
 pub fn load(path: &Path, limits: &Limits) -> io::Result<Vec<SignedTransaction>> {
+    load_prefix(path, limits).map(|(txs, _)| txs)
+}
+
+/// [`load`], and the length of the file's whole, decodable prefix.
+fn load_prefix(path: &Path, limits: &Limits) -> io::Result<(Vec<SignedTransaction>, u64)> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => return Err(e),
     };
     let mut r = BufReader::new(file);
     let mut out = Vec::new();
+    let mut good = 0u64;
     loop {
         let mut len = [0u8; 4];
         if r.read_exact(&mut len).is_err() {
@@ -160,14 +206,17 @@ pub fn load(path: &Path, limits: &Limits) -> io::Result<Vec<SignedTransaction>> 
             break;
         }
         match SignedTransaction::decode(&buf, limits) {
-            Ok(tx) => out.push(tx),
+            Ok(tx) => {
+                out.push(tx);
+                good += 4 + len as u64;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "undecodable journal record; ignoring the rest");
                 break;
             }
         }
     }
-    Ok(out)
+    Ok((out, good))
 }
 
 fn record(bytes: &[u8], out: &mut Vec<u8>) {
@@ -178,6 +227,10 @@ fn record(bytes: &[u8], out: &mut Vec<u8>) {
 struct Writer {
     path: PathBuf,
     file: File,
+    /// The file's length after the last durable batch: everything past it is a failed write.
+    len: u64,
+    /// A failed write may have left bytes past `len` that could not be cut off yet.
+    torn: bool,
     limits: Limits,
     keep: Keep,
 }
@@ -187,13 +240,17 @@ impl Writer {
         let mut appended = 0usize;
         while let Some(op) = ops.blocking_recv() {
             let reply = match op {
+                Op::Resume(reply) => {
+                    let _ = reply.send(self.resume());
+                    continue;
+                }
                 Op::Compact(reply) => reply,
                 Op::Append(bytes, reply) => {
                     let mut buf = Vec::new();
                     record(&bytes, &mut buf);
                     let mut waiting = vec![reply];
                     // Group commit: take the appends queued meanwhile, up to a batch.
-                    let mut compact = None;
+                    let (mut compact, mut resume) = (None, None);
                     while waiting.len() < MAX_BATCH {
                         match ops.try_recv() {
                             Ok(Op::Append(b, r)) => {
@@ -204,13 +261,14 @@ impl Writer {
                                 compact = Some(r);
                                 break;
                             }
+                            Ok(Op::Resume(r)) => {
+                                resume = Some(r);
+                                break;
+                            }
                             Err(_) => break,
                         }
                     }
-                    let result = self
-                        .file
-                        .write_all(&buf)
-                        .and_then(|()| self.file.sync_data());
+                    let result = self.write_batch(&buf);
                     appended += waiting.len();
                     for w in waiting {
                         let r = match &result {
@@ -218,6 +276,9 @@ impl Writer {
                             Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
                         };
                         let _ = w.send(r);
+                    }
+                    if let Some(r) = resume {
+                        let _ = r.send(self.resume());
                     }
                     match compact {
                         Some(r) => r,
@@ -238,7 +299,50 @@ impl Writer {
         }
     }
 
+    /// Appends `buf` and syncs it; on failure cuts the file back to its last durable length.
+    fn write_batch(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.cut_back()?;
+        let result = self
+            .file
+            .write_all(buf)
+            .and_then(|()| self.file.sync_data());
+        match &result {
+            Ok(()) => self.len += buf.len() as u64,
+            Err(_) => {
+                self.torn = true;
+                // Shrinking needs no space; if even that fails, the next write tries again.
+                let _ = self.cut_back();
+            }
+        }
+        result
+    }
+
+    /// Cuts off what a failed write left and syncs.
+    fn resume(&mut self) -> io::Result<()> {
+        self.cut_back()?;
+        self.file.sync_data()
+    }
+
+    /// Drops what a failed write left past the last durable length.
+    fn cut_back(&mut self) -> io::Result<()> {
+        if self.torn {
+            self.file.set_len(self.len)?;
+            self.torn = false;
+        }
+        Ok(())
+    }
+
     fn compact(&mut self) -> io::Result<usize> {
+        let kept = self.rewrite();
+        if kept.is_err() {
+            // A half-written copy only takes space; the journal itself is untouched.
+            let _ = std::fs::remove_file(self.path.with_extension("journal.tmp"));
+        }
+        kept
+    }
+
+    fn rewrite(&mut self) -> io::Result<usize> {
+        self.cut_back()?;
         let kept: Vec<SignedTransaction> = load(&self.path, &self.limits)?
             .into_iter()
             .filter(|t| (self.keep)(t))
@@ -260,6 +364,7 @@ impl Writer {
             let _ = d.sync_all();
         }
         self.file = OpenOptions::new().append(true).open(&self.path)?;
+        self.len = buf.len() as u64;
         Ok(kept.len())
     }
 }
@@ -356,6 +461,22 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_torn_tail_is_cut_off_at_open_so_later_appends_are_not_stranded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("local-txs.journal");
+        let mut buf = Vec::new();
+        record(&tx(0).encode(), &mut buf);
+        record(&tx(1).encode(), &mut buf);
+        buf.truncate(buf.len() - 3);
+        std::fs::write(&path, &buf).unwrap();
+        let (j, held) = Journal::open(&path, Limits::default(), keep_all()).unwrap();
+        assert_eq!(held, vec![tx(0)]);
+        j.append(&tx(2)).await.unwrap();
+        j.resume().await.unwrap();
+        assert_eq!(load(&path, &Limits::default()).unwrap(), vec![tx(0), tx(2)]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

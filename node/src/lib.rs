@@ -28,6 +28,7 @@ mod producer;
 pub mod rpc;
 pub mod run;
 pub mod setup;
+pub mod storage;
 pub mod tasks;
 #[cfg(test)]
 mod testing;

@@ -236,7 +236,10 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             // One line naming the file or flag at fault: our errors already carry their cause.
             eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
+            let code = e
+                .downcast_ref::<rumor_node::NodeError>()
+                .map_or(rumor_api::exit::FAILURE, rumor_node::NodeError::exit_code);
+            std::process::ExitCode::from(code)
         }
     }
 }

@@ -72,6 +72,16 @@ pub struct NodeMetrics {
     pub verify_queue: Gauge,
     pub rpc_requests: Family<Labels, Counter>,
     pub rpc_seconds: Family<Labels, Histogram>,
+    /// Open RPC connections (HTTP keep-alive and WebSocket).
+    pub rpc_connections: Gauge,
+    /// RPC connections closed at accept, by the limit they hit (`max_connections`,
+    /// `max_connections_per_ip`).
+    pub rpc_connections_refused: Family<Labels, Counter>,
+    /// RPC calls refused because their client was over its call rate.
+    pub rpc_rate_limited: Counter,
+    /// Clients whose rate bucket the node remembers, and those forgotten to make room.
+    pub rpc_rate_clients: Gauge,
+    pub rpc_rate_clients_evicted: Counter,
     pub trace_written: Counter,
     pub trace_dropped: Counter,
     /// Time this node's tasks spent in `poll` plus its jobs on shared threads, when it runs
@@ -90,6 +100,12 @@ pub struct NodeMetrics {
     /// Bytes of block messages this node published, by form (`full`, `compact`).
     pub block_bytes_published: Family<Labels, Counter>,
     pub limit: Family<Labels, Gauge>,
+    /// 1 while a store is degraded (its writes fail), by store (`crate::storage::Store`).
+    pub store_degraded: Family<Labels, Gauge>,
+    /// Store operations that failed with an I/O error, by store.
+    pub store_failures: Family<Labels, Counter>,
+    /// Attempts to bring a degraded store back, by store and result (`ok`, `failed`).
+    pub store_recovery_attempts: Family<Labels, Counter>,
     pool_gauges: HashMap<&'static str, Family<Labels, Gauge>>,
     pool_counters: HashMap<&'static str, Family<Labels, Counter>>,
 }
@@ -119,6 +135,11 @@ impl NodeMetrics {
             verify_queue: Gauge::default(),
             rpc_requests: Family::default(),
             rpc_seconds: Family::new_with_constructor(histogram),
+            rpc_connections: Gauge::default(),
+            rpc_connections_refused: Family::default(),
+            rpc_rate_limited: Counter::default(),
+            rpc_rate_clients: Gauge::default(),
+            rpc_rate_clients_evicted: Counter::default(),
             trace_written: Counter::default(),
             trace_dropped: Counter::default(),
             busy_seconds: Counter::default(),
@@ -128,6 +149,9 @@ impl NodeMetrics {
             compact_missing_txs: Counter::default(),
             block_bytes_published: Family::default(),
             limit: Family::default(),
+            store_degraded: Family::default(),
+            store_failures: Family::default(),
+            store_recovery_attempts: Family::default(),
             pool_gauges: HashMap::new(),
             pool_counters: HashMap::new(),
         };
@@ -171,6 +195,11 @@ impl NodeMetrics {
             verify_queue => "verify_queue", "Batches waiting for the verification pool";
             rpc_requests => "rpc_requests", "JSON-RPC calls by method";
             rpc_seconds => "rpc_seconds", "JSON-RPC call latency by method";
+            rpc_connections => "rpc_connections", "Open JSON-RPC connections (HTTP and WebSocket)";
+            rpc_connections_refused => "rpc_connections_refused", "JSON-RPC connections closed at accept, by the limit they hit";
+            rpc_rate_limited => "rpc_rate_limited", "JSON-RPC calls refused because their client was over its call rate";
+            rpc_rate_clients => "rpc_rate_clients", "Clients whose JSON-RPC rate bucket is remembered";
+            rpc_rate_clients_evicted => "rpc_rate_clients_evicted", "Clients forgotten from the JSON-RPC rate table to make room";
             trace_written => "trace_written", "Trace lines written";
             trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
             busy_seconds => "busy_seconds", "Time in this node's task polls and verification jobs, measured only when it shares a process with other nodes (in-process testnets)";
@@ -180,6 +209,9 @@ impl NodeMetrics {
             compact_missing_txs => "compact_missing_txs", "Txs of compact blocks this node's pool lacked";
             block_bytes_published => "block_bytes_published", "Bytes of block messages this node published, by form (full, compact)";
             limit => "limit", "Configured node bounds";
+            store_degraded => "store_degraded", "1 while a store's writes fail (disk full or another I/O error), by store (chain, journal); see node_health";
+            store_failures => "store_failures", "Store operations that failed with an I/O error, by store (chain, journal)";
+            store_recovery_attempts => "store_recovery_attempts", "Attempts to bring a degraded store back (space probe, reopen, journal truncation), by store and result (ok, failed)";
         );
         m
     }
@@ -188,6 +220,20 @@ impl NodeMetrics {
         self.limit
             .get_or_create(&vec![("name", name)])
             .set(value as i64);
+    }
+
+    /// The degraded gauge of `store`.
+    pub fn degraded_gauge(&self, store: crate::storage::Store) -> Gauge {
+        self.store_degraded
+            .get_or_create(&vec![("store", store.label())])
+            .clone()
+    }
+
+    /// The I/O failure counter of `store`.
+    pub fn failure_counter(&self, store: crate::storage::Store) -> Counter {
+        self.store_failures
+            .get_or_create(&vec![("store", store.label())])
+            .clone()
     }
 
     /// Copies the pool's status into the registered families.
@@ -270,6 +316,8 @@ mod tests {
             .get_or_create(&vec![("kind", "tx")])
             .observe(0.001);
         m.refresh_pool(&pool.status());
+        m.degraded_gauge(crate::storage::Store::Chain).set(1);
+        m.failure_counter(crate::storage::Store::Journal).inc();
         let mut text = String::new();
         encode(&mut text, &registry).unwrap();
         for name in [
@@ -284,12 +332,18 @@ mod tests {
             "# TYPE rumor_verify_queue gauge",
             "rumor_rpc_requests_total{method=\"tx_submit\"} 1",
             "rumor_rpc_seconds_count{method=\"tx_submit\"} 1",
+            "# TYPE rumor_rpc_connections gauge",
+            "rumor_rpc_rate_limited_total 0",
+            "# TYPE rumor_rpc_rate_clients gauge",
+            "rumor_rpc_rate_clients_evicted_total 0",
             "rumor_trace_dropped_total",
             "rumor_limit{name=\"verify_queue\"} 256",
             "# TYPE rumor_p2p_address_book_len gauge",
             "# TYPE rumor_p2p_seen_cache_hits counter",
             "rumor_p2p_limit{name=\"seen_cache\"} 65536",
             "# TYPE rumor_p2p_peer_bans counter",
+            "rumor_store_degraded{store=\"chain\"} 1",
+            "rumor_store_failures_total{store=\"journal\"} 1",
         ] {
             assert!(text.contains(name), "missing {name:?} in\n{text}");
         }

@@ -3,6 +3,9 @@
 //! tasks are cancelled), then waits for the work in flight to finish (an import commits, tx
 //! batches get their verdicts), ends the network loop, flushes the trace and returns.
 //!
+//! A store the node cannot recover ([`crate::storage`]) stops it the same way, and `run` then
+//! returns [`NodeError::StoreFailed`] (exit status 74, [`NodeError::exit_code`]).
+//!
 //! Invariants: every flag is validated before anything is written to the data directory; every
 //! task spawned once running is tracked in `Ctx::tasks`; each shutdown step has a budget, and
 //! together they stay well inside the 5 s from SIGTERM to exit; nothing the node spawned is
@@ -64,6 +67,25 @@ pub enum NodeError {
     Trace(std::io::Error),
     #[error("tx journal in --data-dir: {0}")]
     Journal(journal::JournalError),
+    /// A store failed with an I/O error and could not be recovered; the node stopped.
+    #[error("stopped: store in --data-dir could not be recovered: {0}")]
+    StoreFailed(String),
+}
+
+impl NodeError {
+    /// The process exit status for this error ([`rumor_api::exit`]): 74 when the data dir's
+    /// storage failed (I/O error, a store refused), 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        use rumor_api::exit::{FAILURE, STORE_FAILED};
+        match self {
+            NodeError::StoreFailed(_) => STORE_FAILED,
+            NodeError::Store(StoreError::Io(_) | StoreError::Db(_) | StoreError::Corrupt(_)) => {
+                STORE_FAILED
+            }
+            NodeError::Journal(journal::JournalError::Io { .. }) => STORE_FAILED,
+            _ => FAILURE,
+        }
+    }
 }
 
 /// Addresses the node actually bound (ports may have been 0).
@@ -151,6 +173,16 @@ pub async fn run_embedded(
             config.rpc.max_response_bytes as u64,
         ),
         ("rpc_max_connections", config.rpc.max_connections as u64),
+        (
+            "rpc_max_connections_per_ip",
+            config.rpc.max_connections_per_ip as u64,
+        ),
+        ("rpc_rate_per_ip", config.rpc.rate_per_ip as u64),
+        ("rpc_rate_burst_per_ip", config.rpc.rate_burst_per_ip as u64),
+        ("rpc_max_rate_clients", config.rpc.max_rate_clients as u64),
+        ("rpc_ws_send_buffer", config.rpc.ws_send_buffer as u64),
+        ("rpc_idle_timeout_secs", config.rpc.idle_timeout_secs as u64),
+        ("rpc_send_timeout_secs", config.rpc.send_timeout_secs as u64),
         ("rpc_max_batch", config.rpc.max_batch as u64),
         (
             "rpc_max_subscriptions_per_connection",
@@ -164,8 +196,20 @@ pub async fn run_embedded(
     ] {
         metrics.set_limit(name, v);
     }
+    let store_policy = crate::storage::Policy {
+        retry_max: Duration::from_millis(config.store_retry_max_ms)
+            .max(crate::storage::policy::RETRY_MIN),
+        give_up: Duration::from_millis(config.store_give_up_ms),
+    };
+    metrics.set_limit(
+        "store_retry_max_ms",
+        store_policy.retry_max.as_millis() as u64,
+    );
+    metrics.set_limit("store_give_up_ms", config.store_give_up_ms);
     let ledger = Arc::new(
-        Ledger::new(chain, pool, config.orphan_buffer, metrics.clone()).metered(meter.clone()),
+        Ledger::new(chain, pool, config.orphan_buffer, metrics.clone())
+            .metered(meter.clone())
+            .storage_policy(store_policy),
     );
     let (tracer, trace_task) = if config.trace {
         let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
@@ -278,6 +322,7 @@ pub async fn run_embedded(
             addr: config.rpc_addr,
             source,
         })?;
+    rpc::exposure::warn_if_unprotected(rpc_addr, &config.rpc, config.fault_control);
 
     let tasks = &ctx.tasks;
     tasks.spawn(metrics_endpoint::serve(
@@ -290,6 +335,7 @@ pub async fn run_embedded(
         tasks.spawn(producer::run(ctx.clone()));
     }
     tasks.spawn(maintain(ctx.clone()));
+    tasks.spawn(crate::storage::doctor::run(ctx.clone()));
     tasks.spawn(crate::txsync::run(ctx.clone()));
     let c = ctx.clone();
     tasks.spawn(async move {
@@ -318,7 +364,10 @@ pub async fn run_embedded(
         peer_id,
     });
 
-    shutdown.await;
+    let failed = tokio::select! {
+        () = shutdown => None,
+        reason = ctx.fatal.wait() => Some(reason),
+    };
     tracing::info!("shutting down");
     // 1. RPC first: no new work from clients.
     let _ = rpc_handle.stop();
@@ -357,7 +406,10 @@ pub async fn run_embedded(
         tracing::warn!(budget = ?TRACE_FLUSH, "trace writer did not finish");
     }
     tracing::info!("stopped");
-    Ok(())
+    match failed {
+        Some(reason) => Err(NodeError::StoreFailed(reason)),
+        None => Ok(()),
+    }
 }
 
 /// Aborts a task when dropped.

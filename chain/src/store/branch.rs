@@ -25,7 +25,7 @@ pub(super) struct Branch {
 impl ChainStore {
     /// A stored block's state diff.
     pub(super) fn diff(&self, hash: &BlockHash) -> Result<StateDiff, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let diffs = txn.open_table(DIFFS)?;
         let bytes = diffs
             .get(hash.0)?

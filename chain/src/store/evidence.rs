@@ -48,7 +48,7 @@ impl ChainStore {
     /// Keeps verified evidence (from the gossip path, where the second block is not
     /// imported). Returns whether it was new.
     pub fn record_equivocation(&mut self, ev: &VerifiedEquivocation) -> Result<bool, StoreError> {
-        let txn = write_txn(&self.db, super::Commit::Durable)?;
+        let txn = write_txn(self.db()?, super::Commit::Durable)?;
         let new = keep(&txn, ev)?;
         txn.commit()?;
         Ok(new)
@@ -57,7 +57,7 @@ impl ChainStore {
     /// Whether a proof for `slot` is kept already (a cheap read, before checking or writing
     /// another one for the same slot).
     pub fn has_equivocation(&self, slot: u64) -> Result<bool, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         match txn.open_table(EVIDENCE) {
             Ok(t) => Ok(t.get(slot)?.is_some()),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
@@ -67,7 +67,7 @@ impl ChainStore {
 
     /// Up to `max` proofs, newest slot first.
     pub fn equivocations(&self, max: usize) -> Result<Vec<Equivocation>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = match txn.open_table(EVIDENCE) {
             Ok(t) => t,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),

@@ -90,7 +90,7 @@ impl ChainStore {
 
     /// Any stored block's header with its signature (decodes only that prefix).
     pub fn signed_header(&self, hash: &BlockHash) -> Result<Option<SignedHeader>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(BLOCKS)?;
         let Some(bytes) = table.get(hash.0)? else {
             return Ok(None);

@@ -18,13 +18,17 @@
 //! The full head state lives in memory (see [`State`] for its cost); `ACCOUNTS` mirrors it on
 //! disk and is reloaded at open.
 
+mod backend;
 mod branch;
+mod error;
 mod evidence;
 mod locator;
+mod reopen;
 mod tables;
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
@@ -32,13 +36,14 @@ use crate::Address;
 use crate::block::{Block, BlockHeader};
 use crate::codec::HEADER_ENCODED_LEN;
 use crate::evidence::Equivocation;
-use crate::genesis::{Genesis, GenesisError};
+use crate::genesis::Genesis;
 use crate::hash::{BlockHash, Hash256, TxHash};
 use crate::state::{Account, State, StateDiff};
 use crate::tx::VerifiedTx;
 use crate::validate::{
-    BlockError, ChainConfig, CheckedBlock, check_against_parent, check_block, execute_block,
+    ChainConfig, CheckedBlock, check_against_parent, check_block, execute_block,
 };
+use backend::IoState;
 use branch::Branch;
 use tables::*;
 
@@ -48,70 +53,11 @@ pub fn beats(height: u64, head_height: u64) -> bool {
     height > head_height
 }
 
+pub use error::{ImportError, IoFailure, StoreError};
 pub use evidence::MAX_EVIDENCE;
 pub use locator::{
     LOCATOR_DENSE, MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, find_ancestor, locator_heights,
 };
-
-/// Storage failures. These are the node's fault, never a peer's.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database: {0}")]
-    Db(#[from] redb::Error),
-    #[error("store was created for genesis {stored}, not {expected}")]
-    GenesisMismatch { stored: Hash256, expected: Hash256 },
-    #[error(transparent)]
-    Genesis(#[from] GenesisError),
-    #[error("store is corrupt: {0}")]
-    Corrupt(String),
-}
-
-macro_rules! from_redb {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self {
-                StoreError::Db(e.into())
-            }
-        }
-        impl From<$t> for ImportError {
-            fn from(e: $t) -> Self {
-                ImportError::Store(StoreError::Db(e.into()))
-            }
-        }
-    )*};
-}
-from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
-
-/// Why a block was not imported.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("block {0} is already stored")]
-    AlreadyKnown(BlockHash),
-    #[error("parent {0} is unknown")]
-    UnknownParent(BlockHash),
-    #[error("invalid block: {0}")]
-    Invalid(#[from] BlockError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl ImportError {
-    /// Whether the block's sender deserves a penalty (see [`BlockError::is_bad_block`]).
-    pub fn is_bad_block(&self) -> bool {
-        match self {
-            ImportError::Invalid(e) => e.is_bad_block(),
-            ImportError::AlreadyKnown(_)
-            | ImportError::UnknownParent(_)
-            | ImportError::Store(_) => false,
-        }
-    }
-}
 
 /// How an imported block changed the canonical chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +95,12 @@ pub struct TxLocation {
 
 /// The chain store. Synchronous; the node keeps it behind a short-held lock.
 pub struct ChainStore {
-    db: Database,
+    /// `None` only between closing a failed handle and a successful reopen ([`Self::reopen`]).
+    db: Option<Database>,
+    /// The file, for [`Self::reopen`] (`None` in memory).
+    path: Option<PathBuf>,
+    /// The first I/O error on the file since it was (re)opened.
+    io: Arc<IoState>,
     genesis: Genesis,
     genesis_hash: Hash256,
     config: ChainConfig,
@@ -198,16 +149,7 @@ fn write_txn(db: &Database, commit: Commit) -> Result<redb::WriteTransaction, St
 impl ChainStore {
     /// Opens (or creates) the store at `path` for `genesis`, resuming from the committed head.
     pub fn open(path: &Path, genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
-        genesis.validate()?;
-        // A file changed behind redb's back (disk fault, a stray write) fails to open with a
-        // clear error instead of being trusted; a crash is repaired either way.
-        let db = redb::Builder::new()
-            .set_check_integrity_on_open(config.check_integrity_on_open)
-            .set_repair_callback(|s| {
-                tracing::warn!(progress = s.progress(), "repairing the chain store");
-            })
-            .create(path)?;
-        Self::from_db(db, genesis, config)
+        Self::open_file(path, genesis, config, Arc::default())
     }
 
     /// A store held in memory (redb's in-memory backend): the same tables and checks as
@@ -217,10 +159,16 @@ impl ChainStore {
     pub fn open_in_memory(genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
         genesis.validate()?;
         let db = redb::Builder::new().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        Self::from_db(db, genesis, config)
+        Self::from_db(db, genesis, config, None, Arc::default())
     }
 
-    fn from_db(db: Database, genesis: Genesis, config: ChainConfig) -> Result<Self, StoreError> {
+    fn from_db(
+        db: Database,
+        genesis: Genesis,
+        config: ChainConfig,
+        path: Option<PathBuf>,
+        io: Arc<IoState>,
+    ) -> Result<Self, StoreError> {
         let genesis_hash = genesis.hash();
         let stored = {
             let txn = db.begin_read()?;
@@ -264,7 +212,9 @@ impl ChainStore {
         drop(meta);
         drop(txn);
         let mut store = Self {
-            db,
+            db: Some(db),
+            path,
+            io,
             genesis,
             genesis_hash,
             config,
@@ -337,13 +287,13 @@ impl ChainStore {
     }
 
     pub fn has_block(&self, hash: &BlockHash) -> Result<bool, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         Ok(txn.open_table(BLOCKS)?.get(hash.0)?.is_some())
     }
 
     /// Any stored block (canonical or not).
     pub fn block(&self, hash: &BlockHash) -> Result<Option<Block>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         let table = txn.open_table(BLOCKS)?;
         let Some(bytes) = table.get(hash.0)? else {
             return Ok(None);
@@ -366,7 +316,7 @@ impl ChainStore {
 
     /// The canonical block hash at `height`.
     pub fn canonical_hash(&self, height: u64) -> Result<Option<BlockHash>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         Ok(txn
             .open_table(CANONICAL)?
             .get(height)?
@@ -406,7 +356,7 @@ impl ChainStore {
 
     /// Where a canonical tx is.
     pub fn tx_location(&self, tx: &TxHash) -> Result<Option<TxLocation>, StoreError> {
-        let txn = self.db.begin_read()?;
+        let txn = self.db()?.begin_read()?;
         Ok(txn.open_table(TX_INDEX)?.get(tx.0)?.map(|v| {
             let (block, height, index) = v.value();
             TxLocation {
@@ -465,7 +415,7 @@ impl ChainStore {
         )?;
 
         let becomes_head = beats(header.height, self.head.height);
-        let txn = write_txn(&self.db, commit)?;
+        let txn = write_txn(self.db()?, commit)?;
         {
             txn.open_table(BLOCKS)?
                 .insert(hash.0, block.block().encode().as_slice())?;

@@ -85,6 +85,9 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
         tracing::debug!("peer backed off");
         return Outcome::Skipped;
     }
+    if !ctx.ledger.storage().chain_usable() {
+        return Outcome::Skipped; // It could store nothing, and the peer would be backed off.
+    }
     if ctx.syncing.swap(true, Ordering::SeqCst) {
         return Outcome::Skipped;
     }

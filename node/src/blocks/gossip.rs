@@ -306,7 +306,18 @@ async fn after_accept(
             tracing::warn!(%from, producer = %block.header.producer.short(), block = %hash.short(), error = %e,
                 "a block with a valid header failed full validation (its producer's fault, not the relayer's)");
         }
-        Err(e) => tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported"),
+        Err(e) => {
+            if e.io().is_some() {
+                // Forwarded but not stored: caught up once the store is back.
+                let claim = rumor_p2p::Status {
+                    genesis: ctx.ledger.head().genesis,
+                    head_height: block.header.height,
+                    head_hash: hash,
+                };
+                ctx.missed.note(from, claim);
+            }
+            tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported")
+        }
     }
 }
 

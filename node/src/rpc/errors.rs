@@ -13,7 +13,8 @@ pub fn reason_of(e: &SubmitError) -> TxReject {
     match e {
         SubmitError::Decode(_) => TxReject::Decode,
         SubmitError::AlreadyKnown => TxReject::AlreadyKnown,
-        SubmitError::Busy(_) | SubmitError::Journal(_) => TxReject::Busy,
+        SubmitError::Busy(_) => TxReject::Busy,
+        SubmitError::Journal(_) | SubmitError::Storage(_) => TxReject::StorageUnavailable,
         SubmitError::Invalid(t) => match t {
             TxError::WrongChainId { .. } => TxReject::WrongChain,
             TxError::BadSignature(_) => TxReject::InvalidSignature,

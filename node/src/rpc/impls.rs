@@ -2,7 +2,8 @@
 //!
 //! Invariant: no method takes a ledger lock or reads the store on a runtime thread — those
 //! calls go through `RpcImpl::ledger` (the blocking pool); `chain_head` reads the head
-//! snapshot.
+//! snapshot and `node_health` the store monitor (a leaf lock never held across I/O), so both
+//! answer while the store is in trouble.
 
 use std::sync::Arc;
 
@@ -20,7 +21,8 @@ use rumor_api::errors::{internal, invalid_params};
 use rumor_api::rpc::{MAX_EQUIVOCATIONS, MAX_FAULT_PEERS};
 use rumor_api::types::*;
 use rumor_api::{
-    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, StateApiServer, TxApiServer,
+    ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, NodeApiServer, StateApiServer,
+    TxApiServer,
 };
 
 #[derive(Clone)]
@@ -241,6 +243,28 @@ impl NetApiServer for RpcImpl {
                 mesh_topics: p.mesh_topics.iter().map(|t| t.label().to_owned()).collect(),
             })
             .collect())
+    }
+}
+
+#[async_trait]
+impl NodeApiServer for RpcImpl {
+    async fn health(&self) -> RpcResult<NodeHealth> {
+        let _t = self.ctx.metrics.rpc("node_health");
+        let storage = self.ctx.ledger.storage();
+        let store = storage.health(crate::storage::Store::Chain);
+        let journal = storage.health(crate::storage::Store::Journal);
+        let h = self.ctx.ledger.head();
+        Ok(NodeHealth {
+            ok: store.is_ok() && journal.is_ok(),
+            store,
+            journal,
+            head: Head {
+                height: h.height,
+                hash: h.hash,
+                slot: h.slot,
+            },
+            syncing: self.ctx.syncing.load(std::sync::atomic::Ordering::Relaxed),
+        })
     }
 }
 

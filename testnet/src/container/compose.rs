@@ -47,14 +47,6 @@ pub struct Service {
     pub labels: BTreeMap<String, String>,
     /// SIGTERM, then this long for the node's clean shutdown (≤ 5 s by design) before SIGKILL.
     pub stop_grace_period: String,
-    /// Sockets per node grow with peers; the default 1 024 is enough, made explicit.
-    pub ulimits: BTreeMap<String, Ulimit>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Ulimit {
-    pub soft: u64,
-    pub hard: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -118,6 +110,11 @@ pub fn inside(c: &mut rumor_api::NodeConfig, has_link: bool) {
     c.genesis = config_path(GENESIS);
     c.link = has_link.then(|| config_path(rumor_api::layout::LINK));
     c.rpc_addr = ([0, 0, 0, 0], RPC_PORT).into();
+    // The tool is the RPC's one client (from the network's gateway address, not loopback): it
+    // loads at any rate over many connections, so the per-client limits an exposed RPC needs
+    // are off on the testnet's private network (the node warns about it in its log).
+    c.rpc.rate_per_ip = 0;
+    c.rpc.max_connections_per_ip = 0;
     c.metrics_addr = ([0, 0, 0, 0], METRICS_PORT).into();
 }
 
@@ -164,14 +161,9 @@ pub fn render(entry: &ComposeEntry, nodes: &[NodeEntry], genesis: &Path) -> Comp
                 )]),
                 volumes: vols,
                 labels,
+                // The open-file limit is the engine's default: a node holds a few dozen sockets,
+                // and raising it is refused where the engine runs unprivileged.
                 stop_grace_period: "10s".into(),
-                ulimits: BTreeMap::from([(
-                    "nofile".to_owned(),
-                    Ulimit {
-                        soft: 65_536,
-                        hard: 65_536,
-                    },
-                )]),
             },
         );
         volumes.insert(

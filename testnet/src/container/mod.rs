@@ -92,22 +92,7 @@ pub async fn prepare(
     let network = format!("{project}-net");
     // A network left by an earlier, interrupted run of this directory goes first.
     let _ = docker::docker(["network", "rm", &network]).await;
-    let label = format!("{}={}", compose::LABEL, dir.display());
-    docker::docker([
-        "network", "create", "--driver", "bridge", "--label", &label, &network,
-    ])
-    .await?;
-    let subnet = docker::docker([
-        "network",
-        "inspect",
-        "--format",
-        "{{(index .IPAM.Config 0).Subnet}}",
-        &network,
-    ])
-    .await?
-    .trim()
-    .to_owned();
-    let base = parse_subnet(&subnet)?;
+    let (subnet, base) = create_network(dir, &network, &project).await?;
     Ok((
         ComposeEntry {
             dir: dir.to_path_buf(),
@@ -120,6 +105,70 @@ pub async fn prepare(
         },
         base,
     ))
+}
+
+/// Subnets tried for a testnet's network: /20s (4 093 nodes each) in 10.192.0.0/10, the first
+/// one picked by the project's hash so that testnets side by side rarely try the same one.
+/// Fixed addresses need a subnet the user configured (Docker refuses `ipv4_address` on a
+/// network whose subnet it chose), so the tool picks it, skipping any that meets a route of
+/// this host; Docker refuses one that overlaps another network ("Pool overlaps"), and the next
+/// is tried.
+pub fn candidate_subnets(project: &str) -> impl Iterator<Item = Ipv4Addr> {
+    const BLOCKS: u32 = 1 << 10; // 10.192.0.0/10 in /20s
+    let start = u32::from_str_radix(project.trim_start_matches("rumor-"), 16).unwrap_or(0) % BLOCKS;
+    (0..BLOCKS).map(move |k| {
+        let block = (start + k) % BLOCKS;
+        Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 192, 0, 0)) + (block << 12))
+    })
+}
+
+/// The host's IPv4 routes as (network, mask), from `/proc/net/route` (little-endian hex).
+fn host_routes() -> Vec<(u32, u32)> {
+    let Ok(text) = std::fs::read_to_string("/proc/net/route") else {
+        return Vec::new();
+    };
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let dest = u32::from_str_radix(f.get(1)?, 16).ok()?.swap_bytes();
+            let mask = u32::from_str_radix(f.get(7)?, 16).ok()?.swap_bytes();
+            // The default route (mask 0) meets everything and is no conflict.
+            (mask != 0).then_some((dest & mask, mask))
+        })
+        .collect()
+}
+
+/// Whether `net/20` meets any of `routes`.
+fn meets(net: Ipv4Addr, routes: &[(u32, u32)]) -> bool {
+    let (n, m) = (u32::from(net), 0xffff_f000u32);
+    routes
+        .iter()
+        .any(|&(d, rm)| (n & rm) == (d & rm) || (d & m) == n)
+}
+
+/// Creates the testnet's bridge network on the first free candidate subnet.
+async fn create_network(dir: &Path, network: &str, project: &str) -> Result<(String, Ipv4Addr)> {
+    let label = format!("{}={}", compose::LABEL, dir.display());
+    let routes = host_routes();
+    let mut last = None;
+    for base in candidate_subnets(project)
+        .filter(|b| !meets(*b, &routes))
+        .take(16)
+    {
+        let subnet = format!("{base}/20");
+        match docker::docker([
+            "network", "create", "--driver", "bridge", "--subnet", &subnet, "--label", &label,
+            network,
+        ])
+        .await
+        {
+            Ok(_) => return Ok((subnet, base)),
+            Err(e) if e.to_string().contains("overlaps") => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Docker("no free subnet for the testnet's network".into())))
 }
 
 /// `a.b.c.d/len` → its first address; refuses a subnet too small for a testnet.
@@ -283,6 +332,19 @@ mod tests {
         assert!(parse_subnet("nonsense").is_err());
         assert_eq!(capacity("192.168.16.0/20"), 4093);
         assert_eq!(capacity("172.18.0.0/16"), 65_533);
+    }
+
+    #[test]
+    fn candidates_are_private_slash_20s_avoiding_routes() {
+        let all: Vec<Ipv4Addr> = candidate_subnets("rumor-0000000a").take(3).collect();
+        assert_eq!(all[0], Ipv4Addr::new(10, 192, 160, 0));
+        assert_eq!(all[1], Ipv4Addr::new(10, 192, 176, 0));
+        assert!(all.iter().all(|a| a.octets()[0] == 10 && a.octets()[1] >= 192));
+        let routes = [(u32::from(Ipv4Addr::new(10, 192, 160, 0)), 0xffff_ff00)];
+        assert!(meets(all[0], &routes));
+        assert!(!meets(all[1], &routes));
+        // A wider route covering the /20 also meets it.
+        assert!(meets(all[1], &[(u32::from(Ipv4Addr::new(10, 0, 0, 0)), 0xff00_0000)]));
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! a lower achieved rate, not as a stall of the whole load). A request that gets no answer at
 //! all (the node is down: killed by a fault flag, or crashed) is sent on to the next nodes in
 //! turn, as a wallet fails over to another endpoint, so a dead target leaves no nonce gap.
+//! After such a miss the worker sends straight to the other nodes for [`DOWN_BACKOFF`] before
+//! trying its own node again: a node on another host (a container) that is down does not
+//! refuse connections, it leaves them unanswered until the request timeout, and paying that
+//! for every request made a 16 s load with one killed container take three minutes.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +26,8 @@ use crate::timefmt::now_us;
 
 /// Requests queued per node before the dispatcher waits (back-pressure, bounded memory).
 const QUEUE_PER_NODE: usize = 64;
+/// How long a worker leaves its node alone after it answered nothing.
+pub const DOWN_BACKOFF: Duration = Duration::from_secs(5);
 /// Answered requests waiting to be tallied.
 const ANSWER_QUEUE: usize = 1024;
 
@@ -147,12 +153,20 @@ async fn worker(
     queue: Arc<Mutex<mpsc::Receiver<Vec<PlannedTx>>>>,
     answers: mpsc::Sender<Answer>,
 ) {
+    let mut down_until: Option<Instant> = None;
     loop {
         // The lock is held only while waiting for the next request, never across a send.
         let next = queue.lock().await.recv().await;
         let Some(chunk) = next else { return };
         let t = Instant::now();
-        let mut outcomes = send(&rpc, &chunk).await;
+        let skip_own = down_until.is_some_and(|u| t < u) && failover.all.len() > 1;
+        let mut outcomes = if skip_own {
+            vec![SubmitOutcome::Failed("node down".into()); chunk.len()]
+        } else {
+            let o = send(&rpc, &chunk).await;
+            down_until = unanswered(&o).then(|| Instant::now() + DOWN_BACKOFF);
+            o
+        };
         let mut rerouted = false;
         let n = failover.all.len();
         for k in 1..n {

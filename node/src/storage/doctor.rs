@@ -1,0 +1,188 @@
+//! The recovery task: while a store is degraded it makes the attempts [`super::policy`] says
+//! are due, off the async threads (probe write, reopen, journal truncation), and stops the node
+//! when the policy gives up. See [`super`] for the bounds.
+//!
+//! Invariants: one attempt per store at a time (this one task makes them all); an attempt
+//! never runs on an async thread; the task sleeps, without polling, while no store is degraded
+//! (it wakes on the monitor's notification) and between attempts (until the next is due).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rumor_chain::IoFailure;
+use rumor_p2p::{PeerId, Status};
+
+use super::{Attempt, Store, Verdict};
+use crate::context::Ctx;
+
+/// The probe written (then removed) before an attempt after "out of space": 1 MiB, half a
+/// maximum-size block (2 MiB) and far above a block of ordinary size, so passing it means
+/// space has really returned, not that a few pages were freed; it costs a few ms of writes
+/// per attempt. A store that needs more fails again, and the backoff goes on from where it was.
+pub const PROBE_BYTES: usize = 1 << 20;
+
+/// Writes `PROBE_BYTES` to `path`, syncs it and removes it (whatever happened): `Ok` means the
+/// file system takes writes again.
+pub fn probe_space(path: &Path) -> io::Result<()> {
+    let written = File::create(path).and_then(|mut f| {
+        f.write_all(&vec![0u8; PROBE_BYTES])?;
+        f.sync_data()
+    });
+    let removed = std::fs::remove_file(path);
+    written?;
+    match removed {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The best head this node failed to import while its chain store was degraded, and who sent
+/// it: caught up from right after the store reopens.
+#[derive(Debug, Default)]
+pub struct Missed(Mutex<Option<(PeerId, Status)>>);
+
+impl Missed {
+    /// Remembers `claim` from `peer` if it is higher than the one held.
+    pub fn note(&self, peer: PeerId, claim: Status) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if held
+            .as_ref()
+            .is_none_or(|(_, c)| claim.head_height > c.head_height)
+        {
+            *held = Some((peer, claim));
+        }
+    }
+
+    pub fn take(&self) -> Option<(PeerId, Status)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// Runs until shutdown, or until the policy gives up (then raises `Ctx::fatal`).
+pub async fn run(ctx: Arc<Ctx>) {
+    let storage = ctx.ledger.storage();
+    loop {
+        let next = storage.next_attempt();
+        let wait = async {
+            tokio::select! {
+                () = storage.notified() => {}
+                () = async {
+                    match next {
+                        Some(at) => tokio::time::sleep_until(at.into()).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+            }
+        };
+        if ctx.tasks.unless_cancelled(wait).await.is_none() {
+            return;
+        }
+        for store in storage.due(Instant::now()) {
+            attempt(&ctx, store).await;
+        }
+        if let Some(reason) = ctx.fatal.get() {
+            tracing::error!(%reason, "stopping the node: a store cannot be recovered");
+            return;
+        }
+        if let Verdict::GiveUp(reason) = storage.verdict(Instant::now()) {
+            tracing::error!(%reason, "stopping the node: a store cannot be recovered");
+            ctx.fatal.raise(reason);
+            return;
+        }
+    }
+}
+
+/// One attempt to bring `store` back.
+async fn attempt(ctx: &Arc<Ctx>, store: Store) {
+    let storage = ctx.ledger.storage();
+    let probe = storage
+        .failure(store)
+        .is_some_and(|f| f.out_of_space())
+        .then(|| ctx.config.dir().space_probe());
+    let interrupted = |e: crate::ledger::Interrupted| {
+        Attempt::Retry(IoFailure {
+            kind: io::ErrorKind::Interrupted,
+            message: e.to_string(),
+        })
+    };
+    let result = match store {
+        Store::Chain => ctx
+            .ledger
+            .blocking(move |l| l.recover_chain(probe.as_deref()))
+            .await
+            .unwrap_or_else(|e| Err(interrupted(e))),
+        Store::Journal => {
+            let probed = match probe {
+                Some(p) => match tokio::task::spawn_blocking(move || probe_space(&p)).await {
+                    Ok(r) => r.map_err(|e| Attempt::Retry(IoFailure::from(&e))),
+                    Err(e) => Err(interrupted(crate::ledger::Interrupted(e.to_string()))),
+                },
+                None => Ok(()),
+            };
+            match probed {
+                Ok(()) => ctx.journal.resume().await.map_err(|e| match e.failure() {
+                    Some(f) => Attempt::Retry(f),
+                    None => Attempt::Fatal(format!("tx journal: {e}")),
+                }),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match result {
+        Ok(()) => {
+            storage.attempt_succeeded(store);
+            match store {
+                // The journal is whole again and synced: nothing further to confirm.
+                Store::Journal => storage.wrote(Store::Journal),
+                Store::Chain => {
+                    tracing::info!("chain store reopened; its next write confirms the recovery");
+                    if let Some((peer, claim)) = ctx.missed.take() {
+                        let c = ctx.clone();
+                        ctx.tasks.spawn(async move {
+                            crate::blocks::catch_up(c, peer, claim).await;
+                        });
+                    }
+                }
+            }
+        }
+        Err(Attempt::Retry(f)) => storage.attempt_failed(store, &f),
+        Err(Attempt::Fatal(reason)) => ctx.fatal.raise(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::peer;
+
+    #[test]
+    fn the_probe_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("probe");
+        probe_space(&path).unwrap();
+        assert!(!path.exists());
+        let missing = dir.path().join("no-such-dir/probe");
+        assert_eq!(
+            probe_space(&missing).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn the_highest_missed_head_is_kept() {
+        let missed = Missed::default();
+        let status = |h| Status {
+            genesis: rumor_chain::Hash256([0; 32]),
+            head_height: h,
+            head_hash: rumor_chain::BlockHash([h as u8; 32]),
+        };
+        missed.note(peer(1), status(5));
+        missed.note(peer(2), status(4));
+        missed.note(peer(3), status(7));
+        assert_eq!(missed.take(), Some((peer(3), status(7))));
+        assert_eq!(missed.take(), None);
+    }
+}
