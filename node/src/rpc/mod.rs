@@ -36,8 +36,7 @@ pub use rumor_api::{
 };
 use rumor_api::{
     ChainApiServer, FaultApiServer, MempoolApiServer, NetApiServer, NodeApiServer, StateApiServer,
-    TraceApiServer,
-    TxApiServer, openrpc,
+    TraceApiServer, TxApiServer, openrpc,
 };
 
 use crate::config::RpcLimits;

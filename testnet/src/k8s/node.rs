@@ -67,7 +67,9 @@ pub fn dial_addr(host: &str, peer_id: &str) -> String {
 
 /// Ordinal `i`'s config: the node's defaults, with the pod's paths, addresses on the pod
 /// network (0.0.0.0: the pod IP is not known when rendering), its bootnodes by name, and
-/// private addresses allowed (pod IPs are private).
+/// private addresses allowed (pod IPs are private). Unlike compose's, the RPC keeps its
+/// per-client limits: every pod in the cluster can reach it (`kubectl port-forward` arrives
+/// from loopback inside the pod, which the limits exempt).
 pub fn config(producer: bool, bootnodes: Vec<String>) -> NodeConfig {
     let mut net = rumor_api::NetLimits {
         allow_private_addrs: true,
