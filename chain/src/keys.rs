@@ -127,13 +127,19 @@ impl Keypair {
         }
     }
 
-    /// Writes a JSON key file readable only by its owner.
-    pub fn save(&self, path: &Path) -> Result<(), KeyError> {
+    /// The JSON key file's text (what [`Self::save`] writes and [`Self::load`] reads), for a
+    /// file written elsewhere, e.g. a Kubernetes Secret. It holds the secret.
+    pub fn to_file_json(&self) -> String {
         let file = KeyFile {
             address: self.address(),
             secret_key: hex::encode(self.secret_bytes()),
         };
-        let json = serde_json::to_string_pretty(&file).expect("key file serializes");
+        serde_json::to_string_pretty(&file).expect("key file serializes")
+    }
+
+    /// Writes a JSON key file readable only by its owner.
+    pub fn save(&self, path: &Path) -> Result<(), KeyError> {
+        let json = self.to_file_json();
         write_private(path, json.as_bytes()).map_err(|source| KeyError::Io {
             path: path.to_owned(),
             source,

@@ -13,6 +13,7 @@ pub mod blocks;
 pub mod config;
 pub mod context;
 pub mod events;
+pub mod health;
 pub mod ingest;
 pub mod journal;
 pub mod ledger;

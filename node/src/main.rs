@@ -40,6 +40,32 @@ enum Command {
         #[command(subcommand)]
         command: TxCommand,
     },
+    /// Key files.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Exit 0 if the node's JSON-RPC answers `chain_head` (a container health probe).
+    Health {
+        /// The node's JSON-RPC address (host:port) or URL.
+        #[arg(long, default_value = "127.0.0.1:8545")]
+        rpc: String,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Copy a key file to OUT readable by this user only (mode 0600), e.g. from a Kubernetes
+    /// Secret volume, which the node refuses as group-readable; print its address.
+    Import {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `rumor node` flags; each overrides the same setting from `--config`.
@@ -284,6 +310,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{hash}");
                 }
             }
+        }
+        Command::Key {
+            command: KeyCommand::Import { from, out },
+        } => {
+            let key = rumor_node::setup::import_key(&from, &out)?;
+            println!("address: {}", key.address());
+            println!("key file: {}", out.display());
+        }
+        Command::Health { rpc, timeout_ms } => {
+            let timeout = std::time::Duration::from_millis(timeout_ms);
+            let head = current_thread()?.block_on(rumor_node::health::check(&rpc, timeout))?;
+            println!(
+                "height {} slot {} head {}",
+                head.height, head.slot, head.hash
+            );
         }
         Command::Keygen { out } => {
             let key = rumor_node::setup::keygen(out.as_deref())?;

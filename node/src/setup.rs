@@ -107,6 +107,26 @@ pub fn new_genesis(p: &NewGenesis) -> Result<GenesisFiles, SetupError> {
     })
 }
 
+/// Copies the key file `from` to `out`, readable and writable by this user only (mode 0600),
+/// replacing whatever `out` held. For keys the node cannot take where they are: a Kubernetes
+/// Secret volume is owned by root and, with the pod's `fsGroup`, group-readable (the kubelet
+/// ORs 0440 into `defaultMode`), and the node refuses a key others can read. Returns the key.
+pub fn import_key(from: &Path, out: &Path) -> Result<Keypair, KeyError> {
+    let key = Keypair::load(from)?;
+    match std::fs::remove_file(out) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(KeyError::Io {
+                path: out.to_owned(),
+                source,
+            });
+        }
+    }
+    key.save(out)?;
+    Ok(key)
+}
+
 /// Generates a key and writes it to `out` (if given). Returns the key.
 pub fn keygen(out: Option<&Path>) -> Result<Keypair, KeyError> {
     let key = Keypair::generate()?;
@@ -156,6 +176,26 @@ mod tests {
         assert_eq!(a.network_id, b.network_id);
         let c = new_genesis(&params(dir.path().join("c"), Some("t"))).unwrap();
         assert_ne!(a.network_id, c.network_id);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_imported_key_is_the_same_key_for_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (from, out) = (dir.path().join("secret.key"), dir.path().join("node.key"));
+        let key = Keypair::from_label("import");
+        key.save(&from).unwrap();
+        std::fs::set_permissions(&from, std::fs::Permissions::from_mode(0o440)).unwrap();
+        assert_eq!(Keypair::loose_permissions(&from), Some(0o440));
+        // A stale copy with loose permissions is replaced, not reused.
+        std::fs::write(&out, "stale").unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let imported = import_key(&from, &out).unwrap();
+        assert_eq!(imported.address(), key.address());
+        assert_eq!(Keypair::load(&out).unwrap().address(), key.address());
+        assert_eq!(Keypair::loose_permissions(&out), None);
+        assert!(import_key(&dir.path().join("missing"), &out).is_err());
     }
 
     #[test]

@@ -16,6 +16,10 @@
 //!   have connected to or heard from directly.
 //! - Loopback, private and link-local addresses are neither learned second-hand nor shared,
 //!   unless `allow_private` (testnets on one machine or one LAN).
+//! - DNS names (`/dns4`, `/dns6`, `/dns`) are kept only first-hand (a bootnode given by
+//!   name, e.g. a Kubernetes pod's, is redialed with the usual backoff, resolved afresh each
+//!   time): a name cannot be checked against the private-address rule until it is resolved,
+//!   so names are neither learned second-hand nor shared.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -101,7 +105,8 @@ pub struct AddressBook {
     pub forgotten: u64,
 }
 
-/// Keeps only addresses another host could dial: IP + TCP, not unspecified, `/p2p` stripped.
+/// Keeps only addresses another host could dial: IP or DNS name + TCP, not unspecified,
+/// `/p2p` stripped.
 pub fn dialable(addr: &Multiaddr) -> Option<Multiaddr> {
     let mut out = Multiaddr::empty();
     let mut has_ip = false;
@@ -116,6 +121,10 @@ pub fn dialable(addr: &Multiaddr) -> Option<Multiaddr> {
                 has_ip = true;
                 out.push(p)
             }
+            Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_) if !has_ip => {
+                has_ip = true;
+                out.push(p)
+            }
             Protocol::Tcp(port) if port != 0 => {
                 has_tcp = true;
                 out.push(p)
@@ -125,6 +134,16 @@ pub fn dialable(addr: &Multiaddr) -> Option<Multiaddr> {
         }
     }
     (has_ip && has_tcp).then_some(out)
+}
+
+/// Whether `addr` names its host by DNS (resolved only when dialed).
+pub fn is_dns(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| {
+        matches!(
+            p,
+            Protocol::Dns(_) | Protocol::Dns4(_) | Protocol::Dns6(_) | Protocol::Dnsaddr(_)
+        )
+    })
 }
 
 impl AddressBook {
@@ -236,7 +255,7 @@ impl AddressBook {
         let addrs: Vec<Multiaddr> = addrs
             .into_iter()
             .filter_map(|a| dialable(&a))
-            .filter(|a| allow_private || is_public(a))
+            .filter(|a| !is_dns(a) && (allow_private || is_public(a)))
             .take(self.config.max_addrs_per_peer)
             .collect();
         if addrs.is_empty() {
@@ -347,7 +366,7 @@ impl AddressBook {
                 let addrs: Vec<Multiaddr> = e
                     .addrs
                     .iter()
-                    .filter(|a| allow_private || is_public(a))
+                    .filter(|a| !is_dns(a) && (allow_private || is_public(a)))
                     .cloned()
                     .collect();
                 (!addrs.is_empty()).then(|| (!e.connected, PeerRecord { peer: *p, addrs }))
@@ -485,6 +504,42 @@ mod tests {
         let mut b = book(4);
         assert!(!b.add(p, ["/ip4/0.0.0.0/tcp/1".parse().unwrap()], Instant::now()));
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn dns_names_are_kept_first_hand_only() {
+        let now = Instant::now();
+        let p = PeerId::random();
+        let named: Multiaddr =
+            format!("/dns4/rumor-0.rumor.rumor.svc.cluster.local/tcp/30333/p2p/{p}")
+                .parse()
+                .unwrap();
+        let bare: Multiaddr = "/dns4/rumor-0.rumor.rumor.svc.cluster.local/tcp/30333"
+            .parse()
+            .unwrap();
+        assert_eq!(dialable(&named), Some(bare.clone()));
+        assert!(is_dns(&bare) && !is_dns(&addr(1)));
+        assert_eq!(
+            dialable(&"/dns/localhost/tcp/1".parse().unwrap()),
+            Some("/dns/localhost/tcp/1".parse().unwrap())
+        );
+        assert!(dialable(&"/dns6/x/udp/1".parse().unwrap()).is_none());
+        assert!(dialable(&"/dnsaddr/bootstrap.example".parse().unwrap()).is_none());
+        // A bootnode by name stays in the book and backs off like any first-hand entry.
+        let mut b = book(8);
+        assert!(b.add(p, [named], now));
+        assert_eq!(b.addrs(&p), vec![bare.clone()]);
+        b.on_dial_failure(&p, now);
+        assert!(b.dial_candidates(5, now, |_| false).is_empty());
+        let later = now + Duration::from_secs(3);
+        assert_eq!(
+            b.dial_candidates(5, later, |_| false)[0].addrs,
+            vec![bare.clone()]
+        );
+        // Never passed on, never learned from a third party (even with `allow_private`).
+        assert!(b.share(10, &PeerId::random()).is_empty());
+        let src = PeerId::random();
+        assert!(!b.add_second_hand(src, PeerId::random(), [bare], now));
     }
 
     #[test]

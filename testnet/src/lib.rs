@@ -5,7 +5,8 @@
 //! Layout: [`setup`] creates keys, genesis and the topology; [`process`] starts, recognises
 //! and stops node processes; [`load`] paces pre-signed txs; [`collect`], [`metrics`] and
 //! [`trace`] read what the nodes report; [`analysis`] turns traces into figures; [`report`]
-//! writes them; [`faults`] and [`attack`] inject partitions, kills and a hostile peer;
+//! writes them; [`faults`] and [`attack`] inject partitions, kills and a hostile peer; [`k8s`]
+//! renders Kubernetes manifests for a network;
 //! [`commands`] strings these together for the CLI. The benchmark suite
 //! (`rumor-bench`) is built from the same pieces.
 
@@ -23,6 +24,7 @@ pub mod fdlimit;
 pub mod fsutil;
 pub mod heap;
 pub mod inproc;
+pub mod k8s;
 pub mod load;
 pub mod machine;
 pub mod manifest;

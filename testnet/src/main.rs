@@ -45,6 +45,11 @@ enum Command {
     /// Stop the testnet's nodes (only processes it started, verified by pid and command line;
     /// for a compose testnet: its containers, volumes, network and packet filters).
     Down(DirArg),
+    /// Kubernetes manifests for a Rumor network.
+    K8s {
+        #[command(subcommand)]
+        command: K8sCommand,
+    },
     /// The node's container image.
     #[command(subcommand)]
     Image(ImageCommand),
@@ -62,6 +67,53 @@ enum ImageCommand {
         #[arg(long)]
         tag: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum K8sCommand {
+    /// Write a Namespace, ConfigMap, Secret, headless Service and StatefulSet (one YAML file
+    /// each) for `kubectl apply -f DIR`.
+    Render(K8sRenderArgs),
+}
+
+#[derive(Args)]
+struct K8sRenderArgs {
+    #[arg(long)]
+    nodes: usize,
+    /// Producing nodes (ordinals 0..P hold the genesis authority keys) [default: min(4, nodes)]
+    #[arg(long)]
+    producers: Option<usize>,
+    /// Fixes keys, topology and funded accounts (the same network as `up --seed`).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 1000)]
+    slot_ms: u64,
+    #[arg(long, default_value_t = 1)]
+    chain_id: u64,
+    /// Genesis-funded accounts (the senders `load` can use).
+    #[arg(long, default_value_t = 256)]
+    funded_accounts: usize,
+    /// Start of slot 0, ms since the epoch [default: now]
+    #[arg(long)]
+    genesis_time_ms: Option<u64>,
+    /// The node image (`rumor-testnet image build`, or node/docker/Dockerfile), loaded into
+    /// the cluster's nodes or pushed to its registry.
+    #[arg(long, default_value = "rumor:latest")]
+    image: String,
+    #[arg(long, default_value = "rumor")]
+    namespace: String,
+    /// The cluster's DNS domain (pods' names end in `.svc.<domain>`).
+    #[arg(long, default_value = "cluster.local")]
+    cluster_domain: String,
+    /// Each node's data volume.
+    #[arg(long, default_value = "1Gi")]
+    storage: String,
+    /// StorageClass of the data volumes [default: the cluster's default class]
+    #[arg(long)]
+    storage_class: Option<String>,
+    /// Directory for the manifests (created; must hold nothing else).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -413,6 +465,28 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Status(a) => {
             let dir = a.dir().await?;
             print!("{}", status::status(&dir).await?);
+        }
+        Command::K8s {
+            command: K8sCommand::Render(a),
+        } => {
+            let opts = rumor_testnet::k8s::K8sOptions {
+                nodes: a.nodes,
+                producers: a.producers.unwrap_or(a.nodes.min(4)),
+                seed: a.seed,
+                slot_ms: a.slot_ms,
+                chain_id: a.chain_id,
+                accounts: a.funded_accounts,
+                account_balance: BALANCE,
+                genesis_time_ms: a.genesis_time_ms.unwrap_or_else(timefmt::now_ms),
+                image: a.image,
+                namespace: a.namespace,
+                cluster_domain: a.cluster_domain,
+                storage: a.storage,
+                storage_class: a.storage_class,
+            };
+            let m = rumor_testnet::k8s::render(&opts)?;
+            m.write(&a.out)?;
+            print!("{}", rumor_testnet::k8s::describe(&opts, &m, &a.out));
         }
         Command::Image(ImageCommand::Build { rumor, tag }) => {
             let binary = process::locate_rumor(rumor.as_deref())?;

@@ -125,24 +125,19 @@ pub fn plan_at(
         .map(|i| keys::node_key(opts.seed, i, opts.producers))
         .collect();
     let peer_ids: Vec<String> = node_keys.iter().map(keys::peer_id).collect();
-    let authorities: Vec<Address> = node_keys[..opts.producers]
-        .iter()
-        .map(|k| k.address())
-        .collect();
-    let accounts: Vec<Address> = (0..opts.accounts)
-        .map(|j| keys::account_key(opts.seed, j).address())
-        .collect();
     // Genesis now: slot 1 starts one slot later, by which time most nodes are up; blocks made
     // before the mesh forms are outside the measurement window anyway.
-    let genesis = Genesis::new(
-        opts.chain_id,
+    let genesis = genesis(
+        &GenesisParams {
+            seed: opts.seed,
+            producers: opts.producers,
+            accounts: opts.accounts,
+            account_balance: opts.account_balance,
+            chain_id: opts.chain_id,
+            slot_ms: opts.slot_ms,
+        },
         timefmt::now_ms(),
-        opts.slot_ms,
-        authorities,
-        &accounts,
-        opts.account_balance,
-    );
-    genesis.validate()?;
+    )?;
 
     let emulation = opts.regions.matrix()?;
     let regions: Option<Vec<String>> = emulation.as_ref().map(|(m, _, _)| m.assign(n, opts.seed));
@@ -226,6 +221,39 @@ pub fn plan_at(
         nodes,
     };
     Ok((manifest, genesis))
+}
+
+/// What fixes a seeded testnet's genesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenesisParams {
+    pub seed: u64,
+    pub producers: usize,
+    pub accounts: usize,
+    pub account_balance: u64,
+    pub chain_id: u64,
+    pub slot_ms: u64,
+}
+
+/// The genesis of a seeded testnet: the first `producers` node keys ([`keys::node_key`]) are
+/// the authorities, the seed's first `accounts` account keys are funded. `up` and
+/// `k8s render` both build it here, so one seed names the same authorities and accounts.
+pub fn genesis(p: &GenesisParams, genesis_time_ms: u64) -> Result<Genesis> {
+    let authorities: Vec<Address> = (0..p.producers)
+        .map(|i| keys::node_key(p.seed, i, p.producers).address())
+        .collect();
+    let accounts: Vec<Address> = (0..p.accounts)
+        .map(|j| keys::account_key(p.seed, j).address())
+        .collect();
+    let genesis = Genesis::new(
+        p.chain_id,
+        genesis_time_ms,
+        p.slot_ms,
+        authorities,
+        &accounts,
+        p.account_balance,
+    );
+    genesis.validate()?;
+    Ok(genesis)
 }
 
 /// Node `i`'s own loopback address, 127.a.b.1 with a.b = i + 1 (Linux routes all of
