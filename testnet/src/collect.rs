@@ -59,6 +59,10 @@ pub fn alive(manifest: &Manifest, index: usize) -> bool {
     if manifest.in_process {
         return manifest.host_pid.is_some_and(procfs::is_host);
     }
+    if manifest.attached {
+        // Not a process of this machine's: up as far as this tool can tell (its answers decide).
+        return true;
+    }
     let n = &manifest.nodes[index];
     // A container's node runs on the container's data directory; its process is visible here
     // (same host) under the pid `docker inspect` gave.
@@ -94,8 +98,8 @@ async fn node_live(manifest: &Manifest, rpc: &Rpc, i: usize) -> NodeLive {
         .inspect_err(&mut note)
         .ok()
         .map(|c| with_cpu(c, node.pid, manifest.in_process));
-    if manifest.in_process {
-        // The host runs; this node is up if it answers.
+    if manifest.in_process || manifest.attached {
+        // The host runs (or the node is not ours to see); this node is up if it answers.
         live.alive &= peers.is_some();
     }
     live.peers = peers;

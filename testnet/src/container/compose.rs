@@ -78,9 +78,15 @@ pub fn container(project: &str, index: usize) -> String {
     format!("{project}-node-{index}")
 }
 
-/// Node `i`'s address in `subnet`: .2 upward (.0 is the network, .1 the bridge's gateway).
+/// Node `i`'s address in the testnet's /16: each node its own /24 (`a.b.(i+1).2`), as on a
+/// real network and as in process mode (`setup::plan::node_ip`), so the nodes' per-subnet
+/// connection limits apply between them as between hosts; past 255 nodes the /24s are
+/// shared (`a.b.(i mod 255 + 1).(2 + i div 255)`). Measured before, with every container in
+/// one /24: 16 nodes kept a mean degree of 4.0 (outbound dials are capped per subnet) against
+/// 9.9 in process mode.
 pub fn node_ip(subnet: Ipv4Addr, index: usize) -> Ipv4Addr {
-    Ipv4Addr::from(u32::from(subnet) + 2 + index as u32)
+    let (i, round) = ((index % 255) as u32, (index / 255) as u32);
+    Ipv4Addr::from(u32::from(subnet) + ((i + 1) << 8) + 2 + round)
 }
 
 /// The read-only mounts of one node: `(host path, container path)`.
@@ -204,9 +210,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nodes_get_consecutive_addresses_after_the_gateway() {
-        let net: Ipv4Addr = "172.20.0.0".parse().unwrap();
-        assert_eq!(node_ip(net, 0).to_string(), "172.20.0.2");
-        assert_eq!(node_ip(net, 300).to_string(), "172.20.1.46");
+    fn each_node_gets_a_slash_24_of_its_own() {
+        let net: Ipv4Addr = "10.200.0.0".parse().unwrap();
+        assert_eq!(node_ip(net, 0).to_string(), "10.200.1.2");
+        assert_eq!(node_ip(net, 254).to_string(), "10.200.255.2");
+        assert_eq!(node_ip(net, 255).to_string(), "10.200.1.3");
+        assert_eq!(node_ip(net, 300).to_string(), "10.200.46.3");
     }
 }

@@ -107,18 +107,19 @@ pub async fn prepare(
     ))
 }
 
-/// Subnets tried for a testnet's network: /20s (4 093 nodes each) in 10.192.0.0/10, the first
+/// Subnets tried for a testnet's network: /16s (a /24 per node, [`compose::node_ip`]) in
+/// 10.192.0.0/10, the first
 /// one picked by the project's hash so that testnets side by side rarely try the same one.
 /// Fixed addresses need a subnet the user configured (Docker refuses `ipv4_address` on a
 /// network whose subnet it chose), so the tool picks it, skipping any that meets a route of
 /// this host; Docker refuses one that overlaps another network ("Pool overlaps"), and the next
 /// is tried.
 pub fn candidate_subnets(project: &str) -> impl Iterator<Item = Ipv4Addr> {
-    const BLOCKS: u32 = 1 << 10; // 10.192.0.0/10 in /20s
+    const BLOCKS: u32 = 1 << 6; // 10.192.0.0/10 in /16s
     let start = u32::from_str_radix(project.trim_start_matches("rumor-"), 16).unwrap_or(0) % BLOCKS;
     (0..BLOCKS).map(move |k| {
         let block = (start + k) % BLOCKS;
-        Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 192, 0, 0)) + (block << 12))
+        Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 192, 0, 0)) + (block << 16))
     })
 }
 
@@ -139,9 +140,9 @@ fn host_routes() -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Whether `net/20` meets any of `routes`.
+/// Whether `net/16` meets any of `routes`.
 fn meets(net: Ipv4Addr, routes: &[(u32, u32)]) -> bool {
-    let (n, m) = (u32::from(net), 0xffff_f000u32);
+    let (n, m) = (u32::from(net), 0xffff_0000u32);
     routes
         .iter()
         .any(|&(d, rm)| (n & rm) == (d & rm) || (d & m) == n)
@@ -156,7 +157,7 @@ async fn create_network(dir: &Path, network: &str, project: &str) -> Result<(Str
         .filter(|b| !meets(*b, &routes))
         .take(16)
     {
-        let subnet = format!("{base}/20");
+        let subnet = format!("{base}/16");
         match docker::docker([
             "network", "create", "--driver", "bridge", "--subnet", &subnet, "--label", &label,
             network,
@@ -183,11 +184,16 @@ pub fn parse_subnet(cidr: &str) -> Result<Ipv4Addr> {
     Ok(ip)
 }
 
-/// How many nodes a subnet holds (minus network, gateway and broadcast).
+/// How many nodes a /16 holds laid out by [`compose::node_ip`] (255 /24s × 253 addresses);
+/// a smaller subnet holds none.
 pub fn capacity(cidr: &str) -> usize {
-    cidr.split_once('/')
+    match cidr
+        .split_once('/')
         .and_then(|(_, l)| l.parse::<u32>().ok())
-        .map_or(0, |l| (1usize << (32 - l)).saturating_sub(3))
+    {
+        Some(l) if l <= 16 => 255 * 253,
+        _ => 0,
+    }
 }
 
 /// Writes the compose file and creates (does not start) every container.
@@ -330,23 +336,23 @@ mod tests {
         );
         assert!(parse_subnet("172.18.0.0/30").is_err());
         assert!(parse_subnet("nonsense").is_err());
-        assert_eq!(capacity("192.168.16.0/20"), 4093);
-        assert_eq!(capacity("172.18.0.0/16"), 65_533);
+        assert_eq!(capacity("192.168.16.0/20"), 0);
+        assert_eq!(capacity("172.18.0.0/16"), 64_515);
     }
 
     #[test]
-    fn candidates_are_private_slash_20s_avoiding_routes() {
+    fn candidates_are_private_slash_16s_avoiding_routes() {
         let all: Vec<Ipv4Addr> = candidate_subnets("rumor-0000000a").take(3).collect();
-        assert_eq!(all[0], Ipv4Addr::new(10, 192, 160, 0));
-        assert_eq!(all[1], Ipv4Addr::new(10, 192, 176, 0));
+        assert_eq!(all[0], Ipv4Addr::new(10, 202, 0, 0));
+        assert_eq!(all[1], Ipv4Addr::new(10, 203, 0, 0));
         assert!(
             all.iter()
                 .all(|a| a.octets()[0] == 10 && a.octets()[1] >= 192)
         );
-        let routes = [(u32::from(Ipv4Addr::new(10, 192, 160, 0)), 0xffff_ff00)];
+        let routes = [(u32::from(Ipv4Addr::new(10, 202, 7, 0)), 0xffff_ff00)];
         assert!(meets(all[0], &routes));
         assert!(!meets(all[1], &routes));
-        // A wider route covering the /20 also meets it.
+        // A wider route covering the /16 also meets it.
         assert!(meets(
             all[1],
             &[(u32::from(Ipv4Addr::new(10, 0, 0, 0)), 0xff00_0000)]
