@@ -62,6 +62,31 @@ fn skewed_node(rumor: &Path, dir: &Path, genesis: &Path, boot: &str) -> (Child, 
     (child, rpc, metrics)
 }
 
+/// Waits (bounded) until the node at `rpc` has a gossip mesh for both topics with some peer.
+fn wait_meshed(rpc: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let rpc =
+            rumor_testnet::rpc::Rpc::new(&format!("http://{rpc}"), Duration::from_secs(2)).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(peers) = rpc.net_peers().await
+                && peers.iter().any(|p| p.mesh_topics.len() == 2)
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the skewed node never joined the mesh"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}
+
 #[test]
 fn load_and_measure_nodes_the_tool_did_not_start() {
     let _serial = common::serial();
@@ -92,7 +117,9 @@ fn load_and_measure_nodes_the_tool_did_not_start() {
     let mut skewed = Path::new(LIBFAKETIME)
         .is_file()
         .then(|| skewed_node(&rumor, tmp.path(), &m.genesis, &m.nodes[0].dial_addr()));
-    if skewed.is_none() {
+    if let Some((_, rpc, _)) = &skewed {
+        wait_meshed(rpc);
+    } else {
         eprintln!(
             "NOTICE: no {LIBFAKETIME} (apt-get install faketime): no node with a skewed clock"
         );
