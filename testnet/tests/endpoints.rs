@@ -20,20 +20,14 @@ const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 /// The skewed node's clock: this far ahead of the host's.
 const AHEAD_MS: f64 = 2000.0;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A non-producing node under libfaketime, its clock [`AHEAD_MS`] ahead, bootstrapping from
 /// `boot`; returns it with its RPC and metrics addresses.
 fn skewed_node(rumor: &Path, dir: &Path, genesis: &Path, boot: &str) -> (Child, String, String) {
+    // Three distinct free ports at once (asked one by one, the same one could come back).
+    let ports = rumor_testnet::setup::ports::free_ports(3).unwrap();
     let (rpc, metrics) = (
-        format!("127.0.0.1:{}", free_port()),
-        format!("127.0.0.1:{}", free_port()),
+        format!("127.0.0.1:{}", ports[0]),
+        format!("127.0.0.1:{}", ports[1]),
     );
     let log = std::fs::File::create(dir.join("skewed.log")).unwrap();
     let child = Command::new(rumor)
@@ -41,7 +35,7 @@ fn skewed_node(rumor: &Path, dir: &Path, genesis: &Path, boot: &str) -> (Child, 
         .arg(dir.join("skewed"))
         .arg("--genesis")
         .arg(genesis)
-        .args(["--listen", &format!("/ip4/127.0.9.1/tcp/{}", free_port())])
+        .args(["--listen", &format!("/ip4/127.0.9.1/tcp/{}", ports[2])])
         .args([
             "--bootnode",
             boot,
