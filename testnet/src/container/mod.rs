@@ -339,12 +339,18 @@ mod tests {
         let all: Vec<Ipv4Addr> = candidate_subnets("rumor-0000000a").take(3).collect();
         assert_eq!(all[0], Ipv4Addr::new(10, 192, 160, 0));
         assert_eq!(all[1], Ipv4Addr::new(10, 192, 176, 0));
-        assert!(all.iter().all(|a| a.octets()[0] == 10 && a.octets()[1] >= 192));
+        assert!(
+            all.iter()
+                .all(|a| a.octets()[0] == 10 && a.octets()[1] >= 192)
+        );
         let routes = [(u32::from(Ipv4Addr::new(10, 192, 160, 0)), 0xffff_ff00)];
         assert!(meets(all[0], &routes));
         assert!(!meets(all[1], &routes));
         // A wider route covering the /20 also meets it.
-        assert!(meets(all[1], &[(u32::from(Ipv4Addr::new(10, 0, 0, 0)), 0xff00_0000)]));
+        assert!(meets(
+            all[1],
+            &[(u32::from(Ipv4Addr::new(10, 0, 0, 0)), 0xff00_0000)]
+        ));
     }
 
     #[test]
