@@ -8,8 +8,8 @@
 //! early while our clock agrees with the network's, rejected. Each outcome is counted
 //! (`rumor_future_blocks_total{outcome}`) and noted in the log once a minute per producer.
 //!
-//! Every gossiped block with a valid header by another producer is a clock sample
-//! ([`sample`]): the estimate is exported (`rumor_clock_offset_estimate_seconds`,
+//! Every gossiped block with a valid header by another producer, unless rejected, is a clock
+//! sample: the estimate is exported (`rumor_clock_offset_estimate_seconds`,
 //! `chain_clock`), and the node warns once when it leaves the tolerance and once when it
 //! returns.
 //!
@@ -78,7 +78,7 @@ pub(super) fn check_at(ctx: &Ctx, header: &BlockHeader) -> u64 {
 
 /// A gossiped block whose header checked out, received at `received_at_us` (our clock): a
 /// clock sample. Updates the estimate's metrics and warns when its standing changes.
-pub(super) fn sample(ctx: &Ctx, header: &BlockHeader, received_at_us: u64) {
+fn sample(ctx: &Ctx, header: &BlockHeader, received_at_us: u64) {
     let start = ctx.genesis.slot_start_ms(header.slot);
     let change =
         ctx.clock_watch
@@ -129,12 +129,14 @@ fn count(ctx: &Ctx, outcome: &'static str) {
 }
 
 /// The verdict, by its timing, on a gossiped block whose header checked out (and that is not
-/// a second block for its slot).
+/// a second block for its slot), received at `received_at_us`; the block is a clock sample
+/// unless it is rejected (then our clock is known good and the block is its sender's fault).
 pub(super) fn verdict(
     ctx: &Ctx,
     header: &BlockHeader,
     hash: BlockHash,
     from: PeerId,
+    received_at_us: u64,
 ) -> Validation {
     let start = ctx.genesis.slot_start_ms(header.slot);
     let now = ctx.clock.now_ms();
@@ -142,6 +144,9 @@ pub(super) fn verdict(
         .clock_watch
         .tolerance()
         .timing(start, now, ctx.clock_watch.trusted());
+    if timing != Timing::Reject {
+        sample(ctx, header, received_at_us);
+    }
     if timing == Timing::Now {
         return Validation::Accept;
     }
@@ -234,5 +239,147 @@ pub async fn release(ctx: Arc<Ctx>) {
             tracing::debug!(block = %hash.short(), slot = block.header.slot, "held block due: importing");
             super::gossip::import_accepted(&ctx, Arc::unwrap_or_clone(block), hash, from).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rumor_chain::Keypair;
+
+    use super::*;
+    use crate::blocks::gossip::{on_gossip_block, slot_cache};
+    use crate::testing::{TestNet, TestNode, head_until, now_ms, peer, within};
+
+    /// Delivers `block` from peer `n`, received at `at_ms` (the node's clock).
+    async fn deliver(node: &TestNode, block: &Block, n: u8, at_ms: u64) {
+        let slots = Arc::new(slot_cache());
+        let id = block.hash().0;
+        on_gossip_block(
+            node.ctx.clone(),
+            slots,
+            id,
+            peer(n),
+            block.clone(),
+            at_ms * 1000,
+        )
+        .await;
+    }
+
+    fn verdicts(node: &TestNode) -> Vec<Validation> {
+        node.net
+            .calls(|c| c.reports.iter().map(|(.., v)| *v).collect())
+    }
+
+    fn counted(node: &TestNode, outcome: &'static str) -> u64 {
+        node.ctx
+            .metrics
+            .future_blocks
+            .get_or_create(&vec![("outcome", outcome)])
+            .get()
+    }
+
+    /// A block on genesis for the first slot starting at least `ahead_ms` after now.
+    fn block_ahead(net: &TestNet, ahead_ms: u64) -> Block {
+        let mut store = net.store(&format!("builder-{ahead_ms}"));
+        let slot = net.genesis.slot_at(now_ms() + ahead_ms) + 1;
+        net.extend_with(&mut store, slot - 1, vec![])
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_early_block_is_forwarded_held_and_imported_when_its_slot_comes() {
+        // 100 ms slots: a block 700..800 ms ahead is due 200..300 ms from now.
+        let net = TestNet::with_slot_ms(2, 1, 100, 1000);
+        let node = net.node("a");
+        let block = block_ahead(&net, 700);
+        deliver(&node, &block, 1, now_ms()).await;
+        assert_eq!(verdicts(&node), vec![Validation::Accept], "forwarded");
+        assert!(node.ctx.held.contains(&block.hash()));
+        assert_eq!(node.ctx.metrics.held_blocks.get(), 1);
+        assert_eq!(counted(&node, "held"), 1);
+        assert_eq!(node.ledger().head().height, 0, "not before its slot");
+        // Another copy is ignored before any check, and held once.
+        deliver(&node, &block, 2, now_ms()).await;
+        assert_eq!(verdicts(&node)[1], Validation::Ignore);
+        assert_eq!(counted(&node, "held"), 1);
+
+        node.ctx.tasks.spawn(release(node.ctx.clone()));
+        head_until(node.ledger(), "the held block imported", |h| {
+            h.hash == block.hash()
+        })
+        .await;
+        assert!(
+            now_ms() + node.ctx.config.chain.max_future_ms
+                >= net.genesis.slot_start_ms(block.header.slot),
+            "imported once within the tolerance"
+        );
+        assert_eq!(counted(&node, "released"), 1);
+        assert!(node.ctx.held.is_empty());
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+        within("shutdown", node.ctx.tasks.shutdown(crate::testing::WAIT))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_block_beyond_the_hold_window_is_ignored_without_blame() {
+        let net = TestNet::new(2, 1);
+        let node = net.node("a");
+        let block = block_ahead(&net, 15_000);
+        deliver(&node, &block, 1, now_ms()).await;
+        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
+        assert!(node.ctx.held.is_empty());
+        assert_eq!(counted(&node, "refused"), 1);
+        assert!(node.net.calls(|c| c.penalties.is_empty()));
+        assert_eq!(node.ledger().head().height, 0);
+    }
+
+    #[tokio::test]
+    async fn a_block_far_in_the_future_is_rejected_only_once_our_clock_is_known_good() {
+        // Four producers: one that sends far-future blocks is outvoted in the estimate.
+        let net = TestNet::new(4, 1);
+        let node = net.node("a");
+        // Our clock is not known yet: the sender's may be the right one.
+        deliver(&node, &block_ahead(&net, 120_000), 1, now_ms()).await;
+        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
+        // Three blocks of three other producers, on time: our clock agrees with theirs.
+        let mut store = net.store("on-time");
+        let slot = net.genesis.slot_at(now_ms()) - 3;
+        let on_time = net.extend_with(&mut store, slot - 1, vec![]);
+        let mut blocks = vec![on_time];
+        blocks.extend(net.extend(&mut store, 2));
+        for b in &blocks {
+            let start = net.genesis.slot_start_ms(b.header.slot);
+            deliver(&node, b, 2, start + 15).await;
+        }
+        assert!(node.ctx.clock_watch.trusted());
+        deliver(&node, &block_ahead(&net, 130_000), 3, now_ms()).await;
+        assert_eq!(verdicts(&node).last(), Some(&Validation::Reject));
+        assert_eq!(counted(&node, "rejected"), 1);
+        assert_eq!(counted(&node, "refused"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_node_whose_clock_runs_ahead_sees_it_in_the_blocks_it_receives() {
+        let net = TestNet::with_slot_ms(3, 1, 1000, 100);
+        let node = net.node_with("a", Keypair::from_label("test/node-a"), |c| {
+            c.clock_offset_ms = 2_000;
+        });
+        assert!(node.ctx.clock.now_ms() >= now_ms() + 2_000);
+        let mut store = net.store("remote");
+        let blocks = net.extend(&mut store, 4);
+        for b in &blocks {
+            // Each arrives 2 s (and a little) after its slot starts, by our clock.
+            let start = net.genesis.slot_start_ms(b.header.slot);
+            deliver(&node, b, 1, start + 2_000 + b.header.slot % 7).await;
+        }
+        assert_eq!(verdicts(&node), vec![Validation::Accept; 4]);
+        let standing = node.ctx.clock_watch.standing();
+        let e = standing.estimate.expect("an estimate");
+        assert!((2_000..2_007).contains(&e.offset_ms), "{e:?}");
+        assert_eq!((standing.samples, standing.within), (4, Some(false)));
+        let m = &node.ctx.metrics;
+        assert!((m.clock_offset_estimate.get() - 2.0).abs() < 0.01);
+        assert_eq!(m.clock_samples.get(), 4);
+        assert_eq!(m.clock_out_of_tolerance.get(), 1);
     }
 }

@@ -9,7 +9,8 @@
 //! forwarded, no penalty: an honest peer may relay a block we got by sync first). A forwarded
 //! block whose body then fails full validation is *not* its relayer's fault (the relayer
 //! checked what we checked before forwarding): it is counted and logged against its producer,
-//! and no peer is penalised.
+//! and no peer is penalised. A block from the future is held, refused or rejected by
+//! [`super::future`] (the clock tolerance), after its header checks.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -244,7 +245,6 @@ async fn judge(
             Validation::Ignore
         }
         Ok(Ok(())) => {
-            super::future::sample(ctx, &block.header, received_at_us);
             let second = block.signed_header();
             let other = slots
                 .lock()
@@ -255,7 +255,7 @@ async fn judge(
                     on_equivocation(ctx, first, first_from, second, from).await;
                     Validation::Ignore
                 }
-                None => super::future::verdict(ctx, &block.header, hash, from),
+                None => super::future::verdict(ctx, &block.header, hash, from, received_at_us),
             }
         }
     }
@@ -517,13 +517,9 @@ mod tests {
         let slots = Arc::new(slot_cache());
         let mut remote = net.store("remote");
         let old = net.extend_with(&mut remote, 0, vec![]);
-        assert!(replayed(
-            &net.genesis,
-            64,
-            old.header.slot,
-            node.ctx.clock.now_ms()
-        ));
-        assert!(!replayed(&net.genesis, 64, 960, node.ctx.clock.now_ms()));
+        let now = node.ctx.clock.now_ms();
+        assert!(replayed(&net.genesis, 64, old.header.slot, now));
+        assert!(!replayed(&net.genesis, 64, 960, now));
         deliver(&node, &slots, &old, 4).await;
         assert_eq!(
             verdicts(&node),
