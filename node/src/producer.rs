@@ -65,8 +65,15 @@ pub async fn run(ctx: Arc<Ctx>) {
             );
             continue;
         }
-        if ctx.ledger.head().slot >= slot {
-            // Already built on (the ledger checks again under its lock).
+        let head_slot = ctx.ledger.head().slot;
+        if head_slot >= slot {
+            // Already built on (the ledger checks again under its lock). With every clock
+            // right this does not happen: some producer's clock, or ours, is off.
+            tracing::info!(
+                slot,
+                head_slot,
+                "our slot starts with the head already at or past it: skipped (a producer's clock, or ours, is off)"
+            );
             continue;
         }
         let c = ctx.clone();

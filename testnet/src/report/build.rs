@@ -179,6 +179,12 @@ pub fn build(input: BuildInput<'_>) -> Report {
     if let Some(l) = machine.filter(|l| l.saturated) {
         notes.push(l.line());
     }
+    let canonical = input
+        .convergence
+        .as_ref()
+        .map(|c| &c.lost.canonical_blocks)
+        .filter(|c| !c.is_empty());
+    let skew = super::skew::build(m, input.live, input.traces, canonical);
     Report {
         meta: Meta {
             tool: format!("rumor-testnet {}", env!("CARGO_PKG_VERSION")),
@@ -233,7 +239,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
                 let nodes: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
                 super::clocks::build(&c, &nodes)
             }),
-        skew: super::skew::build(m, input.live),
+        skew,
     }
 }
 

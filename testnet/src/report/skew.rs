@@ -1,17 +1,22 @@
 //! The report's clock-skew section (`--skew`): which nodes ran with a shifted clock and by how
 //! much, each one's own estimate of its offset against the other producers' (its
 //! `rumor_clock_offset_estimate_seconds` when the run ended) and whether it saw itself beyond
-//! the tolerance, how many blocks it produced, and what the nodes did with blocks that came
-//! early (held, released, refused, rejected, dropped: `rumor_future_blocks_total`). All from
-//! the nodes' metrics pages read before they were stopped; totals since each node started.
+//! the tolerance, how many blocks it produced and how many of those the final chain holds, and
+//! what the nodes did with blocks that came early (held, released, refused, rejected, dropped:
+//! `rumor_future_blocks_total`). From the nodes' metrics pages read before they were stopped
+//! (totals since each node started), its trace (blocks it produced) and, after `run`, the
+//! first live node's canonical chain.
 
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashSet;
+
 use crate::collect::Live;
 use crate::manifest::Manifest;
 use crate::metrics::clock::ClockCounts;
+use crate::trace::{Kind, NodeTrace, Origin};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SkewReport {
@@ -34,7 +39,12 @@ pub struct SkewedNode {
     pub samples: f64,
     /// It reported its estimate beyond the tolerance.
     pub beyond_tolerance: bool,
+    /// Blocks it had produced when its metrics were read (`rumor_blocks_produced_total`).
     pub produced: Option<f64>,
+    /// Of the blocks it produced (its trace), how many are in the final canonical chain, of
+    /// how many (`None`: the chain was not read, as by `measure`).
+    #[serde(default)]
+    pub canonical: Option<(usize, usize)>,
     /// Early blocks from others at this node.
     pub early: EarlyBlocks,
 }
@@ -65,8 +75,14 @@ impl EarlyBlocks {
     }
 }
 
-/// The section, when any node was skewed.
-pub fn build(m: &Manifest, live: &Live) -> Option<SkewReport> {
+/// The section, when any node was skewed. `traces` in manifest order; `canonical`: block
+/// hashes of the final chain, if read.
+pub fn build(
+    m: &Manifest,
+    live: &Live,
+    traces: &[NodeTrace],
+    canonical: Option<&HashSet<String>>,
+) -> Option<SkewReport> {
     if m.nodes.iter().all(|n| n.clock_offset_ms == 0) {
         return None;
     }
@@ -81,7 +97,7 @@ pub fn build(m: &Manifest, live: &Live) -> Option<SkewReport> {
     let mut early_at_unskewed = EarlyBlocks::default();
     let mut tolerance_ms = None;
     let mut nodes = Vec::new();
-    for n in &m.nodes {
+    for (k, n) in m.nodes.iter().enumerate() {
         let c = clock_of(n.index);
         if let Some(t) = c.and_then(|c| c.tolerance_ms) {
             tolerance_ms = Some(t);
@@ -104,6 +120,18 @@ pub fn build(m: &Manifest, live: &Live) -> Option<SkewReport> {
             samples: c.map_or(0.0, |c| c.samples),
             beyond_tolerance: c.is_some_and(|c| c.out_of_tolerance),
             produced: c.and_then(|c| c.produced),
+            canonical: canonical.zip(traces.get(k)).map(|(chain, t)| {
+                let own: Vec<&str> = t
+                    .lines
+                    .iter()
+                    .filter(|l| l.kind == Kind::Block && l.origin == Origin::Producer)
+                    .map(|l| l.id.as_str())
+                    .collect();
+                (
+                    own.iter().filter(|id| chain.contains(**id)).count(),
+                    own.len(),
+                )
+            }),
             early,
         });
     }
@@ -126,7 +154,7 @@ pub fn line(r: &SkewReport) -> String {
         .iter()
         .map(|n| {
             format!(
-                "node {} {:+} ms (own estimate {}{})",
+                "node {} {:+} ms (own estimate {}{}{})",
                 n.index,
                 n.skew_ms,
                 estimate(n),
@@ -134,7 +162,10 @@ pub fn line(r: &SkewReport) -> String {
                     ", beyond tolerance"
                 } else {
                     ""
-                }
+                },
+                n.canonical.map_or(String::new(), |(c, of)| format!(
+                    "; {c} of its {of} blocks in the final chain"
+                ))
             )
         })
         .collect();
@@ -168,7 +199,11 @@ pub fn section(r: Option<&SkewReport>) -> String {
             estimate(n),
             n.samples,
             if n.beyond_tolerance { "**yes**" } else { "no" },
-            n.produced.map_or("-".into(), |p| p.to_string()),
+            match (n.canonical, n.produced) {
+                (Some((c, of)), _) => format!("{of} ({c} in the final chain)"),
+                (None, Some(p)) => p.to_string(),
+                (None, None) => "-".into(),
+            },
             n.early.held,
             n.early.refused,
         );
@@ -178,6 +213,13 @@ pub fn section(r: Option<&SkewReport>) -> String {
         "\nEarly blocks at the nodes that were not skewed: {}.",
         r.early_at_unskewed.describe()
     );
+    let tolerance = r.tolerance_ms.unwrap_or(0.0);
+    if r.nodes.iter().any(|n| (n.skew_ms as f64) < -tolerance) {
+        let _ = writeln!(
+            s,
+            "\nA node whose clock is behind by more than the tolerance holds every block until its own clock reaches the block's slot, so its head trails the others' by about the difference: the heads check can find it behind."
+        );
+    }
     s
 }
 
@@ -215,7 +257,7 @@ mod tests {
         let opts = crate::setup::plan::tests::opts(3, crate::setup::RegionsOpt::None);
         let (mut m, _) = crate::setup::plan(&opts, std::path::Path::new("/tmp/x")).unwrap();
         assert!(
-            build(&m, &live(vec![None; 3])).is_none(),
+            build(&m, &live(vec![None; 3]), &[], None).is_none(),
             "no skew, no section"
         );
         m.nodes[2].clock_offset_ms = 2000;
@@ -233,11 +275,25 @@ mod tests {
             produced: Some(4.0),
             ..Default::default()
         };
-        let r = build(
-            &m,
-            &live(vec![Some(unskewed), Some(unskewed), Some(skewed)]),
-        )
-        .unwrap();
+        // Node 2 produced blocks 7 and 8; only 8 is in the final chain.
+        use crate::analysis::messages::tests::{line as l, traces};
+        let t = traces(vec![
+            vec![],
+            vec![l(Kind::Block, 7, 10, Origin::Gossip)],
+            vec![
+                l(Kind::Block, 7, 5, Origin::Producer),
+                l(Kind::Block, 8, 9, Origin::Producer),
+                l(Kind::Tx, 9, 9, Origin::Rpc),
+            ],
+        ]);
+        let chain: HashSet<String> = [hex::encode([8u8; 32])].into();
+        let counts = live(vec![Some(unskewed), Some(unskewed), Some(skewed)]);
+        let r = build(&m, &counts, &t, Some(&chain)).unwrap();
+        assert_eq!(r.nodes[0].canonical, Some((1, 2)));
+        assert_eq!(
+            build(&m, &counts, &t, None).unwrap().nodes[0].canonical,
+            None
+        );
         assert_eq!(r.nodes.len(), 1);
         let n = &r.nodes[0];
         assert_eq!((n.index, n.skew_ms, n.estimate_ms), (2, 2000, Some(2012.4)));
@@ -246,10 +302,15 @@ mod tests {
         assert_eq!(r.tolerance_ms, Some(500.0));
         let md = section(Some(&r));
         assert!(
-            md.contains("| 2 | yes | +2000 | +2012 ms | 9 | **yes** | 4 | 0 / 0 |"),
+            md.contains(
+                "| 2 | yes | +2000 | +2012 ms | 9 | **yes** | 2 (1 in the final chain) | 0 / 0 |"
+            ),
             "{md}"
         );
         assert!(md.contains("held 8 (released 8)"), "{md}");
-        assert!(line(&r).contains("node 2 +2000 ms (own estimate +2012 ms, beyond tolerance)"));
+        assert!(!md.contains("trails"), "not behind: {md}");
+        assert!(line(&r).contains(
+            "node 2 +2000 ms (own estimate +2012 ms, beyond tolerance; 1 of its 2 blocks in the final chain)"
+        ));
     }
 }
