@@ -194,8 +194,8 @@ fn a_producer_ahead_beyond_the_tolerance_is_held_says_so_and_the_chain_goes_on()
             },
         )
         .await;
-        for i in 0..3 {
-            let s = rpcs[i].chain_clock().await.unwrap();
+        for (i, rpc) in rpcs.iter().take(3).enumerate() {
+            let s = rpc.chain_clock().await.unwrap();
             assert_ne!(s.within_tolerance, Some(false), "node {i}: {s:?}");
         }
 
