@@ -39,7 +39,7 @@ pub struct ChainConfig {
     /// is a minute off.
     pub reject_future_ms: u64,
     /// Blocks held for their slot at once (64): one per slot within `hold_future_ms` at slots
-    /// down to ~160 ms. When full, the block due last is dropped.
+    /// down to ~160 ms. When full, the block due last is dropped (0: none is held).
     pub held_blocks: usize,
     /// Recent blocks of other producers the node's clock-offset estimate looks at (32): per
     /// producer the smallest (receive time − slot start), then the median over producers. A
