@@ -287,10 +287,20 @@ pub struct NodeConfig {
     /// Serve the `fault_*` RPC methods (cut peers off, restore them) so a testnet tool can
     /// inject partitions (false). Never turn this on for a node others rely on.
     pub fault_control: bool,
+    /// Testing only (hidden: not written unless set, not in `--help`): run this node's clock
+    /// this many ms ahead (negative: behind) of the system clock, as a machine with a skewed
+    /// clock would (`rumor-testnet --skew`). Every wall-clock reading of the node goes through
+    /// it: slots, the future/replay checks, trace stamps, `trace_clock`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub clock_offset_ms: i64,
     pub rpc: RpcLimits,
     pub pool: PoolLimits,
     pub chain: ChainConfig,
     pub net: NetLimits,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 fn default_threads() -> usize {
@@ -324,6 +334,7 @@ impl Default for NodeConfig {
             store_retry_max_ms: 2_000,
             store_give_up_ms: 60_000,
             fault_control: false,
+            clock_offset_ms: 0,
             rpc: RpcLimits::default(),
             pool: PoolLimits::default(),
             chain: ChainConfig::default(),
@@ -402,6 +413,13 @@ mod tests {
         assert!(partial.producer);
         assert_eq!(partial.rpc.max_batch, 5);
         assert!(toml::from_str::<NodeConfig>("nonsense = 1").is_err());
+        assert!(!text.contains("clock_offset_ms"), "hidden unless set");
+        let skewed = NodeConfig {
+            clock_offset_ms: -1500,
+            ..NodeConfig::default()
+        };
+        let back: NodeConfig = toml::from_str(&skewed.to_toml().unwrap()).unwrap();
+        assert_eq!(back.clock_offset_ms, -1500);
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub trait ChainApi {
     #[method(name = "getEquivocations")]
     async fn equivocations(&self, max: Option<u64>) -> RpcResult<Vec<EquivocationInfo>>;
 
+    /// This node's clock against the other producers' (its offset estimate and tolerance):
+    /// whether its blocks, and theirs, are taken at once.
+    #[method(name = "clock")]
+    async fn clock(&self) -> RpcResult<ClockStatus>;
+
     /// New canonical heads.
     #[subscription(name = "subscribeNewHeads" => "newHead", unsubscribe = "unsubscribeNewHeads", item = HeadEvent)]
     async fn subscribe_new_heads(&self) -> SubscriptionResult;

@@ -59,7 +59,8 @@ pub struct TraceLine {
     pub kind: Kind,
     /// The tx or block hash, 64 lowercase hex digits.
     pub id: String,
-    /// Wall-clock microseconds since the Unix epoch ([`rumor_chain::clock::now_us`]).
+    /// Wall-clock microseconds since the Unix epoch, by the node's clock
+    /// ([`rumor_chain::clock::Clock`]: the system clock, unless shifted for a test).
     pub t_us: u64,
     /// The peer that sent it (gossip and sync), else `null`.
     #[serde(default)]

@@ -258,6 +258,26 @@ mod tests {
     }
 }
 
+/// `chain_clock`: what the node knows of its own clock against the other producers'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockStatus {
+    /// Our clock minus the other producers', ms (positive: ahead), estimated from their
+    /// blocks: per producer the least (receive time − slot start), median over producers
+    /// (ourselves at 0 when we produce). `null` until `samples` ≥ 3.
+    pub offset_estimate_ms: Option<i64>,
+    /// How far a block's slot may start ahead of our clock and be taken at once
+    /// (`[chain] max_future_ms`); beyond it blocks are held, refused or rejected.
+    pub tolerance_ms: u64,
+    /// Recent blocks the estimate rests on (at most `[chain] clock_samples`).
+    pub samples: u64,
+    /// Other producers those came from.
+    pub producers: u64,
+    /// |offset_estimate_ms| ≤ tolerance_ms; `null` until there is an estimate.
+    pub within_tolerance: Option<bool>,
+    /// Gossiped blocks held now until their slot comes.
+    pub held_blocks: u64,
+}
+
 /// `trace_clock`: the node's wall clock when it answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockReading {

@@ -20,9 +20,32 @@ use crate::tx::{SignedTransaction, VerifiedTx};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChainConfig {
-    /// How far a block's slot may start ahead of our clock (default 500 ms): covers clock skew
-    /// between nodes without letting a producer mint future slots early.
+    /// The clock tolerance: how far a block's slot may start ahead of our clock and still be
+    /// taken at once (default 500 ms). It covers clock skew between nodes (NTP keeps hosts
+    /// within tens of ms) without letting a producer mint future slots early. A node whose own
+    /// clock estimate (`rumor_clock_offset_estimate_seconds`) is further off than this warns.
+    /// Local, not in the genesis: "in the future" is judged against each node's own clock, so
+    /// nodes could not agree on it by sharing the number, and a block held or refused here is
+    /// valid again once the slot comes (no fork follows from nodes setting it differently).
     pub max_future_ms: u64,
+    /// A gossiped block whose slot starts further ahead than `max_future_ms` but within this
+    /// (default 10 000 ms, the replay window's floor on the other side) is checked, forwarded
+    /// and held until its slot is within the tolerance, then imported; beyond it the block is
+    /// refused (ignored: no penalty, its sender's clock may be right and ours wrong).
+    pub hold_future_ms: u64,
+    /// Beyond this far ahead (default 60 000 ms) a block is rejected and its sender penalised,
+    /// but only while our own clock agrees with the network's (our offset estimate is within
+    /// `max_future_ms`): no honest relayer forwards a block a minute early unless its own clock
+    /// is a minute off.
+    pub reject_future_ms: u64,
+    /// Blocks held for their slot at once (64): one per slot within `hold_future_ms` at slots
+    /// down to ~160 ms. When full, the block due last is dropped (0: none is held).
+    pub held_blocks: usize,
+    /// Recent blocks of other producers the node's clock-offset estimate looks at (32): per
+    /// producer the smallest (receive time − slot start), then the median over producers. A
+    /// clock that jumps ahead shows once the older, smaller samples left the window (~40 s at
+    /// 1 s slots); one that falls behind, at once.
+    pub clock_samples: usize,
     /// Deepest reorg fork choice may carry out (`[chain] finality_depth`), whatever path the
     /// block came by (gossip, sync, orphan resolution); `None`: unlimited. A branch forking
     /// further below our head than this is stored but never made canonical, and logged.
@@ -44,6 +67,10 @@ impl Default for ChainConfig {
     fn default() -> Self {
         Self {
             max_future_ms: 500,
+            hold_future_ms: 10_000,
+            reject_future_ms: 60_000,
+            held_blocks: 64,
+            clock_samples: 32,
             finality_depth: None,
             check_integrity_on_open: true,
             replay_window_slots: 64,

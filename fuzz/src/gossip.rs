@@ -37,7 +37,7 @@ use rumor_node::journal::Journal;
 use rumor_node::ledger::Ledger;
 use rumor_node::metrics::NodeMetrics;
 use rumor_node::port::NetPort;
-use rumor_node::trace::{Tracer, now_ms};
+use rumor_node::trace::Tracer;
 use rumor_node::verify::VerifyPool;
 use rumor_p2p::{
     MessageId, NetInfo, NetworkError, Offence, Payload, PeerId, PeerInfo, PublishOutcome,
@@ -302,8 +302,12 @@ pub fn gossip_verdict(data: &[u8]) -> Option<Validation> {
             );
             let verdict = node.judge_block(id, block.clone());
             if verdict == Validation::Accept {
-                let checked =
-                    check_header(&block, &node.ctx.genesis, &node.ctx.config.chain, now_ms());
+                let checked = check_header(
+                    &block,
+                    &node.ctx.genesis,
+                    &node.ctx.config.chain,
+                    node.ctx.clock.now_ms(),
+                );
                 assert!(
                     checked.is_ok(),
                     "accepted a block whose header checks fail: {checked:?}"
@@ -329,8 +333,12 @@ pub fn gossip_verdict(data: &[u8]) -> Option<Validation> {
                     .ledger
                     .read_chain(|c| c.block(&hash).ok().flatten());
                 if let Some(block) = stored {
-                    let checked =
-                        check_header(&block, &node.ctx.genesis, &node.ctx.config.chain, now_ms());
+                    let checked = check_header(
+                        &block,
+                        &node.ctx.genesis,
+                        &node.ctx.config.chain,
+                        node.ctx.clock.now_ms(),
+                    );
                     assert!(
                         checked.is_ok(),
                         "accepted a compact block whose header checks fail"

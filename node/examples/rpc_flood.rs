@@ -220,7 +220,7 @@ async fn phase(o: &Opts, phase: Phase) -> Outcome {
         chain_id: 1,
         slot_ms: 500,
         balance: 1_000_000,
-        genesis_time_ms: rumor_chain::clock::now_ms(),
+        genesis_time_ms: rumor_chain::clock::Clock::system().now_ms(),
         seed: Some("rpc-flood".into()),
     })
     .unwrap();

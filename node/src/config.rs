@@ -23,6 +23,35 @@ pub enum ConfigError {
     },
 }
 
+/// Checks the `[chain]` settings the chain crate does not: the clock bounds' order, and room
+/// for one held block and one clock sample.
+pub fn check_chain(config: &NodeConfig) -> Result<(), ConfigError> {
+    let c = &config.chain;
+    let invalid = |flag, value: String, reason: String| ConfigError::Invalid {
+        flag,
+        value,
+        reason,
+    };
+    crate::clock::Tolerance::new(c).map_err(|e| {
+        invalid(
+            "[chain] max_future_ms/hold_future_ms/reject_future_ms",
+            format!(
+                "{}/{}/{}",
+                c.max_future_ms, c.hold_future_ms, c.reject_future_ms
+            ),
+            e.to_string(),
+        )
+    })?;
+    if c.clock_samples == 0 {
+        return Err(invalid(
+            "[chain] clock_samples",
+            "0".into(),
+            "the clock estimate needs at least one sample".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses the multiaddrs and builds the network config.
 pub fn network_config(
     config: &NodeConfig,
@@ -51,6 +80,7 @@ pub fn network_config(
         seen_cache: config.net.seen_cache,
         publish_queue: config.net.publish_queue,
         event_channel: config.net.event_channel,
+        clock: rumor_chain::clock::Clock::with_offset_ms(config.clock_offset_ms),
         ..rumor_p2p::NetworkConfig::default()
     };
     c.peers.low = config.net.peers_low;
@@ -151,6 +181,18 @@ mod tests {
                 n.txsync.peer_per_sec
             )
         );
+    }
+
+    #[test]
+    fn clock_bounds_out_of_order_name_the_keys() {
+        assert!(check_chain(&NodeConfig::default()).is_ok());
+        let mut c = NodeConfig::default();
+        c.chain.hold_future_ms = 100;
+        let e = check_chain(&c).unwrap_err().to_string();
+        assert!(e.starts_with("[chain] max_future_ms/hold_future_ms"), "{e}");
+        let mut c = NodeConfig::default();
+        c.chain.clock_samples = 0;
+        assert!(check_chain(&c).is_err());
     }
 
     #[test]

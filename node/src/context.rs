@@ -1,6 +1,6 @@
-//! What every node task shares: configuration, the [`Ledger`] (the one owner of chain, pool
-//! and orphans), the network port, the verification pool, metrics, the tracer and the task
-//! set.
+//! What every node task shares: configuration, the clock, the [`Ledger`] (the one owner of
+//! chain, pool and orphans), the network port, the verification pool, metrics, the tracer and
+//! the task set.
 //!
 //! Invariant: this type holds no lock of its own and hands out no guard; chain, pool and
 //! orphans are reached through [`Ledger`]'s methods, the network through its port.
@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
+use rumor_chain::clock::Clock;
 use rumor_chain::{Genesis, Keypair};
 
 use crate::config::NodeConfig;
@@ -26,6 +27,13 @@ pub const HEADS_CAPACITY: usize = 256;
 
 pub struct Ctx {
     pub config: NodeConfig,
+    /// The node's wall clock: the only one it reads (slots, the clock checks, trace stamps).
+    /// The system clock, shifted by `clock_offset_ms` (testing only).
+    pub clock: Clock,
+    /// The node's estimate of its clock against the other producers', and its tolerance.
+    pub clock_watch: crate::clock::ClockWatch,
+    /// Gossiped blocks held until their slot (see [`crate::blocks::future`]).
+    pub held: crate::blocks::future::Holding,
     pub genesis: Arc<Genesis>,
     pub key: Keypair,
     /// Chain, pool and orphans, and the only place their lock order lives.
@@ -87,7 +95,17 @@ impl std::fmt::Debug for Parts {
 
 impl Ctx {
     pub fn new(p: Parts) -> Arc<Self> {
+        let chain = &p.config.chain;
+        let producer = p.config.producer && p.genesis.authorities.contains(&p.key.address());
+        let clock_watch = crate::clock::ClockWatch::new(
+            crate::clock::Tolerance::clamped(chain),
+            chain.clock_samples,
+            producer.then(|| p.key.address()),
+        );
         Arc::new(Self {
+            clock: Clock::with_offset_ms(p.config.clock_offset_ms),
+            clock_watch,
+            held: crate::blocks::future::Holding::new(chain.held_blocks),
             config: p.config,
             genesis: p.genesis,
             key: p.key,

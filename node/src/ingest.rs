@@ -19,7 +19,7 @@ use rumor_p2p::{MessageId, PeerId, Topic, Validation};
 
 use crate::context::Ctx;
 use crate::storage::Store;
-use crate::trace::{Kind, Origin as TraceOrigin, now_us};
+use crate::trace::{Kind, Origin as TraceOrigin};
 use crate::verify::VerifyError;
 
 /// Why a submitted tx was refused. Each maps to a stable JSON-RPC error code.
@@ -73,7 +73,7 @@ async fn submit(
     tx: SignedTransaction,
     journal: bool,
 ) -> Result<TxHash, SubmitError> {
-    let received_at_us = now_us();
+    let received_at_us = ctx.clock.now_us();
     let hash = tx.hash();
     // A node that cannot persist takes no new tx (restored ones are already durable here).
     if journal && let Some(why) = ctx.ledger.storage().refusal() {
@@ -275,7 +275,7 @@ mod tests {
             id: tx.hash().0,
             from,
             tx,
-            received_at_us: now_us(),
+            received_at_us: crate::testing::now_us(),
             received: Instant::now(),
         }
     }

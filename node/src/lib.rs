@@ -10,6 +10,7 @@
 //! ([`tasks::Tasks`]) and drained on shutdown.
 
 pub mod blocks;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod events;

@@ -357,7 +357,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 chain_id,
                 slot_ms,
                 balance,
-                genesis_time_ms: genesis_time_ms.unwrap_or_else(rumor_chain::clock::now_ms),
+                // The operator's clock (a new genesis starts now), not a running node's.
+                genesis_time_ms: genesis_time_ms
+                    .unwrap_or_else(|| rumor_chain::clock::Clock::system().now_ms()),
                 seed,
             })?;
             println!("network: {}", files.network_id);

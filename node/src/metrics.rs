@@ -99,6 +99,15 @@ pub struct NodeMetrics {
     pub compact_missing_txs: Counter,
     /// Bytes of block messages this node published, by form (`full`, `compact`).
     pub block_bytes_published: Family<Labels, Counter>,
+    /// This node's clock minus the other producers', estimated from their blocks (seconds),
+    /// the samples it rests on (0: no estimate yet), and 1 while it is beyond the tolerance.
+    pub clock_offset_estimate: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pub clock_samples: Gauge,
+    pub clock_out_of_tolerance: Gauge,
+    /// Gossiped blocks whose slot was ahead of our clock beyond the tolerance, by outcome
+    /// (`held`, `released`, `refused`, `rejected`, `dropped`), and those held now.
+    pub future_blocks: Family<Labels, Counter>,
+    pub held_blocks: Gauge,
     pub limit: Family<Labels, Gauge>,
     /// 1 while a store is degraded (its writes fail), by store (`crate::storage::Store`).
     pub store_degraded: Family<Labels, Gauge>,
@@ -148,6 +157,11 @@ impl NodeMetrics {
             compact_blocks: Family::default(),
             compact_missing_txs: Counter::default(),
             block_bytes_published: Family::default(),
+            clock_offset_estimate: Gauge::default(),
+            clock_samples: Gauge::default(),
+            clock_out_of_tolerance: Gauge::default(),
+            future_blocks: Family::default(),
+            held_blocks: Gauge::default(),
             limit: Family::default(),
             store_degraded: Family::default(),
             store_failures: Family::default(),
@@ -208,6 +222,11 @@ impl NodeMetrics {
             compact_blocks => "compact_blocks", "Compact blocks received, by how they became blocks (rebuilt, fetched, full_fetch, failed, bad)";
             compact_missing_txs => "compact_missing_txs", "Txs of compact blocks this node's pool lacked";
             block_bytes_published => "block_bytes_published", "Bytes of block messages this node published, by form (full, compact)";
+            clock_offset_estimate => "clock_offset_estimate_seconds", "This node's clock minus the other producers', estimated from their blocks (per producer the least receive time minus slot start, median over producers); see rumor_clock_offset_samples";
+            clock_samples => "clock_offset_samples", "Blocks the clock offset estimate rests on (0: no estimate yet)";
+            clock_out_of_tolerance => "clock_out_of_tolerance", "1 while the clock offset estimate is beyond the tolerance ([chain] max_future_ms), else 0";
+            future_blocks => "future_blocks", "Gossiped blocks whose slot was ahead of our clock beyond the tolerance, by outcome (held, released, refused, rejected, dropped)";
+            held_blocks => "held_blocks", "Gossiped blocks held until their slot";
             limit => "limit", "Configured node bounds";
             store_degraded => "store_degraded", "1 while a store's writes fail (disk full or another I/O error), by store (chain, journal); see node_health";
             store_failures => "store_failures", "Store operations that failed with an I/O error, by store (chain, journal)";
@@ -310,6 +329,9 @@ mod tests {
             .get_or_create(&vec![("outcome", "progressed")])
             .inc();
         m.set_limit("verify_queue", 256);
+        m.future_blocks
+            .get_or_create(&vec![("outcome", "held")])
+            .inc();
         p2p.set_limit("seen_cache", 65_536);
         m.rpc("tx_submit");
         m.validation_seconds
@@ -344,6 +366,11 @@ mod tests {
             "# TYPE rumor_p2p_peer_bans counter",
             "rumor_store_degraded{store=\"chain\"} 1",
             "rumor_store_failures_total{store=\"journal\"} 1",
+            "# TYPE rumor_clock_offset_estimate_seconds gauge",
+            "# TYPE rumor_clock_offset_samples gauge",
+            "# TYPE rumor_clock_out_of_tolerance gauge",
+            "rumor_future_blocks_total{outcome=\"held\"} 1",
+            "# TYPE rumor_held_blocks gauge",
         ] {
             assert!(text.contains(name), "missing {name:?} in\n{text}");
         }

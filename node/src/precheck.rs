@@ -28,7 +28,6 @@ use rumor_p2p::{Offence, PeerId, Validation};
 
 use crate::context::Ctx;
 use crate::ingest::GossipTx;
-use crate::trace::now_ms;
 
 /// Our head counts as current within this many slots of the clock.
 pub const IN_SYNC_SLOTS: u64 = 4;
@@ -87,7 +86,7 @@ pub async fn precheck(ctx: &Ctx, batch: &[GossipTx]) -> Vec<Option<Validation>> 
     let Some(results) = ctx.ledger.try_precheck(&txs) else {
         return vec![None; batch.len()];
     };
-    let in_sync = ctx.ledger.head().slot + IN_SYNC_SLOTS >= ctx.genesis.slot_at(now_ms());
+    let in_sync = ctx.ledger.head().slot + IN_SYNC_SLOTS >= ctx.genesis.slot_at(ctx.clock.now_ms());
     let mut per_peer: Vec<(PeerId, u32)> = Vec::new();
     let verdicts = batch
         .iter()
@@ -149,8 +148,8 @@ mod node_tests {
 
     use super::*;
     use crate::ingest::validate_gossip_batch;
+    use crate::testing::now_us;
     use crate::testing::{TestNet, peer};
-    use crate::trace::now_us;
 
     #[tokio::test]
     async fn unfunded_txs_cost_no_signature_check_and_a_flooder_is_penalised() {

@@ -16,7 +16,7 @@ use rumor_chain::{Block, TxHash};
 use rumor_p2p::Topic;
 
 use crate::context::Ctx;
-use crate::trace::{Kind, Origin, now_ms, now_us};
+use crate::trace::{Kind, Origin};
 
 /// Builds, imports and returns our block for `slot` with the hashes of the txs submitted to
 /// us in the last `compact_prefill_ms` (a compact block sends those whole), or `None` if there
@@ -48,7 +48,7 @@ fn build(ctx: &Ctx, slot: u64) -> Option<(Block, HashSet<TxHash>)> {
 pub async fn run(ctx: Arc<Ctx>) {
     let genesis = ctx.genesis.clone();
     loop {
-        let now = now_ms();
+        let now = ctx.clock.now_ms();
         let slot = genesis.slot_at(now) + 1;
         let start = genesis.slot_start_ms(slot);
         let wait = tokio::time::sleep(Duration::from_millis(start.saturating_sub(now)));
@@ -58,15 +58,22 @@ pub async fn run(ctx: Arc<Ctx>) {
         if genesis.producer_for_slot(slot) != ctx.key.address() {
             continue;
         }
-        if now_ms() < ctx.production_paused_until_ms.load(Ordering::SeqCst) {
+        if ctx.clock.now_ms() < ctx.production_paused_until_ms.load(Ordering::SeqCst) {
             tracing::info!(
                 slot,
                 "skipping our slot while catching up onto a verified head"
             );
             continue;
         }
-        if ctx.ledger.head().slot >= slot {
-            // Already built on (the ledger checks again under its lock).
+        let head_slot = ctx.ledger.head().slot;
+        if head_slot >= slot {
+            // Already built on (the ledger checks again under its lock). With every clock
+            // right this does not happen: some producer's clock, or ours, is off.
+            tracing::info!(
+                slot,
+                head_slot,
+                "our slot starts with the head already at or past it: skipped (a producer's clock, or ours, is off)"
+            );
             continue;
         }
         let c = ctx.clone();
@@ -78,8 +85,13 @@ pub async fn run(ctx: Arc<Ctx>) {
             continue;
         };
         let hash = block.hash();
-        ctx.tracer
-            .record(Kind::Block, &hash.0, now_us(), None, Origin::Producer);
+        ctx.tracer.record(
+            Kind::Block,
+            &hash.0,
+            ctx.clock.now_us(),
+            None,
+            Origin::Producer,
+        );
         let message = crate::blocks::compact::message_for(&ctx, &Arc::new(block), &fresh);
         if let Err(e) = ctx.net.publish(Topic::Block, message).await {
             tracing::warn!(block = %hash.short(), error = %e, "block publish failed");

@@ -142,6 +142,7 @@ pub async fn run_embedded(
 ) -> Result<(), NodeError> {
     let embedded = embedding.verify.is_some() || embedding.meter.is_some();
     let meter = embedding.meter;
+    crate::config::check_chain(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -193,6 +194,11 @@ pub async fn run_embedded(
         ("heads_broadcast", HEADS_CAPACITY as u64),
         ("equivocation_proofs", rumor_chain::MAX_EVIDENCE),
         ("equivocation_slot_cache", crate::blocks::SLOT_CACHE as u64),
+        ("max_future_ms", config.chain.max_future_ms),
+        ("hold_future_ms", config.chain.hold_future_ms),
+        ("reject_future_ms", config.chain.reject_future_ms),
+        ("held_blocks", config.chain.held_blocks as u64),
+        ("clock_samples", config.chain.clock_samples as u64),
     ] {
         metrics.set_limit(name, v);
     }
@@ -211,11 +217,13 @@ pub async fn run_embedded(
             .metered(meter.clone())
             .storage_policy(store_policy),
     );
+    let clock = rumor_chain::clock::Clock::with_offset_ms(config.clock_offset_ms);
+    ledger.storage().set_clock(clock);
     let (tracer, trace_task) = if config.trace {
         let (t, task) = Tracer::start(config.dir().trace(), config.trace_queue)
             .await
             .map_err(NodeError::Trace)?;
-        (t, Some(task))
+        (t.with_clock(clock), Some(task))
     } else {
         (Tracer::disabled(), None)
     };
@@ -334,6 +342,7 @@ pub async fn run_embedded(
     if config.producer {
         tasks.spawn(producer::run(ctx.clone()));
     }
+    tasks.spawn(crate::blocks::future::release(ctx.clone()));
     tasks.spawn(maintain(ctx.clone()));
     tasks.spawn(crate::storage::doctor::run(ctx.clone()));
     tasks.spawn(crate::txsync::run(ctx.clone()));
@@ -358,6 +367,12 @@ pub async fn run_embedded(
         height = status.head_height,
         "node started"
     );
+    if config.clock_offset_ms != 0 {
+        tracing::warn!(
+            offset_ms = config.clock_offset_ms,
+            "clock_offset_ms is set: this node's clock is shifted from the system clock (testing only)"
+        );
+    }
     on_start(Started {
         rpc: rpc_addr,
         metrics: metrics_addr,

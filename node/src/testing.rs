@@ -33,8 +33,19 @@ use crate::context::{Ctx, Parts};
 use crate::ledger::{HeadSnapshot, Ledger};
 use crate::metrics::NodeMetrics;
 use crate::port::NetPort;
-use crate::trace::{Tracer, now_ms};
+use crate::trace::Tracer;
 use crate::verify::VerifyPool;
+
+/// The system clock, for tests that build chains and messages around "now" (the nodes they
+/// build read `Ctx::clock`, unshifted unless a test sets `clock_offset_ms`).
+pub fn now_ms() -> u64 {
+    rumor_chain::clock::Clock::system().now_ms()
+}
+
+/// [`now_ms`] in µs.
+pub fn now_us() -> u64 {
+    rumor_chain::clock::Clock::system().now_us()
+}
 
 /// How long a test waits for a condition before failing.
 pub const WAIT: Duration = Duration::from_secs(20);

@@ -19,17 +19,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rumor_api::trace::TraceStats;
 pub use rumor_api::trace::{Kind, Origin, TraceLine as Line};
-pub use rumor_chain::clock::{now_ms, now_us};
+use rumor_chain::clock::Clock;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 /// How often the writer drains the queue into the file.
 pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Cheap to clone; a disabled tracer does nothing.
+/// Cheap to clone; a disabled tracer does nothing. Lines are stamped by the caller with the
+/// node's clock (`Ctx::clock`); the duplicate watch stamps with [`Tracer::with_clock`]'s.
 #[derive(Debug, Clone)]
 pub struct Tracer {
     tx: Option<mpsc::Sender<Line>>,
+    clock: Clock,
     pub written: Arc<AtomicU64>,
     pub dropped: Arc<AtomicU64>,
 }
@@ -38,6 +40,7 @@ impl Tracer {
     pub fn disabled() -> Self {
         Self {
             tx: None,
+            clock: Clock::system(),
             written: Arc::default(),
             dropped: Arc::default(),
         }
@@ -56,6 +59,7 @@ impl Tracer {
         let (tx, mut rx) = mpsc::channel::<Line>(capacity.max(1));
         let tracer = Self {
             tx: Some(tx),
+            clock: Clock::system(),
             written: Arc::default(),
             dropped: Arc::default(),
         };
@@ -106,6 +110,12 @@ impl Tracer {
         Ok((tracer, task))
     }
 
+    /// Stamps the lines it times itself (first duplicates) with `clock`: the node's.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     pub fn enabled(&self) -> bool {
         self.tx.is_some()
     }
@@ -148,7 +158,7 @@ impl Tracer {
                         Topic::Tx => Kind::Tx,
                         Topic::Block => Kind::Block,
                     };
-                    tracer.record(kind, &id, now_us(), None, Origin::Duplicate);
+                    tracer.record(kind, &id, tracer.clock.now_us(), None, Origin::Duplicate);
                 }),
             )
         })

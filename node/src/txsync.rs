@@ -207,7 +207,7 @@ async fn admit_fetched(
                     ctx.tracer.record(
                         Kind::Tx,
                         &h.0,
-                        crate::trace::now_us(),
+                        ctx.clock.now_us(),
                         Some(peer.to_string()),
                         TraceOrigin::Sync,
                     );

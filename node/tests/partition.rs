@@ -34,7 +34,7 @@ fn fast_network(dir: &Path) {
         chain_id: 1,
         slot_ms: 40,
         balance: 1_000_000,
-        genesis_time_ms: rumor_chain::clock::now_ms(),
+        genesis_time_ms: rumor_chain::clock::Clock::system().now_ms(),
         seed: Some("partition".into()),
     })
     .unwrap();

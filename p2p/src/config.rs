@@ -238,6 +238,9 @@ pub struct NetworkConfig {
     pub meter: Option<crate::Meter>,
     /// Reports each message's second copy (the trace's first duplicates; off when `None`).
     pub duplicates: Option<crate::duplicates::DuplicateWatch>,
+    /// The node's wall clock, which stamps each gossip message's arrival (the system clock;
+    /// shifted only to emulate a skewed machine, see `rumor_chain::clock::Clock`).
+    pub clock: rumor_chain::clock::Clock,
 }
 
 impl Default for NetworkConfig {
@@ -264,6 +267,7 @@ impl Default for NetworkConfig {
             link: None,
             meter: None,
             duplicates: None,
+            clock: rumor_chain::clock::Clock::system(),
         }
     }
 }

@@ -85,7 +85,8 @@ impl EventLoop {
             PublishQueue::new(config.publish_queue, config.publish_ttl),
             config.limits,
             metrics.clone(),
-        );
+        )
+        .with_clock(config.clock);
         Self {
             swarm,
             commands,

@@ -35,7 +35,7 @@ use crate::publish_queue::PublishQueue;
 use crate::seen::SeenCache;
 use crate::topic::{Topic, Topics};
 
-pub(crate) use rumor_chain::clock::now_us;
+use rumor_chain::clock::Clock;
 
 #[derive(Debug)]
 pub(crate) struct GossipHandler {
@@ -44,6 +44,8 @@ pub(crate) struct GossipHandler {
     queue: PublishQueue,
     limits: Limits,
     metrics: Arc<P2pMetrics>,
+    /// Stamps each message's arrival (the node's clock: [`NetworkConfig::clock`](crate::NetworkConfig)).
+    clock: Clock,
 }
 
 impl GossipHandler {
@@ -60,7 +62,14 @@ impl GossipHandler {
             queue,
             limits,
             metrics,
+            clock: Clock::system(),
         }
+    }
+
+    /// Stamps arrivals with `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn topics(&self) -> &Topics {
@@ -94,7 +103,7 @@ impl GossipHandler {
             }
             return;
         };
-        let received_at_us = now_us();
+        let received_at_us = self.clock.now_us();
         let Some(topic) = self.topics.topic(&message.topic) else {
             // Only subscribed topics are delivered, and we subscribe to ours alone.
             gs.report_message_validation_result(

@@ -116,6 +116,7 @@ pub async fn attach(endpoints: &Endpoints, dir: &Path) -> Result<Manifest> {
             region: e.region.clone(),
             bootnodes: Vec::new(),
             link_file: None,
+            clock_offset_ms: 0,
         });
     }
     let genesis = genesis.expect("at least one node");

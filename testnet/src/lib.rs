@@ -39,6 +39,7 @@ pub mod rng;
 pub mod rpc;
 pub mod setup;
 pub mod shutdown;
+pub mod skew;
 pub mod start_order;
 pub mod textable;
 pub mod timefmt;

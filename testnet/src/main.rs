@@ -231,6 +231,10 @@ struct NetArgs {
     /// How often Prometheus scrapes each node.
     #[arg(long, default_value = "1s", value_parser = timefmt::parse_duration, requires = "prometheus")]
     scrape_interval: Duration,
+    /// Start node NODE with its clock shifted by ±MS (repeatable, e.g. `--skew 2:+2000 --skew
+    /// 3:-1500`), as on a machine whose clock is off: see the README, "Clock tolerance".
+    #[arg(long, value_name = "NODE:±MS", allow_hyphen_values = true)]
+    skew: Vec<rumor_testnet::skew::Skew>,
 }
 
 #[derive(Args)]
@@ -364,6 +368,7 @@ fn up_options(nodes: usize, accounts: usize, mut net: NetArgs) -> anyhow::Result
             let mut o = rumor_testnet::setup::NodeOverrides::default();
             o.config.net.compact_blocks = net.block_relay == "compact";
             o.readiness = net.readiness;
+            o.skew = net.skew.clone();
             o
         },
         in_process: net.in_process,

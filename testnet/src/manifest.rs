@@ -93,6 +93,14 @@ pub struct NodeEntry {
     /// Indices of the earlier nodes this one was given as bootnodes.
     pub bootnodes: Vec<usize>,
     pub link_file: Option<PathBuf>,
+    /// `--skew`: this node's clock runs this many ms ahead (negative: behind) of the system
+    /// clock (its config's `clock_offset_ms`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock_offset_ms: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 impl NodeEntry {
@@ -161,6 +169,7 @@ impl NodeEntry {
             log_format: LogFormat::Json,
             trace: true,
             link: self.link_file.clone(),
+            clock_offset_ms: self.clock_offset_ms,
             ..template.clone()
         }
     }

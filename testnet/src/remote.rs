@@ -24,6 +24,12 @@ pub fn traces_over_rpc(m: &Manifest) -> bool {
     m.compose.is_some() || m.attached
 }
 
+/// Whether this testnet's nodes may not share this tool's clock: remote ones, or nodes started
+/// with `--skew`. Their clocks are then measured over RPC and their trace times corrected.
+pub fn clocks_differ(m: &Manifest) -> bool {
+    traces_over_rpc(m) || m.nodes.iter().any(|n| n.clock_offset_ms != 0)
+}
+
 /// Copies one node's trace and counts; returns the bytes read.
 pub async fn fetch(node: &NodeEntry, rpc: &Rpc) -> Result<u64> {
     let path = node.trace_file();
@@ -88,13 +94,17 @@ pub fn load_clocks(m: &Manifest) -> Option<Clocks> {
     crate::fsutil::read_json(&m.dir.join(clock::FILE)).ok()
 }
 
-/// Clocks, then traces, for a testnet whose traces come over RPC; a progress message for each.
+/// Clocks, for a testnet whose nodes' clocks may differ from ours, then traces, for one whose
+/// traces come over RPC; a progress message for each.
 pub async fn collect(m: &Manifest, rpcs: &[Rpc], progress: &indicatif::ProgressBar) -> Result<()> {
-    if !traces_over_rpc(m) {
+    if !clocks_differ(m) {
         return Ok(());
     }
     progress.set_message("clock offsets (trace_clock)");
     measure_clocks(m, rpcs).await?;
+    if !traces_over_rpc(m) {
+        return Ok(());
+    }
     progress.set_message("traces over RPC (trace_read)");
     for (i, r) in fetch_all(m, rpcs).await.into_iter().enumerate() {
         if let Err(e) = r {

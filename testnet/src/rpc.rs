@@ -143,6 +143,11 @@ impl Rpc {
             .ok_or_else(|| self.err("chain_getBlockByHeight", format!("no block at {height}")))
     }
 
+    /// `chain_clock`: the node's own estimate of its clock against the other producers'.
+    pub async fn chain_clock(&self) -> Result<rumor_api::ClockStatus> {
+        self.wrap("chain_clock", ChainApiClient::clock(&self.client).await)
+    }
+
     pub async fn trace_clock(&self) -> Result<ClockReading> {
         self.wrap("trace_clock", TraceApiClient::clock(&self.client).await)
     }

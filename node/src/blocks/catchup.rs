@@ -34,7 +34,6 @@ use tokio::time::Instant;
 
 use super::headers::check_headers;
 use crate::context::Ctx;
-use crate::trace::now_ms;
 
 pub use super::backoff::Backoff;
 
@@ -95,7 +94,7 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
     let deadline = Instant::now() + MAX_SYNC_TIME;
     let outcome = if verify_claim(&ctx, peer, &claim, deadline).await {
         tracing::info!("catching up");
-        let pause = now_ms() + MAX_PRODUCTION_PAUSE.as_millis() as u64;
+        let pause = ctx.clock.now_ms() + MAX_PRODUCTION_PAUSE.as_millis() as u64;
         ctx.production_paused_until_ms
             .store(pause, Ordering::SeqCst);
         let mut cursor = None;
@@ -187,7 +186,7 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
         .await;
         return false;
     }
-    match check_header(&block, &ctx.genesis, &ctx.config.chain, now_ms()) {
+    match check_header(&block, &ctx.genesis, &ctx.config.chain, ctx.clock.now_ms()) {
         Ok(_) => true,
         Err(e) => {
             if e.is_bad_block() {
@@ -284,7 +283,7 @@ async fn round(
         &headers,
         &ctx.genesis,
         &ctx.config.chain,
-        now_ms(),
+        ctx.clock.now_ms(),
     );
     if let Err(e) = checked {
         if e.is_offence() {

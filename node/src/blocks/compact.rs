@@ -31,7 +31,6 @@ use rumor_p2p::{
 
 use super::gossip::{SlotCache, conclude, report, screen};
 use crate::context::Ctx;
-use crate::trace::now_us;
 
 /// Whole blocks kept to answer blocktxn requests before they are stored (or while they wait
 /// as orphans): the blocks this node rebuilt or produced most recently. 32 blocks of at most
@@ -138,7 +137,7 @@ pub async fn on_gossip_compact(
         Rebuilt::Block(block, _) => {
             let block = Arc::new(*block);
             remember(&ctx, &block);
-            let at = now_us();
+            let at = ctx.clock.now_us();
             conclude(ctx, &slots, id, from, block, received, at).await;
         }
         Rebuilt::Bad(Offence::BadCompactBlock) => {

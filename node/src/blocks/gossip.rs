@@ -9,7 +9,8 @@
 //! forwarded, no penalty: an honest peer may relay a block we got by sync first). A forwarded
 //! block whose body then fails full validation is *not* its relayer's fault (the relayer
 //! checked what we checked before forwarding): it is counted and logged against its producer,
-//! and no peer is penalised.
+//! and no peer is penalised. A block from the future is held, refused or rejected by
+//! [`super::future`] (the clock tolerance), after its header checks.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -20,7 +21,7 @@ use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
 use super::import::{import, resolve_orphan};
 use crate::context::Ctx;
-use crate::trace::{Kind, Origin, now_ms};
+use crate::trace::{Kind, Origin};
 
 /// How far below our head a gossiped block is ignored unchecked. Gossip cannot make such a
 /// block canonical (its branch would have to outgrow ours, which locator sync handles from the
@@ -125,7 +126,7 @@ pub(super) async fn screen(
         &ctx.genesis,
         ctx.config.chain.replay_window_slots,
         header.slot,
-        now_ms(),
+        ctx.clock.now_ms(),
     ) {
         tracing::info!(%from, block = %hash.short(), slot = header.slot, "replayed old block rejected");
         ctx.metrics.replayed_blocks.inc();
@@ -168,7 +169,7 @@ pub(super) async fn conclude(
     received_at_us: u64,
 ) {
     let hash = block.hash();
-    let verdict = judge(&ctx, slots, &block, hash, &id, from).await;
+    let verdict = judge(&ctx, slots, &block, hash, &id, from, received_at_us).await;
     report(&ctx, id, from, verdict, received).await;
     if verdict != Validation::Accept {
         return;
@@ -184,7 +185,7 @@ pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, header: &rumor_chain::
         &ctx.genesis,
         ctx.config.chain.replay_window_slots,
         header.slot,
-        now_ms(),
+        ctx.clock.now_ms(),
     ) {
         tracing::info!(%from, block = %header.hash().short(), slot = header.slot, "replayed old block (seen before) from peer");
         ctx.metrics.replayed_blocks.inc();
@@ -193,8 +194,11 @@ pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, header: &rumor_chain::
 }
 
 /// Why a block is ignored without any signature work: stale (far below our head) or already
-/// stored. `None`: check it.
+/// stored or held for its slot. `None`: check it.
 async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Option<&'static str> {
+    if ctx.held.contains(&hash) {
+        return Some("held");
+    }
     // Saturating: the height is the sender's, up to u64::MAX (found by fuzzing: `+` overflowed,
     // a panic in debug builds and, wrapped in release, a far-future block called stale).
     if height.saturating_add(STALE_DEPTH) < ctx.ledger.head().height {
@@ -208,7 +212,8 @@ async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Optio
     known.then_some("known")
 }
 
-/// The header-level verdict: producer, signature, tx root, sizes, clock, equivocation.
+/// The header-level verdict: producer, signature, tx root, sizes, equivocation, then the
+/// clock ([`super::future`]: a block from the future is checked as of its slot first).
 async fn judge(
     ctx: &Arc<Ctx>,
     slots: &Mutex<SlotCache>,
@@ -216,10 +221,12 @@ async fn judge(
     hash: BlockHash,
     id: &MessageId,
     from: PeerId,
+    received_at_us: u64,
 ) -> Validation {
+    let at = super::future::check_at(ctx, &block.header);
     let header = ctx
         .verify
-        .check_header(block.clone(), now_ms(), &ctx.metrics)
+        .check_header(block.clone(), at, &ctx.metrics)
         .await;
     match header {
         Err(e) => {
@@ -248,7 +255,7 @@ async fn judge(
                     on_equivocation(ctx, first, first_from, second, from).await;
                     Validation::Ignore
                 }
-                None => Validation::Accept,
+                None => super::future::verdict(ctx, &block.header, hash, from, received_at_us),
             }
         }
     }
@@ -282,7 +289,8 @@ async fn on_equivocation(
         .await;
 }
 
-/// An accepted block: traced, then imported (its body checked in full).
+/// An accepted block: traced, then imported (its body checked in full), or held first if its
+/// slot is still ahead of the tolerance.
 async fn after_accept(
     ctx: Arc<Ctx>,
     block: Arc<Block>,
@@ -297,10 +305,17 @@ async fn after_accept(
         Some(from.to_string()),
         Origin::Gossip,
     );
-    let block = Arc::unwrap_or_clone(block);
-    match import(&ctx, block.clone()).await {
+    if super::future::hold_if_early(&ctx, &block, from) {
+        return;
+    }
+    import_accepted(&ctx, Arc::unwrap_or_clone(block), hash, from).await;
+}
+
+/// Imports an accepted gossip block (now, or when a held one falls due).
+pub(super) async fn import_accepted(ctx: &Arc<Ctx>, block: Block, hash: BlockHash, from: PeerId) {
+    match import(ctx, block.clone()).await {
         Ok(_) | Err(ImportError::AlreadyKnown(_)) => {}
-        Err(ImportError::UnknownParent(_)) => resolve_orphan(&ctx, block, from).await,
+        Err(ImportError::UnknownParent(_)) => resolve_orphan(ctx, block, from).await,
         Err(e) if e.is_bad_block() => {
             ctx.metrics.bad_bodies.inc();
             tracing::warn!(%from, producer = %block.header.producer.short(), block = %hash.short(), error = %e,
@@ -496,7 +511,7 @@ mod tests {
         let old = net.extend_with(&mut remote, 0, vec![]);
         on_block_seen_again(&node.ctx, peer(6), &old.header).await;
         let mut fresh = old.clone();
-        fresh.header.slot = net.genesis.slot_at(now_ms());
+        fresh.header.slot = net.genesis.slot_at(node.ctx.clock.now_ms());
         on_block_seen_again(&node.ctx, peer(7), &fresh.header).await;
         assert_eq!(
             node.net.calls(|c| c.penalties.clone()),
@@ -513,8 +528,9 @@ mod tests {
         let slots = Arc::new(slot_cache());
         let mut remote = net.store("remote");
         let old = net.extend_with(&mut remote, 0, vec![]);
-        assert!(replayed(&net.genesis, 64, old.header.slot, now_ms()));
-        assert!(!replayed(&net.genesis, 64, 960, now_ms()));
+        let now = node.ctx.clock.now_ms();
+        assert!(replayed(&net.genesis, 64, old.header.slot, now));
+        assert!(!replayed(&net.genesis, 64, 960, now));
         deliver(&node, &slots, &old, 4).await;
         assert_eq!(
             verdicts(&node),

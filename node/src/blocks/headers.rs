@@ -71,7 +71,7 @@ pub fn check_headers(
 mod tests {
     use super::*;
     use crate::testing::TestNet;
-    use crate::trace::now_ms;
+    use crate::testing::now_ms;
 
     fn setup() -> (TestNet, Vec<SignedHeader>, BlockHeader) {
         let net = TestNet::new(2, 1);

@@ -16,7 +16,7 @@ use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
 
 use crate::context::Ctx;
 use crate::ledger::Imported;
-use crate::trace::{Kind, Origin, now_ms};
+use crate::trace::{Kind, Origin};
 
 /// Ancestors fetched one by one for an orphan before handing over to a locator catch-up. The
 /// usual orphan (a child that overtook its parent in gossip) needs one fetch; anything deeper
@@ -67,7 +67,7 @@ async fn import_one(ctx: &Arc<Ctx>, block: Block, commit: Commit) -> Result<Impo
     };
     let checked = ctx
         .verify
-        .check_block(block, now_ms(), known, &ctx.metrics)
+        .check_block(block, ctx.clock.now_ms(), known, &ctx.metrics)
         .await
         .map_err(internal)??;
     let imported = ctx
@@ -83,7 +83,7 @@ async fn import_one(ctx: &Arc<Ctx>, block: Block, commit: Commit) -> Result<Impo
 /// they count as delivered, and are marked seen so a late gossip copy is not judged again.
 fn trace_txs_first_seen_in_block(ctx: &Ctx, ids: &[TxHash]) {
     let seen = ctx.net.seen();
-    let now = crate::trace::now_us();
+    let now = ctx.clock.now_us();
     for id in ids {
         if seen.insert(id.0) {
             ctx.tracer.record(Kind::Tx, &id.0, now, None, Origin::Block);
@@ -96,7 +96,7 @@ pub(super) fn trace_sync(ctx: &Ctx, hash: &BlockHash, peer: PeerId) {
     ctx.tracer.record(
         Kind::Block,
         &hash.0,
-        crate::trace::now_us(),
+        ctx.clock.now_us(),
         Some(peer.to_string()),
         Origin::Sync,
     );

@@ -1,4 +1,5 @@
 //! The block pipeline, one file per job:
+//! - [`future`]: blocks from the future held for their slot, and the clock-offset samples;
 //! - [`compact`]: compact blocks: our blocks published compact, gossiped ones rebuilt from
 //!   the pool (missing txs by `/rumor/blocktxn/1`), blocktxn answered;
 //! - [`gossip`]: a gossiped block → header checks → verdict (forward early) → import;
@@ -16,6 +17,7 @@ pub mod backoff;
 pub mod bodies;
 pub mod catchup;
 pub mod compact;
+pub mod future;
 pub mod gossip;
 pub mod headers;
 pub mod import;

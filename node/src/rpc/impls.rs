@@ -158,6 +158,19 @@ impl ChainApiServer for RpcImpl {
         Ok(found.into_iter().map(EquivocationInfo::from).collect())
     }
 
+    async fn clock(&self) -> RpcResult<ClockStatus> {
+        let _t = self.ctx.metrics.rpc("chain_clock");
+        let s = self.ctx.clock_watch.standing();
+        Ok(ClockStatus {
+            offset_estimate_ms: s.estimate.map(|e| e.offset_ms),
+            tolerance_ms: self.ctx.clock_watch.tolerance().max_future_ms,
+            samples: s.samples as u64,
+            producers: s.estimate.map_or(0, |e| e.producers as u64),
+            within_tolerance: s.within,
+            held_blocks: self.ctx.held.len() as u64,
+        })
+    }
+
     async fn subscribe_new_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
         let _t = self.ctx.metrics.rpc("chain_subscribeNewHeads");
         forward(pending, self.ctx.ledger.subscribe_heads()).await

@@ -59,7 +59,7 @@ pub fn read_page(path: &Path, offset: u64, max: u64) -> std::io::Result<TracePag
 impl TraceApiServer for RpcImpl {
     async fn clock(&self) -> RpcResult<ClockReading> {
         // Read first: the metric's timer must not sit between request and reading.
-        let t_us = crate::trace::now_us();
+        let t_us = self.ctx.clock.now_us();
         let _t = self.ctx.metrics.rpc("trace_clock");
         Ok(ClockReading { t_us })
     }

@@ -80,6 +80,9 @@ pub struct StorageMonitor {
     metrics: Arc<NodeMetrics>,
     /// Wakes the recovery task on a new failure.
     wake: Notify,
+    /// The node's clock's offset from the system clock (ms): `since_ms` and `gives_up_at_ms`
+    /// in `node_health` are on the node's clock, as every other time it reports.
+    clock_offset_ms: std::sync::atomic::AtomicI64,
 }
 
 impl StorageMonitor {
@@ -92,6 +95,7 @@ impl StorageMonitor {
             tracker: Mutex::new(Tracker::new(policy)),
             degraded: AtomicBool::new(false),
             chain_unusable: AtomicBool::new(false),
+            clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
             metrics,
             wake: Notify::new(),
         }
@@ -114,6 +118,20 @@ impl StorageMonitor {
         }
     }
 
+    /// Reads wall time through the node's clock from now on.
+    pub fn set_clock(&self, clock: rumor_chain::clock::Clock) {
+        self.clock_offset_ms
+            .store(clock.offset_ms(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn now_ms(&self) -> u64 {
+        rumor_chain::clock::Clock::with_offset_ms(
+            self.clock_offset_ms
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+        .now_ms()
+    }
+
     pub fn policy(&self) -> Policy {
         self.tracker().policy()
     }
@@ -122,7 +140,7 @@ impl StorageMonitor {
     pub fn failed(&self, store: Store, failure: &IoFailure) {
         self.metrics.failure_counter(store).inc();
         let mut t = self.tracker();
-        let entered = t.failed(store, failure, Instant::now(), crate::trace::now_ms());
+        let entered = t.failed(store, failure, Instant::now(), self.now_ms());
         self.publish(&t);
         drop(t);
         if entered {

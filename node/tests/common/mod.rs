@@ -16,7 +16,7 @@ pub const T: Duration = Duration::from_secs(60);
 
 /// A network with `authorities` producers and `accounts` funded accounts, 500 ms slots.
 pub fn network(dir: &Path, authorities: usize, accounts: usize) -> PathBuf {
-    let now = rumor_chain::clock::now_ms();
+    let now = rumor_chain::clock::Clock::system().now_ms();
     new_genesis(&NewGenesis {
         authorities,
         accounts,

@@ -32,10 +32,10 @@ pub struct Measured {
     pub summary: String,
 }
 
-/// Every node's trace; for nodes not on this machine's clock, shifted onto the tool's clock by
-/// the offsets in `clocks.json` ([`crate::remote`]).
+/// Every node's trace; for nodes not on this machine's clock (remote, or `--skew`), shifted
+/// onto the tool's clock by the offsets in `clocks.json` ([`crate::remote`]).
 pub fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
-    let clocks = crate::remote::load_clocks(m).filter(|_| crate::remote::traces_over_rpc(m));
+    let clocks = crate::remote::load_clocks(m).filter(|_| crate::remote::clocks_differ(m));
     m.nodes
         .iter()
         .map(|n| {

@@ -56,6 +56,9 @@ pub struct NodeCounters {
     /// pool lacked (`rumor_compact_missing_txs_total`).
     #[serde(default)]
     pub compact: Option<CompactCounts>,
+    /// The node's clock estimate and the early blocks it saw ([`super::clock`]).
+    #[serde(default)]
+    pub clock: Option<super::clock::ClockCounts>,
 }
 
 /// A node's compact-block outcomes (see the node's `rumor_compact_blocks_total`).
@@ -97,6 +100,9 @@ impl NodeCounters {
     pub fn from_samples(samples: &[Sample], network: &str) -> Self {
         let mut c = Self::default();
         for s in samples {
+            if super::clock::take(s, &mut c.clock) {
+                continue;
+            }
             let name = s.name.as_str();
             if name.contains("bandwidth") && !name.ends_with("_created") {
                 let slot = match s.label("direction").map(str::to_ascii_lowercase).as_deref() {
@@ -187,6 +193,7 @@ impl NodeCounters {
             compact: self
                 .compact
                 .map(|a| a.since(&earlier.compact.unwrap_or_default())),
+            clock: self.clock,
         }
     }
 }

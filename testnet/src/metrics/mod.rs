@@ -1,5 +1,6 @@
 //! The node's Prometheus endpoint: fetching it and pulling out the counters the report needs.
 
+pub mod clock;
 pub mod counters;
 pub mod http;
 pub mod prom;

@@ -179,6 +179,12 @@ pub fn build(input: BuildInput<'_>) -> Report {
     if let Some(l) = machine.filter(|l| l.saturated) {
         notes.push(l.line());
     }
+    let canonical = input
+        .convergence
+        .as_ref()
+        .map(|c| &c.lost.canonical_blocks)
+        .filter(|c| !c.is_empty());
+    let skew = super::skew::build(m, input.live, input.traces, canonical);
     Report {
         meta: Meta {
             tool: format!("rumor-testnet {}", env!("CARGO_PKG_VERSION")),
@@ -195,7 +201,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             }),
             window: input.analysis.window,
             counters_interval_s: Some(interval_s),
-            clock_source: if crate::remote::traces_over_rpc(m) {
+            clock_source: if crate::remote::clocks_differ(m) {
                 CLOCK_SOURCE_REMOTE.into()
             } else {
                 CLOCK_SOURCE.into()
@@ -228,11 +234,12 @@ pub fn build(input: BuildInput<'_>) -> Report {
         blocks,
         over_time: None,
         clocks: crate::remote::load_clocks(m)
-            .filter(|_| crate::remote::traces_over_rpc(m))
+            .filter(|_| crate::remote::clocks_differ(m))
             .map(|c| {
                 let nodes: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
                 super::clocks::build(&c, &nodes)
             }),
+        skew,
     }
 }
 

@@ -113,6 +113,7 @@ pub fn render(r: &Report) -> String {
     s.push_str(&super::sections::first_duplicates(r));
     s.push_str(&super::sections::bytes(r));
     s.push_str(&super::clocks::section(r.clocks.as_ref()));
+    s.push_str(&super::skew::section(r.skew.as_ref()));
     s.push_str(&super::over_time::section(r.over_time.as_ref()));
 
     let any_ratio = r.kinds.values().any(|k| k.stats.path_ratio.is_some());

@@ -17,6 +17,7 @@ pub mod model;
 pub mod over_time;
 pub mod plots;
 pub mod sections;
+pub mod skew;
 pub mod table;
 
 use std::path::{Path, PathBuf};

@@ -42,6 +42,9 @@ pub struct Report {
     /// Clock offsets of nodes not on this machine's clock, and what that leaves measurable.
     #[serde(default)]
     pub clocks: Option<super::clocks::ClockReport>,
+    /// `--skew`: the skewed nodes, their own clock estimates, and what became of early blocks.
+    #[serde(default)]
+    pub skew: Option<super::skew::SkewReport>,
 }
 
 /// Whether the live network converged: the convergence issue's proof, per run.

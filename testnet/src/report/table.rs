@@ -166,5 +166,8 @@ pub fn summary(r: &Report) -> String {
     if let Some(c) = &r.clocks {
         let _ = writeln!(out, "{}", clocks::line(c));
     }
+    if let Some(s) = &r.skew {
+        let _ = writeln!(out, "{}", super::skew::line(s));
+    }
     out
 }

@@ -53,6 +53,8 @@ pub struct NodeOverrides {
     pub no_producers: bool,
     /// When start-up is done (`Peers` for `--flood-all`, which forms no mesh).
     pub readiness: crate::ready::Readiness,
+    /// `--skew`: nodes started with their clock shifted ([`crate::skew`]).
+    pub skew: Vec<crate::skew::Skew>,
 }
 
 impl UpOptions {
@@ -84,6 +86,7 @@ impl UpOptions {
         if (self.account_balance as u128) * (self.accounts as u128) > u64::MAX as u128 {
             return bad("--accounts × balance exceeds the u64 supply".into());
         }
+        crate::skew::validate(&self.overrides.skew, self.nodes).map_err(Error::Invalid)?;
         if let Some(b) = &self.overrides.bootnodes {
             let ok = b.len() == self.nodes
                 && b.iter().enumerate().all(|(i, l)| l.iter().all(|&j| j < i));
@@ -188,6 +191,7 @@ pub fn plan_at(
                 metrics,
                 region: regions.as_ref().map(|r| r[i].clone()),
                 bootnodes: boot[i].clone(),
+                clock_offset_ms: crate::skew::offset_of(&opts.overrides.skew, i),
             }
         })
         .collect();
@@ -340,6 +344,20 @@ pub(crate) mod tests {
         assert!(m.nodes.iter().all(|n| !n.producer));
         assert_eq!(g.authorities.len(), 2, "authorities stay in genesis");
         o.overrides.bootnodes = Some(vec![vec![], vec![2], vec![1]]);
+        assert!(matches!(o.validate(), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn a_skewed_node_gets_its_clock_offset_in_its_config() {
+        let mut o = opts(3, RegionsOpt::None);
+        o.overrides.skew = vec!["1:-1500".parse().unwrap()];
+        let (m, _) = plan(&o, Path::new("/tmp/x")).unwrap();
+        let offsets: Vec<i64> = m.nodes.iter().map(|n| n.clock_offset_ms).collect();
+        assert_eq!(offsets, vec![0, -1500, 0]);
+        let template = rumor_api::NodeConfig::default();
+        assert_eq!(m.nodes[1].config(&m, &template).clock_offset_ms, -1500);
+        assert_eq!(m.nodes[0].config(&m, &template).clock_offset_ms, 0);
+        o.overrides.skew = vec!["3:+1".parse().unwrap()];
         assert!(matches!(o.validate(), Err(Error::Invalid(_))));
     }
 
