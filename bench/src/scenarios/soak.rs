@@ -129,7 +129,12 @@ pub async fn run_once(ctx: &Ctx, p: &Params, results: &std::path::Path) -> Resul
         judgement
             .growth
             .iter()
-            .map(|v| format!("{} (append-only by design, not judged as a leak)", v.line())),
+            .map(|v| format!("{} (append-only: a rate, not judged)", v.rate_line())),
+    );
+    out.notes.push(
+        "the machine is shared with other engineers' builds: CPU figures and timings include \
+         their load"
+            .into(),
     );
     out.notes.push(format!(
         "samples, judgement and plots: {} ({})",

@@ -179,13 +179,41 @@ impl MetricVerdict {
                 w.slope_per_h, self.unit, self.growing
             )
         };
+        let late = w
+            .late_slope_per_h
+            .map_or_else(|| "n/a".to_string(), |b| format!("{b:+.2} {}/h", self.unit));
         format!(
-            "{}: {what} — worst node {node}: {:+.2} {u}/h, {:+.2} {u} over the window vs \
-             {:.2} {u} allowed, level {:.1} {u}; {} node(s) judged",
+            "{}: {what} — worst node {node}: {:+.2} {u}/h (second half {late}), {:+.2} {u} \
+             over the window vs {:.2} {u} allowed, level {:.1} {u}; {} node(s) judged",
             self.metric,
             w.slope_per_h,
             w.growth,
             w.allowed,
+            w.level,
+            self.nodes,
+            u = self.unit
+        )
+    }
+}
+
+impl MetricVerdict {
+    /// For a series that grows by design (an append-only file): its rate, not a verdict.
+    /// `chain: +12.3 MiB/h mean per node (second half of the worst: +11.0 MiB/h), 4 node(s)`.
+    pub fn rate_line(&self) -> String {
+        let (Some(mean), Some((node, w))) = (self.mean_slope_per_h, &self.worst) else {
+            return format!(
+                "{}: no rate (no node had one lifetime spanning the window)",
+                self.metric
+            );
+        };
+        let late = w
+            .late_slope_per_h
+            .map_or_else(|| "n/a".to_string(), |b| format!("{b:+.2} {}/h", self.unit));
+        format!(
+            "{}: {mean:+.2} {u}/h mean per node over the window (node {node}: {:+.2} {u}/h, \
+             second half {late}), level {:.1} {u}; {} node(s)",
+            self.metric,
+            w.slope_per_h,
             w.level,
             self.nodes,
             u = self.unit
@@ -319,5 +347,11 @@ mod tests {
         let none = judge_metric("fds", "", &[], 0.0, 1.0, Rule::new(2.0));
         assert!(!none.levels_off());
         assert!(none.line().contains("not judged"));
+        assert!(none.rate_line().contains("no rate"));
+        assert!(
+            m.rate_line().starts_with("rss: +12.00 MiB/h mean per node"),
+            "{}",
+            m.rate_line()
+        );
     }
 }

@@ -105,10 +105,7 @@ pub fn plot_series(samples: &[Sample], m: Metric) -> PlotSeries {
             None => points.push((s.t_s, f64::NAN)),
         }
     }
-    let unit = match m.unit() {
-        "" => "count".to_string(),
-        u => u.to_string(),
-    };
+    let unit = m.unit().to_string();
     PlotSeries {
         name: format!("soak-{}", m.name()),
         title: format!("soak: {}", m.name()),

@@ -87,7 +87,9 @@ impl Metric {
             | Metric::ChainMib
             | Metric::TraceMib
             | Metric::StoreMib => "MiB",
-            _ => "",
+            Metric::Fds => "fds",
+            Metric::Threads => "threads",
+            Metric::Tasks | Metric::RuntimeTasks => "tasks",
         }
     }
 
