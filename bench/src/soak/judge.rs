@@ -84,7 +84,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
-    Some(if v.len() % 2 == 0 {
+    Some(if v.len().is_multiple_of(2) {
         (v[m - 1] + v[m]) / 2.0
     } else {
         v[m]
@@ -284,7 +284,11 @@ mod tests {
         // Warm-up growth in the first half, then flat with ±2 MiB of sawtooth.
         let rss = |t: f64| {
             let base = if t < 1800.0 { 40.0 + t / 60.0 } else { 70.0 };
-            base + if (t as u64 / 10) % 2 == 0 { 2.0 } else { -2.0 }
+            base + if (t as u64 / 10).is_multiple_of(2) {
+                2.0
+            } else {
+                -2.0
+            }
         };
         let v = judge_series(&series(rss, 3600, 10), 1800.0, 3600.0, Rule::new(1.0)).unwrap();
         assert!(v.levels_off, "{v:?}");
@@ -295,7 +299,14 @@ mod tests {
     #[test]
     fn a_steady_climb_grows() {
         // 10 MiB/h on ~70 MiB: 5 MiB over half an hour, above 5 % (3.5 MiB) and the noise.
-        let leak = |t: f64| 65.0 + t / 360.0 + if (t as u64 / 10) % 2 == 0 { 0.5 } else { -0.5 };
+        let leak = |t: f64| {
+            65.0 + t / 360.0
+                + if (t as u64 / 10).is_multiple_of(2) {
+                    0.5
+                } else {
+                    -0.5
+                }
+        };
         let v = judge_series(&series(leak, 3600, 10), 1800.0, 3600.0, Rule::new(1.0)).unwrap();
         assert!(!v.levels_off, "{v:?}");
         assert!((v.slope_per_h - 10.0).abs() < 0.2, "{v:?}");
