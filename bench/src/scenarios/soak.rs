@@ -131,6 +131,10 @@ pub async fn run_once(ctx: &Ctx, p: &Params, results: &std::path::Path) -> Resul
             .iter()
             .map(|v| format!("{} (append-only: a rate, not judged)", v.rate_line())),
     );
+    out.notes.push(format!(
+        "load ran {:.0} s (--soak-duration), {}; judged window {:.0}–{:.0} s",
+        p.duration_s, p.faults, judgement.from_s, judgement.to_s
+    ));
     out.notes.push(
         "the machine is shared with other engineers' builds: CPU figures and timings include \
          their load"
