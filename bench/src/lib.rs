@@ -21,6 +21,7 @@ pub mod rows;
 pub mod runner;
 pub mod scenario;
 pub mod scenarios;
+pub mod soak;
 pub mod spread;
 
 pub use runner::{BenchOptions, Env, Finished, run_scenario};

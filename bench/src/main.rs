@@ -19,7 +19,7 @@ struct BenchArgs {
     quiet: bool,
     /// `all`, or one or more (comma-separated) of: verify-ceiling, ingest, relay,
     /// floor, propagation-loopback, propagation-wan, flood-baseline, scale, memory, partition,
-    /// churn, in-process, blocks.
+    /// churn, in-process, blocks; and soak (an hour: not part of `all`).
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Repetitions per scenario; figures are medians over them.
@@ -47,6 +47,9 @@ struct BenchArgs {
     scale_max_nodes: usize,
     #[arg(long, default_value_t = 10)]
     scale_step: usize,
+    /// `soak`: how long the load runs (`1h`, `5m`, `90s`); soak runs once whatever --runs says.
+    #[arg(long, default_value = "1h", value_parser = rumor_testnet::timefmt::parse_duration)]
+    soak_duration: std::time::Duration,
 }
 
 fn main() -> ExitCode {
@@ -80,6 +83,7 @@ async fn bench_command(a: BenchArgs, quiet: bool) -> anyhow::Result<()> {
             max: a.scale_max_nodes,
             ..Default::default()
         },
+        soak_duration: a.soak_duration,
     };
     let env = bench::Env::detect(&opts);
     for &sc in &opts.scenarios {

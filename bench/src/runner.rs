@@ -32,6 +32,8 @@ pub struct BenchOptions {
     pub seed: u64,
     /// The scale ramp (its sizes can be narrowed from the command line).
     pub scale: scenarios::scale::Params,
+    /// How long `soak` loads the network (1 h by default).
+    pub soak_duration: std::time::Duration,
 }
 
 #[derive(Debug)]
@@ -67,10 +69,12 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
     }
     let started_at = timefmt::now_ms() / 1000;
     let t0 = Instant::now();
-    let mut per_run = Vec::with_capacity(opts.runs);
-    for run in 1..=opts.runs {
+    // A soak is one long run: its figures are slopes over that run, not medians.
+    let runs = if sc == Scenario::Soak { 1 } else { opts.runs };
+    let mut per_run = Vec::with_capacity(runs);
+    for run in 1..=runs {
         if !opts.quiet {
-            eprintln!("bench: {} run {run}/{}", sc.name(), opts.runs);
+            eprintln!("bench: {} run {run}/{runs}", sc.name());
         }
         per_run.push(one_run(opts, env, sc, run).await?);
     }
@@ -116,7 +120,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         tool: format!("rumor-bench {}", env!("CARGO_PKG_VERSION")),
         started_at,
         run_time_s: t0.elapsed().as_secs_f64(),
-        runs: opts.runs,
+        runs,
         git: env.git.clone(),
         machine: env.machine.clone(),
         parameters: scenarios::parameters(sc, env.machine.cores, opts),

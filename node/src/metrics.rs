@@ -87,6 +87,13 @@ pub struct NodeMetrics {
     /// Time this node's tasks spent in `poll` plus its jobs on shared threads, when it runs
     /// inside a process with other nodes ([`rumor_p2p::meter`]); stays 0 otherwise.
     pub busy_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+    /// Tasks spawned through the node's task set and not yet finished (refreshed on scrape):
+    /// a count that grows without levelling off under steady load is a task leak.
+    pub tasks: Gauge,
+    /// Tasks alive on the runtime the node runs on (its tracked tasks plus those its libraries
+    /// spawn: RPC connections, libp2p's); in-process testnets share one runtime, so there it
+    /// counts every node's.
+    pub runtime_tasks: Gauge,
     /// Mempool anti-entropy: txs fetched from peers by result (`accepted`, `ignored`,
     /// `rejected`), and txs re-announced after a reorg put them back in the pool.
     pub txsync_txs: Family<Labels, Counter>,
@@ -152,6 +159,8 @@ impl NodeMetrics {
             trace_written: Counter::default(),
             trace_dropped: Counter::default(),
             busy_seconds: Counter::default(),
+            tasks: Gauge::default(),
+            runtime_tasks: Gauge::default(),
             txsync_txs: Family::default(),
             txs_reannounced: Counter::default(),
             compact_blocks: Family::default(),
@@ -217,6 +226,8 @@ impl NodeMetrics {
             trace_written => "trace_written", "Trace lines written";
             trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
             busy_seconds => "busy_seconds", "Time in this node's task polls and verification jobs, measured only when it shares a process with other nodes (in-process testnets)";
+            tasks => "tasks", "Tasks spawned through the node's task set and not yet finished";
+            runtime_tasks => "runtime_tasks", "Tasks alive on the node's tokio runtime (shared by every node of an in-process testnet)";
             txsync_txs => "txsync_txs", "Txs fetched by mempool anti-entropy, by result";
             txs_reannounced => "txs_reannounced", "Reorged-out txs published again";
             compact_blocks => "compact_blocks", "Compact blocks received, by how they became blocks (rebuilt, fetched, full_fetch, failed, bad)";
@@ -371,6 +382,8 @@ mod tests {
             "# TYPE rumor_clock_out_of_tolerance gauge",
             "rumor_future_blocks_total{outcome=\"held\"} 1",
             "# TYPE rumor_held_blocks gauge",
+            "# TYPE rumor_tasks gauge",
+            "# TYPE rumor_runtime_tasks gauge",
         ] {
             assert!(text.contains(name), "missing {name:?} in\n{text}");
         }

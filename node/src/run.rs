@@ -323,6 +323,10 @@ pub async fn run_embedded(
         if let Some(meter) = refresh_ctx.tasks.meter() {
             metrics::advance_seconds_to(&m.busy_seconds, meter.busy().as_secs_f64());
         }
+        m.tasks.set(refresh_ctx.tasks.len() as i64);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            m.runtime_tasks.set(rt.metrics().num_alive_tasks() as i64);
+        }
     });
     let (rpc_handle, rpc_addr) = rpc::start(config.rpc_addr, &config.rpc, ctx.clone())
         .await

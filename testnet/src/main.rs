@@ -278,7 +278,8 @@ struct LoadArgs {
 struct FaultArgs {
     /// Cut that share of the nodes (and of the producers) off from the rest: connections
     /// closed, dials refused both ways; healed after the duration. Times from the load's start.
-    #[arg(long, value_name = "FRACTION@START+DURATION")]
+    /// `/EVERY` repeats it (a new cut every EVERY while the load runs, e.g. 50%@5m+1m/10m).
+    #[arg(long, value_name = "FRACTION@START+DURATION[/EVERY]")]
     partition: Option<Partition>,
     /// Every period, SIGKILL that share of the non-producer nodes and restart last period's
     /// from their data directories.

@@ -38,6 +38,7 @@ impl Params {
                     fraction: 0.5,
                     start: Duration::from_secs(10),
                     duration: Duration::from_secs(300),
+                    every: None,
                 }),
                 ..Faults::default()
             },

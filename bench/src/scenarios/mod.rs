@@ -10,6 +10,7 @@ pub mod memory;
 pub mod propagation;
 pub mod relay;
 pub mod scale;
+pub mod soak;
 pub mod verify_ceiling;
 
 use super::ctx::{Ctx, RunOutcome};
@@ -34,6 +35,9 @@ pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<Ru
         Scenario::Churn => convergence::run_once(ctx, &convergence::Params::churn()).await,
         Scenario::InProcess => equivalence::run_once(ctx, &equivalence::Params::default()).await,
         Scenario::Blocks => blocks::run_once(ctx, &blocks::Params::default()).await,
+        Scenario::Soak => {
+            soak::run_once(ctx, &soak::Params::new(opts.soak_duration), &opts.out).await
+        }
     }
 }
 
@@ -55,5 +59,6 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
         Scenario::Churn => serde_json::to_value(convergence::Params::churn()).unwrap_or_default(),
         Scenario::InProcess => equivalence::parameters(&equivalence::Params::default()),
         Scenario::Blocks => blocks::parameters(&blocks::Params::default()),
+        Scenario::Soak => soak::parameters(&soak::Params::new(opts.soak_duration)),
     }
 }

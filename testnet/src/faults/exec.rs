@@ -38,6 +38,10 @@ pub struct FaultLog {
     /// Per node that was ever killed.
     pub downtime: BTreeMap<usize, Downtime>,
     pub partition: Option<PartitionOutcome>,
+    /// Every healed partition in order (a repeated `--partition …/<every>` has several;
+    /// `partition` is the last one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<PartitionOutcome>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,6 +180,7 @@ impl Injector<'_> {
                         OneHead::At(t) => Some(t.duration_since(healed).as_secs_f64() * 1000.0),
                         OneHead::Never(_) => None,
                     };
+                    self.log.partitions.push(p.clone());
                 }
                 let what = match one {
                     OneHead::At(_) => "one head after heal",

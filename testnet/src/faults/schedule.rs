@@ -9,6 +9,8 @@
 //! - Only non-producer nodes are killed (`--kill`, `--churn`): producers are the blocks' origin,
 //!   as the load targets are the txs'; the load fails over to a live node when its target is
 //!   down. `--kill` victims stay down and are never churned.
+//! - A repeated partition (`every`) cuts again at each period from its start while the load
+//!   runs, each time with a newly drawn side (same rule), so different links are cut.
 //! - Churn: at each multiple of the period, last period's victims are restarted, then a new
 //!   share (at least one) is killed from the others; after the load ends, everything churned is
 //!   restarted at the next multiple.
@@ -58,28 +60,36 @@ pub fn plan(
             g.truncate(k);
             g
         };
-        let prod: Vec<usize> = (0..n).filter(|&i| producers[i]).collect();
-        let rest: Vec<usize> = (0..n).filter(|&i| !producers[i]).collect();
-        let mut side = pick(&mut rng, prod);
-        side.extend(pick(&mut rng, rest));
-        if side.is_empty() {
-            side.push(n - 1);
+        // One cut, or with `every` one per period while the load runs (each its own side).
+        let mut start = p.start;
+        loop {
+            let prod: Vec<usize> = (0..n).filter(|&i| producers[i]).collect();
+            let rest: Vec<usize> = (0..n).filter(|&i| !producers[i]).collect();
+            let mut side = pick(&mut rng, prod);
+            side.extend(pick(&mut rng, rest));
+            if side.is_empty() {
+                side.push(n - 1);
+            }
+            if side.len() >= n {
+                return Err(format!(
+                    "--partition {}% of {n} nodes leaves nobody on the other side",
+                    p.fraction * 100.0
+                ));
+            }
+            side.sort_unstable();
+            steps.push(Step {
+                at: start,
+                action: Action::Cut { side },
+            });
+            steps.push(Step {
+                at: start + p.duration,
+                action: Action::Heal,
+            });
+            match p.every {
+                Some(every) if start + every < load => start += every,
+                _ => break,
+            }
         }
-        if side.len() >= n {
-            return Err(format!(
-                "--partition {}% of {n} nodes leaves nobody on the other side",
-                p.fraction * 100.0
-            ));
-        }
-        side.sort_unstable();
-        steps.push(Step {
-            at: p.start,
-            action: Action::Cut { side },
-        });
-        steps.push(Step {
-            at: p.start + p.duration,
-            action: Action::Heal,
-        });
     }
     let mut eligible: Vec<usize> = (0..n).filter(|&i| !producers[i]).collect();
     rng.shuffle(&mut eligible);
@@ -187,6 +197,38 @@ mod tests {
             plan(&f, &producers(16, 4), 1, Duration::ZERO).unwrap(),
             steps
         );
+    }
+
+    #[test]
+    fn a_repeated_partition_cuts_each_period_while_the_load_runs() {
+        let f = Faults {
+            partition: Some("50%@5m+1m/10m".parse::<Partition>().unwrap()),
+            ..Faults::default()
+        };
+        let steps = plan(&f, &producers(16, 4), 1, Duration::from_secs(3600)).unwrap();
+        let cuts: Vec<u64> = steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Cut { .. }))
+            .map(|s| s.at.as_secs())
+            .collect();
+        assert_eq!(cuts, [300, 900, 1500, 2100, 2700, 3300]);
+        let heals: Vec<u64> = steps
+            .iter()
+            .filter(|s| s.action == Action::Heal)
+            .map(|s| s.at.as_secs())
+            .collect();
+        assert_eq!(heals, [360, 960, 1560, 2160, 2760, 3360]);
+        for s in &steps {
+            if let Action::Cut { side } = &s.action {
+                assert_eq!(side.len(), 8);
+                assert_eq!(side.iter().filter(|&&i| i < 4).count(), 2, "{side:?}");
+            }
+        }
+        // Cut and heal alternate.
+        for pair in steps.chunks(2) {
+            assert!(matches!(pair[0].action, Action::Cut { .. }));
+            assert_eq!(pair[1].action, Action::Heal);
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The fault flags' grammar: `--partition <fraction>@<start>+<duration>`,
+//! The fault flags' grammar: `--partition <fraction>@<start>+<duration>[/<every>]`,
 //! `--churn <fraction>@<period>`, `--kill <n>@<time>`. Fractions are `50%` or `0.5`; times take
 //! the CLI's duration format (`10s`, `500ms`, `2m`, bare seconds), measured from the start of
-//! the load.
+//! the load. `/<every>` repeats the partition: a new cut every `every` from `start` while the
+//! load runs (each healed `duration` after it began, so `every` must exceed `duration`).
 
 use std::fmt;
 use std::time::Duration;
@@ -10,12 +11,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::timefmt::parse_duration;
 
-/// That share of the nodes is cut off from the rest at `start` and healed `duration` later.
+/// That share of the nodes is cut off from the rest at `start` and healed `duration` later;
+/// with `every`, again at `start + k·every` for as long as the load runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Partition {
     pub fraction: f64,
     pub start: Duration,
     pub duration: Duration,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<Duration>,
 }
 
 /// Every `period`, that share of the eligible nodes is killed (SIGKILL); each is restarted from
@@ -71,19 +75,30 @@ fn split_at(s: &str, what: &str) -> Result<(String, String), String> {
 impl std::str::FromStr for Partition {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        const FORM: &str = "<fraction>@<start>+<duration>, e.g. 50%@10s+60s";
+        const FORM: &str =
+            "<fraction>@<start>+<duration>[/<every>], e.g. 50%@10s+60s or 50%@5m+1m/10m";
         let (f, rest) = split_at(s, FORM)?;
-        let (start, duration) = rest
+        let (start, rest) = rest
             .split_once('+')
             .ok_or_else(|| format!("{s:?}: expected {FORM}"))?;
+        let (duration, every) = match rest.split_once('/') {
+            Some((d, e)) => (d, Some(parse_duration(e)?)),
+            None => (rest, None),
+        };
         let duration = parse_duration(duration)?;
         if duration.is_zero() {
             return Err(format!("{s:?}: the partition must last longer than 0"));
+        }
+        if every.is_some_and(|e| e <= duration) {
+            return Err(format!(
+                "{s:?}: a repeated partition must be healed before the next cut (every > duration)"
+            ));
         }
         Ok(Self {
             fraction: fraction(&f)?,
             start: parse_duration(start)?,
             duration,
+            every,
         })
     }
 }
@@ -129,7 +144,11 @@ impl fmt::Display for Partition {
             self.fraction * 100.0,
             self.start,
             self.duration
-        )
+        )?;
+        match self.every {
+            Some(e) => write!(f, "/{e:?}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -171,9 +190,14 @@ mod tests {
             Partition {
                 fraction: 0.5,
                 start: Duration::from_secs(10),
-                duration: Duration::from_secs(300)
+                duration: Duration::from_secs(300),
+                every: None,
             }
         );
+        let r: Partition = "50%@5m+1m/10m".parse().unwrap();
+        assert_eq!(r.every, Some(Duration::from_secs(600)));
+        assert_eq!(r.duration, Duration::from_secs(60));
+        assert_eq!(r.to_string(), "--partition 50%@300s+60s/600s");
         let c: Churn = "0.25@5s".parse().unwrap();
         assert_eq!((c.fraction, c.period), (0.25, Duration::from_secs(5)));
         let k: Kill = "2@1.5s".parse().unwrap();
@@ -190,6 +214,8 @@ mod tests {
             "100%@1s+1s",
             "x@1s+1s",
             "50%@1s+0s",
+            "50%@1s+60s/60s",
+            "50%@1s+60s/x",
         ] {
             assert!(bad.parse::<Partition>().is_err(), "{bad}");
         }
