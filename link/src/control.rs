@@ -288,6 +288,12 @@ impl WayGate {
         }
     }
 
+    /// Whether a fault holds this direction back now (closed, or a lost chunk waiting).
+    pub(crate) fn held_back(&self, now: Instant) -> bool {
+        self.hold.is_some_and(|t| now < t)
+            || matches!(self.gate.check(self.way, now), Check::Closed { .. })
+    }
+
     /// Waits on the gate's changes without being held by it (a poller idle for another
     /// reason, which a reset must still reach).
     pub(crate) fn register_idle(&self, cx: &Context<'_>) {

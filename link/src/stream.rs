@@ -275,6 +275,14 @@ impl Emulated {
         let Some(writer) = self.writer.as_mut() else {
             return Poll::Ready(Ok(()));
         };
+        if let Some((gate, _)) = self.out_faults.as_ref().filter(|(g, _)| !g.is_clear())
+            && matches!(gate.check(Way::Out, Instant::now()), Check::Closed { .. })
+        {
+            // The queue and the FIN wait behind a fault, which may outlast any caller: the
+            // close returns as a socket's does, and the writer task finishes (or gives up
+            // `LINGER` after the FIN was due, once this stream is dropped) on its own.
+            return Poll::Ready(Ok(()));
+        }
         let joined = ready!(Pin::new(writer).poll(cx));
         self.writer = None;
         Poll::Ready(joined.unwrap_or_else(|e| Err(io::Error::other(e))))

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use rumor_link::{Delayed, Direction, FaultKind, LinkFault, LinkFaults, LinkParams};
+use rumor_link::{Delayed, Direction, FaultKind, LinkFault, LinkFaults, LinkParams, MAX_IN_FLIGHT};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, timeout};
@@ -43,6 +43,10 @@ fn poll_write_once(s: &mut Delayed, buf: &[u8]) -> Poll<std::io::Result<usize>> 
     Pin::new(s).poll_write(&mut Context::from_waker(Waker::noop()), buf)
 }
 
+fn poll_flush_once(s: &mut Delayed) -> Poll<std::io::Result<()>> {
+    Pin::new(s).poll_flush(&mut Context::from_waker(Waker::noop()))
+}
+
 fn poll_read_once(s: &mut Delayed, buf: &mut [u8]) -> Poll<std::io::Result<usize>> {
     Pin::new(s).poll_read(&mut Context::from_waker(Waker::noop()), buf)
 }
@@ -65,8 +69,19 @@ async fn a_one_way_stall_holds_one_direction_and_a_heal_delivers_everything() {
     faults
         .set(&remote(), fault(Direction::Out, FaultKind::Stall, None))
         .unwrap();
+    // Like a kernel's send buffer facing a dead path: writes queue, up to a bound, and
+    // nothing reaches the socket.
+    let chunk = vec![9u8; 64 * 1024];
+    let mut queued = 0;
+    while let Poll::Ready(n) = poll_write_once(&mut client, &chunk) {
+        queued += n.unwrap();
+        assert!(queued <= MAX_IN_FLIGHT, "the queue is bounded");
+    }
+    assert_eq!(queued, MAX_IN_FLIGHT, "then writes wait");
+    // A flush does not wait for the path (as on a socket), and moves nothing while stalled.
+    assert!(poll_flush_once(&mut client).is_ready());
     assert!(
-        poll_write_once(&mut client, b"held").is_pending(),
+        poll_write_once(&mut client, b"x").is_pending(),
         "out is stalled"
     );
     // The other direction still flows.
@@ -77,19 +92,34 @@ async fn a_one_way_stall_holds_one_direction_and_a_heal_delivers_everything() {
         .unwrap()
         .unwrap();
     assert_eq!(&pong, b"pong");
+    assert!(poll_flush_once(&mut client).is_ready());
     assert!(
-        poll_write_once(&mut client, b"held").is_pending(),
+        poll_write_once(&mut client, b"x").is_pending(),
         "still stalled"
     );
 
     assert_eq!(faults.clear(Some(&remote())), 1);
-    client.write_all(b"after heal").await.unwrap();
-    let mut got = [0u8; 10];
-    timeout(LIMIT, server.read_exact(&mut got))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(&got, b"after heal", "in order, nothing lost");
+    let (written, got) = tokio::join!(
+        async {
+            client.write_all(b"after heal").await.unwrap();
+            client.flush().await.unwrap();
+        },
+        async {
+            let mut got = vec![0u8; MAX_IN_FLIGHT + 10];
+            timeout(LIMIT, server.read_exact(&mut got))
+                .await
+                .unwrap()
+                .unwrap();
+            got
+        }
+    );
+    let () = written;
+    assert!(got[..MAX_IN_FLIGHT].iter().all(|&b| b == 9));
+    assert_eq!(
+        &got[MAX_IN_FLIGHT..],
+        b"after heal",
+        "in order, nothing lost"
+    );
 
     // The in direction: bytes wait in the kernel until the stall ends.
     faults
@@ -168,6 +198,7 @@ async fn a_flapping_lossy_link_delivers_every_byte_in_order_late() {
     ] {
         let faults = LinkFaults::new();
         let (mut client, mut server) = pair(&faults, params).await;
+        let sent = Instant::now();
         let flap = FaultKind::Flap {
             period: Duration::from_millis(300),
             down: Duration::from_millis(100),
@@ -182,20 +213,21 @@ async fn a_flapping_lossy_link_delivers_every_byte_in_order_late() {
             )
             .unwrap();
         let data: Vec<u8> = (0..64 * 1024u32).map(|i| (i * 7 + i / 251) as u8).collect();
-        let sent = Instant::now();
-        let writer = async {
-            for chunk in data.chunks(2048) {
+        let to_send = data.clone();
+        let writer = async move {
+            for chunk in to_send.chunks(2048) {
                 client.write_all(chunk).await.unwrap();
                 client.flush().await.unwrap();
             }
-            client
+            // Bytes still queued behind a flap go out after the close, as from a socket.
+            client.close().await.unwrap();
         };
         let reader = async {
             let mut got = vec![0u8; data.len()];
             server.read_exact(&mut got).await.unwrap();
             got
         };
-        let (mut client, got) = timeout(LIMIT, async { tokio::join!(writer, reader) })
+        let ((), got) = timeout(LIMIT, async { tokio::join!(writer, reader) })
             .await
             .unwrap();
         assert!(got == data, "bytes lost or reordered ({params:?})");
@@ -205,8 +237,6 @@ async fn a_flapping_lossy_link_delivers_every_byte_in_order_late() {
             "took {:?}",
             sent.elapsed()
         );
-        faults.clear(None);
-        timeout(LIMIT, client.close()).await.unwrap().unwrap();
     }
 }
 

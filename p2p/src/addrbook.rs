@@ -77,6 +77,9 @@ pub fn is_public(addr: &Multiaddr) -> bool {
 struct Entry {
     addrs: Vec<Multiaddr>,
     failures: u32,
+    /// Connections closed for failing the liveness check (never reset: the backoff it sets
+    /// is capped).
+    unresponsive: u32,
     next_dial: Instant,
     last_seen: Instant,
     connected: bool,
@@ -203,6 +206,7 @@ impl AddressBook {
         let e = self.entries.entry(peer).or_insert_with(|| Entry {
             addrs: Vec::new(),
             failures: 0,
+            unresponsive: 0,
             next_dial: now,
             last_seen: now,
             connected: false,
@@ -260,6 +264,7 @@ impl AddressBook {
             Entry {
                 addrs,
                 failures: 0,
+                unresponsive: 0,
                 next_dial: now,
                 last_seen: now,
                 connected: false,
@@ -283,8 +288,26 @@ impl AddressBook {
             e.connected = false;
             e.last_seen = now;
             // Don't redial at once: the disconnect may have been the other side pruning us.
-            e.next_dial = now + self.config.base_backoff;
+            // A longer backoff set while the connection closed (unresponsive) stands.
+            e.next_dial = e.next_dial.max(now + self.config.base_backoff);
         }
+    }
+
+    /// The peer's connection was closed for failing the liveness check: its link carried
+    /// nothing back. Back off 8× a dial failure's base, doubling with each such close and
+    /// capped like dial backoff, so the peer policy fills the slot from other peers first;
+    /// unlike a failed dial it never counts towards forgetting the peer (the path may heal).
+    pub fn on_unresponsive(&mut self, peer: &PeerId, now: Instant) {
+        let Some(e) = self.entries.get_mut(peer) else {
+            return;
+        };
+        e.unresponsive = e.unresponsive.saturating_add(1);
+        let backoff = self
+            .config
+            .base_backoff
+            .saturating_mul(8u32 << (e.unresponsive - 1).min(16))
+            .min(self.config.max_backoff);
+        e.next_dial = e.next_dial.max(now + backoff);
     }
 
     /// A dial failed: back off exponentially; forget the peer after too many failures.
@@ -408,6 +431,30 @@ mod tests {
         format!("/ip4/8.8.{}.{}/tcp/{port}", port / 256, port % 256)
             .parse()
             .unwrap()
+    }
+
+    #[test]
+    fn an_unresponsive_peer_backs_off_longer_and_is_never_forgotten_for_it() {
+        let now = Instant::now();
+        let mut b = book(16);
+        let p = PeerId::random();
+        b.add(p, [addr(1)], now);
+        b.on_connected(&p, now);
+        let candidates = |b: &mut AddressBook, t| b.dial_candidates(4, t, |_| false).len();
+        for strike in 0..20u32 {
+            b.on_unresponsive(&p, now);
+            b.on_disconnected(&p, now);
+            let backoff =
+                (Duration::from_secs(8) * 2u32.pow(strike.min(8))).min(b.config.max_backoff);
+            assert_eq!(
+                candidates(&mut b, now + backoff - Duration::from_millis(1)),
+                0,
+                "{strike}"
+            );
+            assert_eq!(candidates(&mut b, now + backoff), 1, "{strike}");
+            b.on_connected(&p, now);
+        }
+        assert_eq!(b.forgotten, 0);
     }
 
     #[test]

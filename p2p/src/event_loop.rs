@@ -17,6 +17,7 @@ use libp2p::{PeerId, Swarm, identify};
 use tokio::sync::mpsc;
 
 mod blocktxn;
+mod links;
 mod txsync;
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
@@ -175,6 +176,7 @@ impl EventLoop {
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Txsync(e)) => self.on_txsync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Blocktxn(e)) => self.on_blocktxn(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(e)) => self.on_ping(e),
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 endpoint,
@@ -595,6 +597,7 @@ impl EventLoop {
         }
         self.ban_graylisted(now);
         self.refresh_gauges();
+        self.refresh_link_gauges();
     }
 
     /// Bans every connected peer whose gossip score fell to the graylist threshold (invalid
