@@ -21,8 +21,8 @@ pub struct OneWay {
     pub duration: Duration,
 }
 
-/// On that share of the connected links, both directions go down for `down` at the start of
-/// every `period` (from one period into the load until its end).
+/// On that share of the links connected one period into the load, both directions go down
+/// for `down` at the start of every `period`, from then until the load ends.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Flap {
     pub fraction: f64,

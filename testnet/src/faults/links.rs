@@ -123,8 +123,10 @@ pub fn steps(faults: &Faults, load: Duration) -> Result<Vec<Step>, String> {
                 f.period
             ));
         }
+        // Links are taken when the first outage begins, from the graph as it is then (at the
+        // load's start the meshes may still be filling in).
         add(
-            Duration::ZERO,
+            f.period,
             f.fraction,
             LinkPlan::Flap {
                 period: f.period,
@@ -330,7 +332,7 @@ mod tests {
         };
         assert_eq!(at(LinkKind::OneWay, true), Some(5 * S));
         assert_eq!(at(LinkKind::OneWay, false), Some(25 * S));
-        assert_eq!(at(LinkKind::Flap, true), Some(Duration::ZERO));
+        assert_eq!(at(LinkKind::Flap, true), Some(10 * S), "at the first outage");
         assert_eq!(at(LinkKind::Flap, false), Some(40 * S));
         assert_eq!(at(LinkKind::Loss, false), Some(40 * S));
         let too_short = Faults {
