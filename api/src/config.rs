@@ -200,6 +200,12 @@ pub struct NetLimits {
     /// How long a node waits for a peer's missing txs before it fetches the whole block
     /// instead (2 000 ms).
     pub blocktxn_timeout_ms: u64,
+    /// Liveness: every `ping_interval_ms` (3 000) each connection is pinged, and an answer
+    /// must come within `ping_timeout_ms` (10 000); a connection that answered before and then
+    /// answers nothing for 2 × interval + timeout (16 s) is closed, so a link that carries
+    /// nothing back (one way) goes within about 20 s. See `rumor-p2p`'s `liveness`.
+    pub ping_interval_ms: u64,
+    pub ping_timeout_ms: u64,
 }
 
 impl Default for NetLimits {
@@ -236,6 +242,8 @@ impl Default for NetLimits {
             compact_blocks: true,
             compact_prefill_ms: 500,
             blocktxn_timeout_ms: 2000,
+            ping_interval_ms: 3000,
+            ping_timeout_ms: 10_000,
         }
     }
 }

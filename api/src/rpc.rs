@@ -99,7 +99,8 @@ pub const MAX_EQUIVOCATIONS: u64 = 256;
 pub const MAX_FAULT_PEERS: usize = 4096;
 
 /// Fault injection for testnets: cut this node off from peers (their connections closed, new
-/// ones refused both ways) and restore them. Served only when the node's config sets
+/// ones refused both ways) and restore them; make its links to peers fail in one direction,
+/// flap, lose or reset. Served only when the node's config sets
 /// `fault_control = true` (the testnet tool does, for runs with fault flags); otherwise these
 /// methods do not exist (-32601).
 #[rpc(server, client, namespace = "fault")]
@@ -111,6 +112,19 @@ pub trait FaultApi {
     /// Ends the cut for the given peers; returns how many were cut.
     #[method(name = "restorePeers")]
     async fn restore_peers(&self, peer_ids: Vec<String>) -> RpcResult<usize>;
+
+    /// Sets a link fault ([`LinkFaultSpec`]) on this node's links to the given peers, their
+    /// connections now and any made while it lasts (replacing a fault of the same mode and
+    /// direction); returns how many peers. -32602 for a malformed fault, or beyond
+    /// [`MAX_FAULT_PEERS`] faulted peers.
+    #[method(name = "setLinkFault")]
+    async fn set_link_fault(&self, peer_ids: Vec<String>, fault: LinkFaultSpec)
+    -> RpcResult<usize>;
+
+    /// Clears every link fault on the links to the given peers (every peer when omitted);
+    /// held bytes flow again at once. Returns how many peers had any.
+    #[method(name = "clearLinkFaults")]
+    async fn clear_link_faults(&self, peer_ids: Option<Vec<String>>) -> RpcResult<usize>;
 }
 
 /// Most bytes one `trace_read` answer carries (whole lines only; a page may be shorter). At

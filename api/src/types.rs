@@ -298,3 +298,53 @@ pub struct TracePage {
     /// `next_offset == file_len`.
     pub file_len: u64,
 }
+
+/// Which directions of a link a fault acts on, seen from the node told: `out` is what it
+/// sends to the peer, `in` what it receives from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkFaultDirection {
+    Out,
+    In,
+    Both,
+}
+
+/// What a link fault does (see `rumor_link`'s crate documentation for what a TCP byte stream
+/// can model): `stall` holds the direction's bytes (in order) until the fault ends; `flap` is
+/// a stall for `down_ms` at the start of every `period_ms`; `loss` delays a share `loss` of
+/// chunks by TCP retransmission timeouts; `reset` fails the connections at once (and, for
+/// `duration_ms`, new ones as soon as they are known to be the peer's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkFaultMode {
+    Stall,
+    Flap,
+    Loss,
+    Reset,
+}
+
+/// A link fault, as `fault_setLinkFault` takes it. A request parameter, so unknown keys are
+/// refused: a misspelt `duration_ms` must not leave a fault without an end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkFaultSpec {
+    pub direction: LinkFaultDirection,
+    pub mode: LinkFaultMode,
+    /// `flap`: the period and the time down at the start of each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down_ms: Option<u64>,
+    /// `loss`: the share of chunks lost, above 0 and below 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    /// When the fault starts, in ms since the Unix epoch on the node's clock (default: when
+    /// the call arrives; not later for `reset`). A flap's periods count from here, so both
+    /// ends of a link given the same start flap together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_unix_ms: Option<u64>,
+    /// How long the fault lasts from its start (default: until cleared). The node ends it
+    /// itself, so a controller that goes away leaves no fault behind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}

@@ -37,7 +37,46 @@
 //! - Timing comes from Tokio timers (about 1 ms resolution, never early) and real loopback
 //!   I/O; CPU contention on the host adds to the delays, never subtracts from them.
 //! - A connection whose remote peer is not in the config is not delayed at all.
+//!
+//! # Link faults
+//!
+//! On top of the delay model, a node's links can be made to fail while it runs ([`fault`]:
+//! the pure rules; [`LinkFaults`]: the registry a controller sets them in, which the node's
+//! `fault_setLinkFault` / `fault_clearLinkFaults` RPC drives). Faults act on each node's own
+//! side of a link, per direction (**out**: bytes it sends; **in**: bytes it receives), on
+//! every connection to the peer, existing or future; with fault control on, every connection
+//! is wrapped (dialed or accepted, with or without a region matrix), and one with no fault
+//! set pays two atomic loads per read or write.
+//!
+//! What a TCP byte stream can and cannot model, and so what each fault means here:
+//!
+//! - **Stall** (one-way cut): a direction that carries nothing. Bytes cannot be dropped from
+//!   the middle of a stream without corrupting the Noise and Yamux framing above it, and a
+//!   real TCP connection does not drop them either: across a dead path it retransmits, and
+//!   delivers everything, in order, once the path heals (or resets after minutes). So a
+//!   stalled direction *holds* its bytes: writes stop entering the socket (or, emulated, the
+//!   queue stops draining into it), reads stop taking bytes from it, and back-pressure fills
+//!   the sender's buffers exactly as unacknowledged data does. When the stall ends, the held
+//!   bytes flow in order. The connection and its mesh slot survive unless a liveness check
+//!   above gives up on it (the node's ping does) — which is the point of modelling it.
+//! - **Flap**: a stall that recurs: down for `down` at the start of every `period`.
+//! - **Loss**: packet loss is invisible above TCP except as delay: a lost segment is
+//!   retransmitted after a timeout, and every byte behind it waits (head-of-line blocking).
+//!   So a lost chunk (a write, or a read's worth of arriving bytes) is held for one
+//!   retransmission timeout (200 ms, plus two one-way latencies on an emulated link), doubled
+//!   on each further loss of the same chunk ([`fault::loss_penalty`]). Which exact bytes a
+//!   real network would lose, and TCP's congestion response to loss (a smaller window, so
+//!   less throughput), are not modelled.
+//! - **Reset**: a path that breaks hard (middlebox state lost, a host rebooted): the
+//!   connections fail with `ConnectionReset` at once, and, while the fault lasts, so do new
+//!   ones as soon as they are known to be to that peer.
+//! - Not modelled: corruption (TCP's checksum and Noise's MAC make it a reset at most), a
+//!   half-open connection whose far end has gone (that is a stall with no end), and faults
+//!   during a listening side's handshake (the peer is unknown until it ends; the dialing
+//!   side's faults hold a handshake from its first byte).
 
+mod control;
+pub mod fault;
 mod pipe;
 mod regions;
 mod rng;
@@ -50,6 +89,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use control::{ConnGate, LinkFaults, MAX_FAULTED_PEERS, MAX_PENDING, RTO_MIN};
+pub use fault::{Direction, FaultError, FaultKind, LinkFault};
 pub use regions::{Region, RegionMatrix};
 pub use rng::SplitMix64;
 pub use schedule::{DelaySchedule, LinkParams};

@@ -72,6 +72,13 @@ impl DelaySchedule {
     /// delivered. `len == 0` models a FIN: it takes no link time but still crosses the pipe.
     /// Calls must come in stream order, with non-decreasing `now`.
     pub fn release_at(&mut self, now: Instant, len: usize) -> Instant {
+        self.release_after(now, len, Duration::ZERO)
+    }
+
+    /// As [`DelaySchedule::release_at`], with `extra` on top of this chunk's propagation (a
+    /// lost chunk's retransmission wait); later chunks queue behind it, as TCP's in-order
+    /// delivery makes them.
+    pub fn release_after(&mut self, now: Instant, len: usize, extra: Duration) -> Instant {
         let sent = match self.params.bandwidth() {
             Some(bw) => {
                 let start = self.link_free_at.map_or(now, |free| free.max(now));
@@ -88,7 +95,7 @@ impl DelaySchedule {
             let max = self.params.jitter.as_nanos() as u64;
             Duration::from_nanos(self.rng.up_to(max))
         };
-        let mut release = sent + self.params.latency + jitter;
+        let mut release = sent + self.params.latency + jitter + extra.min(MAX_DELAY);
         if let Some(last) = self.last_release {
             release = release.max(last);
         }

@@ -107,6 +107,13 @@ pub fn network_config(
     c.txsync.peer_per_sec = config.net.txsync_peer_per_sec;
     c.quotas = quotas(&config.net);
     c.address_book.allow_private = config.net.allow_private_addrs;
+    c.liveness.interval = Duration::from_millis(config.net.ping_interval_ms.max(100));
+    c.liveness.timeout = Duration::from_millis(config.net.ping_timeout_ms.max(100));
+    if config.fault_control {
+        // Every connection is wrapped so `fault_setLinkFault` can reach it (two atomic loads
+        // per read or write while no fault is set; see `rumor_link`).
+        c.link_faults = Some(rumor_p2p::LinkFaults::new());
+    }
     if let Some(path) = &config.link {
         let link = rumor_p2p::LinkEmulation::load(path).map_err(|e| ConfigError::Invalid {
             flag: "--link",
@@ -153,6 +160,13 @@ mod tests {
         assert_eq!(net.flood_all, n.gossip.flood_all);
         assert_eq!(quotas(&net), n.quotas);
         assert_eq!(net.allow_private_addrs, n.address_book.allow_private);
+        assert_eq!(
+            (net.ping_interval_ms, net.ping_timeout_ms),
+            (
+                n.liveness.interval.as_millis() as u64,
+                n.liveness.timeout.as_millis() as u64
+            )
+        );
         assert_eq!(
             (
                 net.outbound_reserved,

@@ -77,6 +77,12 @@ pub trait NetPort: Send + Sync + 'static {
     /// Cuts `peers` off or restores them (`fault_cutPeers` / `fault_restorePeers`); answers
     /// how many changed state.
     fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> BoxFuture<'_, Result<usize, NetworkError>>;
+
+    /// The registry of this node's link faults (`fault_setLinkFault`), when fault control is
+    /// on; setting a fault takes one short lock per peer, never the network loop.
+    fn link_faults(&self) -> Option<&rumor_p2p::LinkFaults> {
+        None
+    }
 }
 
 impl NetPort for NetworkHandle {
@@ -144,6 +150,10 @@ impl NetPort for NetworkHandle {
 
     fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> BoxFuture<'_, Result<usize, NetworkError>> {
         Box::pin(NetworkHandle::set_cut(self, peers, cut))
+    }
+
+    fn link_faults(&self) -> Option<&rumor_p2p::LinkFaults> {
+        NetworkHandle::link_faults(self)
     }
 }
 

@@ -3,7 +3,7 @@
 //! a handler for it.
 
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{allow_block_list, connection_limits, identify, request_response};
+use libp2p::{allow_block_list, connection_limits, identify, ping, request_response};
 
 use crate::protocol::blocktxn::BlockTxnCodec;
 use crate::protocol::px::PxCodec;
@@ -25,6 +25,8 @@ pub struct Behaviour {
     pub sync: request_response::Behaviour<SyncCodec>,
     pub txsync: request_response::Behaviour<TxSyncCodec>,
     pub blocktxn: request_response::Behaviour<BlockTxnCodec>,
+    /// The liveness check ([`crate::liveness`]).
+    pub ping: ping::Behaviour,
 }
 
 impl std::fmt::Debug for Behaviour {

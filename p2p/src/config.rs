@@ -30,7 +30,8 @@ use libp2p::Multiaddr;
 use rumor_chain::Limits;
 
 use crate::addrbook::BookConfig;
-use rumor_link::LinkEmulation;
+use crate::liveness::LivenessConfig;
+use rumor_link::{LinkEmulation, LinkFaults};
 
 /// Gossipsub parameters.
 #[derive(Debug, Clone)]
@@ -231,8 +232,13 @@ pub struct NetworkConfig {
     pub tick: Duration,
     /// Chain decode caps for gossip payloads and sync answers.
     pub limits: Limits,
+    /// Ping cadence for the liveness check ([`crate::liveness`]).
+    pub liveness: LivenessConfig,
     /// Link emulation (testnets only; off when `None`).
     pub link: Option<LinkEmulation>,
+    /// Link faults a controller may set on this node's links (testnets with fault control;
+    /// off when `None`). When set, every connection is wrapped so faults can reach it.
+    pub link_faults: Option<LinkFaults>,
     /// Where the network loop's and the connections' CPU time is accounted when many nodes
     /// share a process (in-process testnets; off when `None`).
     pub meter: Option<crate::Meter>,
@@ -264,7 +270,9 @@ impl Default for NetworkConfig {
             request_timeout: Duration::from_secs(10),
             tick: Duration::from_millis(500),
             limits: Limits::default(),
+            liveness: LivenessConfig::default(),
             link: None,
+            link_faults: None,
             meter: None,
             duplicates: None,
             clock: rumor_chain::clock::Clock::system(),

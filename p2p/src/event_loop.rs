@@ -11,12 +11,13 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
-use libp2p::swarm::SwarmEvent;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::{ConnectionId, SwarmEvent};
 use libp2p::{PeerId, Swarm, identify};
 use tokio::sync::mpsc;
 
 mod blocktxn;
+mod links;
 mod txsync;
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
@@ -24,6 +25,7 @@ use crate::config::NetworkConfig;
 use crate::gauges::{self, Snapshot};
 use crate::gossip_handler::GossipHandler;
 use crate::handle::{Command, NetInfo, NetworkError, NetworkEvent, Offence, PeerInfo};
+use crate::liveness::Watch;
 use crate::metrics::P2pMetrics;
 use crate::peers::{Admit, BootDial, PeerPolicy};
 use crate::protocol::blocktxn::WireBlockTxn;
@@ -51,6 +53,7 @@ pub struct EventLoop {
     blocktxn: BlockTxnRequests<OutboundRequestId, ResponseChannel<WireBlockTxn>>,
     gossip: GossipHandler,
     quotas: InboundQuotas,
+    liveness: Watch<ConnectionId, PeerId>,
 }
 
 impl std::fmt::Debug for EventLoop {
@@ -79,6 +82,7 @@ impl EventLoop {
         let txsync = TxSyncRequests::new(txsync::bounds(&config));
         let blocktxn = BlockTxnRequests::new(blocktxn::bounds(&config));
         let quotas = InboundQuotas::new(&config.quotas);
+        let liveness = Watch::new(&config.liveness);
         let gossip = GossipHandler::new(
             topics,
             seen,
@@ -100,6 +104,7 @@ impl EventLoop {
             blocktxn,
             gossip,
             quotas,
+            liveness,
         }
     }
 
@@ -176,6 +181,7 @@ impl EventLoop {
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Txsync(e)) => self.on_txsync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Blocktxn(e)) => self.on_blocktxn(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(e)) => self.on_ping(e),
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 endpoint,
@@ -526,22 +532,6 @@ impl EventLoop {
         }
     }
 
-    /// Cuts `peers` off (closing their connections, refusing new ones both ways) or restores
-    /// them; returns how many changed state.
-    fn set_cut(&mut self, peers: &[PeerId], cut: bool) -> usize {
-        let mut changed = 0;
-        for p in peers {
-            let done = if cut {
-                self.peers.cut(*p) && self.swarm.behaviour_mut().cut.block_peer(*p)
-            } else {
-                self.peers.restore(p) && self.swarm.behaviour_mut().cut.unblock_peer(*p)
-            };
-            changed += usize::from(done);
-        }
-        tracing::info!(peers = peers.len(), changed, cut, "operator cut");
-        changed
-    }
-
     fn peer_infos(&self) -> Vec<PeerInfo> {
         let gs = &self.swarm.behaviour().gossipsub;
         let topics = self.gossip.topics();
@@ -596,6 +586,7 @@ impl EventLoop {
         }
         self.ban_graylisted(now);
         self.refresh_gauges();
+        self.link_health(now);
     }
 
     /// Bans every connected peer whose gossip score fell to the graylist threshold (invalid

@@ -302,9 +302,15 @@ pub struct NetworkHandle {
     pub(crate) seen: SeenCache,
     pub(crate) status: Arc<Mutex<Status>>,
     pub(crate) local_peer_id: PeerId,
+    pub(crate) link_faults: Option<rumor_link::LinkFaults>,
 }
 
 impl NetworkHandle {
+    /// The link-fault registry of this node's connections, when fault control is on.
+    pub fn link_faults(&self) -> Option<&rumor_link::LinkFaults> {
+        self.link_faults.as_ref()
+    }
+
     pub fn local_peer_id(&self) -> PeerId {
         self.local_peer_id
     }

@@ -26,6 +26,7 @@ mod gossip;
 mod gossip_handler;
 mod handle;
 pub mod inbound;
+pub mod liveness;
 pub mod meter;
 mod metrics;
 mod peers;
@@ -64,6 +65,12 @@ pub use protocol::txsync::{
 };
 /// Part of [`NetworkConfig`]; the rest of the link model lives in `rumor_link`.
 pub use rumor_link::LinkEmulation;
+/// Link faults (testnet fault injection): the registry in [`NetworkConfig::link_faults`]
+/// and what a controller sets in it.
+pub use rumor_link::{
+    Direction as LinkDirection, FaultError as LinkFaultError, FaultKind as LinkFaultKind,
+    LinkFault, LinkFaults,
+};
 pub use seen::{SeenCache, SeenStats};
 pub use topic::Topic;
 
@@ -154,6 +161,8 @@ pub fn start(
         ("inbound_per_ip", config.peers.inbound.per_ip),
         ("inbound_per_subnet", config.peers.inbound.per_subnet),
         ("cut_peers", peers::MAX_CUT),
+        ("link_fault_peers", rumor_link::MAX_FAULTED_PEERS),
+        ("link_fault_pending", rumor_link::MAX_PENDING),
         ("status_peer_burst", config.quotas.status_burst as usize),
         ("sync_peer_burst", config.quotas.sync_burst as usize),
         ("px_peer_burst", config.quotas.px_burst as usize),
@@ -169,6 +178,7 @@ pub fn start(
         seen: seen.clone(),
         status: status.clone(),
         local_peer_id,
+        link_faults: config.link_faults.clone(),
     };
     let event_loop = EventLoop::new(
         swarm,

@@ -50,6 +50,14 @@ pub struct P2pMetrics {
     pub address_book_len: Gauge,
     /// Peers cut off by the operator (fault injection), bounded by `MAX_CUT`.
     pub cut_peers: Gauge,
+    /// Peers whose links carry a link fault now (fault injection), bounded by
+    /// `rumor_link::MAX_FAULTED_PEERS`; connections that never learned their peer.
+    pub link_fault_peers: Gauge,
+    pub link_fault_unattached: Gauge,
+    /// Ping outcomes by result (`ok`, `timeout`, `error`, `unsupported`), and connections
+    /// closed for failing the liveness check.
+    pub liveness: Family<Labels, Counter>,
+    pub liveness_closed: Counter,
     pub address_book_forgotten: Counter,
     /// Penalties applied to peers for non-gossip misbehaviour, and bans.
     pub peer_penalties: Counter,
@@ -91,6 +99,10 @@ impl P2pMetrics {
             inbound_refused => "inbound_refused", "Inbound connections refused over their source's share (per IP or subnet)";
             seen_hits => "seen_cache_hits", "Seen-cache hits";
             cut_peers => "cut_peers", "Peers cut off by the operator (testnet fault injection)";
+            link_fault_peers => "link_fault_peers", "Peers whose links carry a link fault (testnet fault injection)";
+            link_fault_unattached => "link_fault_unattached", "Connections link faults could not reach (their peer was never learned)";
+            liveness => "liveness_pings", "Liveness pings by result";
+            liveness_closed => "liveness_closed", "Connections closed for carrying nothing back (liveness check)";
             seen_misses => "seen_cache_misses", "Seen-cache misses";
             seen_evictions => "seen_cache_evictions", "Seen-cache evictions";
             seen_len => "seen_cache_len", "Seen-cache entries";

@@ -263,6 +263,12 @@ impl PeerPolicy {
         Admit::New
     }
 
+    /// A connection to `peer` is being closed because its link carried nothing back (the
+    /// liveness check): redial it only after a longer backoff, so other peers fill the slot.
+    pub fn unresponsive(&mut self, peer: &PeerId, now: Instant) {
+        self.book.on_unresponsive(peer, now);
+    }
+
     /// The last connection to `peer` closed.
     pub fn on_disconnected(&mut self, peer: &PeerId, now: Instant) {
         self.connected.remove(peer);

@@ -16,7 +16,7 @@ use libp2p::core::{ConnectedPoint, Transport as _, upgrade::Version};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{Swarm, connection_limits, identify, identity, noise, tcp, yamux};
+use libp2p::{PeerId, Swarm, connection_limits, identify, identity, noise, tcp, yamux};
 use prometheus_client::registry::Registry;
 
 use crate::behaviour::Behaviour;
@@ -27,7 +27,7 @@ use crate::inbound::InboundLimits;
 use crate::metrics::P2pMetrics;
 use crate::protocol::{blocktxn, px, sync, txsync};
 use crate::topic::Topics;
-use crate::transport::{BoundTcp, dial_source};
+use crate::transport::{BoundTcp, dial_source, socket_addr};
 use rumor_link::Delayed;
 
 /// Identify protocol version: peers on other versions are still accepted, it is informational.
@@ -89,6 +89,7 @@ fn behaviour(
             [(blocktxn::PROTOCOL, ProtocolSupport::Full)],
             rr_config,
         ),
+        ping: libp2p::ping::Behaviour::new(config.liveness.ping()),
     })
 }
 
@@ -120,9 +121,9 @@ fn swarm_config(
 }
 
 /// Builds a swarm for any behaviour over the node's own transport: TCP from the listen
-/// address, Noise, Yamux, link emulation when `config.link` is set, DNS names resolved at each
-/// dial, libp2p's bandwidth metrics. The benchmark's bare-gossipsub floor uses it, so floor and node pay for the same
-/// transport.
+/// address, Noise, Yamux, link emulation when `config.link` is set and link faults when
+/// `config.link_faults` is, DNS names resolved at each dial, libp2p's bandwidth metrics. The benchmark's bare-gossipsub floor
+/// uses it, so floor and node pay for the same transport.
 pub fn build_with<B: NetworkBehaviour>(
     key: identity::Keypair,
     config: &NetworkConfig,
@@ -139,61 +140,124 @@ pub fn build_with<B: NetworkBehaviour>(
     let source = dial_source(&config.listen);
     let tcp = move || BoundTcp::new(tcp::Config::default().nodelay(true), source);
     let meter = config.meter.clone();
-    let swarm =
-        match config.link.clone() {
-            None => libp2p::SwarmBuilder::with_existing_identity(key)
-                .with_tokio()
-                .with_other_transport(|k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-                    Ok(tcp()
-                        .upgrade(Version::V1Lazy)
-                        .authenticate(noise::Config::new(k)?)
-                        .multiplex(yamux::Config::default()))
-                })
-                .map_err(|e| setup(&e))?
-                .with_dns()
-                .map_err(|e| dns_setup(&e))?
-                .with_bandwidth_metrics(registry)
-                .with_behaviour(|_| b)
-                .map_err(|e| setup(&e))?
-                .with_swarm_config(|c| swarm_config(c, meter, idle))
-                .build(),
-            Some(link) => {
-                libp2p::SwarmBuilder::with_existing_identity(key)
-                    .with_tokio()
-                    .with_other_transport(
-                        |k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-                            Ok(tcp()
-                        .and_then(move |stream: tcp::tokio::TcpStream, endpoint: ConnectedPoint| {
-                            // Only the dialer knows the remote peer before the handshake, so it
-                            // emulates both directions of the link (see `rumor_link`).
-                            let params = match &endpoint {
-                                ConnectedPoint::Dialer { address, .. } => address
-                                    .iter()
-                                    .find_map(|p| match p {
-                                        Protocol::P2p(id) => Some(link.params_for(&id.to_string())),
-                                        _ => None,
-                                    })
-                                    .unwrap_or_default(),
-                                ConnectedPoint::Listener { .. } => Default::default(),
-                            };
-                            futures::future::ready(Delayed::new(stream.0, params))
-                        })
-                        .upgrade(Version::V1Lazy)
-                        .authenticate(noise::Config::new(k)?)
-                        .multiplex(yamux::Config::default()))
-                        },
-                    )
-                    .map_err(|e| setup(&e))?
-                    .with_dns()
-                    .map_err(|e| dns_setup(&e))?
-                    .with_bandwidth_metrics(registry)
-                    .with_behaviour(|_| b)
-                    .map_err(|e| setup(&e))?
-                    .with_swarm_config(|c| swarm_config(c, meter, idle))
-                    // A WAN handshake takes several emulated round trips.
-                    .with_connection_timeout(Duration::from_secs(30))
-                    .build()
-            }
-        };
+    if config.link.is_none() && config.link_faults.is_none() {
+        return Ok(libp2p::SwarmBuilder::with_existing_identity(key)
+            .with_tokio()
+            .with_other_transport(|k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(tcp()
+                    .upgrade(Version::V1Lazy)
+                    .authenticate(noise::Config::new(k)?)
+                    .multiplex(yamux::Config::default()))
+            })
+            .map_err(|e| setup(&e))?
+            .with_dns()
+            .map_err(|e| dns_setup(&e))?
+            .with_bandwidth_metrics(registry)
+            .with_behaviour(|_| b)
+            .map_err(|e| setup(&e))?
+            .with_swarm_config(|c| swarm_config(c, meter, idle))
+            .build());
+    }
+    let link = config.link.clone();
+    let faults = config.link_faults.clone();
+    let attach = faults.clone();
+    // A WAN handshake takes several emulated round trips.
+    let handshake = Duration::from_secs(if link.is_some() { 30 } else { 10 });
+    let swarm = libp2p::SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_other_transport(|k| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(tcp()
+                .and_then(
+                    move |stream: tcp::tokio::TcpStream, endpoint: ConnectedPoint| {
+                        futures::future::ready(wrap(
+                            stream.0,
+                            &endpoint,
+                            link.as_ref(),
+                            faults.as_ref(),
+                        ))
+                    },
+                )
+                .upgrade(Version::V1Lazy)
+                .authenticate(noise::Config::new(k)?)
+                .multiplex_ext(move |peer, endpoint| {
+                    if let Some(f) = &attach {
+                        attach_after_handshake(f, peer, endpoint);
+                    }
+                    yamux::Config::default()
+                }))
+        })
+        .map_err(|e| setup(&e))?
+        .with_dns()
+        .map_err(|e| dns_setup(&e))?
+        .with_bandwidth_metrics(registry)
+        .with_behaviour(|_| b)
+        .map_err(|e| setup(&e))?
+        .with_swarm_config(|c| swarm_config(c, meter, idle))
+        .with_connection_timeout(handshake)
+        .build();
     Ok(swarm)
+}
+
+/// The peer a dial names (`/p2p/<id>`; the swarm appends it to every dial by peer id).
+fn dialed_peer(endpoint: &ConnectedPoint) -> Option<PeerId> {
+    match endpoint {
+        ConnectedPoint::Dialer { address, .. } => address.iter().find_map(|p| match p {
+            Protocol::P2p(id) => Some(id),
+            _ => None,
+        }),
+        ConnectedPoint::Listener { .. } => None,
+    }
+}
+
+/// Wraps a new TCP stream below the security upgrade. Only the dialer knows the remote peer
+/// before the handshake, so it emulates both directions of the link's delays (see
+/// `rumor_link`) and attaches its fault gate at once; a listener's gate learns its peer after
+/// the handshake ([`attach_after_handshake`]).
+fn wrap(
+    stream: tokio::net::TcpStream,
+    endpoint: &ConnectedPoint,
+    link: Option<&rumor_link::LinkEmulation>,
+    faults: Option<&rumor_link::LinkFaults>,
+) -> std::io::Result<Delayed> {
+    let peer = dialed_peer(endpoint).map(|p| p.to_string());
+    let params = match (link, &peer) {
+        (Some(link), Some(p)) => link.params_for(p),
+        _ => Default::default(),
+    };
+    let gate = faults.map(|f| {
+        f.gate(
+            peer.as_deref(),
+            stream.local_addr().ok(),
+            stream.peer_addr().ok(),
+        )
+    });
+    Delayed::with_gate(stream, params, gate)
+}
+
+/// After the handshake, a connection's gate learns whose it is: a listener's by its socket
+/// addresses (which libp2p's TCP listener reports exactly), a dialer's that named no peer
+/// by the address it dialed.
+fn attach_after_handshake(
+    faults: &rumor_link::LinkFaults,
+    peer: &PeerId,
+    endpoint: &ConnectedPoint,
+) {
+    let peer = peer.to_string();
+    match endpoint {
+        ConnectedPoint::Listener {
+            local_addr,
+            send_back_addr,
+        } => {
+            if let (Some(l), Some(r)) = (socket_addr(local_addr), socket_addr(send_back_addr)) {
+                faults.attach(Some(l), r, &peer);
+            }
+        }
+        ConnectedPoint::Dialer { address, .. } => {
+            if dialed_peer(endpoint).is_none()
+                && let Some(r) = socket_addr(address)
+            {
+                faults.attach(None, r, &peer);
+            }
+        }
+    }
 }

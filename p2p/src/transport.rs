@@ -32,7 +32,8 @@ pub fn dial_source(listen: &[Multiaddr]) -> Option<IpAddr> {
     (!first.is_unspecified() && ips.all(|ip| ip == Some(first))).then_some(first)
 }
 
-fn socket_addr(addr: &Multiaddr) -> Option<SocketAddr> {
+/// The socket address of an `/ip4|ip6/…/tcp/…[/p2p/…]` multiaddr.
+pub(crate) fn socket_addr(addr: &Multiaddr) -> Option<SocketAddr> {
     let mut it = addr.iter();
     let ip = match it.next()? {
         Protocol::Ip4(ip) => IpAddr::V4(ip),

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use rumor_testnet::commands::{attack, down, load, measure, run, status, up};
 use rumor_testnet::container::{ComposeOptions, image};
-use rumor_testnet::faults::{Churn, Faults, Kill, Partition};
+use rumor_testnet::faults::{Churn, Faults, Flap, Kill, LinkLoss, OneWay, Partition};
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::prometheus::PrometheusOptions;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Everything: up, load, collect traces, stop the nodes, write the report, print a summary.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// A clean run, then one run per scenario with one hostile peer; prints the table.
     Attack(AttackArgs),
     /// Create a testnet and start its nodes; leaves them running.
@@ -288,6 +288,20 @@ struct FaultArgs {
     /// SIGKILL n non-producer nodes at that time; they stay down.
     #[arg(long, value_name = "N@TIME")]
     kill: Option<Kill>,
+    /// On that share of the connected links, one direction (chosen per link) carries nothing
+    /// from START for DURATION: its bytes are held, not lost, and the connection stays up
+    /// until the nodes' liveness check drops it. E.g. 25%@5s+20s.
+    #[arg(long, value_name = "SHARE@START+DURATION")]
+    cut_oneway: Option<OneWay>,
+    /// On that share of the connected links, both directions go down for DOWN at the start of
+    /// every PERIOD, until the load ends. E.g. 25%@10s/2s.
+    #[arg(long, value_name = "SHARE@PERIOD/DOWN")]
+    flap: Option<Flap>,
+    /// On that share of the connected links, each direction loses LOSS of its chunks, each
+    /// lost chunk waiting out TCP retransmission timeouts (loss inside a TCP stream is only
+    /// ever delay); the whole load, or START+DURATION. E.g. 25%/2% or 25%/5%@5s+20s.
+    #[arg(long, value_name = "SHARE/LOSS[@START+DURATION]")]
+    link_loss: Option<LinkLoss>,
 }
 
 #[derive(Args)]
@@ -415,6 +429,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 partition: a.faults.partition,
                 churn: a.faults.churn,
                 kill: a.faults.kill,
+                oneway: a.faults.cut_oneway,
+                flap: a.faults.flap,
+                loss: a.faults.link_loss,
             };
             let out = run::run(&opts).await?;
             print!("{}", out.summary);

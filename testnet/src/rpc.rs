@@ -177,6 +177,26 @@ impl Rpc {
         }
     }
 
+    /// `fault_setLinkFault`: how many peers the fault was set for.
+    pub async fn set_link_fault(
+        &self,
+        peer_ids: Vec<String>,
+        fault: rumor_api::LinkFaultSpec,
+    ) -> Result<usize> {
+        self.wrap(
+            "fault_setLinkFault",
+            FaultApiClient::set_link_fault(&self.client, peer_ids, fault).await,
+        )
+    }
+
+    /// `fault_clearLinkFaults` (every peer when `None`): how many peers had any.
+    pub async fn clear_link_faults(&self, peer_ids: Option<Vec<String>>) -> Result<usize> {
+        self.wrap(
+            "fault_clearLinkFaults",
+            FaultApiClient::clear_link_faults(&self.client, peer_ids).await,
+        )
+    }
+
     pub async fn account(&self, address: Address) -> Result<Account> {
         self.wrap(
             method::STATE_GET_ACCOUNT,

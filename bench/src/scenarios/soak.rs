@@ -57,6 +57,7 @@ impl Params {
                     period: churn.max(Duration::from_secs(1)),
                 }),
                 kill: None,
+                ..Faults::default()
             },
         }
     }

@@ -311,4 +311,18 @@ impl FaultApiServer for RpcImpl {
         let _t = self.ctx.metrics.rpc("fault_restorePeers");
         self.set_cut(peer_ids, false).await
     }
+
+    async fn set_link_fault(
+        &self,
+        peer_ids: Vec<String>,
+        fault: LinkFaultSpec,
+    ) -> RpcResult<usize> {
+        let _t = self.ctx.metrics.rpc("fault_setLinkFault");
+        self.set_link_fault_impl(peer_ids, fault)
+    }
+
+    async fn clear_link_faults(&self, peer_ids: Option<Vec<String>>) -> RpcResult<usize> {
+        let _t = self.ctx.metrics.rpc("fault_clearLinkFaults");
+        self.clear_link_faults_impl(peer_ids)
+    }
 }

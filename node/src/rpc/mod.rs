@@ -18,6 +18,7 @@ pub mod envelope;
 pub mod errors;
 pub mod exposure;
 mod impls;
+mod link_faults;
 pub mod ratelimit;
 pub mod slow;
 pub mod trace_api;

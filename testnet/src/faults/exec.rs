@@ -12,6 +12,9 @@
 //! filter between the two sides' addresses ([`crate::container::filter`]; it holds for a
 //! restarted container too, whose address is fixed), a kill is `docker kill --signal KILL`,
 //! a restart is `docker start` of the same container on the same volume.
+//!
+//! Link faults (one-way cuts, flapping, loss) go through each node's `fault_setLinkFault`
+//! on any backend ([`links`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -20,12 +23,16 @@ use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
 use super::converge::{self, OneHead};
+use super::links::LinkKind;
 use super::schedule::{Action, Step};
 use crate::commands::started::Started;
 use crate::manifest::Manifest;
 use crate::process::spawn_node;
 use crate::ready;
 use crate::rpc::Rpc;
+
+mod links;
+pub use links::LinkRecord;
 
 /// How long a heal may take to reach one head before the log says it did not.
 pub const HEAL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -42,6 +49,9 @@ pub struct FaultLog {
     /// `partition` is the last one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partitions: Vec<PartitionOutcome>,
+    /// Link faults (one-way cuts, flapping, loss): the links each took and what became of them.
+    #[serde(default)]
+    pub links: Vec<links::LinkRecord>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,6 +94,8 @@ struct Injector<'a> {
     t0: Instant,
     down: BTreeMap<usize, Instant>,
     cut: Option<Vec<usize>>,
+    /// Link faults running: their record in `log.links` and the links they took.
+    active_links: BTreeMap<LinkKind, (usize, Vec<(usize, usize)>)>,
     log: FaultLog,
 }
 
@@ -105,6 +117,7 @@ pub async fn inject(
         t0,
         down: BTreeMap::new(),
         cut: None,
+        active_links: BTreeMap::new(),
         log: FaultLog {
             flags,
             ..FaultLog::default()
@@ -230,6 +243,8 @@ impl Injector<'_> {
                 }
                 self.event("restart", nodes, errors);
             }
+            Action::LinkStart(start) => self.link_start(start).await,
+            Action::LinkEnd(kind) => self.link_end(kind).await,
         }
     }
 

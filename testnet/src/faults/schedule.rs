@@ -33,6 +33,10 @@ pub enum Action {
     Kill(Vec<usize>),
     /// Start these (killed) nodes again from their data directories.
     Restart(Vec<usize>),
+    /// Fault a share of the connected links ([`super::links`]).
+    LinkStart(super::links::LinkStart),
+    /// End the link fault of that kind.
+    LinkEnd(super::links::LinkKind),
 }
 
 /// One action, `at` after the load started.
@@ -152,6 +156,7 @@ pub fn plan(
             k += 1;
         }
     }
+    steps.extend(super::links::steps(faults, load)?);
     // Stable: same-time steps keep their order (a round's restart before its kill).
     steps.sort_by_key(|s| s.at);
     Ok(steps)

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::link_spec::{Flap, LinkLoss, OneWay};
 use crate::timefmt::parse_duration;
 
 /// That share of the nodes is cut off from the rest at `start` and healed `duration` later;
@@ -43,15 +44,27 @@ pub struct Faults {
     pub partition: Option<Partition>,
     pub churn: Option<Churn>,
     pub kill: Option<Kill>,
+    /// Link faults ([`super::link_spec`]).
+    #[serde(default)]
+    pub oneway: Option<OneWay>,
+    #[serde(default)]
+    pub flap: Option<Flap>,
+    #[serde(default)]
+    pub loss: Option<LinkLoss>,
 }
 
 impl Faults {
     pub fn any(&self) -> bool {
-        self.partition.is_some() || self.churn.is_some() || self.kill.is_some()
+        self.partition.is_some() || self.churn.is_some() || self.kill.is_some() || self.any_link()
+    }
+
+    /// Any link fault (one-way cuts, flapping, loss).
+    pub fn any_link(&self) -> bool {
+        self.oneway.is_some() || self.flap.is_some() || self.loss.is_some()
     }
 }
 
-fn fraction(s: &str) -> Result<f64, String> {
+pub(super) fn fraction(s: &str) -> Result<f64, String> {
     let s = s.trim();
     let v = match s.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
@@ -66,7 +79,7 @@ fn fraction(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-fn split_at(s: &str, what: &str) -> Result<(String, String), String> {
+pub(super) fn split_at(s: &str, what: &str) -> Result<(String, String), String> {
     s.split_once('@')
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .ok_or_else(|| format!("{s:?}: expected {what}"))
@@ -170,6 +183,9 @@ impl fmt::Display for Faults {
             self.partition.map(|p| p.to_string()),
             self.churn.map(|c| c.to_string()),
             self.kill.map(|k| k.to_string()),
+            self.oneway.map(|o| o.to_string()),
+            self.flap.map(|f| f.to_string()),
+            self.loss.map(|l| l.to_string()),
         ]
         .into_iter()
         .flatten()

@@ -39,6 +39,14 @@ pub fn line(c: &Convergence) -> String {
                 ))
         );
     }
+    if let Some(f) = c.faults.as_ref().filter(|f| !f.links.is_empty()) {
+        let parts: Vec<String> = f
+            .links
+            .iter()
+            .map(|l| format!("{} {} of {} links", l.kind, l.links.len(), l.links_total))
+            .collect();
+        let _ = write!(s, "; link faults: {}", parts.join(", "));
+    }
     if let Some(f) = &c.faults {
         let restarts = f.downtime.values().map(|d| d.kills).sum::<usize>();
         if restarts > 0 {
@@ -116,6 +124,7 @@ pub fn section(c: &Convergence) -> String {
                 ))
         );
     }
+    links_table(&mut s, &f.links);
     if !f.downtime.is_empty() {
         let _ = writeln!(
             s,
@@ -146,6 +155,42 @@ pub fn section(c: &Convergence) -> String {
         );
     }
     s
+}
+
+/// The link faults: what each did, to which links (`a→b`: the dead direction of a one-way
+/// cut), and how many of those links were still connected when it ended (the others were
+/// dropped by the nodes' liveness check or by churn, and replaced).
+fn links_table(s: &mut String, links: &[crate::faults::exec::LinkRecord]) {
+    if links.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n| link fault | what | from (s) | to (s) | links taken | still connected at its end | links | errors |\n|---|---|---|---|---|---|---|---|"
+    );
+    for l in links {
+        let sep = if l.kind == "cut-oneway" { "→" } else { "–" };
+        let taken: Vec<String> = l
+            .links
+            .iter()
+            .map(|[a, b]| format!("{a}{sep}{b}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.1} | {} | {} of {} | {} | {} | {} |",
+            l.kind,
+            l.what,
+            l.start_ms as f64 / 1000.0,
+            l.end_ms
+                .map_or("-".into(), |t| format!("{:.1}", t as f64 / 1000.0)),
+            l.links.len(),
+            l.links_total,
+            l.still_connected_at_end
+                .map_or("-".into(), |n| n.to_string()),
+            taken.join(" "),
+            l.errors.join("; ")
+        );
+    }
 }
 
 #[cfg(test)]
