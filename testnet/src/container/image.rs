@@ -82,6 +82,16 @@ pub async fn write_context(binary: &Path, ctx: &Path) -> Result<Vec<PathBuf>> {
         ))
     })?;
     let libraries = parse_ldd(&ldd);
+    // ~120 MB of copies: on the blocking pool, not the runtime's threads.
+    let (binary, ctx, libs) = (binary.to_path_buf(), ctx.to_path_buf(), libraries.clone());
+    tokio::task::spawn_blocking(move || copy_rootfs(&binary, &ctx, &libs))
+        .await
+        .map_err(|e| Error::Docker(format!("image context: {e}")))??;
+    Ok(libraries)
+}
+
+/// The context's files: the binary, its libraries at the paths it asks for, the user files.
+fn copy_rootfs(binary: &Path, ctx: &Path, libraries: &[PathBuf]) -> Result<()> {
     let rootfs = ctx.join("rootfs");
     let put = |from: &Path, to: &Path| -> Result<()> {
         let dest = rootfs.join(to.strip_prefix("/").unwrap_or(to));
@@ -93,7 +103,7 @@ pub async fn write_context(binary: &Path, ctx: &Path) -> Result<Vec<PathBuf>> {
         Ok(())
     };
     put(binary, Path::new(BINARY))?;
-    for lib in &libraries {
+    for lib in libraries {
         put(lib, lib)?;
     }
     let etc = rootfs.join("etc");
@@ -115,7 +125,7 @@ pub async fn write_context(binary: &Path, ctx: &Path) -> Result<Vec<PathBuf>> {
     }
     let df = ctx.join("Dockerfile");
     std::fs::write(&df, DOCKERFILE).map_err(io(&df))?;
-    Ok(libraries)
+    Ok(())
 }
 
 /// Builds the image (`docker build` of a context made by [`write_context`]).

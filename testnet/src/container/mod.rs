@@ -86,7 +86,14 @@ pub async fn prepare(
             }
             tag.clone()
         }
-        None => image::ensure(rumor, &image::tag_for(rumor)?).await?.tag,
+        None => {
+            // Hashes the ~120 MB binary: on the blocking pool.
+            let bin = rumor.to_path_buf();
+            let tag = tokio::task::spawn_blocking(move || image::tag_for(&bin))
+                .await
+                .map_err(|e| Error::Docker(format!("image tag: {e}")))??;
+            image::ensure(rumor, &tag).await?.tag
+        }
     };
     let project = project_name(dir);
     let network = format!("{project}-net");
