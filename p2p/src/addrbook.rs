@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use libp2p::{Multiaddr, PeerId, multiaddr::Protocol};
+use rumor_link::SplitMix64;
 
 /// Address book bounds and backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +104,7 @@ pub struct PeerRecord {
 pub struct AddressBook {
     entries: HashMap<PeerId, Entry>,
     config: BookConfig,
-    rng: u64,
+    rng: SplitMix64,
     /// Entries forgotten after repeated failures (metric).
     pub forgotten: u64,
 }
@@ -154,7 +155,7 @@ impl AddressBook {
         Self {
             entries: HashMap::new(),
             config,
-            rng: seed | 1,
+            rng: SplitMix64::new(seed),
             forgotten: 0,
         }
     }
@@ -168,17 +169,11 @@ impl AddressBook {
         self.entries.is_empty()
     }
 
-    fn next_rand(&mut self) -> u64 {
-        // xorshift64: peer choices only need to differ between nodes, not be unpredictable.
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        self.rng
-    }
-
+    /// Fisher–Yates over the seeded PRNG: peer choices only need to differ between nodes, not
+    /// be unpredictable.
     fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
-            let j = (self.next_rand() % (i as u64 + 1)) as usize;
+            let j = self.rng.up_to(i as u64) as usize;
             v.swap(i, j);
         }
     }
