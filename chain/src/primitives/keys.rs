@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
-use crate::crypto::Signature;
+use crate::primitives::address::Address;
+use crate::primitives::crypto::Signature;
 
 /// An ed25519 signing key.
 #[derive(Clone)]
@@ -60,7 +60,7 @@ impl Keypair {
 
     /// The key derived from `label` (SHA-256 of it): for reproducible testnets, never for value.
     pub fn from_label(label: &str) -> Self {
-        Self::from_secret(crate::hash::sha256(label.as_bytes()))
+        Self::from_secret(crate::primitives::hash::sha256(label.as_bytes()))
     }
 
     /// The 32-byte secret. Handle with care; needed to derive the libp2p identity.
@@ -93,7 +93,7 @@ impl Keypair {
             let file: KeyFile = serde_json::from_str(trimmed)
                 .map_err(|e| parse_err(format!("invalid JSON key file ({})", e.classify_name())))?;
             let key = Self::from_secret(
-                crate::hash::parse_hex_array::<32>(&file.secret_key)
+                crate::primitives::hash::parse_hex_array::<32>(&file.secret_key)
                     .map_err(|e| parse_err(format!("secret_key: {e}")))?,
             );
             if key.address() != file.address {
@@ -103,7 +103,7 @@ impl Keypair {
             }
             Ok(key)
         } else {
-            crate::hash::parse_hex_array::<32>(trimmed)
+            crate::primitives::hash::parse_hex_array::<32>(trimmed)
                 .map(Self::from_secret)
                 .map_err(|e| parse_err(format!("expected JSON or a 64-char hex secret: {e}")))
         }

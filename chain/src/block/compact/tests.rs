@@ -1,22 +1,18 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::address::Address;
-use crate::hash::Hash256;
-use crate::keys::Keypair;
-use crate::tx::Transaction;
+use crate::primitives::address::Address;
+use crate::primitives::hash::Hash256;
+use crate::primitives::keys::Keypair;
+use crate::test_utils::TxBuilder;
 
 fn tx(i: u64) -> SignedTransaction {
-    let key = Keypair::from_label(&format!("compact-{}", i % 7));
-    Transaction {
-        chain_id: 7,
-        from: key.address(),
-        to: Address([9; 32]),
-        amount: 1 + i,
-        fee: 1,
-        nonce: i,
-    }
-    .sign(&key)
+    TxBuilder::from_label(&format!("compact-{}", i % 7))
+        .chain_id(7)
+        .to(Address([9; 32]))
+        .amount(1 + i)
+        .nonce(i)
+        .sign()
 }
 
 fn block(n: u64) -> Block {

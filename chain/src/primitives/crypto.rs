@@ -6,7 +6,7 @@
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::address::Address;
+use crate::primitives::address::Address;
 
 /// Domain tag for transaction signatures.
 pub const TX_DOMAIN: &[u8; 16] = b"RUMOR/tx/v1\0\0\0\0\0";
@@ -43,7 +43,7 @@ impl serde::Serialize for Signature {
 impl<'de> serde::Deserialize<'de> for Signature {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-        crate::hash::parse_hex_array::<64>(&s)
+        crate::primitives::hash::parse_hex_array::<64>(&s)
             .map(Signature)
             .map_err(serde::de::Error::custom)
     }

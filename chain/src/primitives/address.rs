@@ -1,6 +1,6 @@
 //! Account addresses: an address *is* the account's ed25519 public key.
 
-use crate::hash::hex_newtype;
+use crate::primitives::hash::hex_newtype;
 
 hex_newtype!(
     /// An ed25519 public key (compressed Edwards point). Not every 32-byte string is a valid

@@ -69,9 +69,9 @@ macro_rules! hex_newtype {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::hash::HexError;
+            type Err = $crate::primitives::hash::HexError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $crate::hash::parse_hex_array::<32>(s).map(Self)
+                $crate::primitives::hash::parse_hex_array::<32>(s).map(Self)
             }
         }
 

@@ -29,9 +29,9 @@ use std::hash::Hasher;
 use siphasher::sip::SipHasher24;
 
 use crate::block::{Block, BlockHeader, SignedHeader, tx_root};
-use crate::codec::{self, DecodeError, Limits};
-use crate::crypto::Signature;
-use crate::hash::{BlockHash, TxHash, sha256};
+use crate::primitives::codec::{self, DecodeError, Limits};
+use crate::primitives::crypto::Signature;
+use crate::primitives::hash::{BlockHash, TxHash, sha256};
 use crate::tx::SignedTransaction;
 
 /// Bytes in a short id.

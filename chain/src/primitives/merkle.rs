@@ -5,7 +5,7 @@
 //! of a level is promoted unchanged rather than duplicated, so no two different lists share a
 //! root (Bitcoin's CVE-2012-2459). The empty list's root is `H("")`, as in RFC 6962.
 
-use crate::hash::{Hash256, sha256};
+use crate::primitives::hash::{Hash256, sha256};
 use sha2::{Digest, Sha256};
 
 /// `H(0x00 || data)`.

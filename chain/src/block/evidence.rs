@@ -5,11 +5,11 @@
 //! signatures valid under `verify_strict`, both by the slot's authority. Anyone holding the
 //! genesis can re-check it, so a node exports it (RPC) without being trusted.
 
-use crate::address::Address;
 use crate::block::{SIGNED_HEADER_LEN, SignedHeader};
-use crate::codec::DecodeError;
-use crate::crypto::SignatureError;
 use crate::genesis::Genesis;
+use crate::primitives::address::Address;
+use crate::primitives::codec::DecodeError;
+use crate::primitives::crypto::SignatureError;
 
 /// Proof that `producer` signed two different blocks for `slot`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +127,8 @@ impl VerifiedEquivocation {
 mod tests {
     use super::*;
     use crate::block::BlockHeader;
-    use crate::hash::{BlockHash, Hash256};
-    use crate::keys::Keypair;
+    use crate::primitives::hash::{BlockHash, Hash256};
+    use crate::primitives::keys::Keypair;
 
     fn header(key: &Keypair, slot: u64, timestamp: u64) -> SignedHeader {
         let header = BlockHeader {
