@@ -37,6 +37,8 @@ mod quota;
 mod seen;
 mod swarm;
 mod sync_requests;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 mod topic;
 pub mod transport;
 mod txsync_requests;
