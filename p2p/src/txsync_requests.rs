@@ -33,6 +33,7 @@ use libp2p::PeerId;
 use rumor_chain::Limits;
 use tokio::sync::oneshot;
 
+use crate::config::TxSyncConfig;
 use crate::handle::Responder;
 use crate::pending_replies::PendingReplies;
 use crate::protocol::blocktxn::{
@@ -129,6 +130,19 @@ pub(crate) struct Bounds {
     pub peer_burst: u32,
     pub peer_per_sec: u32,
     pub timeout: Duration,
+}
+
+impl Bounds {
+    /// A served protocol's limits from its configuration and the request timeout.
+    pub fn of(config: &TxSyncConfig, timeout: Duration) -> Self {
+        Self {
+            max_outbound: config.max_outbound,
+            max_inbound: config.max_inbound,
+            peer_burst: config.peer_burst,
+            peer_per_sec: config.peer_per_sec,
+            timeout,
+        }
+    }
 }
 
 /// In-flight requests of protocol `P`, generic over the swarm's request id and response

@@ -13,20 +13,9 @@ use libp2p::request_response::{self, ResponseChannel};
 use tokio::sync::oneshot;
 
 use super::EventLoop;
-use crate::config::NetworkConfig;
 use crate::handle::{NetworkError, NetworkEvent, Offence};
 use crate::protocol::blocktxn::{BlockTxnRequest, BlockTxnResponse, Inbound, WireBlockTxn};
-use crate::txsync_requests::{Answer, Bounds, Refusal};
-
-pub(super) fn bounds(config: &NetworkConfig) -> Bounds {
-    Bounds {
-        max_outbound: config.blocktxn.max_outbound,
-        max_inbound: config.blocktxn.max_inbound,
-        peer_burst: config.blocktxn.peer_burst,
-        peer_per_sec: config.blocktxn.peer_per_sec,
-        timeout: config.request_timeout,
-    }
-}
+use crate::txsync_requests::{Answer, Refusal};
 
 impl EventLoop {
     fn count_blocktxn(&self, direction: &'static str, result: &'static str) {

@@ -15,25 +15,14 @@ use libp2p::request_response::{self, ResponseChannel};
 use tokio::sync::oneshot;
 
 use super::EventLoop;
-use crate::config::NetworkConfig;
 use crate::handle::{NetworkError, NetworkEvent, Offence};
 use crate::protocol::txsync::{Inbound, TxSyncRequest, TxSyncResponse, WireTxResponse};
-use crate::txsync_requests::{Answer, Bounds, Refusal};
+use crate::txsync_requests::{Answer, Refusal};
 
 /// The codec refused the bytes (over the cap, undecodable, trailing bytes): the sender's
 /// fault, unlike a closed or reset stream.
 fn undecodable(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::InvalidData
-}
-
-pub(super) fn bounds(config: &NetworkConfig) -> Bounds {
-    Bounds {
-        max_outbound: config.txsync.max_outbound,
-        max_inbound: config.txsync.max_inbound,
-        peer_burst: config.txsync.peer_burst,
-        peer_per_sec: config.txsync.peer_per_sec,
-        timeout: config.request_timeout,
-    }
 }
 
 impl EventLoop {
