@@ -6,15 +6,15 @@
 //! the node in a bounded set of futures.
 //!
 //! One file per concern: [`state`] (what the loop owns, shared helpers), [`run`] (the task and
-//! its dispatch), [`sync`], [`txsync`] and [`blocktxn`] (the request-response protocols),
+//! its dispatch), [`sync`] and [`served`] (the request-response protocols; txsync and blocktxn
+//! share one generic handler),
 //! [`peering`] (peer exchange and the maintenance tick), [`links`] (link health and faults).
 
-mod blocktxn;
 mod links;
 mod peering;
 mod run;
+mod served;
 mod state;
 mod sync;
-mod txsync;
 
 pub use state::EventLoop;

@@ -17,6 +17,7 @@ use crate::handle::{Command, NetInfo, NetworkError, NetworkEvent, PeerInfo};
 use crate::peers::{Admit, BootDial};
 use crate::protocol::sync::SyncRequest;
 use crate::topic::Topic;
+use crate::txsync_requests::{BlockTxn, TxSync};
 
 impl EventLoop {
     /// Runs until every [`crate::NetworkHandle`] is dropped.
@@ -50,10 +51,10 @@ impl EventLoop {
                     let _ = self.swarm.behaviour_mut().sync.send_response(channel, response.to_wire());
                 }
                 Some((channel, response)) = self.txsync.next_inbound(), if self.txsync.inbound_len() != 0 => {
-                    self.send_txsync_response(channel, response);
+                    self.send_pull_response::<TxSync>(channel, response);
                 }
                 Some((channel, response)) = self.blocktxn.next_inbound(), if self.blocktxn.inbound_len() != 0 => {
-                    self.send_blocktxn_response(channel, response);
+                    self.send_pull_response::<BlockTxn>(channel, response);
                 }
                 _ = tick.tick() => self.maintain(),
             }
@@ -80,8 +81,8 @@ impl EventLoop {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Px(e)) => self.on_px(e),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
-            SwarmEvent::Behaviour(BehaviourEvent::Txsync(e)) => self.on_txsync(e),
-            SwarmEvent::Behaviour(BehaviourEvent::Blocktxn(e)) => self.on_blocktxn(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Txsync(e)) => self.on_pull::<TxSync>(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Blocktxn(e)) => self.on_pull::<BlockTxn>(e),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(e)) => self.on_ping(e),
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -222,12 +223,12 @@ impl EventLoop {
                 peer,
                 request,
                 reply,
-            } => self.send_txsync(peer, request, reply),
+            } => self.send_pull::<TxSync>(peer, request, reply),
             Command::BlockTxn {
                 peer,
                 request,
                 reply,
-            } => self.send_blocktxn(peer, request, reply),
+            } => self.send_pull::<BlockTxn>(peer, request, reply),
         }
     }
 

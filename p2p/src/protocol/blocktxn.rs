@@ -119,9 +119,6 @@ impl Caps for BlockTxnCaps {
     const MAX_RESPONSE: usize = MAX_RESPONSE_BYTES + MAX_INDEXES * 4 + 64;
 }
 
-/// An inbound blocktxn request, or the reason it was garbage.
-pub type Inbound = super::codec::Inbound<BlockTxnRequest>;
-
 /// The bounded codec, with undecodable requests surfaced as garbage.
 pub type BlockTxnCodec = Surfaced<BlockTxnRequest, WireBlockTxn, BlockTxnCaps>;
 
