@@ -10,6 +10,7 @@
 //! share one generic handler),
 //! [`peering`] (peer exchange and the maintenance tick), [`links`] (link health and faults).
 
+mod gauges;
 mod links;
 mod peering;
 mod run;

@@ -2,7 +2,7 @@
 //! maintenance tick that keeps the peer targets (dials, prunes), bans graylisted peers and
 //! refreshes the gauges.
 //!
-//! Invariant: the peer policy decides ([`PeerPolicy`](crate::peers::PeerPolicy)); this only
+//! Invariant: the peer policy decides ([`PeerPolicy`](crate::peering::peers::PeerPolicy)); this only
 //! carries its decisions out on the swarm.
 
 use std::collections::HashSet;
@@ -13,10 +13,10 @@ use libp2p::request_response;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 
 use super::EventLoop;
-use crate::gauges::{self, Snapshot};
+use super::gauges::{self, Snapshot};
 use crate::metrics::P2pMetrics;
 use crate::protocol::px::{PxRequest, PxResponse};
-use crate::quota;
+use crate::requests::quota;
 use crate::topic::Topic;
 
 impl EventLoop {

@@ -12,12 +12,12 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::swarm::dial_opts::DialOpts;
 
 use super::EventLoop;
-use crate::behaviour::BehaviourEvent;
 use crate::handle::{Command, NetInfo, NetworkError, NetworkEvent, PeerInfo};
-use crate::peers::{Admit, BootDial};
+use crate::peering::peers::{Admit, BootDial};
 use crate::protocol::sync::SyncRequest;
+use crate::requests::pull::{BlockTxn, TxSync};
+use crate::swarm::behaviour::BehaviourEvent;
 use crate::topic::Topic;
-use crate::txsync_requests::{BlockTxn, TxSync};
 
 impl EventLoop {
     /// Runs until every [`crate::NetworkHandle`] is dropped.

@@ -15,15 +15,15 @@ use libp2p::PeerId;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 
 use super::EventLoop;
-use crate::behaviour::Behaviour;
 use crate::handle::NetworkError;
 use crate::handle::{NetworkEvent, Offence, Responder};
 use crate::metrics::P2pMetrics;
-use crate::pending_replies::Reply;
 use crate::protocol::blocktxn::{BlockTxnCodec, BlockTxnRequest, BlockTxnResponse, WireBlockTxn};
 use crate::protocol::codec::Inbound;
 use crate::protocol::txsync::{TxSyncCodec, TxSyncRequest, TxSyncResponse, WireTxResponse};
-use crate::txsync_requests::{Answer, BlockTxn, Refusal, Requests, Served, TxSync};
+use crate::requests::pending::Reply;
+use crate::requests::pull::{Answer, BlockTxn, Refusal, Requests, Served, TxSync};
+use crate::swarm::behaviour::Behaviour;
 
 /// A served protocol's bookkeeping as the event loop holds it.
 type Held<P> = Requests<OutboundRequestId, ResponseChannel<<P as Served>::Wire>, P>;

@@ -13,22 +13,22 @@ use libp2p::swarm::ConnectionId;
 use libp2p::{PeerId, Swarm};
 use tokio::sync::mpsc;
 
-use crate::behaviour::Behaviour;
 use crate::config::NetworkConfig;
-use crate::gossip_handler::GossipHandler;
+use crate::gossip::handler::GossipHandler;
+use crate::gossip::publish_queue::PublishQueue;
+use crate::gossip::seen::SeenCache;
 use crate::handle::{Command, NetworkEvent, Offence};
-use crate::liveness::Watch;
 use crate::metrics::P2pMetrics;
-use crate::peers::PeerPolicy;
+use crate::peering::liveness::Watch;
+use crate::peering::peers::PeerPolicy;
 use crate::protocol::blocktxn::WireBlockTxn;
 use crate::protocol::sync::{Status, WireResponse};
 use crate::protocol::txsync::WireTxResponse;
-use crate::publish_queue::PublishQueue;
-use crate::quota::{self, InboundQuotas, Quota};
-use crate::seen::SeenCache;
-use crate::sync_requests::SyncRequests;
+use crate::requests::pull::{BlockTxnRequests, Bounds, TxSyncRequests};
+use crate::requests::quota::{self, InboundQuotas, Quota};
+use crate::requests::sync::SyncRequests;
+use crate::swarm::behaviour::Behaviour;
 use crate::topic::Topics;
-use crate::txsync_requests::{BlockTxnRequests, Bounds, TxSyncRequests};
 
 /// Owns the swarm; run it with [`EventLoop::run`].
 pub struct EventLoop {

@@ -1,6 +1,6 @@
 //! The event loop's part of `/rumor/sync/1` (status exchange and block sync): it answers
 //! status requests itself, hands block and header requests to the node through
-//! [`SyncRequests`](crate::sync_requests::SyncRequests) (bounded in flight), answers refusals
+//! [`SyncRequests`](crate::requests::sync::SyncRequests) (bounded in flight), answers refusals
 //! at once, sends the node's requests and penalises peers whose answers are garbage.
 //!
 //! Invariant: nothing here blocks: the node gets requests by `try_send` (a full event channel
@@ -13,8 +13,8 @@ use tokio::sync::oneshot;
 use super::EventLoop;
 use crate::handle::{NetworkError, NetworkEvent, Offence};
 use crate::protocol::sync::{Status, SyncRequest, SyncResponse, WireResponse};
-use crate::quota;
-use crate::sync_requests::Answer;
+use crate::requests::quota;
+use crate::requests::sync::Answer;
 
 impl EventLoop {
     pub(super) fn on_sync(&mut self, event: request_response::Event<SyncRequest, WireResponse>) {

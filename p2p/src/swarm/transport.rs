@@ -4,7 +4,7 @@
 //! port reuse), so the kernel picks the source address: on loopback always 127.0.0.1, on a
 //! multi-homed host whichever interface the route names. A node listening on one specific
 //! address dials from it instead, so its peers see the host it is; the per-source caps
-//! ([`crate::inbound`]) count by that address, and a testnet that gives each node its own
+//! ([`crate::peering::inbound`]) count by that address, and a testnet that gives each node its own
 //! 127.x address is then as many hosts as nodes. Listening, and dials of another address
 //! family, stay libp2p's own.
 

@@ -10,6 +10,9 @@
 //! (measured over 1 000 of them; it matters only to in-process testnets), and no query unless
 //! a name is dialed.
 
+pub(crate) mod behaviour;
+pub mod transport;
+
 use std::time::Duration;
 
 use libp2p::core::{ConnectedPoint, Transport as _, upgrade::Version};
@@ -19,15 +22,15 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::{PeerId, Swarm, connection_limits, identify, identity, noise, tcp, yamux};
 use prometheus_client::registry::Registry;
 
-use crate::behaviour::Behaviour;
 use crate::config::NetworkConfig;
 use crate::gossip;
 use crate::handle::NetworkError;
-use crate::inbound::InboundLimits;
 use crate::metrics::P2pMetrics;
+use crate::peering::inbound::InboundLimits;
 use crate::protocol::{blocktxn, px, sync, txsync};
+use crate::swarm::behaviour::Behaviour;
+use crate::swarm::transport::{BoundTcp, dial_source, socket_addr};
 use crate::topic::Topics;
-use crate::transport::{BoundTcp, dial_source, socket_addr};
 use rumor_link::Delayed;
 
 /// Identify protocol version: peers on other versions are still accepted, it is informational.

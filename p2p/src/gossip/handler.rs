@@ -17,7 +17,7 @@
 //! # Bounds
 //!
 //! - The publish queue: `publish_queue` messages, each for at most `publish_ttl` (see
-//!   [`crate::publish_queue`]): a node that never finds a peer must not grow without limit.
+//!   [`crate::gossip::publish_queue`]): a node that never finds a peer must not grow without limit.
 //! - Events to the node go through a bounded channel with `try_send`: the event loop must
 //!   never wait on the node, so a full channel drops the message with `Ignore`.
 
@@ -28,11 +28,11 @@ use libp2p::PeerId;
 use libp2p::gossipsub::{self, MessageAcceptance, PublishError};
 use rumor_chain::Limits;
 
+use crate::gossip::publish_queue::PublishQueue;
+use crate::gossip::seen::SeenCache;
 use crate::gossip::{self, Payload, message_id};
 use crate::handle::{MessageId, NetworkError, NetworkEvent, PublishOutcome, Validation};
 use crate::metrics::P2pMetrics;
-use crate::publish_queue::PublishQueue;
-use crate::seen::SeenCache;
 use crate::topic::{Topic, Topics};
 
 use rumor_chain::clock::Clock;

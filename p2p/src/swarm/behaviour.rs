@@ -18,14 +18,14 @@ pub struct Behaviour {
     pub limits: connection_limits::Behaviour,
     /// Per-source inbound caps (IP, subnet): after `limits`, so its counts see only
     /// connections the global caps let through.
-    pub inbound: crate::inbound::InboundLimits,
+    pub inbound: crate::peering::inbound::InboundLimits,
     pub gossipsub: crate::gossip::Gossipsub,
     pub identify: identify::Behaviour,
     pub px: request_response::Behaviour<PxCodec>,
     pub sync: request_response::Behaviour<SyncCodec>,
     pub txsync: request_response::Behaviour<TxSyncCodec>,
     pub blocktxn: request_response::Behaviour<BlockTxnCodec>,
-    /// The liveness check ([`crate::liveness`]).
+    /// The liveness check ([`crate::peering::liveness`]).
     pub ping: ping::Behaviour,
 }
 

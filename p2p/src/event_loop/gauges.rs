@@ -6,8 +6,8 @@
 //! publish queue, the address book and the seen-cache count drops, forgets and hits
 //! themselves; the metric is advanced by the difference, never set, and never moves back.
 
+use crate::gossip::seen::SeenStats;
 use crate::metrics::P2pMetrics;
-use crate::seen::SeenStats;
 use crate::topic::Topic;
 
 /// The sizes the gauges show, read once per tick.

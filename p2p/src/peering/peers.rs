@@ -1,5 +1,5 @@
 //! Peer policy: which peers to dial, which peer to ask for addresses, which peers to prune, and
-//! who is banned. A plain synchronous structure, like [`crate::addrbook`]: no swarm, no async,
+//! who is banned. A plain synchronous structure, like [`crate::peering::addrbook`]: no swarm, no async,
 //! no clock of its own. The event loop tells it what happened (connections, dial failures,
 //! identify and peer-exchange records, offences), passing the time, and carries out what it
 //! decides ([`BootDial`]s, a [`Tick`]'s dials, PX request and prunes, a [`Penalty`]'s ban).
@@ -34,7 +34,7 @@
 //!   minus the dials already in progress, so it stays within `max_pending` plus the bootnodes.
 //! - At most [`MAX_PX_IN_FLIGHT`] peer-exchange requests are outstanding, so a slow or silent
 //!   peer cannot make us pile requests up.
-//! - The address book has its own bounds (see [`crate::addrbook`]).
+//! - The address book has its own bounds (see [`crate::peering::addrbook`]).
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -43,11 +43,11 @@ use std::time::{Duration, Instant};
 use libp2p::{Multiaddr, PeerId, multiaddr::Protocol};
 use lru::LruCache;
 
-use crate::addrbook::{AddressBook, PeerRecord};
 use crate::config::{NetworkConfig, PeerTargets};
 use crate::gossip;
 use crate::handle::BookEntry;
-use crate::inbound::{Subnet, ip_of, subnet};
+use crate::peering::addrbook::{AddressBook, PeerRecord};
+use crate::peering::inbound::{Subnet, ip_of, subnet};
 use crate::protocol::px;
 
 /// How long a banned peer stays banned.
@@ -376,7 +376,7 @@ impl PeerPolicy {
     fn diverse(&mut self, candidates: Vec<PeerRecord>, room: usize) -> Vec<PeerRecord> {
         let dialing = &self.dialing;
         self.dial_subnet.retain(|p, _| dialing.contains(p));
-        // Loopback is exempt as for inbound connections ([`crate::inbound`]), unless asked.
+        // Loopback is exempt as for inbound connections ([`crate::peering::inbound`]), unless asked.
         let on_loopback = self.targets.inbound.on_loopback;
         let counted = |addr: &Multiaddr| {
             ip_of(addr)

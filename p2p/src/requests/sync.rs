@@ -34,13 +34,13 @@ use rumor_chain::Limits;
 use tokio::sync::oneshot;
 
 use crate::handle::SyncResponder;
-use crate::pending_replies::{Delivery, PendingReplies};
 use crate::protocol::sync::{Status, SyncResponse, WireResponse};
+use crate::requests::pending::{Delivery, PendingReplies};
 
 /// Outbound sync requests awaiting an answer.
 pub(crate) const MAX_PENDING_SYNC: usize = 256;
 
-type Reply = crate::pending_replies::Reply<SyncResponse>;
+type Reply = crate::requests::pending::Reply<SyncResponse>;
 
 /// What an answer to one of our requests turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]

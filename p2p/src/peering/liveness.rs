@@ -18,7 +18,7 @@
 //!   the only rule for a connection that never answered at all.
 //!
 //! Closing is the whole remedy: gossipsub drops the peer from its meshes and grafts another,
-//! the peer policy backs off redialing it ([`crate::addrbook::AddressBook::on_unresponsive`])
+//! the peer policy backs off redialing it ([`crate::peering::addrbook::AddressBook::on_unresponsive`])
 //! and dials others, and what was sent into the dead direction is recovered by anti-entropy
 //! (the mempool digest exchange on every new connection, block sync from peers' status).
 

@@ -35,12 +35,12 @@ use tokio::sync::oneshot;
 
 use crate::config::TxSyncConfig;
 use crate::handle::Responder;
-use crate::pending_replies::PendingReplies;
 use crate::protocol::blocktxn::{
     BlockTxnDecodeError, BlockTxnRequest, BlockTxnResponse, WireBlockTxn,
 };
 use crate::protocol::txsync::{TxSyncDecodeError, TxSyncRequest, TxSyncResponse, WireTxResponse};
-use crate::quota::{PeerQuota, Quota};
+use crate::requests::pending::PendingReplies;
+use crate::requests::quota::{PeerQuota, Quota};
 
 /// A protocol served this way: its request, wire answer and decoded answer.
 pub(crate) trait Served {
@@ -99,7 +99,7 @@ impl Served for BlockTxn {
 }
 
 /// What an answer to one of our requests turned out to be.
-pub(crate) use crate::pending_replies::Delivery as Answer;
+pub(crate) use crate::requests::pending::Delivery as Answer;
 
 /// Why an inbound request was refused at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +183,7 @@ impl<Id: Eq + Hash, C: Send + 'static, P: Served> Requests<Id, C, P> {
         self.outbound.len() >= self.bounds.max_outbound
     }
 
-    pub fn outbound_sent(&mut self, id: Id, reply: crate::pending_replies::Reply<P::Response>) {
+    pub fn outbound_sent(&mut self, id: Id, reply: crate::requests::pending::Reply<P::Response>) {
         self.outbound.insert(id, reply);
     }
 

@@ -97,7 +97,7 @@ impl PeerQuota {
 }
 
 /// The inbound request protocols with a quota of their own (txsync keeps its quota in
-/// [`crate::txsync_requests`], next to its other bounds).
+/// [`crate::requests::pull`], next to its other bounds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Status,

@@ -1,6 +1,11 @@
 //! Gossipsub construction (config + scoring) and decoding of gossip payloads at the edge.
 
-use crate::inbound::SourceLimits;
+pub mod duplicates;
+pub(crate) mod handler;
+pub(crate) mod publish_queue;
+pub(crate) mod seen;
+
+use crate::peering::inbound::SourceLimits;
 use libp2p::gossipsub::{
     self, ConfigBuilder, MessageAuthenticity, MessageId, PeerScoreParams, PeerScoreThresholds,
     TopicScoreParams, ValidationMode,
@@ -10,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 use crate::config::GossipConfig;
-use crate::duplicates::WatchTransform;
+use crate::gossip::duplicates::WatchTransform;
 use crate::topic::{Topic, Topics};
 
 /// Content addressing: the message id is the SHA-256 of the payload, so one tx published by two
@@ -20,7 +25,7 @@ pub fn message_id(data: &[u8]) -> [u8; 32] {
 }
 
 /// The node's gossipsub: its data transform is the identity that lets the duplicate watch
-/// tell received copies from publishes ([`crate::duplicates`]).
+/// tell received copies from publishes ([`crate::gossip::duplicates`]).
 pub type Gossipsub = gossipsub::Behaviour<WatchTransform>;
 
 /// A gossip payload that decoded.
@@ -118,7 +123,7 @@ const IP_COLOCATION_THRESHOLD: f64 = 3.0;
 
 /// Scoring parameters for both topics. Loopback addresses are whitelisted from the IP
 /// colocation factor unless `sources.on_loopback` (as for the connection caps,
-/// [`crate::inbound`]).
+/// [`crate::peering::inbound`]).
 pub fn score_params(topics: &Topics, sources: &SourceLimits) -> PeerScoreParams {
     let mut p = PeerScoreParams {
         app_specific_weight: 1.0,
@@ -166,14 +171,14 @@ pub fn behaviour(
     topics: &Topics,
     limits: &Limits,
     sources: &SourceLimits,
-    duplicates: Option<&crate::duplicates::DuplicateWatch>,
+    duplicates: Option<&crate::gossip::duplicates::DuplicateWatch>,
     registry: &mut prometheus_client::registry::Registry,
 ) -> Result<Gossipsub, String> {
     let mut b = base_config(cfg, limits);
     let transform = WatchTransform(duplicates.cloned());
     if let Some(watch) = duplicates.cloned() {
         // Gossipsub computes every copy's id before its duplicate filter: the one place a
-        // duplicate can be timed (see `crate::duplicates`).
+        // duplicate can be timed (see `crate::gossip::duplicates`).
         b.message_id_fn(move |m: &gossipsub::Message| {
             let id = message_id(&m.data);
             watch.observe(&m.topic, &id, &m.data);
