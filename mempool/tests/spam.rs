@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use rand_xoshiro::SplitMix64;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
-use rumor_chain::{Account, AccountReader, Address, Keypair, Transaction, TxHash, VerifiedTx};
+use rumor_chain::test_utils::TxBuilder;
+use rumor_chain::{Account, AccountReader, Address, Keypair, TxHash, VerifiedTx};
 use rumor_mempool::{InsertError, Origin, Pool, PoolConfig};
 
 const CHAIN_ID: u64 = 9;
@@ -58,17 +59,12 @@ fn sender_txs(sender: u64) -> Vec<VerifiedTx> {
         .into_iter()
         .enumerate()
         .map(|(nonce, level)| {
-            Transaction {
-                chain_id: CHAIN_ID,
-                from: key.address(),
-                to: Address([0xee; 32]),
-                amount: 1,
-                fee: level * SENDERS + sender,
-                nonce: nonce as u64,
-            }
-            .sign(&key)
-            .verify(CHAIN_ID)
-            .unwrap()
+            TxBuilder::new(&key)
+                .chain_id(CHAIN_ID)
+                .to(Address([0xee; 32]))
+                .fee(level * SENDERS + sender)
+                .nonce(nonce as u64)
+                .verified()
         })
         .collect()
 }

@@ -281,17 +281,10 @@ mod tests {
     }
 
     fn tx_bytes(amount: u64) -> Vec<u8> {
-        let key = rumor_chain::Keypair::from_label("k");
-        rumor_chain::Transaction {
-            chain_id: 1,
-            from: key.address(),
-            to: key.address(),
-            amount,
-            fee: 1,
-            nonce: 0,
-        }
-        .sign(&key)
-        .encode()
+        rumor_chain::test_utils::TxBuilder::from_label("k")
+            .amount(amount)
+            .sign()
+            .encode()
     }
 
     fn message(topic: Topic, data: Vec<u8>) -> gossipsub::Event {

@@ -229,15 +229,7 @@ mod tests {
         assert!(decode(Topic::Tx, b"garbage", &limits).is_err());
         assert!(decode(Topic::Block, b"garbage", &limits).is_err());
         let key = rumor_chain::Keypair::from_label("k");
-        let tx = rumor_chain::Transaction {
-            chain_id: 1,
-            from: key.address(),
-            to: key.address(),
-            amount: 1,
-            fee: 1,
-            nonce: 0,
-        }
-        .sign(&key);
+        let tx = rumor_chain::test_utils::TxBuilder::new(&key).sign();
         let bytes = tx.encode();
         assert_eq!(
             decode(Topic::Tx, &bytes, &limits),
