@@ -1,4 +1,7 @@
 //! Gossipsub construction (config + scoring) and decoding of gossip payloads at the edge.
+//! The rest of the gossip path sits beside it: [`handler`] (inbound gossip, verdicts,
+//! publishes), [`publish_queue`] (publishes waiting for a subscriber), [`seen`] (the
+//! seen-cache) and [`duplicates`] (the duplicate-delivery watch).
 
 pub mod duplicates;
 pub(crate) mod handler;
