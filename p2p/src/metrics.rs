@@ -8,7 +8,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::seen::SeenStats;
+use crate::gossip::seen::SeenStats;
 
 type Labels = Vec<(&'static str, &'static str)>;
 
