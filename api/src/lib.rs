@@ -11,6 +11,7 @@
 //! | [`trace`] | trace line and stats formats (files, and `trace_*` over RPC) | node | testnet |
 //! | [`config`] | `NodeConfig` (TOML) | testnet | node |
 //! | [`layout`] | data-dir file names | node | testnet |
+//! | [`prom_text`] | reading the `/metrics` page (text format and OpenMetrics) | node (prometheus-client) | testnet, bench, node tests |
 //! | [`floor`] | the bare-gossipsub floor's plan and stdio protocol | bench | `rumor-floor` |
 //!
 //! Without the default `rpc` feature the crate has no jsonrpsee in it: the mempool uses only the
@@ -23,6 +24,7 @@ pub mod floor;
 pub mod layout;
 #[cfg(feature = "rpc")]
 pub mod openrpc;
+pub mod prom_text;
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod trace;
