@@ -11,6 +11,7 @@
 //! | [`trace`] | trace line and stats formats (files, and `trace_*` over RPC) | node | testnet |
 //! | [`config`] | `NodeConfig` (TOML) | testnet | node |
 //! | [`layout`] | data-dir file names | node | testnet |
+//! | [`metrics`] | `/metrics` family names, types, labels, help | node, p2p (registration) | testnet, bench, tests |
 //! | [`prom_text`] | reading the `/metrics` page (text format and OpenMetrics) | node (prometheus-client) | testnet, bench, node tests |
 //! | [`floor`] | the bare-gossipsub floor's plan and stdio protocol | bench | `rumor-floor` |
 //!
@@ -22,6 +23,7 @@ pub mod errors;
 pub mod exit;
 pub mod floor;
 pub mod layout;
+pub mod metrics;
 #[cfg(feature = "rpc")]
 pub mod openrpc;
 pub mod prom_text;
