@@ -72,7 +72,7 @@ pub use rumor_link::{
     LinkFault, LinkFaults,
 };
 pub use seen::{SeenCache, SeenStats};
-pub use topic::Topic;
+pub use topic::{Topic, TopicName, TopicParseError};
 
 /// The wire protocols' codecs and messages, for peers built on this stack outside a node:
 /// the testnet's attack harness speaks them to honest nodes. The node itself never needs them.
