@@ -11,6 +11,9 @@
 
 use std::collections::BTreeMap;
 
+/// A sample's labels, in the order written.
+type Labels = Vec<(String, String)>;
+
 /// One sample line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -50,7 +53,7 @@ fn parse_line(line: &str) -> Option<Sample> {
 
 /// A sample line's name, labels and what follows them; `None` for comments, blank lines and
 /// lines with no name or an unterminated label set.
-fn head(line: &str) -> Option<(String, Vec<(String, String)>, &str)> {
+fn head(line: &str) -> Option<(String, Labels, &str)> {
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
@@ -67,7 +70,7 @@ fn head(line: &str) -> Option<(String, Vec<(String, String)>, &str)> {
 }
 
 /// Parses `k="v",k2="v2"}` (after the `{`), honouring `\"`, `\\` and `\n` escapes.
-fn parse_labels(mut s: &str) -> Option<(Vec<(String, String)>, &str)> {
+fn parse_labels(mut s: &str) -> Option<(Labels, &str)> {
     let mut labels = Vec::new();
     loop {
         s = s.trim_start_matches([' ', ',']);

@@ -5,9 +5,9 @@
 
 /// The mempool's families (`mempool_*`); `mempool_rejected` is labelled by `reason`
 /// (`crate::TxReject`'s labels).
-pub const MEMPOOL: &[super::Family] = ALL;
+pub const MEMPOOL: &[super::family::Family] = ALL;
 
-super::families! {
+super::family::families! {
     MEMPOOL_PENDING: Gauge "mempool_pending" [] "Executable txs";
     MEMPOOL_QUEUED: Gauge "mempool_queued" [] "Waiting txs";
     MEMPOOL_BYTES: Gauge "mempool_bytes" [] "Encoded bytes held";
@@ -35,9 +35,9 @@ super::families! {
 /// libp2p's and gossipsub's families the testnet reads. Their help is theirs; only name,
 /// type and labels are a contract here.
 pub mod libp2p {
-    super::super::families! {
-        /// Bytes through the transport, label `direction`: [`super::super::labels::BANDWIDTH_INBOUND`]
-        /// or [`super::super::labels::BANDWIDTH_OUTBOUND`] (libp2p's capitalisation).
+    crate::metrics::family::families! {
+        /// Bytes through the transport, label `direction`: [`crate::metrics::labels::BANDWIDTH_INBOUND`]
+        /// or [`crate::metrics::labels::BANDWIDTH_OUTBOUND`] (libp2p's capitalisation).
         BANDWIDTH_BYTES: Counter "libp2p_bandwidth_bytes" ["protocols", "direction"] "";
         /// Every copy gossipsub received, duplicates included, label `hash`: the topic string.
         TOPIC_MSG_RECV_COUNTS_UNFILTERED: Counter "gossipsub_topic_msg_recv_counts_unfiltered" ["hash"] "";

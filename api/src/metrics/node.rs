@@ -1,7 +1,7 @@
 //! The node's own families (`rumor_*`): chain, validation, RPC, tasks, clock and stores.
 //! Registered by `rumor-node` in this order; label values are in [`super::labels`].
 
-super::families! {
+super::family::families! {
     HEAD_HEIGHT: Gauge "rumor_head_height" [] "Canonical head height";
     BLOCKS_IMPORTED: Counter "rumor_blocks_imported" [] "Blocks imported (any branch)";
     BLOCKS_PRODUCED: Counter "rumor_blocks_produced" [] "Blocks produced by this node";

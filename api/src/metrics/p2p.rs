@@ -1,7 +1,7 @@
 //! The network's families (`rumor_p2p_*`), registered by `rumor-p2p` in this order. Byte
 //! counts and gossipsub's per-topic counts are libp2p's own ([`super::external`]).
 
-super::families! {
+super::family::families! {
     /// Label `direction`: `inbound`, `outbound`.
     PEERS: Gauge "rumor_p2p_peers" ["direction"] "Connected peers by direction";
     MESH_PEERS: Gauge "rumor_p2p_mesh_peers" ["topic"] "Gossipsub mesh peers per topic";
