@@ -7,7 +7,7 @@
 //! | [`types`] | JSON shapes of RPC results | node | clients |
 //! | [`errors`] | error codes and the tx rejection vocabulary | node, mempool (metric labels) | clients |
 //! | [`exit`] | `rumor node`'s exit statuses | node | supervisors, testnet |
-//! | [`openrpc`] | the `rpc.discover` document | node | clients |
+//! | [`openrpc`] | the `rpc.discover` document, built from the method table and the types' derived schemas ([`schema`]: the chain types') | node | clients |
 //! | [`trace`] | trace line and stats formats (files, and `trace_*` over RPC) | node | testnet |
 //! | [`config`] | `NodeConfig` (TOML) | testnet | node |
 //! | [`layout`] | data-dir file names | node | testnet |
@@ -29,6 +29,7 @@ pub mod openrpc;
 pub mod prom_text;
 #[cfg(feature = "rpc")]
 pub mod rpc;
+pub mod schema;
 pub mod trace;
 pub mod types;
 
