@@ -1,6 +1,7 @@
 //! JSON Schemas of the `rumor-chain` types the RPC carries, for the OpenRPC document
-//! ([`crate::openrpc`]). `rumor-chain` does not depend on schemars, and a foreign trait cannot
-//! be implemented for its types here, so the RPC types name these in `#[schemars(with = …)]`.
+//! (`openrpc.rs`; this file is a leaf it reads). `rumor-chain` does not depend on schemars,
+//! and a foreign trait cannot be implemented for its types here, so the RPC types name these
+//! in `#[schemars(with = …)]`.
 //!
 //! Invariant: each schema here accepts exactly what the chain type serializes to (hex strings
 //! for hashes, keys and signatures; the structs' fields, no others — they are

@@ -86,7 +86,9 @@ macro_rules! register_metrics {
 impl P2pMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let m = Self::default();
-        crate::register_metrics!(registry, "rumor_p2p", m;
+        // By its textual name, not `crate::`: a `#[macro_export]` path would tie this file to
+        // the crate root (and its import loop).
+        register_metrics!(registry, "rumor_p2p", m;
             peers => families::PEERS;
             mesh_peers => families::MESH_PEERS;
             gossip_received => families::GOSSIP_RECEIVED;
