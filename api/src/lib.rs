@@ -15,8 +15,9 @@
 //! | [`prom_text`] | reading the `/metrics` page (text format and OpenMetrics) | node (prometheus-client) | testnet, bench, node tests |
 //! | [`floor`] | the bare-gossipsub floor's plan and stdio protocol | bench | `rumor-floor` |
 //!
-//! Without the default `rpc` feature the crate has no jsonrpsee in it: the mempool uses only the
-//! rejection vocabulary.
+//! Without the default `rpc` feature the crate has no jsonrpsee in it (and no `openrpc`/`rpc`):
+//! the mempool and p2p use only the vocabulary (rejection reasons, metric families). The types'
+//! `JsonSchema` derives stay in either case.
 
 pub mod config;
 pub mod errors;
