@@ -67,7 +67,7 @@ pub use rumor_link::{
     Direction as LinkDirection, FaultError as LinkFaultError, FaultKind as LinkFaultKind,
     LinkFault, LinkFaults,
 };
-pub use topic::Topic;
+pub use topic::{Topic, TopicName, TopicParseError};
 
 /// The wire protocols' codecs and messages, for peers built on this stack outside a node:
 /// the testnet's attack harness speaks them to honest nodes. The node itself never needs them.
