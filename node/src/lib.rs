@@ -14,6 +14,8 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod events;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod fake_net;
 pub mod health;
 pub mod ingest;
 pub mod journal;

@@ -361,7 +361,7 @@ mod tests {
         let net = TestNet::new(1, 1);
         let node = net.node("a");
         let (tx, rx) = tokio::sync::mpsc::channel(8);
-        let dispatcher = tokio::spawn(crate::events::run(node.ctx.clone(), rx));
+        let dispatcher = tokio::spawn(crate::events::run(node.blocks.clone(), rx));
         let event = rumor_p2p::NetworkEvent::PeerConnected {
             peer: peer(4),
             outbound: true,

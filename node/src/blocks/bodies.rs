@@ -7,20 +7,18 @@
 //! `MAX_BLOCKS_PER_REQUEST` blocks; every request is bounded by the catch-up's deadline; a
 //! range's blocks are durable once its last block is (one fsync per range, not per block).
 
-use std::sync::Arc;
-
 use rumor_chain::{Block, Commit, ImportError, SignedHeader};
 use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, Offence, PeerId, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
-use super::catchup::{ask, penalise};
 use super::import::{import_with, trace_sync};
+use super::request::{ask, penalise};
 use crate::context::Ctx;
 
 /// Fetches the blocks of `headers` (checked, consecutive) by range and imports them; each
 /// answer must hold exactly those blocks, in order. `None` if it stopped early.
 pub(super) async fn fetch_bodies(
-    ctx: &Arc<Ctx>,
+    ctx: &Ctx,
     peer: PeerId,
     headers: &[SignedHeader],
     deadline: Instant,

@@ -7,7 +7,7 @@
 //!   slot not in the future). A claim that cannot be backed starts nothing.
 //! - **No claim holds production hostage**: an unverified claim never pauses the producer; a
 //!   verified one (a real authority's signed head) pauses it for at most
-//!   [`MAX_PRODUCTION_PAUSE`] (`Ctx::production_paused_until_ms`, cleared when the catch-up
+//!   [`MAX_PRODUCTION_PAUSE`] (`CatchUpState::production_paused_until_ms`, cleared when the catch-up
 //!   ends), so the syncing side of a partition stops extending its own branch and switches;
 //!   a peer whose catch-up did not move our head is backed off before it can pause us again.
 //! - **Every answer is checked against the request**: headers must chain from a hash of our
@@ -28,11 +28,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rumor_chain::{BlockHash, MAX_HEADERS_PER_REQUEST, check_header};
-use rumor_p2p::NetworkError;
 use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
 use super::headers::check_headers;
+use super::request::{ask, penalise};
+use super::state::{Blocks, CatchUpState};
 use crate::context::Ctx;
 
 pub use super::backoff::Backoff;
@@ -44,8 +45,8 @@ pub const MAX_SYNC_TIME: Duration = Duration::from_secs(120);
 /// short enough that no claim holds production hostage (and backoff stops repeats).
 pub const MAX_PRODUCTION_PAUSE: Duration = Duration::from_secs(15);
 
-/// Holds `Ctx::syncing` while alive.
-struct Syncing<'a>(&'a Ctx);
+/// Holds `CatchUpState::syncing` while alive.
+struct Syncing<'a>(&'a CatchUpState);
 
 impl Drop for Syncing<'_> {
     fn drop(&mut self) {
@@ -75,30 +76,32 @@ pub fn claims_better(claim: &Status, mine: (u64, BlockHash)) -> bool {
 
 /// Catches up from `peer`, which claims the head `claim`.
 #[tracing::instrument(name = "catch_up", skip_all, fields(%peer, target = claim.head_height))]
-pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
+pub async fn catch_up(blocks: Arc<Blocks>, peer: PeerId, claim: Status) -> Outcome {
+    let (ctx, state) = (&blocks.ctx, &blocks.sync);
     let start = ctx.ledger.head();
     if claim.genesis != start.genesis || !claims_better(&claim, (start.height, start.hash)) {
         return Outcome::Skipped;
     }
-    if !ctx.sync_backoff.ready(&peer, std::time::Instant::now()) {
+    if !state.backoff.ready(&peer, std::time::Instant::now()) {
         tracing::debug!("peer backed off");
         return Outcome::Skipped;
     }
     if !ctx.ledger.storage().chain_usable() {
         return Outcome::Skipped; // It could store nothing, and the peer would be backed off.
     }
-    if ctx.syncing.swap(true, Ordering::SeqCst) {
+    if state.syncing.swap(true, Ordering::SeqCst) {
         return Outcome::Skipped;
     }
-    let _syncing = Syncing(&ctx);
+    let _syncing = Syncing(state);
     let deadline = Instant::now() + MAX_SYNC_TIME;
-    let outcome = if verify_claim(&ctx, peer, &claim, deadline).await {
+    let outcome = if verify_claim(ctx, peer, &claim, deadline).await {
         tracing::info!("catching up");
         let pause = ctx.clock.now_ms() + MAX_PRODUCTION_PAUSE.as_millis() as u64;
-        ctx.production_paused_until_ms
+        state
+            .production_paused_until_ms
             .store(pause, Ordering::SeqCst);
         let mut cursor = None;
-        while let Some(next) = round(&ctx, peer, &claim, cursor, deadline).await {
+        while let Some(next) = round(ctx, peer, &claim, cursor, deadline).await {
             cursor = Some(next);
         }
         if ctx.ledger.head().hash != start.hash {
@@ -119,46 +122,20 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
         .get_or_create(&vec![("outcome", label)])
         .inc();
     if outcome == Outcome::Progressed {
-        ctx.sync_backoff.succeeded(&peer);
+        state.backoff.succeeded(&peer);
     } else {
-        let wait = ctx.sync_backoff.failed(peer, std::time::Instant::now());
+        let wait = state.backoff.failed(peer, std::time::Instant::now());
         tracing::debug!(?outcome, ?wait, "peer backed off");
     }
     ctx.metrics
         .sync_backoff_peers
-        .set(ctx.sync_backoff.len() as i64);
+        .set(state.backoff.len() as i64);
     tracing::info!(height = ctx.ledger.head().height, ?outcome, "catch-up done");
     outcome
 }
 
-/// Sends `request` to `peer`; `None` at shutdown or past the deadline.
-pub(super) async fn ask(
-    ctx: &Ctx,
-    peer: PeerId,
-    request: SyncRequest,
-    deadline: Instant,
-) -> Option<Result<SyncResponse, NetworkError>> {
-    let answer = tokio::time::timeout_at(deadline, ctx.net.sync(peer, request));
-    match ctx.tasks.unless_cancelled(answer).await {
-        None => {
-            tracing::debug!("catch-up stopped by shutdown");
-            None
-        }
-        Some(Err(_)) => {
-            tracing::info!("catch-up ran out of time");
-            None
-        }
-        Some(Ok(answer)) => Some(answer),
-    }
-}
-
-pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, offence: Offence, why: &str) {
-    tracing::info!(%peer, why, ?offence, "wrong sync answer");
-    let _ = ctx.net.penalise(peer, offence).await;
-}
-
 /// Fetches the claimed head block and checks it is what was claimed and a valid block header.
-async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: Instant) -> bool {
+async fn verify_claim(ctx: &Ctx, peer: PeerId, claim: &Status, deadline: Instant) -> bool {
     let request = SyncRequest::BlockByHash(claim.head_hash);
     let block = match ask(ctx, peer, request, deadline).await {
         Some(Ok(SyncResponse::Blocks(mut b))) if b.len() == 1 => b.remove(0),
@@ -208,7 +185,7 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
 /// round), checked; the bodies we lack, checked against them and imported. `Some(last header)`
 /// to go on, `None` when done or failed.
 async fn round(
-    ctx: &Arc<Ctx>,
+    ctx: &Ctx,
     peer: PeerId,
     claim: &Status,
     cursor: Option<BlockHash>,
@@ -328,7 +305,7 @@ fn refused_by_finality(ctx: &Ctx, fork_height: u64) -> bool {
 mod tests {
     use futures::FutureExt;
     use rumor_chain::Block;
-    use rumor_p2p::MAX_BLOCKS_PER_REQUEST;
+    use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, NetworkError};
 
     use super::*;
     use crate::port::status_of;
@@ -358,7 +335,7 @@ mod tests {
         let n = MAX_BLOCKS_PER_REQUEST as usize + 6;
         let (remote, chain) = net.remote("remote", n);
         node.net.serve_from(remote.clone());
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        let outcome = catch_up(node.blocks.clone(), peer(1), status_of(&remote.head())).await;
         assert_eq!(outcome, Outcome::Progressed);
         assert_eq!(node.ledger().head().hash, chain[n - 1].hash());
         assert_eq!(
@@ -378,13 +355,16 @@ mod tests {
             }
         );
         assert_eq!(node.ctx.metrics.blocks_imported.get(), n as u64);
-        assert!(!node.ctx.syncing.load(Ordering::SeqCst));
+        assert!(!node.blocks.sync.syncing.load(Ordering::SeqCst));
         assert_eq!(
-            node.ctx.production_paused_until_ms.load(Ordering::SeqCst),
+            node.blocks
+                .sync
+                .production_paused_until_ms
+                .load(Ordering::SeqCst),
             0,
             "the producer's pause ends with the catch-up"
         );
-        assert!(node.ctx.sync_backoff.is_empty());
+        assert!(node.blocks.sync.backoff.is_empty());
         let progressed = vec![("outcome", "progressed")];
         assert_eq!(
             node.ctx.metrics.catch_ups.get_or_create(&progressed).get(),
@@ -407,7 +387,7 @@ mod tests {
         assert_eq!(node.ledger().head().height, 100);
         let (remote, chain) = net.remote("remote", 120);
         node.net.serve_from(remote.clone());
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        let outcome = catch_up(node.blocks.clone(), peer(1), status_of(&remote.head())).await;
         assert_eq!(outcome, Outcome::Progressed);
         assert_eq!(node.ledger().head().hash, chain[119].hash());
         assert_eq!(node.ctx.metrics.reorgs.get(), 1);
@@ -432,7 +412,7 @@ mod tests {
         let mine = node.ledger().head();
         let (remote, _) = net.remote("remote", 20);
         node.net.serve_from(remote.clone());
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        let outcome = catch_up(node.blocks.clone(), peer(1), status_of(&remote.head())).await;
         assert_eq!(outcome, Outcome::NoProgress);
         assert_eq!(node.ledger().head(), mine);
         assert!(
@@ -450,7 +430,7 @@ mod tests {
         // A head the peer does not have.
         let mut claim = claim_of(&net, &chain[4]);
         claim.head_hash = BlockHash([3; 32]);
-        let outcome = catch_up(node.ctx.clone(), peer(1), claim).await;
+        let outcome = catch_up(node.blocks.clone(), peer(1), claim).await;
         assert_eq!(outcome, Outcome::Unbacked);
         assert_eq!(kinds(&node), ["block_by_hash"]);
         assert!(
@@ -458,20 +438,20 @@ mod tests {
             "not served is no offence"
         );
         // Backed off: the next claim from that peer is not even looked at.
-        let again = catch_up(node.ctx.clone(), peer(1), claim_of(&net, &chain[4])).await;
+        let again = catch_up(node.blocks.clone(), peer(1), claim_of(&net, &chain[4])).await;
         assert_eq!(again, Outcome::Skipped);
         assert_eq!(requests(&node).len(), 1);
         // A claim whose height lies about the block: an offence.
         let mut lie = claim_of(&net, &chain[2]);
         lie.head_height = 50;
         assert_eq!(
-            catch_up(node.ctx.clone(), peer(2), lie).await,
+            catch_up(node.blocks.clone(), peer(2), lie).await,
             Outcome::Unbacked
         );
         let penalties = node.net.calls(|c| c.penalties.clone());
         assert_eq!(penalties, vec![(peer(2), Offence::InvalidSyncData)]);
         assert_eq!(node.ledger().head().height, 0);
-        assert!(!node.ctx.syncing.load(Ordering::SeqCst));
+        assert!(!node.blocks.sync.syncing.load(Ordering::SeqCst));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,17 +467,19 @@ mod tests {
         };
         node.ctx
             .tasks
-            .spawn(catch_up(node.ctx.clone(), peer(1), claim).map(|_| ()));
+            .spawn(catch_up(node.blocks.clone(), peer(1), claim).map(|_| ()));
         node.net
             .wait_until("the claim being checked", |c| c.held == 1)
             .await;
-        node.ctx.tasks.spawn(crate::producer::run(node.ctx.clone()));
+        node.ctx
+            .tasks
+            .spawn(crate::producer::run(node.blocks.clone()));
         crate::testing::head_until(node.ledger(), "blocks produced meanwhile", |h| {
             h.height >= 2
         })
         .await;
         assert!(
-            node.ctx.syncing.load(Ordering::SeqCst),
+            node.blocks.sync.syncing.load(Ordering::SeqCst),
             "the claim is still pending"
         );
         within("shutdown", node.ctx.tasks.shutdown(WAIT))
@@ -517,12 +499,12 @@ mod tests {
             .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
         node.net.script(Err(NetworkError::Busy));
         assert_eq!(
-            catch_up(node.ctx.clone(), peer(1), claim).await,
+            catch_up(node.blocks.clone(), peer(1), claim).await,
             Outcome::NoProgress
         );
-        assert_eq!(node.ctx.sync_backoff.len(), 1);
+        assert_eq!(node.blocks.sync.backoff.len(), 1);
         assert_eq!(
-            catch_up(node.ctx.clone(), peer(1), claim).await,
+            catch_up(node.blocks.clone(), peer(1), claim).await,
             Outcome::Skipped,
             "backed off"
         );
@@ -532,7 +514,7 @@ mod tests {
             .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
         node.net.script(Ok(SyncResponse::Headers(gapped)));
         assert_eq!(
-            catch_up(node.ctx.clone(), peer(2), claim).await,
+            catch_up(node.blocks.clone(), peer(2), claim).await,
             Outcome::NoProgress
         );
         // Right headers, but a range answer from elsewhere: an offence.
@@ -543,7 +525,7 @@ mod tests {
         node.net
             .script(Ok(SyncResponse::Blocks(vec![chain[1].clone()])));
         assert_eq!(
-            catch_up(node.ctx.clone(), peer(3), claim).await,
+            catch_up(node.blocks.clone(), peer(3), claim).await,
             Outcome::NoProgress
         );
         let penalties = node.net.calls(|c| c.penalties.clone());
@@ -580,12 +562,12 @@ mod tests {
         let net = TestNet::new(2, 1);
         let node = net.node("a");
         let (remote, _) = net.remote("remote", 3);
-        node.ctx.syncing.store(true, Ordering::SeqCst);
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
+        node.blocks.sync.syncing.store(true, Ordering::SeqCst);
+        let outcome = catch_up(node.blocks.clone(), peer(1), status_of(&remote.head())).await;
         assert_eq!(outcome, Outcome::Skipped);
         assert!(requests(&node).is_empty());
         assert!(
-            node.ctx.syncing.load(Ordering::SeqCst),
+            node.blocks.sync.syncing.load(Ordering::SeqCst),
             "the running one still owns it"
         );
     }
@@ -598,7 +580,7 @@ mod tests {
         node.net.hold_sync();
         node.ctx
             .tasks
-            .spawn(catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).map(|_| ()));
+            .spawn(catch_up(node.blocks.clone(), peer(1), status_of(&remote.head())).map(|_| ()));
         node.net
             .wait_until("a request in flight", |c| c.held == 1)
             .await;
@@ -606,7 +588,7 @@ mod tests {
             .await
             .unwrap();
         assert!(
-            !node.ctx.syncing.load(Ordering::SeqCst),
+            !node.blocks.sync.syncing.load(Ordering::SeqCst),
             "released on the way out"
         );
         assert_eq!(requests(&node).len(), 1, "no request after shutdown");

@@ -16,10 +16,10 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rumor_chain::{Address, Block, BlockHash, Equivocation, ImportError, SignedHeader};
+use rumor_chain::{Address, Block, BlockHash, Equivocation, SignedHeader};
 use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
-use super::import::{import, resolve_orphan};
+use super::state::Blocks;
 use crate::context::Ctx;
 use crate::trace::{Kind, Origin};
 
@@ -89,7 +89,7 @@ pub fn slot_cache() -> Mutex<SlotCache> {
 /// node checks the txs and imports it; a block whose body then fails costs its sender a penalty.
 #[tracing::instrument(name = "gossip_block", skip_all, fields(block = %block.hash().short(), %from))]
 pub async fn on_gossip_block(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     slots: Arc<Mutex<SlotCache>>,
     id: MessageId,
     from: PeerId,
@@ -98,12 +98,12 @@ pub async fn on_gossip_block(
 ) {
     let received = Instant::now();
     let hash = block.hash();
-    if let Some(verdict) = screen(&ctx, &block.header, hash, from).await {
-        report(&ctx, id, from, verdict, received).await;
+    if let Some(verdict) = screen(&blocks, &block.header, hash, from).await {
+        report(&blocks.ctx, id, from, verdict, received).await;
         return;
     }
     conclude(
-        ctx,
+        blocks,
         &slots,
         id,
         from,
@@ -117,11 +117,12 @@ pub async fn on_gossip_block(
 /// The checks before any signature work, on the header alone: a replay of an old slot is
 /// rejected (its sender penalised), a stale or already stored block ignored. `None`: go on.
 pub(super) async fn screen(
-    ctx: &Arc<Ctx>,
+    blocks: &Blocks,
     header: &rumor_chain::BlockHeader,
     hash: BlockHash,
     from: PeerId,
 ) -> Option<Validation> {
+    let ctx = &blocks.ctx;
     if replayed(
         &ctx.genesis,
         ctx.config.chain.replay_window_slots,
@@ -133,7 +134,7 @@ pub(super) async fn screen(
         let _ = ctx.net.penalise(from, Offence::ReplayedBlock).await;
         return Some(Validation::Reject);
     }
-    let why = unchecked_ignore(ctx, header.height, hash).await?;
+    let why = unchecked_ignore(blocks, header.height, hash).await?;
     tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
     Some(Validation::Ignore)
 }
@@ -160,7 +161,7 @@ pub(super) async fn report(
 /// The header-level verdict on a whole block (however it arrived), reported; then, if it
 /// was accepted, trace and import.
 pub(super) async fn conclude(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     slots: &Mutex<SlotCache>,
     id: MessageId,
     from: PeerId,
@@ -169,12 +170,12 @@ pub(super) async fn conclude(
     received_at_us: u64,
 ) {
     let hash = block.hash();
-    let verdict = judge(&ctx, slots, &block, hash, &id, from, received_at_us).await;
-    report(&ctx, id, from, verdict, received).await;
+    let verdict = judge(&blocks, slots, &block, hash, &id, from, received_at_us).await;
+    report(&blocks.ctx, id, from, verdict, received).await;
     if verdict != Validation::Accept {
         return;
     }
-    after_accept(ctx, block, hash, from, received_at_us).await;
+    after_accept(blocks, block, hash, from, received_at_us).await;
 }
 
 /// A block gossiped again after gossipsub forgot it (already ignored by the network layer): if
@@ -195,8 +196,9 @@ pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, header: &rumor_chain::
 
 /// Why a block is ignored without any signature work: stale (far below our head) or already
 /// stored or held for its slot. `None`: check it.
-async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Option<&'static str> {
-    if ctx.held.contains(&hash) {
+async fn unchecked_ignore(blocks: &Blocks, height: u64, hash: BlockHash) -> Option<&'static str> {
+    let ctx = &blocks.ctx;
+    if blocks.held.contains(&hash) {
         return Some("held");
     }
     // Saturating: the height is the sender's, up to u64::MAX (found by fuzzing: `+` overflowed,
@@ -215,7 +217,7 @@ async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Optio
 /// The header-level verdict: producer, signature, tx root, sizes, equivocation, then the
 /// clock ([`super::future`]: a block from the future is checked as of its slot first).
 async fn judge(
-    ctx: &Arc<Ctx>,
+    blocks: &Blocks,
     slots: &Mutex<SlotCache>,
     block: &Arc<Block>,
     hash: BlockHash,
@@ -223,6 +225,7 @@ async fn judge(
     from: PeerId,
     received_at_us: u64,
 ) -> Validation {
+    let ctx = &blocks.ctx;
     let at = super::future::check_at(ctx, &block.header);
     let header = ctx
         .verify
@@ -255,7 +258,7 @@ async fn judge(
                     on_equivocation(ctx, first, first_from, second, from).await;
                     Validation::Ignore
                 }
-                None => super::future::verdict(ctx, &block.header, hash, from, received_at_us),
+                None => super::future::verdict(blocks, &block.header, hash, from, received_at_us),
             }
         }
     }
@@ -265,7 +268,7 @@ async fn judge(
 /// the first it sees), the proof kept. The peer that delivered both is penalised: an honest
 /// relayer forwards one block per slot, so a second from the same peer is its own doing.
 async fn on_equivocation(
-    ctx: &Arc<Ctx>,
+    ctx: &Ctx,
     first: SignedHeader,
     first_from: PeerId,
     second: SignedHeader,
@@ -292,48 +295,23 @@ async fn on_equivocation(
 /// An accepted block: traced, then imported (its body checked in full), or held first if its
 /// slot is still ahead of the tolerance.
 async fn after_accept(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     block: Arc<Block>,
     hash: BlockHash,
     from: PeerId,
     received_at_us: u64,
 ) {
-    ctx.tracer.record(
+    blocks.ctx.tracer.record(
         Kind::Block,
         &hash.0,
         received_at_us,
         Some(from.to_string()),
         Origin::Gossip,
     );
-    if super::future::hold_if_early(&ctx, &block, from) {
+    if super::future::hold_if_early(&blocks, &block, from) {
         return;
     }
-    import_accepted(&ctx, Arc::unwrap_or_clone(block), hash, from).await;
-}
-
-/// Imports an accepted gossip block (now, or when a held one falls due).
-pub(super) async fn import_accepted(ctx: &Arc<Ctx>, block: Block, hash: BlockHash, from: PeerId) {
-    match import(ctx, block.clone()).await {
-        Ok(_) | Err(ImportError::AlreadyKnown(_)) => {}
-        Err(ImportError::UnknownParent(_)) => resolve_orphan(ctx, block, from).await,
-        Err(e) if e.is_bad_block() => {
-            ctx.metrics.bad_bodies.inc();
-            tracing::warn!(%from, producer = %block.header.producer.short(), block = %hash.short(), error = %e,
-                "a block with a valid header failed full validation (its producer's fault, not the relayer's)");
-        }
-        Err(e) => {
-            if e.io().is_some() {
-                // Forwarded but not stored: caught up once the store is back.
-                let claim = rumor_p2p::Status {
-                    genesis: ctx.ledger.head().genesis,
-                    head_height: block.header.height,
-                    head_hash: hash,
-                };
-                ctx.missed.note(from, claim);
-            }
-            tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported")
-        }
-    }
+    super::orphan::import_accepted(&blocks, Arc::unwrap_or_clone(block), hash, from).await;
 }
 
 #[cfg(test)]
@@ -346,8 +324,8 @@ mod tests {
 
     async fn deliver(node: &TestNode, slots: &Arc<Mutex<SlotCache>>, block: &Block, n: u8) {
         let id = block.hash().0;
-        let (ctx, slots) = (node.ctx.clone(), slots.clone());
-        on_gossip_block(ctx, slots, id, peer(n), block.clone(), 0).await;
+        let (blocks, slots) = (node.blocks.clone(), slots.clone());
+        on_gossip_block(blocks, slots, id, peer(n), block.clone(), 0).await;
     }
 
     fn verdicts(node: &TestNode) -> Vec<Validation> {
