@@ -34,11 +34,11 @@ use rumor_node::NodeConfig;
 use rumor_node::blocks::{Blocks, SlotCache, on_gossip_block, on_gossip_compact, slot_cache};
 use rumor_node::context::{Ctx, Parts};
 use rumor_node::fake_net::FakeNet;
-use rumor_node::ingest::{GossipTx, Tally, validate_gossip_batch};
-use rumor_node::ledger::Ledger;
 use rumor_node::metrics::NodeMetrics;
-use rumor_node::trace::Tracer;
-use rumor_node::verify::VerifyPool;
+use rumor_node::services::ledger::Ledger;
+use rumor_node::services::trace::Tracer;
+use rumor_node::services::verify::VerifyPool;
+use rumor_node::txs::ingest::{GossipTx, Tally, validate_gossip_batch};
 use rumor_p2p::{MessageId, Payload, PeerId, Topic, Validation};
 
 use crate::fixture;

@@ -14,13 +14,13 @@ use rumor_chain::clock::Clock;
 use rumor_chain::{Genesis, Keypair};
 
 use crate::config::NodeConfig;
-use crate::ledger::Ledger;
 use crate::metrics::NodeMetrics;
-use crate::port::NetPort;
+use crate::services::ledger::Ledger;
+use crate::services::port::NetPort;
+use crate::services::tasks::Tasks;
+use crate::services::trace::Tracer;
+use crate::services::verify::VerifyPool;
 use crate::storage::flags::{Fatal, Missed};
-use crate::tasks::Tasks;
-use crate::trace::Tracer;
-use crate::verify::VerifyPool;
 
 pub struct Ctx {
     pub config: NodeConfig,

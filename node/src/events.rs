@@ -3,7 +3,7 @@
 //! answered from the pool and a new peer's pending txs are pulled (bounded tasks too).
 //!
 //! Invariants: this loop only selects and hands out work; every task it starts is tracked
-//! ([`crate::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch tasks
+//! ([`crate::services::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch tasks
 //! slows intake (the bounded event channel then pushes back on the network loop), a busy sync
 //! server answers "unavailable"; on shutdown it stops taking events at once, and the work
 //! already handed out finishes.
@@ -16,9 +16,9 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::blocks::{Blocks, SlotCache};
 use crate::context::Ctx;
-use crate::ingest::{self, GossipTx};
-use crate::precheck::Tally;
-use crate::txsync;
+use crate::txs::ingest::{self, GossipTx};
+use crate::txs::precheck::Tally;
+use crate::txs::txsync;
 
 /// Txs per verification batch: large enough to amortise hand-offs, small enough to keep the
 /// first tx's latency low.
@@ -211,7 +211,7 @@ mod tests {
     use rumor_p2p::{Status, Validation};
 
     use super::*;
-    use crate::port::status_of;
+    use crate::services::port::status_of;
     use crate::testing::{TestNet, WAIT, head_until, peer, within};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

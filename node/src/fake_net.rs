@@ -20,8 +20,8 @@ use rumor_p2p::{
 };
 use tokio::sync::watch;
 
-use crate::ledger::Ledger;
-use crate::port::NetPort;
+use crate::services::ledger::Ledger;
+use crate::services::port::NetPort;
 
 /// How long a test waits for a condition before failing.
 pub const WAIT: Duration = Duration::from_secs(20);

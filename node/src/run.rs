@@ -21,14 +21,16 @@ use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreErr
 use rumor_mempool::Pool;
 
 use crate::blocks::Blocks;
+use crate::blocks::producer;
 use crate::config::{ConfigError, NodeConfig};
 use crate::context::{Ctx, Parts};
-use crate::ledger::{HEADS_CAPACITY, Ledger};
 use crate::metrics::NodeMetrics;
-use crate::port::{advertise_head, status_of};
-use crate::trace::Tracer;
-use crate::verify::VerifyPool;
-use crate::{events, journal, metrics, metrics_endpoint, producer, rpc};
+use crate::services::ledger::{HEADS_CAPACITY, Ledger};
+use crate::services::port::{advertise_head, status_of};
+use crate::services::trace::Tracer;
+use crate::services::verify::VerifyPool;
+use crate::txs::journal;
+use crate::{events, metrics, metrics_endpoint, rpc};
 
 /// Why the node could not start. Each message names the file or flag at fault.
 #[derive(Debug, thiserror::Error)]
@@ -118,7 +120,7 @@ fn load_key(config: &NodeConfig) -> Result<Keypair, NodeError> {
 pub struct Embedding {
     /// One set of verification threads for every node, sized to the machine's cores (else
     /// the node starts `verify_threads` threads of its own).
-    pub verify: Option<crate::verify::Workers>,
+    pub verify: Option<crate::services::verify::Workers>,
     /// Where this node's CPU time is accounted: its tasks' polls, its connections, its
     /// verification and blocking-pool jobs (exported as `rumor_busy_seconds_total`).
     pub meter: Option<rumor_p2p::Meter>,
@@ -363,12 +365,12 @@ pub async fn run_embedded(
         journal.clone(),
         catch_up_missed,
     ));
-    tasks.spawn(crate::txsync::run(ctx.clone()));
+    tasks.spawn(crate::txs::txsync::run(ctx.clone()));
     let (c, j) = (ctx.clone(), journal.clone());
     tasks.spawn(async move {
         // Shutdown cuts a long restore short; what is left stays in the journal.
         c.tasks
-            .unless_cancelled(crate::ingest::restore(&c, &j, journaled))
+            .unless_cancelled(crate::txs::ingest::restore(&c, &j, journaled))
             .await;
     });
     let c = ctx.clone();

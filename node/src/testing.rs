@@ -22,11 +22,11 @@ use rumor_p2p::PeerId;
 use crate::blocks::Blocks;
 use crate::config::NodeConfig;
 use crate::context::{Ctx, Parts};
-use crate::journal::Journal;
-use crate::ledger::{HeadSnapshot, Ledger};
 use crate::metrics::NodeMetrics;
-use crate::trace::Tracer;
-use crate::verify::VerifyPool;
+use crate::services::ledger::{HeadSnapshot, Ledger};
+use crate::services::trace::Tracer;
+use crate::services::verify::VerifyPool;
+use crate::txs::journal::Journal;
 
 pub use crate::fake_net::{FakeNet, WAIT, within};
 
@@ -248,13 +248,13 @@ impl TestNet {
             // Weak: the writer thread must not keep the store open after the node stops.
             let l = Arc::downgrade(&ledger);
             let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
-            let keep: crate::journal::Keep =
+            let keep: crate::txs::journal::Keep =
                 Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
-            crate::journal::Journal::open(&path, self.genesis.limits, keep)
+            crate::txs::journal::Journal::open(&path, self.genesis.limits, keep)
                 .expect("journal")
                 .0
         } else {
-            crate::journal::Journal::disabled()
+            crate::txs::journal::Journal::disabled()
         };
         let ctx = Ctx::new(Parts {
             config,

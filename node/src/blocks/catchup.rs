@@ -308,7 +308,7 @@ mod tests {
     use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, NetworkError};
 
     use super::*;
-    use crate::port::status_of;
+    use crate::services::port::status_of;
     use crate::testing::{TestNet, TestNode, WAIT, peer, within};
 
     fn requests(node: &TestNode) -> Vec<SyncRequest> {
@@ -473,7 +473,7 @@ mod tests {
             .await;
         node.ctx
             .tasks
-            .spawn(crate::producer::run(node.blocks.clone()));
+            .spawn(crate::blocks::producer::run(node.blocks.clone()));
         crate::testing::head_until(node.ledger(), "blocks produced meanwhile", |h| {
             h.height >= 2
         })

@@ -287,7 +287,7 @@ mod tests {
     use rumor_p2p::NetworkError;
 
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, TestNode, peer};
 
     /// A block of 4 txs built elsewhere on genesis, and its compact form.

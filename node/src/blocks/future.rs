@@ -2,7 +2,7 @@
 //!
 //! A gossiped block whose slot starts ahead of our clock is checked as of the moment it
 //! becomes admissible ([`check_at`]): producer, signature, tx root — so only real blocks are
-//! held or counted. Then, by [`crate::clock::Tolerance`]: within the tolerance it goes on as
+//! held or counted. Then, by [`crate::services::clock::Tolerance`]: within the tolerance it goes on as
 //! any block; early, it is forwarded (`Accept`: peers judge it by their own clocks) and held
 //! in [`Holding`] until due, then imported by [`release`]; too early, it is ignored; far too
 //! early while our clock agrees with the network's, rejected. Each outcome is counted
@@ -15,7 +15,7 @@
 //!
 //! Invariants: a held block is imported through the same path as any accepted gossip block
 //! (`orphan::import_accepted`), never before its slot is within the tolerance; the
-//! buffer is bounded ([`crate::clock::held`]); the releaser sleeps until the next block is due
+//! buffer is bounded ([`crate::services::clock::held`]); the releaser sleeps until the next block is due
 //! or a new one arrives, and stops at shutdown.
 
 use std::sync::Arc;
@@ -25,9 +25,9 @@ use rumor_chain::{Block, BlockHash, BlockHeader};
 use rumor_p2p::{PeerId, Validation};
 
 use super::state::{Blocks, Held};
-use crate::clock::{Change, Inserted, Timing};
 use crate::context::Ctx;
 use crate::metrics::NodeMetrics;
+use crate::services::clock::{Change, Inserted, Timing};
 
 /// The time (our clock) to check a gossiped block's header at: now, or for a block from the
 /// future the moment it becomes admissible, so its signature is checked before its timing

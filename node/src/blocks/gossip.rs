@@ -21,7 +21,7 @@ use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
 use super::state::Blocks;
 use crate::context::Ctx;
-use crate::trace::{Kind, Origin};
+use crate::services::trace::{Kind, Origin};
 
 /// How far below our head a gossiped block is ignored unchecked. Gossip cannot make such a
 /// block canonical (its branch would have to outgrow ours, which locator sync handles from the
@@ -319,7 +319,7 @@ mod tests {
     use rumor_chain::{Keypair, tx_root};
 
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, TestNode, peer};
 
     async fn deliver(node: &TestNode, slots: &Arc<Mutex<SlotCache>>, block: &Block, n: u8) {

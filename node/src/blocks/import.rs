@@ -11,8 +11,8 @@ use rumor_chain::{Block, BlockHash, Commit, ImportError, ImportOutcome, TxHash};
 use rumor_p2p::PeerId;
 
 use crate::context::Ctx;
-use crate::ledger::Imported;
-use crate::trace::{Kind, Origin};
+use crate::services::ledger::Imported;
+use crate::services::trace::{Kind, Origin};
 
 /// Checks and imports one block from anywhere (gossip, sync, orphan resolution). On success,
 /// blocks waiting for this one are imported too.

@@ -8,7 +8,8 @@
 //!   blocking pool, orphans (unknown parent → buffer + fetch ancestors by hash);
 //! - [`catchup`]: the sync client: verifies a peer's claimed head, then headers by locator
 //!   (checked in [`headers`]) and bodies by range ([`bodies`]); per-peer [`backoff`];
-//! - [`serve`]: the sync server, answers from the head snapshot and the store.
+//! - [`serve`]: the sync server, answers from the head snapshot and the store;
+//! - [`producer`]: our own blocks, in our slots (paused by a catch-up of a verified claim).
 //!
 //! - [`state`]: [`Blocks`], the pipeline itself: the shared services it borrows (`Ctx`) and the
 //!   state it owns (clock estimate, held blocks, recent blocks, the catch-up's flag, backoff
@@ -28,6 +29,7 @@ pub mod gossip;
 pub mod headers;
 pub mod import;
 pub mod orphan;
+pub mod producer;
 pub mod request;
 pub mod serve;
 pub mod state;

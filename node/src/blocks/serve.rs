@@ -10,8 +10,8 @@ use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES};
 use rumor_p2p::{SyncRequest, SyncResponder, SyncResponse};
 
 use crate::context::Ctx;
-use crate::ledger::Ledger;
-use crate::port::status_of;
+use crate::services::ledger::Ledger;
+use crate::services::port::status_of;
 
 /// Answers a peer's sync request: the status from the head snapshot (no lock), blocks from
 /// the store (blocking: call it on the blocking pool).

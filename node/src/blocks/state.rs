@@ -18,8 +18,8 @@ use rumor_p2p::PeerId;
 use tokio::sync::Notify;
 
 use super::backoff::Backoff;
-use crate::clock::{ClockWatch, HeldBlocks, Tolerance};
 use crate::context::Ctx;
+use crate::services::clock::{ClockWatch, HeldBlocks, Tolerance};
 
 /// Whole blocks kept to answer blocktxn requests before they are stored (or while they wait
 /// as orphans): the blocks this node rebuilt or produced most recently. 32 blocks of at most

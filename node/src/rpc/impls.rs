@@ -16,9 +16,9 @@ use tokio::sync::broadcast;
 
 use crate::blocks::Blocks;
 use crate::context::Ctx;
-use crate::ingest;
-use crate::journal::Journal;
-use crate::ledger::Ledger;
+use crate::services::ledger::Ledger;
+use crate::txs::ingest;
+use crate::txs::journal::Journal;
 use rumor_api::errors::{internal, invalid_params};
 use rumor_api::rpc::{MAX_EQUIVOCATIONS, MAX_FAULT_PEERS};
 use rumor_api::types::*;

@@ -43,7 +43,7 @@ use rumor_api::{
 
 use crate::blocks::Blocks;
 use crate::config::RpcLimits;
-use crate::journal::Journal;
+use crate::txs::journal::Journal;
 
 /// All methods, including `rpc.discover`; the `fault_*` methods only when the config's
 /// `fault_control` is on. The methods read the shared services through the block pipeline's

@@ -17,7 +17,7 @@ use rumor_p2p::{PeerId, Status};
 
 use super::{Attempt, Store, Verdict};
 use crate::context::Ctx;
-use crate::journal::Journal;
+use crate::txs::journal::Journal;
 
 /// The probe written (then removed) before an attempt after "out of space": 1 MiB, half a
 /// maximum-size block (2 MiB) and far above a block of ordinary size, so passing it means
@@ -83,7 +83,7 @@ async fn attempt(ctx: &Ctx, journal: &Journal, catch_up: &impl Fn(PeerId, Status
         .failure(store)
         .is_some_and(|f| f.out_of_space())
         .then(|| ctx.config.dir().space_probe());
-    let interrupted = |e: crate::ledger::Interrupted| {
+    let interrupted = |e: crate::services::ledger::Interrupted| {
         Attempt::Retry(IoFailure {
             kind: io::ErrorKind::Interrupted,
             message: e.to_string(),
@@ -99,7 +99,9 @@ async fn attempt(ctx: &Ctx, journal: &Journal, catch_up: &impl Fn(PeerId, Status
             let probed = match probe {
                 Some(p) => match tokio::task::spawn_blocking(move || probe_space(&p)).await {
                     Ok(r) => r.map_err(|e| Attempt::Retry(IoFailure::from(&e))),
-                    Err(e) => Err(interrupted(crate::ledger::Interrupted(e.to_string()))),
+                    Err(e) => Err(interrupted(crate::services::ledger::Interrupted(
+                        e.to_string(),
+                    ))),
                 },
                 None => Ok(()),
             };

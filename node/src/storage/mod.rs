@@ -48,6 +48,5 @@ pub mod monitor;
 pub mod policy;
 
 pub use doctor::probe_space;
-pub use flags::{Fatal, Missed};
 pub use monitor::{Attempt, StorageMonitor};
 pub use policy::{Policy, Store, Verdict};

@@ -159,9 +159,9 @@ mod node_tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::ingest::validate_gossip_batch;
     use crate::testing::now_us;
     use crate::testing::{TestNet, peer};
+    use crate::txs::ingest::validate_gossip_batch;
 
     #[tokio::test]
     async fn unfunded_txs_cost_no_signature_check_and_a_flooder_is_penalised() {

@@ -492,8 +492,8 @@ mod node_tests {
     use rumor_p2p::Topic;
 
     use super::*;
-    use crate::ingest::{restore, submit_local};
     use crate::testing::TestNet;
+    use crate::txs::ingest::{restore, submit_local};
 
     fn journal_of(net: &TestNet, name: &str) -> Vec<SignedTransaction> {
         load(

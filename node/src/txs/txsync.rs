@@ -36,8 +36,8 @@ use rumor_p2p::{
 };
 
 use crate::context::Ctx;
-use crate::ledger::Ledger;
-use crate::trace::{Kind, Origin as TraceOrigin};
+use crate::services::ledger::Ledger;
+use crate::services::trace::{Kind, Origin as TraceOrigin};
 
 /// Pulls started by new connections that may run at once.
 pub const CONNECT_PULLS: usize = 2;
@@ -293,7 +293,7 @@ pub async fn run(ctx: Arc<Ctx>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, peer};
 
     fn digest(txs: &[&SignedTransaction]) -> Result<TxSyncResponse, NetworkError> {

@@ -18,7 +18,7 @@ use rumor_p2p::Topic;
 use crate::blocks::Blocks;
 use crate::blocks::compact::message_for;
 use crate::context::Ctx;
-use crate::trace::{Kind, Origin};
+use crate::services::trace::{Kind, Origin};
 
 /// Builds, imports and returns our block for `slot` with the hashes of the txs submitted to
 /// us in the last `compact_prefill_ms` (a compact block sends those whole), or `None` if there

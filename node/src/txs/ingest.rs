@@ -1,5 +1,5 @@
 //! The tx pipeline, shared by RPC and gossip: seen-cache → decode/size/chain id → (gossip)
-//! the pool's pre-signature checks ([`crate::precheck`]) → `verify_strict` on the verification
+//! the pool's pre-signature checks ([`crate::txs::precheck`]) → `verify_strict` on the verification
 //! pool → mempool insert → verdict. RPC txs the pool accepts
 //! are published; gossip txs get their verdict reported to gossipsub, which forwards only
 //! accepted ones.
@@ -17,13 +17,13 @@ use rumor_mempool::{InsertError, InsertOutcome, Origin};
 use rumor_p2p::{Topic, Validation};
 
 use crate::context::Ctx;
-use crate::journal::Journal;
-use crate::precheck::precheck;
+use crate::services::trace::{Kind, Origin as TraceOrigin};
+use crate::services::verify::VerifyError;
 use crate::storage::Store;
-use crate::trace::{Kind, Origin as TraceOrigin};
-use crate::verify::VerifyError;
+use crate::txs::journal::Journal;
+use crate::txs::precheck::precheck;
 
-pub use crate::precheck::{GossipTx, Tally};
+pub use crate::txs::precheck::{GossipTx, Tally};
 
 /// Why a submitted tx was refused. Each maps to a stable JSON-RPC error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -286,7 +286,7 @@ mod tests {
     use rumor_p2p::PeerId;
 
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, TestNode, peer};
 
     fn gossip(tx: SignedTransaction, from: PeerId) -> GossipTx {

@@ -30,7 +30,7 @@ use rumor_mempool::{InsertError, InsertOutcome, Origin, Pool, PoolStatus, Sender
 use tokio::sync::{broadcast, watch};
 
 use crate::metrics::NodeMetrics;
-use crate::orphans::OrphanBuffer;
+use crate::services::orphans::OrphanBuffer;
 use crate::storage::{Policy, StorageMonitor, Store};
 
 pub use rumor_api::HeadEvent;
