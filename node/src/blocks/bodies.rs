@@ -38,7 +38,13 @@ pub(super) async fn fetch_bodies(
                 return None;
             }
             Ok(_) => {
-                penalise(ctx, peer, Offence::InvalidSyncData, "not the asked range").await;
+                penalise(
+                    ctx.net.as_ref(),
+                    peer,
+                    Offence::InvalidSyncData,
+                    "not the asked range",
+                )
+                .await;
                 return None;
             }
             Err(e) => {
@@ -50,7 +56,7 @@ pub(super) async fn fetch_bodies(
         for (i, (block, header)) in blocks.into_iter().zip(want).enumerate() {
             if block.header.height != header.header.height {
                 penalise(
-                    ctx,
+                    ctx.net.as_ref(),
                     peer,
                     Offence::BadSyncResponse,
                     "block outside the asked range",
@@ -78,7 +84,13 @@ pub(super) async fn fetch_bodies(
                 Err(ImportError::AlreadyKnown(_)) => {}
                 Err(e) => {
                     if e.is_bad_block() {
-                        penalise(ctx, peer, Offence::InvalidSyncData, "invalid block").await;
+                        penalise(
+                            ctx.net.as_ref(),
+                            peer,
+                            Offence::InvalidSyncData,
+                            "invalid block",
+                        )
+                        .await;
                     }
                     tracing::info!(error = %e, "catch-up block rejected");
                     return None;

@@ -144,7 +144,13 @@ async fn verify_claim(ctx: &Ctx, peer: PeerId, claim: &Status, deadline: Instant
             return false;
         }
         Some(Ok(_)) => {
-            penalise(ctx, peer, Offence::InvalidSyncData, "not the claimed block").await;
+            penalise(
+                ctx.net.as_ref(),
+                peer,
+                Offence::InvalidSyncData,
+                "not the claimed block",
+            )
+            .await;
             return false;
         }
         Some(Err(e)) => {
@@ -155,7 +161,7 @@ async fn verify_claim(ctx: &Ctx, peer: PeerId, claim: &Status, deadline: Instant
     };
     if block.hash() != claim.head_hash || block.header.height != claim.head_height {
         penalise(
-            ctx,
+            ctx.net.as_ref(),
             peer,
             Offence::InvalidSyncData,
             "claimed head does not match its status",
@@ -168,7 +174,7 @@ async fn verify_claim(ctx: &Ctx, peer: PeerId, claim: &Status, deadline: Instant
         Err(e) => {
             if e.is_bad_block() {
                 penalise(
-                    ctx,
+                    ctx.net.as_ref(),
                     peer,
                     Offence::InvalidSyncData,
                     "claimed head is invalid",
@@ -214,7 +220,13 @@ async fn round(
             return None;
         }
         Ok(_) => {
-            penalise(ctx, peer, Offence::InvalidSyncData, "not headers").await;
+            penalise(
+                ctx.net.as_ref(),
+                peer,
+                Offence::InvalidSyncData,
+                "not headers",
+            )
+            .await;
             return None;
         }
         Err(e) => {
@@ -264,13 +276,25 @@ async fn round(
     );
     if let Err(e) = checked {
         if e.is_offence() {
-            penalise(ctx, peer, Offence::BadSyncResponse, &e.to_string()).await;
+            penalise(
+                ctx.net.as_ref(),
+                peer,
+                Offence::BadSyncResponse,
+                &e.to_string(),
+            )
+            .await;
         }
         tracing::info!(error = %e, "headers refused");
         return None;
     }
     let ancestor = ancestor?;
-    if Some(parent) != cursor && refused_by_finality(ctx, ancestor.height + canonical as u64) {
+    if Some(parent) != cursor
+        && refused_by_finality(
+            ctx.config.chain.finality_depth,
+            ctx.ledger.head().height,
+            ancestor.height + canonical as u64,
+        )
+    {
         return None;
     }
     super::bodies::fetch_bodies(ctx, peer, &headers[known..], deadline).await?;
@@ -284,11 +308,11 @@ async fn round(
 
 /// Whether a branch forking from our canonical chain at `fork_height` would reorg deeper than
 /// the configured finality depth (logged if so).
-fn refused_by_finality(ctx: &Ctx, fork_height: u64) -> bool {
-    let Some(finality) = ctx.config.chain.finality_depth else {
+fn refused_by_finality(finality_depth: Option<u64>, head_height: u64, fork_height: u64) -> bool {
+    let Some(finality) = finality_depth else {
         return false;
     };
-    let depth = ctx.ledger.head().height.saturating_sub(fork_height);
+    let depth = head_height.saturating_sub(fork_height);
     if depth > finality {
         tracing::warn!(
             depth,

@@ -8,6 +8,7 @@ use rumor_p2p::{NetworkError, Offence, PeerId, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
 use crate::context::Ctx;
+use crate::services::port::NetPort;
 
 /// Sends `request` to `peer`; `None` at shutdown or past the deadline.
 pub(super) async fn ask(
@@ -30,7 +31,7 @@ pub(super) async fn ask(
     }
 }
 
-pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, offence: Offence, why: &str) {
+pub(super) async fn penalise(net: &dyn NetPort, peer: PeerId, offence: Offence, why: &str) {
     tracing::info!(%peer, why, ?offence, "wrong sync answer");
-    let _ = ctx.net.penalise(peer, offence).await;
+    let _ = net.penalise(peer, offence).await;
 }

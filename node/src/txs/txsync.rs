@@ -36,7 +36,9 @@ use rumor_p2p::{
 };
 
 use crate::context::Ctx;
+use crate::metrics::NodeMetrics;
 use crate::services::ledger::Ledger;
+use crate::services::port::NetPort;
 use crate::services::trace::{Kind, Origin as TraceOrigin};
 
 /// Pulls started by new connections that may run at once.
@@ -105,7 +107,9 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
     let hashes = match ctx.net.txsync(peer, TxSyncRequest::Digest { max }).await? {
         TxSyncResponse::Digest(h) => h,
         TxSyncResponse::Error(e) => return Err(PullError::Refused(e)),
-        TxSyncResponse::Txs(_) => return Err(garbage(ctx, peer, "txs for a digest").await),
+        TxSyncResponse::Txs(_) => {
+            return Err(garbage(ctx.net.as_ref(), peer, "txs for a digest").await);
+        }
     };
     let mut pulled = Pulled {
         announced: hashes.len(),
@@ -130,7 +134,9 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
         let txs = match ctx.net.txsync(peer, TxSyncRequest::get(chunk)).await? {
             TxSyncResponse::Txs(txs) => txs,
             TxSyncResponse::Error(e) => return Err(PullError::Refused(e)),
-            TxSyncResponse::Digest(_) => return Err(garbage(ctx, peer, "a digest for a get").await),
+            TxSyncResponse::Digest(_) => {
+                return Err(garbage(ctx.net.as_ref(), peer, "a digest for a get").await);
+            }
         };
         let asked: HashSet<&TxHash> = chunk.iter().collect();
         let mut served = HashSet::new();
@@ -138,7 +144,7 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
             let h = t.hash();
             asked.contains(&h) && served.insert(h)
         }) {
-            return Err(garbage(ctx, peer, "txs not asked for").await);
+            return Err(garbage(ctx.net.as_ref(), peer, "txs not asked for").await);
         }
         let (accepted, ignored, rejected) = admit_fetched(ctx, peer, txs).await;
         pulled.accepted += accepted;
@@ -151,8 +157,8 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
     Ok(pulled)
 }
 
-async fn garbage(ctx: &Ctx, peer: PeerId, what: &'static str) -> PullError {
-    let _ = ctx.net.penalise(peer, Offence::BadTxSyncResponse).await;
+async fn garbage(net: &dyn NetPort, peer: PeerId, what: &'static str) -> PullError {
+    let _ = net.penalise(peer, Offence::BadTxSyncResponse).await;
     PullError::Garbage(what)
 }
 
@@ -168,7 +174,7 @@ async fn admit_fetched(
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = %e, n, "shedding fetched txs");
-            count(ctx, "ignored", n);
+            count(&ctx.metrics, "ignored", n);
             return (0, n, 0);
         }
     };
@@ -193,7 +199,7 @@ async fn admit_fetched(
             Ok(r) => r,
             // The runtime is going away: local trouble, never the peer's fault.
             Err(_) => {
-                count(ctx, "ignored", ignored + m);
+                count(&ctx.metrics, "ignored", ignored + m);
                 return (0, ignored + m, rejected);
             }
         }
@@ -217,9 +223,9 @@ async fn admit_fetched(
             Err(_) => ignored += 1,
         }
     }
-    count(ctx, "accepted", accepted);
-    count(ctx, "ignored", ignored);
-    count(ctx, "rejected", rejected);
+    count(&ctx.metrics, "accepted", accepted);
+    count(&ctx.metrics, "ignored", ignored);
+    count(&ctx.metrics, "rejected", rejected);
     if rejected > 0 {
         tracing::info!(%peer, rejected, "peer served invalid txs");
         let _ = ctx.net.penalise(peer, Offence::BadTxSyncResponse).await;
@@ -227,9 +233,9 @@ async fn admit_fetched(
     (accepted, ignored, rejected)
 }
 
-fn count(ctx: &Ctx, result: &'static str, n: usize) {
+fn count(metrics: &NodeMetrics, result: &'static str, n: usize) {
     if n > 0 {
-        ctx.metrics
+        metrics
             .txsync_txs
             .get_or_create(&vec![("result", result)])
             .inc_by(n as u64);
