@@ -135,9 +135,9 @@ pub async fn run(blocks: Arc<Blocks>, mut events: mpsc::Receiver<NetworkEvent>) 
                 request, responder, ..
             } => match sync_tasks.clone().try_acquire_owned() {
                 Ok(permit) => {
-                    let c = ctx.clone();
+                    let ledger = ctx.ledger.clone();
                     ctx.tasks.spawn(async move {
-                        crate::blocks::serve_sync(c, request, responder).await;
+                        crate::blocks::serve_sync(ledger, request, responder).await;
                         drop(permit);
                     });
                 }
@@ -148,9 +148,9 @@ pub async fn run(blocks: Arc<Blocks>, mut events: mpsc::Receiver<NetworkEvent>) 
                 request, responder, ..
             } => match txsync_tasks.clone().try_acquire_owned() {
                 Ok(permit) => {
-                    let c = ctx.clone();
+                    let ledger = ctx.ledger.clone();
                     ctx.tasks.spawn(async move {
-                        txsync::serve(c, request, responder).await;
+                        txsync::serve(ledger, request, responder).await;
                         drop(permit);
                     });
                 }

@@ -94,8 +94,8 @@ pub fn answer(ledger: &Ledger, request: TxSyncRequest) -> TxSyncResponse {
 }
 
 /// Serves one inbound request (dropping the responder answers "unavailable").
-pub async fn serve(ctx: Arc<Ctx>, request: TxSyncRequest, responder: TxSyncResponder) {
-    if let Ok(response) = ctx.ledger.blocking(move |l| answer(l, request)).await {
+pub async fn serve(ledger: Arc<Ledger>, request: TxSyncRequest, responder: TxSyncResponder) {
+    if let Ok(response) = ledger.blocking(move |l| answer(l, request)).await {
         responder.respond(response);
     }
 }
