@@ -2,9 +2,13 @@
 //! requests get their own bounded tasks, peer status may start a catch-up, txsync requests are
 //! answered from the pool and a new peer's pending txs are pulled (bounded tasks too).
 //!
+//! State: the gossip paths' own state is owned here and handed to the tasks — the block
+//! pipeline's per-slot cache (equivocation) and the tx path's unpayable tally — as the block
+//! pipeline ([`Blocks`]) owns its own.
+//!
 //! Invariants: this loop only selects and hands out work; every task it starts is tracked
-//! ([`crate::services::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch tasks
-//! slows intake (the bounded event channel then pushes back on the network loop), a busy sync
+//! ([`crate::services::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch
+//! tasks slows intake (the bounded event channel then pushes back on the network loop), a busy sync
 //! server answers "unavailable"; on shutdown it stops taking events at once, and the work
 //! already handed out finishes.
 

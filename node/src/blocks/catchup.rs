@@ -7,9 +7,10 @@
 //!   slot not in the future). A claim that cannot be backed starts nothing.
 //! - **No claim holds production hostage**: an unverified claim never pauses the producer; a
 //!   verified one (a real authority's signed head) pauses it for at most
-//!   [`MAX_PRODUCTION_PAUSE`] (`CatchUpState::production_paused_until_ms`, cleared when the catch-up
-//!   ends), so the syncing side of a partition stops extending its own branch and switches;
-//!   a peer whose catch-up did not move our head is backed off before it can pause us again.
+//!   [`MAX_PRODUCTION_PAUSE`] (`CatchUpState::production_paused_until_ms`, cleared when the
+//!   catch-up ends), so the syncing side of a partition stops extending its own branch and
+//!   switches; a peer whose catch-up did not move our head is backed off before it can pause us
+//!   again.
 //! - **Every answer is checked against the request**: headers must chain from a hash of our
 //!   locator ([`super::headers`]); bodies must be exactly the headers' blocks, in order. A
 //!   wrong answer is an offence of its sender: [`Offence::InvalidSyncData`] when no honest node

@@ -2,8 +2,8 @@
 //!
 //! A gossiped block whose slot starts ahead of our clock is checked as of the moment it
 //! becomes admissible ([`check_at`]): producer, signature, tx root — so only real blocks are
-//! held or counted. Then, by [`crate::services::clock::Tolerance`]: within the tolerance it goes on as
-//! any block; early, it is forwarded (`Accept`: peers judge it by their own clocks) and held
+//! held or counted. Then, by [`crate::services::clock::Tolerance`]: within the tolerance it goes
+//! on as any block; early, it is forwarded (`Accept`: peers judge it by their own clocks) and held
 //! in [`Holding`] until due, then imported by [`release`]; too early, it is ignored; far too
 //! early while our clock agrees with the network's, rejected. Each outcome is counted
 //! (`rumor_future_blocks_total{outcome}`) and noted in the log once a minute per producer.
@@ -15,8 +15,8 @@
 //!
 //! Invariants: a held block is imported through the same path as any accepted gossip block
 //! (`orphan::import_accepted`), never before its slot is within the tolerance; the
-//! buffer is bounded ([`crate::services::clock::held`]); the releaser sleeps until the next block is due
-//! or a new one arrives, and stops at shutdown.
+//! buffer is bounded ([`crate::services::clock::held`]); the releaser sleeps until the next
+//! block is due or a new one arrives, and stops at shutdown.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! The tx pipeline, shared by RPC and gossip: seen-cache → decode/size/chain id → (gossip)
-//! the pool's pre-signature checks ([`crate::txs::precheck`]) → `verify_strict` on the verification
-//! pool → mempool insert → verdict. RPC txs the pool accepts
+//! the pool's pre-signature checks ([`crate::txs::precheck`]) → `verify_strict` on the
+//! verification pool → mempool insert → verdict. RPC txs the pool accepts
 //! are published; gossip txs get their verdict reported to gossipsub, which forwards only
 //! accepted ones.
 //!
