@@ -1,3 +1,7 @@
+//! The catch-up's tests: claims verified before any work, forks healed by locator and ranges,
+//! the finality depth, backoff and wrong answers, the production pause, one catch-up at a time,
+//! shutdown while waiting for a peer.
+
 use futures::FutureExt;
 use rumor_chain::Block;
 use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, NetworkError};

@@ -1,3 +1,6 @@
+//! The gossip block path's tests: verdicts before import, wrong signatures, equivocation,
+//! bad bodies (no relayer blamed), replays, stale and known blocks, shedding unjudged.
+
 use rumor_chain::{Keypair, tx_root};
 
 use super::*;
