@@ -33,6 +33,7 @@ use super::state::Blocks;
 #[cfg(doc)]
 use super::state::RecentBlocks;
 use crate::context::Ctx;
+use crate::services::port::NetPort;
 
 /// The block-topic message for our own block: compact (the txs submitted to us in the last
 /// `compact_prefill_ms` sent whole, as peers are least likely to hold them yet) or whole,
@@ -89,7 +90,7 @@ pub async fn on_gossip_compact(
     let received = Instant::now();
     let hash = compact.hash();
     if let Some(verdict) = screen(&blocks, &compact.header, hash, from).await {
-        report(&ctx, id, from, verdict, received).await;
+        report(&ctx.metrics, ctx.net.as_ref(), id, from, verdict, received).await;
         return;
     }
     let outcome = rebuild(&ctx, &compact, from).await;
@@ -112,20 +113,44 @@ pub async fn on_gossip_compact(
         Rebuilt::Bad(Offence::BadCompactBlock) => {
             tracing::info!(%from, block = %hash.short(), "compact block whose short ids are not its block's");
             // Gossipsub penalises the sender of a rejected message.
-            report(&ctx, id, from, Validation::Reject, received).await;
+            report(
+                &ctx.metrics,
+                ctx.net.as_ref(),
+                id,
+                from,
+                Validation::Reject,
+                received,
+            )
+            .await;
         }
         Rebuilt::Bad(offence) => {
             // A wrong answer to our request: the answer, not the message, was at fault.
             tracing::info!(%from, block = %hash.short(), ?offence, "wrong answer for a compact block");
             let _ = ctx.net.penalise(from, offence).await;
             ctx.net.seen().forget(&id);
-            report(&ctx, id, from, Validation::Ignore, received).await;
+            report(
+                &ctx.metrics,
+                ctx.net.as_ref(),
+                id,
+                from,
+                Validation::Ignore,
+                received,
+            )
+            .await;
         }
         Rebuilt::Failed(why) => {
             tracing::debug!(%from, block = %hash.short(), why, "compact block not rebuilt");
             // Not judged: forget it, so another copy (or sync) can bring it.
             ctx.net.seen().forget(&id);
-            report(&ctx, id, from, Validation::Ignore, received).await;
+            report(
+                &ctx.metrics,
+                ctx.net.as_ref(),
+                id,
+                from,
+                Validation::Ignore,
+                received,
+            )
+            .await;
         }
     }
 }
@@ -162,7 +187,8 @@ async fn rebuild(ctx: &Ctx, compact: &CompactBlock, from: PeerId) -> Rebuilt {
         Ok(Pooled::Partial(mut partial)) => {
             let missing = partial.missing();
             ctx.metrics.compact_missing_txs.inc_by(missing.len() as u64);
-            match fetch_missing(ctx, &mut partial, missing, from).await {
+            let wait = Duration::from_millis(ctx.config.net.blocktxn_timeout_ms);
+            match fetch_missing(ctx.net.as_ref(), wait, &mut partial, missing, from).await {
                 Ok(()) => match ctx.ledger.blocking(move |_| partial.finish()).await {
                     Ok(done) => done.map(|b| (Box::new(b), "fetched")),
                     Err(_) => return Rebuilt::Failed("shutting down"),
@@ -182,14 +208,14 @@ async fn rebuild(ctx: &Ctx, compact: &CompactBlock, from: PeerId) -> Rebuilt {
 /// Asks `from` for the `missing` txs. `Err(Some(_))`: its answer was wrong (it holds the
 /// block, so it could have answered right); `Err(None)`: no usable answer, nobody's fault.
 async fn fetch_missing(
-    ctx: &Ctx,
+    net: &dyn NetPort,
+    wait: Duration,
     partial: &mut PartialBlock,
     missing: Vec<u32>,
     from: PeerId,
 ) -> Result<(), Option<Offence>> {
     let request = BlockTxnRequest::new(partial.hash(), missing);
-    let wait = Duration::from_millis(ctx.config.net.blocktxn_timeout_ms);
-    match tokio::time::timeout(wait, ctx.net.block_txn(from, request)).await {
+    match tokio::time::timeout(wait, net.block_txn(from, request)).await {
         Ok(Ok(BlockTxnResponse::Txs(txs))) => partial
             .fill(txs)
             .map_err(|_| Some(Offence::BadBlockTxnResponse)),

@@ -21,6 +21,9 @@ use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
 use super::state::Blocks;
 use crate::context::Ctx;
+use crate::metrics::NodeMetrics;
+use crate::services::ledger::Ledger;
+use crate::services::port::NetPort;
 use crate::services::trace::{Kind, Origin};
 
 /// How far below our head a gossiped block is ignored unchecked. Gossip cannot make such a
@@ -99,7 +102,15 @@ pub async fn on_gossip_block(
     let received = Instant::now();
     let hash = block.hash();
     if let Some(verdict) = screen(&blocks, &block.header, hash, from).await {
-        report(&blocks.ctx, id, from, verdict, received).await;
+        report(
+            &blocks.ctx.metrics,
+            blocks.ctx.net.as_ref(),
+            id,
+            from,
+            verdict,
+            received,
+        )
+        .await;
         return;
     }
     conclude(
@@ -141,21 +152,22 @@ pub(super) async fn screen(
 
 /// Counts and reports a verdict on block message `id` to gossipsub.
 pub(super) async fn report(
-    ctx: &Ctx,
+    metrics: &NodeMetrics,
+    net: &dyn NetPort,
     id: MessageId,
     from: PeerId,
     verdict: Validation,
     received: Instant,
 ) {
-    ctx.metrics
+    metrics
         .validation
         .get_or_create(&vec![("kind", "block"), ("result", verdict.as_str())])
         .inc();
-    ctx.metrics
+    metrics
         .validation_seconds
         .get_or_create(&vec![("kind", "block")])
         .observe(received.elapsed().as_secs_f64());
-    let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
+    let _ = net.report(id, from, Topic::Block, verdict).await;
 }
 
 /// The header-level verdict on a whole block (however it arrived), reported; then, if it
@@ -171,7 +183,15 @@ pub(super) async fn conclude(
 ) {
     let hash = block.hash();
     let verdict = judge(&blocks, slots, &block, hash, &id, from, received_at_us).await;
-    report(&blocks.ctx, id, from, verdict, received).await;
+    report(
+        &blocks.ctx.metrics,
+        blocks.ctx.net.as_ref(),
+        id,
+        from,
+        verdict,
+        received,
+    )
+    .await;
     if verdict != Validation::Accept {
         return;
     }
@@ -255,7 +275,15 @@ async fn judge(
                 .equivocation(&second, from);
             match other {
                 Some((first, first_from)) => {
-                    on_equivocation(ctx, first, first_from, second, from).await;
+                    on_equivocation(
+                        ctx.net.as_ref(),
+                        &ctx.ledger,
+                        first,
+                        first_from,
+                        second,
+                        from,
+                    )
+                    .await;
                     Validation::Ignore
                 }
                 None => super::future::verdict(blocks, &block.header, hash, from, received_at_us),
@@ -268,7 +296,8 @@ async fn judge(
 /// the first it sees), the proof kept. The peer that delivered both is penalised: an honest
 /// relayer forwards one block per slot, so a second from the same peer is its own doing.
 async fn on_equivocation(
-    ctx: &Ctx,
+    net: &dyn NetPort,
+    ledger: &Arc<Ledger>,
     first: SignedHeader,
     first_from: PeerId,
     second: SignedHeader,
@@ -281,15 +310,12 @@ async fn on_equivocation(
         "second block for one slot: ignored, evidence kept"
     );
     if first_from == from {
-        let _ = ctx.net.penalise(from, Offence::RelayedEquivocation).await;
+        let _ = net.penalise(from, Offence::RelayedEquivocation).await;
     }
     let Ok(ev) = Equivocation::new(first, second) else {
         return;
     };
-    let _ = ctx
-        .ledger
-        .blocking(move |l| l.record_equivocation(ev))
-        .await;
+    let _ = ledger.blocking(move |l| l.record_equivocation(ev)).await;
 }
 
 /// An accepted block: traced, then imported (its body checked in full), or held first if its

@@ -14,9 +14,11 @@ use std::sync::Arc;
 
 use rumor_chain::{DecodeError, SignedTransaction, TxError, TxHash};
 use rumor_mempool::{InsertError, InsertOutcome, Origin};
-use rumor_p2p::{Topic, Validation};
+use rumor_p2p::{SeenCache, Topic, Validation};
 
 use crate::context::Ctx;
+use crate::metrics::NodeMetrics;
+use crate::services::port::NetPort;
 use crate::services::trace::{Kind, Origin as TraceOrigin};
 use crate::services::verify::VerifyError;
 use crate::storage::Store;
@@ -190,7 +192,13 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, unpayable: Arc<Tally>, batch: 
         *v = decided.next();
     }
     for (g, v) in batch.iter().zip(verdicts) {
-        report(&ctx, g, v.expect("one verdict per tx")).await;
+        report(
+            &ctx.metrics,
+            ctx.net.as_ref(),
+            g,
+            v.expect("one verdict per tx"),
+        )
+        .await;
     }
 }
 
@@ -202,7 +210,7 @@ async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = %e, n = batch.len(), "shedding gossip txs");
-            shed(ctx, batch, e.as_str());
+            shed(ctx.net.seen(), &ctx.metrics, batch, e.as_str());
             return vec![Validation::Ignore; batch.len()];
         }
     };
@@ -243,7 +251,12 @@ async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
             Ok(results) => results.iter().map(verdict_for_admission).collect(),
             // The runtime is going away: local trouble, never the sender's fault.
             Err(_) => {
-                shed(ctx, batch, VerifyError::Stopped.as_str());
+                shed(
+                    ctx.net.seen(),
+                    &ctx.metrics,
+                    batch,
+                    VerifyError::Stopped.as_str(),
+                );
                 vec![Validation::Ignore; n]
             }
         }
@@ -257,25 +270,24 @@ async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
 
 /// Txs dropped unjudged for local reasons: counted, and forgotten by the seen-cache so that a
 /// later copy (IWANT, anti-entropy) is judged instead of dropped as a duplicate.
-fn shed(ctx: &Ctx, batch: &[&GossipTx], reason: &'static str) {
-    let seen = ctx.net.seen();
+fn shed(seen: &SeenCache, metrics: &NodeMetrics, batch: &[&GossipTx], reason: &'static str) {
     for g in batch {
         seen.forget(&g.id);
     }
-    ctx.metrics.count_shed("tx", reason, batch.len());
+    metrics.count_shed("tx", reason, batch.len());
 }
 
-async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
+async fn report(metrics: &NodeMetrics, net: &dyn NetPort, g: &GossipTx, v: Validation) {
     let label = v.as_str();
-    ctx.metrics
+    metrics
         .validation
         .get_or_create(&vec![("kind", "tx"), ("result", label)])
         .inc();
-    ctx.metrics
+    metrics
         .validation_seconds
         .get_or_create(&vec![("kind", "tx")])
         .observe(g.received.elapsed().as_secs_f64());
-    let _ = ctx.net.report(g.id, g.from, Topic::Tx, v).await;
+    let _ = net.report(g.id, g.from, Topic::Tx, v).await;
 }
 
 #[cfg(test)]
