@@ -23,11 +23,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lru::LruCache;
+use rumor_chain::SignedTransaction;
 use rumor_mempool::InsertError;
-use rumor_p2p::{Offence, PeerId, Validation};
+use rumor_p2p::{MessageId, Offence, PeerId, Validation};
 
 use crate::context::Ctx;
-use crate::ingest::GossipTx;
 
 /// Our head counts as current within this many slots of the clock.
 pub const IN_SYNC_SLOTS: u64 = 4;
@@ -40,7 +40,17 @@ pub const UNPAYABLE_WINDOW: Duration = Duration::from_secs(10);
 /// Peers tallied at once.
 pub const MAX_TALLIED: usize = 1024;
 
-/// Unpayable txs per peer in the current window.
+/// A gossiped tx waiting for its verdict.
+#[derive(Debug)]
+pub struct GossipTx {
+    pub id: MessageId,
+    pub from: PeerId,
+    pub tx: SignedTransaction,
+    pub received_at_us: u64,
+    pub received: Instant,
+}
+
+/// Unpayable txs per peer in the current window (owned by the gossip-tx path, `events.rs`).
 #[derive(Debug)]
 pub struct Tally(Mutex<LruCache<PeerId, (u32, Instant)>>);
 
@@ -78,7 +88,7 @@ fn unpayable(e: &InsertError) -> bool {
 /// on to verification. Counts and penalises as described in the module header. A tx already
 /// in our pool is `Accept`ed (it was verified when it came in; forwarding it is harmless).
 /// When the ledger's locks are busy nothing is decided here (the pool checks again on insert).
-pub async fn precheck(ctx: &Ctx, batch: &[GossipTx]) -> Vec<Option<Validation>> {
+pub async fn precheck(ctx: &Ctx, tally: &Tally, batch: &[GossipTx]) -> Vec<Option<Validation>> {
     let txs: Vec<_> = batch
         .iter()
         .map(|g| (g.tx.tx.clone(), g.tx.hash()))
@@ -116,7 +126,7 @@ pub async fn precheck(ctx: &Ctx, batch: &[GossipTx]) -> Vec<Option<Validation>> 
         .collect();
     let now = Instant::now();
     for (peer, n) in per_peer {
-        for _ in 0..ctx.unpayable.record(peer, n, now) {
+        for _ in 0..tally.record(peer, n, now) {
             tracing::info!(%peer, "peer keeps relaying txs that cannot pay");
             let _ = ctx.net.penalise(peer, Offence::UnpayableTxs).await;
         }
@@ -146,10 +156,12 @@ mod tests {
 mod node_tests {
     use rumor_chain::{Keypair, Transaction};
 
+    use std::sync::Arc;
+
     use super::*;
-    use crate::ingest::validate_gossip_batch;
     use crate::testing::now_us;
     use crate::testing::{TestNet, peer};
+    use crate::txs::ingest::validate_gossip_batch;
 
     #[tokio::test]
     async fn unfunded_txs_cost_no_signature_check_and_a_flooder_is_penalised() {
@@ -180,7 +192,7 @@ mod node_tests {
                 }
             })
             .collect();
-        validate_gossip_batch(node.ctx.clone(), batch).await;
+        validate_gossip_batch(node.ctx.clone(), Arc::default(), batch).await;
         let verdicts: Vec<Validation> = node
             .net
             .calls(|c| c.reports.iter().map(|(.., v)| *v).collect());

@@ -369,29 +369,6 @@ impl Writer {
     }
 }
 
-/// Resubmits the journaled txs through the normal pipeline (each is published again when
-/// pooled), then compacts the journal to the ones pooled. Returns how many were pooled.
-pub async fn restore(
-    ctx: &std::sync::Arc<crate::context::Ctx>,
-    txs: Vec<SignedTransaction>,
-) -> usize {
-    let n = txs.len();
-    let mut pooled = 0;
-    for tx in txs {
-        match crate::ingest::resubmit_journaled(ctx, tx).await {
-            Ok(_) => pooled += 1,
-            Err(e) => tracing::debug!(error = %e, "journaled tx not restored"),
-        }
-    }
-    if let Err(e) = ctx.journal.compact().await {
-        tracing::warn!(error = %e, "journal compaction failed");
-    }
-    if n > 0 {
-        tracing::info!(journaled = n, pooled, "local txs restored from the journal");
-    }
-    pooled
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -515,8 +492,8 @@ mod node_tests {
     use rumor_p2p::Topic;
 
     use super::*;
-    use crate::ingest::submit_local;
     use crate::testing::TestNet;
+    use crate::txs::ingest::{restore, submit_local};
 
     fn journal_of(net: &TestNet, name: &str) -> Vec<SignedTransaction> {
         load(
@@ -532,18 +509,20 @@ mod node_tests {
         let key = Keypair::from_label("test/node-a");
         let a = net.node_with("a", key.clone(), |c| c.tx_journal = true);
         let tx = net.tx(0, 0, 5);
-        submit_local(&a.ctx, &tx.encode()).await.unwrap();
+        submit_local(&a.ctx, &a.journal, &tx.encode())
+            .await
+            .unwrap();
         let journaled = journal_of(&net, "a");
         assert_eq!(journaled, vec![tx.clone()], "durable once submit returned");
 
         // A node that reloads it pools the tx through the pipeline and publishes it again.
         let b = net.node_with("b", key, |c| c.tx_journal = true);
-        assert_eq!(restore(&b.ctx, journaled.clone()).await, 1);
+        assert_eq!(restore(&b.ctx, &b.journal, journaled.clone()).await, 1);
         assert!(b.ledger().pool_contains(&tx.hash()));
         let published = b.net.calls(|c| c.published.clone());
         assert_eq!(published, vec![(Topic::Tx, tx.encode())]);
         // Restoring again finds it known; nothing is appended twice.
-        assert_eq!(restore(&b.ctx, journaled).await, 0);
+        assert_eq!(restore(&b.ctx, &b.journal, journaled).await, 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -553,14 +532,18 @@ mod node_tests {
         let a = net.node_with("a", key, |c| c.tx_journal = true);
         let (mined, waiting) = (net.tx(0, 0, 5), net.tx(1, 0, 5));
         for t in [&mined, &waiting] {
-            submit_local(&a.ctx, &t.encode()).await.unwrap();
+            submit_local(&a.ctx, &a.journal, &t.encode()).await.unwrap();
         }
         let mut remote = net.store("remote");
         let block = net.extend_with(&mut remote, 0, vec![mined.clone()]);
         a.ledger().import(net.check(block)).unwrap();
         // Compaction keeps only what is still pooled.
-        assert_eq!(a.ctx.journal.compact().await.unwrap(), 1);
+        assert_eq!(a.journal.compact().await.unwrap(), 1);
         assert_eq!(journal_of(&net, "a"), vec![waiting]);
-        assert_eq!(restore(&a.ctx, vec![mined]).await, 0, "stale now");
+        assert_eq!(
+            restore(&a.ctx, &a.journal, vec![mined]).await,
+            0,
+            "stale now"
+        );
     }
 }

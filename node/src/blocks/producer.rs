@@ -15,8 +15,10 @@ use std::time::{Duration, Instant};
 use rumor_chain::{Block, TxHash};
 use rumor_p2p::Topic;
 
+use crate::blocks::Blocks;
+use crate::blocks::compact::message_for;
 use crate::context::Ctx;
-use crate::trace::{Kind, Origin};
+use crate::services::trace::{Kind, Origin};
 
 /// Builds, imports and returns our block for `slot` with the hashes of the txs submitted to
 /// us in the last `compact_prefill_ms` (a compact block sends those whole), or `None` if there
@@ -44,8 +46,10 @@ fn build(ctx: &Ctx, slot: u64) -> Option<(Block, HashSet<TxHash>)> {
     Some((block, fresh))
 }
 
-/// Runs until shutdown, waking at each slot start.
-pub async fn run(ctx: Arc<Ctx>) {
+/// Runs until shutdown, waking at each slot start. Works with the block pipeline: it reads the
+/// catch-up's production pause and hands our block to the compact-block path.
+pub async fn run(blocks: Arc<Blocks>) {
+    let ctx = &blocks.ctx;
     let genesis = ctx.genesis.clone();
     loop {
         let now = ctx.clock.now_ms();
@@ -58,7 +62,11 @@ pub async fn run(ctx: Arc<Ctx>) {
         if genesis.producer_for_slot(slot) != ctx.key.address() {
             continue;
         }
-        if ctx.clock.now_ms() < ctx.production_paused_until_ms.load(Ordering::SeqCst) {
+        let paused_until = blocks
+            .sync
+            .production_paused_until_ms
+            .load(Ordering::SeqCst);
+        if ctx.clock.now_ms() < paused_until {
             tracing::info!(
                 slot,
                 "skipping our slot while catching up onto a verified head"
@@ -92,7 +100,7 @@ pub async fn run(ctx: Arc<Ctx>) {
             None,
             Origin::Producer,
         );
-        let message = crate::blocks::compact::message_for(&ctx, &Arc::new(block), &fresh);
+        let message = message_for(&blocks, &Arc::new(block), &fresh);
         if let Err(e) = ctx.net.publish(Topic::Block, message).await {
             tracing::warn!(block = %hash.short(), error = %e, "block publish failed");
         }
@@ -137,7 +145,7 @@ mod tests {
         // 100 ms slots, one authority: every slot is ours.
         let net = TestNet::with_slot_ms(1, 1, 100, 10);
         let node = net.node_with("a", net.authorities[0].clone(), |_| {});
-        node.ctx.tasks.spawn(run(node.ctx.clone()));
+        node.ctx.tasks.spawn(run(node.blocks.clone()));
         node.net
             .wait_until("a published block", |c| {
                 c.published.iter().any(|(t, _)| *t == Topic::Block)

@@ -36,8 +36,10 @@ use rumor_p2p::{
 };
 
 use crate::context::Ctx;
-use crate::ledger::Ledger;
-use crate::trace::{Kind, Origin as TraceOrigin};
+use crate::metrics::NodeMetrics;
+use crate::services::ledger::Ledger;
+use crate::services::port::NetPort;
+use crate::services::trace::{Kind, Origin as TraceOrigin};
 
 /// Pulls started by new connections that may run at once.
 pub const CONNECT_PULLS: usize = 2;
@@ -92,8 +94,8 @@ pub fn answer(ledger: &Ledger, request: TxSyncRequest) -> TxSyncResponse {
 }
 
 /// Serves one inbound request (dropping the responder answers "unavailable").
-pub async fn serve(ctx: Arc<Ctx>, request: TxSyncRequest, responder: TxSyncResponder) {
-    if let Ok(response) = ctx.ledger.blocking(move |l| answer(l, request)).await {
+pub async fn serve(ledger: Arc<Ledger>, request: TxSyncRequest, responder: TxSyncResponder) {
+    if let Ok(response) = ledger.blocking(move |l| answer(l, request)).await {
         responder.respond(response);
     }
 }
@@ -105,7 +107,9 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
     let hashes = match ctx.net.txsync(peer, TxSyncRequest::Digest { max }).await? {
         TxSyncResponse::Digest(h) => h,
         TxSyncResponse::Error(e) => return Err(PullError::Refused(e)),
-        TxSyncResponse::Txs(_) => return Err(garbage(ctx, peer, "txs for a digest").await),
+        TxSyncResponse::Txs(_) => {
+            return Err(garbage(ctx.net.as_ref(), peer, "txs for a digest").await);
+        }
     };
     let mut pulled = Pulled {
         announced: hashes.len(),
@@ -130,7 +134,9 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
         let txs = match ctx.net.txsync(peer, TxSyncRequest::get(chunk)).await? {
             TxSyncResponse::Txs(txs) => txs,
             TxSyncResponse::Error(e) => return Err(PullError::Refused(e)),
-            TxSyncResponse::Digest(_) => return Err(garbage(ctx, peer, "a digest for a get").await),
+            TxSyncResponse::Digest(_) => {
+                return Err(garbage(ctx.net.as_ref(), peer, "a digest for a get").await);
+            }
         };
         let asked: HashSet<&TxHash> = chunk.iter().collect();
         let mut served = HashSet::new();
@@ -138,7 +144,7 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
             let h = t.hash();
             asked.contains(&h) && served.insert(h)
         }) {
-            return Err(garbage(ctx, peer, "txs not asked for").await);
+            return Err(garbage(ctx.net.as_ref(), peer, "txs not asked for").await);
         }
         let (accepted, ignored, rejected) = admit_fetched(ctx, peer, txs).await;
         pulled.accepted += accepted;
@@ -151,8 +157,8 @@ pub async fn pull(ctx: &Arc<Ctx>, peer: PeerId) -> Result<Pulled, PullError> {
     Ok(pulled)
 }
 
-async fn garbage(ctx: &Ctx, peer: PeerId, what: &'static str) -> PullError {
-    let _ = ctx.net.penalise(peer, Offence::BadTxSyncResponse).await;
+async fn garbage(net: &dyn NetPort, peer: PeerId, what: &'static str) -> PullError {
+    let _ = net.penalise(peer, Offence::BadTxSyncResponse).await;
     PullError::Garbage(what)
 }
 
@@ -168,7 +174,7 @@ async fn admit_fetched(
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = %e, n, "shedding fetched txs");
-            count(ctx, "ignored", n);
+            count(&ctx.metrics, "ignored", n);
             return (0, n, 0);
         }
     };
@@ -193,7 +199,7 @@ async fn admit_fetched(
             Ok(r) => r,
             // The runtime is going away: local trouble, never the peer's fault.
             Err(_) => {
-                count(ctx, "ignored", ignored + m);
+                count(&ctx.metrics, "ignored", ignored + m);
                 return (0, ignored + m, rejected);
             }
         }
@@ -217,9 +223,9 @@ async fn admit_fetched(
             Err(_) => ignored += 1,
         }
     }
-    count(ctx, "accepted", accepted);
-    count(ctx, "ignored", ignored);
-    count(ctx, "rejected", rejected);
+    count(&ctx.metrics, "accepted", accepted);
+    count(&ctx.metrics, "ignored", ignored);
+    count(&ctx.metrics, "rejected", rejected);
     if rejected > 0 {
         tracing::info!(%peer, rejected, "peer served invalid txs");
         let _ = ctx.net.penalise(peer, Offence::BadTxSyncResponse).await;
@@ -227,9 +233,9 @@ async fn admit_fetched(
     (accepted, ignored, rejected)
 }
 
-fn count(ctx: &Ctx, result: &'static str, n: usize) {
+fn count(metrics: &NodeMetrics, result: &'static str, n: usize) {
     if n > 0 {
-        ctx.metrics
+        metrics
             .txsync_txs
             .get_or_create(&vec![("result", result)])
             .inc_by(n as u64);
@@ -293,7 +299,7 @@ pub async fn run(ctx: Arc<Ctx>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, peer};
 
     fn digest(txs: &[&SignedTransaction]) -> Result<TxSyncResponse, NetworkError> {
@@ -361,7 +367,7 @@ mod tests {
         let net = TestNet::new(1, 1);
         let node = net.node("a");
         let (tx, rx) = tokio::sync::mpsc::channel(8);
-        let dispatcher = tokio::spawn(crate::events::run(node.ctx.clone(), rx));
+        let dispatcher = tokio::spawn(crate::events::run(node.blocks.clone(), rx));
         let event = rumor_p2p::NetworkEvent::PeerConnected {
             peer: peer(4),
             outbound: true,

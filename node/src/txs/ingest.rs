@@ -1,6 +1,6 @@
 //! The tx pipeline, shared by RPC and gossip: seen-cache → decode/size/chain id → (gossip)
-//! the pool's pre-signature checks ([`crate::precheck`]) → `verify_strict` on the verification
-//! pool → mempool insert → verdict. RPC txs the pool accepts
+//! the pool's pre-signature checks ([`crate::txs::precheck`]) → `verify_strict` on the
+//! verification pool → mempool insert → verdict. RPC txs the pool accepts
 //! are published; gossip txs get their verdict reported to gossipsub, which forwards only
 //! accepted ones.
 //!
@@ -11,16 +11,21 @@
 //! valid, so a bad submission never shadows a good one.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use rumor_chain::{DecodeError, SignedTransaction, TxError, TxHash};
 use rumor_mempool::{InsertError, InsertOutcome, Origin};
-use rumor_p2p::{MessageId, PeerId, Topic, Validation};
+use rumor_p2p::{SeenCache, Topic, Validation};
 
 use crate::context::Ctx;
+use crate::metrics::NodeMetrics;
+use crate::services::port::NetPort;
+use crate::services::trace::{Kind, Origin as TraceOrigin};
+use crate::services::verify::VerifyError;
 use crate::storage::Store;
-use crate::trace::{Kind, Origin as TraceOrigin};
-use crate::verify::VerifyError;
+use crate::txs::journal::Journal;
+use crate::txs::precheck::precheck;
+
+pub use crate::txs::precheck::{GossipTx, Tally};
 
 /// Why a submitted tx was refused. Each maps to a stable JSON-RPC error code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,40 +48,54 @@ pub enum SubmitError {
     Storage(String),
 }
 
-/// A gossiped tx waiting for its verdict.
-#[derive(Debug)]
-pub struct GossipTx {
-    pub id: MessageId,
-    pub from: PeerId,
-    pub tx: SignedTransaction,
-    pub received_at_us: u64,
-    pub received: Instant,
-}
-
 /// Submits a tx from RPC (or any local source): on success it is pooled, journaled (durable
 /// before this returns, when the journal is on) and published.
-pub async fn submit_local(ctx: &Arc<Ctx>, bytes: &[u8]) -> Result<TxHash, SubmitError> {
+pub async fn submit_local(
+    ctx: &Ctx,
+    journal: &Journal,
+    bytes: &[u8],
+) -> Result<TxHash, SubmitError> {
     let tx = SignedTransaction::decode(bytes, &ctx.genesis.limits)?;
-    submit(ctx, tx, true).await
+    submit(ctx, Some(journal), tx).await
 }
 
 /// Resubmits a tx reloaded from the journal (already in it: not appended again).
-pub async fn resubmit_journaled(
-    ctx: &Arc<Ctx>,
-    tx: SignedTransaction,
-) -> Result<TxHash, SubmitError> {
-    submit(ctx, tx, false).await
+async fn resubmit_journaled(ctx: &Ctx, tx: SignedTransaction) -> Result<TxHash, SubmitError> {
+    submit(ctx, None, tx).await
 }
 
+/// Resubmits the journaled txs through the normal pipeline (each is published again when
+/// pooled), then compacts the journal to the ones pooled. Returns how many were pooled.
+pub async fn restore(ctx: &Ctx, journal: &Journal, txs: Vec<SignedTransaction>) -> usize {
+    let n = txs.len();
+    let mut pooled = 0;
+    for tx in txs {
+        match resubmit_journaled(ctx, tx).await {
+            Ok(_) => pooled += 1,
+            Err(e) => tracing::debug!(error = %e, "journaled tx not restored"),
+        }
+    }
+    if let Err(e) = journal.compact().await {
+        tracing::warn!(error = %e, "journal compaction failed");
+    }
+    if n > 0 {
+        tracing::info!(journaled = n, pooled, "local txs restored from the journal");
+    }
+    pooled
+}
+
+/// `journal`: where a local tx is appended (`None`: restored from it, not appended again).
 async fn submit(
-    ctx: &Arc<Ctx>,
+    ctx: &Ctx,
+    journal: Option<&Journal>,
     tx: SignedTransaction,
-    journal: bool,
 ) -> Result<TxHash, SubmitError> {
     let received_at_us = ctx.clock.now_us();
     let hash = tx.hash();
     // A node that cannot persist takes no new tx (restored ones are already durable here).
-    if journal && let Some(why) = ctx.ledger.storage().refusal() {
+    if journal.is_some()
+        && let Some(why) = ctx.ledger.storage().refusal()
+    {
         return Err(SubmitError::Storage(why));
     }
     if ctx.net.seen().contains(&hash.0) {
@@ -116,10 +135,10 @@ async fn submit(
     // the fsync (measured: publishing after it added the fsync to every tx's time-to-all), and
     // the caller still hears back only once the tx is durable.
     let journaled = async {
-        if !journal {
+        let Some(journal) = journal else {
             return Ok(());
-        }
-        let appended = ctx.journal.append(&signed).await;
+        };
+        let appended = journal.append(&signed).await;
         // A failure degrades the journal; only the recovery task's resume (ordered after the
         // failed write in the writer thread) brings it back, never a success reported late.
         if let Err(e) = &appended {
@@ -154,9 +173,9 @@ fn verdict_for_admission(r: &Result<InsertOutcome, InsertError>) -> Validation {
 /// Validates a batch of gossiped txs and reports each verdict. Under overload (verification
 /// queue full) the batch is ignored, never penalised.
 #[tracing::instrument(name = "gossip_txs", skip_all, fields(n = batch.len()))]
-pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
+pub async fn validate_gossip_batch(ctx: Arc<Ctx>, unpayable: Arc<Tally>, batch: Vec<GossipTx>) {
     // Verdicts decided before verification; `None` = verify it.
-    let mut verdicts = crate::precheck::precheck(&ctx, &batch).await;
+    let mut verdicts = precheck(&ctx, &unpayable, &batch).await;
     let unjudged: Vec<&GossipTx> = batch
         .iter()
         .zip(&verdicts)
@@ -173,7 +192,13 @@ pub async fn validate_gossip_batch(ctx: Arc<Ctx>, batch: Vec<GossipTx>) {
         *v = decided.next();
     }
     for (g, v) in batch.iter().zip(verdicts) {
-        report(&ctx, g, v.expect("one verdict per tx")).await;
+        report(
+            &ctx.metrics,
+            ctx.net.as_ref(),
+            g,
+            v.expect("one verdict per tx"),
+        )
+        .await;
     }
 }
 
@@ -185,7 +210,7 @@ async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(error = %e, n = batch.len(), "shedding gossip txs");
-            shed(ctx, batch, e.as_str());
+            shed(ctx.net.seen(), &ctx.metrics, batch, e.as_str());
             return vec![Validation::Ignore; batch.len()];
         }
     };
@@ -226,7 +251,12 @@ async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
             Ok(results) => results.iter().map(verdict_for_admission).collect(),
             // The runtime is going away: local trouble, never the sender's fault.
             Err(_) => {
-                shed(ctx, batch, VerifyError::Stopped.as_str());
+                shed(
+                    ctx.net.seen(),
+                    &ctx.metrics,
+                    batch,
+                    VerifyError::Stopped.as_str(),
+                );
                 vec![Validation::Ignore; n]
             }
         }
@@ -240,34 +270,35 @@ async fn verify_and_admit(ctx: &Ctx, batch: &[&GossipTx]) -> Vec<Validation> {
 
 /// Txs dropped unjudged for local reasons: counted, and forgotten by the seen-cache so that a
 /// later copy (IWANT, anti-entropy) is judged instead of dropped as a duplicate.
-fn shed(ctx: &Ctx, batch: &[&GossipTx], reason: &'static str) {
-    let seen = ctx.net.seen();
+fn shed(seen: &SeenCache, metrics: &NodeMetrics, batch: &[&GossipTx], reason: &'static str) {
     for g in batch {
         seen.forget(&g.id);
     }
-    ctx.metrics.count_shed("tx", reason, batch.len());
+    metrics.count_shed("tx", reason, batch.len());
 }
 
-async fn report(ctx: &Ctx, g: &GossipTx, v: Validation) {
+async fn report(metrics: &NodeMetrics, net: &dyn NetPort, g: &GossipTx, v: Validation) {
     let label = v.as_str();
-    ctx.metrics
+    metrics
         .validation
         .get_or_create(&vec![("kind", "tx"), ("result", label)])
         .inc();
-    ctx.metrics
+    metrics
         .validation_seconds
         .get_or_create(&vec![("kind", "tx")])
         .observe(g.received.elapsed().as_secs_f64());
-    let _ = ctx.net.report(g.id, g.from, Topic::Tx, v).await;
+    let _ = net.report(g.id, g.from, Topic::Tx, v).await;
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use rumor_chain::Transaction;
     use rumor_p2p::PeerId;
 
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, TestNode, peer};
 
     fn gossip(tx: SignedTransaction, from: PeerId) -> GossipTx {
@@ -301,7 +332,12 @@ mod tests {
         let net = TestNet::new(1, 2);
         let node = net.node("a");
         let tx = net.tx(0, 0, 5);
-        validate_gossip_batch(node.ctx.clone(), vec![gossip(tx.clone(), peer(1))]).await;
+        validate_gossip_batch(
+            node.ctx.clone(),
+            Arc::default(),
+            vec![gossip(tx.clone(), peer(1))],
+        )
+        .await;
         let reports = node.net.calls(|c| c.reports.clone());
         assert_eq!(
             reports,
@@ -316,7 +352,12 @@ mod tests {
         let net = TestNet::new(1, 2);
         let node = net.node("a");
         let bad = forged(&net, 0);
-        validate_gossip_batch(node.ctx.clone(), vec![gossip(bad.clone(), peer(1))]).await;
+        validate_gossip_batch(
+            node.ctx.clone(),
+            Arc::default(),
+            vec![gossip(bad.clone(), peer(1))],
+        )
+        .await;
         assert_eq!(verdicts(&node), vec![Validation::Reject]);
         assert!(!node.ledger().pool_contains(&bad.hash()));
     }
@@ -345,7 +386,7 @@ mod tests {
             ),
             gossip(net.tx(1, 0, 6), peer(5)),
         ];
-        validate_gossip_batch(node.ctx.clone(), batch).await;
+        validate_gossip_batch(node.ctx.clone(), Arc::default(), batch).await;
         assert_eq!(
             verdicts(&node),
             vec![
@@ -377,7 +418,7 @@ mod tests {
             // Already pooled (e.g. submitted here): forwarded, as before this refactor.
             gossip(pooled, peer(2)),
         ];
-        validate_gossip_batch(node.ctx.clone(), batch).await;
+        validate_gossip_batch(node.ctx.clone(), Arc::default(), batch).await;
         assert_eq!(
             verdicts(&node),
             vec![Validation::Ignore, Validation::Accept]
@@ -390,9 +431,19 @@ mod tests {
         let net = TestNet::new(1, 3);
         let key = rumor_chain::Keypair::from_label("test/node-a");
         let node = net.node_with("a", key, |c| c.pool.max_txs = 1);
-        validate_gossip_batch(node.ctx.clone(), vec![gossip(net.tx(0, 0, 5), peer(1))]).await;
+        validate_gossip_batch(
+            node.ctx.clone(),
+            Arc::default(),
+            vec![gossip(net.tx(0, 0, 5), peer(1))],
+        )
+        .await;
         let late = net.tx(1, 0, 5);
-        validate_gossip_batch(node.ctx.clone(), vec![gossip(late.clone(), peer(2))]).await;
+        validate_gossip_batch(
+            node.ctx.clone(),
+            Arc::default(),
+            vec![gossip(late.clone(), peer(2))],
+        )
+        .await;
         assert_eq!(
             verdicts(&node),
             vec![Validation::Accept, Validation::Ignore]
@@ -414,6 +465,7 @@ mod tests {
         }
         validate_gossip_batch(
             node.ctx.clone(),
+            Arc::default(),
             txs.iter().map(|t| gossip(t.clone(), peer(1))).collect(),
         )
         .await;
@@ -440,12 +492,14 @@ mod tests {
         let net = TestNet::new(1, 2);
         let node = net.node("a");
         let tx = net.tx(0, 0, 5);
-        let hash = submit_local(&node.ctx, &tx.encode()).await.unwrap();
+        let hash = submit_local(&node.ctx, &node.journal, &tx.encode())
+            .await
+            .unwrap();
         assert_eq!(hash, tx.hash());
         assert!(node.ledger().pool_contains(&hash));
         assert!(node.net.seen().contains(&hash.0));
         assert_eq!(
-            submit_local(&node.ctx, &tx.encode()).await,
+            submit_local(&node.ctx, &node.journal, &tx.encode()).await,
             Err(SubmitError::AlreadyKnown)
         );
         let published = node.net.calls(|c| c.published.clone());
@@ -458,18 +512,18 @@ mod tests {
         let node = net.node("a");
         let bad = forged(&net, 0);
         assert!(matches!(
-            submit_local(&node.ctx, &bad.encode()).await,
+            submit_local(&node.ctx, &node.journal, &bad.encode()).await,
             Err(SubmitError::Invalid(TxError::BadSignature(_)))
         ));
         assert!(matches!(
-            submit_local(&node.ctx, &[1, 2, 3]).await,
+            submit_local(&node.ctx, &node.journal, &[1, 2, 3]).await,
             Err(SubmitError::Decode(_))
         ));
         assert!(!node.net.seen().contains(&bad.hash().0));
         assert!(node.net.calls(|c| c.published.is_empty()));
         // The good tx with those bytes' sender and nonce still goes through.
         assert!(
-            submit_local(&node.ctx, &net.tx(0, 0, 5).encode())
+            submit_local(&node.ctx, &node.journal, &net.tx(0, 0, 5).encode())
                 .await
                 .is_ok()
         );

@@ -29,10 +29,14 @@ use rumor_chain::{
 use rumor_mempool::{InsertError, InsertOutcome, Origin, Pool, PoolStatus, SenderContent, SubPool};
 use tokio::sync::{broadcast, watch};
 
-use crate::context::{HEADS_CAPACITY, HeadEvent};
 use crate::metrics::NodeMetrics;
-use crate::orphans::OrphanBuffer;
+use crate::services::orphans::OrphanBuffer;
 use crate::storage::{Policy, StorageMonitor, Store};
+
+pub use rumor_api::HeadEvent;
+
+/// Capacity of the new-heads broadcast; slow subscribers skip ahead.
+pub const HEADS_CAPACITY: usize = 256;
 
 /// The canonical head as of the last import: what async code reads instead of taking the
 /// chain lock (the producer's slot check, the status advertised to peers, `chain_head`).

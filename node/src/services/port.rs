@@ -15,7 +15,7 @@ use rumor_p2p::{
 };
 use tokio::sync::watch;
 
-use crate::ledger::HeadSnapshot;
+use crate::services::ledger::HeadSnapshot;
 
 /// What the node needs from the network.
 pub trait NetPort: Send + Sync + 'static {
