@@ -96,6 +96,7 @@
 
 mod backoff;
 mod behaviour;
+mod coalesce;
 mod config;
 mod error;
 pub mod extensions;
