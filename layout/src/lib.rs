@@ -99,7 +99,9 @@ pub fn measure(dir: &Path) -> Result<CrateLayout, LayoutError> {
 pub fn vendored(dir: &Path) -> bool {
     let manifest = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(manifest).unwrap_or_default();
-    !text.lines().any(|l| l.trim().starts_with("name = \"rumor-"))
+    !text
+        .lines()
+        .any(|l| l.trim().starts_with("name = \"rumor-"))
 }
 
 /// The workspace members listed in the root `Cargo.toml` (`members = [..]`).
