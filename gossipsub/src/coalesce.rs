@@ -19,6 +19,8 @@
 //! - Parts carrying a singleton field (the extensions control, a partial message) or nothing
 //!   at all (the test extension) are never merged: they leave alone, in queue order.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use prost::Message as _;
 
 use crate::rpc_proto::proto;
@@ -45,6 +47,36 @@ impl Limits {
             max_control_bytes: c.max_control_message_size,
         }
     }
+}
+
+/// RPCs sent and parts carried, shared by a behaviour and its connections' handlers.
+#[derive(Debug, Default)]
+pub(crate) struct FrameStats {
+    rpcs: AtomicU64,
+    parts: AtomicU64,
+}
+
+impl FrameStats {
+    pub(crate) fn sent(&self, parts: usize) {
+        self.rpcs.fetch_add(1, Ordering::Relaxed);
+        self.parts.fetch_add(parts as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn counts(&self) -> FrameCounts {
+        FrameCounts {
+            rpcs: self.rpcs.load(Ordering::Relaxed),
+            parts: self.parts.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Totals since the behaviour was built: `parts / rpcs` is the mean coalescing factor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameCounts {
+    /// RPCs written, each one length-prefixed frame.
+    pub rpcs: u64,
+    /// Queued parts (messages, control entries, subscriptions) those RPCs carried.
+    pub parts: u64,
 }
 
 /// An RPC being built from queued parts.

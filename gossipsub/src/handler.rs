@@ -20,6 +20,7 @@
 
 use std::{
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -37,7 +38,7 @@ use web_time::Instant;
 
 use crate::{
     ValidationError,
-    coalesce::{Batch, Limits, Offer},
+    coalesce::{Batch, FrameStats, Limits, Offer},
     protocol::{GossipsubCodec, ProtocolConfig},
     queue::Queue,
     rpc_proto::proto,
@@ -111,6 +112,9 @@ pub struct EnabledHandler {
     /// Rumor: the receiver's limits every batch stays within (from this node's config).
     batch_limits: Limits,
 
+    /// Rumor: the behaviour's count of RPCs sent and parts carried.
+    frames: Arc<FrameStats>,
+
     /// Flag indicating that an outbound substream is being established to prevent duplicate
     /// requests.
     outbound_substream_establishing: bool,
@@ -176,6 +180,7 @@ impl Handler {
         peer_id: PeerId,
         protocol_config: ProtocolConfig,
         message_queue: Queue,
+        frames: Arc<FrameStats>,
     ) -> Self {
         let batch_limits = Limits::from_config(&protocol_config);
         Handler::Enabled(EnabledHandler {
@@ -183,6 +188,7 @@ impl Handler {
             listen_protocol: protocol_config,
             carry: None,
             batch_limits,
+            frames,
             inbound_substream: None,
             outbound_substream: None,
             outbound_substream_establishing: false,
@@ -299,6 +305,7 @@ impl EnabledHandler {
                         OutboundSubstreamState::WaitingOutput(substream)
                     } else {
                         tracing::trace!(peer=%self.peer_id, parts = batch.parts(), "Sending batch");
+                        self.frames.sent(batch.parts());
                         OutboundSubstreamState::PendingSend(substream, Box::new(batch.take()))
                     };
                     let idle = matches!(state, OutboundSubstreamState::WaitingOutput(_));
