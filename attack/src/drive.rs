@@ -20,8 +20,10 @@ use rumor_p2p::{Status, SyncRequest, Topic};
 use serde::{Deserialize, Serialize};
 
 use crate::craft;
+use crate::error::AttackError;
 use crate::peer::{self, Hostile, HostileEvent};
-use crate::{AttackError, Scenario, sybil};
+use crate::scenario::Scenario;
+use crate::sybil;
 
 /// Old blocks fetched per range request (old-block-replay).
 pub const REPLAY_BATCH: u64 = 16;
@@ -172,7 +174,7 @@ pub async fn run(
     if let Some(sybils) = sybils {
         let _ = stop_sybils.send(true);
         let t = sybils.finish().await;
-        attack.stats.sybils = crate::SYBILS;
+        attack.stats.sybils = sybil::SYBILS;
         attack.stats.connections += t.connections;
         attack.stats.first_move_ms = t.first_in_ms;
     }

@@ -16,7 +16,7 @@ use rumor_p2p::transport::BoundTcp;
 use rumor_p2p::wire::{IDENTIFY_PROTOCOL, PX_PROTOCOL, PxCodec, SYNC_PROTOCOL, SyncCodec};
 use rumor_p2p::{Topic, message_id};
 
-use crate::AttackError;
+use crate::error::AttackError;
 
 /// The largest message the attacker publishes (over every topic cap the nodes set).
 pub const MAX_PUBLISH: usize = 4 * 1024 * 1024;

@@ -105,14 +105,11 @@ async fn random_twelve_node_graph_delivers_and_reports_latency() {
         if i == 0 {
             return vec![];
         }
-        let mut s = (i as u64).wrapping_mul(0x9e3779b97f4a7c15) | 1;
-        let k = 1 + (s % 3) as usize;
+        let mut rng = rumor_link::SplitMix64::new(i as u64);
+        let k = 1 + rng.up_to(2) as usize;
         let mut out = Vec::new();
         for _ in 0..k.min(i) {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let j = (s % i as u64) as usize;
+            let j = rng.up_to(i as u64 - 1) as usize;
             if !out.contains(&j) {
                 out.push(j);
             }
