@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use libp2p::gossipsub::TopicHash;
+use libp2p::gossipsub::{self, TopicHash};
 use libp2p::request_response::{self, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
@@ -133,8 +133,8 @@ pub async fn run(
             ..AttackStats::default()
         },
         topics: [
-            Topic::Tx.ident(&network).hash(),
-            Topic::Block.ident(&network).hash(),
+            gossipsub::IdentTopic::new(Topic::Tx.name(&network)).hash(),
+            gossipsub::IdentTopic::new(Topic::Block.name(&network)).hash(),
         ],
         connected: HashSet::new(),
         honest,

@@ -69,7 +69,9 @@ pub fn build(
     let mut gossipsub =
         gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gs_config).map_err(setup)?;
     for t in Topic::ALL {
-        gossipsub.subscribe(&t.ident(network)).map_err(setup)?;
+        gossipsub
+            .subscribe(&gossipsub::IdentTopic::new(t.name(network)))
+            .map_err(setup)?;
     }
     let rr = request_response::Config::default()
         .with_request_timeout(Duration::from_secs(10))

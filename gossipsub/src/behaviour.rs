@@ -297,6 +297,9 @@ pub struct Behaviour<
     /// Configuration providing gossipsub performance parameters.
     config: Config,
 
+    /// Rumor: RPCs sent and the parts coalesced into them, over all connections.
+    frames: std::sync::Arc<crate::coalesce::FrameStats>,
+
     /// Events that need to be yielded to the outside when polling.
     events: VecDeque<ToSwarm<Event, HandlerIn>>,
 
@@ -461,6 +464,7 @@ where
         validate_config(&privacy, config.validation_mode())?;
 
         Ok(Behaviour {
+            frames: Default::default(),
             #[cfg(feature = "metrics")]
             metrics: None,
             events: VecDeque::new(),
@@ -531,6 +535,12 @@ where
     }
 
     /// Lists all known peers and their associated subscribed topics.
+    /// Rumor: RPCs (frames) sent so far over all connections, and the queued parts
+    /// (messages, control entries, subscriptions) they carried.
+    pub fn frame_counts(&self) -> crate::coalesce::FrameCounts {
+        self.frames.counts()
+    }
+
     pub fn all_peers(&self) -> impl Iterator<Item = (&PeerId, Vec<&TopicHash>)> {
         self.connected_peers
             .iter()
@@ -3451,7 +3461,12 @@ where
             );
         }
 
-        Ok(Handler::new(peer_id, self.config.protocol_config(), queue))
+        Ok(Handler::new(
+            peer_id,
+            self.config.protocol_config(),
+            queue,
+            self.frames.clone(),
+        ))
     }
 
     fn handle_established_outbound_connection(
@@ -3490,7 +3505,12 @@ where
             );
         }
 
-        Ok(Handler::new(peer_id, self.config.protocol_config(), queue))
+        Ok(Handler::new(
+            peer_id,
+            self.config.protocol_config(),
+            queue,
+            self.frames.clone(),
+        ))
     }
 
     fn on_connection_handler_event(

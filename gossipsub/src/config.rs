@@ -781,7 +781,7 @@ impl ConfigBuilder {
     /// The maximum byte size for each gossip (default is 65536 bytes).
     ///
     /// ```rust
-    /// use libp2p_gossipsub::ConfigBuilder;
+    /// use rumor_gossipsub::ConfigBuilder;
     /// let mut config = ConfigBuilder::default();
     /// assert_eq!(config.build().unwrap().max_transmit_size(), 65536);
     /// config.max_transmit_size(1 << 20);

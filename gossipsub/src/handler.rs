@@ -20,6 +20,7 @@
 
 use std::{
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -37,6 +38,7 @@ use web_time::Instant;
 
 use crate::{
     ValidationError,
+    coalesce::{Batch, FrameStats, Limits, Offer},
     protocol::{GossipsubCodec, ProtocolConfig},
     queue::Queue,
     rpc_proto::proto,
@@ -104,6 +106,15 @@ pub struct EnabledHandler {
     /// Queue of dispatched Rpc messages to send.
     message_queue: Queue,
 
+    /// Rumor: a popped part that did not fit the last batch; it leads the next one.
+    carry: Option<proto::Rpc>,
+
+    /// Rumor: the receiver's limits every batch stays within (from this node's config).
+    batch_limits: Limits,
+
+    /// Rumor: the behaviour's count of RPCs sent and parts carried.
+    frames: Arc<FrameStats>,
+
     /// Flag indicating that an outbound substream is being established to prevent duplicate
     /// requests.
     outbound_substream_establishing: bool,
@@ -169,10 +180,15 @@ impl Handler {
         peer_id: PeerId,
         protocol_config: ProtocolConfig,
         message_queue: Queue,
+        frames: Arc<FrameStats>,
     ) -> Self {
+        let batch_limits = Limits::from_config(&protocol_config);
         Handler::Enabled(EnabledHandler {
             peer_id,
             listen_protocol: protocol_config,
+            carry: None,
+            batch_limits,
+            frames,
             inbound_substream: None,
             outbound_substream: None,
             outbound_substream_establishing: false,
@@ -242,7 +258,7 @@ impl EnabledHandler {
         }
 
         // determine if we need to create the outbound stream
-        if !self.message_queue.is_empty()
+        if (!self.message_queue.is_empty() || self.carry.is_some())
             && self.outbound_substream.is_none()
             && !self.outbound_substream_establishing
         {
@@ -260,7 +276,14 @@ impl EnabledHandler {
             {
                 // outbound idle state
                 Some(OutboundSubstreamState::WaitingOutput(substream)) => {
-                    if let Poll::Ready(mut message) = Pin::new(&mut self.message_queue).poll_pop(cx)
+                    // Rumor: everything already queued leaves as one RPC (see coalesce.rs).
+                    let mut batch = Batch::default();
+                    if let Some(part) = self.carry.take() {
+                        batch.offer(part, &self.batch_limits);
+                    }
+                    let mut dropped = None;
+                    while let Poll::Ready(mut message) =
+                        Pin::new(&mut self.message_queue).poll_pop(cx)
                     {
                         tracing::debug!(peer=%self.peer_id, ?message, "Sending gossipsub message");
                         if let RpcOut::Publish {
@@ -268,23 +291,35 @@ impl EnabledHandler {
                         } = message
                             && Pin::new(timeout).poll(cx).is_ready()
                         {
-                            // Inform the behaviour and end the poll.
-                            self.outbound_substream =
-                                Some(OutboundSubstreamState::WaitingOutput(substream));
-                            return Poll::Ready(ConnectionHandlerEvent::NotifyBehaviour(
-                                HandlerEvent::MessageDropped(message),
-                            ));
+                            dropped = Some(message);
+                            break;
                         }
-                        self.outbound_substream = Some(OutboundSubstreamState::PendingSend(
-                            substream,
-                            Box::new(message.into_protobuf()),
-                        ));
-                        continue;
+                        if let Offer::Full(part) =
+                            batch.offer(message.into_protobuf(), &self.batch_limits)
+                        {
+                            self.carry = Some(*part);
+                            break;
+                        }
                     }
-
-                    self.outbound_substream =
-                        Some(OutboundSubstreamState::WaitingOutput(substream));
-                    break;
+                    let state = if batch.is_empty() {
+                        OutboundSubstreamState::WaitingOutput(substream)
+                    } else {
+                        tracing::trace!(peer=%self.peer_id, parts = batch.parts(), "Sending batch");
+                        self.frames.sent(batch.parts());
+                        OutboundSubstreamState::PendingSend(substream, Box::new(batch.take()))
+                    };
+                    let idle = matches!(state, OutboundSubstreamState::WaitingOutput(_));
+                    self.outbound_substream = Some(state);
+                    if let Some(message) = dropped {
+                        // Inform the behaviour; the batch (if any) is sent on the next poll.
+                        return Poll::Ready(ConnectionHandlerEvent::NotifyBehaviour(
+                            HandlerEvent::MessageDropped(message),
+                        ));
+                    }
+                    if idle {
+                        break;
+                    }
+                    continue;
                 }
                 Some(OutboundSubstreamState::PendingSend(mut substream, message)) => {
                     match Sink::poll_ready(Pin::new(&mut substream), cx) {

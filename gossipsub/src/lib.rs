@@ -96,6 +96,7 @@
 
 mod backoff;
 mod behaviour;
+mod coalesce;
 mod config;
 mod error;
 pub mod extensions;
@@ -117,6 +118,7 @@ mod types;
 #[cfg(feature = "metrics")]
 pub use metrics::Config as MetricsConfig;
 
+pub use self::coalesce::FrameCounts;
 #[cfg(feature = "partial-messages")]
 pub use self::extensions::partial_messages;
 pub use self::{

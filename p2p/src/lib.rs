@@ -43,7 +43,9 @@ use std::sync::{Arc, Mutex};
 pub use config::{GossipConfig, NetworkConfig, PeerTargets, RequestQuotas, TxSyncConfig};
 pub use event_loop::EventLoop;
 pub use gossip::seen::{SeenCache, SeenStats};
-pub use gossip::{Payload, decode as decode_payload, encode_block, encode_compact, message_id};
+pub use gossip::{
+    Payload, decode as decode_payload, encode_block, encode_compact, max_transmit_bytes, message_id,
+};
 pub use handle::{
     BlockTxnResponder, BookEntry, MessageId, NetInfo, NetworkError, NetworkEvent, NetworkHandle,
     Offence, PeerInfo, PublishOutcome, Responder, SyncResponder, TxSyncResponder, Validation,
@@ -84,7 +86,6 @@ pub mod wire {
 /// bare-gossipsub floor (`rumor-floor`) is built from these, so it differs from a node only in
 /// what the node adds on top.
 pub mod stack {
-    pub use crate::gossip::base_config as gossip_config;
     pub use crate::swarm::build_with as swarm;
     pub use crate::topic::Topics;
 }

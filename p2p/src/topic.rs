@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use libp2p::gossipsub::{IdentTopic, TopicHash};
+use gossipsub::{IdentTopic, TopicHash};
 
 /// A Rumor gossip topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -25,7 +25,7 @@ pub fn init_file(path: &std::path::Path, default: &str) -> std::io::Result<bool>
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,libp2p_gossipsub=warn,libp2p_swarm=warn,jsonrpsee_server=warn")
+        EnvFilter::new("info,rumor_gossipsub=warn,libp2p_gossipsub=warn,libp2p_swarm=warn,jsonrpsee_server=warn")
     });
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()

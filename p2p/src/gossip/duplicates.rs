@@ -21,7 +21,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use libp2p::gossipsub::{self, DataTransform, RawMessage, TopicHash};
+use gossipsub::{self, DataTransform, RawMessage, TopicHash};
 use lru::LruCache;
 
 use crate::topic::{Topic, Topics};

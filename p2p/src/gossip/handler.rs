@@ -24,8 +24,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use gossipsub::{self, MessageAcceptance, PublishError};
 use libp2p::PeerId;
-use libp2p::gossipsub::{self, MessageAcceptance, PublishError};
 use rumor_chain::Limits;
 
 use crate::gossip::publish_queue::PublishQueue;

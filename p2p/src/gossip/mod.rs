@@ -9,9 +9,9 @@ pub(crate) mod publish_queue;
 pub(crate) mod seen;
 
 use crate::peering::inbound::SourceLimits;
-use libp2p::gossipsub::{
+use gossipsub::{
     self, ConfigBuilder, MessageAuthenticity, MessageId, PeerScoreParams, PeerScoreThresholds,
-    TopicScoreParams, ValidationMode,
+    TopicScoreParams,
 };
 use rumor_chain::{Block, CompactBlock, DecodeError, Limits, SignedTransaction};
 use sha2::{Digest, Sha256};
@@ -153,19 +153,39 @@ pub fn score_params(topics: &Topics, sources: &SourceLimits) -> PeerScoreParams 
 /// the floor a signature per message that Rumor does not pay), and the overall size cap.
 /// Everything else stays the library's default for the floor; [`behaviour`] adds Rumor's own
 /// choices on top, so what they gain is measured against the library's default path.
+///
+/// A macro over the gossipsub crate's path, because the node runs the workspace's engine
+/// (`rumor-gossipsub`) and the floor stock libp2p-gossipsub: two crates, one definition.
+/// `gossip_base_config!(libp2p::gossipsub; &net.gossip, &limits)` gives that crate's
+/// `ConfigBuilder`.
+#[macro_export]
+macro_rules! gossip_base_config {
+    ($($gs:ident)::+; $cfg:expr, $limits:expr) => {{
+        let cfg: &$crate::GossipConfig = $cfg;
+        let mut b = $($gs)::+::ConfigBuilder::default();
+        b.mesh_n(cfg.mesh_n)
+            .mesh_n_low(cfg.mesh_n_low)
+            .mesh_n_high(cfg.mesh_n_high)
+            .mesh_outbound_min(cfg.mesh_outbound_min)
+            .heartbeat_interval(cfg.heartbeat)
+            .heartbeat_initial_delay(::std::time::Duration::from_millis(100))
+            .validation_mode($($gs)::+::ValidationMode::Anonymous)
+            .message_id_fn(|m: &$($gs)::+::Message| {
+                $($gs)::+::MessageId::new(&$crate::message_id(&m.data))
+            })
+            .max_transmit_size($crate::max_transmit_bytes($limits));
+        b
+    }};
+}
+
+/// The largest RPC a node sends or accepts: a whole block plus RPC framing.
+pub fn max_transmit_bytes(limits: &Limits) -> usize {
+    limits.max_block_bytes + 64 * 1024
+}
+
+/// The node's base config ([`gossip_base_config!`] over the workspace's engine).
 pub fn base_config(cfg: &GossipConfig, limits: &Limits) -> ConfigBuilder {
-    let mut b = ConfigBuilder::default();
-    b.mesh_n(cfg.mesh_n)
-        .mesh_n_low(cfg.mesh_n_low)
-        .mesh_n_high(cfg.mesh_n_high)
-        .mesh_outbound_min(cfg.mesh_outbound_min)
-        .heartbeat_interval(cfg.heartbeat)
-        .heartbeat_initial_delay(Duration::from_millis(100))
-        .validation_mode(ValidationMode::Anonymous)
-        .message_id_fn(|m: &gossipsub::Message| MessageId::new(&message_id(&m.data)))
-        // A whole block plus RPC framing.
-        .max_transmit_size(limits.max_block_bytes + 64 * 1024);
-    b
+    gossip_base_config!(gossipsub; cfg, limits)
 }
 
 /// Builds the gossipsub behaviour: anonymous, content-addressed, app-validated, scored.
