@@ -94,14 +94,13 @@ pub fn measure(dir: &Path) -> Result<CrateLayout, LayoutError> {
     })
 }
 
-/// Whether the crate in `dir` is a library carried from upstream (its package is not named
-/// `rumor-*`): it keeps upstream's layout, so the shape limits do not apply to it.
+/// Whether the crate in `dir` is a library carried from upstream (its manifest names it in
+/// `[package.metadata.rumor] upstream`): it keeps upstream's layout, so that each departure
+/// stays a readable diff, and the shape limits do not apply to it.
 pub fn vendored(dir: &Path) -> bool {
     let manifest = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(manifest).unwrap_or_default();
-    !text
-        .lines()
-        .any(|l| l.trim().starts_with("name = \"rumor-"))
+    text.lines().any(|l| l.trim() == "[package.metadata.rumor]")
 }
 
 /// The workspace members listed in the root `Cargo.toml` (`members = [..]`).
