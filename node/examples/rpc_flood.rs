@@ -36,7 +36,7 @@ use rumor_api::errors::RATE_LIMITED;
 use rumor_api::trace::{Kind, Origin, TraceLine};
 use rumor_api::types::TxStatus;
 use rumor_api::{MempoolApiClient, NetApiClient, NodeConfig, TxApiClient};
-use rumor_chain::{Keypair, Transaction, TxHash};
+use rumor_chain::{Keypair, TxHash};
 use rumor_node::setup::{NewGenesis, new_genesis};
 use tokio::net::TcpSocket;
 
@@ -160,26 +160,14 @@ async fn ws_from(
         .unwrap()
 }
 
-/// Polls `cond` until it holds; panics after [`WAIT`].
-async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, mut cond: impl FnMut() -> F) {
-    let deadline = Instant::now() + WAIT;
-    while !cond().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Polls `cond` every 50 ms until it holds; panics after [`WAIT`].
+async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, cond: impl FnMut() -> F) {
+    rumor_p2p::test_utils::wait_for_every(Duration::from_millis(50), what, WAIT, cond).await
 }
 
 fn transfer(net: &Path, account: usize) -> rumor_chain::SignedTransaction {
     let from = Keypair::load(&net.join(format!("account-{account}.key"))).unwrap();
-    Transaction {
-        chain_id: 1,
-        from: from.address(),
-        to: from.address(),
-        amount: 1,
-        fee: 5,
-        nonce: 0,
-    }
-    .sign(&from)
+    rumor_chain::test_utils::TxBuilder::new(&from).fee(5).sign()
 }
 
 /// First sight (µs) of each tx in a node's trace.

@@ -22,7 +22,7 @@ use common::*;
 use jsonrpsee::core::ClientError;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use rumor_api::{ChainApiClient, NodeApiClient, StoreHealth, TxApiClient, TxReject, TxStatus};
-use rumor_chain::{BlockHash, Keypair, SignedTransaction, Transaction, TxHash};
+use rumor_chain::{BlockHash, Keypair, SignedTransaction, TxHash};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Bounded waits (each on a condition).
@@ -70,15 +70,7 @@ fn client(addr: SocketAddr) -> HttpClient {
 }
 
 fn transfer(from: &Keypair, to: &Keypair, nonce: u64) -> SignedTransaction {
-    Transaction {
-        chain_id: 1,
-        from: from.address(),
-        to: to.address(),
-        amount: 1,
-        fee: 1,
-        nonce,
-    }
-    .sign(from)
+    common::transfer(from, to, nonce, 1)
 }
 
 async fn submit(c: &HttpClient, tx: &SignedTransaction) -> Result<TxHash, ClientError> {

@@ -8,7 +8,7 @@ use jsonrpsee::core::client::{Subscription, SubscriptionClientT};
 use jsonrpsee::rpc_params;
 use jsonrpsee::ws_client::WsClientBuilder;
 use rumor_api::TxReject;
-use rumor_chain::{Keypair, Transaction, TxHash};
+use rumor_chain::{Keypair, TxHash};
 use serde_json::{Value, json};
 
 fn key(net: &std::path::Path, name: &str) -> Keypair {
@@ -33,15 +33,13 @@ fn transfer(
     nonce: u64,
     chain_id: u64,
 ) -> rumor_chain::SignedTransaction {
-    Transaction {
-        chain_id,
-        from: from.address(),
-        to: to.address(),
-        amount,
-        fee,
-        nonce,
-    }
-    .sign(from)
+    rumor_chain::test_utils::TxBuilder::new(from)
+        .chain_id(chain_id)
+        .to(to.address())
+        .amount(amount)
+        .fee(fee)
+        .nonce(nonce)
+        .sign()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

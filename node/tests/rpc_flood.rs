@@ -210,15 +210,7 @@ async fn a_flooding_client_is_rate_limited_while_others_are_served_and_gossip_de
     MempoolApiClient::status(&other).await.expect("status");
     let from = rumor_chain::Keypair::load(&net.join("account-0.key")).unwrap();
     let to = rumor_chain::Keypair::load(&net.join("account-1.key")).unwrap();
-    let tx = rumor_chain::Transaction {
-        chain_id: 1,
-        from: from.address(),
-        to: to.address(),
-        amount: 1,
-        fee: 5,
-        nonce: 0,
-    }
-    .sign(&from);
+    let tx = transfer(&from, &to, 0, 5);
     let hash = TxApiClient::submit(&other, hex::encode(tx.encode()))
         .await
         .expect("the other client's tx is accepted");

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAuthenticity, MessageId, ValidationMode};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, noise, tcp, yamux};
-use rumor_chain::{Genesis, Keypair, SignedTransaction, Transaction, TxHash};
+use rumor_chain::{Genesis, Keypair, SignedTransaction, TxHash};
 use tokio::sync::mpsc;
 
 /// What the stock peer's task reports.
@@ -88,18 +88,6 @@ fn spawn_stock_peer(
     (publish_tx, seen_rx)
 }
 
-fn transfer(from: &Keypair, to: &Keypair, nonce: u64) -> SignedTransaction {
-    Transaction {
-        chain_id: 1,
-        from: from.address(),
-        to: to.address(),
-        amount: 1,
-        fee: 5,
-        nonce,
-    }
-    .sign(from)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stock_gossipsub_peer_and_a_node_exchange_txs_both_ways() {
     let dir = tempfile::tempdir().unwrap();
@@ -125,7 +113,7 @@ async fn a_stock_gossipsub_peer_and_a_node_exchange_txs_both_ways() {
     // Node → stock peer: a burst submitted over RPC, every tx arriving intact.
     let a = Keypair::load(&net.join("account-0.key")).unwrap();
     let b = Keypair::load(&net.join("account-1.key")).unwrap();
-    let burst: Vec<SignedTransaction> = (0..40).map(|n| transfer(&a, &b, n)).collect();
+    let burst: Vec<SignedTransaction> = (0..40).map(|n| transfer(&a, &b, n, 5)).collect();
     for tx in &burst {
         let r = call(
             node.rpc,
@@ -156,7 +144,7 @@ async fn a_stock_gossipsub_peer_and_a_node_exchange_txs_both_ways() {
 
     // Stock peer → node: a burst published by the stock peer enters the node's pool.
     for n in 0..20 {
-        publish.send(transfer(&b, &a, n).encode()).await.unwrap();
+        publish.send(transfer(&b, &a, n, 5).encode()).await.unwrap();
     }
     wait_for("the node holds the stock peer's 20 txs", T, || async {
         let s = call(node.rpc, "mempool_status", serde_json::json!([])).await["result"].clone();

@@ -39,23 +39,14 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Polls `cond` every 50 ms until it holds or `timeout` passes.
-pub async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut cond: F)
+/// Polls `cond` every 50 ms until it holds or `timeout` passes (the shared
+/// [`rumor_p2p::test_utils::wait_for_every`]).
+pub async fn wait_for<F, Fut>(what: &str, timeout: Duration, cond: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if cond().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    rumor_p2p::test_utils::wait_for_every(Duration::from_millis(50), what, timeout, cond).await
 }
 
 /// A node running `rumor_node::run` in this process.
@@ -191,6 +182,20 @@ pub fn rumor_bin() -> &'static str {
     env!("CARGO_BIN_EXE_rumor")
 }
 
+/// A signed transfer of 1 from `from` to `to` (chain 1), through the shared builder.
+pub fn transfer(
+    from: &rumor_chain::Keypair,
+    to: &rumor_chain::Keypair,
+    nonce: u64,
+    fee: u64,
+) -> rumor_chain::SignedTransaction {
+    rumor_chain::test_utils::TxBuilder::new(from)
+        .to(to.address())
+        .fee(fee)
+        .nonce(nonce)
+        .sign()
+}
+
 /// Pending txs in `node`'s pool (`mempool_status`).
 pub async fn pending(node: &InProcess) -> u64 {
     call(node.rpc, "mempool_status", serde_json::json!([])).await["result"]["pending"]
@@ -204,15 +209,7 @@ pub async fn submit_transfers(net: &Path, rpc: SocketAddr, nonces: std::ops::Ran
     let from = rumor_chain::Keypair::load(&net.join("account-0.key")).unwrap();
     let to = rumor_chain::Keypair::load(&net.join("account-1.key")).unwrap();
     for nonce in nonces {
-        let tx = rumor_chain::Transaction {
-            chain_id: 1,
-            from: from.address(),
-            to: to.address(),
-            amount: 1,
-            fee: 5,
-            nonce,
-        }
-        .sign(&from);
+        let tx = transfer(&from, &to, nonce, 5);
         let r = call(
             rpc,
             "tx_submit",
