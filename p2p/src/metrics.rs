@@ -65,6 +65,10 @@ pub struct P2pMetrics {
     /// Penalties applied to peers for non-gossip misbehaviour, and bans.
     pub peer_penalties: Counter,
     pub peer_bans: Counter,
+    /// Gossipsub RPCs (frames) written and the queued parts they carried: parts ÷ RPCs is
+    /// how much the engine coalesces.
+    pub gossip_rpcs_sent: Counter,
+    pub gossip_rpc_parts_sent: Counter,
     /// Items waiting in the handle→loop command channel and the loop→node event channel.
     pub queue_len: Family<Labels, Gauge>,
     /// Every configured bound, by name (so dashboards can show usage against its limit).
@@ -117,6 +121,8 @@ impl P2pMetrics {
             peer_bans => families::PEER_BANS;
             queue_len => families::QUEUE_LEN;
             limit => families::LIMIT;
+            gossip_rpcs_sent => families::GOSSIP_RPCS_SENT;
+            gossip_rpc_parts_sent => families::GOSSIP_RPC_PARTS_SENT;
         );
         m
     }

@@ -30,6 +30,8 @@ pub(crate) struct Snapshot {
     pub commands: usize,
     pub events: usize,
     pub inbound_sync: usize,
+    /// Gossipsub RPCs written and parts carried since start (the engine's totals).
+    pub frames: gossipsub::FrameCounts,
 }
 
 /// Copies `s` into the metrics.
@@ -57,6 +59,10 @@ pub(crate) fn refresh(m: &P2pMetrics, s: &Snapshot) {
             .saturating_sub(m.address_book_forgotten.get()),
     );
     m.update_seen(s.seen);
+    m.gossip_rpcs_sent
+        .inc_by(s.frames.rpcs.saturating_sub(m.gossip_rpcs_sent.get()));
+    m.gossip_rpc_parts_sent
+        .inc_by(s.frames.parts.saturating_sub(m.gossip_rpc_parts_sent.get()));
     m.queue_len
         .get_or_create(&vec![("queue", "commands")])
         .set(s.commands as i64);
@@ -132,6 +138,14 @@ mod tests {
         };
         refresh(&m, &at(2, 1, 10));
         refresh(&m, &at(5, 1, 12));
+        let frames = |rpcs, parts| Snapshot {
+            frames: gossipsub::FrameCounts { rpcs, parts },
+            ..at(5, 1, 12)
+        };
+        refresh(&m, &frames(3, 10));
+        refresh(&m, &frames(4, 25));
+        assert_eq!(m.gossip_rpcs_sent.get(), 4);
+        assert_eq!(m.gossip_rpc_parts_sent.get(), 25);
         // Totals, not sums of the snapshots.
         assert_eq!(m.publish_queue_dropped.get(), 5);
         assert_eq!(m.address_book_forgotten.get(), 1);

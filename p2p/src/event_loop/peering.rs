@@ -165,6 +165,7 @@ impl EventLoop {
             commands: self.commands.len(),
             events: self.events.max_capacity() - self.events.capacity(),
             inbound_sync: self.sync.inbound_len(),
+            frames: gs.frame_counts(),
         };
         gauges::refresh(&self.metrics, &snapshot);
     }
