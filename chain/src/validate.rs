@@ -61,6 +61,13 @@ pub struct ChainConfig {
     /// a block within seconds of its slot (gossipsub serves IWANTs from ~3.5 s of history; a
     /// block waits at most 4 s for a first subscriber), so 64 slots leaves a wide margin.
     pub replay_window_slots: u64,
+    /// The chain store's page cache, in MiB (`[chain] store_cache_mib`, default 64). redb's
+    /// own default is 1 GiB, and its cache keeps the pages it has read and written: over a
+    /// 40-minute soak a producer's RSS grew with its `chain.redb` (+131 MiB/h) without levelling
+    /// off. The node keeps chain state in memory and reads the store for recent blocks,
+    /// headers and sync answers, which a few MiB of pages serve; 64 MiB leaves room for a
+    /// catch-up's range reads.
+    pub store_cache_mib: u64,
 }
 
 impl Default for ChainConfig {
@@ -74,7 +81,17 @@ impl Default for ChainConfig {
             finality_depth: None,
             check_integrity_on_open: true,
             replay_window_slots: 64,
+            store_cache_mib: 64,
         }
+    }
+}
+
+impl ChainConfig {
+    /// [`Self::store_cache_mib`] in bytes (at least 1 MiB).
+    pub fn store_cache_bytes(&self) -> usize {
+        usize::try_from(self.store_cache_mib.max(1))
+            .unwrap_or(usize::MAX / (1 << 20))
+            .saturating_mul(1 << 20)
     }
 }
 
@@ -400,5 +417,22 @@ pub fn produce_block(
         block: Block::seal(header, txs, key),
         diff: exec.into_diff(),
         skipped,
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::ChainConfig;
+
+    #[test]
+    fn the_store_cache_is_bounded_in_whole_mib() {
+        assert_eq!(ChainConfig::default().store_cache_bytes(), 64 << 20);
+        let none = ChainConfig {
+            store_cache_mib: 0,
+            ..ChainConfig::default()
+        };
+        assert_eq!(none.store_cache_bytes(), 1 << 20);
+        let toml: ChainConfig = serde_json::from_str(r#"{"store_cache_mib": 8}"#).unwrap();
+        assert_eq!(toml.store_cache_bytes(), 8 << 20);
     }
 }

@@ -202,6 +202,7 @@ pub async fn run_embedded(
         ("reject_future_ms", config.chain.reject_future_ms),
         ("held_blocks", config.chain.held_blocks as u64),
         ("clock_samples", config.chain.clock_samples as u64),
+        ("store_cache_bytes", config.chain.store_cache_bytes() as u64),
     ] {
         metrics.set_limit(name, v);
     }

@@ -45,6 +45,7 @@ impl ChainStore {
         // A file changed behind redb's back (disk fault, a stray write) fails to open with a
         // clear error instead of being trusted; a crash is repaired either way.
         let db = redb::Builder::new()
+            .set_cache_size(config.store_cache_bytes())
             .set_check_integrity_on_open(config.check_integrity_on_open)
             .set_repair_callback(|s| {
                 // Once per open at warn (a reopen after an I/O error repairs too); progress at
