@@ -8,7 +8,7 @@ use std::path::Path;
 use super::machine::Machine;
 use super::rows::{HEADER, SEPARATOR};
 use super::scenario::Scenario;
-use rumor_testnet::error::{Result, io};
+use crate::error::{Result, io};
 
 const MICRO_HEADING: &str = "## Micro-benchmarks";
 
@@ -92,7 +92,10 @@ pub fn append_to_file(path: &Path, machine: &Machine, sc: Scenario, rows: &[Stri
         Err(e) => return Err(io(path)(e)),
     };
     let updated = append_rows(&doc, sc.name(), &section(sc), rows);
-    rumor_testnet::fsutil::write_atomic(path, updated.as_bytes())
+    Ok(rumor_report::fsutil::write_atomic(
+        path,
+        updated.as_bytes(),
+    )?)
 }
 
 const INTRO: &str = "# Rumor benchmarks

@@ -10,6 +10,7 @@
 
 pub mod ctx;
 pub mod document;
+pub mod error;
 pub mod figure;
 pub mod floor;
 pub mod goal;

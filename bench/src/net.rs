@@ -5,7 +5,7 @@ use rumor_api::NodeConfig;
 use serde::Serialize;
 
 use super::ctx::Ctx;
-use rumor_testnet::error::Result;
+use crate::error::Result;
 use rumor_testnet::manifest::Manifest;
 use rumor_testnet::process::StopReport;
 use rumor_testnet::rpc::Rpc;

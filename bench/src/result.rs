@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::figure::Figure;
 use super::machine::{GitInfo, Machine};
-use rumor_testnet::error::{Result, io};
-use rumor_testnet::fsutil;
+use crate::error::{Result, io};
+use rumor_report::fsutil;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BenchResult {

@@ -28,7 +28,7 @@ pub fn summary(r: &BenchResult) -> String {
             ]
         })
         .collect();
-    rumor_testnet::textable::render(
+    rumor_report::render::text::render(
         &["figure", "measured", "runs", "goal", "ratio", "notes"],
         &picked,
     )

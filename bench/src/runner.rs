@@ -12,8 +12,8 @@ use super::result::{self, BenchResult, RunRecord};
 use super::scenario::Scenario;
 use super::scenarios::propagation::SATURATED;
 use super::{document, rows, scenarios};
-use rumor_testnet::commands::started::Started;
-use rumor_testnet::error::{Error, Result};
+use crate::error::{Error, Result};
+use rumor_testnet::process::Started;
 use rumor_testnet::timefmt;
 
 #[derive(Debug, Clone)]
@@ -112,7 +112,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         notes.push(format!(
             "the machine was saturated (over {:.0}% of its cores busy) in run(s) {saturated:?}: \
              the latency figures are CPU queueing, not propagation, and are not called met",
-            rumor_testnet::machine::SATURATED_SHARE * 100.0
+            rumor_report::records::machine::SATURATED_SHARE * 100.0
         ));
     }
     let result = BenchResult {
@@ -176,7 +176,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
         ..Default::default()
     };
     match outcome {
-        Err(Error::Interrupted) => return Err(Error::Interrupted),
+        Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {
             if !opts.quiet {
                 eprintln!(

@@ -121,7 +121,7 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
     let (tool_mem, tool_threads) = manifest
         .host_pid
         .filter(|_| manifest.in_process)
-        .map(crate::report::footprint::host_sample)
+        .map(host_sample)
         .unwrap_or_default();
     let tool_heap = (manifest.in_process && manifest.host_pid == Some(std::process::id()))
         .then(crate::heap::live_bytes);
@@ -175,4 +175,9 @@ pub async fn converged_heads(rpcs: &[Rpc], timeout: Duration) -> (bool, Vec<Opti
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+}
+
+/// The memory and threads of process `pid` (the host of an in-process testnet) now.
+pub fn host_sample(pid: u32) -> (Option<MemUsage>, Option<u64>) {
+    (procfs::mem(pid), procfs::threads(pid))
 }

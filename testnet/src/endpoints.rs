@@ -61,7 +61,7 @@ fn resolve(what: &str, addr: &str) -> Result<SocketAddr> {
 
 /// Reads and checks an endpoints file.
 pub fn read(path: &Path) -> Result<Endpoints> {
-    let e: Endpoints = crate::fsutil::read_json(path)?;
+    let e: Endpoints = rumor_report::fsutil::read_json(path)?;
     if e.nodes.is_empty() {
         return Err(Error::Invalid(format!("{}: no nodes", path.display())));
     }
@@ -71,7 +71,7 @@ pub fn read(path: &Path) -> Result<Endpoints> {
 /// Builds and saves the manifest of the nodes in `endpoints`, in `dir` (created), asking each
 /// node for its identity; every node must answer and all must share one network.
 pub async fn attach(endpoints: &Endpoints, dir: &Path) -> Result<Manifest> {
-    crate::fsutil::create_dir_all(dir)?;
+    rumor_report::fsutil::create_dir_all(dir)?;
     let mut nodes = Vec::with_capacity(endpoints.nodes.len());
     let mut network: Option<String> = None;
     let mut genesis = None;
@@ -94,7 +94,7 @@ pub async fn attach(endpoints: &Endpoints, dir: &Path) -> Result<Manifest> {
             genesis = Some(rpc.header(0).await?);
         }
         let data_dir = dir.join(format!("node-{index}"));
-        crate::fsutil::create_dir_all(&data_dir)?;
+        rumor_report::fsutil::create_dir_all(&data_dir)?;
         let p2p = info
             .listen_addrs
             .iter()

@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::manifest::{Manifest, NodeEntry};
-use crate::process::StopReport;
+use rumor_report::records::process::StopReport;
 
 /// Batches the shared verification queue holds (see the module note for the memory bound).
 pub const SHARED_VERIFY_QUEUE: usize = 4096;

@@ -10,7 +10,6 @@
 //! [`commands`] strings these together for the CLI. The benchmark suite
 //! (`rumor-bench`) is built from the same pieces.
 
-pub mod analysis;
 pub mod attack;
 pub mod clock;
 pub mod collect;
@@ -21,7 +20,6 @@ pub mod endpoints;
 pub mod error;
 pub mod faults;
 pub mod fdlimit;
-pub mod fsutil;
 pub mod heap;
 pub mod inproc;
 pub mod k8s;
@@ -41,9 +39,7 @@ pub mod setup;
 pub mod shutdown;
 pub mod skew;
 pub mod start_order;
-pub mod textable;
 pub mod timefmt;
-pub mod trace;
 
 pub use error::{Error, Result};
 pub use manifest::Manifest;

@@ -11,7 +11,7 @@ use rumor_link::RegionMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fsutil;
+use rumor_report::fsutil;
 
 pub const FILE: &str = "testnet.json";
 
@@ -194,11 +194,11 @@ impl Manifest {
         if !path.exists() {
             return Err(Error::NoTestnet(dir.to_path_buf()));
         }
-        fsutil::read_json(&path)
+        Ok(fsutil::read_json(&path)?)
     }
 
     pub fn save(&self) -> Result<()> {
-        fsutil::write_json_atomic(&Self::path(&self.dir), self)
+        Ok(fsutil::write_json_atomic(&Self::path(&self.dir), self)?)
     }
 
     pub fn report_dir(&self) -> PathBuf {

@@ -6,12 +6,11 @@
 //!
 //! Bound: one page (≤ 1 MiB) per node in memory at a time, [`CONCURRENT`] nodes at once.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use futures::StreamExt;
 
-use crate::clock::{self, ClockOffset};
+use crate::clock;
 use crate::error::{Error, Result, io};
 use crate::manifest::{Manifest, NodeEntry};
 use crate::rpc::Rpc;
@@ -61,7 +60,7 @@ pub async fn fetch(node: &NodeEntry, rpc: &Rpc) -> Result<u64> {
     drop(out);
     std::fs::rename(&part, &path).map_err(io(&path))?;
     let stats = rpc.trace_stats().await?;
-    crate::fsutil::write_json_atomic(&node.trace_stats_file(), &stats)?;
+    rumor_report::fsutil::write_json_atomic(&node.trace_stats_file(), &stats)?;
     Ok(offset)
 }
 
@@ -74,8 +73,7 @@ pub async fn fetch_all(m: &Manifest, rpcs: &[Rpc]) -> Vec<Result<u64>> {
         .await
 }
 
-/// Every node's clock offset, keyed by node index.
-pub type Clocks = BTreeMap<usize, ClockOffset>;
+pub use rumor_report::records::clock::Clocks;
 
 /// Estimates and saves every node's clock offset (`DIR/clocks.json`).
 pub async fn measure_clocks(m: &Manifest, rpcs: &[Rpc]) -> Result<Clocks> {
@@ -85,13 +83,13 @@ pub async fn measure_clocks(m: &Manifest, rpcs: &[Rpc]) -> Result<Clocks> {
         .enumerate()
         .filter_map(|(i, o)| Some((m.nodes.get(i)?.index, o?)))
         .collect();
-    crate::fsutil::write_json_atomic(&m.dir.join(clock::FILE), &clocks)?;
+    rumor_report::fsutil::write_json_atomic(&m.dir.join(clock::FILE), &clocks)?;
     Ok(clocks)
 }
 
 /// The offsets saved by [`measure_clocks`], if any.
 pub fn load_clocks(m: &Manifest) -> Option<Clocks> {
-    crate::fsutil::read_json(&m.dir.join(clock::FILE)).ok()
+    rumor_report::fsutil::read_json(&m.dir.join(clock::FILE)).ok()
 }
 
 /// Clocks, for a testnet whose nodes' clocks may differ from ours, then traces, for one whose

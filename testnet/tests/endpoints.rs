@@ -11,10 +11,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rumor_report::model::Report;
+use rumor_report::trace::Kind;
 use rumor_testnet::Manifest;
 use rumor_testnet::endpoints::{Endpoint, Endpoints};
-use rumor_testnet::report::model::Report;
-use rumor_testnet::trace::Kind;
 
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 /// The skewed node's clock: this far ahead of the host's.

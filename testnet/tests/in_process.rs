@@ -9,8 +9,8 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rumor_testnet::commands::started::Started;
 use rumor_testnet::commands::up;
+use rumor_testnet::process::Started;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
 use serde_json::Value;
 

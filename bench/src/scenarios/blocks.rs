@@ -19,10 +19,10 @@ use serde::Serialize;
 
 use super::propagation;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape, NodeTweaks};
+use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::run_with;
-use rumor_testnet::error::Result;
-use rumor_testnet::trace::Kind;
 
 /// Each emulated link's capacity per direction (Mbit/s): a block of 500 txs (80 KB whole)
 /// takes 128 ms to cross one link, its compact form (3–6 KB) under 10 ms.

@@ -6,14 +6,14 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape};
+use rumor_report::Report;
+use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::RunOptions;
-use rumor_testnet::error::Result;
 use rumor_testnet::faults::{Churn, Faults, Partition};
 use rumor_testnet::load::LoadOptions;
-use rumor_testnet::report::Report;
 use rumor_testnet::setup::NodeOverrides;
-use rumor_testnet::trace::Kind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {

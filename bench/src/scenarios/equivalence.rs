@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::propagation;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape, NodeTweaks};
 use rumor_testnet::commands::run::run_with;
-use rumor_testnet::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::verify_ceiling;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
-use rumor_testnet::error::{Error, Result};
 use rumor_testnet::load::{LoadOptions, LoadStats, drive, plan_txs};
 use rumor_testnet::process::procfs;
 use rumor_testnet::setup::NodeOverrides;

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
 use rumor_testnet::commands::load::run_load;
-use rumor_testnet::error::{Error, Result};
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::process::procfs;
 use rumor_testnet::rpc::Rpc;

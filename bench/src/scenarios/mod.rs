@@ -16,7 +16,7 @@ pub mod verify_ceiling;
 use super::ctx::{Ctx, RunOutcome};
 use super::runner::BenchOptions;
 use super::scenario::Scenario;
-use rumor_testnet::error::Result;
+use crate::error::Result;
 
 pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<RunOutcome> {
     match sc {

@@ -6,15 +6,15 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::floor::{FloorFigures, FloorLoad};
 use crate::net::{self, NetShape, NodeTweaks};
+use rumor_report::Report;
+use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::{RunOptions, run_with};
-use rumor_testnet::error::Result;
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::ready::Readiness;
-use rumor_testnet::report::Report;
 use rumor_testnet::setup::NodeOverrides;
-use rumor_testnet::trace::Kind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {

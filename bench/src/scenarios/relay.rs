@@ -8,14 +8,14 @@ use serde::Serialize;
 
 use super::verify_ceiling;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::ramp::{RelayRule, RelayStep, StopReason};
-use rumor_testnet::analysis::percentile::{Summary, summarize};
-use rumor_testnet::error::{Error, Result};
+use rumor_report::analysis::percentile::{Summary, summarize};
+use rumor_report::trace::{self, Kind, NodeTrace};
 use rumor_testnet::load::{LoadOptions, drive, plan_txs};
 use rumor_testnet::manifest::Manifest;
 use rumor_testnet::setup::NodeOverrides;
-use rumor_testnet::trace::{self, Kind, NodeTrace};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -140,7 +140,8 @@ fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
     m.nodes
         .iter()
         .map(|n| trace::read(&n.trace_file(), &n.trace_stats_file()))
-        .collect()
+        .collect::<rumor_report::Result<_>>()
+        .map_err(Into::into)
 }
 
 pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
@@ -247,8 +248,8 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rumor_testnet::trace::Origin::*;
-    use rumor_testnet::trace::{NodeTrace, Origin, TraceLine};
+    use rumor_report::trace::Origin::*;
+    use rumor_report::trace::{NodeTrace, Origin, TraceLine};
 
     fn line(kind: Kind, id: u8, t_us: u64, origin: Origin) -> TraceLine {
         TraceLine::new(kind, &[id; 32], t_us, None, origin)

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::propagation::{self, Params as RunParams};
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::ramp::{StopReason, last_passing};
 use rumor_testnet::commands::run::run_with;
-use rumor_testnet::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -98,7 +98,7 @@ async fn ramp(ctx: &Ctx, p: &Params, in_process: bool) -> Result<(Vec<StepRecord
             Ok(measured) => {
                 let mut o = RunOutcome::default();
                 propagation::figures(&measured.report, &mut o);
-                let d = &measured.report.kinds[&rumor_testnet::trace::Kind::Tx]
+                let d = &measured.report.kinds[&rumor_report::trace::Kind::Tx]
                     .stats
                     .delivery;
                 // 100 % means every (tx, node) pair, not a rounded ratio.

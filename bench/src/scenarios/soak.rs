@@ -14,14 +14,14 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape};
 use crate::soak::{self, Judgement, sample};
+use rumor_report::Report;
+use rumor_report::plots::Footer;
 use rumor_testnet::commands::run::{RunOptions, run_with};
-use rumor_testnet::error::Result;
 use rumor_testnet::faults::{Churn, Faults, Partition};
 use rumor_testnet::load::LoadOptions;
-use rumor_testnet::report::Report;
-use rumor_testnet::report::plots::Footer;
 use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ use rumor_chain::{Keypair, SignedTransaction, Transaction};
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
-use rumor_testnet::error::{Error, Result};
+use crate::error::{Error, Result};
 
 const CHAIN_ID: u64 = 1;
 /// Distinct txs (and keys) each thread cycles through: enough that nothing is cached between

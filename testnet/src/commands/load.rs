@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::collect;
 use crate::error::{Error, Result};
-use crate::fsutil;
 use crate::load::{LoadOptions, LoadStats, drive, plan_txs};
 use crate::manifest::Manifest;
 use crate::metrics::NodeCounters;
 use crate::rpc::Rpc;
 use crate::setup::keys;
 use crate::timefmt::now_us;
+use rumor_report::fsutil;
 
 pub const FILE: &str = "load.json";
 
@@ -38,7 +38,7 @@ impl LoadRecord {
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
-        fsutil::write_json_atomic(&Self::path(dir), self)
+        Ok(fsutil::write_json_atomic(&Self::path(dir), self)?)
     }
 }
 

@@ -5,17 +5,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::load::LoadRecord;
-use crate::analysis::{self, Analysis, LatencyGraph, Window};
 use crate::collect::{self, Live};
 use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::metrics::NodeCounters;
-use crate::process::StopReport;
-use crate::prometheus::series::OverTime;
-use crate::report::{self, BuildInput, Report, build::peer_indices};
+use crate::prometheus::OverTimeExt;
+use crate::report::{self, BuildInput, peer_indices};
 use crate::rpc::Head;
 use crate::timefmt::now_us;
-use crate::trace::{self, NodeTrace};
+use rumor_report::Report;
+use rumor_report::analysis::{self, Analysis, LatencyGraph, Window};
+use rumor_report::records::process::StopReport;
+use rumor_report::records::series::OverTime;
+use rumor_report::render::table;
+use rumor_report::trace::{self, NodeTrace};
 
 /// After the load ends, messages keep counting for this long (blocks carrying the last txs).
 pub const DRAIN: Duration = Duration::from_secs(2);
@@ -59,7 +62,7 @@ pub struct FinishInput<'a> {
     pub machine_start: Option<crate::machine::MachineSample>,
     pub load: Option<crate::load::LoadStats>,
     pub shutdown: Option<StopReport>,
-    pub convergence: Option<crate::report::model::Convergence>,
+    pub convergence: Option<rumor_report::model::Convergence>,
     pub notes: Vec<String>,
 }
 
@@ -149,9 +152,9 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         notes: input.notes,
     });
     let over_time = over_time(input.manifest);
-    report.over_time = Some(report::over_time::summarize(&over_time));
-    let files = report::write(&m.report_dir(), &report, &analysis, Some(&over_time))?;
-    let summary = report::table::summary(&report);
+    report.over_time = Some(rumor_report::section::over_time::summarize(&over_time));
+    let files = rumor_report::write(&m.report_dir(), &report, &analysis, Some(&over_time))?;
+    let summary = table::summary(&report);
     Ok(Measured {
         report,
         files,
@@ -179,7 +182,7 @@ pub async fn read_series(m: &Manifest, window: Window) -> Result<()> {
     let Some(p) = &m.prometheus else {
         return Ok(());
     };
-    let series = crate::prometheus::series::collect(p, window.start_us, window.end_us).await;
+    let series = crate::prometheus::collect_series(p, window.start_us, window.end_us).await;
     series.save(&m.dir)
 }
 
@@ -188,12 +191,12 @@ pub async fn read_series(m: &Manifest, window: Window) -> Result<()> {
 fn transmission(m: &Manifest, live: &Live) -> Option<analysis::Transmission> {
     let bytes_per_sec = m.emulation.as_ref()?.bandwidth_bytes_per_sec? as f64;
     let mut mean_bytes = std::collections::BTreeMap::new();
-    for kind in crate::trace::Kind::ALL {
+    for kind in rumor_report::trace::Kind::ALL {
         let mut sum = crate::metrics::counters::RecvCounts::default();
         for c in live.nodes.iter().filter_map(|n| n.counters.as_ref()) {
             let k = match kind {
-                crate::trace::Kind::Tx => c.tx,
-                crate::trace::Kind::Block => c.block,
+                rumor_report::trace::Kind::Tx => c.tx,
+                rumor_report::trace::Kind::Block => c.block,
             };
             if let Some(k) = k {
                 sum.filtered += k.filtered;

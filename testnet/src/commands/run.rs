@@ -4,19 +4,19 @@ use std::time::{Duration, Instant};
 
 use super::load::{LoadRecord, run_load};
 use super::measure::{DRAIN, FinishInput, HEADS_TIMEOUT, Measured, SETTLE, finish};
-use super::started::Started;
 use super::up;
-use crate::analysis::Window;
 use crate::attack::{self, AttackPlan};
 use crate::collect::{self, Live};
 use crate::error::{Error, Result};
 use crate::faults::{self, Faults, converge};
 use crate::load::LoadOptions;
 use crate::manifest::Manifest;
-use crate::report::model::Convergence;
+use crate::process::Started;
 use crate::rpc::Head;
 use crate::setup::UpOptions;
 use crate::timefmt::now_us;
+use rumor_report::analysis::Window;
+use rumor_report::model::Convergence;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

@@ -8,10 +8,10 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use indicatif::ProgressBar;
 
-use super::started::Started;
 use crate::collect;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
+use crate::process::Started;
 use crate::process::spawn_node;
 use crate::ready;
 use crate::setup::plan::{Addressing, plan_at};
@@ -55,7 +55,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
         spinner.finish_and_clear();
     }
     if let Some(p) = &opts.prometheus {
-        crate::prometheus::watch::start(p, &mut manifest, started).await?;
+        crate::prometheus::start(p, &mut manifest, started).await?;
     }
     let rpcs = collect::clients(&manifest)?;
 
@@ -113,8 +113,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     ready::wait_mesh(&rpcs, opts.ready_timeout, &mesh, opts.overrides.readiness).await?;
     mesh.finish();
     if let Some(p) = &manifest.prometheus {
-        crate::prometheus::watch::wait_targets_up(p, manifest.nodes.len(), opts.ready_timeout)
-            .await?;
+        crate::prometheus::wait_targets_up(p, manifest.nodes.len(), opts.ready_timeout).await?;
     }
     manifest.ready_at_us = Some(now_us());
     manifest.save()?;
@@ -183,7 +182,7 @@ pub async fn up_in_foreground(
     opts: &UpOptions,
     quiet: bool,
     started_ok: impl FnOnce(&Manifest),
-) -> Result<crate::process::StopReport> {
+) -> Result<rumor_report::records::process::StopReport> {
     let started = Started::default();
     let result = tokio::select! {
         r = start(opts, &started, quiet) => r,
@@ -212,7 +211,7 @@ pub fn describe(m: &Manifest) -> String {
         .map(|n| {
             vec![
                 n.index.to_string(),
-                crate::textable::opt(n.pid),
+                rumor_report::render::text::opt(n.pid),
                 if n.producer {
                     "yes".into()
                 } else {
@@ -231,14 +230,14 @@ pub fn describe(m: &Manifest) -> String {
         m.chain_id,
         m.network,
         m.dir.display(),
-        crate::textable::render(
+        rumor_report::render::text::render(
             &[
                 "node", "pid", "producer", "region", "rpc", "metrics", "p2p", "peer id"
             ],
             &rows
         )
     );
-    if let Some(line) = crate::prometheus::watch::describe(m) {
+    if let Some(line) = crate::prometheus::describe(m) {
         out.push_str(&line);
         out.push('\n');
     }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, io};
-use crate::process::StopReport;
+use rumor_report::records::process::StopReport;
 
 /// `--backend compose` settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

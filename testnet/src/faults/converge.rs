@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::faults::LostCheck;
 use tokio::task::JoinSet;
 
 use crate::rpc::{Head, Rpc};
@@ -55,24 +55,6 @@ pub async fn one_head(rpcs: &[Rpc], nodes: &[usize], timeout: Duration) -> OneHe
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LostCheck {
-    /// Accepted txs checked.
-    pub accepted: usize,
-    /// Accepted txs missing from some live node's chain and pool.
-    pub lost: usize,
-    /// A few of them (hex hashes).
-    pub sample: Vec<String>,
-    /// How long the check waited for stragglers (the pools drain into blocks as it polls).
-    pub waited_ms: u64,
-    /// Live nodes that could not be read (counted as holding nothing).
-    pub unreadable: Vec<usize>,
-    /// Block hashes (hex) of the first live node's final canonical chain, for leaving blocks
-    /// of abandoned branches out of block delivery.
-    #[serde(skip)]
-    pub canonical_blocks: std::collections::HashSet<String>,
 }
 
 /// One node's canonical chain as read: block hashes (index = height − 1) and each block's tx

@@ -19,72 +19,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
 use super::converge::{self, OneHead};
 use super::links::LinkKind;
 use super::schedule::{Action, Step};
-use crate::commands::started::Started;
 use crate::manifest::Manifest;
+use crate::process::Started;
 use crate::process::spawn_node;
 use crate::ready;
 use crate::rpc::Rpc;
 
 mod links;
-pub use links::LinkRecord;
+pub use rumor_report::records::faults::{Downtime, Event, FaultLog, LinkRecord, PartitionOutcome};
 
 /// How long a heal may take to reach one head before the log says it did not.
 pub const HEAL_TIMEOUT: Duration = Duration::from_secs(120);
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FaultLog {
-    /// The flags, as given.
-    pub flags: String,
-    pub events: Vec<Event>,
-    /// Per node that was ever killed.
-    pub downtime: BTreeMap<usize, Downtime>,
-    pub partition: Option<PartitionOutcome>,
-    /// Every healed partition in order (a repeated `--partition …/<every>` has several;
-    /// `partition` is the last one).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub partitions: Vec<PartitionOutcome>,
-    /// Link faults (one-way cuts, flapping, loss): the links each took and what became of them.
-    #[serde(default)]
-    pub links: Vec<links::LinkRecord>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Event {
-    /// Milliseconds after the load started.
-    pub t_ms: u64,
-    pub action: String,
-    pub nodes: Vec<usize>,
-    /// Nodes the action could not reach, with why.
-    pub errors: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Downtime {
-    pub kills: usize,
-    /// Total time down (until the end of the faults for a node still down).
-    pub down_ms: u64,
-    /// Still down when the faults ended (a `--kill` victim): left out of delivery.
-    pub down_at_end: bool,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PartitionOutcome {
-    /// The cut-off side (node indices); the rest is the other side.
-    pub side: Vec<usize>,
-    /// The highest head when the cut began.
-    pub height_at_cut: u64,
-    /// Blocks each side's best head gained during the cut: `[side, rest]`.
-    pub blocks_built: [u64; 2],
-    /// From heal until every live node reported the same head (`None`: not within
-    /// [`HEAL_TIMEOUT`]).
-    pub heal_to_one_head_ms: Option<f64>,
-}
 
 struct Injector<'a> {
     manifest: &'a Manifest,

@@ -30,9 +30,9 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result, io};
-use crate::fsutil;
 use crate::setup::plan::{GenesisParams, genesis};
 use crate::setup::{keys, topology};
+use rumor_report::fsutil;
 
 /// The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB.
 pub const MAX_OBJECT_DATA: usize = 1024 * 1024;

@@ -1,11 +1,8 @@
 //! The node's Prometheus endpoint: fetching it and pulling out the counters the report needs.
 
-pub mod clock;
-pub mod counters;
 pub mod http;
-pub mod prom;
 
-pub use counters::NodeCounters;
+pub use rumor_report::metrics::{NodeCounters, clock, counters, prom};
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -5,7 +5,9 @@
 pub mod procfs;
 pub mod signal;
 pub mod spawn;
+pub mod started;
 pub mod stop;
 
 pub use spawn::{locate_rumor, node_args, spawn_node};
+pub use started::Started;
 pub use stop::{Running, StopReport, stop_all};

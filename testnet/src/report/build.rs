@@ -2,20 +2,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::duplicates::duplicates;
-use crate::analysis::messages::count_origins;
-use crate::analysis::{Analysis, LatencyGraph, Window};
 use crate::collect::Live;
 use crate::load::LoadStats;
 use crate::manifest::Manifest;
 use crate::metrics::NodeCounters;
-use crate::process::StopReport;
 use crate::rpc::Head;
 use crate::timefmt::now_us;
-use crate::trace::{Kind, NodeTrace};
+use rumor_report::analysis::duplicates::duplicates;
+use rumor_report::analysis::messages::count_origins;
+use rumor_report::analysis::{Analysis, LatencyGraph, Window};
+use rumor_report::records::process::StopReport;
+use rumor_report::trace::{Kind, NodeTrace};
 
-use super::bytes::ByteSplit;
-use super::model::*;
+use rumor_report::model::*;
+use rumor_report::section::bytes::ByteSplit;
 
 pub const CLOCK_SOURCE: &str = "host wall clock (CLOCK_REALTIME, µs since the Unix epoch); every node runs on this host and stamps its own trace with it, so no clock offsets apply";
 pub const CLOCK_SOURCE_REMOTE: &str = "each node's own wall clock (CLOCK_REALTIME, µs since the Unix epoch), shifted onto this tool's clock by the node's offset estimated over RPC (see Clocks)";
@@ -152,7 +152,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         .and_then(|(a, b)| crate::machine::between(&a, &b, crate::machine::cores()));
     let in_process = m.in_process.then(|| {
         let cpu: Vec<Option<f64>> = nodes.iter().map(|x| x.cpu_percent).collect();
-        let host = super::footprint::Host {
+        let host = rumor_report::section::footprint::Host {
             pid: m.host_pid,
             rss_before_kib: m.host_rss_before_kib,
             heap_before: m.host_heap_before,
@@ -160,7 +160,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             mem: input.live.tool_mem,
             threads: input.live.tool_threads,
         };
-        super::footprint::footprint(
+        rumor_report::section::footprint::footprint(
             n,
             host,
             input.machine_start.as_ref(),
@@ -168,7 +168,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             &cpu,
         )
     });
-    let blocks = Some(super::blocks::relay(
+    let blocks = Some(rumor_report::section::blocks::relay(
         &deltas,
         count_origins(input.traces, Kind::Block, counter_window),
     ));
@@ -237,7 +237,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             .filter(|_| crate::remote::clocks_differ(m))
             .map(|c| {
                 let nodes: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
-                super::clocks::build(&c, &nodes)
+                rumor_report::section::clocks::build(&c, &nodes)
             }),
         skew,
     }
