@@ -60,7 +60,7 @@ pub struct Manifest {
     pub attached: bool,
     /// `--backend compose`: the nodes run in containers of this Compose project.
     #[serde(default)]
-    pub compose: Option<crate::container::ComposeEntry>,
+    pub compose: Option<crate::container::entry::ComposeEntry>,
     pub nodes: Vec<NodeEntry>,
 }
 
@@ -130,7 +130,7 @@ impl NodeEntry {
     pub fn config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
         let mut c = self.host_config(manifest, template);
         if manifest.compose.is_some() {
-            crate::container::compose::inside(&mut c, self.link_file.is_some());
+            crate::container::inside::inside(&mut c, self.link_file.is_some());
         }
         c
     }

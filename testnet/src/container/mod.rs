@@ -10,13 +10,16 @@
 
 pub mod compose;
 pub mod docker;
+pub mod entry;
 pub mod filter;
 pub mod image;
+pub mod inside;
+
+pub use entry::ComposeEntry;
 
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, io};
@@ -27,23 +30,6 @@ use rumor_report::records::process::StopReport;
 pub struct ComposeOptions {
     /// Run this image instead of building one from the `rumor` binary.
     pub image: Option<String>,
-}
-
-/// A compose testnet, as recorded in `testnet.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ComposeEntry {
-    /// The testnet's directory (labels every Docker object it owns).
-    pub dir: PathBuf,
-    /// Compose project name (`rumor-<hash of dir>`).
-    pub project: String,
-    pub file: PathBuf,
-    pub image: String,
-    /// The bridge network the tool created for the testnet.
-    pub network: String,
-    /// Its subnet, CIDR.
-    pub subnet: String,
-    /// How Compose is called here (`docker compose` or `docker-compose`).
-    pub compose: Vec<String>,
 }
 
 impl ComposeEntry {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::{fraction, split_at};
+use super::parse::{fraction, split_at};
 use crate::timefmt::parse_duration;
 
 /// On that share of the connected links, one direction (chosen per link) carries nothing

@@ -22,7 +22,9 @@
 
 pub mod node;
 pub mod objects;
-mod validate;
+mod options;
+
+pub use options::K8sOptions;
 
 use std::path::{Path, PathBuf};
 
@@ -39,28 +41,6 @@ pub const MAX_OBJECT_DATA: usize = 1024 * 1024;
 /// `kubectl apply` (client-side) stores the whole object in an annotation, and annotations
 /// are limited to 256 KiB: above this, `kubectl apply --server-side` is needed.
 pub const CLIENT_SIDE_APPLY_MAX: usize = 256 * 1024;
-
-/// `k8s render`'s options.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct K8sOptions {
-    pub nodes: usize,
-    pub producers: usize,
-    pub seed: u64,
-    pub slot_ms: u64,
-    pub chain_id: u64,
-    /// Genesis-funded accounts (the senders `load` can use).
-    pub accounts: usize,
-    pub account_balance: u64,
-    /// Start of slot 0, ms since the epoch (the render time by default).
-    pub genesis_time_ms: u64,
-    pub image: String,
-    pub namespace: String,
-    /// The cluster's DNS domain (`cluster.local` unless the cluster was set up otherwise).
-    pub cluster_domain: String,
-    /// Each node's data volume (a Kubernetes quantity).
-    pub storage: String,
-    pub storage_class: Option<String>,
-}
 
 /// The rendered objects, in apply order.
 #[derive(Debug, Clone)]
@@ -103,7 +83,7 @@ fn within_limit(what: &str, data: &Map<String, Value>, nodes: usize) -> Result<(
 
 /// Builds every object.
 pub fn render(opts: &K8sOptions) -> Result<Manifests> {
-    validate::options(opts)?;
+    options::check(opts)?;
     let n = opts.nodes;
     let genesis = genesis(
         &GenesisParams {

@@ -1,8 +1,29 @@
 //! `k8s render`'s options, checked before anything is built: the names become Kubernetes
 //! object names and DNS names, so they must be what the API server accepts.
 
-use super::K8sOptions;
 use crate::error::{Error, Result};
+
+/// `k8s render`'s options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct K8sOptions {
+    pub nodes: usize,
+    pub producers: usize,
+    pub seed: u64,
+    pub slot_ms: u64,
+    pub chain_id: u64,
+    /// Genesis-funded accounts (the senders `load` can use).
+    pub accounts: usize,
+    pub account_balance: u64,
+    /// Start of slot 0, ms since the epoch (the render time by default).
+    pub genesis_time_ms: u64,
+    pub image: String,
+    pub namespace: String,
+    /// The cluster's DNS domain (`cluster.local` unless the cluster was set up otherwise).
+    pub cluster_domain: String,
+    /// Each node's data volume (a Kubernetes quantity).
+    pub storage: String,
+    pub storage_class: Option<String>,
+}
 
 /// An RFC 1123 label: 1–63 of `a-z`, `0-9`, `-`, starting and ending alphanumeric (namespace
 /// names and each part of a DNS name).
@@ -37,7 +58,7 @@ pub fn quantity(s: &str) -> bool {
     number_ok && suffix_ok
 }
 
-pub fn options(o: &K8sOptions) -> Result<()> {
+pub fn check(o: &K8sOptions) -> Result<()> {
     let bad = |m: String| Err(Error::Invalid(m));
     if o.nodes == 0 {
         return bad("--nodes must be at least 1".into());
