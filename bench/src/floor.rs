@@ -17,12 +17,12 @@ use rumor_api::floor::{Command, FloorPlan, Reply};
 use rumor_report::analysis::{self, Window};
 use rumor_report::trace::{self, Kind};
 use rumor_testnet::commands::measure::{DRAIN, SETTLE};
-use rumor_testnet::machine::{self, MachineLoad};
-use rumor_testnet::manifest::Manifest;
-use rumor_testnet::metrics::NodeCounters;
-use rumor_testnet::metrics::prom;
+use rumor_testnet::observe::metrics::NodeCounters;
+use rumor_testnet::observe::metrics::prom;
+use rumor_testnet::process::machine::{self, MachineLoad};
 use rumor_testnet::process::procfs;
-use rumor_testnet::timefmt::now_us;
+use rumor_testnet::setup::manifest::Manifest;
+use rumor_testnet::util::timefmt::now_us;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 

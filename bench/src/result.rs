@@ -48,7 +48,7 @@ impl BenchResult {
         format!(
             "{}-{}.json",
             self.scenario,
-            rumor_testnet::timefmt::timestamp(self.started_at)
+            rumor_testnet::util::timefmt::timestamp(self.started_at)
         )
     }
 

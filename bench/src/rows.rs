@@ -45,7 +45,7 @@ pub fn cells(r: &BenchResult) -> Vec<Vec<String>> {
                 notes.push(format!("{failed} of {} runs failed (see JSON)", r.runs));
             }
             vec![
-                rumor_testnet::timefmt::utc_minute(r.started_at),
+                rumor_testnet::util::timefmt::utc_minute(r.started_at),
                 r.git.describe(),
                 f.label.clone(),
                 measured(f),

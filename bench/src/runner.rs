@@ -14,7 +14,7 @@ use super::scenarios::propagation::SATURATED;
 use super::{document, rows, scenarios};
 use crate::error::{Error, Result};
 use rumor_testnet::process::Started;
-use rumor_testnet::timefmt;
+use rumor_testnet::util::timefmt;
 
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
@@ -156,7 +156,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
     let dir = env.work.join(sc.name()).join(format!("run-{run}"));
     let ctx = Ctx {
         rumor: opts.rumor.clone(),
-        work: rumor_testnet::dirs::new_testnet_dir(Some(&dir))?,
+        work: rumor_testnet::util::dirs::new_testnet_dir(Some(&dir))?,
         quiet: opts.quiet,
         keep: opts.keep,
         started: Started::default(),
@@ -166,7 +166,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
     let t0 = Instant::now();
     let outcome = tokio::select! {
         r = scenarios::run_once(sc, &ctx, opts) => r,
-        _ = rumor_testnet::shutdown::signal() => Err(Error::Interrupted),
+        _ = rumor_testnet::util::shutdown::signal() => Err(Error::Interrupted),
     };
     // Normally nothing is left; after an error or Ctrl-C this stops what the run started.
     ctx.started.stop(&ctx.work).await;

@@ -29,7 +29,7 @@ fn api(addr: SocketAddr, path: &str, query: &[(&str, &str)]) -> Value {
         .build()
         .unwrap();
     let body = rt
-        .block_on(rumor_testnet::metrics::http::get(
+        .block_on(rumor_testnet::observe::metrics::http::get(
             addr,
             &format!("{path}?{qs}"),
             Duration::from_secs(30),

@@ -16,11 +16,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rumor_testnet::Manifest;
-use rumor_testnet::collect;
 use rumor_testnet::commands::{measure, up};
-use rumor_testnet::metrics::clock::ClockCounts;
+use rumor_testnet::observe::collect;
+use rumor_testnet::observe::metrics::clock::ClockCounts;
+use rumor_testnet::observe::rpc::Rpc;
 use rumor_testnet::process::Started;
-use rumor_testnet::rpc::Rpc;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
 
 /// Waits up to `limit` for `probe` to give a value.
@@ -70,7 +70,7 @@ fn options(dir: &Path, nodes: usize, slot_ms: u64, skew: &str) -> UpOptions {
 }
 
 async fn clock_counts(m: &Manifest, i: usize) -> ClockCounts {
-    let c = rumor_testnet::metrics::scrape(m.nodes[i].metrics, &m.network)
+    let c = rumor_testnet::observe::metrics::scrape(m.nodes[i].metrics, &m.network)
         .await
         .expect("metrics answer");
     c.clock.expect("the clock series")

@@ -109,7 +109,7 @@ async fn submit(ctx: &Ctx, p: &Params, batch: usize) -> Result<Submission> {
         .map_err(|e| Error::Invalid(format!("signing txs: {e}")))?;
 
     let pid = m.nodes[0].pid;
-    let bar = rumor_testnet::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
+    let bar = rumor_testnet::util::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
     bar.set_message(format!("batch {batch}, {} clients", p.clients));
     let (client0, node0) = (procfs::own_cpu_seconds(), pid.and_then(procfs::cpu_seconds));
     let stats = drive(&rpcs, txs, &load, &bar).await;

@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
 use rumor_testnet::commands::load::run_load;
 use rumor_testnet::load::LoadOptions;
+use rumor_testnet::observe::rpc::Rpc;
 use rumor_testnet::process::procfs;
-use rumor_testnet::rpc::Rpc;
 use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]

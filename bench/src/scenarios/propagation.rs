@@ -13,7 +13,7 @@ use rumor_report::Report;
 use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::{RunOptions, run_with};
 use rumor_testnet::load::LoadOptions;
-use rumor_testnet::ready::Readiness;
+use rumor_testnet::observe::ready::Readiness;
 use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]

@@ -14,8 +14,8 @@ use crate::ramp::{RelayRule, RelayStep, StopReason};
 use rumor_report::analysis::percentile::{Summary, summarize};
 use rumor_report::trace::{self, Kind, NodeTrace};
 use rumor_testnet::load::{LoadOptions, drive, plan_txs};
-use rumor_testnet::manifest::Manifest;
 use rumor_testnet::setup::NodeOverrides;
+use rumor_testnet::setup::manifest::Manifest;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -180,14 +180,14 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         for t in &txs {
             nonces[t.sender] = nonces[t.sender].max(t.nonce + 1);
         }
-        let bar = rumor_testnet::progress::bar(txs.len() as u64, "relay", ctx.quiet);
+        let bar = rumor_testnet::util::progress::bar(txs.len() as u64, "relay", ctx.quiet);
         bar.set_message(format!("{rate} tx/s into A"));
         let stats = drive(&rpcs, txs, &load, &bar).await;
         bar.finish_and_clear();
         tokio::time::sleep(Duration::from_secs_f64(p.settle_s)).await;
         let traces = read_traces(&m)?;
         let d = delivery(&stats.accepted_hashes, &traces[0], &traces[1], &traces[2]);
-        let counters = rumor_testnet::collect::counters(&m).await;
+        let counters = rumor_testnet::observe::collect::counters(&m).await;
         let step = RelayStep {
             offered_tps: rate,
             accepted_tps: stats.accepted as f64 / stats.duration_s.max(1e-9),

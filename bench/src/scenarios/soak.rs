@@ -119,7 +119,7 @@ pub async fn run_once(ctx: &Ctx, p: &Params, results: &std::path::Path) -> Resul
     }
     samples.retain(|s| s.t_s >= 0.0);
     let judgement = soak::judge_all(&samples, p.duration_s * p.judge_from, p.duration_s);
-    let stamp = rumor_testnet::timefmt::timestamp(now_s() as u64);
+    let stamp = rumor_testnet::util::timefmt::timestamp(now_s() as u64);
     let dir = results.join(format!("soak-{stamp}"));
     let files = soak::write_files(&dir, &samples, &judgement, &Footer::of(r.machine.as_ref()))?;
 

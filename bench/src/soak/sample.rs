@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use rumor_api::layout::DataDir;
-use rumor_testnet::manifest::{Manifest, NodeEntry};
-use rumor_testnet::metrics::{http, prom};
+use rumor_testnet::observe::metrics::{http, prom};
+use rumor_testnet::setup::manifest::{Manifest, NodeEntry};
 
 /// One node at one instant. `None`: not readable then (a node down under churn).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -16,8 +16,8 @@ use rumor_attack::{AttackConfig, Scenario};
 use rumor_chain::{ChainConfig, Genesis};
 pub use rumor_report::records::attack::{AttackLog, Evidence, Production};
 
-use crate::manifest::Manifest;
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::Manifest;
 pub use watch::Penalty;
 
 /// One attack to carry out during a run's load.
@@ -71,7 +71,7 @@ pub async fn best_height(rpcs: &[Rpc]) -> Option<u64> {
     // Many nodes at once: one at a time, 1 000 saturated nodes took over ten minutes.
     futures::stream::iter(rpcs)
         .map(|r| r.chain_head())
-        .buffer_unordered(crate::collect::CONCURRENT)
+        .buffer_unordered(crate::observe::collect::CONCURRENT)
         .filter_map(|h| async move { h.ok().map(|h| h.height) })
         .fold(None, |best: Option<u64>, h| async move {
             Some(best.map_or(h, |b| b.max(h)))

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 pub use rumor_report::records::attack::Penalty;
 
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
 
 /// How often the nodes are asked.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -72,7 +72,7 @@ pub async fn watch(
     out
 }
 
-async fn all_peers(rpcs: &[Rpc]) -> Vec<Option<Vec<crate::rpc::Peer>>> {
+async fn all_peers(rpcs: &[Rpc]) -> Vec<Option<Vec<crate::observe::rpc::Peer>>> {
     let mut set = tokio::task::JoinSet::new();
     for (i, rpc) in rpcs.iter().enumerate() {
         let rpc = rpc.clone();

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::manifest::{self, Manifest};
 use crate::process::procfs;
 use crate::process::started::clear_pids;
 use crate::process::{Running, StopReport, stop::GRACE, stop_all};
+use crate::setup::manifest::{self, Manifest};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DownReport {

@@ -5,15 +5,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::manifest::Manifest;
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::Manifest;
 use rumor_report::render::text::{opt, render};
 
 pub async fn status(dir: &Path) -> Result<String> {
     let m = Manifest::load(dir)?;
     let mut rows = Vec::new();
     for (i, n) in m.nodes.iter().enumerate() {
-        let alive = crate::collect::alive(&m, i);
+        let alive = crate::observe::collect::alive(&m, i);
         let rpc = Rpc::new(&n.rpc_url(), Duration::from_secs(2))?;
         let (head, peers, pool) = if alive {
             (

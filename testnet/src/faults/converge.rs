@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub use rumor_report::records::faults::LostCheck;
 use tokio::task::JoinSet;
 
-use crate::rpc::{Head, Rpc};
+use crate::observe::rpc::{Head, Rpc};
 
 const POLL: Duration = Duration::from_millis(100);
 /// Sample of lost hashes kept for the report.
@@ -98,7 +98,7 @@ async fn walk(
         use futures::StreamExt;
         let blocks: Vec<_> = futures::stream::iter(1..=key.0)
             .map(|h| rpc.canonical_block(h))
-            .buffered(crate::collect::CONCURRENT)
+            .buffered(crate::observe::collect::CONCURRENT)
             .collect()
             .await;
         let blocks: Option<Vec<_>> = blocks.into_iter().map(|b| b.ok().flatten()).collect();
@@ -123,7 +123,7 @@ async fn walk(
     Some(Chain { blocks })
 }
 
-/// Every node's pool and head, [`crate::collect::CONCURRENT`] nodes at a time, in `live`'s
+/// Every node's pool and head, [`crate::observe::collect::CONCURRENT`] nodes at a time, in `live`'s
 /// order (one at a time, 1 000 saturated nodes took many minutes).
 async fn pools_and_heads(
     rpcs: &[Rpc],
@@ -132,7 +132,7 @@ async fn pools_and_heads(
     use futures::StreamExt;
     futures::stream::iter(live)
         .map(|&i| pool_and_head(&rpcs[i]))
-        .buffered(crate::collect::CONCURRENT)
+        .buffered(crate::observe::collect::CONCURRENT)
         .collect()
         .await
 }

@@ -9,7 +9,7 @@
 //! gets its side's cut again before the schedule goes on.
 //!
 //! With `--backend compose` the same schedule acts on containers: a cut is a host packet
-//! filter between the two sides' addresses ([`crate::container::filter`]; it holds for a
+//! filter between the two sides' addresses ([`crate::backend::container::filter`]; it holds for a
 //! restarted container too, whose address is fixed), a kill is `docker kill --signal KILL`,
 //! a restart is `docker start` of the same container on the same volume.
 //!
@@ -24,11 +24,11 @@ use tokio::task::JoinSet;
 use super::converge::{self, OneHead};
 use super::links::LinkKind;
 use super::schedule::{Action, Step};
-use crate::manifest::Manifest;
+use crate::observe::ready;
+use crate::observe::rpc::Rpc;
 use crate::process::Started;
 use crate::process::spawn_node;
-use crate::ready;
-use crate::rpc::Rpc;
+use crate::setup::manifest::Manifest;
 
 mod links;
 pub use rumor_report::records::faults::{Downtime, Event, FaultLog, LinkRecord, PartitionOutcome};
@@ -155,7 +155,7 @@ impl Injector<'_> {
                 let mut errors = Vec::new();
                 for &i in &nodes {
                     let killed = match &self.manifest.compose {
-                        Some(entry) => match crate::container::kill(entry, i).await {
+                        Some(entry) => match crate::backend::container::kill(entry, i).await {
                             Ok(()) => true,
                             Err(e) => {
                                 errors.push(format!("node {i}: {e}"));
@@ -201,7 +201,7 @@ impl Injector<'_> {
     async fn restart(&mut self, i: usize) -> crate::Result<()> {
         let node = &self.manifest.nodes[i];
         let pid = match &self.manifest.compose {
-            Some(entry) => crate::container::start(entry, &[i])
+            Some(entry) => crate::backend::container::start(entry, &[i])
                 .await?
                 .first()
                 .copied()
@@ -233,7 +233,7 @@ impl Injector<'_> {
     async fn set_cut(&self, side: &[usize], targets: &[usize], cut: bool) -> Vec<String> {
         let side: BTreeSet<usize> = side.iter().copied().collect();
         if let Some(entry) = &self.manifest.compose {
-            let chain = crate::container::filter::chain_name(&entry.project);
+            let chain = crate::backend::container::filter::chain_name(&entry.project);
             let ips = |on_side: bool| -> Vec<std::net::Ipv4Addr> {
                 self.manifest
                     .nodes
@@ -243,9 +243,9 @@ impl Injector<'_> {
                     .collect()
             };
             let done = if cut {
-                crate::container::filter::cut(&chain, &ips(true), &ips(false)).await
+                crate::backend::container::filter::cut(&chain, &ips(true), &ips(false)).await
             } else {
-                crate::container::filter::heal(&chain).await
+                crate::backend::container::filter::heal(&chain).await
             };
             return done.err().map(|e| e.to_string()).into_iter().collect();
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::parse::{fraction, split_at};
-use crate::timefmt::parse_duration;
+use crate::util::timefmt::parse_duration;
 
 /// On that share of the connected links, one direction (chosen per link) carries nothing
 /// from `start` for `duration`; the other keeps working.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::link_spec::{Flap, LinkLoss, OneWay};
 use super::parse::{fraction, split_at};
-use crate::timefmt::parse_duration;
+use crate::util::timefmt::parse_duration;
 
 /// That share of the nodes is cut off from the rest at `start` and healed `duration` later;
 /// with `every`, again at `start + k·every` for as long as the load runs.

@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 
 use super::bucket::TokenBucket;
 use super::plan::{LoadOptions, PlannedTx};
-use crate::rpc::{Rpc, SubmitOutcome};
-use crate::timefmt::now_us;
+use crate::observe::rpc::{Rpc, SubmitOutcome};
+use crate::util::timefmt::now_us;
 use rumor_report::analysis::percentile::summarize;
 use rumor_report::records::load::{LoadStats, reason_key};
 

@@ -2,6 +2,8 @@
 //! processes proven to be this testnet's nodes (a `rumor` binary whose `--data-dir` is one of
 //! this testnet's node directories) are ever signalled.
 
+pub mod inproc;
+pub mod machine;
 pub mod procfs;
 pub mod signal;
 pub mod spawn;

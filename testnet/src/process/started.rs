@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::Child;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::container::{self, ComposeEntry};
-use crate::inproc::Embedded;
-use crate::manifest::Manifest;
+use crate::backend::container::{self, ComposeEntry};
+use crate::process::inproc::Embedded;
+use crate::setup::manifest::Manifest;
 use rumor_report::records::process::StopReport;
 
 use super::stop::{GRACE, Running, stop_all};

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::manifest::Manifest;
+use crate::setup::manifest::Manifest;
 use rumor_report::fsutil;
 
 pub const CONFIG_FILE: &str = "prometheus.yml";

@@ -81,7 +81,7 @@ pub async fn wait_ready(
                 log.display()
             )));
         }
-        if crate::metrics::http::get(addr, "/-/ready", Duration::from_secs(2))
+        if crate::observe::metrics::http::get(addr, "/-/ready", Duration::from_secs(2))
             .await
             .is_ok()
         {
@@ -122,7 +122,7 @@ pub async fn stop(pid: u32, testnet: &Path) -> bool {
 
 /// Forgets the server's pid in `testnet.json` (it has stopped).
 pub fn clear_pid(dir: &std::path::Path) {
-    if let Ok(mut m) = crate::manifest::Manifest::load(dir)
+    if let Ok(mut m) = crate::setup::manifest::Manifest::load(dir)
         && let Some(p) = m.prometheus.as_mut()
     {
         p.pid = None;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::options::{Entry, Keeper, PrometheusOptions};
 use super::{api, config, server};
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use crate::setup::manifest::Manifest;
 
 /// What the report and `up` say when `--prometheus` found no server binary.
 pub const NOT_FOUND: &str =

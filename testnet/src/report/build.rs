@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::collect::Live;
 use crate::load::LoadStats;
-use crate::manifest::Manifest;
-use crate::metrics::NodeCounters;
-use crate::rpc::Head;
-use crate::timefmt::now_us;
+use crate::observe::collect::Live;
+use crate::observe::metrics::NodeCounters;
+use crate::observe::rpc::Head;
+use crate::setup::manifest::Manifest;
+use crate::util::timefmt::now_us;
 use rumor_report::analysis::duplicates::duplicates;
 use rumor_report::analysis::messages::count_origins;
 use rumor_report::analysis::{Analysis, LatencyGraph, Window};
@@ -32,7 +32,7 @@ pub struct BuildInput<'a> {
     /// Counters at the start of the measurement (`None`: since node start).
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
     /// The machine's CPU counters at the start of the measurement.
-    pub machine_start: Option<crate::machine::MachineSample>,
+    pub machine_start: Option<crate::process::machine::MachineSample>,
     pub load: Option<LoadStats>,
     pub heads: (bool, Vec<Option<Head>>),
     pub shutdown: Option<StopReport>,
@@ -149,7 +149,9 @@ pub fn build(input: BuildInput<'_>) -> Report {
     let machine = input
         .machine_start
         .zip(input.live.machine)
-        .and_then(|(a, b)| crate::machine::between(&a, &b, crate::machine::cores()));
+        .and_then(|(a, b)| {
+            crate::process::machine::between(&a, &b, crate::process::machine::cores())
+        });
     let in_process = m.in_process.then(|| {
         let cpu: Vec<Option<f64>> = nodes.iter().map(|x| x.cpu_percent).collect();
         let host = rumor_report::section::footprint::Host {
@@ -201,7 +203,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             }),
             window: input.analysis.window,
             counters_interval_s: Some(interval_s),
-            clock_source: if crate::remote::clocks_differ(m) {
+            clock_source: if crate::observe::remote::clocks_differ(m) {
                 CLOCK_SOURCE_REMOTE.into()
             } else {
                 CLOCK_SOURCE.into()
@@ -233,8 +235,8 @@ pub fn build(input: BuildInput<'_>) -> Report {
         in_process,
         blocks,
         over_time: None,
-        clocks: crate::remote::load_clocks(m)
-            .filter(|_| crate::remote::clocks_differ(m))
+        clocks: crate::observe::remote::load_clocks(m)
+            .filter(|_| crate::observe::remote::clocks_differ(m))
             .map(|c| {
                 let nodes: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
                 rumor_report::section::clocks::build(&c, &nodes)

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::collect::{Live, NodeLive};
-use crate::metrics::NodeCounters;
-use crate::metrics::counters::RecvCounts;
+use crate::observe::collect::{Live, NodeLive};
+use crate::observe::metrics::NodeCounters;
+use crate::observe::metrics::counters::RecvCounts;
 use crate::setup::{RegionsOpt, plan};
 use rumor_report::analysis::{self, Analysis, LatencyGraph, Transmission, Window};
 use rumor_report::model::Report;

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use rumor_report::metrics::clock::ClockCounts;
 use rumor_report::section::skew::{EarlyBlocks, SkewReport, SkewedNode};
 
-use crate::collect::Live;
-use crate::manifest::Manifest;
+use crate::observe::collect::Live;
+use crate::setup::manifest::Manifest;
 use rumor_report::trace::{Kind, NodeTrace, Origin};
 
 /// The section, when any node was skewed. `traces` in manifest order; `canonical`: block
@@ -81,8 +81,8 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::NodeLive;
-    use crate::metrics::NodeCounters;
+    use crate::observe::collect::NodeLive;
+    use crate::observe::metrics::NodeCounters;
     use rumor_report::section::skew::{line, section};
 
     fn live(clocks: Vec<Option<ClockCounts>>) -> Live {

@@ -6,7 +6,7 @@ use rumor_api::NodeConfig;
 use rumor_chain::Genesis;
 
 use crate::error::{Result, io};
-use crate::manifest::Manifest;
+use crate::setup::manifest::Manifest;
 use crate::setup::{keys, regions};
 use rumor_report::fsutil;
 

@@ -10,8 +10,8 @@ use tokio::task::JoinSet;
 
 use super::{Injector, LinkRecord};
 use crate::faults::links::{self, LinkKind, LinkPlan, LinkStart};
-use crate::rpc::Rpc;
-use crate::timefmt::now_ms;
+use crate::observe::rpc::Rpc;
+use crate::util::timefmt::now_ms;
 
 fn describe(plan: &LinkPlan) -> String {
     let s = |d: std::time::Duration| format!("{:.1} s", d.as_secs_f64());
@@ -32,7 +32,7 @@ fn describe(plan: &LinkPlan) -> String {
 /// Each live node's peers, as node indices (peers the manifest does not know are left out;
 /// a node that does not answer counts as having none).
 async fn graph(
-    manifest: &crate::manifest::Manifest,
+    manifest: &crate::setup::manifest::Manifest,
     rpcs: &[Rpc],
     live: &[usize],
 ) -> BTreeMap<usize, Vec<usize>> {

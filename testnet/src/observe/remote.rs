@@ -2,7 +2,7 @@
 //! each node's trace is read over RPC (`trace_read`, whole lines, page by page from offset 0)
 //! into the node's directory here, with the writer's counts (`trace_stats`) beside it, so the
 //! rest of the pipeline reads them as it reads a local node's; each node's clock offset to this
-//! tool is estimated ([`crate::clock`]) and saved in `DIR/clocks.json`.
+//! tool is estimated ([`crate::observe::clock`]) and saved in `DIR/clocks.json`.
 //!
 //! Bound: one page (≤ 1 MiB) per node in memory at a time, [`CONCURRENT`] nodes at once.
 
@@ -10,10 +10,10 @@ use std::io::Write;
 
 use futures::StreamExt;
 
-use crate::clock;
 use crate::error::{Error, Result, io};
-use crate::manifest::{Manifest, NodeEntry};
-use crate::rpc::Rpc;
+use crate::observe::clock;
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::{Manifest, NodeEntry};
 
 /// Nodes read at once.
 pub const CONCURRENT: usize = 8;

@@ -27,7 +27,7 @@ pub fn sample() -> Option<MachineSample> {
         busy_ticks,
         total_ticks,
         cpu_stall_us,
-        at_us: crate::timefmt::now_us(),
+        at_us: crate::util::timefmt::now_us(),
         tool_pid: Some(std::process::id()),
         tool_ticks: crate::process::procfs::own_cpu_seconds()
             .map(|s| (s * crate::process::procfs::USER_HZ).round() as u64),

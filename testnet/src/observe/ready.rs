@@ -7,8 +7,8 @@ use futures::StreamExt;
 use indicatif::ProgressBar;
 
 use crate::error::{Error, Result};
-use crate::manifest::NodeEntry;
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::NodeEntry;
 
 const POLL: Duration = Duration::from_millis(100);
 
@@ -72,7 +72,7 @@ impl std::str::FromStr for Readiness {
 }
 
 impl Readiness {
-    pub fn ready(self, peers: &[crate::rpc::Peer]) -> bool {
+    pub fn ready(self, peers: &[crate::observe::rpc::Peer]) -> bool {
         match self {
             Readiness::Mesh => meshed(peers),
             Readiness::Peers => !peers.is_empty(),
@@ -81,7 +81,7 @@ impl Readiness {
 }
 
 /// True if this peer list shows a peer and a mesh for both topics.
-pub fn meshed(peers: &[crate::rpc::Peer]) -> bool {
+pub fn meshed(peers: &[crate::observe::rpc::Peer]) -> bool {
     !peers.is_empty()
         && peers.iter().any(|p| p.in_mesh("tx"))
         && peers.iter().any(|p| p.in_mesh("block"))
@@ -134,7 +134,7 @@ pub async fn wait_mesh(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rpc::Peer;
+    use crate::observe::rpc::Peer;
 
     fn peer(topics: &[&str]) -> Peer {
         Peer {

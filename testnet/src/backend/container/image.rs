@@ -14,7 +14,7 @@ use super::docker;
 use crate::error::{Error, Result, io};
 
 /// The offline Dockerfile (one definition, next to the conventional one).
-pub const DOCKERFILE: &str = include_str!("../../../node/docker/Dockerfile.scratch");
+pub const DOCKERFILE: &str = include_str!("../../../../node/docker/Dockerfile.scratch");
 /// The image's repository name.
 pub const REPOSITORY: &str = "rumor";
 /// The user the node runs as inside the image (not root).

@@ -12,8 +12,8 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::error::Result;
-use crate::rpc::Rpc;
-use crate::timefmt::now_us;
+use crate::observe::rpc::Rpc;
+use crate::util::timefmt::now_us;
 pub use rumor_report::records::clock::{ClockOffset, correct, estimate};
 
 /// Round trips per node (a few ms in all on a LAN).

@@ -3,7 +3,7 @@
 //! metrics address and what the tool cannot learn over RPC (the seed the funded accounts come
 //! from, slot length); [`attach`] asks every node the rest (peer id, network, genesis) and
 //! writes a `testnet.json` marked `attached`: `load`, `measure` and `status` then work on it as
-//! on any testnet, reading traces and clocks over RPC ([`crate::remote`]), and nothing ever
+//! on any testnet, reading traces and clocks over RPC ([`crate::observe::remote`]), and nothing ever
 //! starts, stops or signals those nodes.
 //!
 //! ```json
@@ -19,8 +19,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, NodeEntry};
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::{Manifest, NodeEntry};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,14 +16,16 @@ pub const CONFIG_MAP: &str = "rumor-config";
 /// Every ordinal's node key, `rumor-<i>.key`.
 pub const KEYS_SECRET: &str = "rumor-node-keys";
 /// The genesis file's name in the ConfigMap (and so under [`CONFIG_DIR`]), as in compose.
-pub const GENESIS_FILE: &str = crate::container::compose::GENESIS;
+pub const GENESIS_FILE: &str = crate::backend::container::compose::GENESIS;
 
 /// The node image's contract, one definition with the compose backend's: ports inside the
 /// container, the ConfigMap's mount ([`CONFIG_DIR`], read-only) and the data volume's
 /// ([`DATA_DIR`]: the image's `VOLUME` and working directory).
-pub use crate::container::compose::{CONFIG_DIR, DATA_DIR, METRICS_PORT, P2P_PORT, RPC_PORT};
+pub use crate::backend::container::compose::{
+    CONFIG_DIR, DATA_DIR, METRICS_PORT, P2P_PORT, RPC_PORT,
+};
 /// The binary the pod runs, and the user and group it runs as (not root): the image's.
-pub use crate::container::image::{BINARY, UID};
+pub use crate::backend::container::image::{BINARY, UID};
 /// The Secret's mount in the init container only (read-only): the node never sees the other
 /// ordinals' keys.
 pub const SECRET_DIR: &str = "/etc/rumor-keys";

@@ -48,7 +48,7 @@ pub struct Manifest {
     /// of its memory is measured from (a benchmark's host outlives many testnets).
     #[serde(default)]
     pub host_rss_before_kib: Option<u64>,
-    /// The host's live heap just before its first node started, bytes ([`crate::heap`]).
+    /// The host's live heap just before its first node started, bytes ([`crate::util::heap`]).
     #[serde(default)]
     pub host_heap_before: Option<u64>,
     /// `--prometheus`: the server watching the nodes (or why none runs).
@@ -60,7 +60,7 @@ pub struct Manifest {
     pub attached: bool,
     /// `--backend compose`: the nodes run in containers of this Compose project.
     #[serde(default)]
-    pub compose: Option<crate::container::entry::ComposeEntry>,
+    pub compose: Option<crate::backend::container::entry::ComposeEntry>,
     pub nodes: Vec<NodeEntry>,
 }
 
@@ -130,7 +130,7 @@ impl NodeEntry {
     pub fn config(&self, manifest: &Manifest, template: &NodeConfig) -> NodeConfig {
         let mut c = self.host_config(manifest, template);
         if manifest.compose.is_some() {
-            crate::container::inside::inside(&mut c, self.link_file.is_some());
+            crate::backend::container::inside::inside(&mut c, self.link_file.is_some());
         }
         c
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Result, io};
-use crate::timefmt;
+use crate::util::timefmt;
 
 pub const RUNS_ROOT: &str = "testnet-runs";
 pub const LATEST: &str = "latest";

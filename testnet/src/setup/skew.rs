@@ -4,7 +4,7 @@
 //! processes, in-process nodes and containers, and needs nothing installed (no libfaketime).
 //!
 //! The tool measures every node's clock over RPC when any node is skewed
-//! ([`crate::remote::clocks_differ`]) and corrects trace times by it, as for remote nodes;
+//! ([`crate::observe::remote::clocks_differ`]) and corrects trace times by it, as for remote nodes;
 //! the report's skew section shows each skewed node's own estimate of its offset.
 
 use std::fmt;

@@ -35,7 +35,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
-use crate::manifest::{Manifest, NodeEntry};
+use crate::setup::manifest::{Manifest, NodeEntry};
 use rumor_report::records::process::StopReport;
 
 /// Batches the shared verification queue holds (see the module note for the memory bound).

@@ -192,7 +192,7 @@ pub fn capacity(cidr: &str) -> usize {
 /// Writes the compose file and creates (does not start) every container.
 pub async fn create(
     entry: &ComposeEntry,
-    nodes: &[crate::manifest::NodeEntry],
+    nodes: &[crate::setup::manifest::NodeEntry],
     genesis: &Path,
 ) -> Result<()> {
     if nodes.len() > capacity(&entry.subnet) {

@@ -7,11 +7,11 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::manifest::Manifest;
-use crate::metrics::{self, NodeCounters};
+use crate::observe::metrics::{self, NodeCounters};
+use crate::observe::rpc::{Head, MempoolStatus, Peer, Rpc};
 use crate::process::procfs::{self, MemUsage};
-use crate::rpc::{Head, MempoolStatus, Peer, Rpc};
-use crate::timefmt::now_us;
+use crate::setup::manifest::Manifest;
+use crate::util::timefmt::now_us;
 
 pub const RPC_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -34,7 +34,7 @@ pub struct Live {
     pub nodes: Vec<NodeLive>,
     /// The machine's CPU counters when the snapshot began (the saturation check's end).
     #[serde(default)]
-    pub machine: Option<crate::machine::MachineSample>,
+    pub machine: Option<crate::process::machine::MachineSample>,
     /// The memory and threads of the process hosting an in-process testnet.
     #[serde(default)]
     pub tool_mem: Option<MemUsage>,
@@ -67,7 +67,7 @@ pub fn alive(manifest: &Manifest, index: usize) -> bool {
     // A container's node runs on the container's data directory; its process is visible here
     // (same host) under the pid `docker inspect` gave.
     let data_dir = match &manifest.compose {
-        Some(_) => std::path::Path::new(crate::container::compose::DATA_DIR),
+        Some(_) => std::path::Path::new(crate::backend::container::compose::DATA_DIR),
         None => n.data_dir.as_path(),
     };
     n.pid.is_some_and(|pid| procfs::is_node(pid, data_dir))
@@ -112,7 +112,7 @@ async fn node_live(manifest: &Manifest, rpc: &Rpc, i: usize) -> NodeLive {
 /// Asks every node for everything, [`CONCURRENT`] nodes at a time.
 pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
     let at_us = now_us();
-    let machine = crate::machine::sample();
+    let machine = crate::process::machine::sample();
     let nodes: Vec<NodeLive> = futures::stream::iter(rpcs.iter().enumerate())
         .map(|(i, rpc)| node_live(manifest, rpc, i))
         .buffered(CONCURRENT)
@@ -124,7 +124,7 @@ pub async fn snapshot(manifest: &Manifest, rpcs: &[Rpc]) -> Live {
         .map(host_sample)
         .unwrap_or_default();
     let tool_heap = (manifest.in_process && manifest.host_pid == Some(std::process::id()))
-        .then(crate::heap::live_bytes);
+        .then(crate::util::heap::live_bytes);
     Live {
         at_us,
         nodes,

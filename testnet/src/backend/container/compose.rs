@@ -16,7 +16,7 @@ use super::ComposeEntry;
 pub use super::inside::{
     CONFIG_DIR, DATA_DIR, GENESIS, METRICS_PORT, P2P_PORT, RPC_PORT, config_path, inside,
 };
-use crate::manifest::NodeEntry;
+use crate::setup::manifest::NodeEntry;
 
 #[derive(Debug, Serialize)]
 pub struct ComposeFile {
