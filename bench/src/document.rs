@@ -36,7 +36,7 @@ pub fn new_document(machine: &Machine) -> String {
 
 /// One scenario's section: heading, what and how, run time, marker, empty table.
 pub fn section(sc: Scenario) -> String {
-    let spec = sc.spec();
+    let spec = crate::scenarios::spec(sc);
     format!(
         "## {} (`{}`)\n\n{}\n\nRun time: {}\n\n{}\n{HEADER}\n{SEPARATOR}\n",
         spec.title,

@@ -16,6 +16,7 @@ pub mod floor;
 pub mod goal;
 pub mod machine;
 pub mod net;
+pub mod options;
 pub mod ramp;
 pub mod result;
 pub mod rows;

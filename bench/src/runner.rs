@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::ctx::Ctx;
 use super::figure::{Figure, resolve};
 use super::machine::{GitInfo, Machine};
+pub use super::options::BenchOptions;
 use super::result::{self, BenchResult, RunRecord};
 use super::scenario::Scenario;
 use super::scenarios::propagation::SATURATED;
@@ -15,26 +16,6 @@ use super::{document, rows, scenarios};
 use crate::error::{Error, Result};
 use rumor_testnet::process::Started;
 use rumor_testnet::util::timefmt;
-
-#[derive(Debug, Clone)]
-pub struct BenchOptions {
-    pub scenarios: Vec<Scenario>,
-    pub runs: usize,
-    /// Where JSON results go (`bench/results`).
-    pub out: PathBuf,
-    /// The `BENCHMARKS.md` to append to.
-    pub document: PathBuf,
-    /// Root for the testnets the runs start (`testnet-runs/bench`).
-    pub work: PathBuf,
-    pub rumor: PathBuf,
-    pub keep: bool,
-    pub quiet: bool,
-    pub seed: u64,
-    /// The scale ramp (its sizes can be narrowed from the command line).
-    pub scale: scenarios::scale::Params,
-    /// How long `soak` loads the network (1 h by default).
-    pub soak_duration: std::time::Duration,
-}
 
 #[derive(Debug)]
 pub struct Finished {
@@ -88,7 +69,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         let v = r.figure(key)?.measured.as_ref()?.median;
         Some((v, format!("{name} @{}", r.git.describe())))
     };
-    let mut figures = resolve(&sc.spec().figures, &values, &lookup);
+    let mut figures = resolve(&scenarios::spec(sc).figures, &values, &lookup);
     let saturated: Vec<usize> = per_run
         .iter()
         .filter(|r| r.values.get(SATURATED) == Some(&1.0))
@@ -132,7 +113,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
     document::append_to_file(&opts.document, &env.machine, sc, &rows::rows(&result))?;
     let summary = format!(
         "{} ({}), {} run(s) in {}\n{}{}",
-        sc.spec().title,
+        scenarios::spec(sc).title,
         sc.name(),
         result.runs,
         rows::duration_text(result.run_time_s),

@@ -9,8 +9,10 @@ use serde::Serialize;
 use super::verify_ceiling;
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::{Error, Result};
+use crate::figure::FigureSpec;
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::ramp::{RelayRule, RelayStep, StopReason};
+use crate::scenario::{CEILING, Spec, fraction_of_ceiling};
 use rumor_report::analysis::percentile::{Summary, summarize};
 use rumor_report::trace::{self, Kind, NodeTrace};
 use rumor_testnet::load::{LoadOptions, drive, plan_txs};
@@ -243,6 +245,36 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         "steps": records,
     });
     Ok(out)
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `Relay` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Relay: a line of three nodes",
+        about: "Nodes A–B–C in a line (B's bootnode is A, C's is B; \
+            `--peers-low 0 --peers-high 2`, so peer exchange adds no link), no producer, \
+            pools raised as for ingest. The tx rate offered to A ramps 1 000, 2 000, \
+            4 000, 8 000, 12 000, 16 000 tx/s, 4 s per step, each step's txs checked \
+            against C's trace 3 s after the step. The ramp stops at the first step where \
+            C saw < 99 % of the txs A accepted (or A accepted < 90 % of the offer). \
+            Figure: the rate A accepted in the last step that passed. Goal: ≥ 0.5 × the \
+            verify ceiling of the same run. All three nodes and the load generator \
+            share the machine's cores, and each node verifies every tx, so on 2 cores \
+            the ceiling / 3 is a hard upper bound.",
+        run_time: "30–60 s per run, depending on where the ramp stops.",
+        figures: vec![
+            CEILING,
+            FigureSpec::new(
+                "relay_tps",
+                "sustained relay rate A→C (≥ 99 % at C)",
+                "tx/s",
+            )
+            .goal(fraction_of_ceiling(0.5)),
+            FigureSpec::new("c_p99_ms", "A→C arrival p99 at that rate", "ms"),
+        ],
+    }
 }
 
 #[cfg(test)]
