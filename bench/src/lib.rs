@@ -9,22 +9,17 @@
 //! [`machine`] says where and from what commit a result came.
 
 pub mod ctx;
-pub mod document;
 pub mod error;
-pub mod figure;
 pub mod floor;
-pub mod goal;
 pub mod machine;
 pub mod net;
 pub mod options;
 pub mod ramp;
-pub mod result;
-pub mod rows;
+pub mod record;
 pub mod runner;
 pub mod scenario;
 pub mod scenarios;
 pub mod soak;
-pub mod spread;
 
 pub use runner::{BenchOptions, Env, Finished, run_scenario};
 pub use scenario::Scenario;

@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::ctx::Ctx;
-use super::figure::{Figure, resolve};
 use super::machine::{GitInfo, Machine};
 pub use super::options::BenchOptions;
-use super::result::{self, BenchResult, RunRecord};
+use super::record::{document, rows};
 use super::scenario::Scenario;
+use super::scenarios;
 use super::scenarios::propagation::SATURATED;
-use super::{document, rows, scenarios};
 use crate::error::{Error, Result};
+use crate::record::result::{self, BenchResult, RunRecord};
+use rumor_report::figure::{Figure, resolve};
 use rumor_testnet::process::Started;
 use rumor_testnet::util::timefmt;
 
@@ -116,7 +117,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         scenarios::spec(sc).title,
         sc.name(),
         result.runs,
-        rows::duration_text(result.run_time_s),
+        rumor_report::render::text::duration_text(result.run_time_s),
         rows::summary(&result),
         result
             .notes

@@ -3,7 +3,7 @@
 //! its code (`scenarios/<name>.rs`, `spec()`), gathered by [`crate::scenarios::spec`], so the
 //! document and the tool cannot drift apart.
 
-use super::figure::{FigureSpec, GoalSpec};
+use rumor_report::figure::{FigureSpec, GoalSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scenario {

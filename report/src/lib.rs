@@ -13,6 +13,7 @@ pub mod analysis;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod browser;
 pub mod error;
+pub mod figure;
 pub mod fsutil;
 pub mod metrics;
 pub mod model;

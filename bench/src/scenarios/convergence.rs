@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::Result;
-use crate::figure::{FigureSpec, GoalSpec};
 use crate::net::{self, NetShape};
 use crate::scenario::{MACHINE_CPU, Spec};
 use rumor_report::Report;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::RunOptions;
 use rumor_testnet::faults::{Churn, Faults, Partition};

@@ -10,9 +10,9 @@ use serde::Serialize;
 use super::propagation;
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::Result;
-use crate::figure::{FigureSpec, GoalSpec};
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::scenario::Spec;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_testnet::commands::run::run_with;
 
 #[derive(Debug, Clone, Serialize)]

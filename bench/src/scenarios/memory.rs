@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::{Error, Result};
-use crate::figure::{FigureSpec, GoalSpec};
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::scenario::Spec;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_testnet::commands::load::run_load;
 use rumor_testnet::load::LoadOptions;
 use rumor_testnet::observe::rpc::Rpc;

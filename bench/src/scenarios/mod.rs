@@ -86,7 +86,7 @@ pub fn spec(sc: Scenario) -> Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figure::GoalSpec;
+    use rumor_report::figure::GoalSpec;
 
     #[test]
     fn specs_are_consistent() {

@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::Result;
-use crate::figure::{FigureSpec, GoalSpec};
 use crate::floor::{FloorFigures, FloorLoad};
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::scenario::{MACHINE_CPU, Spec};
 use rumor_report::Report;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::{RunOptions, run_with};
 use rumor_testnet::load::LoadOptions;

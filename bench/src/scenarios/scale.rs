@@ -10,10 +10,10 @@ use serde::Serialize;
 use super::propagation::{self, Params as RunParams};
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::Result;
-use crate::figure::{FigureSpec, GoalSpec};
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::ramp::{StopReason, last_passing};
 use crate::scenario::Spec;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_testnet::commands::run::run_with;
 
 #[derive(Debug, Clone, Serialize)]

@@ -15,11 +15,11 @@ use tokio::sync::watch;
 
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::Result;
-use crate::figure::{FigureSpec, GoalSpec};
 use crate::net::{self, NetShape};
 use crate::scenario::{MACHINE_CPU, Spec};
 use crate::soak::{self, Judgement, sample};
 use rumor_report::Report;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_report::plots::Footer;
 use rumor_testnet::commands::run::{RunOptions, run_with};
 use rumor_testnet::faults::{Churn, Faults, Partition};

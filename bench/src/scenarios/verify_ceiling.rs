@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
 use crate::error::{Error, Result};
-use crate::figure::FigureSpec;
 use crate::scenario::Spec;
+use rumor_report::figure::FigureSpec;
 
 const CHAIN_ID: u64 = 1;
 /// Distinct txs (and keys) each thread cycles through: enough that nothing is cached between

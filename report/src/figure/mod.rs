@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::goal::{Comparison, Goal};
-use super::spread::{Spread, spread_of};
+pub mod goal;
+pub mod spread;
+
+use goal::{Comparison, Goal};
+use spread::{Spread, spread_of};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum GoalSpec {

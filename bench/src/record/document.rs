@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use super::machine::Machine;
-use super::rows::{HEADER, SEPARATOR};
-use super::scenario::Scenario;
 use crate::error::{Result, io};
+use crate::machine::Machine;
+use crate::record::rows::{HEADER, SEPARATOR};
+use crate::scenario::Scenario;
 
 const MICRO_HEADING: &str = "## Micro-benchmarks";
 

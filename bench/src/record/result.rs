@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::figure::Figure;
-use super::machine::{GitInfo, Machine};
 use crate::error::{Result, io};
+use crate::machine::{GitInfo, Machine};
+use rumor_report::figure::Figure;
 use rumor_report::fsutil;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,7 +100,7 @@ pub fn latest(out: &Path, scenario: &str) -> Result<Option<(String, BenchResult)
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::figure::{FigureSpec, GoalSpec, resolve};
+    use rumor_report::figure::{FigureSpec, GoalSpec, resolve};
 
     pub(crate) fn sample(scenario: &str, started_at: u64) -> BenchResult {
         let specs = [FigureSpec::new("tps", "accepted", "tx/s").goal(GoalSpec::AtLeast(100.0))];

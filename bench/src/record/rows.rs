@@ -1,9 +1,9 @@
 //! A result as table rows: one row per figure, in the columns every scenario section shares.
 
-use super::figure::Figure;
-use super::goal::{number_scaled, with_unit};
-use super::result::BenchResult;
-use super::spread::noise_ratio;
+use crate::record::result::BenchResult;
+use rumor_report::figure::Figure;
+use rumor_report::figure::spread::noise_ratio;
+use rumor_report::render::text::{duration_text, number_scaled, row, with_unit};
 
 pub const HEADER: &str = "| date (UTC) | commit | figure | measured: median (min–max) | runs | goal, or compared with | ratio = measured / goal | run time | notes |";
 pub const SEPARATOR: &str = "|---|---|---|---|---|---|---|---|---|";
@@ -116,26 +116,10 @@ fn figure_notes(f: &Figure) -> Vec<String> {
     notes
 }
 
-/// A Markdown table row; `|` inside a cell is escaped.
-pub fn row(cells: &[String]) -> String {
-    let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
-    format!("| {} |", cells.join(" | "))
-}
-
-/// "42 s", "4 min 10 s", "1 h 02 min".
-pub fn duration_text(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
-        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::tests::sample;
+    use crate::record::result::tests::sample;
 
     #[test]
     fn one_row_per_figure() {
