@@ -1,47 +1,41 @@
 //! Wall-clock helpers and the human formats the CLI reads and prints. The host's realtime
-//! clock is the one the nodes stamp their traces with, so the tool uses the same one.
+//! clock is the one the nodes stamp their traces with, so the tool uses the same one. Dates
+//! are formatted by the `time` crate (the calendar arithmetic is its, not ours); the duration
+//! parser is hand-written because its grammar (`30`, `500ms`, `1.5s`, `2m`) is the CLI's own.
 
 use std::time::Duration;
+
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 /// The clock the nodes stamp their traces with (CLOCK_REALTIME), from `rumor-chain`.
 pub use rumor_chain::clock::{now_ms, now_us};
 
 /// `YYYYmmdd-HHMMSS` in UTC, for run directory names (sortable, no time zone database needed).
 pub fn timestamp(unix_secs: u64) -> String {
-    let days = (unix_secs / 86_400) as i64;
-    let rem = unix_secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
+    format(
+        unix_secs,
+        format_description!("[year][month][day]-[hour][minute][second]"),
     )
 }
 
 /// `YYYY-mm-dd HH:MM` in UTC, for tables people read.
 pub fn utc_minute(unix_secs: u64) -> String {
-    let (y, m, d) = civil_from_days((unix_secs / 86_400) as i64);
-    let rem = unix_secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60
+    format(
+        unix_secs,
+        format_description!("[year]-[month]-[day] [hour]:[minute]"),
     )
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// `unix_secs` in UTC in `description`. Outside the calendar `time` represents (years
+/// -9999..=9999) the epoch is printed instead: no wall clock reads that far.
+fn format(unix_secs: u64, description: &[BorrowedFormatItem<'_>]) -> String {
+    let at = i64::try_from(unix_secs)
+        .ok()
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    at.format(description).unwrap_or_default()
 }
 
 /// Parses `30`, `30s`, `500ms`, `2m`, `1.5s`. A bare number is seconds.
@@ -76,6 +70,9 @@ mod tests {
         // 2024-02-29 12:34:56 UTC
         assert_eq!(timestamp(1_709_210_096), "20240229-123456");
         assert_eq!(utc_minute(1_709_210_096), "2024-02-29 12:34");
+        // 2099-12-31 23:59:59 UTC, and the year 10000 (out of range: the epoch).
+        assert_eq!(timestamp(4_102_444_799), "20991231-235959");
+        assert_eq!(timestamp(253_402_300_800), "19700101-000000");
     }
 
     #[test]
