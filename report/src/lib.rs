@@ -7,7 +7,10 @@
 //! off their Prometheus pages) and [`records`] (what the harness logged: load, faults,
 //! attack, machine, clocks, series); [`analysis`] turns traces into figures; [`model`] is the
 //! shape of `report.json` and [`section`] its optional sections; [`render`] writes Markdown,
-//! HTML, the summary table and plain-text tables, [`plots`] the SVG plots.
+//! HTML, the summary table and plain-text tables (and formats every number), [`plots`] the
+//! SVG plots; [`figure`] is a figure measured over repeated runs against its goal (the
+//! benchmark suite's tables); [`fsutil`] writes files atomically; [`error`] is the crate's
+//! error type.
 
 pub mod analysis;
 #[cfg(any(test, feature = "test-utils"))]
