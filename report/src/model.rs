@@ -115,7 +115,7 @@ pub struct NodeReport {
     pub degree: Option<usize>,
     pub bytes_in_per_s: Option<f64>,
     pub bytes_out_per_s: Option<f64>,
-    /// Received bytes per second by purpose ([`super::bytes`]).
+    /// Received bytes per second by purpose ([`crate::section::bytes`]).
     #[serde(default)]
     pub bytes_in_split: Option<crate::section::bytes::ByteSplit>,
     /// Peak resident set (VmHWM), KiB.

@@ -1,7 +1,7 @@
 //! A real Prometheus server watching a testnet (`up|run --prometheus`): every node's
-//! `/metrics` is a target through file-based service discovery ([`config`]), the server runs
-//! on loopback with its data inside the testnet directory ([`server`]), and the report reads
-//! bytes/s, pool sizes, peers and heads over the run from its HTTP API ([`api`], [`series`]).
+//! `/metrics` is a target through file-based service discovery (`config.rs`), the server runs
+//! on loopback with its data inside the testnet directory (`server.rs`), and the report reads
+//! bytes/s, pool sizes, peers and heads over the run from its HTTP API (`api.rs`, `series.rs`).
 //!
 //! Invariants: everything lives in `DIR/prometheus/` (config, targets, TSDB, log); the server
 //! listens on 127.0.0.1 only; it is recorded in `testnet.json` (pid, address) before anything

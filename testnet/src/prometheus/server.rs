@@ -103,7 +103,7 @@ pub fn is_ours(pid: u32, testnet: &Path) -> bool {
     procfs::cmdline(pid).is_some_and(|args| args.contains(&want))
 }
 
-/// SIGTERM, up to [`STOP_GRACE`] for a clean exit, then SIGKILL. `false` if `pid` was not
+/// SIGTERM, up to `STOP_GRACE` for a clean exit, then SIGKILL. `false` if `pid` was not
 /// this testnet's server (gone, or the pid reused): then nothing is signalled.
 pub async fn stop(pid: u32, testnet: &Path) -> bool {
     if !is_ours(pid, testnet) {

@@ -1,4 +1,4 @@
-//! The report's data from a running testnet: [`build`] assembles `report.json`'s model from the
+//! The report's data from a running testnet: [`build()`] assembles `report.json`'s model from the
 //! analysis and what was read from the live nodes (manifest, snapshot, heads, counters), and
 //! [`skew`] the clock-skew section. Everything the report is and how it is written is
 //! `rumor_report`.
