@@ -1,7 +1,8 @@
 //! The RPC interface as `#[rpc(server, client)]` traits, one per namespace. Method names on
 //! the wire are `<namespace>_<name>` (e.g. `tx_submit`). The node implements the generated
 //! `*Server` traits; every client (testnet, bench, wallet, tests) calls the generated `*Client`
-//! methods, so no method name is spelled as a string outside this file and [`crate::openrpc`].
+//! methods, so no method name is spelled as a string outside this file and the OpenRPC method
+//! table (`openrpc.rs`, which reads this file's constants; this file does not read it).
 
 use jsonrpsee::core::{RpcResult, SubscriptionResult};
 use jsonrpsee::proc_macros::rpc;

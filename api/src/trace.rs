@@ -99,7 +99,9 @@ impl TraceLine {
 }
 
 /// The writer's counts, in `trace.stats.json`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct TraceStats {
     /// Lines written.
     pub written: u64,

@@ -11,41 +11,53 @@ use rumor_chain::{
     Address, Block, BlockHash, BlockHeader, Equivocation, EvidenceError, Signature, SignedHeader,
     SignedTransaction, TxHash,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+use crate::schema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TxStatus {
     Pending,
     Queued,
-    Included { height: u64, block: BlockHash },
+    Included {
+        height: u64,
+        #[schemars(with = "schema::Hash32")]
+        block: BlockHash,
+    },
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TxInfo {
+    #[schemars(with = "Option<schema::SignedTransaction>")]
     pub tx: Option<SignedTransaction>,
     pub status: TxStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Head {
     pub height: u64,
+    #[schemars(with = "schema::Hash32")]
     pub hash: BlockHash,
     pub slot: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum BlockTxs {
-    Full(Vec<SignedTransaction>),
-    Hashes(Vec<TxHash>),
+    Full(#[schemars(with = "Vec<schema::SignedTransaction>")] Vec<SignedTransaction>),
+    Hashes(#[schemars(with = "Vec<schema::Hash32>")] Vec<TxHash>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BlockInfo {
+    #[schemars(with = "schema::Hash32")]
     pub hash: BlockHash,
+    #[schemars(with = "schema::BlockHeader")]
     pub header: BlockHeader,
+    #[schemars(with = "schema::SignatureHex")]
     pub signature: Signature,
     pub size: usize,
     pub txs: BlockTxs,
@@ -68,18 +80,22 @@ impl BlockInfo {
 }
 
 /// A block header with its producer's signature (no body).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SignedHeaderInfo {
+    #[schemars(with = "schema::Hash32")]
     pub hash: BlockHash,
+    #[schemars(with = "schema::BlockHeader")]
     pub header: BlockHeader,
+    #[schemars(with = "schema::SignatureHex")]
     pub signature: Signature,
 }
 
 /// Proof that `producer` signed two blocks for `slot` (`chain_getEquivocations`). Anyone with
 /// the genesis can check it: [`EquivocationInfo::evidence`], then `Equivocation::verify`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EquivocationInfo {
     pub slot: u64,
+    #[schemars(with = "schema::AddressHex")]
     pub producer: Address,
     /// The block the node stored or saw first.
     pub first: SignedHeaderInfo,
@@ -113,7 +129,7 @@ impl EquivocationInfo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MempoolStatus {
     pub pending: usize,
     pub queued: usize,
@@ -125,16 +141,18 @@ pub struct MempoolStatus {
     pub rejections: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SenderTxs {
+    #[schemars(with = "Vec<schema::SignedTransaction>")]
     pub pending: Vec<SignedTransaction>,
+    #[schemars(with = "Vec<schema::SignedTransaction>")]
     pub queued: Vec<SignedTransaction>,
 }
 
 /// Pooled txs by sender.
 pub type MempoolContent = BTreeMap<Address, SenderTxs>;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NetInfo {
     pub peer_id: String,
     pub listen_addrs: Vec<String>,
@@ -142,7 +160,7 @@ pub struct NetInfo {
     pub network: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Peer {
     pub peer_id: String,
     pub addr: String,
@@ -162,9 +180,10 @@ impl Peer {
 }
 
 /// A new canonical head, as published to `chain_subscribeNewHeads` (notification `newHead`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HeadEvent {
     pub height: u64,
+    #[schemars(with = "schema::Hash32")]
     pub hash: BlockHash,
     pub slot: u64,
     pub txs: usize,
@@ -173,7 +192,7 @@ pub struct HeadEvent {
 
 /// `node_health`: whether this node persists what it accepts and follows the chain, and what
 /// is wrong if not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NodeHealth {
     /// Every part below is `ok`.
     pub ok: bool,
@@ -188,7 +207,7 @@ pub struct NodeHealth {
 }
 
 /// One store's state, tagged by `status`: `{"status":"ok"}` or `{"status":"degraded",…}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StoreHealth {
     Ok,
@@ -259,7 +278,7 @@ mod tests {
 }
 
 /// `chain_clock`: what the node knows of its own clock against the other producers'.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClockStatus {
     /// Our clock minus the other producers', ms (positive: ahead), estimated from their
     /// blocks: per producer the least (receive time − slot start), median over producers
@@ -279,14 +298,14 @@ pub struct ClockStatus {
 }
 
 /// `trace_clock`: the node's wall clock when it answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClockReading {
     /// µs since the Unix epoch.
     pub t_us: u64,
 }
 
 /// `trace_read`: a page of the trace file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TracePage {
     /// The page's first byte in the file.
     pub offset: u64,
@@ -301,7 +320,7 @@ pub struct TracePage {
 
 /// Which directions of a link a fault acts on, seen from the node told: `out` is what it
 /// sends to the peer, `in` what it receives from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkFaultDirection {
     Out,
@@ -314,7 +333,7 @@ pub enum LinkFaultDirection {
 /// a stall for `down_ms` at the start of every `period_ms`; `loss` delays a share `loss` of
 /// chunks by TCP retransmission timeouts; `reset` fails the connections at once (and, for
 /// `duration_ms`, new ones as soon as they are known to be the peer's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkFaultMode {
     Stall,
@@ -325,7 +344,7 @@ pub enum LinkFaultMode {
 
 /// A link fault, as `fault_setLinkFault` takes it. A request parameter, so unknown keys are
 /// refused: a misspelt `duration_ms` must not leave a fault without an end.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkFaultSpec {
     pub direction: LinkFaultDirection,

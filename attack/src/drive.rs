@@ -9,7 +9,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use libp2p::gossipsub::TopicHash;
+use libp2p::gossipsub::{self, TopicHash};
 use libp2p::request_response::{self, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
@@ -20,8 +20,10 @@ use rumor_p2p::{Status, SyncRequest, Topic};
 use serde::{Deserialize, Serialize};
 
 use crate::craft;
+use crate::error::AttackError;
 use crate::peer::{self, Hostile, HostileEvent};
-use crate::{AttackError, Scenario, sybil};
+use crate::scenario::Scenario;
+use crate::sybil;
 
 /// Old blocks fetched per range request (old-block-replay).
 pub const REPLAY_BATCH: u64 = 16;
@@ -131,8 +133,8 @@ pub async fn run(
             ..AttackStats::default()
         },
         topics: [
-            Topic::Tx.ident(&network).hash(),
-            Topic::Block.ident(&network).hash(),
+            gossipsub::IdentTopic::new(Topic::Tx.name(&network)).hash(),
+            gossipsub::IdentTopic::new(Topic::Block.name(&network)).hash(),
         ],
         connected: HashSet::new(),
         honest,
@@ -172,7 +174,7 @@ pub async fn run(
     if let Some(sybils) = sybils {
         let _ = stop_sybils.send(true);
         let t = sybils.finish().await;
-        attack.stats.sybils = crate::SYBILS;
+        attack.stats.sybils = sybil::SYBILS;
         attack.stats.connections += t.connections;
         attack.stats.first_move_ms = t.first_in_ms;
     }

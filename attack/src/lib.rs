@@ -8,18 +8,14 @@
 
 mod craft;
 mod drive;
+mod error;
 mod peer;
 mod scenario;
 mod sybil;
 
 pub use drive::{AttackConfig, AttackStats, REPLAY_BATCH, peer_id, run};
+pub use error::AttackError;
 pub use peer::HOST;
 pub use rumor_p2p::wire::thresholds;
 pub use scenario::Scenario;
 pub use sybil::SYBILS;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AttackError {
-    #[error("attacker set-up: {0}")]
-    Setup(String),
-}

@@ -16,7 +16,7 @@ use rumor_p2p::transport::BoundTcp;
 use rumor_p2p::wire::{IDENTIFY_PROTOCOL, PX_PROTOCOL, PxCodec, SYNC_PROTOCOL, SyncCodec};
 use rumor_p2p::{Topic, message_id};
 
-use crate::AttackError;
+use crate::error::AttackError;
 
 /// The largest message the attacker publishes (over every topic cap the nodes set).
 pub const MAX_PUBLISH: usize = 4 * 1024 * 1024;
@@ -69,7 +69,9 @@ pub fn build(
     let mut gossipsub =
         gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gs_config).map_err(setup)?;
     for t in Topic::ALL {
-        gossipsub.subscribe(&t.ident(network)).map_err(setup)?;
+        gossipsub
+            .subscribe(&gossipsub::IdentTopic::new(t.name(network)))
+            .map_err(setup)?;
     }
     let rr = request_response::Config::default()
         .with_request_timeout(Duration::from_secs(10))

@@ -18,7 +18,7 @@ use rumor_p2p::wire::{PxResponse, WireRecord, WireResponse};
 use rumor_p2p::{Status, SyncRequest};
 use tokio::sync::watch;
 
-use crate::AttackError;
+use crate::error::AttackError;
 use crate::peer::{self, HostileEvent};
 
 /// Identities the host mints: four times a node's whole inbound capacity at the per-IP cap.

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use rumor_chain::test_utils::TxBuilder;
 use rumor_chain::*;
 
 const CHAIN_ID: u64 = 1;
@@ -18,15 +19,11 @@ fn keys(n: usize, prefix: &str) -> Vec<Keypair> {
 }
 
 fn tx(from: &Keypair, to: Address, nonce: u64) -> SignedTransaction {
-    Transaction {
-        chain_id: CHAIN_ID,
-        from: from.address(),
-        to,
-        amount: 1,
-        fee: 1,
-        nonce,
-    }
-    .sign(from)
+    TxBuilder::new(from)
+        .chain_id(CHAIN_ID)
+        .to(to)
+        .nonce(nonce)
+        .sign()
 }
 
 fn codec_and_signatures(c: &mut Criterion) {

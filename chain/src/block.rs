@@ -1,13 +1,16 @@
 //! Blocks: header, producer signature, transactions.
 
+pub mod compact;
+pub mod evidence;
+
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
-use crate::codec::{self, DecodeError, Limits};
-use crate::crypto::{self, BLOCK_DOMAIN, Signature, SignatureError};
-use crate::hash::{BlockHash, Hash256, TxHash, sha256};
-use crate::keys::Keypair;
-use crate::merkle;
+use crate::primitives::address::Address;
+use crate::primitives::codec::{self, DecodeError, Limits};
+use crate::primitives::crypto::{self, BLOCK_DOMAIN, Signature, SignatureError};
+use crate::primitives::hash::{BlockHash, Hash256, TxHash, sha256};
+use crate::primitives::keys::Keypair;
+use crate::primitives::merkle;
 use crate::tx::SignedTransaction;
 
 /// What a producer commits to. The block hash is the SHA-256 of its encoding.

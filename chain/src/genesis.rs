@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
 use crate::block::{Block, BlockHeader, tx_root};
-use crate::codec::Limits;
-use crate::crypto::Signature;
-use crate::hash::{Hash256, sha256};
+use crate::primitives::address::Address;
+use crate::primitives::codec::Limits;
+use crate::primitives::crypto::Signature;
+use crate::primitives::hash::{Hash256, sha256};
 use crate::state::{Account, State};
 
 const GENESIS_DOMAIN: &[u8] = b"RUMOR/genesis/v1";
@@ -144,7 +144,7 @@ impl Genesis {
     /// so formatting does not matter; allocation order does).
     pub fn hash(&self) -> Hash256 {
         let mut bytes = GENESIS_DOMAIN.to_vec();
-        crate::codec::encode_value(self, &mut bytes);
+        crate::primitives::codec::encode_value(self, &mut bytes);
         Hash256(sha256(&bytes))
     }
 

@@ -3,38 +3,37 @@
 //!
 //! This crate knows nothing of the network or the mempool (data flows p2p → node → chain).
 
-pub mod address;
 pub mod block;
 pub mod clock;
-pub mod codec;
-pub mod compact;
-pub mod crypto;
-pub mod evidence;
 pub mod genesis;
-pub mod hash;
-pub mod keys;
-pub mod merkle;
+pub mod primitives;
 pub mod state;
 pub mod store;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 pub mod tx;
 pub mod validate;
 
-pub use address::Address;
+/// The module paths other crates name (`rumor_chain::codec::TX_ENCODED_LEN`, ...), kept where
+/// they were before the primitives moved into one directory.
+pub use primitives::{codec, crypto, hash};
+
+pub use block::compact::{CompactBlock, CompactError, PartialBlock, ShortId, ShortIdKey};
+pub use block::evidence::{Equivocation, EvidenceError, VerifiedEquivocation};
 pub use block::{Block, BlockHeader, SIGNED_HEADER_LEN, SignedHeader, tx_root};
-pub use codec::{DecodeError, Limits};
-pub use compact::{CompactBlock, CompactError, PartialBlock, ShortId, ShortIdKey};
-pub use crypto::{Signature, SignatureError};
-pub use evidence::{Equivocation, EvidenceError, VerifiedEquivocation};
 pub use genesis::{Allocation, Genesis, GenesisError};
-pub use hash::{BlockHash, Hash256, HexError, TxHash};
-pub use keys::{KeyError, Keypair};
-pub use state::{Account, AccountReader, Executor, State, StateDiff, TxError};
+pub use primitives::address::Address;
+pub use primitives::codec::{DecodeError, Limits};
+pub use primitives::crypto::{Signature, SignatureError};
+pub use primitives::hash::{BlockHash, Hash256, HexError, TxHash};
+pub use primitives::keys::{KeyError, Keypair};
+pub use state::{Account, AccountReader, Executor, State, StateDiff};
 pub use store::{
     ChainStore, Commit, ImportError, ImportKind, ImportOutcome, IoFailure, MAX_EVIDENCE,
     MAX_HEADERS_PER_REQUEST, MAX_LOCATOR_LEN, StoreError, TxLocation, beats, find_ancestor,
     locator_heights,
 };
-pub use tx::{SignedTransaction, Transaction, VerifiedTx};
+pub use tx::{SignedTransaction, Transaction, TxError, VerifiedTx};
 pub use validate::{
     BlockError, ChainConfig, CheckedBlock, Produced, check_against_parent, check_block,
     check_block_skipping, check_header, check_signed_header, execute_block, produce_block,
@@ -44,7 +43,7 @@ pub use validate::{
 /// codecs, unchanged. Not an API; nothing else uses them.
 #[doc(hidden)]
 pub mod fuzzing {
-    use crate::codec::DecodeError;
+    use crate::primitives::codec::DecodeError;
     use crate::state::StateDiff;
 
     /// Decodes a state diff exactly as the store reads one (`StateDiff::decode`).

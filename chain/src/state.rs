@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
-use crate::crypto::SignatureError;
-use crate::hash::Hash256;
-use crate::merkle;
+use crate::primitives::address::Address;
+use crate::primitives::hash::Hash256;
+use crate::primitives::merkle;
+/// Defined beside the transaction it judges; re-exported here, where the state transition
+/// returns it.
+pub use crate::tx::TxError;
 use crate::tx::{SignedTransaction, Transaction};
 
 /// An account. The all-zero account is the same as no account.
@@ -40,37 +42,6 @@ pub trait AccountReader {
     fn account(&self, address: &Address) -> Account;
 }
 
-/// Why a transaction cannot be applied.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TxError {
-    #[error("wrong chain id: expected {expected}, got {got}")]
-    WrongChainId { expected: u64, got: u64 },
-    #[error("bad signature: {0}")]
-    BadSignature(SignatureError),
-    #[error("amount + fee overflows")]
-    CostOverflow,
-    #[error("nonce mismatch: account nonce is {expected}, tx has {got}")]
-    NonceMismatch { expected: u64, got: u64 },
-    #[error("insufficient balance: need {need}, have {have}")]
-    InsufficientBalance { need: u64, have: u64 },
-    #[error("a balance would overflow")]
-    BalanceOverflow,
-}
-
-impl TxError {
-    /// Whether the tx is invalid on its own, everywhere and forever — so a peer that relayed it
-    /// deserves a penalty. Nonce and balance failures depend on the state a node happens to have
-    /// (a race, a reorg) and are not the relayer's fault.
-    pub fn is_bad_transaction(&self) -> bool {
-        match self {
-            TxError::WrongChainId { .. } | TxError::BadSignature(_) | TxError::CostOverflow => true,
-            TxError::NonceMismatch { .. }
-            | TxError::InsufficientBalance { .. }
-            | TxError::BalanceOverflow => false,
-        }
-    }
-}
-
 /// One account's value before and after a block. `Account::default()` stands for "absent".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bincode::Encode, bincode::Decode)]
 pub struct AccountChange {
@@ -88,17 +59,17 @@ pub struct StateDiff {
 impl StateDiff {
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        crate::codec::encode_value(self, &mut out);
+        crate::primitives::codec::encode_value(self, &mut out);
         out
     }
 
     /// Decodes a diff in its one canonical encoding. A map's decoder accepts entries in any
     /// order and repeated keys (sorting and merging them), so bytes that do not re-encode to
     /// themselves are refused (found by fuzzing; the store only ever writes canonical diffs).
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, crate::codec::DecodeError> {
-        let diff: Self = crate::codec::decode_exact(bytes, usize::MAX)?;
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, crate::primitives::codec::DecodeError> {
+        let diff: Self = crate::primitives::codec::decode_exact(bytes, usize::MAX)?;
         if diff.encode() != bytes {
-            return Err(crate::codec::DecodeError::Malformed(
+            return Err(crate::primitives::codec::DecodeError::Malformed(
                 "state diff not canonical: accounts out of order or repeated".into(),
             ));
         }

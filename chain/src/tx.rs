@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
-use crate::codec::{self, DecodeError, Limits};
-use crate::crypto::{self, Signature, SignatureError, TX_DOMAIN};
-use crate::hash::{TxHash, sha256};
-use crate::keys::Keypair;
+use crate::primitives::address::Address;
+use crate::primitives::codec::{self, DecodeError, Limits};
+use crate::primitives::crypto::{self, Signature, SignatureError, TX_DOMAIN};
+use crate::primitives::hash::{TxHash, sha256};
+use crate::primitives::keys::Keypair;
 
 /// A transfer of `amount` from `from` to `to`, paying `fee` to the block producer.
 #[derive(
@@ -87,8 +87,7 @@ impl SignedTransaction {
 
     /// Stateless validation for `chain_id`: the chain id, the cost, then the signature (the
     /// expensive check last). On success the tx carries proof of it as a [`VerifiedTx`].
-    pub fn verify(self, chain_id: u64) -> Result<VerifiedTx, crate::state::TxError> {
-        use crate::state::TxError;
+    pub fn verify(self, chain_id: u64) -> Result<VerifiedTx, TxError> {
         if self.tx.chain_id != chain_id {
             return Err(TxError::WrongChainId {
                 expected: chain_id,
@@ -154,5 +153,36 @@ impl VerifiedTx {
 
     pub fn into_signed(self) -> SignedTransaction {
         self.tx
+    }
+}
+
+/// Why a transaction cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    #[error("wrong chain id: expected {expected}, got {got}")]
+    WrongChainId { expected: u64, got: u64 },
+    #[error("bad signature: {0}")]
+    BadSignature(SignatureError),
+    #[error("amount + fee overflows")]
+    CostOverflow,
+    #[error("nonce mismatch: account nonce is {expected}, tx has {got}")]
+    NonceMismatch { expected: u64, got: u64 },
+    #[error("insufficient balance: need {need}, have {have}")]
+    InsufficientBalance { need: u64, have: u64 },
+    #[error("a balance would overflow")]
+    BalanceOverflow,
+}
+
+impl TxError {
+    /// Whether the tx is invalid on its own, everywhere and forever — so a peer that relayed it
+    /// deserves a penalty. Nonce and balance failures depend on the state a node happens to have
+    /// (a race, a reorg) and are not the relayer's fault.
+    pub fn is_bad_transaction(&self) -> bool {
+        match self {
+            TxError::WrongChainId { .. } | TxError::BadSignature(_) | TxError::CostOverflow => true,
+            TxError::NonceMismatch { .. }
+            | TxError::InsufficientBalance { .. }
+            | TxError::BalanceOverflow => false,
+        }
     }
 }

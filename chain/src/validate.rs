@@ -6,13 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::address::Address;
 use crate::block::{Block, BlockHeader, SignedHeader, tx_root_of_hashes};
-use crate::codec::Limits;
-use crate::crypto::SignatureError;
 use crate::genesis::Genesis;
-use crate::hash::{BlockHash, Hash256, TxHash};
-use crate::keys::Keypair;
+use crate::primitives::address::Address;
+use crate::primitives::codec::Limits;
+use crate::primitives::crypto::SignatureError;
+use crate::primitives::hash::{BlockHash, Hash256, TxHash};
+use crate::primitives::keys::Keypair;
 use crate::state::{Executor, State, StateDiff, TxError};
 use crate::tx::{SignedTransaction, VerifiedTx};
 
@@ -372,7 +372,7 @@ pub fn produce_block(
     let mut txs: Vec<SignedTransaction> = Vec::new();
     let mut hashes = Vec::new();
     let mut skipped = Vec::new();
-    let mut size = crate::codec::BLOCK_OVERHEAD_LEN;
+    let mut size = crate::primitives::codec::BLOCK_OVERHEAD_LEN;
     for tx in candidates {
         if txs.len() >= limits.max_block_txs || size + tx.encoded_len() > limits.max_block_bytes {
             break;

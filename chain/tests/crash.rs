@@ -9,6 +9,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use rand_xoshiro::SplitMix64;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rumor_chain::*;
 
 const CHILD_ENV: &str = "RUMOR_CRASH_CHILD";
@@ -77,25 +79,19 @@ fn crash_child_entry() {
     }
 }
 
-/// A small xorshift so kill times vary without a rand dependency.
-fn next_rand(seed: &mut u64) -> u64 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed
-}
-
 #[test]
 fn survives_sigkill_during_imports() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
     drop(open(&path));
     let exe = std::env::current_exe().unwrap();
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+    // Kill times vary from run to run: the generator is seeded from the clock.
+    let mut rng = SplitMix64::seed_from_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    );
     let mut last_height = 0;
     let mut advanced = 0;
     for kill in 0..KILLS {
@@ -131,7 +127,7 @@ fn survives_sigkill_during_imports() {
             let _ = child.kill();
             panic!("child made no progress within 60 s (exit: {status:?})");
         }
-        std::thread::sleep(Duration::from_millis(next_rand(&mut seed) % 400));
+        std::thread::sleep(Duration::from_millis(rng.next_u64() % 400));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
 

@@ -58,9 +58,12 @@ pub async fn run(
         .map_err(|e| FloorError::Config(e.to_string()))?;
     let key = Keypair::load(&config.key_path()).map_err(|e| FloorError::Key(e.to_string()))?;
     let network = genesis.network_id();
-    let topic: IdentTopic = Topic::Tx.ident(&network);
+    let topic = IdentTopic::new(Topic::Tx.name(&network));
 
-    let mut gs_builder = stack::gossip_config(&net.gossip, &genesis.limits);
+    // Stock libp2p-gossipsub (crates.io), not the node's engine: the floor is what the library
+    // does unchanged on the same parameters.
+    let mut gs_builder =
+        rumor_p2p::gossip_base_config!(libp2p::gossipsub; &net.gossip, &genesis.limits);
     if net.link.is_some() {
         // As the node does under emulation (`rumor_node::config`): a forward may legitimately
         // wait a WAN round trip in the queue; the library's 1 s default would drop it.

@@ -3,9 +3,10 @@
 //! past, and a short valid chain of blocks on it. The seed corpora are built from the same
 //! fixture, so the seeds stay valid blocks and txs for as long as the fixture is unchanged.
 
+use rumor_chain::test_utils::TxBuilder;
 use rumor_chain::{
     Block, BlockHeader, ChainConfig, Genesis, Keypair, Limits, SignedTransaction, State, StateDiff,
-    Transaction, produce_block,
+    produce_block,
 };
 
 pub const CHAIN_ID: u64 = 1;
@@ -63,16 +64,12 @@ pub fn small_limits() -> Limits {
 /// A transfer of `amount` from account `from` to the next account.
 pub fn tx(from: usize, nonce: u64, amount: u64) -> SignedTransaction {
     let accounts = accounts();
-    let key = &accounts[from];
-    Transaction {
-        chain_id: CHAIN_ID,
-        from: key.address(),
-        to: accounts[(from + 1) % accounts.len()].address(),
-        amount,
-        fee: 1,
-        nonce,
-    }
-    .sign(key)
+    TxBuilder::new(&accounts[from])
+        .chain_id(CHAIN_ID)
+        .to(accounts[(from + 1) % accounts.len()].address())
+        .amount(amount)
+        .nonce(nonce)
+        .sign()
 }
 
 /// `n` valid blocks on the genesis (block `i` in slot `i + 1`, carrying one tx of account

@@ -14,7 +14,8 @@
 //!
 //! The node runs on the fixture's genesis, with a chain store in a temporary directory, one
 //! verification thread and a current-thread runtime, all made once per process; the port is
-//! a stand-in that records verdicts (sync requests fail, as from a peer that does not answer).
+//! the node's `FakeNet` (feature `test-utils`), which records verdicts and fails sync
+//! requests, as a peer that does not answer would.
 //! The seen-cache in front of the decode is left out: it would make every repeat of an input
 //! `Ignore`.
 //!
@@ -30,99 +31,26 @@ use prometheus_client::registry::Registry;
 use rumor_chain::{Block, ChainStore, Keypair, SignedTransaction, check_header};
 use rumor_mempool::{Pool, PoolConfig};
 use rumor_node::NodeConfig;
-use rumor_node::blocks::{SlotCache, on_gossip_block, on_gossip_compact, slot_cache};
+use rumor_node::blocks::{Blocks, SlotCache, on_gossip_block, on_gossip_compact, slot_cache};
 use rumor_node::context::{Ctx, Parts};
-use rumor_node::ingest::{GossipTx, validate_gossip_batch};
-use rumor_node::journal::Journal;
-use rumor_node::ledger::Ledger;
+use rumor_node::fake_net::FakeNet;
 use rumor_node::metrics::NodeMetrics;
-use rumor_node::port::NetPort;
-use rumor_node::trace::Tracer;
-use rumor_node::verify::VerifyPool;
-use rumor_p2p::{
-    MessageId, NetInfo, NetworkError, Offence, Payload, PeerId, PeerInfo, PublishOutcome,
-    SeenCache, Status, SyncRequest, SyncResponse, Topic, TxSyncRequest, TxSyncResponse, Validation,
-};
+use rumor_node::services::ledger::Ledger;
+use rumor_node::services::trace::Tracer;
+use rumor_node::services::verify::VerifyPool;
+use rumor_node::txs::ingest::{GossipTx, Tally, validate_gossip_batch};
+use rumor_p2p::{MessageId, Payload, PeerId, Topic, Validation};
 
 use crate::fixture;
-
-/// The port's future type (as `futures::future::BoxFuture`).
-type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-/// A network port that records the verdicts and answers nothing else.
-struct Port {
-    seen: SeenCache,
-    verdicts: Mutex<Vec<(MessageId, Topic, Validation)>>,
-}
-
-impl NetPort for Port {
-    fn seen(&self) -> &SeenCache {
-        &self.seen
-    }
-
-    fn set_status(&self, _: Status) {}
-
-    fn report(
-        &self,
-        id: MessageId,
-        _: PeerId,
-        topic: Topic,
-        verdict: Validation,
-    ) -> BoxFuture<'_, Result<(), NetworkError>> {
-        self.verdicts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((id, topic, verdict));
-        Box::pin(async { Ok(()) })
-    }
-
-    fn publish(&self, _: Topic, _: Vec<u8>) -> BoxFuture<'_, Result<PublishOutcome, NetworkError>> {
-        Box::pin(async { Ok(PublishOutcome::Published) })
-    }
-
-    fn sync(&self, _: PeerId, _: SyncRequest) -> BoxFuture<'_, Result<SyncResponse, NetworkError>> {
-        Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
-    }
-
-    fn txsync(
-        &self,
-        _: PeerId,
-        _: TxSyncRequest,
-    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
-        Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
-    }
-
-    fn block_txn(
-        &self,
-        _: PeerId,
-        _: rumor_p2p::BlockTxnRequest,
-    ) -> BoxFuture<'_, Result<rumor_p2p::BlockTxnResponse, NetworkError>> {
-        Box::pin(async { Err(NetworkError::Sync("the fuzz port has no peers".into())) })
-    }
-
-    fn penalise(&self, _: PeerId, _: Offence) -> BoxFuture<'_, Result<(), NetworkError>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn info(&self) -> BoxFuture<'_, Result<NetInfo, NetworkError>> {
-        Box::pin(async { Err(NetworkError::Stopped) })
-    }
-
-    fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn set_cut(&self, _: Vec<PeerId>, _: bool) -> BoxFuture<'_, Result<usize, NetworkError>> {
-        Box::pin(async { Ok(0) })
-    }
-}
 
 /// One node for the whole process.
 struct Node {
     runtime: tokio::runtime::Runtime,
     ctx: Arc<Ctx>,
-    port: Arc<Port>,
+    blocks: Arc<Blocks>,
+    port: Arc<FakeNet>,
     slots: Arc<Mutex<SlotCache>>,
+    unpayable: Arc<Tally>,
     from: PeerId,
     /// One message at a time (tests run in parallel threads): verdicts are read per message.
     turn: Mutex<()>,
@@ -166,10 +94,7 @@ fn node() -> &'static Node {
             config.chain,
             metrics.clone(),
         );
-        let port = Arc::new(Port {
-            seen: SeenCache::new(1024),
-            verdicts: Mutex::default(),
-        });
+        let port = Arc::new(FakeNet::new());
         let ctx = Ctx::new(Parts {
             config,
             genesis,
@@ -177,7 +102,6 @@ fn node() -> &'static Node {
             ledger,
             net: port.clone(),
             verify,
-            journal: Journal::disabled(),
             metrics,
             tracer: Tracer::disabled(),
             meter: None,
@@ -191,9 +115,11 @@ fn node() -> &'static Node {
             .to_peer_id();
         Node {
             runtime,
+            blocks: Blocks::new(ctx.clone()),
             ctx,
             port,
             slots: Arc::new(slot_cache()),
+            unpayable: Arc::default(),
             from,
             turn: Mutex::new(()),
         }
@@ -209,10 +135,10 @@ impl Node {
         work: impl std::future::Future<Output = ()>,
     ) -> Validation {
         self.runtime.block_on(work);
-        let verdicts =
-            std::mem::take(&mut *self.port.verdicts.lock().unwrap_or_else(|e| e.into_inner()));
-        match verdicts.as_slice() {
-            [(i, t, v)] => {
+        // Everything the port recorded is taken (and dropped), so the record stays bounded.
+        let calls = self.port.take_calls();
+        match calls.reports.as_slice() {
+            [(i, _, t, v)] => {
                 assert_eq!((*i, *t), (id, topic), "a verdict for another message");
                 *v
             }
@@ -231,13 +157,13 @@ impl Node {
         self.verdict(
             id,
             Topic::Tx,
-            validate_gossip_batch(self.ctx.clone(), batch),
+            validate_gossip_batch(self.ctx.clone(), self.unpayable.clone(), batch),
         )
     }
 
     fn judge_block(&self, id: MessageId, block: Block) -> Validation {
         let work = on_gossip_block(
-            self.ctx.clone(),
+            self.blocks.clone(),
             self.slots.clone(),
             id,
             self.from,
@@ -248,7 +174,13 @@ impl Node {
     }
 
     fn judge_compact(&self, id: MessageId, compact: rumor_chain::CompactBlock) -> Validation {
-        let work = on_gossip_compact(self.ctx.clone(), self.slots.clone(), id, self.from, compact);
+        let work = on_gossip_compact(
+            self.blocks.clone(),
+            self.slots.clone(),
+            id,
+            self.from,
+            compact,
+        );
         self.verdict(id, Topic::Block, work)
     }
 }

@@ -76,6 +76,7 @@
 //!   side's faults hold a handshake from its first byte).
 
 mod control;
+mod error;
 pub mod fault;
 mod pipe;
 mod regions;
@@ -84,33 +85,18 @@ mod schedule;
 mod stream;
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 pub use control::{ConnGate, LinkFaults, MAX_FAULTED_PEERS, MAX_PENDING, RTO_MIN};
+pub use error::LinkError;
 pub use fault::{Direction, FaultError, FaultKind, LinkFault};
 pub use regions::{Region, RegionMatrix};
 pub use rng::SplitMix64;
 pub use schedule::{DelaySchedule, LinkParams};
 pub use stream::{Delayed, MAX_IN_FLIGHT};
-
-#[derive(Debug, thiserror::Error)]
-pub enum LinkError {
-    #[error("cannot read link emulation file {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("invalid link emulation JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("invalid region matrix: {0}")]
-    Matrix(String),
-    #[error("unknown region {0:?}")]
-    UnknownRegion(String),
-}
 
 /// The link emulation file, as written by the testnet harness for each node.
 ///

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::LinkError;
+use super::error::LinkError;
 use super::rng::SplitMix64;
 
 /// Bundled copy of `shared/data/regions.json`: users of the binary don't have that folder.

@@ -24,24 +24,11 @@ use super::pipe::{Next, Pipe, Take};
 use super::rng::SplitMix64;
 use super::schedule::{DelaySchedule, LinkParams};
 
+mod bounds;
 mod gated;
+pub use bounds::MAX_IN_FLIGHT;
+use bounds::{LINGER, MAX_CHUNK};
 use gated::Gated;
-
-/// Most bytes held by the emulation per direction of one connection (queued, or sleeping until
-/// release). Past it, `poll_write` returns `Pending` and the reader task stops reading the
-/// socket, so back-pressure reaches the application and the remote kernel as it would on a
-/// real link. It also caps throughput at `MAX_IN_FLIGHT / latency` (about 20 MB/s at 200 ms),
-/// like a TCP window would.
-pub const MAX_IN_FLIGHT: usize = 4 * 1024 * 1024;
-
-/// Largest chunk one write or socket read turns into: finer chunks let a bandwidth-capped
-/// link deliver the start of a large write before its end, as a real one does.
-const MAX_CHUNK: usize = 64 * 1024;
-
-/// After a `Delayed` is dropped without `close`, its queued bytes keep flowing (as a kernel
-/// keeps sending after `close(2)`), but a remote that stops reading cannot pin the writer task
-/// forever: it gives up this long after the emulated FIN was due.
-const LINGER: Duration = Duration::from_secs(10);
 
 /// A TCP stream with link emulation on both directions, link faults only, or a plain
 /// pass-through.

@@ -8,7 +8,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use rumor_chain::{Account, Address, Keypair, State, Transaction, VerifiedTx};
+use rumor_chain::test_utils::TxBuilder;
+use rumor_chain::{Account, Address, Keypair, State, VerifiedTx};
 use rumor_mempool::{Origin, Pool, PoolConfig};
 
 const CHAIN_ID: u64 = 1;
@@ -22,17 +23,12 @@ fn signed(senders: std::ops::Range<u64>, fee_base: u64) -> Vec<VerifiedTx> {
             let key = Keypair::from_label(&format!("bench-{s}"));
             (0..NONCES).map(move |nonce| {
                 let fee = fee_base + (s * 7919 + nonce * 104_729) % 1_000;
-                Transaction {
-                    chain_id: CHAIN_ID,
-                    from: key.address(),
-                    to: Address([0xee; 32]),
-                    amount: 1,
-                    fee,
-                    nonce,
-                }
-                .sign(&key)
-                .verify(CHAIN_ID)
-                .unwrap()
+                TxBuilder::new(&key)
+                    .chain_id(CHAIN_ID)
+                    .to(Address([0xee; 32]))
+                    .fee(fee)
+                    .nonce(nonce)
+                    .verified()
             })
         })
         .collect()

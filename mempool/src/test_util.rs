@@ -1,8 +1,10 @@
-//! Fixtures for the unit tests: deterministic keys, signed txs and an in-memory state.
+//! Fixtures for the unit tests: deterministic keys, signed txs (through the chain's shared
+//! `TxBuilder`, positional for brevity here) and an in-memory state.
 
 use std::collections::HashMap;
 
-use rumor_chain::{Account, AccountReader, Address, Keypair, Transaction, VerifiedTx};
+use rumor_chain::test_utils::TxBuilder;
+use rumor_chain::{Account, AccountReader, Address, Keypair, VerifiedTx};
 
 pub const CHAIN_ID: u64 = 7;
 
@@ -21,18 +23,13 @@ pub fn tx(label: &str, nonce: u64, fee: u64, amount: u64) -> VerifiedTx {
 }
 
 pub fn tx_on(chain_id: u64, label: &str, nonce: u64, fee: u64, amount: u64) -> VerifiedTx {
-    let k = key(label);
-    Transaction {
-        chain_id,
-        from: k.address(),
-        to: Address([0xee; 32]),
-        amount,
-        fee,
-        nonce,
-    }
-    .sign(&k)
-    .verify(chain_id)
-    .expect("fixture verifies")
+    TxBuilder::from_label(label)
+        .chain_id(chain_id)
+        .to(Address([0xee; 32]))
+        .amount(amount)
+        .fee(fee)
+        .nonce(nonce)
+        .verified()
 }
 
 #[derive(Debug, Default, Clone)]

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use rumor_chain::{Account, AccountReader, Address, Keypair, Transaction, VerifiedTx};
+use rumor_chain::test_utils::TxBuilder;
+use rumor_chain::{Account, AccountReader, Address, Keypair, VerifiedTx};
 use rumor_mempool::{Origin, Pool, PoolConfig};
 
 const CHAIN_ID: u64 = 3;
@@ -26,17 +27,13 @@ fn txs() -> &'static Vec<Vec<Vec<VerifiedTx>>> {
                     .map(|nonce| {
                         FEES.iter()
                             .map(|&fee| {
-                                Transaction {
-                                    chain_id: CHAIN_ID,
-                                    from: key.address(),
-                                    to: Address([0xee; 32]),
-                                    amount: (nonce * 7 + fee) % 13,
-                                    fee,
-                                    nonce,
-                                }
-                                .sign(&key)
-                                .verify(CHAIN_ID)
-                                .unwrap()
+                                TxBuilder::new(&key)
+                                    .chain_id(CHAIN_ID)
+                                    .to(Address([0xee; 32]))
+                                    .amount((nonce * 7 + fee) % 13)
+                                    .fee(fee)
+                                    .nonce(nonce)
+                                    .verified()
                             })
                             .collect()
                     })

@@ -8,7 +8,10 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use rumor_chain::{Account, AccountReader, Address, Keypair, Transaction, TxHash, VerifiedTx};
+use rand_xoshiro::SplitMix64;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rumor_chain::test_utils::TxBuilder;
+use rumor_chain::{Account, AccountReader, Address, Keypair, TxHash, VerifiedTx};
 use rumor_mempool::{InsertError, Origin, Pool, PoolConfig};
 
 const CHAIN_ID: u64 = 9;
@@ -16,19 +19,16 @@ const SENDERS: u64 = 1_000;
 const PER_SENDER: u64 = 100;
 const CAP: usize = 10_000;
 
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
+/// The workspace's seeded PRNG (deterministic: fixed seeds below).
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    fn new(seed: u64) -> Self {
+        Self(SplitMix64::seed_from_u64(seed))
     }
 
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.next_u64() % n
     }
 }
 
@@ -46,7 +46,7 @@ impl AccountReader for Rich {
 /// One sender's txs in nonce order, with strictly falling fees unique across senders.
 fn sender_txs(sender: u64) -> Vec<VerifiedTx> {
     let key = Keypair::from_label(&format!("spam-{sender}"));
-    let mut rng = Rng(sender.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng::new(sender);
     let mut level = 0u64;
     let mut levels: Vec<u64> = (0..PER_SENDER)
         .map(|_| {
@@ -59,17 +59,12 @@ fn sender_txs(sender: u64) -> Vec<VerifiedTx> {
         .into_iter()
         .enumerate()
         .map(|(nonce, level)| {
-            Transaction {
-                chain_id: CHAIN_ID,
-                from: key.address(),
-                to: Address([0xee; 32]),
-                amount: 1,
-                fee: level * SENDERS + sender,
-                nonce: nonce as u64,
-            }
-            .sign(&key)
-            .verify(CHAIN_ID)
-            .unwrap()
+            TxBuilder::new(&key)
+                .chain_id(CHAIN_ID)
+                .to(Address([0xee; 32]))
+                .fee(level * SENDERS + sender)
+                .nonce(nonce as u64)
+                .verified()
         })
         .collect()
 }
@@ -110,7 +105,7 @@ fn spam_keeps_the_highest_fee_set_within_bounds() {
     // Senders interleave at random; each sender's own txs arrive in nonce order.
     let mut next = vec![0usize; SENDERS as usize];
     let mut live: Vec<usize> = (0..SENDERS as usize).collect();
-    let mut rng = Rng(0x5eed);
+    let mut rng = Rng::new(0x5eed);
     let mut rejected: HashMap<&'static str, u64> = HashMap::new();
     let mut inserts = 0;
     while !live.is_empty() {

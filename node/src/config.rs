@@ -32,7 +32,7 @@ pub fn check_chain(config: &NodeConfig) -> Result<(), ConfigError> {
         value,
         reason,
     };
-    crate::clock::Tolerance::new(c).map_err(|e| {
+    crate::services::clock::Tolerance::new(c).map_err(|e| {
         invalid(
             "[chain] max_future_ms/hold_future_ms/reject_future_ms",
             format!(

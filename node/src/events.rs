@@ -2,9 +2,13 @@
 //! requests get their own bounded tasks, peer status may start a catch-up, txsync requests are
 //! answered from the pool and a new peer's pending txs are pulled (bounded tasks too).
 //!
+//! State: the gossip paths' own state is owned here and handed to the tasks — the block
+//! pipeline's per-slot cache (equivocation) and the tx path's unpayable tally — as the block
+//! pipeline ([`Blocks`]) owns its own.
+//!
 //! Invariants: this loop only selects and hands out work; every task it starts is tracked
-//! ([`crate::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch tasks
-//! slows intake (the bounded event channel then pushes back on the network loop), a busy sync
+//! ([`crate::services::tasks::Tasks`]) and bounded by a semaphore; a full set of block or batch
+//! tasks slows intake (the bounded event channel then pushes back on the network loop), a busy sync
 //! server answers "unavailable"; on shutdown it stops taking events at once, and the work
 //! already handed out finishes.
 
@@ -14,18 +18,23 @@ use std::time::Instant;
 use rumor_p2p::{NetworkEvent, Payload};
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::blocks::{self, SlotCache};
+use crate::blocks::{Blocks, SlotCache};
 use crate::context::Ctx;
-use crate::ingest::{self, GossipTx};
-use crate::txsync;
+use crate::txs::ingest::{self, GossipTx};
+use crate::txs::precheck::Tally;
+use crate::txs::txsync;
 
 /// Txs per verification batch: large enough to amortise hand-offs, small enough to keep the
 /// first tx's latency low.
 const MAX_BATCH: usize = 64;
 
-/// Runs until the event channel closes or shutdown begins.
-pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
-    let slots: Arc<Mutex<SlotCache>> = Arc::new(blocks::slot_cache());
+/// Runs until the event channel closes or shutdown begins. The block pipeline gets the block
+/// events; the gossip-tx path's state (the unpayable tally) is owned here, as the block
+/// pipeline's per-slot cache is.
+pub async fn run(blocks: Arc<Blocks>, mut events: mpsc::Receiver<NetworkEvent>) {
+    let ctx = blocks.ctx.clone();
+    let slots: Arc<Mutex<SlotCache>> = Arc::new(crate::blocks::slot_cache());
+    let unpayable: Arc<Tally> = Arc::default();
     // Bounds on concurrent work: tx batches in flight, blocks being imported, sync answers.
     let tx_batches = Arc::new(Semaphore::new(ctx.config.verify_threads.max(1) * 2));
     let block_tasks = Arc::new(Semaphore::new(8));
@@ -48,7 +57,7 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
             break;
         }
         let Some(event) = first else {
-            if !dispatch(&ctx, &tx_batches, &mut batch).await {
+            if !dispatch(&ctx, &unpayable, &tx_batches, &mut batch).await {
                 break;
             }
             continue;
@@ -67,7 +76,9 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                     received_at_us,
                     received: Instant::now(),
                 });
-                if batch.len() >= MAX_BATCH && !dispatch(&ctx, &tx_batches, &mut batch).await {
+                if batch.len() >= MAX_BATCH
+                    && !dispatch(&ctx, &unpayable, &tx_batches, &mut batch).await
+                {
                     break;
                 }
             }
@@ -84,14 +95,15 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                     break;
                 };
                 let permit = permit.expect("never closed");
-                let (c, s) = (ctx.clone(), slots.clone());
+                let (b, s) = (blocks.clone(), slots.clone());
                 ctx.tasks.spawn(async move {
                     match payload {
                         Payload::Block(block) => {
-                            blocks::on_gossip_block(c, s, id, from, *block, received_at_us).await
+                            crate::blocks::on_gossip_block(b, s, id, from, *block, received_at_us)
+                                .await
                         }
                         Payload::CompactBlock(compact) => {
-                            blocks::on_gossip_compact(c, s, id, from, *compact).await
+                            crate::blocks::on_gossip_compact(b, s, id, from, *compact).await
                         }
                         Payload::Tx(_) => unreachable!("matched blocks only"),
                     }
@@ -99,15 +111,15 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 });
             }
             NetworkEvent::BlockSeenAgain { from, header } => {
-                blocks::on_block_seen_again(&ctx, from, &header).await;
+                crate::blocks::on_block_seen_again(&ctx, from, &header).await;
             }
             NetworkEvent::BlockTxnRequest {
                 request, responder, ..
             } => match sync_tasks.clone().try_acquire_owned() {
                 Ok(permit) => {
-                    let c = ctx.clone();
+                    let b = blocks.clone();
                     ctx.tasks.spawn(async move {
-                        blocks::serve_block_txn(c, request, responder).await;
+                        crate::blocks::serve_block_txn(b, request, responder).await;
                         drop(permit);
                     });
                 }
@@ -116,10 +128,10 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
             },
             NetworkEvent::PeerStatus { peer, status } => {
                 let head = ctx.ledger.head();
-                if blocks::claims_better(&status, (head.height, head.hash)) {
-                    let c = ctx.clone();
+                if crate::blocks::claims_better(&status, (head.height, head.hash)) {
+                    let b = blocks.clone();
                     ctx.tasks.spawn(async move {
-                        blocks::catch_up(c, peer, status).await;
+                        crate::blocks::catch_up(b, peer, status).await;
                     });
                 }
             }
@@ -127,9 +139,9 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 request, responder, ..
             } => match sync_tasks.clone().try_acquire_owned() {
                 Ok(permit) => {
-                    let c = ctx.clone();
+                    let ledger = ctx.ledger.clone();
                     ctx.tasks.spawn(async move {
-                        blocks::serve_sync(c, request, responder).await;
+                        crate::blocks::serve_sync(ledger, request, responder).await;
                         drop(permit);
                     });
                 }
@@ -140,9 +152,9 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
                 request, responder, ..
             } => match txsync_tasks.clone().try_acquire_owned() {
                 Ok(permit) => {
-                    let c = ctx.clone();
+                    let ledger = ctx.ledger.clone();
                     ctx.tasks.spawn(async move {
-                        txsync::serve(c, request, responder).await;
+                        txsync::serve(ledger, request, responder).await;
                         drop(permit);
                     });
                 }
@@ -175,7 +187,12 @@ pub async fn run(ctx: Arc<Ctx>, mut events: mpsc::Receiver<NetworkEvent>) {
 /// Hands the batch to a validation task, waiting for a slot (so intake slows when verification
 /// falls behind, and the bounded event channel pushes back on the network loop). False if
 /// shutdown began while waiting (the batch is dropped unjudged).
-async fn dispatch(ctx: &Arc<Ctx>, slots: &Arc<Semaphore>, batch: &mut Vec<GossipTx>) -> bool {
+async fn dispatch(
+    ctx: &Arc<Ctx>,
+    unpayable: &Arc<Tally>,
+    slots: &Arc<Semaphore>,
+    batch: &mut Vec<GossipTx>,
+) -> bool {
     let Some(permit) = ctx
         .tasks
         .unless_cancelled(slots.clone().acquire_owned())
@@ -184,10 +201,10 @@ async fn dispatch(ctx: &Arc<Ctx>, slots: &Arc<Semaphore>, batch: &mut Vec<Gossip
         return false;
     };
     let permit = permit.expect("never closed");
-    let c = ctx.clone();
+    let (c, u) = (ctx.clone(), unpayable.clone());
     let b = std::mem::replace(batch, Vec::with_capacity(MAX_BATCH));
     ctx.tasks.spawn(async move {
-        ingest::validate_gossip_batch(c, b).await;
+        ingest::validate_gossip_batch(c, u, b).await;
         drop(permit);
     });
     true
@@ -198,7 +215,7 @@ mod tests {
     use rumor_p2p::{Status, Validation};
 
     use super::*;
-    use crate::port::status_of;
+    use crate::services::port::status_of;
     use crate::testing::{TestNet, WAIT, head_until, peer, within};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,7 +240,7 @@ mod tests {
         drop(tx);
         within(
             "the dispatcher drains its channel",
-            run(node.ctx.clone(), rx),
+            run(node.blocks.clone(), rx),
         )
         .await;
         node.net
@@ -244,7 +261,7 @@ mod tests {
         let (remote, chain) = net.remote("remote", 5);
         node.net.serve_from(remote.clone());
         let (tx, rx) = mpsc::channel(8);
-        let dispatcher = tokio::spawn(run(node.ctx.clone(), rx));
+        let dispatcher = tokio::spawn(run(node.blocks.clone(), rx));
         let first = chain[0].clone();
         tx.send(NetworkEvent::Gossip {
             id: first.hash().0,
@@ -280,7 +297,7 @@ mod tests {
         let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
         node.net.hold_reports();
         let (tx, rx) = mpsc::channel(8);
-        node.ctx.tasks.spawn(run(node.ctx.clone(), rx));
+        node.ctx.tasks.spawn(run(node.blocks.clone(), rx));
         tx.send(NetworkEvent::Gossip {
             id: block.hash().0,
             from: peer(1),

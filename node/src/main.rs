@@ -244,8 +244,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn transfer(t: &TransferArgs) -> rumor_node::wallet::Transfer {
-    rumor_node::wallet::Transfer {
+fn transfer(t: &TransferArgs) -> rumor_node::ops::wallet::Transfer {
+    rumor_node::ops::wallet::Transfer {
         chain_id: t.chain_id,
         to: t.to,
         amount: t.amount,
@@ -274,7 +274,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Node(args) => {
             let config = args.into_config()?;
-            rumor_node::logging::init(config.log_format);
+            rumor_node::ops::logging::init(config.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(config.runtime_threads.max(1))
                 .enable_all()
@@ -294,7 +294,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             match command {
                 TxCommand::Sign { transfer: t, rpc } => {
-                    let tx = current_thread()?.block_on(rumor_node::wallet::sign(
+                    let tx = current_thread()?.block_on(rumor_node::ops::wallet::sign(
                         &t.key,
                         &transfer(&t),
                         rpc.as_deref(),
@@ -303,9 +303,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 TxCommand::Send { transfer: t, rpc } => {
                     let hash = current_thread()?.block_on(async {
-                        let tx =
-                            rumor_node::wallet::sign(&t.key, &transfer(&t), Some(&rpc)).await?;
-                        rumor_node::wallet::send(&tx, &rpc).await
+                        let tx = rumor_node::ops::wallet::sign(&t.key, &transfer(&t), Some(&rpc))
+                            .await?;
+                        rumor_node::ops::wallet::send(&tx, &rpc).await
                     })?;
                     println!("{hash}");
                 }
@@ -314,20 +314,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key {
             command: KeyCommand::Import { from, out },
         } => {
-            let key = rumor_node::setup::import_key(&from, &out)?;
+            let key = rumor_node::ops::setup::import_key(&from, &out)?;
             println!("address: {}", key.address());
             println!("key file: {}", out.display());
         }
         Command::Health { rpc, timeout_ms } => {
             let timeout = std::time::Duration::from_millis(timeout_ms);
-            let head = current_thread()?.block_on(rumor_node::health::check(&rpc, timeout))?;
+            let head = current_thread()?.block_on(rumor_node::ops::health::check(&rpc, timeout))?;
             println!(
                 "height {} slot {} head {}",
                 head.height, head.slot, head.hash
             );
         }
         Command::Keygen { out } => {
-            let key = rumor_node::setup::keygen(out.as_deref())?;
+            let key = rumor_node::ops::setup::keygen(out.as_deref())?;
             println!("address: {}", key.address());
             println!(
                 "peer id: {}",
@@ -350,7 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     seed,
                 },
         } => {
-            let files = rumor_node::setup::new_genesis(&rumor_node::setup::NewGenesis {
+            let files = rumor_node::ops::setup::new_genesis(&rumor_node::ops::setup::NewGenesis {
                 authorities,
                 accounts,
                 out,

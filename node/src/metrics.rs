@@ -4,8 +4,9 @@
 //! gossipsub's own), the mempool gauges and counters (refreshed from the pool's status on every
 //! scrape), and this module's chain, validation and RPC metrics.
 //!
-//! Invariant: every family here is registered once, under the `rumor_` prefix (names are
-//! public interface).
+//! Invariant: every family here is registered once, under the `rumor_` prefix, with the name
+//! and help of its [`rumor_api::metrics::node`] constant (names are public interface; readers
+//! use the same constants).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -15,6 +16,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use rumor_api::metrics::node as families;
 use rumor_mempool::{MetricKind, PoolStatus};
 
 type Labels = Vec<(&'static str, &'static str)>;
@@ -197,51 +199,51 @@ impl NodeMetrics {
             }
         }
         rumor_p2p::register_metrics!(registry, "rumor", m;
-            head_height => "head_height", "Canonical head height";
-            blocks_imported => "blocks_imported", "Blocks imported (any branch)";
-            blocks_produced => "blocks_produced", "Blocks produced by this node";
-            blocks_orphaned => "blocks_orphaned", "Blocks buffered for an unknown parent";
-            orphan_buffer => "orphan_buffer", "Blocks waiting for their parent";
-            reorgs => "reorgs", "Canonical chain switches";
-            reorged_blocks => "reorged_blocks", "Canonical blocks replaced by reorgs";
-            deepest_reorg => "deepest_reorg_blocks", "Most canonical blocks one reorg replaced since start";
-            equivocations => "equivocations", "Equivocation proofs kept (two blocks signed by one producer for one slot)";
-            prechecked => "prechecked", "Gossiped txs refused by the checks before signature verification, by reason";
-            replayed_blocks => "replayed_blocks", "Gossiped blocks rejected as replays (slot too far behind the clock)";
-            bad_bodies => "bad_bodies", "Gossiped blocks with a valid header whose body failed full validation";
-            shed => "shed", "Gossip messages dropped unjudged under local overload, by kind and reason";
-            catch_ups => "catch_ups", "Catch-ups by outcome (progressed, no_progress, unbacked)";
-            sync_backoff_peers => "sync_backoff_peers", "Peers backed off from starting a catch-up";
-            validation_seconds => "validation_seconds", "Gossip receipt to validation verdict";
-            validation => "validation", "Validation verdicts";
-            verify_seconds => "verify_seconds", "Signature check time per tx";
-            verify_queue => "verify_queue", "Batches waiting for the verification pool";
-            rpc_requests => "rpc_requests", "JSON-RPC calls by method";
-            rpc_seconds => "rpc_seconds", "JSON-RPC call latency by method";
-            rpc_connections => "rpc_connections", "Open JSON-RPC connections (HTTP and WebSocket)";
-            rpc_connections_refused => "rpc_connections_refused", "JSON-RPC connections closed at accept, by the limit they hit";
-            rpc_rate_limited => "rpc_rate_limited", "JSON-RPC calls refused because their client was over its call rate";
-            rpc_rate_clients => "rpc_rate_clients", "Clients whose JSON-RPC rate bucket is remembered";
-            rpc_rate_clients_evicted => "rpc_rate_clients_evicted", "Clients forgotten from the JSON-RPC rate table to make room";
-            trace_written => "trace_written", "Trace lines written";
-            trace_dropped => "trace_dropped", "Trace lines dropped (queue full)";
-            busy_seconds => "busy_seconds", "Time in this node's task polls and verification jobs, measured only when it shares a process with other nodes (in-process testnets)";
-            tasks => "tasks", "Tasks spawned through the node's task set and not yet finished";
-            runtime_tasks => "runtime_tasks", "Tasks alive on the node's tokio runtime (shared by every node of an in-process testnet)";
-            txsync_txs => "txsync_txs", "Txs fetched by mempool anti-entropy, by result";
-            txs_reannounced => "txs_reannounced", "Reorged-out txs published again";
-            compact_blocks => "compact_blocks", "Compact blocks received, by how they became blocks (rebuilt, fetched, full_fetch, failed, bad)";
-            compact_missing_txs => "compact_missing_txs", "Txs of compact blocks this node's pool lacked";
-            block_bytes_published => "block_bytes_published", "Bytes of block messages this node published, by form (full, compact)";
-            clock_offset_estimate => "clock_offset_estimate_seconds", "This node's clock minus the other producers', estimated from their blocks (per producer the least receive time minus slot start, median over producers); see rumor_clock_offset_samples";
-            clock_samples => "clock_offset_samples", "Blocks the clock offset estimate rests on (0: no estimate yet)";
-            clock_out_of_tolerance => "clock_out_of_tolerance", "1 while the clock offset estimate is beyond the tolerance ([chain] max_future_ms), else 0";
-            future_blocks => "future_blocks", "Gossiped blocks whose slot was ahead of our clock beyond the tolerance, by outcome (held, released, refused, rejected, dropped)";
-            held_blocks => "held_blocks", "Gossiped blocks held until their slot";
-            limit => "limit", "Configured node bounds";
-            store_degraded => "store_degraded", "1 while a store's writes fail (disk full or another I/O error), by store (chain, journal); see node_health";
-            store_failures => "store_failures", "Store operations that failed with an I/O error, by store (chain, journal)";
-            store_recovery_attempts => "store_recovery_attempts", "Attempts to bring a degraded store back (space probe, reopen, journal truncation), by store and result (ok, failed)";
+            head_height => families::HEAD_HEIGHT;
+            blocks_imported => families::BLOCKS_IMPORTED;
+            blocks_produced => families::BLOCKS_PRODUCED;
+            blocks_orphaned => families::BLOCKS_ORPHANED;
+            orphan_buffer => families::ORPHAN_BUFFER;
+            reorgs => families::REORGS;
+            reorged_blocks => families::REORGED_BLOCKS;
+            deepest_reorg => families::DEEPEST_REORG;
+            equivocations => families::EQUIVOCATIONS;
+            prechecked => families::PRECHECKED;
+            replayed_blocks => families::REPLAYED_BLOCKS;
+            bad_bodies => families::BAD_BODIES;
+            shed => families::SHED;
+            catch_ups => families::CATCH_UPS;
+            sync_backoff_peers => families::SYNC_BACKOFF_PEERS;
+            validation_seconds => families::VALIDATION_SECONDS;
+            validation => families::VALIDATION;
+            verify_seconds => families::VERIFY_SECONDS;
+            verify_queue => families::VERIFY_QUEUE;
+            rpc_requests => families::RPC_REQUESTS;
+            rpc_seconds => families::RPC_SECONDS;
+            rpc_connections => families::RPC_CONNECTIONS;
+            rpc_connections_refused => families::RPC_CONNECTIONS_REFUSED;
+            rpc_rate_limited => families::RPC_RATE_LIMITED;
+            rpc_rate_clients => families::RPC_RATE_CLIENTS;
+            rpc_rate_clients_evicted => families::RPC_RATE_CLIENTS_EVICTED;
+            trace_written => families::TRACE_WRITTEN;
+            trace_dropped => families::TRACE_DROPPED;
+            busy_seconds => families::BUSY_SECONDS;
+            tasks => families::TASKS;
+            runtime_tasks => families::RUNTIME_TASKS;
+            txsync_txs => families::TXSYNC_TXS;
+            txs_reannounced => families::TXS_REANNOUNCED;
+            compact_blocks => families::COMPACT_BLOCKS;
+            compact_missing_txs => families::COMPACT_MISSING_TXS;
+            block_bytes_published => families::BLOCK_BYTES_PUBLISHED;
+            clock_offset_estimate => families::CLOCK_OFFSET_ESTIMATE;
+            clock_samples => families::CLOCK_OFFSET_SAMPLES;
+            clock_out_of_tolerance => families::CLOCK_OUT_OF_TOLERANCE;
+            future_blocks => families::FUTURE_BLOCKS;
+            held_blocks => families::HELD_BLOCKS;
+            limit => families::LIMIT;
+            store_degraded => families::STORE_DEGRADED;
+            store_failures => families::STORE_FAILURES;
+            store_recovery_attempts => families::STORE_RECOVERY_ATTEMPTS;
         );
         m
     }
@@ -388,5 +390,60 @@ mod tests {
             assert!(text.contains(name), "missing {name:?} in\n{text}");
         }
         assert!(text.contains("mempool_"), "pool families registered");
+    }
+
+    /// The registry exports exactly the families `rumor_api::metrics` declares, with their
+    /// types and help: the readers' constants cannot drift from what the node serves.
+    #[test]
+    fn families_are_the_api_constants() {
+        let mut registry = Registry::default();
+        let pool = Pool::new(1, PoolConfig::default());
+        let m = NodeMetrics::register(&mut registry, &pool.status());
+        let p2p = rumor_p2p::P2pMetrics::register(&mut registry);
+        m.refresh_pool(&pool.status());
+        // A labelled family is exported once it has a series: give each one.
+        fn labels(f: &rumor_api::metrics::Family) -> Labels {
+            f.labels.iter().map(|l| (*l, "x")).collect()
+        }
+        macro_rules! touch {
+            ($($field:expr => $family:expr;)*) => {
+                $( let _ = $field.get_or_create(&labels(&$family)); )*
+            };
+        }
+        use rumor_api::metrics::{node as n, p2p as p};
+        touch! {
+            m.shed => n::SHED; m.catch_ups => n::CATCH_UPS;
+            m.validation_seconds => n::VALIDATION_SECONDS; m.prechecked => n::PRECHECKED;
+            m.validation => n::VALIDATION; m.rpc_requests => n::RPC_REQUESTS;
+            m.rpc_seconds => n::RPC_SECONDS;
+            m.rpc_connections_refused => n::RPC_CONNECTIONS_REFUSED;
+            m.txsync_txs => n::TXSYNC_TXS; m.compact_blocks => n::COMPACT_BLOCKS;
+            m.block_bytes_published => n::BLOCK_BYTES_PUBLISHED;
+            m.future_blocks => n::FUTURE_BLOCKS; m.limit => n::LIMIT;
+            m.store_degraded => n::STORE_DEGRADED; m.store_failures => n::STORE_FAILURES;
+            m.store_recovery_attempts => n::STORE_RECOVERY_ATTEMPTS;
+            p2p.peers => p::PEERS; p2p.mesh_peers => p::MESH_PEERS;
+            p2p.gossip_received => p::GOSSIP_RECEIVED; p2p.validation => p::VALIDATION;
+            p2p.publish => p::PUBLISH; p2p.px => p::PX_REQUESTS; p2p.sync => p::SYNC_REQUESTS;
+            p2p.txsync => p::TXSYNC_REQUESTS; p2p.blocktxn => p::BLOCKTXN_REQUESTS;
+            p2p.rate_limited => p::RATE_LIMITED; p2p.inbound_refused => p::INBOUND_REFUSED;
+            p2p.liveness => p::LIVENESS_PINGS; p2p.queue_len => p::QUEUE_LEN;
+            p2p.limit => p::LIMIT;
+        }
+        let mut text = String::new();
+        encode(&mut text, &registry).unwrap();
+        let exported: std::collections::BTreeMap<String, (String, Option<String>)> =
+            rumor_api::prom_text::families(&text)
+                .into_iter()
+                .filter(|f| f.kind != "untyped")
+                .map(|f| (f.name, (f.kind, f.help)))
+                .collect();
+        let declared = rumor_api::metrics::all()
+            .map(|f| {
+                let help = Some(format!("{}.", f.help));
+                (f.name.to_owned(), (f.kind.as_str().to_owned(), help))
+            })
+            .collect();
+        assert_eq!(exported, declared);
     }
 }

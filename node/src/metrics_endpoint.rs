@@ -27,7 +27,7 @@ use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
 use crate::metrics_text::{TEXT_FORMAT, to_text_format, wants_openmetrics};
-use crate::tasks::Tasks;
+use crate::services::tasks::Tasks;
 
 /// Most connections served at once.
 pub const MAX_SCRAPES: usize = 8;

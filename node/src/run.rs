@@ -20,14 +20,17 @@ use std::time::Duration;
 use rumor_chain::{ChainStore, Genesis, GenesisError, KeyError, Keypair, StoreError};
 use rumor_mempool::Pool;
 
+use crate::blocks::Blocks;
+use crate::blocks::producer;
 use crate::config::{ConfigError, NodeConfig};
-use crate::context::{Ctx, HEADS_CAPACITY, Parts};
-use crate::ledger::Ledger;
+use crate::context::{Ctx, Parts};
 use crate::metrics::NodeMetrics;
-use crate::port::{advertise_head, status_of};
-use crate::trace::Tracer;
-use crate::verify::VerifyPool;
-use crate::{events, journal, metrics, metrics_endpoint, producer, rpc};
+use crate::services::ledger::{HEADS_CAPACITY, Ledger};
+use crate::services::port::{advertise_head, status_of};
+use crate::services::trace::Tracer;
+use crate::services::verify::VerifyPool;
+use crate::txs::journal;
+use crate::{events, metrics, metrics_endpoint, rpc};
 
 /// Why the node could not start. Each message names the file or flag at fault.
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +120,7 @@ fn load_key(config: &NodeConfig) -> Result<Keypair, NodeError> {
 pub struct Embedding {
     /// One set of verification threads for every node, sized to the machine's cores (else
     /// the node starts `verify_threads` threads of its own).
-    pub verify: Option<crate::verify::Workers>,
+    pub verify: Option<crate::services::verify::Workers>,
     /// Where this node's CPU time is accounted: its tasks' polls, its connections, its
     /// verification and blocking-pool jobs (exported as `rumor_busy_seconds_total`).
     pub meter: Option<rumor_p2p::Meter>,
@@ -265,10 +268,7 @@ pub async fn run_embedded(
     };
     // The pool's bound: the node's own, or the shared pool's when embedded.
     metrics.set_limit("verify_queue", verify.capacity() as u64);
-    metrics.set_limit(
-        "recent_blocks",
-        crate::blocks::compact::RECENT_BLOCKS as u64,
-    );
+    metrics.set_limit("recent_blocks", crate::blocks::state::RECENT_BLOCKS as u64);
     let (journal, journaled) = if config.tx_journal {
         // Weak: the writer thread must not keep the store open after the node stops.
         let l = Arc::downgrade(&ledger);
@@ -286,11 +286,13 @@ pub async fn run_embedded(
         ledger,
         net: Arc::new(network.handle.clone()),
         verify,
-        journal,
         metrics: metrics.clone(),
         tracer,
         meter,
     });
+    // The block pipeline: its own state (held and recent blocks, the clock estimate, the
+    // catch-up's), over the shared services.
+    let blocks = Blocks::new(ctx.clone());
     // If this future is dropped before the end (an embedded node whose host gave up on it),
     // its tasks and network loop go with it, as they would with its process.
     let _halt = ctx.tasks.halt_on_drop();
@@ -328,12 +330,17 @@ pub async fn run_embedded(
             m.runtime_tasks.set(rt.metrics().num_alive_tasks() as i64);
         }
     });
-    let (rpc_handle, rpc_addr) = rpc::start(config.rpc_addr, &config.rpc, ctx.clone())
-        .await
-        .map_err(|source| NodeError::Rpc {
-            addr: config.rpc_addr,
-            source,
-        })?;
+    let (rpc_handle, rpc_addr) = rpc::start(
+        config.rpc_addr,
+        &config.rpc,
+        blocks.clone(),
+        journal.clone(),
+    )
+    .await
+    .map_err(|source| NodeError::Rpc {
+        addr: config.rpc_addr,
+        source,
+    })?;
     rpc::exposure::warn_if_unprotected(rpc_addr, &config.rpc, config.fault_control);
 
     let tasks = &ctx.tasks;
@@ -342,19 +349,28 @@ pub async fn run_embedded(
         metrics_endpoint::Exporter { registry, refresh },
         tasks.clone(),
     ));
-    tasks.spawn(events::run(ctx.clone(), network.events));
+    tasks.spawn(events::run(blocks.clone(), network.events));
     if config.producer {
-        tasks.spawn(producer::run(ctx.clone()));
+        tasks.spawn(producer::run(blocks.clone()));
     }
-    tasks.spawn(crate::blocks::future::release(ctx.clone()));
+    tasks.spawn(crate::blocks::future::release(blocks.clone()));
     tasks.spawn(maintain(ctx.clone()));
-    tasks.spawn(crate::storage::doctor::run(ctx.clone()));
-    tasks.spawn(crate::txsync::run(ctx.clone()));
-    let c = ctx.clone();
+    let b = blocks.clone();
+    let catch_up_missed = move |peer, claim| {
+        let c = b.clone();
+        b.ctx.tasks.spawn(crate::blocks::catch_up(c, peer, claim));
+    };
+    tasks.spawn(crate::storage::doctor::run(
+        ctx.clone(),
+        journal.clone(),
+        catch_up_missed,
+    ));
+    tasks.spawn(crate::txs::txsync::run(ctx.clone()));
+    let (c, j) = (ctx.clone(), journal.clone());
     tasks.spawn(async move {
         // Shutdown cuts a long restore short; what is left stays in the journal.
         c.tasks
-            .unless_cancelled(journal::restore(&c, journaled))
+            .unless_cancelled(crate::txs::ingest::restore(&c, &j, journaled))
             .await;
     });
     let c = ctx.clone();
@@ -413,7 +429,7 @@ pub async fn run_embedded(
     }
     // 3. Dropping the last handles ends the network loop; dropping the tracer's senders ends
     //    the trace writer, which flushes and writes its stats.
-    drop(ctx);
+    drop((ctx, blocks, journal));
     drop(network.handle);
     if tokio::time::timeout(NET_STOP, &mut net_task).await.is_err() {
         tracing::warn!(budget = ?NET_STOP, "network loop still running (a handle leaked); aborting it");

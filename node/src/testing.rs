@@ -6,35 +6,29 @@
 //! Invariants: everything here is deterministic (keys from labels, slots counted up from the
 //! head; the genesis starts far enough in the past that no produced slot is in the future);
 //! tests wait for conditions with a timeout ([`within`], [`FakeNet::wait_until`]), never for a
-//! fixed time.
+//! fixed time. The fake port itself is in `fake_net` (shared with the fuzz crate).
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
-use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use futures::future::BoxFuture;
 use rumor_chain::{
     Block, ChainStore, CheckedBlock, Genesis, Keypair, SignedTransaction, Transaction, VerifiedTx,
     check_block, produce_block,
 };
 use rumor_mempool::{Pool, PoolConfig};
-use rumor_p2p::{
-    BlockTxnRequest, BlockTxnResponse, MessageId, NetInfo, NetworkError, Offence, PeerId, PeerInfo,
-    PublishOutcome, SeenCache, Status, SyncRequest, SyncResponse, Topic, TxSyncRequest,
-    TxSyncResponse, Validation,
-};
-use tokio::sync::watch;
+use rumor_p2p::PeerId;
 
+use crate::blocks::Blocks;
 use crate::config::NodeConfig;
 use crate::context::{Ctx, Parts};
-use crate::ledger::{HeadSnapshot, Ledger};
 use crate::metrics::NodeMetrics;
-use crate::port::NetPort;
-use crate::trace::Tracer;
-use crate::verify::VerifyPool;
+use crate::services::ledger::{HeadSnapshot, Ledger};
+use crate::services::trace::Tracer;
+use crate::services::verify::VerifyPool;
+use crate::txs::journal::Journal;
+
+pub use crate::fake_net::{FakeNet, WAIT, within};
 
 /// The system clock, for tests that build chains and messages around "now" (the nodes they
 /// build read `Ctx::clock`, unshifted unless a test sets `clock_offset_ms`).
@@ -45,16 +39,6 @@ pub fn now_ms() -> u64 {
 /// [`now_ms`] in µs.
 pub fn now_us() -> u64 {
     rumor_chain::clock::Clock::system().now_us()
-}
-
-/// How long a test waits for a condition before failing.
-pub const WAIT: Duration = Duration::from_secs(20);
-
-/// Awaits `fut`, failing the test if it takes longer than [`WAIT`].
-pub async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out after {WAIT:?} waiting for: {what}"))
 }
 
 /// Waits until the ledger's head satisfies `cond`.
@@ -264,13 +248,13 @@ impl TestNet {
             // Weak: the writer thread must not keep the store open after the node stops.
             let l = Arc::downgrade(&ledger);
             let path = rumor_api::DataDir::new(&config.data_dir).tx_journal();
-            let keep: crate::journal::Keep =
+            let keep: crate::txs::journal::Keep =
                 Box::new(move |t| l.upgrade().is_none_or(|l| l.pool_contains(&t.hash())));
-            crate::journal::Journal::open(&path, self.genesis.limits, keep)
+            crate::txs::journal::Journal::open(&path, self.genesis.limits, keep)
                 .expect("journal")
                 .0
         } else {
-            crate::journal::Journal::disabled()
+            crate::txs::journal::Journal::disabled()
         };
         let ctx = Ctx::new(Parts {
             config,
@@ -279,12 +263,17 @@ impl TestNet {
             ledger,
             net: net.clone(),
             verify,
-            journal,
             metrics,
             tracer: Tracer::disabled(),
             meter: None,
         });
-        TestNode { ctx, net }
+        let blocks = Blocks::new(ctx.clone());
+        TestNode {
+            ctx,
+            blocks,
+            journal,
+            net,
+        }
     }
 
     /// A ledger (to serve sync requests from, as a peer would) holding `n` blocks, and them.
@@ -304,268 +293,17 @@ impl TestNet {
     }
 }
 
-/// A node context wired to a [`FakeNet`].
+/// A node context wired to a [`FakeNet`], with its block pipeline and local-tx journal.
 #[derive(Debug)]
 pub struct TestNode {
     pub ctx: Arc<Ctx>,
+    pub blocks: Arc<Blocks>,
+    pub journal: Journal,
     pub net: Arc<FakeNet>,
 }
 
 impl TestNode {
     pub fn ledger(&self) -> &Arc<Ledger> {
         &self.ctx.ledger
-    }
-}
-
-/// Everything a [`FakeNet`] was asked to do, in order.
-#[derive(Debug, Default)]
-pub struct Calls {
-    pub reports: Vec<(MessageId, PeerId, Topic, Validation)>,
-    pub published: Vec<(Topic, Vec<u8>)>,
-    pub penalties: Vec<(PeerId, Offence)>,
-    /// Peers currently cut off through `set_cut`.
-    pub cut: std::collections::HashSet<PeerId>,
-    pub statuses: Vec<Status>,
-    pub sync_requests: Vec<(PeerId, SyncRequest)>,
-    pub txsync_requests: Vec<(PeerId, TxSyncRequest)>,
-    pub block_txn_requests: Vec<(PeerId, BlockTxnRequest)>,
-    /// Reports and sync requests waiting at a closed gate.
-    pub held: usize,
-}
-
-impl Calls {
-    /// The verdict reported for message `id`, if any.
-    pub fn verdict(&self, id: &MessageId) -> Option<Validation> {
-        self.reports
-            .iter()
-            .find(|(i, ..)| i == id)
-            .map(|(.., v)| *v)
-    }
-}
-
-/// A [`NetPort`] without sockets: records calls, answers sync requests with scripted answers
-/// first, then from a remote ledger (as a peer holding that chain would), else fails them.
-pub struct FakeNet {
-    seen: SeenCache,
-    calls: Mutex<Calls>,
-    version: watch::Sender<u64>,
-    remote: Mutex<Option<Arc<Ledger>>>,
-    scripted: Mutex<VecDeque<Result<SyncResponse, NetworkError>>>,
-    scripted_txsync: Mutex<VecDeque<Result<TxSyncResponse, NetworkError>>>,
-    scripted_block_txn: Mutex<VecDeque<Result<BlockTxnResponse, NetworkError>>>,
-    /// While closed, `report` waits (holds a pipeline task in flight).
-    reports_open: watch::Sender<bool>,
-    /// While closed, `sync` waits (a peer that does not answer).
-    sync_open: watch::Sender<bool>,
-}
-
-impl std::fmt::Debug for FakeNet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeNet").finish_non_exhaustive()
-    }
-}
-
-impl Default for FakeNet {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl FakeNet {
-    pub fn new() -> Self {
-        Self {
-            seen: SeenCache::new(1024),
-            calls: Mutex::default(),
-            version: watch::channel(0).0,
-            remote: Mutex::default(),
-            scripted: Mutex::default(),
-            scripted_txsync: Mutex::default(),
-            scripted_block_txn: Mutex::default(),
-            reports_open: watch::channel(true).0,
-            sync_open: watch::channel(true).0,
-        }
-    }
-
-    /// Answers sync requests from `ledger`'s chain.
-    pub fn serve_from(&self, ledger: Arc<Ledger>) {
-        *self.remote.lock().unwrap() = Some(ledger);
-    }
-
-    /// Queues one answer for the next sync request.
-    pub fn script(&self, answer: Result<SyncResponse, NetworkError>) {
-        self.scripted.lock().unwrap().push_back(answer);
-    }
-
-    /// Queues one answer for the next txsync request.
-    pub fn script_txsync(&self, answer: Result<TxSyncResponse, NetworkError>) {
-        self.scripted_txsync.lock().unwrap().push_back(answer);
-    }
-
-    /// Queues one answer for the next blocktxn request.
-    pub fn script_block_txn(&self, answer: Result<BlockTxnResponse, NetworkError>) {
-        self.scripted_block_txn.lock().unwrap().push_back(answer);
-    }
-
-    pub fn hold_reports(&self) {
-        self.reports_open.send_replace(false);
-    }
-
-    pub fn release_reports(&self) {
-        self.reports_open.send_replace(true);
-    }
-
-    pub fn hold_sync(&self) {
-        self.sync_open.send_replace(false);
-    }
-
-    /// Waits at `gate` while it is closed, counted in [`Calls::held`].
-    async fn pass(&self, gate: &watch::Sender<bool>) {
-        let mut open = gate.subscribe();
-        if !*open.borrow_and_update() {
-            self.record(|c| c.held += 1);
-            let _ = open.wait_for(|open| *open).await;
-            self.record(|c| c.held -= 1);
-        }
-    }
-
-    /// Reads the calls so far.
-    pub fn calls<T>(&self, read: impl FnOnce(&Calls) -> T) -> T {
-        read(&self.calls.lock().unwrap())
-    }
-
-    fn record(&self, write: impl FnOnce(&mut Calls)) {
-        write(&mut self.calls.lock().unwrap());
-        self.version.send_modify(|v| *v += 1);
-    }
-
-    /// Waits until the recorded calls satisfy `cond`.
-    pub async fn wait_until(&self, what: &str, cond: impl Fn(&Calls) -> bool) {
-        let mut changes = self.version.subscribe();
-        within(what, async {
-            loop {
-                changes.borrow_and_update();
-                if self.calls(&cond) {
-                    return;
-                }
-                changes.changed().await.expect("the fake outlives the test");
-            }
-        })
-        .await
-    }
-}
-
-impl NetPort for FakeNet {
-    fn seen(&self) -> &SeenCache {
-        &self.seen
-    }
-
-    fn set_status(&self, status: Status) {
-        self.record(|c| c.statuses.push(status));
-    }
-
-    fn report(
-        &self,
-        id: MessageId,
-        from: PeerId,
-        topic: Topic,
-        verdict: Validation,
-    ) -> BoxFuture<'_, Result<(), NetworkError>> {
-        Box::pin(async move {
-            self.pass(&self.reports_open).await;
-            self.record(|c| c.reports.push((id, from, topic, verdict)));
-            Ok(())
-        })
-    }
-
-    fn publish(
-        &self,
-        topic: Topic,
-        data: Vec<u8>,
-    ) -> BoxFuture<'_, Result<PublishOutcome, NetworkError>> {
-        Box::pin(async move {
-            self.record(|c| c.published.push((topic, data)));
-            Ok(PublishOutcome::Published)
-        })
-    }
-
-    fn sync(
-        &self,
-        peer: PeerId,
-        request: SyncRequest,
-    ) -> BoxFuture<'_, Result<SyncResponse, NetworkError>> {
-        Box::pin(async move {
-            self.record(|c| c.sync_requests.push((peer, request.clone())));
-            self.pass(&self.sync_open).await;
-            if let Some(answer) = self.scripted.lock().unwrap().pop_front() {
-                return answer;
-            }
-            let remote = self.remote.lock().unwrap().clone();
-            match remote {
-                Some(l) => l
-                    .blocking(move |l| crate::blocks::answer(l, request))
-                    .await
-                    .map_err(|e| NetworkError::Sync(e.to_string())),
-                None => Err(NetworkError::Sync("no peer serves this fake".into())),
-            }
-        })
-    }
-
-    fn txsync(
-        &self,
-        peer: PeerId,
-        request: TxSyncRequest,
-    ) -> BoxFuture<'_, Result<TxSyncResponse, NetworkError>> {
-        Box::pin(async move {
-            self.record(|c| c.txsync_requests.push((peer, request.clone())));
-            if let Some(answer) = self.scripted_txsync.lock().unwrap().pop_front() {
-                return answer;
-            }
-            Err(NetworkError::Sync("no peer serves this fake".into()))
-        })
-    }
-
-    fn block_txn(
-        &self,
-        peer: PeerId,
-        request: BlockTxnRequest,
-    ) -> BoxFuture<'_, Result<BlockTxnResponse, NetworkError>> {
-        Box::pin(async move {
-            self.record(|c| c.block_txn_requests.push((peer, request.clone())));
-            if let Some(answer) = self.scripted_block_txn.lock().unwrap().pop_front() {
-                return answer;
-            }
-            Err(NetworkError::Sync("no peer serves this fake".into()))
-        })
-    }
-
-    fn penalise(&self, peer: PeerId, offence: Offence) -> BoxFuture<'_, Result<(), NetworkError>> {
-        Box::pin(async move {
-            self.record(|c| c.penalties.push((peer, offence)));
-            Ok(())
-        })
-    }
-
-    fn info(&self) -> BoxFuture<'_, Result<NetInfo, NetworkError>> {
-        Box::pin(async { Err(NetworkError::Stopped) })
-    }
-
-    fn peers(&self) -> BoxFuture<'_, Result<Vec<PeerInfo>, NetworkError>> {
-        Box::pin(async { Ok(Vec::new()) })
-    }
-
-    fn set_cut(&self, peers: Vec<PeerId>, cut: bool) -> BoxFuture<'_, Result<usize, NetworkError>> {
-        Box::pin(async move {
-            let mut changed = 0;
-            self.record(|c| {
-                for p in peers {
-                    changed += usize::from(if cut {
-                        c.cut.insert(p)
-                    } else {
-                        c.cut.remove(&p)
-                    });
-                }
-            });
-            Ok(changed)
-        })
     }
 }

@@ -308,7 +308,8 @@ async fn a_full_disk_degrades_the_node_and_it_resumes_by_itself_when_space_retur
         .await
         .expect("taking txs again");
     let journal = rumor_api::DataDir::new(net.join("a")).tx_journal();
-    let journaled = rumor_node::journal::load(&journal, &rumor_chain::Limits::default()).unwrap();
+    let journaled =
+        rumor_node::txs::journal::load(&journal, &rumor_chain::Limits::default()).unwrap();
     assert!(journaled.iter().any(|t| t.hash() == after));
     eprintln!(
         "full disk: filler {filled} B; degraded at height {degraded_at}, {} txs accepted; \
@@ -418,11 +419,12 @@ async fn a_full_disk_under_the_tx_journal_refuses_txs_and_the_journal_resumes_wh
     // Every tx answered with success is in the journal, which holds only whole records: the
     // failed append left nothing that would strand the ones after it.
     let path = rumor_api::DataDir::new(net.join("j")).tx_journal();
-    let journaled: Vec<TxHash> = rumor_node::journal::load(&path, &rumor_chain::Limits::default())
-        .unwrap()
-        .iter()
-        .map(SignedTransaction::hash)
-        .collect();
+    let journaled: Vec<TxHash> =
+        rumor_node::txs::journal::load(&path, &rumor_chain::Limits::default())
+            .unwrap()
+            .iter()
+            .map(SignedTransaction::hash)
+            .collect();
     for h in &accepted {
         assert!(journaled.contains(h), "accepted tx {h} not in the journal");
     }

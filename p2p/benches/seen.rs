@@ -2,6 +2,7 @@
 //! signature work. `cargo bench -p rumor-p2p`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rumor_chain::test_utils::TxBuilder;
 use rumor_p2p::{SeenCache, decode_payload, message_id};
 
 fn seen_cache(c: &mut Criterion) {
@@ -34,15 +35,7 @@ fn seen_cache(c: &mut Criterion) {
 
 fn edge(c: &mut Criterion) {
     let key = rumor_chain::Keypair::from_label("bench");
-    let tx = rumor_chain::Transaction {
-        chain_id: 1,
-        from: key.address(),
-        to: key.address(),
-        amount: 1,
-        fee: 1,
-        nonce: 0,
-    }
-    .sign(&key);
+    let tx = TxBuilder::new(&key).sign();
     let bytes = tx.encode();
     let limits = rumor_chain::Limits::default();
     let mut g = c.benchmark_group("gossip edge");

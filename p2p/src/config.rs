@@ -29,8 +29,8 @@ use std::time::Duration;
 use libp2p::Multiaddr;
 use rumor_chain::Limits;
 
-use crate::addrbook::BookConfig;
-use crate::liveness::LivenessConfig;
+use crate::peering::addrbook::BookConfig;
+use crate::peering::liveness::LivenessConfig;
 use rumor_link::{LinkEmulation, LinkFaults};
 
 /// Gossipsub parameters.
@@ -108,8 +108,8 @@ pub struct PeerTargets {
     /// Outbound dials to one subnet (/24 IPv4, /64 IPv6) at once (2): an address book filled
     /// with one host's identities still yields outbound peers elsewhere.
     pub outbound_per_subnet: usize,
-    /// Per-source caps on inbound connections ([`crate::inbound`]).
-    pub inbound: crate::inbound::SourceLimits,
+    /// Per-source caps on inbound connections ([`crate::peering::inbound`]).
+    pub inbound: crate::peering::inbound::SourceLimits,
 }
 
 impl Default for PeerTargets {
@@ -121,7 +121,7 @@ impl Default for PeerTargets {
             max_pending: 16,
             outbound_reserved: 8,
             outbound_per_subnet: 2,
-            inbound: crate::inbound::SourceLimits::default(),
+            inbound: crate::peering::inbound::SourceLimits::default(),
         }
     }
 }
@@ -168,7 +168,7 @@ impl TxSyncConfig {
     }
 }
 
-/// Per-peer quotas on inbound requests (see [`crate::quota`]): a burst, refilled per second.
+/// Per-peer quotas on inbound requests (see [`crate::requests::quota`]): a burst, refilled per second.
 /// Over quota a request is answered "rate limited" at once; every 16th refusal in a row is an
 /// offence.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,7 +232,7 @@ pub struct NetworkConfig {
     pub tick: Duration,
     /// Chain decode caps for gossip payloads and sync answers.
     pub limits: Limits,
-    /// Ping cadence for the liveness check ([`crate::liveness`]).
+    /// Ping cadence for the liveness check ([`crate::peering::liveness`]).
     pub liveness: LivenessConfig,
     /// Link emulation (testnets only; off when `None`).
     pub link: Option<LinkEmulation>,
@@ -243,7 +243,7 @@ pub struct NetworkConfig {
     /// share a process (in-process testnets; off when `None`).
     pub meter: Option<crate::Meter>,
     /// Reports each message's second copy (the trace's first duplicates; off when `None`).
-    pub duplicates: Option<crate::duplicates::DuplicateWatch>,
+    pub duplicates: Option<crate::gossip::duplicates::DuplicateWatch>,
     /// The node's wall clock, which stamps each gossip message's arrival (the system clock;
     /// shifted only to emulate a skewed machine, see `rumor_chain::clock::Clock`).
     pub clock: rumor_chain::clock::Clock,

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::addrbook::PeerRecord;
 use crate::gossip::Payload;
+use crate::gossip::seen::SeenCache;
+use crate::peering::addrbook::PeerRecord;
 use crate::protocol::blocktxn::{BlockTxnRequest, BlockTxnResponse};
 use crate::protocol::sync::{Status, SyncRequest, SyncResponse};
 use crate::protocol::txsync::{TxSyncRequest, TxSyncResponse};
-use crate::seen::SeenCache;
 use crate::topic::Topic;
 
 /// A gossip message id (SHA-256 of the payload).
@@ -65,7 +65,7 @@ pub enum Offence {
     /// have checked.
     BadCompactBlock,
     /// Kept sending requests (status, sync, peer exchange, txsync) after being refused for
-    /// going over its quota ([`crate::quota`]).
+    /// going over its quota ([`crate::requests::quota`]).
     RequestFlood,
     /// Gossiped a block whose slot is far behind the clock (a replay). Gossipsub's own
     /// invalid-message penalty does not apply: it remembers the block's first, valid delivery

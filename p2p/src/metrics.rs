@@ -1,14 +1,17 @@
 //! Network metrics, registered under `rumor_p2p_` in the node's registry. Byte counters come
 //! from libp2p's bandwidth metrics (`libp2p_bandwidth`), and per-topic unfiltered/filtered
 //! receive counts and duplicates come from gossipsub's own metrics (`gossipsub_*`); this module
-//! adds what those cannot see.
+//! adds what those cannot see. Names, types, labels and help are
+//! [`rumor_api::metrics::p2p`]'s.
 
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::seen::SeenStats;
+use rumor_api::metrics::p2p as families;
+
+use crate::gossip::seen::SeenStats;
 
 type Labels = Vec<(&'static str, &'static str)>;
 
@@ -69,49 +72,51 @@ pub struct P2pMetrics {
     last_seen: std::sync::Mutex<SeenStats>,
 }
 
-/// Registers a metrics struct's fields under one prefix, from a table of
-/// `field => "name", "help";` rows: the workspace's one registration helper (p2p and node), so
-/// every metric is declared in one line next to its help text.
+/// Registers a metrics struct's fields under one prefix, from a table of `field => FAMILY;`
+/// rows naming [`rumor_api::metrics`] families (name and help): the workspace's one
+/// registration helper (p2p and node), so every metric is declared once, in `rumor-api`.
 #[macro_export]
 macro_rules! register_metrics {
-    ($registry:expr, $prefix:literal, $m:expr; $($field:ident => $name:literal, $help:literal;)*) => {{
+    ($registry:expr, $prefix:literal, $m:expr; $($field:ident => $family:expr;)*) => {{
         let r = $registry.sub_registry_with_prefix($prefix);
-        $( r.register($name, $help, $m.$field.clone()); )*
+        $( r.register($family.short($prefix), $family.help, $m.$field.clone()); )*
     }};
 }
 
 impl P2pMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let m = Self::default();
-        crate::register_metrics!(registry, "rumor_p2p", m;
-            peers => "peers", "Connected peers by direction";
-            mesh_peers => "mesh_peers", "Gossipsub mesh peers per topic";
-            gossip_received => "gossip_received", "Gossip messages received by topic and outcome";
-            validation => "validation", "Validation results reported to gossipsub";
-            publish => "publish", "Publishes by topic and result";
-            publish_queue_len => "publish_queue_len", "Messages waiting for a subscriber";
-            publish_queue_dropped => "publish_queue_dropped", "Queued messages dropped (expired or overflow)";
-            px => "px_requests", "Peer-exchange requests";
-            sync => "sync_requests", "Block-sync requests";
-            txsync => "txsync_requests", "Mempool anti-entropy requests";
-            blocktxn => "blocktxn_requests", "Requests for a compact block's missing txs";
-            rate_limited => "rate_limited", "Inbound requests refused over the sender's quota, by protocol";
-            inbound_refused => "inbound_refused", "Inbound connections refused over their source's share (per IP or subnet)";
-            seen_hits => "seen_cache_hits", "Seen-cache hits";
-            cut_peers => "cut_peers", "Peers cut off by the operator (testnet fault injection)";
-            link_fault_peers => "link_fault_peers", "Peers whose links carry a link fault (testnet fault injection)";
-            link_fault_unattached => "link_fault_unattached", "Connections link faults could not reach (their peer was never learned)";
-            liveness => "liveness_pings", "Liveness pings by result";
-            liveness_closed => "liveness_closed", "Connections closed for carrying nothing back (liveness check)";
-            seen_misses => "seen_cache_misses", "Seen-cache misses";
-            seen_evictions => "seen_cache_evictions", "Seen-cache evictions";
-            seen_len => "seen_cache_len", "Seen-cache entries";
-            address_book_len => "address_book_len", "Address book entries";
-            address_book_forgotten => "address_book_forgotten", "Peers forgotten after repeated dial failures";
-            peer_penalties => "peer_penalties", "Application penalties applied to peers";
-            peer_bans => "peer_bans", "Peers disconnected and banned";
-            queue_len => "queue_len", "Items waiting in internal channels";
-            limit => "limit", "Configured bounds";
+        // By its textual name, not `crate::`: a `#[macro_export]` path would tie this file to
+        // the crate root (and its import loop).
+        register_metrics!(registry, "rumor_p2p", m;
+            peers => families::PEERS;
+            mesh_peers => families::MESH_PEERS;
+            gossip_received => families::GOSSIP_RECEIVED;
+            validation => families::VALIDATION;
+            publish => families::PUBLISH;
+            publish_queue_len => families::PUBLISH_QUEUE_LEN;
+            publish_queue_dropped => families::PUBLISH_QUEUE_DROPPED;
+            px => families::PX_REQUESTS;
+            sync => families::SYNC_REQUESTS;
+            txsync => families::TXSYNC_REQUESTS;
+            blocktxn => families::BLOCKTXN_REQUESTS;
+            rate_limited => families::RATE_LIMITED;
+            inbound_refused => families::INBOUND_REFUSED;
+            seen_hits => families::SEEN_CACHE_HITS;
+            cut_peers => families::CUT_PEERS;
+            link_fault_peers => families::LINK_FAULT_PEERS;
+            link_fault_unattached => families::LINK_FAULT_UNATTACHED;
+            liveness => families::LIVENESS_PINGS;
+            liveness_closed => families::LIVENESS_CLOSED;
+            seen_misses => families::SEEN_CACHE_MISSES;
+            seen_evictions => families::SEEN_CACHE_EVICTIONS;
+            seen_len => families::SEEN_CACHE_LEN;
+            address_book_len => families::ADDRESS_BOOK_LEN;
+            address_book_forgotten => families::ADDRESS_BOOK_FORGOTTEN;
+            peer_penalties => families::PEER_PENALTIES;
+            peer_bans => families::PEER_BANS;
+            queue_len => families::QUEUE_LEN;
+            limit => families::LIMIT;
         );
         m
     }

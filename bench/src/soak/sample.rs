@@ -14,7 +14,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use rumor_api::layout::DataDir;
-use rumor_testnet::observe::metrics::{http, prom};
+use rumor_api::metrics::node::{RUNTIME_TASKS, TASKS};
+use rumor_api::prom_text;
+use rumor_testnet::observe::metrics::http;
 use rumor_testnet::setup::manifest::{Manifest, NodeEntry};
 
 /// One node at one instant. `None`: not readable then (a node down under churn).
@@ -124,14 +126,14 @@ pub fn parse_status(status: &str) -> (Option<u64>, Option<u64>) {
 
 /// `rumor_tasks` and `rumor_runtime_tasks` of a `/metrics` text.
 pub fn parse_tasks(metrics: &str) -> (Option<u64>, Option<u64>) {
-    let samples = prom::parse(metrics);
+    let samples = prom_text::parse(metrics);
     let get = |name: &str| {
         samples
             .iter()
             .find(|s| s.name == name && s.value.is_finite() && s.value >= 0.0)
             .map(|s| s.value as u64)
     };
-    (get("rumor_tasks"), get("rumor_runtime_tasks"))
+    (get(TASKS.sample), get(RUNTIME_TASKS.sample))
 }
 
 fn file_len(p: &Path) -> Option<u64> {

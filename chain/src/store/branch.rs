@@ -10,7 +10,7 @@ use redb::ReadableDatabase;
 use super::tables::DIFFS;
 use super::{ChainStore, StoreError};
 use crate::block::BlockHeader;
-use crate::hash::BlockHash;
+use crate::primitives::hash::BlockHash;
 use crate::state::{State, StateDiff};
 
 /// How to get from the head to a block on another branch, by hash.

@@ -5,7 +5,7 @@
 use std::io;
 
 use crate::genesis::GenesisError;
-use crate::hash::{BlockHash, Hash256};
+use crate::primitives::hash::{BlockHash, Hash256};
 use crate::validate::BlockError;
 
 /// An I/O error on the store's file. After one, redb refuses every later read and write on

@@ -7,10 +7,11 @@
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
+use super::chain_store::write_txn;
 use super::tables::{EVIDENCE, SLOT_BLOCKS};
-use super::{ChainStore, StoreError, write_txn};
-use crate::evidence::{Equivocation, VerifiedEquivocation};
-use crate::hash::BlockHash;
+use super::{ChainStore, StoreError};
+use crate::block::evidence::{Equivocation, VerifiedEquivocation};
+use crate::primitives::hash::BlockHash;
 use crate::validate::CheckedBlock;
 
 /// Most proofs kept (~300 KB): a year of 1 s slots with one misbehaving authority in 32,000

@@ -18,7 +18,7 @@ use super::tables::BLOCKS;
 use super::{ChainStore, StoreError};
 use crate::SIGNED_HEADER_LEN;
 use crate::block::SignedHeader;
-use crate::hash::BlockHash;
+use crate::primitives::hash::BlockHash;
 
 /// Heights below the head listed one by one before the steps start doubling.
 pub const LOCATOR_DENSE: usize = 10;

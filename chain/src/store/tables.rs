@@ -16,7 +16,7 @@ pub const TX_INDEX: TableDefinition<[u8; 32], ([u8; 32], u64, u32)> =
 pub const ACCOUNTS: TableDefinition<[u8; 32], (u64, u64)> = TableDefinition::new("accounts");
 /// Slot → hash of the first block stored for it (any branch): a second one is an equivocation.
 pub const SLOT_BLOCKS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("slot_blocks");
-/// Slot → encoded [`crate::evidence::Equivocation`] (verified), at most
+/// Slot → encoded [`crate::block::evidence::Equivocation`] (verified), at most
 /// [`super::MAX_EVIDENCE`] entries, lowest slots dropped first.
 pub const EVIDENCE: TableDefinition<u64, &[u8]> = TableDefinition::new("evidence");
 /// Singletons: [`HEAD`], [`GENESIS`].

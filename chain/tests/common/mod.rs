@@ -1,6 +1,7 @@
 //! Shared fixtures: a small network with labelled keys, and helpers to build valid blocks.
 #![allow(dead_code)]
 
+use rumor_chain::test_utils::TxBuilder;
 use rumor_chain::*;
 
 pub const CHAIN_ID: u64 = 7;
@@ -43,15 +44,13 @@ pub fn transfer(
     fee: u64,
     nonce: u64,
 ) -> SignedTransaction {
-    Transaction {
-        chain_id: CHAIN_ID,
-        from: from.address(),
-        to,
-        amount,
-        fee,
-        nonce,
-    }
-    .sign(from)
+    TxBuilder::new(from)
+        .chain_id(CHAIN_ID)
+        .to(to)
+        .amount(amount)
+        .fee(fee)
+        .nonce(nonce)
+        .sign()
 }
 
 pub fn verified(tx: SignedTransaction) -> VerifiedTx {

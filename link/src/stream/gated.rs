@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::{LINGER, MAX_IN_FLIGHT};
+use super::bounds::{LINGER, MAX_IN_FLIGHT};
 use crate::control::{Check, ConnGate, RTO_MIN, Slot, WayGate, reset_error};
 use crate::fault::Way;
 

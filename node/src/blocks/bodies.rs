@@ -7,20 +7,18 @@
 //! `MAX_BLOCKS_PER_REQUEST` blocks; every request is bounded by the catch-up's deadline; a
 //! range's blocks are durable once its last block is (one fsync per range, not per block).
 
-use std::sync::Arc;
-
 use rumor_chain::{Block, Commit, ImportError, SignedHeader};
 use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, Offence, PeerId, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
-use super::catchup::{ask, penalise};
 use super::import::{import_with, trace_sync};
+use super::request::{ask, penalise};
 use crate::context::Ctx;
 
 /// Fetches the blocks of `headers` (checked, consecutive) by range and imports them; each
 /// answer must hold exactly those blocks, in order. `None` if it stopped early.
 pub(super) async fn fetch_bodies(
-    ctx: &Arc<Ctx>,
+    ctx: &Ctx,
     peer: PeerId,
     headers: &[SignedHeader],
     deadline: Instant,
@@ -40,7 +38,13 @@ pub(super) async fn fetch_bodies(
                 return None;
             }
             Ok(_) => {
-                penalise(ctx, peer, Offence::InvalidSyncData, "not the asked range").await;
+                penalise(
+                    ctx.net.as_ref(),
+                    peer,
+                    Offence::InvalidSyncData,
+                    "not the asked range",
+                )
+                .await;
                 return None;
             }
             Err(e) => {
@@ -52,7 +56,7 @@ pub(super) async fn fetch_bodies(
         for (i, (block, header)) in blocks.into_iter().zip(want).enumerate() {
             if block.header.height != header.header.height {
                 penalise(
-                    ctx,
+                    ctx.net.as_ref(),
                     peer,
                     Offence::BadSyncResponse,
                     "block outside the asked range",
@@ -80,7 +84,13 @@ pub(super) async fn fetch_bodies(
                 Err(ImportError::AlreadyKnown(_)) => {}
                 Err(e) => {
                     if e.is_bad_block() {
-                        penalise(ctx, peer, Offence::InvalidSyncData, "invalid block").await;
+                        penalise(
+                            ctx.net.as_ref(),
+                            peer,
+                            Offence::InvalidSyncData,
+                            "invalid block",
+                        )
+                        .await;
                     }
                     tracing::info!(error = %e, "catch-up block rejected");
                     return None;

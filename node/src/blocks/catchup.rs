@@ -7,9 +7,10 @@
 //!   slot not in the future). A claim that cannot be backed starts nothing.
 //! - **No claim holds production hostage**: an unverified claim never pauses the producer; a
 //!   verified one (a real authority's signed head) pauses it for at most
-//!   [`MAX_PRODUCTION_PAUSE`] (`Ctx::production_paused_until_ms`, cleared when the catch-up
-//!   ends), so the syncing side of a partition stops extending its own branch and switches;
-//!   a peer whose catch-up did not move our head is backed off before it can pause us again.
+//!   [`MAX_PRODUCTION_PAUSE`] (`CatchUpState::production_paused_until_ms`, cleared when the
+//!   catch-up ends), so the syncing side of a partition stops extending its own branch and
+//!   switches; a peer whose catch-up did not move our head is backed off before it can pause us
+//!   again.
 //! - **Every answer is checked against the request**: headers must chain from a hash of our
 //!   locator ([`super::headers`]); bodies must be exactly the headers' blocks, in order. A
 //!   wrong answer is an offence of its sender: [`Offence::InvalidSyncData`] when no honest node
@@ -28,11 +29,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rumor_chain::{BlockHash, MAX_HEADERS_PER_REQUEST, check_header};
-use rumor_p2p::NetworkError;
 use rumor_p2p::{Offence, PeerId, Status, SyncRequest, SyncResponse};
 use tokio::time::Instant;
 
 use super::headers::check_headers;
+use super::request::{ask, penalise};
+use super::state::{Blocks, CatchUpState};
 use crate::context::Ctx;
 
 pub use super::backoff::Backoff;
@@ -44,8 +46,8 @@ pub const MAX_SYNC_TIME: Duration = Duration::from_secs(120);
 /// short enough that no claim holds production hostage (and backoff stops repeats).
 pub const MAX_PRODUCTION_PAUSE: Duration = Duration::from_secs(15);
 
-/// Holds `Ctx::syncing` while alive.
-struct Syncing<'a>(&'a Ctx);
+/// Holds `CatchUpState::syncing` while alive.
+struct Syncing<'a>(&'a CatchUpState);
 
 impl Drop for Syncing<'_> {
     fn drop(&mut self) {
@@ -75,30 +77,32 @@ pub fn claims_better(claim: &Status, mine: (u64, BlockHash)) -> bool {
 
 /// Catches up from `peer`, which claims the head `claim`.
 #[tracing::instrument(name = "catch_up", skip_all, fields(%peer, target = claim.head_height))]
-pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
+pub async fn catch_up(blocks: Arc<Blocks>, peer: PeerId, claim: Status) -> Outcome {
+    let (ctx, state) = (&blocks.ctx, &blocks.sync);
     let start = ctx.ledger.head();
     if claim.genesis != start.genesis || !claims_better(&claim, (start.height, start.hash)) {
         return Outcome::Skipped;
     }
-    if !ctx.sync_backoff.ready(&peer, std::time::Instant::now()) {
+    if !state.backoff.ready(&peer, std::time::Instant::now()) {
         tracing::debug!("peer backed off");
         return Outcome::Skipped;
     }
     if !ctx.ledger.storage().chain_usable() {
         return Outcome::Skipped; // It could store nothing, and the peer would be backed off.
     }
-    if ctx.syncing.swap(true, Ordering::SeqCst) {
+    if state.syncing.swap(true, Ordering::SeqCst) {
         return Outcome::Skipped;
     }
-    let _syncing = Syncing(&ctx);
+    let _syncing = Syncing(state);
     let deadline = Instant::now() + MAX_SYNC_TIME;
-    let outcome = if verify_claim(&ctx, peer, &claim, deadline).await {
+    let outcome = if verify_claim(ctx, peer, &claim, deadline).await {
         tracing::info!("catching up");
         let pause = ctx.clock.now_ms() + MAX_PRODUCTION_PAUSE.as_millis() as u64;
-        ctx.production_paused_until_ms
+        state
+            .production_paused_until_ms
             .store(pause, Ordering::SeqCst);
         let mut cursor = None;
-        while let Some(next) = round(&ctx, peer, &claim, cursor, deadline).await {
+        while let Some(next) = round(ctx, peer, &claim, cursor, deadline).await {
             cursor = Some(next);
         }
         if ctx.ledger.head().hash != start.hash {
@@ -119,46 +123,20 @@ pub async fn catch_up(ctx: Arc<Ctx>, peer: PeerId, claim: Status) -> Outcome {
         .get_or_create(&vec![("outcome", label)])
         .inc();
     if outcome == Outcome::Progressed {
-        ctx.sync_backoff.succeeded(&peer);
+        state.backoff.succeeded(&peer);
     } else {
-        let wait = ctx.sync_backoff.failed(peer, std::time::Instant::now());
+        let wait = state.backoff.failed(peer, std::time::Instant::now());
         tracing::debug!(?outcome, ?wait, "peer backed off");
     }
     ctx.metrics
         .sync_backoff_peers
-        .set(ctx.sync_backoff.len() as i64);
+        .set(state.backoff.len() as i64);
     tracing::info!(height = ctx.ledger.head().height, ?outcome, "catch-up done");
     outcome
 }
 
-/// Sends `request` to `peer`; `None` at shutdown or past the deadline.
-pub(super) async fn ask(
-    ctx: &Ctx,
-    peer: PeerId,
-    request: SyncRequest,
-    deadline: Instant,
-) -> Option<Result<SyncResponse, NetworkError>> {
-    let answer = tokio::time::timeout_at(deadline, ctx.net.sync(peer, request));
-    match ctx.tasks.unless_cancelled(answer).await {
-        None => {
-            tracing::debug!("catch-up stopped by shutdown");
-            None
-        }
-        Some(Err(_)) => {
-            tracing::info!("catch-up ran out of time");
-            None
-        }
-        Some(Ok(answer)) => Some(answer),
-    }
-}
-
-pub(super) async fn penalise(ctx: &Ctx, peer: PeerId, offence: Offence, why: &str) {
-    tracing::info!(%peer, why, ?offence, "wrong sync answer");
-    let _ = ctx.net.penalise(peer, offence).await;
-}
-
 /// Fetches the claimed head block and checks it is what was claimed and a valid block header.
-async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: Instant) -> bool {
+async fn verify_claim(ctx: &Ctx, peer: PeerId, claim: &Status, deadline: Instant) -> bool {
     let request = SyncRequest::BlockByHash(claim.head_hash);
     let block = match ask(ctx, peer, request, deadline).await {
         Some(Ok(SyncResponse::Blocks(mut b))) if b.len() == 1 => b.remove(0),
@@ -167,7 +145,13 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
             return false;
         }
         Some(Ok(_)) => {
-            penalise(ctx, peer, Offence::InvalidSyncData, "not the claimed block").await;
+            penalise(
+                ctx.net.as_ref(),
+                peer,
+                Offence::InvalidSyncData,
+                "not the claimed block",
+            )
+            .await;
             return false;
         }
         Some(Err(e)) => {
@@ -178,7 +162,7 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
     };
     if block.hash() != claim.head_hash || block.header.height != claim.head_height {
         penalise(
-            ctx,
+            ctx.net.as_ref(),
             peer,
             Offence::InvalidSyncData,
             "claimed head does not match its status",
@@ -191,7 +175,7 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
         Err(e) => {
             if e.is_bad_block() {
                 penalise(
-                    ctx,
+                    ctx.net.as_ref(),
                     peer,
                     Offence::InvalidSyncData,
                     "claimed head is invalid",
@@ -208,7 +192,7 @@ async fn verify_claim(ctx: &Arc<Ctx>, peer: PeerId, claim: &Status, deadline: In
 /// round), checked; the bodies we lack, checked against them and imported. `Some(last header)`
 /// to go on, `None` when done or failed.
 async fn round(
-    ctx: &Arc<Ctx>,
+    ctx: &Ctx,
     peer: PeerId,
     claim: &Status,
     cursor: Option<BlockHash>,
@@ -237,7 +221,13 @@ async fn round(
             return None;
         }
         Ok(_) => {
-            penalise(ctx, peer, Offence::InvalidSyncData, "not headers").await;
+            penalise(
+                ctx.net.as_ref(),
+                peer,
+                Offence::InvalidSyncData,
+                "not headers",
+            )
+            .await;
             return None;
         }
         Err(e) => {
@@ -287,13 +277,25 @@ async fn round(
     );
     if let Err(e) = checked {
         if e.is_offence() {
-            penalise(ctx, peer, Offence::BadSyncResponse, &e.to_string()).await;
+            penalise(
+                ctx.net.as_ref(),
+                peer,
+                Offence::BadSyncResponse,
+                &e.to_string(),
+            )
+            .await;
         }
         tracing::info!(error = %e, "headers refused");
         return None;
     }
     let ancestor = ancestor?;
-    if Some(parent) != cursor && refused_by_finality(ctx, ancestor.height + canonical as u64) {
+    if Some(parent) != cursor
+        && refused_by_finality(
+            ctx.config.chain.finality_depth,
+            ctx.ledger.head().height,
+            ancestor.height + canonical as u64,
+        )
+    {
         return None;
     }
     super::bodies::fetch_bodies(ctx, peer, &headers[known..], deadline).await?;
@@ -307,11 +309,11 @@ async fn round(
 
 /// Whether a branch forking from our canonical chain at `fork_height` would reorg deeper than
 /// the configured finality depth (logged if so).
-fn refused_by_finality(ctx: &Ctx, fork_height: u64) -> bool {
-    let Some(finality) = ctx.config.chain.finality_depth else {
+fn refused_by_finality(finality_depth: Option<u64>, head_height: u64, fork_height: u64) -> bool {
+    let Some(finality) = finality_depth else {
         return false;
     };
-    let depth = ctx.ledger.head().height.saturating_sub(fork_height);
+    let depth = head_height.saturating_sub(fork_height);
     if depth > finality {
         tracing::warn!(
             depth,
@@ -325,290 +327,4 @@ fn refused_by_finality(ctx: &Ctx, fork_height: u64) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use futures::FutureExt;
-    use rumor_chain::Block;
-    use rumor_p2p::MAX_BLOCKS_PER_REQUEST;
-
-    use super::*;
-    use crate::port::status_of;
-    use crate::testing::{TestNet, TestNode, WAIT, peer, within};
-
-    fn requests(node: &TestNode) -> Vec<SyncRequest> {
-        node.net
-            .calls(|c| c.sync_requests.iter().map(|(_, r)| r.clone()).collect())
-    }
-
-    fn kinds(node: &TestNode) -> Vec<&'static str> {
-        requests(node).iter().map(|r| r.kind()).collect()
-    }
-
-    fn claim_of(net: &TestNet, block: &Block) -> Status {
-        Status {
-            genesis: net.genesis.hash(),
-            head_height: block.header.height,
-            head_hash: block.hash(),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_verified_claim_is_caught_up_headers_first_then_ranges() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let n = MAX_BLOCKS_PER_REQUEST as usize + 6;
-        let (remote, chain) = net.remote("remote", n);
-        node.net.serve_from(remote.clone());
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
-        assert_eq!(outcome, Outcome::Progressed);
-        assert_eq!(node.ledger().head().hash, chain[n - 1].hash());
-        assert_eq!(
-            kinds(&node),
-            [
-                "block_by_hash",
-                "headers_by_locator",
-                "blocks_by_range",
-                "blocks_by_range"
-            ]
-        );
-        assert_eq!(
-            requests(&node)[3],
-            SyncRequest::BlocksByRange {
-                start: MAX_BLOCKS_PER_REQUEST + 1,
-                count: 6
-            }
-        );
-        assert_eq!(node.ctx.metrics.blocks_imported.get(), n as u64);
-        assert!(!node.ctx.syncing.load(Ordering::SeqCst));
-        assert_eq!(
-            node.ctx.production_paused_until_ms.load(Ordering::SeqCst),
-            0,
-            "the producer's pause ends with the catch-up"
-        );
-        assert!(node.ctx.sync_backoff.is_empty());
-        let progressed = vec![("outcome", "progressed")];
-        assert_eq!(
-            node.ctx.metrics.catch_ups.get_or_create(&progressed).get(),
-            1
-        );
-    }
-
-    #[tokio::test]
-    async fn catch_up_onto_a_fork_100_blocks_deep_reorgs_to_the_longer_chain() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        // Our own branch of 100 blocks (the first in a slot the remote chain used differently).
-        let mut ours = net.store("ours");
-        net.extend_with(&mut ours, 1, vec![]);
-        net.extend(&mut ours, 99);
-        for h in 1..=100 {
-            let b = ours.block_by_height(h).unwrap().unwrap();
-            node.ledger().import(net.check(b)).unwrap();
-        }
-        assert_eq!(node.ledger().head().height, 100);
-        let (remote, chain) = net.remote("remote", 120);
-        node.net.serve_from(remote.clone());
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
-        assert_eq!(outcome, Outcome::Progressed);
-        assert_eq!(node.ledger().head().hash, chain[119].hash());
-        assert_eq!(node.ctx.metrics.reorgs.get(), 1);
-        assert_eq!(node.ctx.metrics.reorged_blocks.get(), 100);
-        assert_eq!(node.ctx.metrics.deepest_reorg.get(), 100);
-        assert!(node.net.calls(|c| c.penalties.is_empty()));
-    }
-
-    #[tokio::test]
-    async fn a_reorg_deeper_than_the_finality_depth_is_refused() {
-        let net = TestNet::new(2, 1);
-        let node = net.node_with("a", rumor_chain::Keypair::from_label("x"), |c| {
-            c.chain.finality_depth = Some(5)
-        });
-        let mut ours = net.store("ours");
-        net.extend_with(&mut ours, 1, vec![]);
-        net.extend(&mut ours, 9);
-        for h in 1..=10 {
-            let b = ours.block_by_height(h).unwrap().unwrap();
-            node.ledger().import(net.check(b)).unwrap();
-        }
-        let mine = node.ledger().head();
-        let (remote, _) = net.remote("remote", 20);
-        node.net.serve_from(remote.clone());
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
-        assert_eq!(outcome, Outcome::NoProgress);
-        assert_eq!(node.ledger().head(), mine);
-        assert!(
-            !kinds(&node).contains(&"blocks_by_range"),
-            "no body fetched"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_claim_that_cannot_be_backed_starts_nothing_and_backs_off() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let (remote, chain) = net.remote("remote", 5);
-        node.net.serve_from(remote);
-        // A head the peer does not have.
-        let mut claim = claim_of(&net, &chain[4]);
-        claim.head_hash = BlockHash([3; 32]);
-        let outcome = catch_up(node.ctx.clone(), peer(1), claim).await;
-        assert_eq!(outcome, Outcome::Unbacked);
-        assert_eq!(kinds(&node), ["block_by_hash"]);
-        assert!(
-            node.net.calls(|c| c.penalties.is_empty()),
-            "not served is no offence"
-        );
-        // Backed off: the next claim from that peer is not even looked at.
-        let again = catch_up(node.ctx.clone(), peer(1), claim_of(&net, &chain[4])).await;
-        assert_eq!(again, Outcome::Skipped);
-        assert_eq!(requests(&node).len(), 1);
-        // A claim whose height lies about the block: an offence.
-        let mut lie = claim_of(&net, &chain[2]);
-        lie.head_height = 50;
-        assert_eq!(
-            catch_up(node.ctx.clone(), peer(2), lie).await,
-            Outcome::Unbacked
-        );
-        let penalties = node.net.calls(|c| c.penalties.clone());
-        assert_eq!(penalties, vec![(peer(2), Offence::InvalidSyncData)]);
-        assert_eq!(node.ledger().head().height, 0);
-        assert!(!node.ctx.syncing.load(Ordering::SeqCst));
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_pending_claim_does_not_stop_the_producer() {
-        // 100 ms slots, one authority: every slot is ours.
-        let net = TestNet::with_slot_ms(1, 1, 100, 10);
-        let node = net.node_with("a", net.authorities[0].clone(), |_| {});
-        node.net.hold_sync();
-        let claim = Status {
-            genesis: net.genesis.hash(),
-            head_height: 1_000,
-            head_hash: BlockHash([8; 32]),
-        };
-        node.ctx
-            .tasks
-            .spawn(catch_up(node.ctx.clone(), peer(1), claim).map(|_| ()));
-        node.net
-            .wait_until("the claim being checked", |c| c.held == 1)
-            .await;
-        node.ctx.tasks.spawn(crate::producer::run(node.ctx.clone()));
-        crate::testing::head_until(node.ledger(), "blocks produced meanwhile", |h| {
-            h.height >= 2
-        })
-        .await;
-        assert!(
-            node.ctx.syncing.load(Ordering::SeqCst),
-            "the claim is still pending"
-        );
-        within("shutdown", node.ctx.tasks.shutdown(WAIT))
-            .await
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn no_progress_backs_the_peer_off_and_wrong_headers_are_offences() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let mut store = net.store("builder");
-        let chain = net.extend(&mut store, 4);
-        let claim = claim_of(&net, &chain[3]);
-        // The claim checks out, but the headers request fails.
-        node.net
-            .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
-        node.net.script(Err(NetworkError::Busy));
-        assert_eq!(
-            catch_up(node.ctx.clone(), peer(1), claim).await,
-            Outcome::NoProgress
-        );
-        assert_eq!(node.ctx.sync_backoff.len(), 1);
-        assert_eq!(
-            catch_up(node.ctx.clone(), peer(1), claim).await,
-            Outcome::Skipped,
-            "backed off"
-        );
-        // Headers that skip a block: an offence, nothing imported.
-        let gapped = vec![chain[0].signed_header(), chain[2].signed_header()];
-        node.net
-            .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
-        node.net.script(Ok(SyncResponse::Headers(gapped)));
-        assert_eq!(
-            catch_up(node.ctx.clone(), peer(2), claim).await,
-            Outcome::NoProgress
-        );
-        // Right headers, but a range answer from elsewhere: an offence.
-        let headers: Vec<_> = chain.iter().map(|b| b.signed_header()).collect();
-        node.net
-            .script(Ok(SyncResponse::Blocks(vec![chain[3].clone()])));
-        node.net.script(Ok(SyncResponse::Headers(headers)));
-        node.net
-            .script(Ok(SyncResponse::Blocks(vec![chain[1].clone()])));
-        assert_eq!(
-            catch_up(node.ctx.clone(), peer(3), claim).await,
-            Outcome::NoProgress
-        );
-        let penalties = node.net.calls(|c| c.penalties.clone());
-        assert_eq!(
-            penalties,
-            vec![
-                (peer(2), Offence::BadSyncResponse),
-                (peer(3), Offence::BadSyncResponse)
-            ]
-        );
-        assert_eq!(node.ledger().head().height, 0);
-    }
-
-    #[test]
-    fn a_claim_is_better_as_fork_choice_says() {
-        let claim = |h, b| Status {
-            genesis: rumor_chain::Hash256([0; 32]),
-            head_height: h,
-            head_hash: BlockHash([b; 32]),
-        };
-        let mine = (10, BlockHash([5; 32]));
-        assert!(claims_better(&claim(11, 9), mine), "higher");
-        assert!(
-            !claims_better(&claim(10, 4), mine),
-            "same height: ours stays, whatever the hash (first seen)"
-        );
-        assert!(!claims_better(&claim(10, 5), mine), "ours");
-        assert!(!claims_better(&claim(10, 6), mine));
-        assert!(!claims_better(&claim(9, 0), mine));
-    }
-
-    #[tokio::test]
-    async fn only_one_catch_up_runs_at_a_time() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let (remote, _) = net.remote("remote", 3);
-        node.ctx.syncing.store(true, Ordering::SeqCst);
-        let outcome = catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).await;
-        assert_eq!(outcome, Outcome::Skipped);
-        assert!(requests(&node).is_empty());
-        assert!(
-            node.ctx.syncing.load(Ordering::SeqCst),
-            "the running one still owns it"
-        );
-    }
-
-    #[tokio::test]
-    async fn shutdown_ends_a_catch_up_waiting_for_its_peer() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let (remote, _) = net.remote("remote", 3);
-        node.net.hold_sync();
-        node.ctx
-            .tasks
-            .spawn(catch_up(node.ctx.clone(), peer(1), status_of(&remote.head())).map(|_| ()));
-        node.net
-            .wait_until("a request in flight", |c| c.held == 1)
-            .await;
-        within("the catch-up to stop", node.ctx.tasks.shutdown(WAIT))
-            .await
-            .unwrap();
-        assert!(
-            !node.ctx.syncing.load(Ordering::SeqCst),
-            "released on the way out"
-        );
-        assert_eq!(requests(&node).len(), 1, "no request after shutdown");
-    }
-}
+mod tests;

@@ -19,7 +19,6 @@
 //!   that another copy can be judged.
 //! - The trace records a compact block when it became whole: that is when the node holds it.
 
-use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,52 +29,22 @@ use rumor_p2p::{
 };
 
 use super::gossip::{SlotCache, conclude, report, screen};
+use super::state::Blocks;
+#[cfg(doc)]
+use super::state::RecentBlocks;
 use crate::context::Ctx;
-
-/// Whole blocks kept to answer blocktxn requests before they are stored (or while they wait
-/// as orphans): the blocks this node rebuilt or produced most recently. 32 blocks of at most
-/// 2 MiB: 64 MiB at the cap, ~5 MB at 1 000 txs a block; a peer asks within one request
-/// timeout of our forwarding, and 32 covers that at slots down to ~300 ms.
-pub const RECENT_BLOCKS: usize = 32;
-
-/// Recently rebuilt or produced blocks by hash (see [`RECENT_BLOCKS`]).
-#[derive(Debug)]
-pub struct RecentBlocks(lru::LruCache<BlockHash, Arc<Block>>);
-
-impl Default for RecentBlocks {
-    fn default() -> Self {
-        Self(lru::LruCache::new(
-            NonZeroUsize::new(RECENT_BLOCKS).expect("non-zero"),
-        ))
-    }
-}
-
-impl RecentBlocks {
-    pub fn insert(&mut self, block: Arc<Block>) {
-        self.0.put(block.hash(), block);
-    }
-
-    pub fn get(&mut self, hash: &BlockHash) -> Option<Arc<Block>> {
-        self.0.get(hash).cloned()
-    }
-}
-
-fn remember(ctx: &Ctx, block: &Arc<Block>) {
-    ctx.recent_blocks
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(block.clone());
-}
+use crate::services::port::NetPort;
 
 /// The block-topic message for our own block: compact (the txs submitted to us in the last
 /// `compact_prefill_ms` sent whole, as peers are least likely to hold them yet) or whole,
 /// per `[net] compact_blocks`. `fresh` holds those recent local txs' hashes.
 pub fn message_for(
-    ctx: &Ctx,
+    blocks: &Blocks,
     block: &Arc<Block>,
     fresh: &std::collections::HashSet<rumor_chain::TxHash>,
 ) -> Vec<u8> {
-    remember(ctx, block);
+    let ctx = &blocks.ctx;
+    blocks.remember(block);
     let (form, bytes) = if ctx.config.net.compact_blocks {
         let nonce = nonce_for(&block.hash());
         let compact = CompactBlock::new(block, nonce, |tx| fresh.contains(&tx.hash()));
@@ -111,16 +80,17 @@ enum Rebuilt {
 /// Handles a gossiped compact block (see the module note).
 #[tracing::instrument(name = "gossip_compact", skip_all, fields(block = %compact.hash().short(), %from))]
 pub async fn on_gossip_compact(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     slots: Arc<Mutex<SlotCache>>,
     id: MessageId,
     from: PeerId,
     compact: CompactBlock,
 ) {
+    let ctx = blocks.ctx.clone();
     let received = Instant::now();
     let hash = compact.hash();
-    if let Some(verdict) = screen(&ctx, &compact.header, hash, from).await {
-        report(&ctx, id, from, verdict, received).await;
+    if let Some(verdict) = screen(&blocks, &compact.header, hash, from).await {
+        report(&ctx.metrics, ctx.net.as_ref(), id, from, verdict, received).await;
         return;
     }
     let outcome = rebuild(&ctx, &compact, from).await;
@@ -136,27 +106,51 @@ pub async fn on_gossip_compact(
     match outcome {
         Rebuilt::Block(block, _) => {
             let block = Arc::new(*block);
-            remember(&ctx, &block);
+            blocks.remember(&block);
             let at = ctx.clock.now_us();
-            conclude(ctx, &slots, id, from, block, received, at).await;
+            conclude(blocks, &slots, id, from, block, received, at).await;
         }
         Rebuilt::Bad(Offence::BadCompactBlock) => {
             tracing::info!(%from, block = %hash.short(), "compact block whose short ids are not its block's");
             // Gossipsub penalises the sender of a rejected message.
-            report(&ctx, id, from, Validation::Reject, received).await;
+            report(
+                &ctx.metrics,
+                ctx.net.as_ref(),
+                id,
+                from,
+                Validation::Reject,
+                received,
+            )
+            .await;
         }
         Rebuilt::Bad(offence) => {
             // A wrong answer to our request: the answer, not the message, was at fault.
             tracing::info!(%from, block = %hash.short(), ?offence, "wrong answer for a compact block");
             let _ = ctx.net.penalise(from, offence).await;
             ctx.net.seen().forget(&id);
-            report(&ctx, id, from, Validation::Ignore, received).await;
+            report(
+                &ctx.metrics,
+                ctx.net.as_ref(),
+                id,
+                from,
+                Validation::Ignore,
+                received,
+            )
+            .await;
         }
         Rebuilt::Failed(why) => {
             tracing::debug!(%from, block = %hash.short(), why, "compact block not rebuilt");
             // Not judged: forget it, so another copy (or sync) can bring it.
             ctx.net.seen().forget(&id);
-            report(&ctx, id, from, Validation::Ignore, received).await;
+            report(
+                &ctx.metrics,
+                ctx.net.as_ref(),
+                id,
+                from,
+                Validation::Ignore,
+                received,
+            )
+            .await;
         }
     }
 }
@@ -168,7 +162,7 @@ enum Pooled {
     Partial(Box<PartialBlock>),
 }
 
-async fn rebuild(ctx: &Arc<Ctx>, compact: &CompactBlock, from: PeerId) -> Rebuilt {
+async fn rebuild(ctx: &Ctx, compact: &CompactBlock, from: PeerId) -> Rebuilt {
     let Ok(mut partial) = compact.partial() else {
         // Two txs of the block share a short id: only the whole block helps.
         return whole(ctx, compact, from).await;
@@ -193,7 +187,8 @@ async fn rebuild(ctx: &Arc<Ctx>, compact: &CompactBlock, from: PeerId) -> Rebuil
         Ok(Pooled::Partial(mut partial)) => {
             let missing = partial.missing();
             ctx.metrics.compact_missing_txs.inc_by(missing.len() as u64);
-            match fetch_missing(ctx, &mut partial, missing, from).await {
+            let wait = Duration::from_millis(ctx.config.net.blocktxn_timeout_ms);
+            match fetch_missing(ctx.net.as_ref(), wait, &mut partial, missing, from).await {
                 Ok(()) => match ctx.ledger.blocking(move |_| partial.finish()).await {
                     Ok(done) => done.map(|b| (Box::new(b), "fetched")),
                     Err(_) => return Rebuilt::Failed("shutting down"),
@@ -213,14 +208,14 @@ async fn rebuild(ctx: &Arc<Ctx>, compact: &CompactBlock, from: PeerId) -> Rebuil
 /// Asks `from` for the `missing` txs. `Err(Some(_))`: its answer was wrong (it holds the
 /// block, so it could have answered right); `Err(None)`: no usable answer, nobody's fault.
 async fn fetch_missing(
-    ctx: &Ctx,
+    net: &dyn NetPort,
+    wait: Duration,
     partial: &mut PartialBlock,
     missing: Vec<u32>,
     from: PeerId,
 ) -> Result<(), Option<Offence>> {
     let request = BlockTxnRequest::new(partial.hash(), missing);
-    let wait = Duration::from_millis(ctx.config.net.blocktxn_timeout_ms);
-    match tokio::time::timeout(wait, ctx.net.block_txn(from, request)).await {
+    match tokio::time::timeout(wait, net.block_txn(from, request)).await {
         Ok(Ok(BlockTxnResponse::Txs(txs))) => partial
             .fill(txs)
             .map_err(|_| Some(Offence::BadBlockTxnResponse)),
@@ -274,13 +269,14 @@ async fn whole(ctx: &Ctx, compact: &CompactBlock, from: PeerId) -> Rebuilt {
 
 /// Answers a blocktxn request from the recent blocks or the store.
 pub async fn serve_block_txn(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     request: BlockTxnRequest,
     responder: BlockTxnResponder,
 ) {
+    let ctx = &blocks.ctx;
     let hash = request.block();
-    let recent = ctx
-        .recent_blocks
+    let recent = blocks
+        .recent
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&hash);
@@ -317,7 +313,7 @@ mod tests {
     use rumor_p2p::NetworkError;
 
     use super::*;
-    use crate::port::NetPort;
+    use crate::services::port::NetPort;
     use crate::testing::{TestNet, TestNode, peer};
 
     /// A block of 4 txs built elsewhere on genesis, and its compact form.
@@ -337,7 +333,7 @@ mod tests {
     async fn deliver(node: &TestNode, compact: &CompactBlock) -> Validation {
         let slots = Arc::new(super::super::slot_cache());
         let id = [9; 32];
-        on_gossip_compact(node.ctx.clone(), slots, id, peer(1), compact.clone()).await;
+        on_gossip_compact(node.blocks.clone(), slots, id, peer(1), compact.clone()).await;
         node.net.calls(|c| c.verdict(&id)).expect("a verdict")
     }
 
@@ -450,7 +446,7 @@ mod tests {
 
     async fn served(node: &TestNode, request: BlockTxnRequest) -> BlockTxnResponse {
         let (responder, rx) = rumor_p2p::Responder::channel();
-        serve_block_txn(node.ctx.clone(), request, responder).await;
+        serve_block_txn(node.blocks.clone(), request, responder).await;
         rx.await.unwrap()
     }
 
@@ -465,7 +461,7 @@ mod tests {
             served(&node, ask(vec![0])).await,
             BlockTxnResponse::Error(_)
         ));
-        remember(&node.ctx, &Arc::new(block.clone()));
+        node.blocks.remember(&Arc::new(block.clone()));
         assert_eq!(
             served(&node, ask(vec![1, 3])).await,
             BlockTxnResponse::Txs(vec![block.txs[1].clone(), block.txs[3].clone()])

@@ -2,8 +2,8 @@
 //!
 //! A gossiped block whose slot starts ahead of our clock is checked as of the moment it
 //! becomes admissible ([`check_at`]): producer, signature, tx root — so only real blocks are
-//! held or counted. Then, by [`crate::clock::Tolerance`]: within the tolerance it goes on as
-//! any block; early, it is forwarded (`Accept`: peers judge it by their own clocks) and held
+//! held or counted. Then, by [`crate::services::clock::Tolerance`]: within the tolerance it goes
+//! on as any block; early, it is forwarded (`Accept`: peers judge it by their own clocks) and held
 //! in [`Holding`] until due, then imported by [`release`]; too early, it is ignored; far too
 //! early while our clock agrees with the network's, rejected. Each outcome is counted
 //! (`rumor_future_blocks_total{outcome}`) and noted in the log once a minute per producer.
@@ -14,58 +14,20 @@
 //! returns.
 //!
 //! Invariants: a held block is imported through the same path as any accepted gossip block
-//! ([`super::gossip::import_accepted`]), never before its slot is within the tolerance; the
-//! buffer is bounded ([`crate::clock::held`]); the releaser sleeps until the next block is due
-//! or a new one arrives, and stops at shutdown.
+//! (`orphan::import_accepted`), never before its slot is within the tolerance; the
+//! buffer is bounded ([`crate::services::clock::held`]); the releaser sleeps until the next
+//! block is due or a new one arrives, and stops at shutdown.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rumor_chain::{Block, BlockHash, BlockHeader};
 use rumor_p2p::{PeerId, Validation};
-use tokio::sync::Notify;
 
-use crate::clock::{Change, HeldBlocks, Inserted, Timing};
+use super::state::{Blocks, Held};
 use crate::context::Ctx;
-
-/// A held block and the peer that sent it (asked for its ancestors if they are missing).
-#[derive(Debug)]
-pub struct Held {
-    block: Arc<Block>,
-    from: PeerId,
-}
-
-/// The early-block buffer and the signal that wakes its releaser.
-#[derive(Debug)]
-pub struct Holding {
-    blocks: Mutex<HeldBlocks<Held>>,
-    changed: Notify,
-}
-
-impl Holding {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            blocks: Mutex::new(HeldBlocks::new(capacity)),
-            changed: Notify::new(),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HeldBlocks<Held>> {
-        self.blocks.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn contains(&self, hash: &BlockHash) -> bool {
-        self.lock().contains(hash)
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
-    }
-}
+use crate::metrics::NodeMetrics;
+use crate::services::clock::{Change, Inserted, Timing};
 
 /// The time (our clock) to check a gossiped block's header at: now, or for a block from the
 /// future the moment it becomes admissible, so its signature is checked before its timing
@@ -78,12 +40,14 @@ pub(super) fn check_at(ctx: &Ctx, header: &BlockHeader) -> u64 {
 
 /// A gossiped block whose header checked out, received at `received_at_us` (our clock): a
 /// clock sample. Updates the estimate's metrics and warns when its standing changes.
-fn sample(ctx: &Ctx, header: &BlockHeader, received_at_us: u64) {
+fn sample(blocks: &Blocks, header: &BlockHeader, received_at_us: u64) {
+    let ctx = &blocks.ctx;
     let start = ctx.genesis.slot_start_ms(header.slot);
     let change =
-        ctx.clock_watch
+        blocks
+            .clock_watch
             .observe(header.producer, header.slot, received_at_us / 1000, start);
-    let standing = ctx.clock_watch.standing();
+    let standing = blocks.clock_watch.standing();
     let m = &ctx.metrics;
     m.clock_samples.set(standing.samples as i64);
     if let Some(e) = standing.estimate {
@@ -91,7 +55,7 @@ fn sample(ctx: &Ctx, header: &BlockHeader, received_at_us: u64) {
         m.clock_out_of_tolerance
             .set(i64::from(standing.within == Some(false)));
     }
-    let tolerance_ms = ctx.clock_watch.tolerance().max_future_ms;
+    let tolerance_ms = blocks.clock_watch.tolerance().max_future_ms;
     match change {
         Some(Change::Left(e)) if e.offset_ms > 0 => tracing::warn!(
             offset_ms = e.offset_ms,
@@ -121,8 +85,8 @@ fn sample(ctx: &Ctx, header: &BlockHeader, received_at_us: u64) {
     }
 }
 
-fn count(ctx: &Ctx, outcome: &'static str) {
-    ctx.metrics
+fn count(metrics: &NodeMetrics, outcome: &'static str) {
+    metrics
         .future_blocks
         .get_or_create(&vec![("outcome", outcome)])
         .inc();
@@ -132,26 +96,30 @@ fn count(ctx: &Ctx, outcome: &'static str) {
 /// a second block for its slot), received at `received_at_us`; the block is a clock sample
 /// unless it is rejected (then our clock is known good and the block is its sender's fault).
 pub(super) fn verdict(
-    ctx: &Ctx,
+    blocks: &Blocks,
     header: &BlockHeader,
     hash: BlockHash,
     from: PeerId,
     received_at_us: u64,
 ) -> Validation {
+    let ctx = &blocks.ctx;
     let start = ctx.genesis.slot_start_ms(header.slot);
     let now = ctx.clock.now_ms();
-    let timing = ctx
+    let timing = blocks
         .clock_watch
         .tolerance()
-        .timing(start, now, ctx.clock_watch.trusted());
+        .timing(start, now, blocks.clock_watch.trusted());
     if timing != Timing::Reject {
-        sample(ctx, header, received_at_us);
+        sample(blocks, header, received_at_us);
     }
     if timing == Timing::Now {
         return Validation::Accept;
     }
     let ahead_ms = start - now;
-    if ctx.clock_watch.note_future(header.producer, Instant::now()) {
+    if blocks
+        .clock_watch
+        .note_future(header.producer, Instant::now())
+    {
         tracing::warn!(
             producer = %header.producer.short(),
             slot = header.slot,
@@ -164,12 +132,12 @@ pub(super) fn verdict(
         Timing::Now | Timing::Hold { .. } => Validation::Accept,
         Timing::Refuse => {
             tracing::debug!(%from, block = %hash.short(), ahead_ms, "block too far in the future to hold: ignored");
-            count(ctx, "refused");
+            count(&ctx.metrics, "refused");
             Validation::Ignore
         }
         Timing::Reject => {
             tracing::info!(%from, block = %hash.short(), ahead_ms, "block far in the future while our clock agrees with the network's: rejected");
-            count(ctx, "rejected");
+            count(&ctx.metrics, "rejected");
             // Gossipsub penalises the sender of a rejected message (first judgement).
             Validation::Reject
         }
@@ -178,10 +146,12 @@ pub(super) fn verdict(
 
 /// An accepted gossiped block that is still early: held until its slot is within the
 /// tolerance (true), or not early (false: import it now).
-pub(super) fn hold_if_early(ctx: &Ctx, block: &Arc<Block>, from: PeerId) -> bool {
+pub(super) fn hold_if_early(blocks: &Blocks, block: &Arc<Block>, from: PeerId) -> bool {
+    let ctx = &blocks.ctx;
     let start = ctx.genesis.slot_start_ms(block.header.slot);
     let Timing::Hold { due_ms } =
-        ctx.clock_watch
+        blocks
+            .clock_watch
             .tolerance()
             .timing(start, ctx.clock.now_ms(), true)
     else {
@@ -192,29 +162,30 @@ pub(super) fn hold_if_early(ctx: &Ctx, block: &Arc<Block>, from: PeerId) -> bool
         block: block.clone(),
         from,
     };
-    let inserted = ctx.held.lock().insert(due_ms, hash, item);
+    let inserted = blocks.held.lock().insert(due_ms, hash, item);
     match inserted {
-        Inserted::Held => count(ctx, "held"),
+        Inserted::Held => count(&ctx.metrics, "held"),
         Inserted::AlreadyHeld => {}
         Inserted::HeldDropping(dropped) => {
-            count(ctx, "held");
-            count(ctx, "dropped");
+            count(&ctx.metrics, "held");
+            count(&ctx.metrics, "dropped");
             tracing::info!(dropped = %dropped.short(), "held-block buffer full: dropped the block due last");
         }
         Inserted::Full => {
-            count(ctx, "dropped");
+            count(&ctx.metrics, "dropped");
             tracing::info!(block = %hash.short(), "held-block buffer full of blocks due sooner: not held");
         }
     }
-    ctx.metrics.held_blocks.set(ctx.held.len() as i64);
-    ctx.held.changed.notify_one();
+    ctx.metrics.held_blocks.set(blocks.held.len() as i64);
+    blocks.held.changed.notify_one();
     true
 }
 
 /// Imports held blocks as they fall due, until shutdown.
-pub async fn release(ctx: Arc<Ctx>) {
+pub async fn release(blocks: Arc<Blocks>) {
+    let ctx = &blocks.ctx;
     loop {
-        let next = ctx.held.lock().next_due();
+        let next = blocks.held.lock().next_due();
         let wait = match next {
             Some(due) => Duration::from_millis(due.saturating_sub(ctx.clock.now_ms())),
             None => Duration::from_secs(3600),
@@ -222,22 +193,22 @@ pub async fn release(ctx: Arc<Ctx>) {
         let woken = async {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = ctx.held.changed.notified() => {}
+                _ = blocks.held.changed.notified() => {}
             }
         };
         if ctx.tasks.unless_cancelled(woken).await.is_none() {
             return;
         }
-        let due = ctx.held.lock().take_due(ctx.clock.now_ms());
+        let due = blocks.held.lock().take_due(ctx.clock.now_ms());
         if due.is_empty() {
             continue;
         }
-        ctx.metrics.held_blocks.set(ctx.held.len() as i64);
+        ctx.metrics.held_blocks.set(blocks.held.len() as i64);
         for Held { block, from } in due {
-            count(&ctx, "released");
+            count(&ctx.metrics, "released");
             let hash = block.hash();
             tracing::debug!(block = %hash.short(), slot = block.header.slot, "held block due: importing");
-            super::gossip::import_accepted(&ctx, Arc::unwrap_or_clone(block), hash, from).await;
+            super::orphan::import_accepted(&blocks, Arc::unwrap_or_clone(block), hash, from).await;
         }
     }
 }
@@ -255,7 +226,7 @@ mod tests {
         let slots = Arc::new(slot_cache());
         let id = block.hash().0;
         on_gossip_block(
-            node.ctx.clone(),
+            node.blocks.clone(),
             slots,
             id,
             peer(n),
@@ -293,7 +264,7 @@ mod tests {
         let block = block_ahead(&net, 700);
         deliver(&node, &block, 1, now_ms()).await;
         assert_eq!(verdicts(&node), vec![Validation::Accept], "forwarded");
-        assert!(node.ctx.held.contains(&block.hash()));
+        assert!(node.blocks.held.contains(&block.hash()));
         assert_eq!(node.ctx.metrics.held_blocks.get(), 1);
         assert_eq!(counted(&node, "held"), 1);
         assert_eq!(node.ledger().head().height, 0, "not before its slot");
@@ -302,7 +273,7 @@ mod tests {
         assert_eq!(verdicts(&node)[1], Validation::Ignore);
         assert_eq!(counted(&node, "held"), 1);
 
-        node.ctx.tasks.spawn(release(node.ctx.clone()));
+        node.ctx.tasks.spawn(release(node.blocks.clone()));
         head_until(node.ledger(), "the held block imported", |h| {
             h.hash == block.hash()
         })
@@ -313,7 +284,7 @@ mod tests {
             "imported once within the tolerance"
         );
         assert_eq!(counted(&node, "released"), 1);
-        assert!(node.ctx.held.is_empty());
+        assert!(node.blocks.held.is_empty());
         assert!(node.net.calls(|c| c.penalties.is_empty()));
         within("shutdown", node.ctx.tasks.shutdown(crate::testing::WAIT))
             .await
@@ -327,7 +298,7 @@ mod tests {
         let block = block_ahead(&net, 15_000);
         deliver(&node, &block, 1, now_ms()).await;
         assert_eq!(verdicts(&node), vec![Validation::Ignore]);
-        assert!(node.ctx.held.is_empty());
+        assert!(node.blocks.held.is_empty());
         assert_eq!(counted(&node, "refused"), 1);
         assert!(node.net.calls(|c| c.penalties.is_empty()));
         assert_eq!(node.ledger().head().height, 0);
@@ -351,7 +322,7 @@ mod tests {
             let start = net.genesis.slot_start_ms(b.header.slot);
             deliver(&node, b, 2, start + 15).await;
         }
-        assert!(node.ctx.clock_watch.trusted());
+        assert!(node.blocks.clock_watch.trusted());
         deliver(&node, &block_ahead(&net, 130_000), 3, now_ms()).await;
         assert_eq!(verdicts(&node).last(), Some(&Validation::Reject));
         assert_eq!(counted(&node, "rejected"), 1);
@@ -373,7 +344,7 @@ mod tests {
             deliver(&node, b, 1, start + 2_000 + b.header.slot % 7).await;
         }
         assert_eq!(verdicts(&node), vec![Validation::Accept; 4]);
-        let standing = node.ctx.clock_watch.standing();
+        let standing = node.blocks.clock_watch.standing();
         let e = standing.estimate.expect("an estimate");
         assert!((2_000..2_007).contains(&e.offset_ms), "{e:?}");
         assert_eq!((standing.samples, standing.within), (4, Some(false)));

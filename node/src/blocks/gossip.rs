@@ -16,12 +16,15 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rumor_chain::{Address, Block, BlockHash, Equivocation, ImportError, SignedHeader};
+use rumor_chain::{Address, Block, BlockHash, Equivocation, SignedHeader};
 use rumor_p2p::{MessageId, Offence, PeerId, Topic, Validation};
 
-use super::import::{import, resolve_orphan};
+use super::state::Blocks;
 use crate::context::Ctx;
-use crate::trace::{Kind, Origin};
+use crate::metrics::NodeMetrics;
+use crate::services::ledger::Ledger;
+use crate::services::port::NetPort;
+use crate::services::trace::{Kind, Origin};
 
 /// How far below our head a gossiped block is ignored unchecked. Gossip cannot make such a
 /// block canonical (its branch would have to outgrow ours, which locator sync handles from the
@@ -89,7 +92,7 @@ pub fn slot_cache() -> Mutex<SlotCache> {
 /// node checks the txs and imports it; a block whose body then fails costs its sender a penalty.
 #[tracing::instrument(name = "gossip_block", skip_all, fields(block = %block.hash().short(), %from))]
 pub async fn on_gossip_block(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     slots: Arc<Mutex<SlotCache>>,
     id: MessageId,
     from: PeerId,
@@ -98,12 +101,20 @@ pub async fn on_gossip_block(
 ) {
     let received = Instant::now();
     let hash = block.hash();
-    if let Some(verdict) = screen(&ctx, &block.header, hash, from).await {
-        report(&ctx, id, from, verdict, received).await;
+    if let Some(verdict) = screen(&blocks, &block.header, hash, from).await {
+        report(
+            &blocks.ctx.metrics,
+            blocks.ctx.net.as_ref(),
+            id,
+            from,
+            verdict,
+            received,
+        )
+        .await;
         return;
     }
     conclude(
-        ctx,
+        blocks,
         &slots,
         id,
         from,
@@ -117,11 +128,12 @@ pub async fn on_gossip_block(
 /// The checks before any signature work, on the header alone: a replay of an old slot is
 /// rejected (its sender penalised), a stale or already stored block ignored. `None`: go on.
 pub(super) async fn screen(
-    ctx: &Arc<Ctx>,
+    blocks: &Blocks,
     header: &rumor_chain::BlockHeader,
     hash: BlockHash,
     from: PeerId,
 ) -> Option<Validation> {
+    let ctx = &blocks.ctx;
     if replayed(
         &ctx.genesis,
         ctx.config.chain.replay_window_slots,
@@ -133,34 +145,35 @@ pub(super) async fn screen(
         let _ = ctx.net.penalise(from, Offence::ReplayedBlock).await;
         return Some(Validation::Reject);
     }
-    let why = unchecked_ignore(ctx, header.height, hash).await?;
+    let why = unchecked_ignore(blocks, header.height, hash).await?;
     tracing::debug!(%from, block = %hash.short(), why, "block ignored before checks");
     Some(Validation::Ignore)
 }
 
 /// Counts and reports a verdict on block message `id` to gossipsub.
 pub(super) async fn report(
-    ctx: &Ctx,
+    metrics: &NodeMetrics,
+    net: &dyn NetPort,
     id: MessageId,
     from: PeerId,
     verdict: Validation,
     received: Instant,
 ) {
-    ctx.metrics
+    metrics
         .validation
         .get_or_create(&vec![("kind", "block"), ("result", verdict.as_str())])
         .inc();
-    ctx.metrics
+    metrics
         .validation_seconds
         .get_or_create(&vec![("kind", "block")])
         .observe(received.elapsed().as_secs_f64());
-    let _ = ctx.net.report(id, from, Topic::Block, verdict).await;
+    let _ = net.report(id, from, Topic::Block, verdict).await;
 }
 
 /// The header-level verdict on a whole block (however it arrived), reported; then, if it
 /// was accepted, trace and import.
 pub(super) async fn conclude(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     slots: &Mutex<SlotCache>,
     id: MessageId,
     from: PeerId,
@@ -169,12 +182,20 @@ pub(super) async fn conclude(
     received_at_us: u64,
 ) {
     let hash = block.hash();
-    let verdict = judge(&ctx, slots, &block, hash, &id, from, received_at_us).await;
-    report(&ctx, id, from, verdict, received).await;
+    let verdict = judge(&blocks, slots, &block, hash, &id, from, received_at_us).await;
+    report(
+        &blocks.ctx.metrics,
+        blocks.ctx.net.as_ref(),
+        id,
+        from,
+        verdict,
+        received,
+    )
+    .await;
     if verdict != Validation::Accept {
         return;
     }
-    after_accept(ctx, block, hash, from, received_at_us).await;
+    after_accept(blocks, block, hash, from, received_at_us).await;
 }
 
 /// A block gossiped again after gossipsub forgot it (already ignored by the network layer): if
@@ -195,8 +216,9 @@ pub async fn on_block_seen_again(ctx: &Ctx, from: PeerId, header: &rumor_chain::
 
 /// Why a block is ignored without any signature work: stale (far below our head) or already
 /// stored or held for its slot. `None`: check it.
-async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Option<&'static str> {
-    if ctx.held.contains(&hash) {
+async fn unchecked_ignore(blocks: &Blocks, height: u64, hash: BlockHash) -> Option<&'static str> {
+    let ctx = &blocks.ctx;
+    if blocks.held.contains(&hash) {
         return Some("held");
     }
     // Saturating: the height is the sender's, up to u64::MAX (found by fuzzing: `+` overflowed,
@@ -215,7 +237,7 @@ async fn unchecked_ignore(ctx: &Arc<Ctx>, height: u64, hash: BlockHash) -> Optio
 /// The header-level verdict: producer, signature, tx root, sizes, equivocation, then the
 /// clock ([`super::future`]: a block from the future is checked as of its slot first).
 async fn judge(
-    ctx: &Arc<Ctx>,
+    blocks: &Blocks,
     slots: &Mutex<SlotCache>,
     block: &Arc<Block>,
     hash: BlockHash,
@@ -223,6 +245,7 @@ async fn judge(
     from: PeerId,
     received_at_us: u64,
 ) -> Validation {
+    let ctx = &blocks.ctx;
     let at = super::future::check_at(ctx, &block.header);
     let header = ctx
         .verify
@@ -252,10 +275,18 @@ async fn judge(
                 .equivocation(&second, from);
             match other {
                 Some((first, first_from)) => {
-                    on_equivocation(ctx, first, first_from, second, from).await;
+                    on_equivocation(
+                        ctx.net.as_ref(),
+                        &ctx.ledger,
+                        first,
+                        first_from,
+                        second,
+                        from,
+                    )
+                    .await;
                     Validation::Ignore
                 }
-                None => super::future::verdict(ctx, &block.header, hash, from, received_at_us),
+                None => super::future::verdict(blocks, &block.header, hash, from, received_at_us),
             }
         }
     }
@@ -265,7 +296,8 @@ async fn judge(
 /// the first it sees), the proof kept. The peer that delivered both is penalised: an honest
 /// relayer forwards one block per slot, so a second from the same peer is its own doing.
 async fn on_equivocation(
-    ctx: &Arc<Ctx>,
+    net: &dyn NetPort,
+    ledger: &Arc<Ledger>,
     first: SignedHeader,
     first_from: PeerId,
     second: SignedHeader,
@@ -278,333 +310,35 @@ async fn on_equivocation(
         "second block for one slot: ignored, evidence kept"
     );
     if first_from == from {
-        let _ = ctx.net.penalise(from, Offence::RelayedEquivocation).await;
+        let _ = net.penalise(from, Offence::RelayedEquivocation).await;
     }
     let Ok(ev) = Equivocation::new(first, second) else {
         return;
     };
-    let _ = ctx
-        .ledger
-        .blocking(move |l| l.record_equivocation(ev))
-        .await;
+    let _ = ledger.blocking(move |l| l.record_equivocation(ev)).await;
 }
 
 /// An accepted block: traced, then imported (its body checked in full), or held first if its
 /// slot is still ahead of the tolerance.
 async fn after_accept(
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
     block: Arc<Block>,
     hash: BlockHash,
     from: PeerId,
     received_at_us: u64,
 ) {
-    ctx.tracer.record(
+    blocks.ctx.tracer.record(
         Kind::Block,
         &hash.0,
         received_at_us,
         Some(from.to_string()),
         Origin::Gossip,
     );
-    if super::future::hold_if_early(&ctx, &block, from) {
+    if super::future::hold_if_early(&blocks, &block, from) {
         return;
     }
-    import_accepted(&ctx, Arc::unwrap_or_clone(block), hash, from).await;
-}
-
-/// Imports an accepted gossip block (now, or when a held one falls due).
-pub(super) async fn import_accepted(ctx: &Arc<Ctx>, block: Block, hash: BlockHash, from: PeerId) {
-    match import(ctx, block.clone()).await {
-        Ok(_) | Err(ImportError::AlreadyKnown(_)) => {}
-        Err(ImportError::UnknownParent(_)) => resolve_orphan(ctx, block, from).await,
-        Err(e) if e.is_bad_block() => {
-            ctx.metrics.bad_bodies.inc();
-            tracing::warn!(%from, producer = %block.header.producer.short(), block = %hash.short(), error = %e,
-                "a block with a valid header failed full validation (its producer's fault, not the relayer's)");
-        }
-        Err(e) => {
-            if e.io().is_some() {
-                // Forwarded but not stored: caught up once the store is back.
-                let claim = rumor_p2p::Status {
-                    genesis: ctx.ledger.head().genesis,
-                    head_height: block.header.height,
-                    head_hash: hash,
-                };
-                ctx.missed.note(from, claim);
-            }
-            tracing::debug!(%from, block = %hash.short(), error = %e, "block not imported")
-        }
-    }
+    super::orphan::import_accepted(&blocks, Arc::unwrap_or_clone(block), hash, from).await;
 }
 
 #[cfg(test)]
-mod tests {
-    use rumor_chain::{Keypair, tx_root};
-
-    use super::*;
-    use crate::port::NetPort;
-    use crate::testing::{TestNet, TestNode, peer};
-
-    async fn deliver(node: &TestNode, slots: &Arc<Mutex<SlotCache>>, block: &Block, n: u8) {
-        let id = block.hash().0;
-        let (ctx, slots) = (node.ctx.clone(), slots.clone());
-        on_gossip_block(ctx, slots, id, peer(n), block.clone(), 0).await;
-    }
-
-    fn verdicts(node: &TestNode) -> Vec<Validation> {
-        node.net
-            .calls(|c| c.reports.iter().map(|(.., v)| *v).collect())
-    }
-
-    #[test]
-    fn equivocation_is_a_second_distinct_block_for_a_slot() {
-        let net = TestNet::new(2, 1);
-        let mut c = SlotCache::new(NonZeroUsize::new(8).unwrap());
-        let (mut one, mut two) = (net.store("one"), net.store("two"));
-        let a = net.extend_with(&mut one, 0, vec![]).signed_header();
-        let b = net
-            .extend_with(&mut two, 0, vec![net.tx(0, 0, 5)])
-            .signed_header();
-        let later = net.extend_with(&mut one, 0, vec![]).signed_header();
-        assert_eq!(c.equivocation(&a, peer(1)), None);
-        assert_eq!(c.equivocation(&a, peer(2)), None, "the same block again");
-        assert_eq!(c.equivocation(&b, peer(3)), Some((a.clone(), peer(1))));
-        assert_eq!(c.equivocation(&later, peer(3)), None, "another slot");
-    }
-
-    #[tokio::test]
-    async fn a_valid_block_is_forwarded_then_imported() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let slots = Arc::new(slot_cache());
-        let mut remote = net.store("remote");
-        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
-        deliver(&node, &slots, &block, 1).await;
-        let reports = node.net.calls(|c| c.reports.clone());
-        assert_eq!(
-            reports,
-            vec![(block.hash().0, peer(1), Topic::Block, Validation::Accept)]
-        );
-        assert_eq!(node.ledger().head().hash, block.hash());
-        assert!(node.net.calls(|c| c.penalties.is_empty()));
-    }
-
-    #[tokio::test]
-    async fn a_block_shed_unjudged_is_forgotten_and_costs_nobody() {
-        let net = TestNet::new(2, 1);
-        let node = net.node_with("a", Keypair::from_label("test/node-a"), |c| {
-            c.verify_threads = 0
-        });
-        let slots = Arc::new(slot_cache());
-        let mut remote = net.store("remote");
-        let block = net.extend_with(&mut remote, 0, vec![]);
-        assert!(node.net.seen().insert(block.hash().0));
-        deliver(&node, &slots, &block, 1).await;
-        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
-        assert!(!node.net.seen().contains(&block.hash().0));
-        assert!(node.net.calls(|c| c.penalties.is_empty()));
-        assert_ne!(node.ledger().head().hash, block.hash());
-    }
-
-    #[tokio::test]
-    async fn a_block_signed_by_the_wrong_key_is_rejected_and_not_imported() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let slots = Arc::new(slot_cache());
-        let mut remote = net.store("remote");
-        let good = net.extend_with(&mut remote, 0, vec![]);
-        let forged = Block::seal(good.header.clone(), vec![], &Keypair::from_label("mallory"));
-        deliver(&node, &slots, &forged, 1).await;
-        assert_eq!(verdicts(&node), vec![Validation::Reject]);
-        assert_eq!(node.ledger().head().height, 0);
-        // The forgery did not take the slot: the real block is still accepted.
-        deliver(&node, &slots, &good, 2).await;
-        assert_eq!(
-            verdicts(&node),
-            vec![Validation::Reject, Validation::Accept]
-        );
-        assert_eq!(node.ledger().head().hash, good.hash());
-    }
-
-    /// Two valid blocks by the producer of slot 1, both on genesis: an equivocation.
-    fn equivocating_pair(net: &TestNet) -> (Block, Block) {
-        let (mut one, mut two) = (net.store("one"), net.store("two"));
-        let first = net.extend_with(&mut one, 0, vec![]);
-        let second = net.extend_with(&mut two, 0, vec![net.tx(0, 0, 5)]);
-        assert_eq!(first.header.slot, second.header.slot);
-        (first, second)
-    }
-
-    #[tokio::test]
-    async fn a_second_block_for_one_slot_is_ignored_as_equivocation() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let slots = Arc::new(slot_cache());
-        let (first, second) = equivocating_pair(&net);
-        deliver(&node, &slots, &first, 1).await;
-        deliver(&node, &slots, &second, 2).await;
-        assert_eq!(
-            verdicts(&node),
-            vec![Validation::Accept, Validation::Ignore]
-        );
-        assert_eq!(node.ctx.metrics.equivocations.get(), 1);
-        assert_eq!(node.ledger().head().hash, first.hash());
-        assert!(
-            node.net.calls(|c| c.penalties.is_empty()),
-            "two peers relayed one block each: honest"
-        );
-        // The proof is kept and exported, though the second block was not imported.
-        let kept = node.ledger().read_chain(|c| c.equivocations(10).unwrap());
-        assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].first, first.signed_header());
-        assert_eq!(kept[0].second, second.signed_header());
-        // The same pair again changes nothing.
-        deliver(&node, &slots, &second, 3).await;
-        assert_eq!(node.ctx.metrics.equivocations.get(), 1);
-    }
-
-    /// A peer that delivers both blocks of an equivocation is penalised: an honest relayer
-    /// forwards one block per slot.
-    #[tokio::test]
-    async fn a_peer_delivering_both_blocks_of_an_equivocation_is_penalised() {
-        let net = TestNet::new(2, 1);
-        let node = net.node("a");
-        let slots = Arc::new(slot_cache());
-        let (first, second) = equivocating_pair(&net);
-        deliver(&node, &slots, &first, 7).await;
-        deliver(&node, &slots, &second, 7).await;
-        assert_eq!(
-            node.net.calls(|c| c.penalties.clone()),
-            vec![(peer(7), Offence::RelayedEquivocation)]
-        );
-    }
-
-    #[tokio::test]
-    async fn a_forwarded_block_whose_body_fails_costs_no_relayer() {
-        let net = TestNet::new(1, 2);
-        let node = net.node("a");
-        let slots = Arc::new(slot_cache());
-        let mut remote = net.store("remote");
-        let template = net.extend_with(&mut remote, 0, vec![]);
-        // A tx signed by the wrong key, under a header that commits to it and is properly
-        // signed: the header checks pass, the body's do not.
-        let mut bad_tx = net.tx(0, 0, 5);
-        bad_tx.signature = net.tx(1, 0, 5).signature;
-        let mut header = template.header.clone();
-        header.tx_root = tx_root(std::slice::from_ref(&bad_tx));
-        let block = Block::seal(header, vec![bad_tx], net.producer(template.header.slot));
-        deliver(&node, &slots, &block, 3).await;
-        assert_eq!(verdicts(&node), vec![Validation::Accept]);
-        // The relayer checked the header, as we did, before forwarding: the body is its
-        // producer's fault. Penalising the relayer would let one faulty producer get honest
-        // peers banned (three such blocks used to).
-        assert!(node.net.calls(|c| c.penalties.is_empty()));
-        assert_eq!(node.ctx.metrics.bad_bodies.get(), 1);
-        assert_eq!(node.ledger().head().height, 0);
-    }
-
-    #[tokio::test]
-    async fn an_old_block_seen_again_costs_its_sender_a_fresh_one_nothing() {
-        let mut net = TestNet::new(2, 1);
-        net.config.chain.replay_window_slots = 64;
-        let node = node_without_verify(&net);
-        let mut remote = net.store("remote");
-        let old = net.extend_with(&mut remote, 0, vec![]);
-        on_block_seen_again(&node.ctx, peer(6), &old.header).await;
-        let mut fresh = old.clone();
-        fresh.header.slot = net.genesis.slot_at(node.ctx.clock.now_ms());
-        on_block_seen_again(&node.ctx, peer(7), &fresh.header).await;
-        assert_eq!(
-            node.net.calls(|c| c.penalties.clone()),
-            vec![(peer(6), Offence::ReplayedBlock)]
-        );
-    }
-
-    #[tokio::test]
-    async fn a_replayed_old_block_is_rejected_before_any_lookup_or_signature_check() {
-        let mut net = TestNet::new(2, 1);
-        // The genesis started 1 000 slots ago; a block for slot 1 is far outside the window.
-        net.config.chain.replay_window_slots = 64;
-        let node = node_without_verify(&net);
-        let slots = Arc::new(slot_cache());
-        let mut remote = net.store("remote");
-        let old = net.extend_with(&mut remote, 0, vec![]);
-        let now = node.ctx.clock.now_ms();
-        assert!(replayed(&net.genesis, 64, old.header.slot, now));
-        assert!(!replayed(&net.genesis, 64, 960, now));
-        deliver(&node, &slots, &old, 4).await;
-        assert_eq!(
-            verdicts(&node),
-            vec![Validation::Reject],
-            "its sender penalised"
-        );
-        assert_eq!(shed_total(&node), 0, "never reached the verification pool");
-        assert_eq!(node.ctx.metrics.replayed_blocks.get(), 1);
-        assert_eq!(
-            node.net.calls(|c| c.penalties.clone()),
-            vec![(peer(4), Offence::ReplayedBlock)],
-            "penalised directly: gossipsub skips its penalty for a block it once accepted"
-        );
-    }
-
-    /// A node whose verification pool is stopped: any signature work would shed the block (and
-    /// count it), so an `Ignore` with nothing shed proves the block was never checked.
-    fn node_without_verify(net: &TestNet) -> TestNode {
-        net.node_with("a", Keypair::from_label("test/node-a"), |c| {
-            c.verify_threads = 0
-        })
-    }
-
-    fn shed_total(node: &TestNode) -> usize {
-        let mut text = String::new();
-        let mut reg = prometheus_client::registry::Registry::default();
-        reg.register("shed", "", node.ctx.metrics.shed.clone());
-        prometheus_client::encoding::text::encode(&mut text, &reg).unwrap();
-        text.lines()
-            .filter(|l| l.starts_with("shed_total"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as usize
-    }
-
-    #[tokio::test]
-    async fn a_replayed_known_block_is_ignored_before_any_signature_check() {
-        let net = TestNet::new(2, 1);
-        let node = node_without_verify(&net);
-        let slots = Arc::new(slot_cache());
-        let mut remote = net.store("remote");
-        let block = net.extend_with(&mut remote, 0, vec![net.tx(0, 0, 5)]);
-        node.ledger().import(net.check(block.clone())).unwrap();
-        deliver(&node, &slots, &block, 1).await;
-        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
-        assert_eq!(shed_total(&node), 0, "never reached the verification pool");
-        assert!(
-            node.net.calls(|c| c.penalties.is_empty()),
-            "a relayer is not punished"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_block_far_below_the_head_is_ignored_before_any_signature_check() {
-        let net = TestNet::new(2, 1);
-        let node = node_without_verify(&net);
-        let slots = Arc::new(slot_cache());
-        let mut ours = net.store("ours");
-        for _ in 0..STALE_DEPTH + 2 {
-            let b = net.extend_with(&mut ours, 0, vec![]);
-            node.ledger().import(net.check(b)).unwrap();
-        }
-        // Block 1 of another branch: unknown to us, and far below our head.
-        let mut theirs = net.store("theirs");
-        let old = net.extend_with(&mut theirs, 1, vec![]);
-        deliver(&node, &slots, &old, 1).await;
-        assert_eq!(verdicts(&node), vec![Validation::Ignore]);
-        assert_eq!(shed_total(&node), 0, "never reached the verification pool");
-        // A block near the head does reach the checks (and is shed by the stopped pool).
-        let mut near = net.store("near");
-        for _ in 0..STALE_DEPTH {
-            net.extend_with(&mut near, 0, vec![]);
-        }
-        let fresh = net.extend_with(&mut near, 7, vec![]);
-        deliver(&node, &slots, &fresh, 2).await;
-        assert_eq!(shed_total(&node), 1);
-    }
-}
+mod tests;

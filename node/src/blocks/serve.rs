@@ -9,9 +9,8 @@ use std::sync::Arc;
 use rumor_p2p::{MAX_BLOCKS_PER_REQUEST, MAX_RESPONSE_BYTES};
 use rumor_p2p::{SyncRequest, SyncResponder, SyncResponse};
 
-use crate::context::Ctx;
-use crate::ledger::Ledger;
-use crate::port::status_of;
+use crate::services::ledger::Ledger;
+use crate::services::port::status_of;
 
 /// Answers a peer's sync request: the status from the head snapshot (no lock), blocks from
 /// the store (blocking: call it on the blocking pool).
@@ -40,11 +39,10 @@ pub fn answer(ledger: &Ledger, request: SyncRequest) -> SyncResponse {
 }
 
 /// Answers a peer's sync request and sends the answer.
-pub async fn serve_sync(ctx: Arc<Ctx>, request: SyncRequest, responder: SyncResponder) {
+pub async fn serve_sync(ledger: Arc<Ledger>, request: SyncRequest, responder: SyncResponder) {
     let response = match request {
-        SyncRequest::Status(_) => answer(&ctx.ledger, request),
-        request => ctx
-            .ledger
+        SyncRequest::Status(_) => answer(&ledger, request),
+        request => ledger
             .blocking(move |l| answer(l, request))
             .await
             .unwrap_or_else(|_| SyncResponse::Error("internal".into())),

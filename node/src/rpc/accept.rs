@@ -36,28 +36,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use super::clients::{Client, ConnectionTable};
+use super::slot::Slot;
 use super::slow::{Backpressure, ReadPause};
 use crate::metrics::NodeMetrics;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// One admitted connection; releases its place in the table when the last copy drops.
-#[derive(Debug)]
-pub struct Slot {
-    table: Arc<Mutex<ConnectionTable>>,
-    client: Client,
-    metrics: Arc<NodeMetrics>,
-    /// Set by the rate limit to stop reading from this connection for a while.
-    pub pause: Arc<ReadPause>,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut t = self.table.lock().unwrap_or_else(|p| p.into_inner());
-        t.release(self.client);
-        self.metrics.rpc_connections.set(i64::from(t.open()));
-    }
-}
 
 /// What the accept loop needs besides the listener and the service.
 #[derive(Debug, Clone)]

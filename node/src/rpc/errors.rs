@@ -6,7 +6,7 @@ use rumor_api::TxReject;
 pub use rumor_api::errors::{internal, invalid_params};
 use rumor_chain::TxError;
 
-use crate::ingest::SubmitError;
+use crate::txs::ingest::SubmitError;
 
 /// The reason for a refused submission.
 pub fn reason_of(e: &SubmitError) -> TxReject {

@@ -14,9 +14,11 @@ use rumor_mempool::SubPool;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::blocks::Blocks;
 use crate::context::Ctx;
-use crate::ingest;
-use crate::ledger::Ledger;
+use crate::services::ledger::Ledger;
+use crate::txs::ingest;
+use crate::txs::journal::Journal;
 use rumor_api::errors::{internal, invalid_params};
 use rumor_api::rpc::{MAX_EQUIVOCATIONS, MAX_FAULT_PEERS};
 use rumor_api::types::*;
@@ -28,6 +30,10 @@ use rumor_api::{
 #[derive(Clone)]
 pub struct RpcImpl {
     pub ctx: Arc<Ctx>,
+    /// The block pipeline, for its state (the clock estimate, held blocks, catch-up flag).
+    pub blocks: Arc<Blocks>,
+    /// Where accepted RPC txs are made durable.
+    pub journal: Journal,
 }
 
 /// Forwards a broadcast to a subscription until either side goes away; lagging subscribers
@@ -82,7 +88,7 @@ impl TxApiServer for RpcImpl {
         let hex_str = raw_hex.strip_prefix("0x").unwrap_or(&raw_hex);
         let bytes =
             hex::decode(hex_str).map_err(|e| invalid_params(format!("raw_hex is not hex: {e}")))?;
-        Ok(ingest::submit_local(&self.ctx, &bytes).await?)
+        Ok(ingest::submit_local(&self.ctx, &self.journal, &bytes).await?)
     }
 
     async fn get(&self, hash: TxHash) -> RpcResult<TxInfo> {
@@ -160,14 +166,14 @@ impl ChainApiServer for RpcImpl {
 
     async fn clock(&self) -> RpcResult<ClockStatus> {
         let _t = self.ctx.metrics.rpc("chain_clock");
-        let s = self.ctx.clock_watch.standing();
+        let s = self.blocks.clock_watch.standing();
         Ok(ClockStatus {
             offset_estimate_ms: s.estimate.map(|e| e.offset_ms),
-            tolerance_ms: self.ctx.clock_watch.tolerance().max_future_ms,
+            tolerance_ms: self.blocks.clock_watch.tolerance().max_future_ms,
             samples: s.samples as u64,
             producers: s.estimate.map_or(0, |e| e.producers as u64),
             within_tolerance: s.within,
-            held_blocks: self.ctx.held.len() as u64,
+            held_blocks: self.blocks.held.len() as u64,
         })
     }
 
@@ -276,7 +282,11 @@ impl NodeApiServer for RpcImpl {
                 hash: h.hash,
                 slot: h.slot,
             },
-            syncing: self.ctx.syncing.load(std::sync::atomic::Ordering::Relaxed),
+            syncing: self
+                .blocks
+                .sync
+                .syncing
+                .load(std::sync::atomic::Ordering::Relaxed),
         })
     }
 }

@@ -20,6 +20,7 @@ pub mod exposure;
 mod impls;
 mod link_faults;
 pub mod ratelimit;
+mod slot;
 pub mod slow;
 pub mod trace_api;
 
@@ -40,14 +41,20 @@ use rumor_api::{
     TraceApiServer, TxApiServer, openrpc,
 };
 
+use crate::blocks::Blocks;
 use crate::config::RpcLimits;
-use crate::context::Ctx;
+use crate::txs::journal::Journal;
 
 /// All methods, including `rpc.discover`; the `fault_*` methods only when the config's
-/// `fault_control` is on.
-pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
-    let fault_control = ctx.config.fault_control;
-    let imp = impls::RpcImpl { ctx };
+/// `fault_control` is on. The methods read the shared services through the block pipeline's
+/// `ctx` (and its state for `node_*` and `chain_clock`), and append RPC txs to `journal`.
+pub fn module(blocks: Arc<Blocks>, journal: Journal) -> RpcModule<()> {
+    let fault_control = blocks.ctx.config.fault_control;
+    let imp = impls::RpcImpl {
+        ctx: blocks.ctx.clone(),
+        blocks,
+        journal,
+    };
     let mut m = RpcModule::new(());
     m.merge(TxApiServer::into_rpc(imp.clone()))
         .expect("unique names");
@@ -77,9 +84,10 @@ pub fn module(ctx: Arc<Ctx>) -> RpcModule<()> {
 pub async fn start(
     addr: SocketAddr,
     limits: &RpcLimits,
-    ctx: Arc<Ctx>,
+    blocks: Arc<Blocks>,
+    journal: Journal,
 ) -> std::io::Result<(ServerHandle, SocketAddr)> {
-    let metrics = ctx.metrics.clone();
+    let metrics = blocks.ctx.metrics.clone();
     let max_response_bytes = limits.max_response_bytes as usize;
     let mut config = ServerConfig::builder()
         .max_request_body_size(limits.max_request_bytes)
@@ -125,7 +133,7 @@ pub async fn start(
         .to_service_builder();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let methods: Methods = module(ctx).into();
+    let methods: Methods = module(blocks, journal).into();
     let (stop, handle) = stop_channel();
     let accept_config = accept::AcceptConfig {
         table: Arc::new(Mutex::new(clients::ConnectionTable::new(

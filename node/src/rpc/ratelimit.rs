@@ -22,8 +22,8 @@ use jsonrpsee::core::middleware::{Batch, BatchEntry, BatchEntryErr, Notification
 use jsonrpsee::core::server::MethodResponse;
 use rumor_api::errors::rate_limited;
 
-use super::accept::Slot;
 use super::clients::{Client, Rate, RateTable};
+use super::slot::Slot;
 use crate::metrics::NodeMetrics;
 
 /// The shared state of every connection's [`RateLimit`].

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rumor_chain::IoFailure;
@@ -17,6 +17,7 @@ use rumor_p2p::{PeerId, Status};
 
 use super::{Attempt, Store, Verdict};
 use crate::context::Ctx;
+use crate::txs::journal::Journal;
 
 /// The probe written (then removed) before an attempt after "out of space": 1 MiB, half a
 /// maximum-size block (2 MiB) and far above a block of ordinary size, so passing it means
@@ -39,30 +40,10 @@ pub fn probe_space(path: &Path) -> io::Result<()> {
     }
 }
 
-/// The best head this node failed to import while its chain store was degraded, and who sent
-/// it: caught up from right after the store reopens.
-#[derive(Debug, Default)]
-pub struct Missed(Mutex<Option<(PeerId, Status)>>);
-
-impl Missed {
-    /// Remembers `claim` from `peer` if it is higher than the one held.
-    pub fn note(&self, peer: PeerId, claim: Status) {
-        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if held
-            .as_ref()
-            .is_none_or(|(_, c)| claim.head_height > c.head_height)
-        {
-            *held = Some((peer, claim));
-        }
-    }
-
-    pub fn take(&self) -> Option<(PeerId, Status)> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
-    }
-}
-
-/// Runs until shutdown, or until the policy gives up (then raises `Ctx::fatal`).
-pub async fn run(ctx: Arc<Ctx>) {
+/// Runs until shutdown, or until the policy gives up (then raises `Ctx::fatal`). `journal` is
+/// the local-tx journal (resumed when its store is back); `catch_up` starts a catch-up of the
+/// head missed while the chain store was degraded, once it is back.
+pub async fn run(ctx: Arc<Ctx>, journal: Journal, catch_up: impl Fn(PeerId, Status) + Send) {
     let storage = ctx.ledger.storage();
     loop {
         let next = storage.next_attempt();
@@ -81,7 +62,7 @@ pub async fn run(ctx: Arc<Ctx>) {
             return;
         }
         for store in storage.due(Instant::now()) {
-            attempt(&ctx, store).await;
+            attempt(&ctx, &journal, &catch_up, store).await;
         }
         if let Some(reason) = ctx.fatal.get() {
             tracing::error!(%reason, "stopping the node: a store cannot be recovered");
@@ -96,13 +77,13 @@ pub async fn run(ctx: Arc<Ctx>) {
 }
 
 /// One attempt to bring `store` back.
-async fn attempt(ctx: &Arc<Ctx>, store: Store) {
+async fn attempt(ctx: &Ctx, journal: &Journal, catch_up: &impl Fn(PeerId, Status), store: Store) {
     let storage = ctx.ledger.storage();
     let probe = storage
         .failure(store)
         .is_some_and(|f| f.out_of_space())
         .then(|| ctx.config.dir().space_probe());
-    let interrupted = |e: crate::ledger::Interrupted| {
+    let interrupted = |e: crate::services::ledger::Interrupted| {
         Attempt::Retry(IoFailure {
             kind: io::ErrorKind::Interrupted,
             message: e.to_string(),
@@ -118,12 +99,14 @@ async fn attempt(ctx: &Arc<Ctx>, store: Store) {
             let probed = match probe {
                 Some(p) => match tokio::task::spawn_blocking(move || probe_space(&p)).await {
                     Ok(r) => r.map_err(|e| Attempt::Retry(IoFailure::from(&e))),
-                    Err(e) => Err(interrupted(crate::ledger::Interrupted(e.to_string()))),
+                    Err(e) => Err(interrupted(crate::services::ledger::Interrupted(
+                        e.to_string(),
+                    ))),
                 },
                 None => Ok(()),
             };
             match probed {
-                Ok(()) => ctx.journal.resume().await.map_err(|e| match e.failure() {
+                Ok(()) => journal.resume().await.map_err(|e| match e.failure() {
                     Some(f) => Attempt::Retry(f),
                     None => Attempt::Fatal(format!("tx journal: {e}")),
                 }),
@@ -140,10 +123,7 @@ async fn attempt(ctx: &Arc<Ctx>, store: Store) {
                 Store::Chain => {
                     tracing::info!("chain store reopened; its next write confirms the recovery");
                     if let Some((peer, claim)) = ctx.missed.take() {
-                        let c = ctx.clone();
-                        ctx.tasks.spawn(async move {
-                            crate::blocks::catch_up(c, peer, claim).await;
-                        });
+                        catch_up(peer, claim);
                     }
                 }
             }
@@ -156,7 +136,6 @@ async fn attempt(ctx: &Arc<Ctx>, store: Store) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::peer;
 
     #[test]
     fn the_probe_leaves_nothing_behind() {
@@ -169,20 +148,5 @@ mod tests {
             probe_space(&missing).unwrap_err().kind(),
             io::ErrorKind::NotFound
         );
-    }
-
-    #[test]
-    fn the_highest_missed_head_is_kept() {
-        let missed = Missed::default();
-        let status = |h| Status {
-            genesis: rumor_chain::Hash256([0; 32]),
-            head_height: h,
-            head_hash: rumor_chain::BlockHash([h as u8; 32]),
-        };
-        missed.note(peer(1), status(5));
-        missed.note(peer(2), status(4));
-        missed.note(peer(3), status(7));
-        assert_eq!(missed.take(), Some((peer(3), status(7))));
-        assert_eq!(missed.take(), None);
     }
 }

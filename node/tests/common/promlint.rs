@@ -5,114 +5,11 @@
 //! promtool's, so a finding reads the same whichever tool found it.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-/// One family as the classic parser sees it: samples group under the `# TYPE` name (plus
-/// `_bucket`/`_sum`/`_count` for histograms and summaries); a sample of any other name starts
-/// an untyped family of its own, with no help.
-#[derive(Debug, Default)]
-pub struct MetricFamily {
-    pub name: String,
-    pub help: Option<String>,
-    pub kind: String,
-    /// Each series' labels (name → value), in order of appearance.
-    pub series: Vec<BTreeMap<String, String>>,
-}
-
-/// Families of a classic text-format page, in order of appearance.
-pub fn parse(text: &str) -> Vec<MetricFamily> {
-    let mut families: Vec<MetricFamily> = Vec::new();
-    let mut pending_help: BTreeMap<String, String> = BTreeMap::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let (name, help) = rest.split_once(' ').unwrap_or((rest, ""));
-            match families.iter_mut().find(|f| f.name == name) {
-                Some(f) => f.help = Some(help.to_owned()),
-                None => {
-                    pending_help.insert(name.to_owned(), help.to_owned());
-                }
-            }
-        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = rest.split_once(' ').unwrap_or((rest, "untyped"));
-            families.push(MetricFamily {
-                name: name.to_owned(),
-                help: pending_help.remove(name),
-                kind: kind.to_owned(),
-                series: Vec::new(),
-            });
-        } else if line.starts_with('#') || line.trim().is_empty() {
-        } else {
-            let (name, labels) = sample(line);
-            let owner = families.iter().rposition(|f| belongs(f, &name));
-            match owner {
-                Some(i) => families[i].series.push(labels),
-                None => families.push(MetricFamily {
-                    name: name.clone(),
-                    help: pending_help.remove(&name),
-                    kind: "untyped".into(),
-                    series: vec![labels],
-                }),
-            }
-        }
-    }
-    families
-}
-
-fn belongs(f: &MetricFamily, sample: &str) -> bool {
-    if sample == f.name {
-        return true;
-    }
-    let suffixes: &[&str] = match f.kind.as_str() {
-        "histogram" => &["_bucket", "_sum", "_count"],
-        "summary" => &["_sum", "_count"],
-        _ => &[],
-    };
-    suffixes
-        .iter()
-        .any(|s| sample.strip_suffix(s) == Some(f.name.as_str()))
-}
-
-/// A sample line's name and labels (values unescaped only as far as equality needs).
-fn sample(line: &str) -> (String, BTreeMap<String, String>) {
-    let end = line
-        .find(|c: char| c == '{' || c.is_whitespace())
-        .unwrap_or(line.len());
-    let name = line[..end].to_owned();
-    let mut labels = BTreeMap::new();
-    let mut rest = &line[end..];
-    if let Some(body) = rest.strip_prefix('{') {
-        rest = body;
-        loop {
-            rest = rest.trim_start_matches([',', ' ']);
-            if rest.starts_with('}') || rest.is_empty() {
-                break;
-            }
-            let Some((key, after)) = rest.split_once("=\"") else {
-                break;
-            };
-            let mut value = String::new();
-            let mut chars = after.char_indices();
-            let mut consumed = after.len();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' => {
-                        if let Some((_, n)) = chars.next() {
-                            value.push(n);
-                        }
-                    }
-                    '"' => {
-                        consumed = i + 1;
-                        break;
-                    }
-                    c => value.push(c),
-                }
-            }
-            labels.insert(key.trim().to_owned(), value);
-            rest = &after[consumed..];
-        }
-    }
-    (name, labels)
-}
+/// Families of a classic text-format page, in order of appearance: the workspace's one
+/// `/metrics` reader ([`rumor_api::prom_text`]), which groups samples as promtool does.
+pub use rumor_api::prom_text::{MetricFamily, families as parse};
 
 /// Every finding as promtool prints it: `name message`.
 pub fn lint(families: &[MetricFamily]) -> Vec<String> {

@@ -1,5 +1,5 @@
 //! The event loop's part in link health and fault injection: ping outcomes become verdicts
-//! ([`crate::liveness`]), answers are timed and a connection silent for too long is closed;
+//! ([`crate::peering::liveness`]), answers are timed and a connection silent for too long is closed;
 //! operator cuts are carried out; the link-fault gauges are refreshed with the others.
 
 use std::time::Instant;
@@ -8,7 +8,7 @@ use libp2p::swarm::ConnectionId;
 use libp2p::{PeerId, ping};
 
 use super::EventLoop;
-use crate::liveness::{Verdict, judge};
+use crate::peering::liveness::{Verdict, judge};
 
 impl EventLoop {
     pub(super) fn on_ping(&mut self, event: ping::Event) {

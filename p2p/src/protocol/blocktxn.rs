@@ -119,9 +119,6 @@ impl Caps for BlockTxnCaps {
     const MAX_RESPONSE: usize = MAX_RESPONSE_BYTES + MAX_INDEXES * 4 + 64;
 }
 
-/// An inbound blocktxn request, or the reason it was garbage.
-pub type Inbound = super::codec::Inbound<BlockTxnRequest>;
-
 /// The bounded codec, with undecodable requests surfaced as garbage.
 pub type BlockTxnCodec = Surfaced<BlockTxnRequest, WireBlockTxn, BlockTxnCaps>;
 
@@ -129,19 +126,10 @@ pub type BlockTxnCodec = Surfaced<BlockTxnRequest, WireBlockTxn, BlockTxnCaps>;
 mod tests {
     use super::*;
     use crate::protocol::codec::{decode, encode};
-    use rumor_chain::{Keypair, Transaction};
+    use rumor_chain::test_utils::TxBuilder;
 
     fn tx(nonce: u64) -> SignedTransaction {
-        let key = Keypair::from_label("blocktxn/test");
-        Transaction {
-            chain_id: 1,
-            from: key.address(),
-            to: key.address(),
-            amount: 1,
-            fee: 1,
-            nonce,
-        }
-        .sign(&key)
+        TxBuilder::from_label("blocktxn/test").nonce(nonce).sign()
     }
 
     #[test]

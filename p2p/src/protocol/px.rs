@@ -4,7 +4,7 @@
 use libp2p::{Multiaddr, PeerId, StreamProtocol};
 
 use super::codec::{Caps, Codec};
-use crate::addrbook::PeerRecord;
+use crate::peering::addrbook::PeerRecord;
 
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/rumor/px/1");
 /// The most records one answer may carry, whatever the request asks.

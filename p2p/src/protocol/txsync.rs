@@ -157,19 +157,10 @@ pub type TxSyncCodec = super::codec::Surfaced<TxSyncRequest, WireTxResponse, TxS
 mod tests {
     use super::*;
     use crate::protocol::codec::{decode, encode};
-    use rumor_chain::{Keypair, Transaction};
+    use rumor_chain::test_utils::TxBuilder;
 
     fn tx(nonce: u64) -> SignedTransaction {
-        let key = Keypair::from_label("txsync/test");
-        Transaction {
-            chain_id: 1,
-            from: key.address(),
-            to: key.address(),
-            amount: 1,
-            fee: 1,
-            nonce,
-        }
-        .sign(&key)
+        TxBuilder::from_label("txsync/test").nonce(nonce).sign()
     }
 
     #[test]

@@ -4,11 +4,12 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rumor_chain::{Hash256, Keypair, SignedTransaction, Transaction};
+use rumor_chain::test_utils::TxBuilder;
+use rumor_chain::{Hash256, Keypair, SignedTransaction};
+pub use rumor_p2p::test_utils::wait_for;
 use rumor_p2p::*;
 
 pub const NETWORK: &str = "7e57ab1e";
@@ -54,25 +55,6 @@ pub struct TestNode {
     pub seen: Arc<Mutex<Seen>>,
     pub metrics: Arc<P2pMetrics>,
     pub registry: Arc<Mutex<prometheus_client::registry::Registry>>,
-}
-
-/// Polls `cond` every 20 ms until it holds or `timeout` passes.
-pub async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if cond().await {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Starts a node; returns it with its raw event receiver (the caller runs the app).
@@ -149,16 +131,11 @@ pub async fn start_node(label: &str, config: NetworkConfig) -> TestNode {
 }
 
 pub fn tx(i: u64) -> SignedTransaction {
-    let key = Keypair::from_label("sender");
-    Transaction {
-        chain_id: CHAIN_ID,
-        from: key.address(),
-        to: key.address(),
-        amount: i,
-        fee: 1,
-        nonce: i,
-    }
-    .sign(&key)
+    TxBuilder::from_label("sender")
+        .chain_id(CHAIN_ID)
+        .amount(i)
+        .nonce(i)
+        .sign()
 }
 
 pub fn seen_count(node: &TestNode, id: &MessageId) -> u32 {
