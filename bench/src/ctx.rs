@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use rumor_testnet::commands::started::Started;
+use rumor_testnet::process::Started;
 
 #[derive(Debug)]
 pub struct Ctx {

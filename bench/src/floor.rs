@@ -12,17 +12,17 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::error::{Error, Result, io};
 use rumor_api::floor::{Command, FloorPlan, Reply};
-use rumor_testnet::analysis::{self, Window};
+use rumor_report::analysis::{self, Window};
+use rumor_report::trace::{self, Kind};
 use rumor_testnet::commands::measure::{DRAIN, SETTLE};
-use rumor_testnet::error::{Error, Result, io};
-use rumor_testnet::machine::{self, MachineLoad};
-use rumor_testnet::manifest::Manifest;
-use rumor_testnet::metrics::NodeCounters;
-use rumor_testnet::metrics::prom;
+use rumor_testnet::observe::metrics::NodeCounters;
+use rumor_testnet::observe::metrics::prom;
+use rumor_testnet::process::machine::{self, MachineLoad};
 use rumor_testnet::process::procfs;
-use rumor_testnet::timefmt::now_us;
-use rumor_testnet::trace::{self, Kind};
+use rumor_testnet::setup::manifest::Manifest;
+use rumor_testnet::util::timefmt::now_us;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
@@ -232,7 +232,7 @@ pub async fn run(
                 &dir.join(rumor_api::layout::TRACE_STATS),
             )
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<rumor_report::Result<Vec<_>>>()?;
     let window = Window {
         start_us: start_us.saturating_sub(1),
         end_us,

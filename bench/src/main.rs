@@ -48,14 +48,14 @@ struct BenchArgs {
     #[arg(long, default_value_t = 10)]
     scale_step: usize,
     /// `soak`: how long the load runs (`1h`, `5m`, `90s`); soak runs once whatever --runs says.
-    #[arg(long, default_value = "1h", value_parser = rumor_testnet::timefmt::parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = rumor_testnet::util::timefmt::parse_duration)]
     soak_duration: std::time::Duration,
 }
 
 fn main() -> ExitCode {
     let args = BenchArgs::parse();
     let quiet = args.quiet;
-    rumor_testnet::shutdown::run_command(bench_command(args, quiet))
+    rumor_testnet::util::shutdown::run_command(bench_command(args, quiet))
 }
 
 async fn bench_command(a: BenchArgs, quiet: bool) -> anyhow::Result<()> {

@@ -5,10 +5,10 @@ use rumor_api::NodeConfig;
 use serde::Serialize;
 
 use super::ctx::Ctx;
-use rumor_testnet::error::Result;
-use rumor_testnet::manifest::Manifest;
+use crate::error::Result;
+use rumor_testnet::observe::rpc::Rpc;
 use rumor_testnet::process::StopReport;
-use rumor_testnet::rpc::Rpc;
+use rumor_testnet::setup::manifest::Manifest;
 use rumor_testnet::setup::{NodeOverrides, RegionsOpt, UpOptions};
 
 /// Funds per genesis account: plenty for any number of 1-unit transfers.
@@ -94,7 +94,7 @@ pub fn up_options(
     shape: &NetShape,
     overrides: NodeOverrides,
 ) -> Result<UpOptions> {
-    let dir = rumor_testnet::dirs::new_testnet_dir(Some(&ctx.work.join(label)))?;
+    let dir = rumor_testnet::util::dirs::new_testnet_dir(Some(&ctx.work.join(label)))?;
     Ok(UpOptions {
         dir,
         rumor: ctx.rumor.clone(),
@@ -122,7 +122,7 @@ pub fn up_options(
 /// Starts the testnet; every node is registered in `ctx.started` as it starts.
 pub async fn start(ctx: &Ctx, opts: &UpOptions) -> Result<(Manifest, Vec<Rpc>)> {
     let m = rumor_testnet::commands::up::start(opts, &ctx.started, ctx.quiet).await?;
-    let rpcs = rumor_testnet::collect::clients(&m)?;
+    let rpcs = rumor_testnet::observe::collect::clients(&m)?;
     Ok((m, rpcs))
 }
 

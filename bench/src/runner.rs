@@ -6,35 +6,17 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::ctx::Ctx;
-use super::figure::{Figure, resolve};
 use super::machine::{GitInfo, Machine};
-use super::result::{self, BenchResult, RunRecord};
+pub use super::options::BenchOptions;
+use super::record::{document, rows};
 use super::scenario::Scenario;
+use super::scenarios;
 use super::scenarios::propagation::SATURATED;
-use super::{document, rows, scenarios};
-use rumor_testnet::commands::started::Started;
-use rumor_testnet::error::{Error, Result};
-use rumor_testnet::timefmt;
-
-#[derive(Debug, Clone)]
-pub struct BenchOptions {
-    pub scenarios: Vec<Scenario>,
-    pub runs: usize,
-    /// Where JSON results go (`bench/results`).
-    pub out: PathBuf,
-    /// The `BENCHMARKS.md` to append to.
-    pub document: PathBuf,
-    /// Root for the testnets the runs start (`testnet-runs/bench`).
-    pub work: PathBuf,
-    pub rumor: PathBuf,
-    pub keep: bool,
-    pub quiet: bool,
-    pub seed: u64,
-    /// The scale ramp (its sizes can be narrowed from the command line).
-    pub scale: scenarios::scale::Params,
-    /// How long `soak` loads the network (1 h by default).
-    pub soak_duration: std::time::Duration,
-}
+use crate::error::{Error, Result};
+use crate::record::result::{self, BenchResult, RunRecord};
+use rumor_report::figure::{Figure, resolve};
+use rumor_testnet::process::Started;
+use rumor_testnet::util::timefmt;
 
 #[derive(Debug)]
 pub struct Finished {
@@ -88,7 +70,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         let v = r.figure(key)?.measured.as_ref()?.median;
         Some((v, format!("{name} @{}", r.git.describe())))
     };
-    let mut figures = resolve(&sc.spec().figures, &values, &lookup);
+    let mut figures = resolve(&scenarios::spec(sc).figures, &values, &lookup);
     let saturated: Vec<usize> = per_run
         .iter()
         .filter(|r| r.values.get(SATURATED) == Some(&1.0))
@@ -112,7 +94,7 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
         notes.push(format!(
             "the machine was saturated (over {:.0}% of its cores busy) in run(s) {saturated:?}: \
              the latency figures are CPU queueing, not propagation, and are not called met",
-            rumor_testnet::machine::SATURATED_SHARE * 100.0
+            rumor_report::records::machine::SATURATED_SHARE * 100.0
         ));
     }
     let result = BenchResult {
@@ -132,10 +114,10 @@ pub async fn run_scenario(opts: &BenchOptions, env: &Env, sc: Scenario) -> Resul
     document::append_to_file(&opts.document, &env.machine, sc, &rows::rows(&result))?;
     let summary = format!(
         "{} ({}), {} run(s) in {}\n{}{}",
-        sc.spec().title,
+        scenarios::spec(sc).title,
         sc.name(),
         result.runs,
-        rows::duration_text(result.run_time_s),
+        rumor_report::render::text::duration_text(result.run_time_s),
         rows::summary(&result),
         result
             .notes
@@ -156,7 +138,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
     let dir = env.work.join(sc.name()).join(format!("run-{run}"));
     let ctx = Ctx {
         rumor: opts.rumor.clone(),
-        work: rumor_testnet::dirs::new_testnet_dir(Some(&dir))?,
+        work: rumor_testnet::util::dirs::new_testnet_dir(Some(&dir))?,
         quiet: opts.quiet,
         keep: opts.keep,
         started: Started::default(),
@@ -166,7 +148,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
     let t0 = Instant::now();
     let outcome = tokio::select! {
         r = scenarios::run_once(sc, &ctx, opts) => r,
-        _ = rumor_testnet::shutdown::signal() => Err(Error::Interrupted),
+        _ = rumor_testnet::util::shutdown::signal() => Err(Error::Interrupted),
     };
     // Normally nothing is left; after an error or Ctrl-C this stops what the run started.
     ctx.started.stop(&ctx.work).await;
@@ -176,7 +158,7 @@ async fn one_run(opts: &BenchOptions, env: &Env, sc: Scenario, run: usize) -> Re
         ..Default::default()
     };
     match outcome {
-        Err(Error::Interrupted) => return Err(Error::Interrupted),
+        Err(e) if e.is_interrupted() => return Err(e),
         Err(e) => {
             if !opts.quiet {
                 eprintln!(

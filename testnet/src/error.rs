@@ -62,8 +62,9 @@ pub enum Error {
     Docker(String),
     #[error("prometheus: {0}")]
     Prometheus(String),
-    #[error("plot {path}: {message}")]
-    Plot { path: PathBuf, message: String },
+    /// Reading traces, writing the report and its plots.
+    #[error(transparent)]
+    Report(#[from] rumor_report::Error),
     #[error("interrupted (Ctrl-C); every node this run started has been stopped")]
     Interrupted,
 }

@@ -1,49 +1,32 @@
-//! `rumor-testnet`: starts a local Rumor testnet (N `rumor node` processes on this machine),
-//! loads it with signed transfers over JSON-RPC, collects the nodes' propagation traces and
-//! writes a report of how fast transactions and blocks reached every node.
+//! `rumor-testnet`: the harness. Starts a local Rumor testnet (N `rumor node` processes on
+//! this machine, containers, or nodes in this process), loads it with signed transfers over
+//! JSON-RPC, injects faults and a hostile peer, collects what the nodes report and hands it
+//! to `rumor-report`, which analyses it and writes the report.
 //!
-//! Layout: [`setup`] creates keys, genesis and the topology; [`process`] starts, recognises
-//! and stops node processes; [`load`] paces pre-signed txs; [`collect`], [`metrics`] and
-//! [`trace`] read what the nodes report; [`analysis`] turns traces into figures; [`report`]
-//! writes them; [`faults`] and [`attack`] inject partitions, kills and a hostile peer; [`k8s`]
-//! renders Kubernetes manifests for a network;
-//! [`commands`] strings these together for the CLI. The benchmark suite
+//! Layout: [`setup`] creates keys, genesis, the topology and `testnet.json` ([`setup::manifest`]);
+//! [`process`] starts, recognises and stops nodes (processes, or in this process:
+//! [`process::inproc`]) and keeps the registry of what it started ([`process::Started`]);
+//! [`backend`] runs them under Docker Compose or renders Kubernetes manifests; [`observe`]
+//! talks to running nodes (RPC, metrics, clocks, readiness) and takes the live snapshot;
+//! [`load`] paces pre-signed txs; [`faults`] and [`attack`] inject partitions, kills, link
+//! faults and a hostile peer; [`prometheus`] runs a Prometheus server beside the testnet;
+//! [`report`] assembles the report's data from all of that; [`commands`] strings these
+//! together for the CLI; [`util`] holds the small helpers. The benchmark suite
 //! (`rumor-bench`) is built from the same pieces.
 
-pub mod analysis;
 pub mod attack;
-pub mod clock;
-pub mod collect;
+pub mod backend;
 pub mod commands;
-pub mod container;
-pub mod dirs;
-pub mod endpoints;
 pub mod error;
 pub mod faults;
-pub mod fdlimit;
-pub mod fsutil;
-pub mod heap;
-pub mod inproc;
-pub mod k8s;
 pub mod load;
-pub mod machine;
-pub mod manifest;
-pub mod metrics;
+pub mod observe;
 pub mod process;
-pub mod progress;
 pub mod prometheus;
-pub mod ready;
-pub mod remote;
 pub mod report;
 pub mod rng;
-pub mod rpc;
 pub mod setup;
-pub mod shutdown;
-pub mod skew;
-pub mod start_order;
-pub mod textable;
-pub mod timefmt;
-pub mod trace;
+pub mod util;
 
 pub use error::{Error, Result};
-pub use manifest::Manifest;
+pub use setup::manifest::Manifest;

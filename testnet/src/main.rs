@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use rumor_testnet::backend::container::{ComposeOptions, image};
 use rumor_testnet::commands::{attack, down, load, measure, run, status, up};
-use rumor_testnet::container::{ComposeOptions, image};
 use rumor_testnet::faults::{Churn, Faults, Flap, Kill, LinkLoss, OneWay, Partition};
 use rumor_testnet::load::LoadOptions;
+use rumor_testnet::process;
 use rumor_testnet::prometheus::PrometheusOptions;
+use rumor_testnet::setup::endpoints;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
-use rumor_testnet::{dirs, endpoints, process, timefmt};
+use rumor_testnet::util::{dirs, timefmt};
 
 #[derive(Parser)]
 #[command(
@@ -217,7 +219,7 @@ struct NetArgs {
     /// nodes to join held peers but no mesh (their peers' meshes were full and pruned them),
     /// so `mesh` never came; with `peers` the run goes on and the report shows what they got.
     #[arg(long, default_value = "mesh")]
-    readiness: rumor_testnet::ready::Readiness,
+    readiness: rumor_testnet::observe::ready::Readiness,
     /// Watch the nodes with a real Prometheus server: writes DIR/prometheus/prometheus.yml
     /// (every node a target, by file-based discovery) and, when the `prometheus` binary is
     /// installed (`apt-get install prometheus`), starts it on loopback with its data in
@@ -234,7 +236,7 @@ struct NetArgs {
     /// Start node NODE with its clock shifted by ±MS (repeatable, e.g. `--skew 2:+2000 --skew
     /// 3:-1500`), as on a machine whose clock is off: see the README, "Clock tolerance".
     #[arg(long, value_name = "NODE:±MS", allow_hyphen_values = true)]
-    skew: Vec<rumor_testnet::skew::Skew>,
+    skew: Vec<rumor_testnet::setup::skew::Skew>,
 }
 
 #[derive(Args)]
@@ -414,7 +416,7 @@ fn load_options(p: LoadParams, accounts: Option<usize>) -> LoadOptions {
 }
 
 fn main() -> ExitCode {
-    rumor_testnet::shutdown::run_command(dispatch(Cli::parse()))
+    rumor_testnet::util::shutdown::run_command(dispatch(Cli::parse()))
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
@@ -492,7 +494,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::K8s {
             command: K8sCommand::Render(a),
         } => {
-            let opts = rumor_testnet::k8s::K8sOptions {
+            let opts = rumor_testnet::backend::k8s::K8sOptions {
                 nodes: a.nodes,
                 producers: a.producers.unwrap_or(a.nodes.min(4)),
                 seed: a.seed,
@@ -507,9 +509,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 storage: a.storage,
                 storage_class: a.storage_class,
             };
-            let m = rumor_testnet::k8s::render(&opts)?;
+            let m = rumor_testnet::backend::k8s::render(&opts)?;
             m.write(&a.out)?;
-            print!("{}", rumor_testnet::k8s::describe(&opts, &m, &a.out));
+            print!(
+                "{}",
+                rumor_testnet::backend::k8s::describe(&opts, &m, &a.out)
+            );
         }
         Command::Image(ImageCommand::Build { rumor, tag }) => {
             let binary = process::locate_rumor(rumor.as_deref())?;

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use serde_json::Value;
+use rumor_testnet::commands::attack::AttackTable;
 
 #[test]
 fn hostile_peers_are_penalised_or_contained_and_honest_delivery_holds() {
@@ -44,12 +44,9 @@ fn hostile_peers_are_penalised_or_contained_and_honest_delivery_holds() {
         "nodes still running after `attack`"
     );
     let text = std::fs::read_to_string(dir.join("attack.json")).unwrap();
-    let table: Value = serde_json::from_str(&text).unwrap();
-    let rows = table["rows"].as_array().unwrap();
-    let names: Vec<&str> = rows
-        .iter()
-        .map(|r| r["scenario"].as_str().unwrap())
-        .collect();
+    let table: AttackTable = serde_json::from_str(&text).unwrap();
+    let rows = &table.rows;
+    let names: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
     assert_eq!(
         names,
         [
@@ -62,34 +59,31 @@ fn hostile_peers_are_penalised_or_contained_and_honest_delivery_holds() {
         ]
     );
     for r in rows {
-        let name = r["scenario"].as_str().unwrap();
-        assert_eq!(r["delivery"].as_f64(), Some(1.0), "{name}: delivery");
-        assert_eq!(r["converged"], Value::Bool(true), "{name}: one head");
-        assert_eq!(r["lost"].as_u64(), Some(0), "{name}: lost txs");
-        let evidence = &r["evidence"];
-        assert_eq!(evidence["invalid"].as_u64(), Some(0), "{name}: {r}");
-        let with_proof = evidence["nodes_with_proof"].as_u64().unwrap();
+        let name = r.scenario.as_str();
+        assert_eq!(r.delivery, Some(1.0), "{name}: delivery");
+        assert!(r.converged, "{name}: one head");
+        assert_eq!(r.lost, 0, "{name}: lost txs");
+        let evidence = r.evidence.expect("evidence");
+        assert_eq!(evidence.invalid, 0, "{name}: {r:?}");
+        let with_proof = evidence.nodes_with_proof;
         if name == "equivocation" {
-            assert_eq!(Some(with_proof), evidence["nodes"].as_u64(), "{name}: {r}");
-            assert!(with_proof > 0, "{name}: {r}");
+            assert_eq!(with_proof, evidence.nodes, "{name}: {r:?}");
+            assert!(with_proof > 0, "{name}: {r:?}");
         } else {
-            assert_eq!(with_proof, 0, "{name}: a proof of nothing: {r}");
+            assert_eq!(with_proof, 0, "{name}: a proof of nothing: {r:?}");
         }
         if name == "clean" || name == "clean-again" {
             continue;
         }
-        assert!(
-            r["moves"].as_u64().unwrap() > 0,
-            "{name}: the attacker acted"
-        );
+        assert!(r.moves > 0, "{name}: the attacker acted");
         if name == "eclipse" {
-            let held = r["max_held"].as_u64().unwrap();
-            assert!(held > 0, "{name}: the host got in somewhere: {r}");
-            assert!(held <= 6, "{name}: one host held {held} peers: {r}");
+            let held = r.max_held.unwrap();
+            assert!(held > 0, "{name}: the host got in somewhere: {r:?}");
+            assert!(held <= 6, "{name}: one host held {held} peers: {r:?}");
         } else {
             assert!(
-                r["penalised_after_s"].as_f64().is_some(),
-                "{name}: attacker never penalised: {r}"
+                r.penalised_after_s.is_some(),
+                "{name}: attacker never penalised: {r:?}"
             );
         }
     }

@@ -7,9 +7,11 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
+use rumor_report::Report;
+use rumor_report::model::KindReport;
+use rumor_report::trace::Kind;
 
-fn run(dir: &Path, extra: &[&str]) -> Value {
+fn run(dir: &Path, extra: &[&str]) -> Report {
     let rumor = common::rumor_bin();
     let dir_s = dir.to_str().unwrap();
     let mut args = vec![
@@ -53,92 +55,76 @@ fn run(dir: &Path, extra: &[&str]) -> Value {
         assert!(p.is_file(), "{} missing", p.display());
     }
     let text = std::fs::read_to_string(dir.join("report/report.json")).unwrap();
-    serde_json::from_str(&text).expect("report.json parses")
+    serde_json::from_str(&text).expect("report.json parses as the report's model")
 }
 
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+fn kind(r: &Report, k: Kind) -> &KindReport {
+    r.kinds
+        .get(&k)
+        .unwrap_or_else(|| panic!("no {k:?} in the report"))
 }
 
-fn check_common(r: &Value) {
-    let load = &r["load"];
-    assert_eq!(load["planned"], 100, "{load}");
-    assert_eq!(load["accepted"], 100, "every tx accepted: {load}");
-    assert!(
-        f(&load["sent_tps"]) > 15.0 && f(&load["sent_tps"]) < 25.0,
-        "{load}"
-    );
+fn check_common(r: &Report) {
+    let load = r.load.as_ref().expect("load");
+    assert_eq!(load.planned, 100, "{load:?}");
+    assert_eq!(load.accepted, 100, "every tx accepted: {load:?}");
+    assert!(load.sent_tps > 15.0 && load.sent_tps < 25.0, "{load:?}");
 
-    let tx = &r["kinds"]["tx"];
-    assert_eq!(tx["delivery"]["messages"], 100, "{tx}");
-    assert_eq!(f(&tx["delivery"]["ratio"]), 1.0, "tx delivery: {tx}");
-    let block = &r["kinds"]["block"];
-    assert!(
-        block["delivery"]["messages"].as_u64().unwrap() >= 3,
-        "{block}"
-    );
-    assert_eq!(
-        f(&block["delivery"]["ratio"]),
-        1.0,
-        "block delivery: {block}"
-    );
-    for kind in [tx, block] {
-        let all = &kind["reach"][3];
-        assert_eq!(f(&all["percent_of_nodes"]), 100.0);
-        assert_eq!(all["unreached"], 0);
-        let max = f(&all["ms"]["max"]);
+    let tx = kind(r, Kind::Tx);
+    assert_eq!(tx.stats.delivery.messages, 100, "{tx:?}");
+    assert_eq!(tx.stats.delivery.ratio, 1.0, "tx delivery: {tx:?}");
+    let block = kind(r, Kind::Block);
+    assert!(block.stats.delivery.messages >= 3, "{block:?}");
+    assert_eq!(block.stats.delivery.ratio, 1.0, "block delivery: {block:?}");
+    for k in [tx, block] {
+        let all = &k.stats.reach[3];
+        assert_eq!(all.percent_of_nodes, 100.0);
+        assert_eq!(all.unreached, 0);
+        let ms = all.ms.as_ref().expect("time to reach all nodes");
+        let max = ms.max;
         assert!(
             max > 0.0 && max < 5_000.0,
             "time to reach all nodes: {max} ms"
         );
-        assert!(f(&all["ms"]["p50"]) <= max);
-        let dups = f(&kind["duplicates"]["per_message_per_node"]);
+        assert!(ms.p50 <= max);
+        let dups = k.duplicates.per_message_per_node.expect("duplicates");
         assert!((0.0..10.0).contains(&dups), "duplicates {dups}");
     }
 
-    assert_eq!(r["heads"]["same_head"], true, "heads: {}", r["heads"]);
-    assert_eq!(r["heads"]["distinct_hashes"], 1);
-    assert_eq!(r["topology"]["connected"], true);
-    assert!(r["topology"]["min_degree"].as_u64().unwrap() >= 1);
-    assert_eq!(r["traces"]["malformed"], 0);
-    assert_eq!(r["traces"]["dropped_by_stats"], 0);
+    assert!(r.heads.same_head, "heads: {:?}", r.heads);
+    assert_eq!(r.heads.distinct_hashes, 1);
+    assert!(r.topology.connected);
+    assert!(r.topology.min_degree.unwrap() >= 1);
+    assert_eq!(r.traces.malformed, 0);
+    assert_eq!(r.traces.dropped_by_stats, Some(0));
     assert_eq!(
-        r["shutdown"]["killed"].as_array().unwrap().len(),
+        r.shutdown.as_ref().expect("shutdown").killed.len(),
         0,
         "all nodes stopped on SIGTERM"
     );
     // The machine's CPU over the window, and the saturation verdict that follows from it.
-    let machine = &r["machine"];
-    let share = f(&machine["cpu_share"]);
-    assert!((0.0..=1.0).contains(&share), "{machine}");
-    assert_eq!(machine["saturated"], share > 0.70, "{machine}");
-    assert!(machine["cores"].as_u64().unwrap() >= 1, "{machine}");
-    let nodes = r["nodes"].as_array().unwrap();
-    assert_eq!(nodes.len(), 5);
-    for n in nodes {
-        assert!(n["rss_max_kib"].as_u64().unwrap() > 1000, "{n}");
-        assert!(
-            f(&n["bytes_in_per_s"]) > 0.0 && f(&n["bytes_out_per_s"]) > 0.0,
-            "{n}"
-        );
+    let machine = r.machine.as_ref().expect("machine");
+    let share = machine.cpu_share;
+    assert!((0.0..=1.0).contains(&share), "{machine:?}");
+    assert_eq!(machine.saturated, share > 0.70, "{machine:?}");
+    assert!(machine.cores >= 1, "{machine:?}");
+    assert_eq!(r.nodes.len(), 5);
+    for n in &r.nodes {
+        assert!(n.rss_max_kib.unwrap() > 1000, "{n:?}");
+        let (bytes_in, bytes_out) = (n.bytes_in_per_s.unwrap(), n.bytes_out_per_s.unwrap());
+        assert!(bytes_in > 0.0 && bytes_out > 0.0, "{n:?}");
         // Received bytes by purpose: each part measured, and together all of them.
-        let split = &n["bytes_in_split"];
-        let parts = ["payload", "duplicates", "control_other"].map(|k| f(&split[k]));
-        assert!(parts[0] > 0.0 && parts[2] > 0.0, "{n}");
+        let split = n.bytes_in_split.as_ref().expect("bytes_in_split");
+        let parts = [split.payload, split.duplicates, split.control_other];
+        assert!(parts[0] > 0.0 && parts[2] > 0.0, "{n:?}");
         let sum: f64 = parts.iter().sum();
-        assert!(
-            (sum - f(&n["bytes_in_per_s"])).abs() <= 0.01 * sum + 1.0,
-            "{n}"
-        );
+        assert!((sum - bytes_in).abs() <= 0.01 * sum + 1.0, "{n:?}");
     }
     // Every node traces its first duplicates: in a mesh of five, some tx copies arrive twice.
-    let fd = &r["kinds"]["tx"]["first_duplicate"];
-    assert!(fd["with_duplicate"].as_u64().unwrap() > 0, "{fd}");
-    assert!(
-        fd["with_duplicate"].as_u64() <= fd["pairs"].as_u64(),
-        "{fd}"
-    );
-    assert!(f(&fd["since_origin_ms"]["p50"]) >= 0.0, "{fd}");
+    let fd = tx.stats.first_duplicate.as_ref().expect("first_duplicate");
+    assert!(fd.with_duplicate > 0, "{fd:?}");
+    assert!(fd.with_duplicate <= fd.pairs, "{fd:?}");
+    assert!(fd.since_origin_ms.as_ref().unwrap().p50 >= 0.0, "{fd:?}");
 }
 
 #[test]
@@ -148,18 +134,17 @@ fn ci_sized_run() {
     let dir = tmp.path().join("net");
     let r = run(&dir, &[]);
     check_common(&r);
-    assert!(r["meta"]["emulation"].is_null());
-    assert!(r["kinds"]["tx"]["path_ratio"].is_null());
+    assert!(r.meta.emulation.is_none());
+    assert!(kind(&r, Kind::Tx).stats.path_ratio.is_none());
     // Without --prometheus the report says which plots over the run it could not draw.
-    let ot = &r["over_time"];
-    assert!(ot["drawn"].as_array().unwrap().is_empty(), "{ot}");
-    let not_drawn = ot["not_drawn"].as_array().unwrap();
-    assert_eq!(not_drawn.len(), 4, "{ot}");
+    let ot = r.over_time.as_ref().expect("over_time");
+    assert!(ot.drawn.is_empty(), "{ot:?}");
+    assert_eq!(ot.not_drawn.len(), 4, "{ot:?}");
     assert!(
-        not_drawn
+        ot.not_drawn
             .iter()
-            .all(|n| n["reason"] == "run without --prometheus"),
-        "{ot}"
+            .all(|n| n.reason == "run without --prometheus"),
+        "{ot:?}"
     );
 }
 
@@ -170,23 +155,28 @@ fn ci_sized_run_with_wan_emulation() {
     let dir = tmp.path().join("net");
     let r = run(&dir, &["--regions", "builtin", "--bandwidth-mbit", "20"]);
     check_common(&r);
-    assert_eq!(r["meta"]["emulation"]["regions"], "builtin");
+    assert_eq!(r.meta.emulation.as_ref().unwrap().regions, "builtin");
     assert!(dir.join("node-0/link.json").is_file());
     assert!(dir.join("report/regions.svg").is_file());
-    for kind in ["tx", "block"] {
-        let pr = &r["kinds"][kind]["path_ratio"];
+    for k in [Kind::Tx, Kind::Block] {
+        let kr = kind(&r, k);
+        let pr = kr.stats.path_ratio.as_ref().expect("path_ratio");
         // Delivery can never beat the shortest path through live links (timer slack aside).
-        let p50 = f(&pr["ratio"]["p50"]);
-        assert!(p50 >= 0.95, "{kind} path ratio p50 {p50}");
-        assert!(!r["kinds"][kind]["regions"].as_array().unwrap().is_empty());
+        let p50 = pr.ratio.as_ref().unwrap().p50;
+        assert!(p50 >= 0.95, "{k:?} path ratio p50 {p50}");
+        assert!(!kr.stats.regions.is_empty());
         // With the bandwidth cap, the bound with transmission time is the latency-only one
         // plus at least one hop's transmission.
-        let k = &r["kinds"][kind];
-        let tb = &k["transmission_bound"];
-        assert!(f(&tb["hop_ms"]) > 0.0, "{tb}");
+        let tb = kr
+            .stats
+            .transmission_bound
+            .as_ref()
+            .expect("transmission_bound");
+        assert!(tb.hop_ms > 0.0, "{tb:?}");
         assert!(
-            f(&tb["bound_all_ms"]["p50"]) >= f(&k["bound_all_ms"]["p50"]) + f(&tb["hop_ms"]) - 0.01,
-            "{k}"
+            tb.bound_all_ms.as_ref().unwrap().p50
+                >= kr.stats.bound_all_ms.as_ref().unwrap().p50 + tb.hop_ms - 0.01,
+            "{kr:?}"
         );
     }
 }
@@ -212,33 +202,28 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
             "--prometheus",
         ],
     );
-    let c = &r["convergence"];
-    assert_eq!(c["converged"], true, "{c}");
-    assert_eq!(r["heads"]["same_head"], true, "{}", r["heads"]);
-    assert_eq!(r["load"]["accepted"], 100, "{}", r["load"]);
-    assert_eq!(c["lost"]["accepted"], 100, "{c}");
-    assert_eq!(c["lost"]["lost"], 0, "accepted txs lost: {c}");
-    assert_eq!(c["dead_nodes"].as_array().unwrap().len(), 0);
-    let p = &c["faults"]["partition"];
-    assert_eq!(p["side"].as_array().unwrap().len(), 3, "{p}");
-    assert!(p["heal_to_one_head_ms"].is_number(), "healed: {p}");
-    let built = p["blocks_built"].as_array().unwrap();
+    let c = r.convergence.as_ref().expect("convergence");
+    assert!(c.converged, "{c:?}");
+    assert!(r.heads.same_head, "{:?}", r.heads);
+    assert_eq!(r.load.as_ref().unwrap().accepted, 100, "{:?}", r.load);
+    assert_eq!(c.lost.accepted, 100, "{c:?}");
+    assert_eq!(c.lost.lost, 0, "accepted txs lost: {c:?}");
+    assert_eq!(c.dead_nodes.len(), 0);
+    let faults = c.faults.as_ref().expect("faults");
+    let p = faults.partition.as_ref().expect("partition");
+    assert_eq!(p.side.len(), 3, "{p:?}");
+    assert!(p.heal_to_one_head_ms.is_some(), "healed: {p:?}");
     assert!(
-        built.iter().all(|b| b.as_u64().unwrap() >= 1),
-        "both sides built: {p}"
+        p.blocks_built.iter().all(|b| *b >= 1),
+        "both sides built: {p:?}"
     );
-    let down = c["faults"]["downtime"].as_object().unwrap();
-    assert!(!down.is_empty(), "churn killed a node: {c}");
+    let down = &faults.downtime;
+    assert!(!down.is_empty(), "churn killed a node: {c:?}");
     for (node, d) in down {
-        assert!(d["kills"].as_u64().unwrap() >= 1, "{node}: {d}");
-        assert_eq!(d["down_at_end"], false, "{node} restarted: {d}");
+        assert!(d.kills >= 1, "{node}: {d:?}");
+        assert!(!d.down_at_end, "{node} restarted: {d:?}");
     }
-    let events: Vec<&str> = c["faults"]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let events: Vec<&str> = faults.events.iter().map(|e| e.action.as_str()).collect();
     for want in ["cut", "heal", "kill", "restart"] {
         assert!(events.contains(&want), "{want} missing from {events:?}");
     }
@@ -248,32 +233,30 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
     // block's unseen txs at once (measured: 31 of one node's 100 in one CI run, 0 in the
     // next). The lost check above reads the nodes' real state and is the exact one; here a
     // node that was never killed must have traced every tx, and the churned ones most.
-    let churned: Vec<u64> = down.keys().map(|k| k.parse().unwrap()).collect();
-    for inc in r["kinds"]["tx"]["incomplete"].as_array().unwrap() {
-        for m in inc["missing"].as_array().unwrap() {
-            let node = m.as_u64().unwrap();
+    let tx = kind(&r, Kind::Tx);
+    for inc in &tx.stats.incomplete {
+        for node in &inc.missing {
             assert!(
-                churned.contains(&node),
-                "node {node}, never killed, missed {inc}"
+                down.contains_key(node),
+                "node {node}, never killed, missed {inc:?}"
             );
         }
     }
-    let delivery = f(&r["kinds"]["tx"]["delivery"]["ratio"]);
-    assert!(delivery >= 0.9, "{}", r["kinds"]["tx"]);
+    let delivery = tx.stats.delivery.ratio;
+    assert!(delivery >= 0.9, "{tx:?}");
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("## Convergence"), "{md}");
-    let ot = &r["over_time"];
+    let ot = r.over_time.as_ref().expect("over_time");
     if common::has_prometheus() {
-        let drawn = ot["drawn"].as_array().unwrap();
-        assert_eq!(drawn.len(), 4, "{ot}");
+        assert_eq!(ot.drawn.len(), 4, "{ot:?}");
         assert!(
-            drawn.iter().all(|d| d["nodes"] == 5),
-            "every node, churned ones too: {ot}"
+            ot.drawn.iter().all(|d| d.nodes == 5),
+            "every node, churned ones too: {ot:?}"
         );
     } else {
         eprintln!("NOTICE: no prometheus binary: checking only that the report says why");
-        let why = ot["not_drawn"][0]["reason"].as_str().unwrap();
-        assert!(why.contains("apt-get install prometheus"), "{ot}");
+        let why = &ot.not_drawn[0].reason;
+        assert!(why.contains("apt-get install prometheus"), "{ot:?}");
     }
 }
 
@@ -300,36 +283,30 @@ fn ci_sized_run_with_one_way_and_flapping_links_loses_nothing() {
             "20%/5%",
         ],
     );
-    let c = &r["convergence"];
-    assert_eq!(r["load"]["accepted"], 100, "{}", r["load"]);
+    let c = r.convergence.as_ref().expect("convergence");
+    assert_eq!(r.load.as_ref().unwrap().accepted, 100, "{:?}", r.load);
+    let tx = kind(&r, Kind::Tx);
     assert_eq!(
-        f(&r["kinds"]["tx"]["delivery"]["ratio"]),
-        1.0,
-        "every accepted tx reached every node: {}",
-        r["kinds"]["tx"]
+        tx.stats.delivery.ratio, 1.0,
+        "every accepted tx reached every node: {tx:?}"
     );
-    assert_eq!(c["converged"], true, "{c}");
-    assert_eq!(r["heads"]["same_head"], true, "{}", r["heads"]);
-    assert_eq!(c["lost"]["accepted"], 100, "{c}");
-    assert_eq!(c["lost"]["lost"], 0, "accepted txs lost: {c}");
-    assert_eq!(c["dead_nodes"].as_array().unwrap().len(), 0);
-    let links = c["faults"]["links"].as_array().unwrap();
-    let kinds: Vec<&str> = links.iter().map(|l| l["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["link-loss", "cut-oneway", "flap"], "{c}");
-    for l in links {
-        let total = l["links_total"].as_u64().unwrap();
-        let taken = l["links"].as_array().unwrap().len() as u64;
-        assert!(total >= 4, "a 5-node testnet has links: {l}");
-        assert!(taken >= 1 && taken < total, "a share of them: {l}");
-        assert!(l["errors"].as_array().unwrap().is_empty(), "{l}");
-        assert!(l["still_connected_at_end"].is_u64(), "ended: {l}");
+    assert!(c.converged, "{c:?}");
+    assert!(r.heads.same_head, "{:?}", r.heads);
+    assert_eq!(c.lost.accepted, 100, "{c:?}");
+    assert_eq!(c.lost.lost, 0, "accepted txs lost: {c:?}");
+    assert_eq!(c.dead_nodes.len(), 0);
+    let faults = c.faults.as_ref().expect("faults");
+    let kinds: Vec<&str> = faults.links.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, ["link-loss", "cut-oneway", "flap"], "{c:?}");
+    for l in &faults.links {
+        let total = l.links_total;
+        let taken = l.links.len();
+        assert!(total >= 4, "a 5-node testnet has links: {l:?}");
+        assert!(taken >= 1 && taken < total, "a share of them: {l:?}");
+        assert!(l.errors.is_empty(), "{l:?}");
+        assert!(l.still_connected_at_end.is_some(), "ended: {l:?}");
     }
-    let events: Vec<&str> = c["faults"]["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let events: Vec<&str> = faults.events.iter().map(|e| e.action.as_str()).collect();
     for want in ["cut-oneway", "flap", "link-loss"] {
         assert!(events.contains(&want), "{want} missing from {events:?}");
         assert!(

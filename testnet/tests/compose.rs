@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use rumor_testnet::report::model::Report;
-use rumor_testnet::trace::Kind;
+use rumor_report::model::Report;
+use rumor_report::trace::Kind;
 
 fn docker_ready() -> Result<(), String> {
     let ok = Command::new("docker")

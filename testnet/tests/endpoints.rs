@@ -11,10 +11,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rumor_report::model::Report;
+use rumor_report::trace::Kind;
 use rumor_testnet::Manifest;
-use rumor_testnet::endpoints::{Endpoint, Endpoints};
-use rumor_testnet::report::model::Report;
-use rumor_testnet::trace::Kind;
+use rumor_testnet::setup::endpoints::{Endpoint, Endpoints};
 
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 /// The skewed node's clock: this far ahead of the host's.
@@ -64,7 +64,8 @@ fn wait_meshed(rpc: &str) {
         .unwrap();
     rt.block_on(async {
         let rpc =
-            rumor_testnet::rpc::Rpc::new(&format!("http://{rpc}"), Duration::from_secs(2)).unwrap();
+            rumor_testnet::observe::rpc::Rpc::new(&format!("http://{rpc}"), Duration::from_secs(2))
+                .unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(peers) = rpc.net_peers().await

@@ -9,14 +9,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rumor_testnet::commands::started::Started;
+use rumor_report::Report;
+use rumor_report::trace::Kind;
 use rumor_testnet::commands::up;
+use rumor_testnet::process::Started;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
-use serde_json::Value;
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
 
 #[test]
 fn an_in_process_run_delivers_everything_to_every_node_and_meters_each_node() {
@@ -44,45 +41,46 @@ fn an_in_process_run_delivers_everything_to_every_node_and_meters_each_node() {
     common::assert_success(&out, "rumor-testnet run --in-process");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("In-process: 20 nodes"), "{stdout}");
-    let r: Value =
+    let r: Report =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report/report.json")).unwrap())
             .unwrap();
-    assert_eq!(r["load"]["accepted"], 50, "{}", r["load"]);
-    for kind in ["tx", "block"] {
-        let k = &r["kinds"][kind];
-        assert_eq!(f(&k["delivery"]["ratio"]), 1.0, "{kind} delivery: {k}");
+    assert_eq!(r.load.as_ref().unwrap().accepted, 50, "{:?}", r.load);
+    for kind in [Kind::Tx, Kind::Block] {
+        let k = &r.kinds[&kind];
+        assert_eq!(k.stats.delivery.ratio, 1.0, "{kind:?} delivery: {k:?}");
     }
-    assert_eq!(r["heads"]["same_head"], true, "{}", r["heads"]);
-    assert_eq!(r["convergence"]["lost"]["lost"], 0);
-    assert_eq!(r["shutdown"]["killed"].as_array().unwrap().len(), 0);
-    assert_eq!(r["shutdown"]["terminated"].as_array().unwrap().len(), 20);
+    assert!(r.heads.same_head, "{:?}", r.heads);
+    assert_eq!(r.convergence.as_ref().unwrap().lost.lost, 0);
+    let shutdown = r.shutdown.as_ref().unwrap();
+    assert_eq!(shutdown.killed.len(), 0);
+    assert_eq!(shutdown.terminated.len(), 20);
     // Every node's CPU comes from its own meter, and the meters account for most of the
     // process's CPU (the rest: runtime, RPC server, load generator).
-    for n in r["nodes"].as_array().unwrap() {
-        assert!(f(&n["cpu_percent"]) > 0.0, "{n}");
-        assert!(n["rss_max_kib"].is_null(), "no per-node /proc figure: {n}");
+    for n in &r.nodes {
+        assert!(n.cpu_percent.unwrap() > 0.0, "{n:?}");
+        assert!(n.rss_max_kib.is_none(), "no per-node /proc figure: {n:?}");
     }
-    let fp = &r["in_process"];
-    assert!(fp["cpu_source"].as_str().unwrap().contains("meter"), "{fp}");
-    let share = f(&fp["attributed_share"]);
+    let fp = r.in_process.as_ref().expect("in_process");
+    assert!(fp.cpu_source.contains("meter"), "{fp:?}");
+    let share = fp.attributed_share.unwrap();
     // The meters time each poll by the wall clock: while other processes hold the cores, a
     // preempted poll counts the wait too, and the meters can sum past the process's CPU (2.3×
     // measured with the machine saturated by other builds). The upper bound holds only when
     // the machine had cores to spare: the report's own saturation check decides.
-    let saturated = r["machine"]["saturated"].as_bool().unwrap_or(true);
-    assert!(share > 0.2, "{fp}");
+    let saturated = r.machine.as_ref().is_none_or(|m| m.saturated);
+    assert!(share > 0.2, "{fp:?}");
     if saturated {
         eprintln!(
-            "NOTICE: machine saturated ({}): meter share {share:.2} not bounded above",
-            r["machine"]
+            "NOTICE: machine saturated ({:?}): meter share {share:.2} not bounded above",
+            r.machine
         );
     } else {
-        assert!(share < 1.5, "{fp}");
+        assert!(share < 1.5, "{fp:?}");
     }
-    assert!(f(&fp["rss_per_node_kib"]) > 0.0, "{fp}");
+    assert!(fp.rss_per_node_kib.unwrap() > 0.0, "{fp:?}");
     assert!(
-        f(&fp["heap_per_node_kib"]) > 100.0,
-        "a node holds more than 100 KiB: {fp}"
+        fp.heap_per_node_kib.unwrap() > 100.0,
+        "a node holds more than 100 KiB: {fp:?}"
     );
     // No node process was started, and the chain stores stayed in memory.
     assert!(common::nodes_running_under(&dir).is_empty());

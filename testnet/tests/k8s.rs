@@ -12,7 +12,7 @@ use std::process::Command;
 use base64::Engine as _;
 use rumor_api::NodeConfig;
 use rumor_chain::{Genesis, Keypair};
-use rumor_testnet::container::image;
+use rumor_testnet::backend::container::image;
 use rumor_testnet::setup::keys;
 use serde_json::Value;
 
@@ -397,7 +397,7 @@ fn rendering_is_reproducible_and_refuses_foreign_files() {
         None,
         &["--image", "registry.local/rumor:v1", "--storage", "2Gi"],
     );
-    for f in rumor_testnet::k8s::FILES {
+    for f in rumor_testnet::backend::k8s::FILES {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
             std::fs::read(b.join(f)).unwrap(),

@@ -174,7 +174,7 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
         .build()
         .unwrap();
     // The project's own node image (FROM scratch, built offline), from this build's binary.
-    rt.block_on(rumor_testnet::container::image::build(
+    rt.block_on(rumor_testnet::backend::container::image::build(
         &common::rumor_bin(),
         &cleanup.image,
     ))
@@ -277,7 +277,8 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
             "docker port",
         );
         let addr = port.lines().next().unwrap().to_owned();
-        rumor_testnet::rpc::Rpc::new(&format!("http://{addr}"), Duration::from_secs(5)).unwrap()
+        rumor_testnet::observe::rpc::Rpc::new(&format!("http://{addr}"), Duration::from_secs(5))
+            .unwrap()
     };
     let ready = |i: usize| {
         let mut a = vec!["exec".to_string(), container(i)];
@@ -352,7 +353,7 @@ fn the_rendered_statefulset_runs_as_pods_that_find_each_other_by_name() {
             "-v",
             &config,
             "--entrypoint",
-            rumor_testnet::container::image::BINARY,
+            rumor_testnet::backend::container::image::BINARY,
             &cleanup.image,
             "node",
             "--data-dir",

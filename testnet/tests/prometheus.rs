@@ -29,7 +29,7 @@ fn api(addr: SocketAddr, path: &str, query: &[(&str, &str)]) -> Value {
         .build()
         .unwrap();
     let body = rt
-        .block_on(rumor_testnet::metrics::http::get(
+        .block_on(rumor_testnet::observe::metrics::http::get(
             addr,
             &format!("{path}?{qs}"),
             Duration::from_secs(30),
@@ -179,18 +179,14 @@ fn a_testnet_watched_by_a_real_prometheus() {
         &common::run_testnet(&["--quiet", "measure", "--dir", d], LIMIT),
         "measure",
     );
-    let report: Value =
+    let report: rumor_report::Report =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report/report.json")).unwrap())
             .unwrap();
-    let drawn = report["over_time"]["drawn"].as_array().unwrap();
-    assert_eq!(drawn.len(), 4, "every plot drawn: {}", report["over_time"]);
-    for d in drawn {
-        assert_eq!(d["nodes"], 3, "{d}");
-        assert!(
-            dir.join("report")
-                .join(d["file"].as_str().unwrap())
-                .is_file()
-        );
+    let over_time = report.over_time.as_ref().expect("over_time");
+    assert_eq!(over_time.drawn.len(), 4, "every plot drawn: {over_time:?}");
+    for d in &over_time.drawn {
+        assert_eq!(d.nodes, 3, "{d:?}");
+        assert!(dir.join("report").join(&d.file).is_file());
     }
 
     common::assert_success(&common::run_testnet(&["down", "--dir", d], LIMIT), "down");

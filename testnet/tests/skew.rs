@@ -16,10 +16,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rumor_testnet::Manifest;
-use rumor_testnet::collect;
-use rumor_testnet::commands::{measure, started::Started, up};
-use rumor_testnet::metrics::clock::ClockCounts;
-use rumor_testnet::rpc::Rpc;
+use rumor_testnet::commands::{measure, up};
+use rumor_testnet::observe::collect;
+use rumor_testnet::observe::metrics::clock::ClockCounts;
+use rumor_testnet::observe::rpc::Rpc;
+use rumor_testnet::process::Started;
 use rumor_testnet::setup::{RegionsOpt, UpOptions};
 
 /// Waits up to `limit` for `probe` to give a value.
@@ -69,7 +70,7 @@ fn options(dir: &Path, nodes: usize, slot_ms: u64, skew: &str) -> UpOptions {
 }
 
 async fn clock_counts(m: &Manifest, i: usize) -> ClockCounts {
-    let c = rumor_testnet::metrics::scrape(m.nodes[i].metrics, &m.network)
+    let c = rumor_testnet::observe::metrics::scrape(m.nodes[i].metrics, &m.network)
         .await
         .expect("metrics answer");
     c.clock.expect("the clock series")
@@ -216,7 +217,7 @@ fn a_producer_ahead_beyond_the_tolerance_is_held_says_so_and_the_chain_goes_on()
         let own = n.estimate_ms.unwrap();
         assert!((1500.0..=2800.0).contains(&own), "{n:?}");
         assert!(skew.early_at_unskewed.held >= 2.0, "{skew:?}");
-        eprintln!("{}", rumor_testnet::report::skew::line(skew));
+        eprintln!("{}", rumor_report::section::skew::line(skew));
         let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
         assert!(md.contains("## Clock skew"), "{md}");
         // The tool measured the node's clock over RPC (and corrected its trace by it).

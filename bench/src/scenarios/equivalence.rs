@@ -9,9 +9,11 @@ use serde::Serialize;
 
 use super::propagation;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape, NodeTweaks};
+use crate::scenario::Spec;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_testnet::commands::run::run_with;
-use rumor_testnet::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -105,4 +107,94 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         Some(if saturated { 1.0 } else { 0.0 }),
     );
     Ok(out)
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// One mode's figures at one size of the `in-process` scenario (keys `<mode>_<nodes>_<what>`).
+macro_rules! mode_figures {
+    ($v:ident, $mode:literal, $nodes:literal, $label:literal) => {
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_delivery"),
+            concat!($label, ": tx delivery"),
+            "%",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_p50"),
+            concat!($label, ": tx time to all, p50"),
+            "ms",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_p99"),
+            concat!($label, ": tx time to all, p99"),
+            "ms",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_cpu"),
+            concat!($label, ": CPU per node"),
+            "% of a core",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_rss"),
+            concat!($label, ": memory per node"),
+            "MiB",
+        ));
+        $v.push(FigureSpec::new(
+            concat!($mode, "_", $nodes, "_machine"),
+            concat!($label, ": machine CPU busy"),
+            "%",
+        ));
+    };
+}
+
+/// The `in-process` scenario's figures: per size, both modes side by side, then the gaps
+/// (|in-process ÷ processes − 1|, in %; the goal is on the 32-node pair).
+fn equivalence_figures() -> Vec<FigureSpec> {
+    let mut v = Vec::with_capacity(32);
+    mode_figures!(v, "proc", 16, "16 × 100 tx/s, processes");
+    mode_figures!(v, "inproc", 16, "16 × 100 tx/s, in-process");
+    v.push(FigureSpec::new(
+        "inproc_16_attributed",
+        "16 × 100 tx/s, in-process: process CPU the node meters account for",
+        "%",
+    ));
+    v.push(FigureSpec::new("gap_16_p50", "16 × 100 tx/s: p50 gap", "%"));
+    v.push(FigureSpec::new("gap_16_p99", "16 × 100 tx/s: p99 gap", "%"));
+    mode_figures!(v, "proc", 32, "32 × 200 tx/s, processes");
+    mode_figures!(v, "inproc", 32, "32 × 200 tx/s, in-process");
+    v.push(FigureSpec::new(
+        "inproc_32_attributed",
+        "32 × 200 tx/s, in-process: process CPU the node meters account for",
+        "%",
+    ));
+    v.push(
+        FigureSpec::new("gap_32_p50", "32 × 200 tx/s: p50 gap", "%").goal(GoalSpec::AtMost(15.0)),
+    );
+    v.push(
+        FigureSpec::new("gap_32_p99", "32 × 200 tx/s: p99 gap", "%").goal(GoalSpec::AtMost(15.0)),
+    );
+    v
+}
+
+/// The `InProcess` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "In-process beside process mode: the same network both ways",
+        about: "The same testnet (seed, size, topology, 4 producers, 1 s slots, \
+            loopback, load over every node's RPC) run twice in a row: once as one `rumor` \
+            process per node, once with every node inside the testnet tool's process \
+            (`rumor-testnet run --in-process`: the node library on one shared runtime and \
+            one verification pool, chain stores in memory). Sizes: 16 nodes × 100 tx/s \
+            for 30 s (the main job) and 32 nodes × 200 tx/s for 30 s. In-process CPU per \
+            node comes from each node's meter (poll time of its tasks and connections, \
+            plus its verification and blocking-pool jobs), process-mode CPU from /proc; \
+            memory per node is each process's peak RSS in process mode and, in-process, the \
+            host's live heap (counted by its allocator) less its own before the first \
+            node, ÷ nodes. Goal: at 32 nodes × \
+            200 tx/s, the in-process p50 and p99 tx time-to-all within 15% of process \
+            mode's (a gap is |in-process ÷ process − 1|); like any latency figure, only \
+            judged when the machine was not saturated.",
+        run_time: "about 5 min per run (four testnet runs).",
+        figures: equivalence_figures(),
+    }
 }

@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use super::verify_ceiling;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
-use rumor_testnet::error::{Error, Result};
+use crate::scenario::{CEILING, Spec, fraction_of_ceiling};
+use rumor_report::figure::FigureSpec;
 use rumor_testnet::load::{LoadOptions, LoadStats, drive, plan_txs};
 use rumor_testnet::process::procfs;
 use rumor_testnet::setup::NodeOverrides;
@@ -109,7 +111,7 @@ async fn submit(ctx: &Ctx, p: &Params, batch: usize) -> Result<Submission> {
         .map_err(|e| Error::Invalid(format!("signing txs: {e}")))?;
 
     let pid = m.nodes[0].pid;
-    let bar = rumor_testnet::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
+    let bar = rumor_testnet::util::progress::bar(txs.len() as u64, "ingest", ctx.quiet);
     bar.set_message(format!("batch {batch}, {} clients", p.clients));
     let (client0, node0) = (procfs::own_cpu_seconds(), pid.and_then(procfs::cpu_seconds));
     let stats = drive(&rpcs, txs, &load, &bar).await;
@@ -132,4 +134,42 @@ async fn submit(ctx: &Ctx, p: &Params, batch: usize) -> Result<Submission> {
         pool_pending,
         load: stats,
     })
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `Ingest` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Ingest: one node, txs over JSON-RPC",
+        about: "One node, no producer (nothing drains the pool), pool limits raised \
+            (`[pool] max_txs = 200000`, `max_bytes = 64 MiB`, \
+            `max_pending_per_sender = 64`, `max_queued_total = 200000`). 4 000 funded \
+            accounts × 16 nonces = 64 000 pre-signed txs, every one admissible, sent as \
+            fast as 8 concurrent keep-alive HTTP clients go, in requests of 1 and then \
+            (on a fresh node) of 100 txs. Figure: accepted txs / wall time of the \
+            submission phase. Goal: ≥ 0.7 × the verify ceiling measured at the start of \
+            the same run. The clients share the cores with the node; their CPU use \
+            (from `/proc/self/stat`) and the node's are reported in % of one core.",
+        run_time: "about 15 s per run.",
+        figures: vec![
+            CEILING,
+            FigureSpec::new("accepted_b1", "accepted, batch 1", "tx/s")
+                .goal(fraction_of_ceiling(0.7)),
+            FigureSpec::new("accepted_b100", "accepted, batch 100", "tx/s")
+                .goal(fraction_of_ceiling(0.7)),
+            FigureSpec::new(
+                "client_cpu_b1",
+                "load generator CPU, batch 1",
+                "% of a core",
+            ),
+            FigureSpec::new(
+                "client_cpu_b100",
+                "load generator CPU, batch 100",
+                "% of a core",
+            ),
+            FigureSpec::new("node_cpu_b1", "node CPU, batch 1", "% of a core"),
+            FigureSpec::new("node_cpu_b100", "node CPU, batch 100", "% of a core"),
+        ],
+    }
 }

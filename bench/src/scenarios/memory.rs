@@ -5,12 +5,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
+use crate::scenario::Spec;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_testnet::commands::load::run_load;
-use rumor_testnet::error::{Error, Result};
 use rumor_testnet::load::LoadOptions;
+use rumor_testnet::observe::rpc::Rpc;
 use rumor_testnet::process::procfs;
-use rumor_testnet::rpc::Rpc;
 use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,4 +133,31 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         "load": record.stats,
     });
     Ok(out)
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `Memory` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Memory of one node",
+        about: "17 nodes with `--peers-low 16 --peers-high 16` (everyone connected to \
+            everyone), 4 producers, default pool. Node 0's VmRSS after 20 s idle with 16 \
+            peers, then the maximum of its VmRSS (sampled every 200 ms) while the \
+            network is offered 1 000 tx/s (20 000 txs; one client per node, so when the nodes \
+            cannot keep up the load stretches out and the achieved rate is reported). \
+            Goals: ≤ 50 MiB idle, ≤ 200 MiB loaded.",
+        run_time: "about 80 s per run.",
+        figures: vec![
+            FigureSpec::new("idle_rss", "RSS idle, 16 peers", "MiB").goal(GoalSpec::AtMost(50.0)),
+            FigureSpec::new("load_rss", "RSS max under 1 000 tx/s", "MiB")
+                .goal(GoalSpec::AtMost(200.0)),
+            FigureSpec::new("peers", "peers of node 0", ""),
+            FigureSpec::new(
+                "load_tps",
+                "load achieved (accepted, offered 1 000)",
+                "tx/s",
+            ),
+        ],
+    }
 }

@@ -14,9 +14,9 @@ pub mod soak;
 pub mod verify_ceiling;
 
 use super::ctx::{Ctx, RunOutcome};
-use super::runner::BenchOptions;
-use super::scenario::Scenario;
-use rumor_testnet::error::Result;
+use super::options::BenchOptions;
+use super::scenario::{Scenario, Spec};
+use crate::error::Result;
 
 pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<RunOutcome> {
     match sc {
@@ -60,5 +60,49 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
         Scenario::InProcess => equivalence::parameters(&equivalence::Params::default()),
         Scenario::Blocks => blocks::parameters(&blocks::Params::default()),
         Scenario::Soak => soak::parameters(&soak::Params::new(opts.soak_duration)),
+    }
+}
+
+/// What `sc` measures, its figures and goals (each scenario's own `spec`).
+pub fn spec(sc: Scenario) -> Spec {
+    match sc {
+        Scenario::VerifyCeiling => verify_ceiling::spec(),
+        Scenario::Ingest => ingest::spec(),
+        Scenario::Relay => relay::spec(),
+        Scenario::Floor => propagation::floor_spec(),
+        Scenario::PropagationLoopback => propagation::loopback_spec(),
+        Scenario::PropagationWan => propagation::wan_spec(),
+        Scenario::FloodBaseline => propagation::flood_spec(),
+        Scenario::Scale => scale::spec(),
+        Scenario::Memory => memory::spec(),
+        Scenario::Partition => convergence::partition_spec(),
+        Scenario::Churn => convergence::churn_spec(),
+        Scenario::InProcess => equivalence::spec(),
+        Scenario::Blocks => blocks::spec(),
+        Scenario::Soak => soak::spec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rumor_report::figure::GoalSpec;
+
+    #[test]
+    fn specs_are_consistent() {
+        for sc in Scenario::ALL {
+            let this = spec(sc);
+            let keys: Vec<&str> = this.figures.iter().map(|f| f.key).collect();
+            for f in &this.figures {
+                assert_eq!(keys.iter().filter(|k| **k == f.key).count(), 1, "{}", f.key);
+                if let GoalSpec::FractionOf { of, .. } = f.goal {
+                    assert!(keys.contains(&of), "{}: {of} is not a figure", sc.name());
+                }
+                if let GoalSpec::Versus { scenario, key, .. } = f.goal {
+                    let other = spec(Scenario::parse_list(scenario).unwrap()[0]);
+                    assert!(other.figures.iter().any(|g| g.key == key), "{key}");
+                }
+            }
+        }
     }
 }

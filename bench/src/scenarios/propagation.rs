@@ -6,15 +6,17 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::floor::{FloorFigures, FloorLoad};
 use crate::net::{self, NetShape, NodeTweaks};
+use crate::scenario::{MACHINE_CPU, Spec};
+use rumor_report::Report;
+use rumor_report::figure::{FigureSpec, GoalSpec};
+use rumor_report::trace::Kind;
 use rumor_testnet::commands::run::{RunOptions, run_with};
-use rumor_testnet::error::Result;
 use rumor_testnet::load::LoadOptions;
-use rumor_testnet::ready::Readiness;
-use rumor_testnet::report::Report;
+use rumor_testnet::observe::ready::Readiness;
 use rumor_testnet::setup::NodeOverrides;
-use rumor_testnet::trace::Kind;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -264,4 +266,208 @@ pub fn details(r: &Report) -> serde_json::Value {
         "traces": r.traces,
         "anomalies": r.anomalies,
     })
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// Text shared by the scenarios with floor columns.
+macro_rules! floor_about {
+    () => {
+        " Floor columns: right after the Rumor run, `rumor-floor` (a bare \
+    rust-libp2p gossipsub node: same libp2p, transport, link emulation, keys and gossipsub \
+    parameters, no validation, scoring or other protocols) runs on the same nodes' configs and \
+    the Rumor run's final connection graph, carrying the same number of tx-sized messages at the \
+    same rate, published round-robin over the nodes; measured the same way (CPU from /proc over \
+    the window, bytes from libp2p's bandwidth counters, arrival times from the same trace \
+    analysis). Each ratio is Rumor ÷ floor within one run; Rumor's CPU and bytes per message \
+    include its blocks (the floor carries none)."
+    };
+}
+
+/// The floor columns of a propagation scenario: the bare-gossipsub floor run right after Rumor
+/// on the same nodes, graph and load (`crate::floor`), and Rumor ÷ floor per message.
+/// `p99_goal`: the goal on Rumor's p99 time-to-all ÷ the floor's, if the scenario sets one.
+fn floor_columns(p99_goal: Option<f64>) -> Vec<FigureSpec> {
+    let p99 = FigureSpec::new("vs_floor_p99", "tx p99 time to all ÷ floor", "×");
+    vec![
+        FigureSpec::new("floor_tx_delivery", "floor: tx delivery", "%"),
+        FigureSpec::new("floor_tx_p50_all", "floor: tx time to all nodes, p50", "ms"),
+        FigureSpec::new("floor_tx_p99_all", "floor: tx time to all nodes, p99", "ms"),
+        FigureSpec::new("vs_floor_p50", "tx p50 time to all ÷ floor", "×"),
+        match p99_goal {
+            Some(g) => p99.goal(GoalSpec::AtMost(g)),
+            None => p99,
+        },
+        FigureSpec::new("cpu_per_msg", "CPU per message per node", "CPU ms"),
+        FigureSpec::new(
+            "floor_cpu_per_msg",
+            "floor: CPU per message per node",
+            "CPU ms",
+        ),
+        FigureSpec::new("vs_floor_cpu", "CPU per message ÷ floor", "×").goal(GoalSpec::AtMost(1.0)),
+        FigureSpec::new("bytes_per_msg", "bytes sent per tx per node", "B"),
+        FigureSpec::new(
+            "floor_bytes_per_msg",
+            "floor: bytes sent per message per node",
+            "B",
+        ),
+        FigureSpec::new("vs_floor_bytes", "bytes per message ÷ floor", "×"),
+        FigureSpec::new("rss_per_node", "peak RSS per node", "MiB"),
+        FigureSpec::new("floor_rss", "floor: peak RSS per node", "MiB"),
+        FigureSpec::new("vs_floor_rss", "peak RSS ÷ floor", "×"),
+        FigureSpec::new(
+            "floor_machine_cpu",
+            "floor: machine CPU busy (all processes, all cores)",
+            "%",
+        ),
+    ]
+}
+
+/// A spec's own figures followed by the floor columns.
+fn with_floor(mut figures: Vec<FigureSpec>, p99_goal: Option<f64>) -> Vec<FigureSpec> {
+    figures.extend(floor_columns(p99_goal));
+    figures
+}
+
+const fn vs_mesh(key: &'static str) -> GoalSpec {
+    GoalSpec::Versus {
+        scenario: "propagation-wan",
+        key,
+        label: "mesh",
+    }
+}
+
+/// The `Floor` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn floor_spec() -> Spec {
+    Spec {
+        title: "Rumor beside the bare-gossipsub floor: 16 nodes",
+        about: concat!(
+            "What `rumor-testnet run --nodes 16 --tps 100 --duration 30s` does (16 \
+            nodes, 4 producers, 1 s slots, loopback), beside the floor. Goal: CPU per \
+            message per node ≤ 1.0 × the floor's.",
+            floor_about!()
+        ),
+        run_time: "about 90 s per run (Rumor, then the floor).",
+        figures: with_floor(
+            vec![
+                FigureSpec::new("tx_delivery", "tx delivery", "%").goal(GoalSpec::AtLeast(100.0)),
+                FigureSpec::new("tx_p50_all", "tx time to all nodes, p50", "ms"),
+                FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms"),
+                FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                MACHINE_CPU,
+            ],
+            None,
+        ),
+    }
+}
+
+/// The `PropagationLoopback` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn loopback_spec() -> Spec {
+    Spec {
+        title: "Propagation on loopback: 32 nodes",
+        about: concat!(
+            "What `rumor-testnet run --nodes 32 --tps 200 --duration 30s` does: 32 \
+            nodes (4 producers, 1 s slots) on loopback without link emulation, 200 tx/s \
+            for 30 s spread over every node's RPC. Goals: every tx and block reaches \
+            every node; p99 over messages of the time to reach all nodes ≤ 50 ms for \
+            txs, ≤ 100 ms for blocks; p99 time to all ≤ 1.2 × the floor's; CPU per \
+            message per node ≤ 1.0 × the floor's.",
+            floor_about!()
+        ),
+        run_time: "about 40 s per run.",
+        figures: with_floor(
+            vec![
+                FigureSpec::new("tx_delivery", "tx delivery", "%").goal(GoalSpec::AtLeast(100.0)),
+                FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms")
+                    .goal(GoalSpec::AtMost(50.0)),
+                FigureSpec::new("tx_p50_all", "tx time to all nodes, p50", "ms"),
+                FigureSpec::new("block_delivery", "block delivery", "%")
+                    .goal(GoalSpec::AtLeast(100.0)),
+                FigureSpec::new("block_p99_all", "block time to all nodes, p99", "ms")
+                    .goal(GoalSpec::AtMost(100.0)),
+                FigureSpec::new("lost", "txs accepted but lost", "txs").goal(GoalSpec::AtMost(0.0)),
+                FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                MACHINE_CPU,
+            ],
+            Some(1.2),
+        ),
+    }
+}
+
+/// The `PropagationWan` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn wan_spec() -> Spec {
+    Spec {
+        title: "Propagation over emulated WAN: 50 nodes",
+        about: concat!(
+            "50 nodes placed in the bundled regions (`--regions builtin`: per-link \
+            latency by region pair), 4 producers, 100 tx/s for 30 s. Goals: every tx \
+            reaches every node; the p99 over txs of the time to reach all nodes ≤ 1.25 × \
+            the p99 over txs of the shortest-path bound on that time (for each tx, the \
+            latest Dijkstra arrival from its origin over the live connections weighted \
+            by link latency) — that is, p99 time-to-all ÷ p99 bound; the p99 of the \
+            per-delivery ratio (each (tx, node) delivery ÷ its own bound) is shown as \
+            context, it is dominated by same-region pairs whose bound is a few ms; \
+            duplicates per tx per node (gossipsub's unfiltered − filtered receive counts \
+            ÷ (txs × nodes)) ≤ 2 — Ethereum mainnet measures about 3 at D = 8.",
+            floor_about!()
+        ),
+        run_time: "about 45 s per run.",
+        figures: with_floor(
+            vec![
+                FigureSpec::new("tx_delivery", "tx delivery", "%").goal(GoalSpec::AtLeast(100.0)),
+                FigureSpec::new("lost", "txs accepted but lost", "txs").goal(GoalSpec::AtMost(0.0)),
+                FigureSpec::new(
+                    "tx_all_vs_bound",
+                    "tx p99 time to all ÷ p99 shortest-path bound",
+                    "×",
+                )
+                .goal(GoalSpec::AtMost(1.25)),
+                FigureSpec::new("tx_dup", "tx duplicates per tx per node", "")
+                    .goal(GoalSpec::AtMost(2.0)),
+                FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms"),
+                FigureSpec::new("tx_bound_all_p99", "shortest-path bound on it, p99", "ms"),
+                FigureSpec::new(
+                    "tx_path_ratio_p99",
+                    "per-delivery ratio to its bound, p99",
+                    "×",
+                ),
+                FigureSpec::new("block_delivery", "block delivery", "%")
+                    .goal(GoalSpec::AtLeast(100.0)),
+                FigureSpec::new("bytes_out", "bytes sent per node", "KiB/s"),
+                FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+                MACHINE_CPU,
+            ],
+            None,
+        ),
+    }
+}
+
+/// The `FloodBaseline` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn flood_spec() -> Spec {
+    Spec {
+        title: "Flooding baseline over emulated WAN",
+        about: "The `propagation-wan` scenario with every node started with \
+            `--flood-all` (forward every message to every peer instead of the gossipsub \
+            mesh). Each figure is set beside the same figure of the latest \
+            `propagation-wan` result in `bench/results/` (run `propagation-wan` first; \
+            `--scenario all` does): what the mesh saves in duplicates and bytes, and \
+            what it costs in latency.",
+        run_time: "about 45 s per run.",
+        figures: vec![
+            FigureSpec::new("tx_delivery", "tx delivery", "%").goal(GoalSpec::AtLeast(100.0)),
+            FigureSpec::new("tx_dup", "tx duplicates per tx per node", "").goal(vs_mesh("tx_dup")),
+            FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms")
+                .goal(vs_mesh("tx_p99_all")),
+            FigureSpec::new(
+                "tx_all_vs_bound",
+                "tx p99 time to all ÷ p99 shortest-path bound",
+                "×",
+            )
+            .goal(vs_mesh("tx_all_vs_bound")),
+            FigureSpec::new("bytes_out", "bytes sent per node", "KiB/s").goal(vs_mesh("bytes_out")),
+            FigureSpec::new("cpu_per_node", "CPU per node", "% of a core")
+                .goal(vs_mesh("cpu_per_node")),
+            MACHINE_CPU,
+        ],
+    }
 }

@@ -8,14 +8,16 @@ use serde::Serialize;
 
 use super::verify_ceiling;
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::{Error, Result};
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::ramp::{RelayRule, RelayStep, StopReason};
-use rumor_testnet::analysis::percentile::{Summary, summarize};
-use rumor_testnet::error::{Error, Result};
+use crate::scenario::{CEILING, Spec, fraction_of_ceiling};
+use rumor_report::analysis::percentile::{Summary, summarize};
+use rumor_report::figure::FigureSpec;
+use rumor_report::trace::{self, Kind, NodeTrace};
 use rumor_testnet::load::{LoadOptions, drive, plan_txs};
-use rumor_testnet::manifest::Manifest;
 use rumor_testnet::setup::NodeOverrides;
-use rumor_testnet::trace::{self, Kind, NodeTrace};
+use rumor_testnet::setup::manifest::Manifest;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -140,7 +142,8 @@ fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
     m.nodes
         .iter()
         .map(|n| trace::read(&n.trace_file(), &n.trace_stats_file()))
-        .collect()
+        .collect::<rumor_report::Result<_>>()
+        .map_err(Into::into)
 }
 
 pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
@@ -179,14 +182,14 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
         for t in &txs {
             nonces[t.sender] = nonces[t.sender].max(t.nonce + 1);
         }
-        let bar = rumor_testnet::progress::bar(txs.len() as u64, "relay", ctx.quiet);
+        let bar = rumor_testnet::util::progress::bar(txs.len() as u64, "relay", ctx.quiet);
         bar.set_message(format!("{rate} tx/s into A"));
         let stats = drive(&rpcs, txs, &load, &bar).await;
         bar.finish_and_clear();
         tokio::time::sleep(Duration::from_secs_f64(p.settle_s)).await;
         let traces = read_traces(&m)?;
         let d = delivery(&stats.accepted_hashes, &traces[0], &traces[1], &traces[2]);
-        let counters = rumor_testnet::collect::counters(&m).await;
+        let counters = rumor_testnet::observe::collect::counters(&m).await;
         let step = RelayStep {
             offered_tps: rate,
             accepted_tps: stats.accepted as f64 / stats.duration_s.max(1e-9),
@@ -244,11 +247,41 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     Ok(out)
 }
 
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `Relay` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Relay: a line of three nodes",
+        about: "Nodes A–B–C in a line (B's bootnode is A, C's is B; \
+            `--peers-low 0 --peers-high 2`, so peer exchange adds no link), no producer, \
+            pools raised as for ingest. The tx rate offered to A ramps 1 000, 2 000, \
+            4 000, 8 000, 12 000, 16 000 tx/s, 4 s per step, each step's txs checked \
+            against C's trace 3 s after the step. The ramp stops at the first step where \
+            C saw < 99 % of the txs A accepted (or A accepted < 90 % of the offer). \
+            Figure: the rate A accepted in the last step that passed. Goal: ≥ 0.5 × the \
+            verify ceiling of the same run. All three nodes and the load generator \
+            share the machine's cores, and each node verifies every tx, so on 2 cores \
+            the ceiling / 3 is a hard upper bound.",
+        run_time: "30–60 s per run, depending on where the ramp stops.",
+        figures: vec![
+            CEILING,
+            FigureSpec::new(
+                "relay_tps",
+                "sustained relay rate A→C (≥ 99 % at C)",
+                "tx/s",
+            )
+            .goal(fraction_of_ceiling(0.5)),
+            FigureSpec::new("c_p99_ms", "A→C arrival p99 at that rate", "ms"),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rumor_testnet::trace::Origin::*;
-    use rumor_testnet::trace::{NodeTrace, Origin, TraceLine};
+    use rumor_report::trace::Origin::*;
+    use rumor_report::trace::{NodeTrace, Origin, TraceLine};
 
     fn line(kind: Kind, id: u8, t_us: u64, origin: Origin) -> TraceLine {
         TraceLine::new(kind, &[id; 32], t_us, None, origin)

@@ -9,10 +9,12 @@ use serde::Serialize;
 
 use super::propagation::{self, Params as RunParams};
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape, NodeTweaks};
 use crate::ramp::{StopReason, last_passing};
+use crate::scenario::Spec;
+use rumor_report::figure::{FigureSpec, GoalSpec};
 use rumor_testnet::commands::run::run_with;
-use rumor_testnet::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -98,7 +100,7 @@ async fn ramp(ctx: &Ctx, p: &Params, in_process: bool) -> Result<(Vec<StepRecord
             Ok(measured) => {
                 let mut o = RunOutcome::default();
                 propagation::figures(&measured.report, &mut o);
-                let d = &measured.report.kinds[&rumor_testnet::trace::Kind::Tx]
+                let d = &measured.report.kinds[&rumor_report::trace::Kind::Tx]
                     .stats
                     .delivery;
                 // 100 % means every (tx, node) pair, not a rounded ratio.
@@ -170,4 +172,82 @@ pub async fn run_once(ctx: &Ctx, p: &Params) -> Result<RunOutcome> {
     }
     out.details = serde_json::Value::Object(details);
     Ok(out)
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `Scale` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Scale: the largest network this machine holds",
+        about: "Networks of 10, 20, 30, … nodes (4 producers, loopback), each loaded \
+            with 50 tx/s for 20 s, first with one `rumor` process per node (each with \
+            `--runtime-threads 1 --verify-threads 1` to keep the thread count down), \
+            then with every node inside the runner's process (`--in-process`: one \
+            runtime, one verification pool). A size holds if every tx reaches every \
+            node and the machine stays at most 70% busy (above that, latencies are CPU \
+            queueing: issue #13's saturation check); each ramp stops at the first size \
+            that does not hold, fails to start, or takes longer than its 10 min budget. \
+            Figures: the largest size that held in each mode, with its peak RSS per \
+            node (in-process: the host's live heap, counted by its allocator, less its \
+            own before the nodes, ÷ nodes), CPU per node (in-process: each node's meter), p99 time to all and \
+            machine CPU. Goal: ≥ 250 nodes (round 1; issue #14 asks 500 at 20 tx/s and \
+            1 000 at 10 tx/s with WAN regions; the hand-run sizes are under \
+            \"100 nodes over emulated WAN in one process\").",
+        run_time: "5–15 min per run: about 40 s per size, both modes.",
+        figures: vec![
+            FigureSpec::new(
+                "largest_nodes",
+                "processes: largest network that holds (100 % delivery, ≤ 70% busy)",
+                "nodes",
+            )
+            .goal(GoalSpec::AtLeast(250.0)),
+            FigureSpec::new(
+                "rss_per_node",
+                "processes: peak RSS per node at that size (mean)",
+                "MiB",
+            ),
+            FigureSpec::new(
+                "cpu_per_node",
+                "processes: CPU per node at that size (mean)",
+                "% of a core",
+            ),
+            FigureSpec::new(
+                "tx_p99_all",
+                "processes: tx time to all nodes at that size, p99",
+                "ms",
+            ),
+            FigureSpec::new(
+                "machine_cpu",
+                "processes: machine CPU busy at that size",
+                "%",
+            ),
+            FigureSpec::new(
+                "inproc_largest_nodes",
+                "in-process: largest network that holds (100 % delivery, ≤ 70% busy)",
+                "nodes",
+            )
+            .goal(GoalSpec::AtLeast(250.0)),
+            FigureSpec::new(
+                "inproc_rss_per_node",
+                "in-process: live heap per node at that size",
+                "MiB",
+            ),
+            FigureSpec::new(
+                "inproc_cpu_per_node",
+                "in-process: CPU per node at that size (meters)",
+                "% of a core",
+            ),
+            FigureSpec::new(
+                "inproc_tx_p99_all",
+                "in-process: tx time to all nodes at that size, p99",
+                "ms",
+            ),
+            FigureSpec::new(
+                "inproc_machine_cpu",
+                "in-process: machine CPU busy at that size",
+                "%",
+            ),
+        ],
+    }
 }

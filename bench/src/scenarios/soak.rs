@@ -14,14 +14,16 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::ctx::{Ctx, RunOutcome};
+use crate::error::Result;
 use crate::net::{self, NetShape};
+use crate::scenario::{MACHINE_CPU, Spec};
 use crate::soak::{self, Judgement, sample};
+use rumor_report::Report;
+use rumor_report::figure::{FigureSpec, GoalSpec};
+use rumor_report::plots::Footer;
 use rumor_testnet::commands::run::{RunOptions, run_with};
-use rumor_testnet::error::Result;
 use rumor_testnet::faults::{Churn, Faults, Partition};
 use rumor_testnet::load::LoadOptions;
-use rumor_testnet::report::Report;
-use rumor_testnet::report::plots::Footer;
 use rumor_testnet::setup::NodeOverrides;
 
 #[derive(Debug, Clone, Serialize)]
@@ -119,7 +121,7 @@ pub async fn run_once(ctx: &Ctx, p: &Params, results: &std::path::Path) -> Resul
     }
     samples.retain(|s| s.t_s >= 0.0);
     let judgement = soak::judge_all(&samples, p.duration_s * p.judge_from, p.duration_s);
-    let stamp = rumor_testnet::timefmt::timestamp(now_s() as u64);
+    let stamp = rumor_testnet::util::timefmt::timestamp(now_s() as u64);
     let dir = results.join(format!("soak-{stamp}"));
     let files = soak::write_files(&dir, &samples, &judgement, &Footer::of(r.machine.as_ref()))?;
 
@@ -188,4 +190,65 @@ fn figures(r: &Report, j: &Judgement, samples: &[sample::Sample], out: &mut RunO
             .and_then(|c| c.faults.as_ref())
             .map(|f| f.partitions.len() as f64),
     );
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `Soak` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Soak: an hour of load with partitions and churn",
+        about: "What `rumor-testnet run --nodes 16 --tps 50 --duration 1h \
+            --partition 50%@5m+1m/10m --churn 25%@60s` does, with every node sampled \
+            every 10 s: VmRSS and Threads from /proc/<pid>/status, open fds (entries of \
+            /proc/<pid>/fd), `rumor_tasks` (tasks in the node's task set) and \
+            `rumor_runtime_tasks` (every task alive on its tokio runtime) from its \
+            /metrics, and the sizes of chain.redb, local-txs.journal and trace.ndjson. \
+            Pids are re-read from testnet.json at each sample (churn restarts nodes). \
+            The judge fits a least-squares line to each series over the last half of \
+            the run, on the nodes never restarted (the 4 producers, which churn never \
+            kills, and any non-producer it spared: a restart resets RSS, fds and \
+            tasks): a series levels off if slope × window ≤ max(5% of its level, 3 × \
+            the MAD of its residuals, a floor: 2 MiB, 2 fds, 1 thread, 2 tasks, 4 \
+            runtime tasks, 0.5 MiB of journal), else it grows. Slopes are the worst \
+            judged node's, per hour. The chain and trace files are append-only: their \
+            rate is reported (mean per node), not judged. `--soak-duration` shortens \
+            the run (the schedule scales: partitions every min(10 min, duration/3) for \
+            a tenth of that, churn every min(60 s, duration/10), samples every \
+            duration/60 up to 10 s); `soak` runs once whatever `--runs` says and is \
+            not part of `all`. Samples (CSV), the judgement (JSON) and one SVG per \
+            metric go to `bench/results/soak-<stamp>/`. Goals: no judged metric \
+            grows, one head on every node at the end, 0 accepted txs lost.",
+        run_time: "the duration (1 h by default) plus about 2 min.",
+        figures: vec![
+            FigureSpec::new("leaks", "judged metrics that grow", "").goal(GoalSpec::AtMost(0.0)),
+            FigureSpec::new("converged", "one head on every node at the end", "%")
+                .goal(GoalSpec::AtLeast(100.0)),
+            FigureSpec::new("lost", "txs accepted but lost", "txs").goal(GoalSpec::AtMost(0.0)),
+            FigureSpec::new("judged_nodes", "nodes judged (never restarted)", ""),
+            FigureSpec::new("rss_slope", "RSS slope, last half, worst node", "MiB/h"),
+            FigureSpec::new("rss_peak", "RSS peak, any node", "MiB"),
+            FigureSpec::new("fds_slope", "open fds slope, worst node", "fds/h"),
+            FigureSpec::new("fds_peak", "open fds peak, any node", "fds"),
+            FigureSpec::new("threads_slope", "threads slope, worst node", "threads/h"),
+            FigureSpec::new("tasks_slope", "tracked tasks slope, worst node", "tasks/h"),
+            FigureSpec::new("tasks_peak", "tracked tasks peak, any node", "tasks"),
+            FigureSpec::new(
+                "runtime_tasks_slope",
+                "runtime tasks slope, worst node",
+                "tasks/h",
+            ),
+            FigureSpec::new("journal_slope", "tx journal slope, worst node", "MiB/h"),
+            FigureSpec::new(
+                "store_slope",
+                "store growth (chain + journal + trace), mean per node",
+                "MiB/h",
+            ),
+            FigureSpec::new("partitions", "partitions healed", ""),
+            FigureSpec::new("kills", "kills", ""),
+            FigureSpec::new("tx_delivery", "tx delivery over live nodes", "%"),
+            FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
+            MACHINE_CPU,
+        ],
+    }
 }

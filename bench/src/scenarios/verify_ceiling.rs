@@ -8,7 +8,9 @@ use rumor_chain::{Keypair, SignedTransaction, Transaction};
 use serde::Serialize;
 
 use crate::ctx::{Ctx, RunOutcome};
-use rumor_testnet::error::{Error, Result};
+use crate::error::{Error, Result};
+use crate::scenario::Spec;
+use rumor_report::figure::FigureSpec;
 
 const CHAIN_ID: u64 = 1;
 /// Distinct txs (and keys) each thread cycles through: enough that nothing is cached between
@@ -117,6 +119,25 @@ pub fn parameters(cores: usize) -> serde_json::Value {
         "txs_per_thread": TXS_PER_THREAD,
         "call": "SignedTransaction::clone().verify(chain_id) (chain id, cost, key decompression, verify_strict)",
     })
+}
+
+// The scenario as BENCHMARKS.md describes it.
+
+/// The `VerifyCeiling` scenario: what it measures (a section of `BENCHMARKS.md`), its figures and goals.
+pub fn spec() -> Spec {
+    Spec {
+        title: "Signature verification ceiling",
+        about: "ed25519 `verify_strict` of pre-signed transactions in this process, \
+            key decompression included (`tx.clone().verify(chain_id)`, the node's path): \
+            one thread per core for 3 s, then one thread for 3 s. No node runs. This is \
+            the reference for ingest and relay: a node cannot accept txs faster than it \
+            can check their signatures.",
+        run_time: "about 7 s per run.",
+        figures: vec![
+            FigureSpec::new("all_cores", "verify_strict, all cores", "verifies/s"),
+            FigureSpec::new("one_core", "verify_strict, one core", "verifies/s"),
+        ],
+    }
 }
 
 #[cfg(test)]

@@ -14,11 +14,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use judge::{MetricVerdict, Rule};
-use rumor_testnet::error::Result;
-use rumor_testnet::fsutil;
-use rumor_testnet::prometheus::series::PlotSeries;
-use rumor_testnet::report::plots::{Footer, over_time};
+use rumor_report::fsutil;
+use rumor_report::plots::{Footer, over_time};
+use rumor_report::records::series::PlotSeries;
 use sample::{Metric, Sample};
 
 /// The judged metrics (a leak in any is a finding) and their noise floors, in their units.

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use rumor_api::layout::DataDir;
 use rumor_api::metrics::node::{RUNTIME_TASKS, TASKS};
 use rumor_api::prom_text;
-use rumor_testnet::manifest::{Manifest, NodeEntry};
-use rumor_testnet::metrics::http;
+use rumor_testnet::observe::metrics::http;
+use rumor_testnet::setup::manifest::{Manifest, NodeEntry};
 
 /// One node at one instant. `None`: not readable then (a node down under churn).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use rumor_bench::ctx::Ctx;
-use rumor_testnet::commands::started::Started;
+use rumor_testnet::process::Started;
 
 /// `target/<profile>` of this test build: the test executable is `target/<profile>/deps/x-hash`.
 fn profile_dir() -> PathBuf {

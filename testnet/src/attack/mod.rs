@@ -12,12 +12,12 @@ pub mod watch;
 
 use std::time::{Duration, Instant};
 
-use rumor_attack::{AttackConfig, AttackStats, Scenario};
+use rumor_attack::{AttackConfig, Scenario};
 use rumor_chain::{ChainConfig, Genesis};
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::attack::{AttackLog, Evidence, Production};
 
-use crate::manifest::Manifest;
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::Manifest;
 pub use watch::Penalty;
 
 /// One attack to carry out during a run's load.
@@ -29,33 +29,6 @@ pub struct AttackPlan {
     /// The attacker's moves per second.
     pub rate: f64,
     pub seed: u64,
-}
-
-/// What happened during one attack.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct AttackLog {
-    pub scenario: String,
-    pub rate: f64,
-    pub attacker: AttackStats,
-    pub penalty: Penalty,
-    /// Seconds from the attacker's first hostile move to every reached node penalising it.
-    pub penalised_after_s: Option<f64>,
-    /// Equivocation proofs the nodes export at the end (`chain_getEquivocations`), each
-    /// checked here against the genesis.
-    pub evidence: Evidence,
-    /// Set when the attacker could not start.
-    pub error: Option<String>,
-}
-
-/// Equivocation proofs found on the nodes after a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// Nodes that answered.
-    pub nodes: usize,
-    /// Nodes holding at least one proof that verifies.
-    pub nodes_with_proof: usize,
-    /// Proofs that did not verify (must stay 0: a node keeps only checked evidence).
-    pub invalid: usize,
 }
 
 /// Asks every node for its equivocation proofs and checks each against the genesis.
@@ -92,39 +65,18 @@ fn stolen_authority_key(manifest: &Manifest, genesis: &Genesis) -> Option<[u8; 3
         .map(|k| k.secret_bytes())
 }
 
-/// Blocks added to the chain per slot while the load (and any attack) ran.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Production {
-    pub blocks: u64,
-    pub slots: u64,
-    pub ratio: Option<f64>,
-}
-
 /// The highest head any node reports (`None` if none answers).
 pub async fn best_height(rpcs: &[Rpc]) -> Option<u64> {
     use futures::StreamExt;
     // Many nodes at once: one at a time, 1 000 saturated nodes took over ten minutes.
     futures::stream::iter(rpcs)
         .map(|r| r.chain_head())
-        .buffer_unordered(crate::collect::CONCURRENT)
+        .buffer_unordered(crate::observe::collect::CONCURRENT)
         .filter_map(|h| async move { h.ok().map(|h| h.height) })
         .fold(None, |best: Option<u64>, h| async move {
             Some(best.map_or(h, |b| b.max(h)))
         })
         .await
-}
-
-impl Production {
-    pub fn new(from: Option<u64>, to: Option<u64>, elapsed: Duration, slot_ms: u64) -> Self {
-        let blocks = to.unwrap_or(0).saturating_sub(from.unwrap_or(0));
-        let slots = elapsed.as_millis() as u64 / slot_ms.max(1);
-        Self {
-            blocks,
-            slots,
-            ratio: (slots > 0 && from.is_some() && to.is_some())
-                .then(|| blocks as f64 / slots as f64),
-        }
-    }
 }
 
 /// A 32-byte attacker key from the run's seed and scenario (so the peer id is known up front).

@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::{AttackLog, Evidence, Production};
-use crate::report::model::Report;
-use crate::textable;
-use crate::trace::Kind;
+use rumor_report::model::Report;
+use rumor_report::render::text as textable;
+use rumor_report::trace::Kind;
 
 pub const MAX_P99_RATIO: f64 = 1.5;
 pub const MIN_PRODUCTION: f64 = 0.95;

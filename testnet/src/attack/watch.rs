@@ -5,28 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::attack::Penalty;
 
-use crate::rpc::Rpc;
+use crate::observe::rpc::Rpc;
 
 /// How often the nodes are asked.
 pub const POLL: Duration = Duration::from_millis(250);
-
-/// What the honest nodes did about the attacker.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Penalty {
-    /// Nodes the attacker was seen connected to.
-    pub reached: Vec<usize>,
-    /// Of those, the nodes that graylisted it (score ≤ threshold) or dropped it.
-    pub graylisted: Vec<usize>,
-    pub dropped: Vec<usize>,
-    /// When every reached node had penalised it (ms after the watch started).
-    pub all_penalised_at_ms: Option<u64>,
-    /// The lowest score any node gave it.
-    pub lowest_score: Option<f64>,
-    /// The most peers at the hostile host's address one node had at once (any identity).
-    pub max_from_host: usize,
-}
 
 #[derive(Debug, Clone, Copy, Default)]
 struct NodeView {
@@ -88,7 +72,7 @@ pub async fn watch(
     out
 }
 
-async fn all_peers(rpcs: &[Rpc]) -> Vec<Option<Vec<crate::rpc::Peer>>> {
+async fn all_peers(rpcs: &[Rpc]) -> Vec<Option<Vec<crate::observe::rpc::Peer>>> {
     let mut set = tokio::task::JoinSet::new();
     for (i, rpc) in rpcs.iter().enumerate() {
         let rpc = rpc.clone();

@@ -11,8 +11,8 @@ use super::run::{RunOptions, run};
 use crate::attack::table::{self, Row};
 use crate::attack::{AttackLog, AttackPlan};
 use crate::error::Result;
-use crate::fsutil;
-use crate::report::model::Report;
+use rumor_report::fsutil;
+use rumor_report::model::Report;
 
 #[derive(Debug, Clone)]
 pub struct AttackOptions {

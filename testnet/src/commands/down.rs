@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::started::clear_pids;
 use crate::error::{Error, Result};
-use crate::manifest::{self, Manifest};
 use crate::process::procfs;
+use crate::process::started::clear_pids;
 use crate::process::{Running, StopReport, stop::GRACE, stop_all};
+use crate::setup::manifest::{self, Manifest};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DownReport {
@@ -33,8 +33,8 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         )));
     }
     if let Some((m, entry)) = m.as_ref().and_then(|m| Some((m, m.compose.clone()?))) {
-        let stop = super::started::stop_compose(&entry, &m.dir).await;
-        crate::prometheus::watch::stop_recorded(m).await;
+        let stop = crate::process::started::stop_compose(&entry, &m.dir).await;
+        crate::prometheus::stop_recorded(m).await;
         return Ok(DownReport {
             dir: m.dir.clone(),
             stop,
@@ -43,7 +43,7 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
     }
     if let Some(m) = m.as_ref().filter(|m| m.in_process) {
         let stop = stop_host(m).await;
-        crate::prometheus::watch::stop_recorded(m).await;
+        crate::prometheus::stop_recorded(m).await;
         return Ok(DownReport {
             dir: m.dir.clone(),
             stop,
@@ -87,7 +87,7 @@ pub async fn down(dir: &Path) -> Result<DownReport> {
         .unwrap_or_default();
     clear_pids(&root, |_| true);
     if let Some(m) = &m {
-        crate::prometheus::watch::stop_recorded(m).await;
+        crate::prometheus::stop_recorded(m).await;
     }
     remove_stale_temp_files(&root);
     Ok(DownReport {

@@ -5,15 +5,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect;
 use crate::error::{Error, Result};
-use crate::fsutil;
 use crate::load::{LoadOptions, LoadStats, drive, plan_txs};
-use crate::manifest::Manifest;
-use crate::metrics::NodeCounters;
-use crate::rpc::Rpc;
+use crate::observe::collect;
+use crate::observe::metrics::NodeCounters;
+use crate::observe::rpc::Rpc;
 use crate::setup::keys;
-use crate::timefmt::now_us;
+use crate::setup::manifest::Manifest;
+use crate::util::timefmt::now_us;
+use rumor_report::fsutil;
 
 pub const FILE: &str = "load.json";
 
@@ -25,7 +25,7 @@ pub struct LoadRecord {
     pub counters_start: Vec<Option<NodeCounters>>,
     /// The machine's CPU counters at the same moment (the saturation check's start).
     #[serde(default)]
-    pub machine_start: Option<crate::machine::MachineSample>,
+    pub machine_start: Option<crate::process::machine::MachineSample>,
 }
 
 impl LoadRecord {
@@ -38,7 +38,7 @@ impl LoadRecord {
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
-        fsutil::write_json_atomic(&Self::path(dir), self)
+        Ok(fsutil::write_json_atomic(&Self::path(dir), self)?)
     }
 }
 
@@ -69,9 +69,9 @@ pub async fn run_load(
         .map_err(|e| Error::Invalid(format!("signing txs: {e}")))?;
 
     let counters_start_us = now_us();
-    let machine_start = crate::machine::sample();
+    let machine_start = crate::process::machine::sample();
     let counters_start = collect::counters(manifest).await;
-    let bar = crate::progress::bar(txs.len() as u64, "load", quiet);
+    let bar = crate::util::progress::bar(txs.len() as u64, "load", quiet);
     bar.set_message(format!("txs at {} tx/s", opts.tps));
     let stats = drive(rpcs, txs, opts, &bar).await;
     bar.finish_with_message(format!(
@@ -94,7 +94,7 @@ pub async fn load(dir: &Path, opts: &LoadOptions, quiet: bool) -> Result<LoadSta
     let rpcs = collect::clients(&manifest)?;
     let record = tokio::select! {
         r = run_load(&manifest, &rpcs, opts, quiet) => r?,
-        _ = crate::shutdown::signal() => return Err(Error::Interrupted),
+        _ = crate::util::shutdown::signal() => return Err(Error::Interrupted),
     };
     record.save(&manifest.dir)?;
     Ok(record.stats)

@@ -5,17 +5,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::load::LoadRecord;
-use crate::analysis::{self, Analysis, LatencyGraph, Window};
-use crate::collect::{self, Live};
 use crate::error::Result;
-use crate::manifest::Manifest;
-use crate::metrics::NodeCounters;
-use crate::process::StopReport;
-use crate::prometheus::series::OverTime;
-use crate::report::{self, BuildInput, Report, build::peer_indices};
-use crate::rpc::Head;
-use crate::timefmt::now_us;
-use crate::trace::{self, NodeTrace};
+use crate::observe::collect::{self, Live};
+use crate::observe::metrics::NodeCounters;
+use crate::observe::rpc::Head;
+use crate::prometheus::OverTimeExt;
+use crate::report::{self, BuildInput, peer_indices};
+use crate::setup::manifest::Manifest;
+use crate::util::timefmt::now_us;
+use rumor_report::Report;
+use rumor_report::analysis::{self, Analysis, LatencyGraph, Window};
+use rumor_report::records::process::StopReport;
+use rumor_report::records::series::OverTime;
+use rumor_report::render::table;
+use rumor_report::trace::{self, NodeTrace};
 
 /// After the load ends, messages keep counting for this long (blocks carrying the last txs).
 pub const DRAIN: Duration = Duration::from_secs(2);
@@ -33,9 +36,10 @@ pub struct Measured {
 }
 
 /// Every node's trace; for nodes not on this machine's clock (remote, or `--skew`), shifted
-/// onto the tool's clock by the offsets in `clocks.json` ([`crate::remote`]).
+/// onto the tool's clock by the offsets in `clocks.json` ([`crate::observe::remote`]).
 pub fn read_traces(m: &Manifest) -> Result<Vec<NodeTrace>> {
-    let clocks = crate::remote::load_clocks(m).filter(|_| crate::remote::clocks_differ(m));
+    let clocks =
+        crate::observe::remote::load_clocks(m).filter(|_| crate::observe::remote::clocks_differ(m));
     m.nodes
         .iter()
         .map(|n| {
@@ -56,10 +60,10 @@ pub struct FinishInput<'a> {
     pub window: Window,
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
     /// The machine's CPU counters when the load started.
-    pub machine_start: Option<crate::machine::MachineSample>,
+    pub machine_start: Option<crate::process::machine::MachineSample>,
     pub load: Option<crate::load::LoadStats>,
     pub shutdown: Option<StopReport>,
-    pub convergence: Option<crate::report::model::Convergence>,
+    pub convergence: Option<rumor_report::model::Convergence>,
     pub notes: Vec<String>,
 }
 
@@ -149,9 +153,9 @@ pub fn finish(input: FinishInput<'_>) -> Result<Measured> {
         notes: input.notes,
     });
     let over_time = over_time(input.manifest);
-    report.over_time = Some(report::over_time::summarize(&over_time));
-    let files = report::write(&m.report_dir(), &report, &analysis, Some(&over_time))?;
-    let summary = report::table::summary(&report);
+    report.over_time = Some(rumor_report::section::over_time::summarize(&over_time));
+    let files = rumor_report::write(&m.report_dir(), &report, &analysis, Some(&over_time))?;
+    let summary = table::summary(&report);
     Ok(Measured {
         report,
         files,
@@ -179,7 +183,7 @@ pub async fn read_series(m: &Manifest, window: Window) -> Result<()> {
     let Some(p) = &m.prometheus else {
         return Ok(());
     };
-    let series = crate::prometheus::series::collect(p, window.start_us, window.end_us).await;
+    let series = crate::prometheus::collect_series(p, window.start_us, window.end_us).await;
     series.save(&m.dir)
 }
 
@@ -188,12 +192,12 @@ pub async fn read_series(m: &Manifest, window: Window) -> Result<()> {
 fn transmission(m: &Manifest, live: &Live) -> Option<analysis::Transmission> {
     let bytes_per_sec = m.emulation.as_ref()?.bandwidth_bytes_per_sec? as f64;
     let mut mean_bytes = std::collections::BTreeMap::new();
-    for kind in crate::trace::Kind::ALL {
-        let mut sum = crate::metrics::counters::RecvCounts::default();
+    for kind in rumor_report::trace::Kind::ALL {
+        let mut sum = crate::observe::metrics::counters::RecvCounts::default();
         for c in live.nodes.iter().filter_map(|n| n.counters.as_ref()) {
             let k = match kind {
-                crate::trace::Kind::Tx => c.tx,
-                crate::trace::Kind::Block => c.block,
+                rumor_report::trace::Kind::Tx => c.tx,
+                rumor_report::trace::Kind::Block => c.block,
             };
             if let Some(k) = k {
                 sum.filtered += k.filtered;
@@ -240,7 +244,7 @@ pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
             }
         }
     };
-    let spinner = crate::progress::spinner("collect", quiet);
+    let spinner = crate::util::progress::spinner("collect", quiet);
     spinner.set_message("peers, heads, metrics, memory");
     let live = collect::snapshot(&m, &rpcs).await;
     if m.prometheus.as_ref().and_then(|p| p.pid).is_some() {
@@ -248,7 +252,7 @@ pub async fn measure(dir: &Path, quiet: bool) -> Result<Measured> {
         read_series(&m, window).await?;
     }
     let heads = collect::converged_heads(&rpcs, HEADS_TIMEOUT).await;
-    crate::remote::collect(&m, &rpcs, &spinner).await?;
+    crate::observe::remote::collect(&m, &rpcs, &spinner).await?;
     spinner.set_message("traces and report");
     let out = finish(FinishInput {
         manifest: &m,

@@ -6,6 +6,5 @@ pub mod down;
 pub mod load;
 pub mod measure;
 pub mod run;
-pub mod started;
 pub mod status;
 pub mod up;

@@ -4,19 +4,19 @@ use std::time::{Duration, Instant};
 
 use super::load::{LoadRecord, run_load};
 use super::measure::{DRAIN, FinishInput, HEADS_TIMEOUT, Measured, SETTLE, finish};
-use super::started::Started;
 use super::up;
-use crate::analysis::Window;
 use crate::attack::{self, AttackPlan};
-use crate::collect::{self, Live};
 use crate::error::{Error, Result};
 use crate::faults::{self, Faults, converge};
 use crate::load::LoadOptions;
-use crate::manifest::Manifest;
-use crate::report::model::Convergence;
-use crate::rpc::Head;
+use crate::observe::collect::{self, Live};
+use crate::observe::rpc::Head;
+use crate::process::Started;
 use crate::setup::UpOptions;
-use crate::timefmt::now_us;
+use crate::setup::manifest::Manifest;
+use crate::util::timefmt::now_us;
+use rumor_report::analysis::Window;
+use rumor_report::model::Convergence;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -64,7 +64,7 @@ pub async fn run(opts: &RunOptions) -> Result<Measured> {
     let started = Started::default();
     let result = tokio::select! {
         r = live_part(opts, &started) => r,
-        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+        _ = crate::util::shutdown::signal() => Err(Error::Interrupted),
     };
     conclude(opts, &started, result).await
 }
@@ -83,7 +83,7 @@ async fn conclude(
     result: Result<Collected>,
 ) -> Result<Measured> {
     // Whatever happened, stop every node this run started before going on.
-    let stopping = crate::progress::spinner("stopping", opts.quiet);
+    let stopping = crate::util::progress::spinner("stopping", opts.quiet);
     stopping.set_message("SIGTERM to every node, waiting for clean exits");
     let stop = started.stop(&opts.up.dir).await;
     stopping.finish_and_clear();
@@ -133,7 +133,7 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
         up_opts.overrides.config.fault_control = true;
     }
     let manifest = up::start(&up_opts, started, opts.quiet).await?;
-    crate::dirs::mark_latest(&manifest.dir);
+    crate::util::dirs::mark_latest(&manifest.dir);
     let rpcs = collect::clients(&manifest)?;
     let t0 = Instant::now();
     let inject = async {
@@ -185,7 +185,7 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
         .unwrap_or_default();
     let live_nodes: Vec<usize> = (0..rpcs.len()).filter(|i| !dead.contains(i)).collect();
 
-    let spinner = crate::progress::spinner("collect", opts.quiet);
+    let spinner = crate::util::progress::spinner("collect", opts.quiet);
     if fault_log.is_some() {
         spinner.set_message("waiting for one head on every live node");
         let _ = converge::one_head(&rpcs, &live_nodes, CONVERGE_TIMEOUT).await;
@@ -205,7 +205,7 @@ async fn live_part(opts: &RunOptions, started: &Started) -> Result<Collected> {
     spinner.set_message("peers, metrics, memory");
     let live = collect::snapshot(&manifest, &rpcs).await;
     // Nodes whose files are not here (containers): clocks and traces over RPC, before they stop.
-    crate::remote::collect(&manifest, &rpcs, &spinner).await?;
+    crate::observe::remote::collect(&manifest, &rpcs, &spinner).await?;
     if manifest.prometheus.is_some() {
         spinner.set_message("series from Prometheus");
         super::measure::read_series(&manifest, window).await?;

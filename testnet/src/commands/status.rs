@@ -5,15 +5,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::manifest::Manifest;
-use crate::rpc::Rpc;
-use crate::textable::{opt, render};
+use crate::observe::rpc::Rpc;
+use crate::setup::manifest::Manifest;
+use rumor_report::render::text::{opt, render};
 
 pub async fn status(dir: &Path) -> Result<String> {
     let m = Manifest::load(dir)?;
     let mut rows = Vec::new();
     for (i, n) in m.nodes.iter().enumerate() {
-        let alive = crate::collect::alive(&m, i);
+        let alive = crate::observe::collect::alive(&m, i);
         let rpc = Rpc::new(&n.rpc_url(), Duration::from_secs(2))?;
         let (head, peers, pool) = if alive {
             (
@@ -82,12 +82,12 @@ pub async fn status(dir: &Path) -> Result<String> {
 async fn prometheus_line(m: &Manifest) -> Option<String> {
     let p = m.prometheus.as_ref()?;
     let (Some(addr), Some(pid)) = (p.addr, p.pid) else {
-        return crate::prometheus::watch::describe(m);
+        return crate::prometheus::describe(m);
     };
-    if !crate::prometheus::server::is_ours(pid, &m.dir) {
+    if !crate::prometheus::is_ours(pid, &m.dir) {
         return Some(format!("Prometheus: pid {pid} gone"));
     }
-    Some(match crate::prometheus::api::targets(addr).await {
+    Some(match crate::prometheus::targets(addr).await {
         Ok(t) => format!(
             "Prometheus: http://{addr}, {} of {} targets up",
             t.iter().filter(|t| t.health == "up").count(),

@@ -8,16 +8,16 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use indicatif::ProgressBar;
 
-use super::started::Started;
-use crate::collect;
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use crate::observe::collect;
+use crate::observe::ready;
+use crate::process::Started;
 use crate::process::spawn_node;
-use crate::ready;
+use crate::setup::manifest::Manifest;
 use crate::setup::plan::{Addressing, plan_at};
 use crate::setup::{UpOptions, plan, write_files};
-use crate::start_order::{START_LIMIT, StartOrder};
-use crate::timefmt::now_us;
+use crate::util::start_order::{START_LIMIT, StartOrder};
+use crate::util::timefmt::now_us;
 
 /// Starts the testnet described by `opts` in `opts.dir` (absolute, existing). Every node
 /// started is recorded in `started` *and* in `testnet.json` before anything else happens, so
@@ -27,7 +27,8 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     let (mut manifest, genesis) = match &opts.compose {
         Some(c) => {
             opts.validate()?;
-            let (entry, base) = crate::container::prepare(&opts.dir, &opts.rumor, c).await?;
+            let (entry, base) =
+                crate::backend::container::prepare(&opts.dir, &opts.rumor, c).await?;
             // Recorded before anything else exists in Docker: an error or a Ctrl-C removes it.
             started.set_compose(entry.clone());
             let (mut m, g) = plan_at(opts, &opts.dir, Addressing::Subnet(base))?;
@@ -38,28 +39,28 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     };
     let template = node_template(opts);
     if opts.in_process {
-        let fds = crate::fdlimit::raise_for(manifest.nodes.len())?;
+        let fds = crate::util::fdlimit::raise_for(manifest.nodes.len())?;
         if let Some(w) = fds.shortfall(manifest.nodes.len()) {
             eprintln!("warning: {w}");
         }
         let pid = std::process::id();
         manifest.host_pid = Some(pid);
         manifest.host_rss_before_kib = crate::process::procfs::mem(pid).map(|m| m.rss_kib);
-        manifest.host_heap_before = Some(crate::heap::live_bytes());
+        manifest.host_heap_before = Some(crate::util::heap::live_bytes());
     }
     write_files(&manifest, &genesis, &template)?;
     if let Some(entry) = &manifest.compose {
-        let spinner = crate::progress::spinner("containers", quiet);
+        let spinner = crate::util::progress::spinner("containers", quiet);
         spinner.set_message(format!("creating {} containers", manifest.nodes.len()));
-        crate::container::create(entry, &manifest.nodes, &manifest.genesis).await?;
+        crate::backend::container::create(entry, &manifest.nodes, &manifest.genesis).await?;
         spinner.finish_and_clear();
     }
     if let Some(p) = &opts.prometheus {
-        crate::prometheus::watch::start(p, &mut manifest, started).await?;
+        crate::prometheus::start(p, &mut manifest, started).await?;
     }
     let rpcs = collect::clients(&manifest)?;
 
-    let bar = crate::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
+    let bar = crate::util::progress::bar(manifest.nodes.len() as u64, "start-up", quiet);
     let boots = manifest.nodes.iter().map(|n| n.bootnodes.clone()).collect();
     let mut order = StartOrder::new(boots, START_LIMIT);
     let mut coming_up = FuturesUnordered::new();
@@ -71,7 +72,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
         }
         // Containers start in one Docker call per batch (the project is already recorded).
         if let Some(entry) = &manifest.compose {
-            let pids = crate::container::start(entry, &batch).await?;
+            let pids = crate::backend::container::start(entry, &batch).await?;
             for (&i, pid) in batch.iter().zip(pids) {
                 manifest.nodes[i].pid = pid;
             }
@@ -108,13 +109,12 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
     manifest.save()?;
     bar.finish_with_message("all nodes answer RPC");
 
-    let mesh = crate::progress::bar(manifest.nodes.len() as u64, "mesh", quiet);
+    let mesh = crate::util::progress::bar(manifest.nodes.len() as u64, "mesh", quiet);
     mesh.set_message("nodes with peers and a mesh for both topics");
     ready::wait_mesh(&rpcs, opts.ready_timeout, &mesh, opts.overrides.readiness).await?;
     mesh.finish();
     if let Some(p) = &manifest.prometheus {
-        crate::prometheus::watch::wait_targets_up(p, manifest.nodes.len(), opts.ready_timeout)
-            .await?;
+        crate::prometheus::wait_targets_up(p, manifest.nodes.len(), opts.ready_timeout).await?;
     }
     manifest.ready_at_us = Some(now_us());
     manifest.save()?;
@@ -122,7 +122,7 @@ pub async fn start(opts: &UpOptions, started: &Started, quiet: bool) -> Result<M
 }
 
 /// The config every node starts from: the benchmark's overrides, and for in-process nodes a
-/// chain store in memory and no tx journal (see [`crate::inproc`]).
+/// chain store in memory and no tx journal (see [`crate::process::inproc`]).
 pub fn node_template(opts: &UpOptions) -> rumor_api::NodeConfig {
     let mut c = opts.overrides.config.clone();
     if opts.in_process {
@@ -159,16 +159,16 @@ pub async fn up(opts: &UpOptions, quiet: bool) -> Result<Manifest> {
     let started = Started::default();
     let result = tokio::select! {
         r = start(opts, &started, quiet) => r,
-        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+        _ = crate::util::shutdown::signal() => Err(Error::Interrupted),
     };
     match result {
         Ok(m) => {
-            crate::dirs::mark_latest(&m.dir);
+            crate::util::dirs::mark_latest(&m.dir);
             started.release();
             Ok(m)
         }
         Err(e) => {
-            let spinner: ProgressBar = crate::progress::spinner("stopping", quiet);
+            let spinner: ProgressBar = crate::util::progress::spinner("stopping", quiet);
             started.stop(&opts.dir).await;
             spinner.finish_and_clear();
             Err(e)
@@ -183,22 +183,22 @@ pub async fn up_in_foreground(
     opts: &UpOptions,
     quiet: bool,
     started_ok: impl FnOnce(&Manifest),
-) -> Result<crate::process::StopReport> {
+) -> Result<rumor_report::records::process::StopReport> {
     let started = Started::default();
     let result = tokio::select! {
         r = start(opts, &started, quiet) => r,
-        _ = crate::shutdown::signal() => Err(Error::Interrupted),
+        _ = crate::util::shutdown::signal() => Err(Error::Interrupted),
     };
     let outcome = match result {
         Ok(m) => {
-            crate::dirs::mark_latest(&m.dir);
+            crate::util::dirs::mark_latest(&m.dir);
             started_ok(&m);
-            crate::shutdown::signal().await;
+            crate::util::shutdown::signal().await;
             Ok(())
         }
         Err(e) => Err(e),
     };
-    let spinner: ProgressBar = crate::progress::spinner("stopping", quiet);
+    let spinner: ProgressBar = crate::util::progress::spinner("stopping", quiet);
     let report = started.stop(&opts.dir).await;
     spinner.finish_and_clear();
     outcome.map(|()| report)
@@ -212,7 +212,7 @@ pub fn describe(m: &Manifest) -> String {
         .map(|n| {
             vec![
                 n.index.to_string(),
-                crate::textable::opt(n.pid),
+                rumor_report::render::text::opt(n.pid),
                 if n.producer {
                     "yes".into()
                 } else {
@@ -231,14 +231,14 @@ pub fn describe(m: &Manifest) -> String {
         m.chain_id,
         m.network,
         m.dir.display(),
-        crate::textable::render(
+        rumor_report::render::text::render(
             &[
                 "node", "pid", "producer", "region", "rpc", "metrics", "p2p", "peer id"
             ],
             &rows
         )
     );
-    if let Some(line) = crate::prometheus::watch::describe(m) {
+    if let Some(line) = crate::prometheus::describe(m) {
         out.push_str(&line);
         out.push('\n');
     }

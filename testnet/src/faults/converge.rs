@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::faults::LostCheck;
 use tokio::task::JoinSet;
 
-use crate::rpc::{Head, Rpc};
+use crate::observe::rpc::{Head, Rpc};
 
 const POLL: Duration = Duration::from_millis(100);
 /// Sample of lost hashes kept for the report.
@@ -57,24 +57,6 @@ pub async fn one_head(rpcs: &[Rpc], nodes: &[usize], timeout: Duration) -> OneHe
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LostCheck {
-    /// Accepted txs checked.
-    pub accepted: usize,
-    /// Accepted txs missing from some live node's chain and pool.
-    pub lost: usize,
-    /// A few of them (hex hashes).
-    pub sample: Vec<String>,
-    /// How long the check waited for stragglers (the pools drain into blocks as it polls).
-    pub waited_ms: u64,
-    /// Live nodes that could not be read (counted as holding nothing).
-    pub unreadable: Vec<usize>,
-    /// Block hashes (hex) of the first live node's final canonical chain, for leaving blocks
-    /// of abandoned branches out of block delivery.
-    #[serde(skip)]
-    pub canonical_blocks: std::collections::HashSet<String>,
-}
-
 /// One node's canonical chain as read: block hashes (index = height − 1) and each block's tx
 /// hashes.
 #[derive(Debug, Clone, Default)]
@@ -116,7 +98,7 @@ async fn walk(
         use futures::StreamExt;
         let blocks: Vec<_> = futures::stream::iter(1..=key.0)
             .map(|h| rpc.canonical_block(h))
-            .buffered(crate::collect::CONCURRENT)
+            .buffered(crate::observe::collect::CONCURRENT)
             .collect()
             .await;
         let blocks: Option<Vec<_>> = blocks.into_iter().map(|b| b.ok().flatten()).collect();
@@ -141,7 +123,7 @@ async fn walk(
     Some(Chain { blocks })
 }
 
-/// Every node's pool and head, [`crate::collect::CONCURRENT`] nodes at a time, in `live`'s
+/// Every node's pool and head, [`crate::observe::collect::CONCURRENT`] nodes at a time, in `live`'s
 /// order (one at a time, 1 000 saturated nodes took many minutes).
 async fn pools_and_heads(
     rpcs: &[Rpc],
@@ -150,7 +132,7 @@ async fn pools_and_heads(
     use futures::StreamExt;
     futures::stream::iter(live)
         .map(|&i| pool_and_head(&rpcs[i]))
-        .buffered(crate::collect::CONCURRENT)
+        .buffered(crate::observe::collect::CONCURRENT)
         .collect()
         .await
 }

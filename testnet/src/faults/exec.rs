@@ -9,7 +9,7 @@
 //! gets its side's cut again before the schedule goes on.
 //!
 //! With `--backend compose` the same schedule acts on containers: a cut is a host packet
-//! filter between the two sides' addresses ([`crate::container::filter`]; it holds for a
+//! filter between the two sides' addresses ([`crate::backend::container::filter`]; it holds for a
 //! restarted container too, whose address is fixed), a kill is `docker kill --signal KILL`,
 //! a restart is `docker start` of the same container on the same volume.
 //!
@@ -19,72 +19,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
 use super::converge::{self, OneHead};
 use super::links::LinkKind;
 use super::schedule::{Action, Step};
-use crate::commands::started::Started;
-use crate::manifest::Manifest;
+use crate::observe::ready;
+use crate::observe::rpc::Rpc;
+use crate::process::Started;
 use crate::process::spawn_node;
-use crate::ready;
-use crate::rpc::Rpc;
+use crate::setup::manifest::Manifest;
 
 mod links;
-pub use links::LinkRecord;
+pub use rumor_report::records::faults::{Downtime, Event, FaultLog, LinkRecord, PartitionOutcome};
 
 /// How long a heal may take to reach one head before the log says it did not.
 pub const HEAL_TIMEOUT: Duration = Duration::from_secs(120);
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FaultLog {
-    /// The flags, as given.
-    pub flags: String,
-    pub events: Vec<Event>,
-    /// Per node that was ever killed.
-    pub downtime: BTreeMap<usize, Downtime>,
-    pub partition: Option<PartitionOutcome>,
-    /// Every healed partition in order (a repeated `--partition …/<every>` has several;
-    /// `partition` is the last one).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub partitions: Vec<PartitionOutcome>,
-    /// Link faults (one-way cuts, flapping, loss): the links each took and what became of them.
-    #[serde(default)]
-    pub links: Vec<links::LinkRecord>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Event {
-    /// Milliseconds after the load started.
-    pub t_ms: u64,
-    pub action: String,
-    pub nodes: Vec<usize>,
-    /// Nodes the action could not reach, with why.
-    pub errors: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Downtime {
-    pub kills: usize,
-    /// Total time down (until the end of the faults for a node still down).
-    pub down_ms: u64,
-    /// Still down when the faults ended (a `--kill` victim): left out of delivery.
-    pub down_at_end: bool,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PartitionOutcome {
-    /// The cut-off side (node indices); the rest is the other side.
-    pub side: Vec<usize>,
-    /// The highest head when the cut began.
-    pub height_at_cut: u64,
-    /// Blocks each side's best head gained during the cut: `[side, rest]`.
-    pub blocks_built: [u64; 2],
-    /// From heal until every live node reported the same head (`None`: not within
-    /// [`HEAL_TIMEOUT`]).
-    pub heal_to_one_head_ms: Option<f64>,
-}
 
 struct Injector<'a> {
     manifest: &'a Manifest,
@@ -205,7 +155,7 @@ impl Injector<'_> {
                 let mut errors = Vec::new();
                 for &i in &nodes {
                     let killed = match &self.manifest.compose {
-                        Some(entry) => match crate::container::kill(entry, i).await {
+                        Some(entry) => match crate::backend::container::kill(entry, i).await {
                             Ok(()) => true,
                             Err(e) => {
                                 errors.push(format!("node {i}: {e}"));
@@ -251,7 +201,7 @@ impl Injector<'_> {
     async fn restart(&mut self, i: usize) -> crate::Result<()> {
         let node = &self.manifest.nodes[i];
         let pid = match &self.manifest.compose {
-            Some(entry) => crate::container::start(entry, &[i])
+            Some(entry) => crate::backend::container::start(entry, &[i])
                 .await?
                 .first()
                 .copied()
@@ -283,7 +233,7 @@ impl Injector<'_> {
     async fn set_cut(&self, side: &[usize], targets: &[usize], cut: bool) -> Vec<String> {
         let side: BTreeSet<usize> = side.iter().copied().collect();
         if let Some(entry) = &self.manifest.compose {
-            let chain = crate::container::filter::chain_name(&entry.project);
+            let chain = crate::backend::container::filter::chain_name(&entry.project);
             let ips = |on_side: bool| -> Vec<std::net::Ipv4Addr> {
                 self.manifest
                     .nodes
@@ -293,9 +243,9 @@ impl Injector<'_> {
                     .collect()
             };
             let done = if cut {
-                crate::container::filter::cut(&chain, &ips(true), &ips(false)).await
+                crate::backend::container::filter::cut(&chain, &ips(true), &ips(false)).await
             } else {
-                crate::container::filter::heal(&chain).await
+                crate::backend::container::filter::heal(&chain).await
             };
             return done.err().map(|e| e.to_string()).into_iter().collect();
         }

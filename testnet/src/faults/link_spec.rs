@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::{fraction, split_at};
-use crate::timefmt::parse_duration;
+use super::parse::{fraction, split_at};
+use crate::util::timefmt::parse_duration;
 
 /// On that share of the connected links, one direction (chosen per link) carries nothing
 /// from `start` for `duration`; the other keeps working.

@@ -21,71 +21,13 @@ use std::time::Duration;
 
 use rumor_api::types::{LinkFaultDirection, LinkFaultMode, LinkFaultSpec};
 
-use super::schedule::{Action, Step};
 use super::spec::Faults;
+use super::step::{Action, Step};
+pub use super::step::{LinkKind, LinkPlan, LinkStart};
 use crate::rng::Rng;
 
 /// Seed stream for link choices (independent of the other fault choices).
 const STREAM: u64 = 0x11_4C;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LinkKind {
-    OneWay,
-    Flap,
-    Loss,
-}
-
-impl LinkKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            LinkKind::OneWay => "cut-oneway",
-            LinkKind::Flap => "flap",
-            LinkKind::Loss => "link-loss",
-        }
-    }
-}
-
-/// What a started link fault does, times from the start of the load.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkPlan {
-    /// One direction of each link (chosen per link) carries nothing until `end`.
-    OneWay { end: Duration },
-    /// Both directions down for `down` at every multiple of `period` from `first_down` until
-    /// `end`.
-    Flap {
-        period: Duration,
-        down: Duration,
-        first_down: Duration,
-        end: Duration,
-    },
-    /// Each direction loses `loss_ppm` parts per million of its chunks until `end`.
-    Loss { loss_ppm: u32, end: Duration },
-}
-
-impl LinkPlan {
-    pub fn kind(&self) -> LinkKind {
-        match self {
-            LinkPlan::OneWay { .. } => LinkKind::OneWay,
-            LinkPlan::Flap { .. } => LinkKind::Flap,
-            LinkPlan::Loss { .. } => LinkKind::Loss,
-        }
-    }
-
-    pub fn end(&self) -> Duration {
-        match *self {
-            LinkPlan::OneWay { end } | LinkPlan::Flap { end, .. } | LinkPlan::Loss { end, .. } => {
-                end
-            }
-        }
-    }
-}
-
-/// A link fault's start: take `share_ppm` parts per million of the connected links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkStart {
-    pub share_ppm: u32,
-    pub plan: LinkPlan,
-}
 
 fn ppm(f: f64) -> u32 {
     (f * 1e6).round().clamp(1.0, 1e6) as u32

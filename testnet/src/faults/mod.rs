@@ -9,8 +9,10 @@ pub mod converge;
 pub mod exec;
 pub mod link_spec;
 pub mod links;
+mod parse;
 pub mod schedule;
 pub mod spec;
+pub mod step;
 
 pub use exec::{FaultLog, inject};
 pub use schedule::{Action, Step, plan};

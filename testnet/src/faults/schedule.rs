@@ -18,33 +18,11 @@
 use std::time::Duration;
 
 use super::spec::Faults;
+pub use super::step::{Action, Step};
 use crate::rng::Rng;
 
 /// Seed stream for fault choices (independent of topology and load order).
 const STREAM: u64 = 0xFA17;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Cut `side` off from every other node, both ways.
-    Cut { side: Vec<usize> },
-    /// Restore every cut connection.
-    Heal,
-    /// SIGKILL these nodes.
-    Kill(Vec<usize>),
-    /// Start these (killed) nodes again from their data directories.
-    Restart(Vec<usize>),
-    /// Fault a share of the connected links ([`super::links`]).
-    LinkStart(super::links::LinkStart),
-    /// End the link fault of that kind.
-    LinkEnd(super::links::LinkKind),
-}
-
-/// One action, `at` after the load started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub at: Duration,
-    pub action: Action,
-}
 
 /// The steps in time order (restarts before kills at the same instant).
 pub fn plan(

@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use super::link_spec::{Flap, LinkLoss, OneWay};
-use crate::timefmt::parse_duration;
+use super::parse::{fraction, split_at};
+use crate::util::timefmt::parse_duration;
 
 /// That share of the nodes is cut off from the rest at `start` and healed `duration` later;
 /// with `every`, again at `start + k·every` for as long as the load runs.
@@ -62,27 +63,6 @@ impl Faults {
     pub fn any_link(&self) -> bool {
         self.oneway.is_some() || self.flap.is_some() || self.loss.is_some()
     }
-}
-
-pub(super) fn fraction(s: &str) -> Result<f64, String> {
-    let s = s.trim();
-    let v = match s.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
-        None => s.parse::<f64>(),
-    }
-    .map_err(|_| format!("{s:?} is not a fraction (e.g. 50% or 0.5)"))?;
-    if !(v > 0.0 && v < 1.0) {
-        return Err(format!(
-            "{s:?}: the fraction must be above 0 and below 100%"
-        ));
-    }
-    Ok(v)
-}
-
-pub(super) fn split_at(s: &str, what: &str) -> Result<(String, String), String> {
-    s.split_once('@')
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .ok_or_else(|| format!("{s:?}: expected {what}"))
 }
 
 impl std::str::FromStr for Partition {

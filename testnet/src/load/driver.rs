@@ -19,10 +19,10 @@ use tokio::task::JoinSet;
 
 use super::bucket::TokenBucket;
 use super::plan::{LoadOptions, PlannedTx};
-use super::stats::{LoadStats, reason_key};
-use crate::analysis::percentile::summarize;
-use crate::rpc::{Rpc, SubmitOutcome};
-use crate::timefmt::now_us;
+use crate::observe::rpc::{Rpc, SubmitOutcome};
+use crate::util::timefmt::now_us;
+use rumor_report::analysis::percentile::summarize;
+use rumor_report::records::load::{LoadStats, reason_key};
 
 /// Requests queued per node before the dispatcher waits (back-pressure, bounded memory).
 const QUEUE_PER_NODE: usize = 64;

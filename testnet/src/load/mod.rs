@@ -4,7 +4,7 @@
 pub mod bucket;
 pub mod driver;
 pub mod plan;
-pub mod stats;
+pub use rumor_report::records::load as stats;
 
 pub use driver::drive;
 pub use plan::{LoadOptions, PlannedTx, plan_txs};

@@ -6,9 +6,9 @@ use std::time::Duration;
 use rumor_chain::{Keypair, Transaction};
 
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
 use crate::rng::Rng;
 use crate::setup::keys;
+use crate::setup::manifest::Manifest;
 
 /// Stream id for [`Rng::new`]: load order is independent of topology choices.
 const STREAM: u64 = 2;
@@ -59,10 +59,10 @@ impl LoadOptions {
         if !(self.tps > 0.0 && self.tps.is_finite()) {
             return bad(format!("--tps must be positive, got {}", self.tps));
         }
-        if self.batch == 0 || self.batch > crate::rpc::MAX_BATCH {
+        if self.batch == 0 || self.batch > crate::observe::rpc::MAX_BATCH {
             return bad(format!(
                 "--batch must be between 1 and {} (the node's batch limit)",
-                crate::rpc::MAX_BATCH
+                crate::observe::rpc::MAX_BATCH
             ));
         }
         if self.clients == 0 {

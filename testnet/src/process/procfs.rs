@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::process::{MemUsage, USER_HZ};
 
 /// The argv of `pid`, or `None` if it is gone (or a zombie, whose cmdline is empty).
 pub fn cmdline(pid: u32) -> Option<Vec<String>> {
@@ -85,13 +85,6 @@ pub fn nodes_under(dir: &Path) -> Vec<(u32, PathBuf)> {
     out
 }
 
-/// Memory of a process in KiB: peak resident set (VmHWM) and current (VmRSS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemUsage {
-    pub hwm_kib: u64,
-    pub rss_kib: u64,
-}
-
 pub fn mem(pid: u32) -> Option<MemUsage> {
     parse_status(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
 }
@@ -108,11 +101,6 @@ pub fn parse_status(status: &str) -> Option<MemUsage> {
         rss_kib: field("VmRSS:")?,
     })
 }
-
-/// Clock ticks per second of `/proc/<pid>/stat` times. The kernel reports them in USER_HZ,
-/// which is 100 on every Linux ABI this tool runs on (it is part of the ABI, unlike HZ); the
-/// workspace forbids `unsafe`, so `sysconf(_SC_CLK_TCK)` is not an option.
-pub const USER_HZ: f64 = 100.0;
 
 /// CPU time (user + system, all threads) a process has used so far, in seconds.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {

@@ -1,7 +1,9 @@
-//! Sending signals. The workspace forbids `unsafe`, so instead of `libc::kill` this runs the
-//! system's `kill` utility (procps / util-linux, present on every Linux box this targets).
+//! Sending signals, through `nix`'s safe wrapper of `kill(2)` (the workspace forbids `unsafe`,
+//! so `libc::kill` is not an option; this replaces running the system's `kill` utility, a
+//! process spawn per signal).
 
-use std::process::{Command, Stdio};
+use nix::sys::signal::{self as sys, Signal as SysSignal};
+use nix::unistd::Pid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -11,15 +13,29 @@ pub enum Signal {
 
 /// Sends `sig` to `pid`; `false` if it could not be delivered (typically: already gone).
 pub fn send(pid: u32, sig: Signal) -> bool {
-    let name = match sig {
-        Signal::Term => "TERM",
-        Signal::Kill => "KILL",
+    let sig = match sig {
+        Signal::Term => SysSignal::SIGTERM,
+        Signal::Kill => SysSignal::SIGKILL,
     };
-    Command::new("kill")
-        .args(["-s", name, &pid.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    i32::try_from(pid).is_ok_and(|pid| sys::kill(Pid::from_raw(pid), sig).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminates_a_child_and_reports_a_gone_pid() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        assert!(send(pid, Signal::Term));
+        assert!(!child.wait().unwrap().success());
+        // Reaped: no such process any more.
+        assert!(!send(pid, Signal::Term));
+        // Not a pid kill(2) can name.
+        assert!(!send(u32::MAX, Signal::Kill));
+    }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use crate::error::{Error, Result, io};
-use crate::manifest::{Manifest, NodeEntry};
+use crate::setup::manifest::{Manifest, NodeEntry};
 
 /// `--rumor PATH` if given, else the `rumor` next to this executable (how `cargo build`
 /// lays out a workspace's binaries, so `cargo run -p rumor-testnet` finds it).

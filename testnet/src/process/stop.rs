@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::process::StopReport;
 
 use super::procfs;
 use super::signal::{self, Signal};
@@ -27,16 +27,6 @@ impl Running {
             None => procfs::is_node(self.pid, &self.data_dir),
         }
     }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct StopReport {
-    /// Exited after SIGTERM within the grace period.
-    pub terminated: Vec<usize>,
-    /// Needed SIGKILL.
-    pub killed: Vec<usize>,
-    /// Already gone (or the pid now belongs to something else, which is left alone).
-    pub not_running: Vec<usize>,
 }
 
 /// 5 s is the contract; the rest is slack for a loaded 2-core machine.

@@ -1,5 +1,5 @@
 //! Prometheus's HTTP API (`/api/v1/targets`, `/api/v1/query`, `/api/v1/query_range`), over the
-//! tool's bounded HTTP client ([`crate::metrics::http`]): answers parsed into typed values, an
+//! tool's bounded HTTP client ([`crate::observe::metrics::http`]): answers parsed into typed values, an
 //! `"error"` answer or a non-200 status returned as [`Error::Prometheus`].
 
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ async fn get<T: DeserializeOwned>(
     } else {
         format!("{path}?{qs}")
     };
-    let text = crate::metrics::http::get(addr, &url, TIMEOUT)
+    let text = crate::observe::metrics::http::get(addr, &url, TIMEOUT)
         .await
         .map_err(|e| Error::Prometheus(e.to_string()))?;
     let env: Envelope<T> = serde_json::from_str(&text)

@@ -13,8 +13,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::fsutil;
-use crate::manifest::Manifest;
+use crate::setup::manifest::Manifest;
+use rumor_report::fsutil;
 
 pub const CONFIG_FILE: &str = "prometheus.yml";
 pub const TARGETS_FILE: &str = "targets.json";
@@ -71,7 +71,7 @@ pub fn render(interval: Duration, targets_file: &Path) -> String {
 
 /// Writes both files into `DIR/prometheus/`; returns the config's path.
 pub fn write(m: &Manifest, interval: Duration) -> Result<PathBuf> {
-    let dir = super::dir(&m.dir);
+    let dir = super::options::dir(&m.dir);
     fsutil::create_dir_all(&dir)?;
     let targets_file = dir.join(TARGETS_FILE);
     fsutil::write_json_atomic(&targets_file, &targets(m))?;

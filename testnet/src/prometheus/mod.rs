@@ -1,7 +1,7 @@
 //! A real Prometheus server watching a testnet (`up|run --prometheus`): every node's
-//! `/metrics` is a target through file-based service discovery ([`config`]), the server runs
-//! on loopback with its data inside the testnet directory ([`server`]), and the report reads
-//! bytes/s, pool sizes, peers and heads over the run from its HTTP API ([`api`], [`series`]).
+//! `/metrics` is a target through file-based service discovery (`config.rs`), the server runs
+//! on loopback with its data inside the testnet directory (`server.rs`), and the report reads
+//! bytes/s, pool sizes, peers and heads over the run from its HTTP API (`api.rs`, `series.rs`).
 //!
 //! Invariants: everything lives in `DIR/prometheus/` (config, targets, TSDB, log); the server
 //! listens on 127.0.0.1 only; it is recorded in `testnet.json` (pid, address) before anything
@@ -13,62 +13,18 @@
 //! (`--storage.tsdb.retention.time`), API answers read up to 16 MiB each, and every query has
 //! a timeout.
 
-pub mod api;
-pub mod config;
-pub mod series;
-pub mod server;
-pub mod watch;
+//!
+//! The pub API is what this file re-exports; the modules behind it are private.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod api;
+mod config;
+mod options;
+mod series;
+mod server;
+mod watch;
 
-use serde::{Deserialize, Serialize};
-
-/// The directory under the testnet's directory holding everything Prometheus.
-pub const DIR: &str = "prometheus";
-/// The series the report reads, saved while the server was up.
-pub const SERIES_FILE: &str = "series.json";
-/// Scrape interval unless `--scrape-interval` says otherwise.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
-
-/// What `--prometheus` asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrometheusOptions {
-    /// The server binary: `--prometheus-bin`, else `prometheus` on `PATH`.
-    pub binary: Option<PathBuf>,
-    pub scrape_interval: Duration,
-}
-
-impl Default for PrometheusOptions {
-    fn default() -> Self {
-        Self {
-            binary: None,
-            scrape_interval: DEFAULT_INTERVAL,
-        }
-    }
-}
-
-/// The server as `testnet.json` records it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Entry {
-    /// `None` when the binary was not found (config written, no server) and after `down`.
-    pub pid: Option<u32>,
-    /// Where its UI and HTTP API answer.
-    pub addr: Option<SocketAddr>,
-    pub scrape_interval_ms: u64,
-    /// Why no server runs, when none does.
-    #[serde(default)]
-    pub not_started: Option<String>,
-}
-
-impl Entry {
-    pub fn url(&self) -> Option<String> {
-        self.addr.map(|a| format!("http://{a}"))
-    }
-}
-
-/// `DIR/prometheus` for a testnet directory.
-pub fn dir(testnet: &Path) -> PathBuf {
-    testnet.join(DIR)
-}
+pub use api::{query, targets};
+pub use options::{DEFAULT_INTERVAL, Entry, Keeper, PrometheusOptions};
+pub use series::{OverTimeExt, collect as collect_series};
+pub use server::{clear_pid, is_ours, stop as stop_server};
+pub use watch::{describe, start, stop_recorded, wait_targets_up};

@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+pub use rumor_report::records::series::{NotDrawn, OverTime, PlotSeries, mean};
 
 use super::api;
-use super::{Entry, SERIES_FILE};
+use super::options::{Entry, SERIES_FILE};
 use crate::error::Result;
-use crate::fsutil;
+use rumor_report::fsutil;
 
 /// One plot: what it shows and the PromQL (one series per node) that reads it.
 #[derive(Debug, Clone, Copy)]
@@ -65,41 +65,18 @@ pub const SPECS: [Spec; 4] = [
     },
 ];
 
-/// Every plot's data, or why it has none.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct OverTime {
-    /// The server the series came from.
-    pub source: Option<String>,
-    pub step_s: f64,
-    /// Unix seconds of the plots' time zero (the load's start when there was one).
-    pub start_unix_s: f64,
-    pub end_unix_s: f64,
-    pub plots: Vec<PlotSeries>,
-    pub not_drawn: Vec<NotDrawn>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PlotSeries {
-    pub name: String,
-    pub title: String,
-    pub unit: String,
-    pub query: String,
-    /// Node index → `(seconds since start, value)`.
-    pub per_node: BTreeMap<usize, Vec<(f64, f64)>>,
-    /// The mean over the nodes that have a value at each step.
-    pub mean: Vec<(f64, f64)>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct NotDrawn {
-    pub name: String,
-    pub title: String,
-    pub reason: String,
-}
-
-impl OverTime {
+/// What [`OverTime`] (report data, [`rumor_report::records::series`]) needs of this module: the
+/// plots' specs and the file it is saved in.
+pub trait OverTimeExt: Sized {
     /// No server: every plot not drawn, for `reason`.
-    pub fn none(reason: &str) -> Self {
+    fn none(reason: &str) -> Self;
+    fn save(&self, testnet: &Path) -> Result<()>;
+    /// The saved series, if any.
+    fn load(testnet: &Path) -> Option<Self>;
+}
+
+impl OverTimeExt for OverTime {
+    fn none(reason: &str) -> Self {
         Self {
             not_drawn: SPECS
                 .iter()
@@ -113,29 +90,16 @@ impl OverTime {
         }
     }
 
-    pub fn save(&self, testnet: &Path) -> Result<()> {
-        fsutil::write_json_atomic(&super::dir(testnet).join(SERIES_FILE), self)
+    fn save(&self, testnet: &Path) -> Result<()> {
+        Ok(fsutil::write_json_atomic(
+            &super::options::dir(testnet).join(SERIES_FILE),
+            self,
+        )?)
     }
 
-    /// The saved series, if any.
-    pub fn load(testnet: &Path) -> Option<Self> {
-        fsutil::read_json(&super::dir(testnet).join(SERIES_FILE)).ok()
+    fn load(testnet: &Path) -> Option<Self> {
+        fsutil::read_json(&super::options::dir(testnet).join(SERIES_FILE)).ok()
     }
-}
-
-/// The mean over nodes at each timestamp present in any node's series.
-pub fn mean(per_node: &BTreeMap<usize, Vec<(f64, f64)>>) -> Vec<(f64, f64)> {
-    let mut at: BTreeMap<i64, (f64, f64, usize)> = BTreeMap::new();
-    for points in per_node.values() {
-        for &(t, v) in points.iter().filter(|(_, v)| v.is_finite()) {
-            let e = at.entry((t * 1000.0).round() as i64).or_insert((t, 0.0, 0));
-            e.1 += v;
-            e.2 += 1;
-        }
-    }
-    at.into_values()
-        .map(|(t, sum, n)| (t, sum / n as f64))
-        .collect()
 }
 
 /// Reads every plot over `[start_us, end_us]` from the server `entry` describes.

@@ -38,13 +38,13 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
 fn config_arg(testnet: &Path) -> String {
     format!(
         "--config.file={}",
-        super::dir(testnet).join(CONFIG_FILE).display()
+        super::options::dir(testnet).join(CONFIG_FILE).display()
     )
 }
 
 /// The command line: config, TSDB (kept a day at most), loopback address.
 pub fn args(testnet: &Path, addr: SocketAddr) -> Vec<String> {
-    let dir = super::dir(testnet);
+    let dir = super::options::dir(testnet);
     vec![
         config_arg(testnet),
         format!("--storage.tsdb.path={}", dir.join(DATA_DIR).display()),
@@ -57,10 +57,10 @@ pub fn args(testnet: &Path, addr: SocketAddr) -> Vec<String> {
 pub fn spawn(binary: &Path, testnet: &Path) -> Result<(Child, SocketAddr)> {
     let port = crate::setup::ports::free_ports(1).map_err(io("free port"))?[0];
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let log_path = super::dir(testnet).join(LOG_FILE);
+    let log_path = super::options::dir(testnet).join(LOG_FILE);
     let child = crate::process::spawn::logged_command(binary, &log_path)?
         .args(args(testnet, addr))
-        .current_dir(super::dir(testnet))
+        .current_dir(super::options::dir(testnet))
         .spawn()
         .map_err(|e| Error::Prometheus(format!("cannot start {}: {e}", binary.display())))?;
     Ok((child, addr))
@@ -81,7 +81,7 @@ pub async fn wait_ready(
                 log.display()
             )));
         }
-        if crate::metrics::http::get(addr, "/-/ready", Duration::from_secs(2))
+        if crate::observe::metrics::http::get(addr, "/-/ready", Duration::from_secs(2))
             .await
             .is_ok()
         {
@@ -103,7 +103,7 @@ pub fn is_ours(pid: u32, testnet: &Path) -> bool {
     procfs::cmdline(pid).is_some_and(|args| args.contains(&want))
 }
 
-/// SIGTERM, up to [`STOP_GRACE`] for a clean exit, then SIGKILL. `false` if `pid` was not
+/// SIGTERM, up to `STOP_GRACE` for a clean exit, then SIGKILL. `false` if `pid` was not
 /// this testnet's server (gone, or the pid reused): then nothing is signalled.
 pub async fn stop(pid: u32, testnet: &Path) -> bool {
     if !is_ours(pid, testnet) {
@@ -118,6 +118,16 @@ pub async fn stop(pid: u32, testnet: &Path) -> bool {
         signal::send(pid, Signal::Kill);
     }
     true
+}
+
+/// Forgets the server's pid in `testnet.json` (it has stopped).
+pub fn clear_pid(dir: &std::path::Path) {
+    if let Ok(mut m) = crate::setup::manifest::Manifest::load(dir)
+        && let Some(p) = m.prometheus.as_mut()
+    {
+        p.pid = None;
+        let _ = m.save();
+    }
 }
 
 #[cfg(test)]

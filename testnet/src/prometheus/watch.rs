@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Entry, PrometheusOptions, api, config, server};
-use crate::commands::started::Started;
+use super::options::{Entry, Keeper, PrometheusOptions};
+use super::{api, config, server};
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use crate::setup::manifest::Manifest;
 
 /// What the report and `up` say when `--prometheus` found no server binary.
 pub const NOT_FOUND: &str =
@@ -19,7 +19,7 @@ pub const NOT_FOUND: &str =
 pub async fn start(
     opts: &PrometheusOptions,
     manifest: &mut Manifest,
-    started: &Started,
+    started: &dyn Keeper,
 ) -> Result<()> {
     config::write(manifest, opts.scrape_interval)?;
     let mut entry = Entry {
@@ -35,7 +35,7 @@ pub async fn start(
         };
         eprintln!(
             "notice: --prometheus: {why}; wrote {} for a server started by hand",
-            super::dir(&manifest.dir)
+            super::options::dir(&manifest.dir)
                 .join(config::CONFIG_FILE)
                 .display()
         );
@@ -47,16 +47,10 @@ pub async fn start(
     entry.pid = Some(child.id());
     entry.addr = Some(addr);
     manifest.prometheus = Some(entry);
-    started.set_prometheus(child, &manifest.dir);
+    started.keep(child, &manifest.dir);
     manifest.save()?;
-    let log = super::dir(&manifest.dir).join(server::LOG_FILE);
-    server::wait_ready(
-        addr,
-        server::READY_TIMEOUT,
-        &|| started.prometheus_exited(),
-        &log,
-    )
-    .await
+    let log = super::options::dir(&manifest.dir).join(server::LOG_FILE);
+    server::wait_ready(addr, server::READY_TIMEOUT, &|| started.exited(), &log).await
 }
 
 /// Waits until Prometheus reports every one of `nodes` targets `up` (each scraped at least
@@ -94,18 +88,8 @@ pub async fn stop_recorded(m: &Manifest) -> bool {
         return false;
     };
     let stopped = server::stop(pid, &m.dir).await;
-    clear_pid(&m.dir);
+    server::clear_pid(&m.dir);
     stopped
-}
-
-/// Forgets the server's pid in `testnet.json` (it has stopped).
-pub fn clear_pid(dir: &std::path::Path) {
-    if let Ok(mut m) = Manifest::load(dir)
-        && let Some(p) = m.prometheus.as_mut()
-    {
-        p.pid = None;
-        let _ = m.save();
-    }
 }
 
 /// The line `up` prints about the server.
@@ -115,12 +99,16 @@ pub fn describe(m: &Manifest) -> Option<String> {
         (Some(url), _) if p.pid.is_none() => format!("Prometheus: stopped (was {url})"),
         (Some(url), _) => format!(
             "Prometheus: {url} (UI and API; config {}; stopped by `down`)",
-            super::dir(&m.dir).join(config::CONFIG_FILE).display()
+            super::options::dir(&m.dir)
+                .join(config::CONFIG_FILE)
+                .display()
         ),
         (None, why) => format!(
             "Prometheus: not started ({}); config written to {}",
             why.as_deref().unwrap_or("unknown"),
-            super::dir(&m.dir).join(config::CONFIG_FILE).display()
+            super::options::dir(&m.dir)
+                .join(config::CONFIG_FILE)
+                .display()
         ),
     })
 }

@@ -2,20 +2,20 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::duplicates::duplicates;
-use crate::analysis::messages::count_origins;
-use crate::analysis::{Analysis, LatencyGraph, Window};
-use crate::collect::Live;
 use crate::load::LoadStats;
-use crate::manifest::Manifest;
-use crate::metrics::NodeCounters;
-use crate::process::StopReport;
-use crate::rpc::Head;
-use crate::timefmt::now_us;
-use crate::trace::{Kind, NodeTrace};
+use crate::observe::collect::Live;
+use crate::observe::metrics::NodeCounters;
+use crate::observe::rpc::Head;
+use crate::setup::manifest::Manifest;
+use crate::util::timefmt::now_us;
+use rumor_report::analysis::duplicates::duplicates;
+use rumor_report::analysis::messages::count_origins;
+use rumor_report::analysis::{Analysis, LatencyGraph, Window};
+use rumor_report::records::process::StopReport;
+use rumor_report::trace::{Kind, NodeTrace};
 
-use super::bytes::ByteSplit;
-use super::model::*;
+use rumor_report::model::*;
+use rumor_report::section::bytes::ByteSplit;
 
 pub const CLOCK_SOURCE: &str = "host wall clock (CLOCK_REALTIME, µs since the Unix epoch); every node runs on this host and stamps its own trace with it, so no clock offsets apply";
 pub const CLOCK_SOURCE_REMOTE: &str = "each node's own wall clock (CLOCK_REALTIME, µs since the Unix epoch), shifted onto this tool's clock by the node's offset estimated over RPC (see Clocks)";
@@ -32,7 +32,7 @@ pub struct BuildInput<'a> {
     /// Counters at the start of the measurement (`None`: since node start).
     pub counters_start: Option<(u64, &'a [Option<NodeCounters>])>,
     /// The machine's CPU counters at the start of the measurement.
-    pub machine_start: Option<crate::machine::MachineSample>,
+    pub machine_start: Option<crate::process::machine::MachineSample>,
     pub load: Option<LoadStats>,
     pub heads: (bool, Vec<Option<Head>>),
     pub shutdown: Option<StopReport>,
@@ -149,10 +149,12 @@ pub fn build(input: BuildInput<'_>) -> Report {
     let machine = input
         .machine_start
         .zip(input.live.machine)
-        .and_then(|(a, b)| crate::machine::between(&a, &b, crate::machine::cores()));
+        .and_then(|(a, b)| {
+            crate::process::machine::between(&a, &b, crate::process::machine::cores())
+        });
     let in_process = m.in_process.then(|| {
         let cpu: Vec<Option<f64>> = nodes.iter().map(|x| x.cpu_percent).collect();
-        let host = super::footprint::Host {
+        let host = rumor_report::section::footprint::Host {
             pid: m.host_pid,
             rss_before_kib: m.host_rss_before_kib,
             heap_before: m.host_heap_before,
@@ -160,7 +162,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             mem: input.live.tool_mem,
             threads: input.live.tool_threads,
         };
-        super::footprint::footprint(
+        rumor_report::section::footprint::footprint(
             n,
             host,
             input.machine_start.as_ref(),
@@ -168,7 +170,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             &cpu,
         )
     });
-    let blocks = Some(super::blocks::relay(
+    let blocks = Some(rumor_report::section::blocks::relay(
         &deltas,
         count_origins(input.traces, Kind::Block, counter_window),
     ));
@@ -201,7 +203,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
             }),
             window: input.analysis.window,
             counters_interval_s: Some(interval_s),
-            clock_source: if crate::remote::clocks_differ(m) {
+            clock_source: if crate::observe::remote::clocks_differ(m) {
                 CLOCK_SOURCE_REMOTE.into()
             } else {
                 CLOCK_SOURCE.into()
@@ -233,11 +235,11 @@ pub fn build(input: BuildInput<'_>) -> Report {
         in_process,
         blocks,
         over_time: None,
-        clocks: crate::remote::load_clocks(m)
-            .filter(|_| crate::remote::clocks_differ(m))
+        clocks: crate::observe::remote::load_clocks(m)
+            .filter(|_| crate::observe::remote::clocks_differ(m))
             .map(|c| {
                 let nodes: Vec<usize> = m.nodes.iter().map(|n| n.index).collect();
-                super::clocks::build(&c, &nodes)
+                rumor_report::section::clocks::build(&c, &nodes)
             }),
         skew,
     }

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::model::Report;
-use crate::analysis::messages::tests::line;
-use crate::analysis::{self, Analysis, LatencyGraph, Transmission, Window};
-use crate::collect::{Live, NodeLive};
-use crate::metrics::NodeCounters;
-use crate::metrics::counters::RecvCounts;
+use crate::observe::collect::{Live, NodeLive};
+use crate::observe::metrics::NodeCounters;
+use crate::observe::metrics::counters::RecvCounts;
 use crate::setup::{RegionsOpt, plan};
-use crate::trace::{Kind, NodeTrace, Origin};
+use rumor_report::analysis::{self, Analysis, LatencyGraph, Transmission, Window};
+use rumor_report::model::Report;
+use rumor_report::trace::synthetic::line;
+use rumor_report::trace::{Kind, NodeTrace, Origin};
 
 /// The report and its analysis (plots need both).
 pub fn report(dir: &Path) -> (Report, Analysis) {

@@ -2,10 +2,13 @@
 //! files. [`plan`] is pure apart from port allocation, so `--seed` reproduces everything but
 //! the port numbers.
 
+pub mod endpoints;
 pub mod keys;
+pub mod manifest;
 pub mod plan;
 pub mod ports;
 pub mod regions;
+pub mod skew;
 pub mod topology;
 pub mod write;
 

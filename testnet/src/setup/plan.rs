@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use rumor_chain::{Address, Genesis};
 
 use crate::error::{Error, Result, io};
-use crate::manifest::{Emulation, Manifest, NodeEntry};
+use crate::setup::manifest::{Emulation, Manifest, NodeEntry};
 use crate::setup::{keys, ports, regions::RegionsOpt, topology};
-use crate::timefmt;
+use crate::util::timefmt;
 
 #[derive(Debug, Clone)]
 pub struct UpOptions {
@@ -29,13 +29,13 @@ pub struct UpOptions {
     pub ready_timeout: std::time::Duration,
     /// What benchmarks change about the nodes; `Default` is what `up` and `run` start.
     pub overrides: NodeOverrides,
-    /// Run every node inside this process ([`crate::inproc`]) instead of one `rumor` process
+    /// Run every node inside this process ([`crate::process::inproc`]) instead of one `rumor` process
     /// each.
     pub in_process: bool,
     /// `--prometheus`: a Prometheus server scraping every node ([`crate::prometheus`]).
     pub prometheus: Option<crate::prometheus::PrometheusOptions>,
-    /// `--backend compose`: every node in a container ([`crate::container`]).
-    pub compose: Option<crate::container::ComposeOptions>,
+    /// `--backend compose`: every node in a container ([`crate::backend::container`]).
+    pub compose: Option<crate::backend::container::ComposeOptions>,
 }
 
 /// Hooks for benchmarks: a fixed topology and the node config every node starts from.
@@ -52,9 +52,9 @@ pub struct NodeOverrides {
     /// the pools (ingest and relay benchmarks).
     pub no_producers: bool,
     /// When start-up is done (`Peers` for `--flood-all`, which forms no mesh).
-    pub readiness: crate::ready::Readiness,
-    /// `--skew`: nodes started with their clock shifted ([`crate::skew`]).
-    pub skew: Vec<crate::skew::Skew>,
+    pub readiness: crate::observe::ready::Readiness,
+    /// `--skew`: nodes started with their clock shifted ([`crate::setup::skew`]).
+    pub skew: Vec<crate::setup::skew::Skew>,
 }
 
 impl UpOptions {
@@ -86,7 +86,7 @@ impl UpOptions {
         if (self.account_balance as u128) * (self.accounts as u128) > u64::MAX as u128 {
             return bad("--accounts × balance exceeds the u64 supply".into());
         }
-        crate::skew::validate(&self.overrides.skew, self.nodes).map_err(Error::Invalid)?;
+        crate::setup::skew::validate(&self.overrides.skew, self.nodes).map_err(Error::Invalid)?;
         if let Some(b) = &self.overrides.bootnodes {
             let ok = b.len() == self.nodes
                 && b.iter().enumerate().all(|(i, l)| l.iter().all(|&j| j < i));
@@ -152,7 +152,7 @@ pub fn plan_at(
         Addressing::Loopback => ports::free_ports(3 * n).map_err(io("127.0.0.1:0"))?,
         Addressing::Subnet(_) => Vec::new(),
     };
-    use crate::container::compose::{METRICS_PORT, P2P_PORT, RPC_PORT};
+    use crate::backend::container::compose::{METRICS_PORT, P2P_PORT, RPC_PORT};
     let addrs = |i: usize| -> (String, std::net::SocketAddr, std::net::SocketAddr) {
         match addressing {
             Addressing::Loopback => (
@@ -161,7 +161,7 @@ pub fn plan_at(
                 ([127, 0, 0, 1], ports[3 * i + 2]).into(),
             ),
             Addressing::Subnet(base) => {
-                let ip = crate::container::compose::node_ip(base, i);
+                let ip = crate::backend::container::compose::node_ip(base, i);
                 (
                     format!("/ip4/{ip}/tcp/{P2P_PORT}"),
                     (ip, RPC_PORT).into(),
@@ -191,7 +191,7 @@ pub fn plan_at(
                 metrics,
                 region: regions.as_ref().map(|r| r[i].clone()),
                 bootnodes: boot[i].clone(),
-                clock_offset_ms: crate::skew::offset_of(&opts.overrides.skew, i),
+                clock_offset_ms: crate::setup::skew::offset_of(&opts.overrides.skew, i),
             }
         })
         .collect();

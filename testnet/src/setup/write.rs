@@ -6,9 +6,9 @@ use rumor_api::NodeConfig;
 use rumor_chain::Genesis;
 
 use crate::error::{Result, io};
-use crate::fsutil;
-use crate::manifest::Manifest;
+use crate::setup::manifest::Manifest;
 use crate::setup::{keys, regions};
+use rumor_report::fsutil;
 
 /// `template` is the config every node starts from ([`crate::setup::NodeOverrides::config`]).
 pub fn write_files(manifest: &Manifest, genesis: &Genesis, template: &NodeConfig) -> Result<()> {

@@ -6,33 +6,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
-use super::Injector;
+use super::{Injector, LinkRecord};
 use crate::faults::links::{self, LinkKind, LinkPlan, LinkStart};
-use crate::rpc::Rpc;
-use crate::timefmt::now_ms;
-
-/// One link fault as it happened.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LinkRecord {
-    /// `cut-oneway`, `flap` or `link-loss`.
-    pub kind: String,
-    /// What it did to each link, in words.
-    pub what: String,
-    /// Milliseconds after the load started.
-    pub start_ms: u64,
-    pub end_ms: Option<u64>,
-    /// Links (connected node pairs) when it started.
-    pub links_total: usize,
-    /// The links it took; for `cut-oneway`, `[from, to]` names the dead direction.
-    pub links: Vec<[usize; 2]>,
-    /// Of those, still connected when it ended (`None` until it has).
-    pub still_connected_at_end: Option<usize>,
-    /// Nodes the calls could not reach, with why.
-    pub errors: Vec<String>,
-}
+use crate::observe::rpc::Rpc;
+use crate::util::timefmt::now_ms;
 
 fn describe(plan: &LinkPlan) -> String {
     let s = |d: std::time::Duration| format!("{:.1} s", d.as_secs_f64());
@@ -53,7 +32,7 @@ fn describe(plan: &LinkPlan) -> String {
 /// Each live node's peers, as node indices (peers the manifest does not know are left out;
 /// a node that does not answer counts as having none).
 async fn graph(
-    manifest: &crate::manifest::Manifest,
+    manifest: &crate::setup::manifest::Manifest,
     rpcs: &[Rpc],
     live: &[usize],
 ) -> BTreeMap<usize, Vec<usize>> {
