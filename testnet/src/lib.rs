@@ -24,9 +24,10 @@ pub mod observe;
 pub mod process;
 pub mod prometheus;
 pub mod report;
-pub mod rng;
 pub mod setup;
 pub mod util;
+
+pub use util::rng;
 
 pub use error::{Error, Result};
 pub use setup::manifest::Manifest;
