@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use rumor_api::metrics::{labels, node};
+
 use super::prom::Sample;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -34,34 +36,35 @@ fn slot(c: &mut Option<ClockCounts>) -> &mut ClockCounts {
 /// Takes `s` into `c` if it is one of this module's series; false otherwise.
 pub fn take(s: &Sample, c: &mut Option<ClockCounts>) -> bool {
     let name = s.name.as_str();
-    if !name.starts_with("rumor_") || name.ends_with("_created") {
+    if node::CLOCK_OFFSET_ESTIMATE.is_sample(name) {
+        slot(c).offset_estimate_ms = Some(s.value * 1000.0);
+    } else if node::CLOCK_OFFSET_SAMPLES.is_sample(name) {
+        slot(c).samples = s.value;
+    } else if node::CLOCK_OUT_OF_TOLERANCE.is_sample(name) {
+        slot(c).out_of_tolerance = s.value > 0.0;
+    } else if node::BLOCKS_PRODUCED.is_sample(name) {
+        slot(c).produced = Some(s.value);
+    } else if node::LIMIT.is_sample(name) {
+        if s.label("name") != Some(labels::LIMIT_MAX_FUTURE_MS) {
+            return false;
+        }
+        slot(c).tolerance_ms = Some(s.value);
+    } else if node::FUTURE_BLOCKS.is_sample(name) {
+        let x = slot(c);
+        let field = match labels::FUTURE_BLOCK_OUTCOMES
+            .iter()
+            .position(|o| s.label("outcome") == Some(*o))
+        {
+            Some(0) => &mut x.held,
+            Some(1) => &mut x.released,
+            Some(2) => &mut x.refused,
+            Some(3) => &mut x.rejected,
+            Some(4) => &mut x.dropped,
+            _ => return true,
+        };
+        *field += s.value;
+    } else {
         return false;
-    }
-    match name {
-        "rumor_clock_offset_estimate_seconds" => {
-            slot(c).offset_estimate_ms = Some(s.value * 1000.0);
-        }
-        "rumor_clock_offset_samples" => slot(c).samples = s.value,
-        "rumor_clock_out_of_tolerance" => slot(c).out_of_tolerance = s.value > 0.0,
-        "rumor_blocks_produced_total" | "rumor_blocks_produced" => {
-            slot(c).produced = Some(s.value);
-        }
-        "rumor_limit" if s.label("name") == Some("max_future_ms") => {
-            slot(c).tolerance_ms = Some(s.value);
-        }
-        n if n.starts_with("rumor_future_blocks") => {
-            let x = slot(c);
-            let field = match s.label("outcome") {
-                Some("held") => &mut x.held,
-                Some("released") => &mut x.released,
-                Some("refused") => &mut x.refused,
-                Some("rejected") => &mut x.rejected,
-                Some("dropped") => &mut x.dropped,
-                _ => return true,
-            };
-            *field += s.value;
-        }
-        _ => return false,
     }
     true
 }

@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use rumor_api::metrics::external::libp2p;
+use rumor_api::metrics::{labels, node};
+use rumor_p2p::{Topic, TopicName};
+
 use super::prom::Sample;
 
 /// Per-topic gossipsub receive counts for one kind of message.
@@ -104,57 +108,56 @@ impl NodeCounters {
                 continue;
             }
             let name = s.name.as_str();
-            if name.contains("bandwidth") && !name.ends_with("_created") {
-                let slot = match s.label("direction").map(str::to_ascii_lowercase).as_deref() {
-                    Some("inbound") => &mut c.bytes_in,
-                    Some("outbound") => &mut c.bytes_out,
-                    _ => continue,
+            if libp2p::BANDWIDTH_BYTES.is_sample(name) {
+                let direction = s.label("direction");
+                let slot = if direction
+                    .is_some_and(|d| d.eq_ignore_ascii_case(labels::BANDWIDTH_INBOUND))
+                {
+                    &mut c.bytes_in
+                } else if direction
+                    .is_some_and(|d| d.eq_ignore_ascii_case(labels::BANDWIDTH_OUTBOUND))
+                {
+                    &mut c.bytes_out
+                } else {
+                    continue;
                 };
                 *slot = Some(slot.unwrap_or(0.0) + s.value);
-            } else if (name.starts_with("gossipsub_topic_msg_recv_counts")
-                || name.starts_with("gossipsub_topic_msg_recv_bytes"))
-                && !name.ends_with("_created")
-            {
+            } else if let Some(pick) = recv_field(name) {
                 let Some(kind) = topic_kind(s, network) else {
                     continue;
                 };
                 let slot = match kind {
-                    "tx" => &mut c.tx,
-                    _ => &mut c.block,
+                    Topic::Tx => &mut c.tx,
+                    Topic::Block => &mut c.block,
                 };
-                let counts = slot.get_or_insert_with(RecvCounts::default);
-                let field = match (name.contains("bytes"), name.contains("unfiltered")) {
-                    (false, true) => &mut counts.unfiltered,
-                    (false, false) => &mut counts.filtered,
-                    (true, true) => &mut counts.bytes_unfiltered,
-                    (true, false) => &mut counts.bytes_filtered,
-                };
-                *field += s.value;
-            } else if name.starts_with("gossipsub_topic_msg_sent_bytes")
-                && !name.ends_with("_created")
-                && topic_kind(s, network) == Some("block")
+                *pick(slot.get_or_insert_with(RecvCounts::default)) += s.value;
+            } else if libp2p::TOPIC_MSG_SENT_BYTES.is_sample(name)
+                && topic_kind(s, network) == Some(Topic::Block)
             {
                 c.block_bytes_out = Some(c.block_bytes_out.unwrap_or(0.0) + s.value);
-            } else if name.starts_with("rumor_compact_blocks") && !name.ends_with("_created") {
+            } else if node::COMPACT_BLOCKS.is_sample(name) {
                 let counts = c.compact.get_or_insert_with(CompactCounts::default);
-                let slot = match s.label("result") {
-                    Some("rebuilt") => &mut counts.rebuilt,
-                    Some("fetched") => &mut counts.fetched,
-                    Some("full_fetch") => &mut counts.full_fetch,
-                    Some("failed") => &mut counts.failed,
-                    Some("bad") => &mut counts.bad,
+                let slot = match labels::COMPACT_RESULTS
+                    .iter()
+                    .position(|r| s.label("result") == Some(*r))
+                {
+                    Some(0) => &mut counts.rebuilt,
+                    Some(1) => &mut counts.fetched,
+                    Some(2) => &mut counts.full_fetch,
+                    Some(3) => &mut counts.failed,
+                    Some(4) => &mut counts.bad,
                     _ => continue,
                 };
                 *slot += s.value;
-            } else if name.starts_with("rumor_compact_missing_txs") && !name.ends_with("_created") {
+            } else if node::COMPACT_MISSING_TXS.is_sample(name) {
                 c.compact
                     .get_or_insert_with(CompactCounts::default)
                     .missing_txs += s.value;
-            } else if name == "rumor_busy_seconds_total" {
+            } else if node::BUSY_SECONDS.is_sample(name) {
                 c.busy_s = Some(s.value);
-            } else if name.starts_with("rumor_deepest_reorg_blocks") {
+            } else if node::DEEPEST_REORG.is_sample(name) {
                 c.deepest_reorg = Some(s.value);
-            } else if name.starts_with("rumor_trace_dropped") && !name.ends_with("_created") {
+            } else if node::TRACE_DROPPED.is_sample(name) {
                 c.trace_dropped = Some(c.trace_dropped.unwrap_or(0.0) + s.value);
             }
         }
@@ -198,20 +201,28 @@ impl NodeCounters {
     }
 }
 
-/// `tx` or `block` for a gossipsub per-topic sample of this network. The topic hash label is
-/// the topic string itself (`/rumor/<network>/<kind>/1`); the label key is not relied on.
-fn topic_kind(s: &Sample, network: &str) -> Option<&'static str> {
-    s.labels.iter().find_map(|(_, v)| {
-        let parts: Vec<&str> = v.split('/').collect();
-        match parts.as_slice() {
-            ["", "rumor", net, kind, _] if *net == network => match *kind {
-                "tx" => Some("tx"),
-                "block" => Some("block"),
-                _ => None,
-            },
-            _ => None,
-        }
-    })
+/// Which [`RecvCounts`] field a gossipsub per-topic receive sample adds to, if it is one.
+fn recv_field(name: &str) -> Option<fn(&mut RecvCounts) -> &mut f64> {
+    if libp2p::TOPIC_MSG_RECV_COUNTS_UNFILTERED.is_sample(name) {
+        Some(|c| &mut c.unfiltered)
+    } else if libp2p::TOPIC_MSG_RECV_COUNTS.is_sample(name) {
+        Some(|c| &mut c.filtered)
+    } else if libp2p::TOPIC_MSG_RECV_BYTES_UNFILTERED.is_sample(name) {
+        Some(|c| &mut c.bytes_unfiltered)
+    } else if libp2p::TOPIC_MSG_RECV_BYTES.is_sample(name) {
+        Some(|c| &mut c.bytes_filtered)
+    } else {
+        None
+    }
+}
+
+/// The topic of a gossipsub per-topic sample of this network: its topic label is the topic
+/// string itself, parsed by the code that builds it ([`TopicName`]).
+fn topic_kind(s: &Sample, network: &str) -> Option<Topic> {
+    s.label(labels::GOSSIPSUB_TOPIC)
+        .and_then(|v| v.parse::<TopicName>().ok())
+        .filter(|t| t.network == network)
+        .map(|t| t.topic)
 }
 
 #[cfg(test)]

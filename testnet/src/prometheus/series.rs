@@ -15,6 +15,8 @@ pub use rumor_report::records::series::{NotDrawn, OverTime, PlotSeries, mean};
 use super::api;
 use super::options::{Entry, SERIES_FILE};
 use crate::error::Result;
+use rumor_api::metrics::external::{self, libp2p};
+use rumor_api::metrics::{labels, node, p2p};
 use rumor_report::fsutil;
 
 /// One plot: what it shows and the PromQL (one series per node) that reads it.
@@ -41,7 +43,9 @@ pub const SPECS: [Spec; 4] = [
         unit: "bytes/s",
         query: |w| {
             format!(
-                "sum by (node) (rate(libp2p_bandwidth_bytes_total{{direction=\"Inbound\"}}[{w}]))"
+                "sum by (node) (rate({}{{direction=\"{}\"}}[{w}]))",
+                libp2p::BANDWIDTH_BYTES.sample,
+                labels::BANDWIDTH_INBOUND
             )
         },
     },
@@ -49,19 +53,25 @@ pub const SPECS: [Spec; 4] = [
         name: "mempool",
         title: "Txs in the pool (pending + queued)",
         unit: "txs",
-        query: |_| "sum by (node) (mempool_pending) + sum by (node) (mempool_queued)".into(),
+        query: |_| {
+            format!(
+                "sum by (node) ({}) + sum by (node) ({})",
+                external::MEMPOOL_PENDING.sample,
+                external::MEMPOOL_QUEUED.sample
+            )
+        },
     },
     Spec {
         name: "peers",
         title: "Connected peers",
         unit: "peers",
-        query: |_| "sum by (node) (rumor_p2p_peers)".into(),
+        query: |_| format!("sum by (node) ({})", p2p::PEERS.sample),
     },
     Spec {
         name: "heads",
         title: "Canonical head height",
         unit: "blocks",
-        query: |_| "max by (node) (rumor_head_height)".into(),
+        query: |_| format!("max by (node) ({})", node::HEAD_HEIGHT.sample),
     },
 ];
 
