@@ -3,6 +3,7 @@
 
 use crate::config::PoolConfig;
 use crate::error::TxReject;
+use rumor_api::metrics::{Family, Kind};
 
 /// Monotonic counters since the pool was created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,135 +78,55 @@ pub struct Metric {
 impl PoolStatus {
     /// Every gauge, counter and configured limit as flat samples, ready for an exporter.
     pub fn metrics(&self) -> Vec<Metric> {
-        use MetricKind::{Counter, Gauge};
-        let m = |name, help, kind, value: u64| Metric {
-            name,
-            help,
-            kind,
+        use rumor_api::metrics::external as f;
+        // Name, help and type from the one definition in `rumor-api`.
+        let m = |family: Family, value: u64| Metric {
+            name: family.name,
+            help: family.help,
+            kind: match family.kind {
+                Kind::Counter => MetricKind::Counter,
+                _ => MetricKind::Gauge,
+            },
             label: None,
             value,
         };
         let c = &self.counters;
         let l = &self.limits;
         let mut out = vec![
+            m(f::MEMPOOL_PENDING, self.pending as u64),
+            m(f::MEMPOOL_QUEUED, self.queued as u64),
+            m(f::MEMPOOL_BYTES, self.bytes as u64),
+            m(f::MEMPOOL_SENDERS, self.senders as u64),
+            m(f::MEMPOOL_ADMITTED, c.admitted),
+            m(f::MEMPOOL_REPLACED, c.replaced),
+            m(f::MEMPOOL_PROMOTED, c.promoted),
+            m(f::MEMPOOL_EVICTED, c.evicted),
+            m(f::MEMPOOL_EXPIRED, c.expired),
+            m(f::MEMPOOL_INCLUDED, c.included),
+            m(f::MEMPOOL_STALE, c.stale),
+            m(f::MEMPOOL_REINJECTED, c.reinjected),
+            m(f::MEMPOOL_LIMIT_MAX_TXS, l.max_txs as u64),
+            m(f::MEMPOOL_LIMIT_MAX_BYTES, l.max_bytes as u64),
             m(
-                "mempool_pending",
-                "Executable txs",
-                Gauge,
-                self.pending as u64,
-            ),
-            m("mempool_queued", "Waiting txs", Gauge, self.queued as u64),
-            m(
-                "mempool_bytes",
-                "Encoded bytes held",
-                Gauge,
-                self.bytes as u64,
-            ),
-            m(
-                "mempool_senders",
-                "Senders with pooled txs",
-                Gauge,
-                self.senders as u64,
-            ),
-            m("mempool_admitted", "Txs admitted", Counter, c.admitted),
-            m(
-                "mempool_replaced",
-                "Txs replaced by a higher fee",
-                Counter,
-                c.replaced,
-            ),
-            m(
-                "mempool_promoted",
-                "Queued txs made pending",
-                Counter,
-                c.promoted,
-            ),
-            m(
-                "mempool_evicted",
-                "Txs evicted for room or caps",
-                Counter,
-                c.evicted,
-            ),
-            m("mempool_expired", "Txs dropped for age", Counter, c.expired),
-            m(
-                "mempool_included",
-                "Txs dropped as included",
-                Counter,
-                c.included,
-            ),
-            m(
-                "mempool_stale",
-                "Txs dropped as stale nonce",
-                Counter,
-                c.stale,
-            ),
-            m(
-                "mempool_reinjected",
-                "Reorged-out txs taken back",
-                Counter,
-                c.reinjected,
-            ),
-            m(
-                "mempool_limit_max_txs",
-                "Configured max txs",
-                Gauge,
-                l.max_txs as u64,
-            ),
-            m(
-                "mempool_limit_max_bytes",
-                "Configured max bytes",
-                Gauge,
-                l.max_bytes as u64,
-            ),
-            m(
-                "mempool_limit_pending_per_sender",
-                "Configured pending slots per sender",
-                Gauge,
+                f::MEMPOOL_LIMIT_PENDING_PER_SENDER,
                 l.max_pending_per_sender as u64,
             ),
             m(
-                "mempool_limit_queued_per_sender",
-                "Configured queued slots per sender",
-                Gauge,
+                f::MEMPOOL_LIMIT_QUEUED_PER_SENDER,
                 l.max_queued_per_sender as u64,
             ),
+            m(f::MEMPOOL_LIMIT_MAX_QUEUED, l.max_queued_total as u64),
+            m(f::MEMPOOL_LIMIT_PRICE_BUMP_PERCENT, l.price_bump_percent),
+            m(f::MEMPOOL_LIMIT_LIFETIME_SECONDS, l.lifetime.as_secs()),
+            m(f::MEMPOOL_LIMIT_MIN_FEE, l.min_fee),
             m(
-                "mempool_limit_max_queued",
-                "Configured max queued txs",
-                Gauge,
-                l.max_queued_total as u64,
-            ),
-            m(
-                "mempool_limit_price_bump_percent",
-                "Configured replacement fee bump",
-                Gauge,
-                l.price_bump_percent,
-            ),
-            m(
-                "mempool_limit_lifetime_seconds",
-                "Configured tx lifetime",
-                Gauge,
-                l.lifetime.as_secs(),
-            ),
-            m(
-                "mempool_limit_min_fee",
-                "Configured minimum fee",
-                Gauge,
-                l.min_fee,
-            ),
-            m(
-                "mempool_limit_broadcast_capacity",
-                "Configured pending-hash broadcast buffer",
-                Gauge,
+                f::MEMPOOL_LIMIT_BROADCAST_CAPACITY,
                 l.pending_broadcast_capacity as u64,
             ),
         ];
         out.extend(c.rejections().map(|(reason, value)| Metric {
-            name: "mempool_rejected",
-            help: "Inserts rejected, by reason",
-            kind: Counter,
             label: Some(("reason", reason.as_str())),
-            value,
+            ..m(f::MEMPOOL_REJECTED, value)
         }));
         out
     }
