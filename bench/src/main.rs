@@ -95,3 +95,18 @@ async fn bench_command(a: BenchArgs, quiet: bool) -> anyhow::Result<()> {
     println!("Rows appended to {}", opts.document.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::BenchArgs;
+
+    /// Every default parses (a default its own parser refuses stops the tool before it starts).
+    #[test]
+    fn the_defaults_parse() {
+        let a = BenchArgs::try_parse_from(["rumor-bench"]).expect("defaults parse");
+        assert_eq!(a.soak_duration, std::time::Duration::from_secs(3600));
+        assert_eq!(a.runs, 3);
+    }
+}

@@ -38,7 +38,7 @@ fn format(unix_secs: u64, description: &[BorrowedFormatItem<'_>]) -> String {
     at.format(description).unwrap_or_default()
 }
 
-/// Parses `30`, `30s`, `500ms`, `2m`, `1.5s`. A bare number is seconds.
+/// Parses `30`, `30s`, `500ms`, `2m`, `1.5s`, `1h`. A bare number is seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
@@ -47,13 +47,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         (n, 1.0)
     } else if let Some(n) = s.strip_suffix('m') {
         (n, 60.0)
+    } else if let Some(n) = s.strip_suffix('h') {
+        (n, 3600.0)
     } else {
         (s, 1.0)
     };
     let v: f64 = num
         .trim()
         .parse()
-        .map_err(|_| format!("invalid duration {s:?} (examples: 30, 30s, 500ms, 2m)"))?;
+        .map_err(|_| format!("invalid duration {s:?} (examples: 30, 30s, 500ms, 2m, 1h)"))?;
     if !v.is_finite() || v < 0.0 {
         return Err(format!("invalid duration {s:?}"));
     }
@@ -82,6 +84,7 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
         assert!(parse_duration("x").is_err());
         assert!(parse_duration("-1").is_err());
     }
