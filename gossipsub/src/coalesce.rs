@@ -73,7 +73,8 @@ impl FrameStats {
 /// Totals since the behaviour was built: `parts / rpcs` is the mean coalescing factor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FrameCounts {
-    /// RPCs written, each one length-prefixed frame.
+    /// RPCs handed to an outbound stream, each one length-prefixed frame (counted at the
+    /// hand-over: a write that then fails still counts).
     pub rpcs: u64,
     /// Queued parts (messages, control entries, subscriptions) those RPCs carried.
     pub parts: u64,
@@ -139,9 +140,7 @@ impl Batch {
 
     /// The merged RPC; the batch is empty afterwards.
     pub(crate) fn take(&mut self) -> proto::Rpc {
-        let rpc = std::mem::take(&mut self.rpc);
-        *self = Self::default();
-        rpc
+        std::mem::take(self).rpc
     }
 }
 

@@ -301,15 +301,14 @@ impl EnabledHandler {
                             break;
                         }
                     }
-                    let state = if batch.is_empty() {
+                    let idle = batch.is_empty();
+                    self.outbound_substream = Some(if idle {
                         OutboundSubstreamState::WaitingOutput(substream)
                     } else {
                         tracing::trace!(peer=%self.peer_id, parts = batch.parts(), "Sending batch");
                         self.frames.sent(batch.parts());
                         OutboundSubstreamState::PendingSend(substream, Box::new(batch.take()))
-                    };
-                    let idle = matches!(state, OutboundSubstreamState::WaitingOutput(_));
-                    self.outbound_substream = Some(state);
+                    });
                     if let Some(message) = dropped {
                         // Inform the behaviour; the batch (if any) is sent on the next poll.
                         return Poll::Ready(ConnectionHandlerEvent::NotifyBehaviour(

@@ -26,12 +26,11 @@ enum Seen {
     Tx(Vec<u8>),
 }
 
-fn stock_swarm() -> libp2p::Swarm<gossipsub::Behaviour> {
-    let limits = rumor_chain::Limits::default();
+fn stock_swarm(limits: &rumor_chain::Limits) -> libp2p::Swarm<gossipsub::Behaviour> {
     let config = gossipsub::ConfigBuilder::default()
         .validation_mode(ValidationMode::Anonymous)
         .message_id_fn(|m: &gossipsub::Message| MessageId::new(&rumor_p2p::message_id(&m.data)))
-        .max_transmit_size(limits.max_block_bytes + 64 * 1024)
+        .max_transmit_size(rumor_p2p::max_transmit_bytes(limits))
         .build()
         .unwrap();
     libp2p::SwarmBuilder::with_new_identity()
@@ -55,10 +54,11 @@ fn stock_swarm() -> libp2p::Swarm<gossipsub::Behaviour> {
 fn spawn_stock_peer(
     node: Multiaddr,
     topic: IdentTopic,
+    limits: &rumor_chain::Limits,
 ) -> (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Seen>) {
     let (publish_tx, mut publish_rx) = mpsc::channel::<Vec<u8>>(64);
     let (seen_tx, seen_rx) = mpsc::channel(1024);
-    let mut swarm = stock_swarm();
+    let mut swarm = stock_swarm(limits);
     swarm.behaviour_mut().subscribe(&topic).unwrap();
     swarm.dial(node).unwrap();
     tokio::spawn(async move {
@@ -96,7 +96,7 @@ async fn a_stock_gossipsub_peer_and_a_node_exchange_txs_both_ways() {
     let node = InProcess::start(&net, "n0", None, false, vec![]).await;
     let genesis = Genesis::load(&net.join("genesis.json")).unwrap();
     let topic = IdentTopic::new(rumor_p2p::Topic::Tx.name(&genesis.network_id()));
-    let (publish, mut seen) = spawn_stock_peer(node.p2p.parse().unwrap(), topic);
+    let (publish, mut seen) = spawn_stock_peer(node.p2p.parse().unwrap(), topic, &genesis.limits);
     let subscribed = tokio::time::timeout(T, async {
         while let Some(s) = seen.recv().await {
             if matches!(s, Seen::Subscribed) {

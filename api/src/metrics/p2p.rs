@@ -39,6 +39,6 @@ super::family::families! {
     LIMIT: Gauge "rumor_p2p_limit" ["name"] "Configured bounds";
     /// Each gossipsub RPC written to a peer is one length-prefixed frame; the engine
     /// (`rumor-gossipsub`) coalesces what is queued for a peer into one.
-    GOSSIP_RPCS_SENT: Counter "rumor_p2p_gossip_rpcs_sent" [] "Gossipsub RPCs (frames) written to peers";
+    GOSSIP_RPCS_SENT: Counter "rumor_p2p_gossip_rpcs_sent" [] "Gossipsub RPCs (frames) handed to peers' outbound streams";
     GOSSIP_RPC_PARTS_SENT: Counter "rumor_p2p_gossip_rpc_parts_sent" [] "Queued messages, control entries and subscriptions those RPCs carried";
 }
