@@ -206,6 +206,12 @@ pub struct NetLimits {
     /// nothing back (one way) goes within about 20 s. See `rumor-p2p`'s `liveness`.
     pub ping_interval_ms: u64,
     pub ping_timeout_ms: u64,
+    /// Lazy push for txs (on): `lazy_eager_peers` (3) tx-mesh peers push whole txs to this
+    /// node, the others send ids, fetched if the tx has not come `lazy_wait_ms` (50) later.
+    /// Off: every mesh peer pushes every tx (stock gossipsub). See `rumor-p2p`'s `LazyPush`.
+    pub lazy_push: bool,
+    pub lazy_eager_peers: usize,
+    pub lazy_wait_ms: u64,
 }
 
 impl Default for NetLimits {
@@ -244,6 +250,9 @@ impl Default for NetLimits {
             blocktxn_timeout_ms: 2000,
             ping_interval_ms: 3000,
             ping_timeout_ms: 10_000,
+            lazy_push: true,
+            lazy_eager_peers: 3,
+            lazy_wait_ms: 50,
         }
     }
 }

@@ -57,6 +57,7 @@ use crate::{
     FailedMessages, MaxCountSubscriptionFilter, PublishError, SubscriptionError, TopicScoreParams,
     ValidationError,
     backoff::BackoffStorage,
+    choke::{Choke, ChokeCounts, Decision},
     config::{Config, ValidationMode},
     gossip_promises::GossipPromises,
     handler::{Handler, HandlerEvent, HandlerIn},
@@ -300,6 +301,12 @@ pub struct Behaviour<
     /// Rumor: RPCs sent and the parts coalesced into them, over all connections.
     frames: std::sync::Arc<crate::coalesce::FrameStats>,
 
+    /// Rumor: lazy push (the choke extension), when the config enables it.
+    choke: Option<Choke>,
+
+    /// Rumor: wakes the behaviour at the earliest deadline of an announced id.
+    choke_timer: Option<(Instant, Delay)>,
+
     /// Events that need to be yielded to the outside when polling.
     events: VecDeque<ToSwarm<Event, HandlerIn>>,
 
@@ -465,6 +472,8 @@ where
 
         Ok(Behaviour {
             frames: Default::default(),
+            choke: config.choke().cloned().map(Choke::new),
+            choke_timer: None,
             #[cfg(feature = "metrics")]
             metrics: None,
             events: VecDeque::new(),
@@ -539,6 +548,116 @@ where
     /// (messages, control entries, subscriptions) they carried.
     pub fn frame_counts(&self) -> crate::coalesce::FrameCounts {
         self.frames.counts()
+    }
+
+    /// Rumor: the choke extension's counters and the ids now waiting for their eager copy
+    /// (`None` when lazy push is off).
+    pub fn choke_counts(&self) -> Option<(ChokeCounts, usize)> {
+        self.choke.as_ref().map(|c| (c.counts, c.pending_len()))
+    }
+
+    /// Rumor: whether `peer` advertised the choke extension.
+    fn choke_capable(&self, peer: &PeerId) -> bool {
+        choke_capable(&self.connected_peers, peer)
+    }
+
+    /// Rumor: a CHOKE or UNCHOKE from `peer` on `topic`, obeyed only on a mesh link of a lazy
+    /// topic with a peer that advertised the extension.
+    fn handle_choke(&mut self, peer: &PeerId, topic: TopicHash, choked: bool) {
+        let on_mesh_link = self.mesh.get(&topic).is_some_and(|m| m.contains(peer));
+        let capable = self.choke_capable(peer);
+        if let Some(c) = self.choke.as_mut()
+            && on_mesh_link
+            && capable
+            && c.config.topics.contains(&topic)
+        {
+            tracing::debug!(%peer, %topic, choked, "Choke extension: peer (un)choked us");
+            c.set_choked_by(&topic, *peer, choked);
+        }
+    }
+
+    /// Rumor: how a message goes to `peer`: in full, or as its id when `peer` choked us on
+    /// the topic and the message is small.
+    fn push_or_announce(
+        &mut self,
+        peer: PeerId,
+        msg_id: &MessageId,
+        message: &RawMessage,
+        timeout: Duration,
+    ) -> bool {
+        if let Some(c) = self.choke.as_mut()
+            && c.choked_by(&message.topic, &peer)
+            && c.lazy(&message.topic, message.raw_protobuf_len())
+        {
+            c.counts.lazy_ids_sent += 1;
+            return self.send_message(
+                peer,
+                RpcOut::IHave(IHave {
+                    topic_hash: message.topic.clone(),
+                    message_ids: vec![msg_id.clone()],
+                }),
+            );
+        }
+        self.send_message(
+            peer,
+            RpcOut::Publish {
+                message_id: msg_id.clone(),
+                message: message.clone(),
+                timeout: Delay::new(timeout),
+            },
+        )
+    }
+
+    /// Rumor: ids announced by choked peers whose eager copy is late are asked for, and each
+    /// announcer is unchoked (it was the faster path). Returns the next deadline.
+    fn choke_expired(&mut self) {
+        let Some(c) = self.choke.as_mut() else {
+            return;
+        };
+        let late = c.expired(Instant::now());
+        for (id, topic, peer) in late {
+            if self.duplicate_cache.contains(&id) || !self.connected_peers.contains_key(&peer) {
+                continue;
+            }
+            if self
+                .choke
+                .as_mut()
+                .is_some_and(|c| c.unchoke(&topic, &peer))
+            {
+                self.send_message(peer, RpcOut::Choke(topic, false));
+            }
+            self.ask(peer, vec![id]);
+        }
+    }
+
+    /// Rumor: sends an IWANT for `ids` to `peer` and records the promise (as `handle_ihave`).
+    fn ask(&mut self, peer: PeerId, ids: Vec<MessageId>) {
+        let followup_time = Instant::now()
+            .checked_add(self.config.iwant_followup_time())
+            .unwrap_or_else(Instant::now);
+        self.gossip_promises.add_promise(peer, &ids, followup_time);
+        self.send_message(peer, RpcOut::IWant(IWant { message_ids: ids }));
+    }
+
+    /// Rumor: the choke extension's part of the heartbeat: each lazy topic's chokes and
+    /// unchokes (`Choke::heartbeat`).
+    fn choke_heartbeat(&mut self) {
+        let Some(c) = self.choke.as_mut() else {
+            return;
+        };
+        let mut sends = Vec::new();
+        for (topic, mesh) in &self.mesh {
+            for d in c.heartbeat(topic, mesh, |p| choke_capable(&self.connected_peers, p)) {
+                match d {
+                    Decision::Choke(p) => sends.push((p, topic.clone(), true)),
+                    Decision::Unchoke(p) => sends.push((p, topic.clone(), false)),
+                }
+            }
+        }
+        for (peer, topic, choked) in sends {
+            tracing::debug!(%peer, %topic, choked, "Choke extension: (un)choking peer");
+            self.send_message(peer, RpcOut::Choke(topic, choked));
+        }
     }
 
     pub fn all_peers(&self) -> impl Iterator<Item = (&PeerId, Vec<&TopicHash>)> {
@@ -731,13 +850,11 @@ where
                 );
             }
 
-            if self.send_message(
+            if self.push_or_announce(
                 *peer_id,
-                RpcOut::Publish {
-                    message_id: msg_id.clone(),
-                    message: raw_message.clone(),
-                    timeout: Delay::new(self.config.publish_queue_duration()),
-                },
+                &msg_id,
+                &raw_message,
+                self.config.publish_queue_duration(),
             ) {
                 publish_failed = false
             }
@@ -1223,6 +1340,7 @@ where
                 &self.mesh,
                 &mut self.events,
                 &self.connected_peers,
+                &mut self.choke,
             );
         }
 
@@ -1295,6 +1413,9 @@ where
         tracing::debug!(topic=%topic_hash, "Running LEAVE for topic");
 
         // If our mesh contains the topic, send prune to peers and delete it from the mesh
+        if let Some(c) = self.choke.as_mut() {
+            c.topic_gone(topic_hash);
+        }
         if let Some((_, peers)) = self.mesh.remove_entry(topic_hash) {
             #[cfg(feature = "metrics")]
             if let Some(m) = self.metrics.as_mut() {
@@ -1316,6 +1437,7 @@ where
                     &self.mesh,
                     &mut self.events,
                     &self.connected_peers,
+                    &mut self.choke,
                 );
             }
         }
@@ -1346,6 +1468,14 @@ where
                 %score,
                 "IHAVE: ignoring peer with score below threshold"
             );
+            return;
+        }
+
+        // Rumor: ids from a mesh peer we choked are its lazy push, not heartbeat gossip: they
+        // wait `iwant_delay` for their eager copy (bounded by `max_pending`) instead of counting
+        // against the IHAVE flood limits; see `crate::choke`.
+        let ihave_msgs = self.take_lazy_announcements(peer_id, ihave_msgs);
+        if ihave_msgs.is_empty() {
             return;
         }
 
@@ -1466,6 +1596,42 @@ where
             );
         }
         tracing::trace!(peer=%peer_id, "Completed IHAVE handling for peer");
+    }
+
+    /// Rumor: handles the announcements in `ihave_msgs` that are a choked mesh peer's lazy
+    /// push and returns the rest (heartbeat gossip, handled as upstream does).
+    fn take_lazy_announcements(
+        &mut self,
+        peer_id: &PeerId,
+        ihave_msgs: Vec<(TopicHash, Vec<MessageId>)>,
+    ) -> Vec<(TopicHash, Vec<MessageId>)> {
+        if self.choke.is_none() || !self.choke_capable(peer_id) {
+            return ihave_msgs;
+        }
+        let now = Instant::now();
+        let mut rest = Vec::new();
+        let mut at_once = Vec::new();
+        for (topic, ids) in ihave_msgs {
+            let Some(c) = self.choke.as_mut() else {
+                return rest;
+            };
+            if !c.we_choked(&topic, peer_id) {
+                rest.push((topic, ids));
+                continue;
+            }
+            for id in ids {
+                if self.duplicate_cache.contains(&id) || self.gossip_promises.contains(&id) {
+                    continue;
+                }
+                if !c.on_announce(&topic, *peer_id, &id, now) {
+                    at_once.push(id);
+                }
+            }
+        }
+        if !at_once.is_empty() {
+            self.ask(*peer_id, at_once);
+        }
+        rest
     }
 
     /// Handles an IWANT control message. Checks our cache of messages. If the message exists it is
@@ -1669,6 +1835,7 @@ where
                 &self.mesh,
                 &mut self.events,
                 &self.connected_peers,
+                &mut self.choke,
             );
 
             if let PeerScoreState::Active(peer_score) = &mut self.peer_score {
@@ -1747,6 +1914,7 @@ where
                     &self.mesh,
                     &mut self.events,
                     &self.connected_peers,
+                    &mut self.choke,
                 );
             }
         }
@@ -1997,6 +2165,22 @@ where
         // and instead continually penalize peers that repeatedly send this message.
         if !self.message_is_valid(&msg_id, &mut raw_message, propagation_source) {
             return;
+        }
+
+        // Rumor: what each mesh link delivers, first or late (the choke policy's input).
+        let first = !self.duplicate_cache.contains(&msg_id);
+        if let Some(c) = self.choke.as_mut()
+            && self
+                .mesh
+                .get(&message.topic)
+                .is_some_and(|m| m.contains(propagation_source))
+        {
+            c.on_receipt(&message.topic, *propagation_source, first);
+        }
+        if let Some(c) = self.choke.as_mut()
+            && first
+        {
+            c.delivered(&msg_id);
         }
 
         if !self.duplicate_cache.insert(msg_id.clone()) {
@@ -2260,6 +2444,7 @@ where
                 &self.mesh,
                 &mut self.events,
                 &self.connected_peers,
+                &mut self.choke,
             );
         }
 
@@ -2739,6 +2924,9 @@ where
             self.send_graft_prune(to_graft, to_prune, no_px);
         }
 
+        // Rumor: chokes and unchokes on the meshes as they now stand.
+        self.choke_heartbeat();
+
         // shift the memcache
         self.mcache.shift();
 
@@ -2903,6 +3091,7 @@ where
                     &self.mesh,
                     &mut self.events,
                     &self.connected_peers,
+                    &mut self.choke,
                 );
             }
             let rpc_msgs = topics.iter().map(|topic_hash| {
@@ -2956,6 +3145,7 @@ where
                     &self.mesh,
                     &mut self.events,
                     &self.connected_peers,
+                    &mut self.choke,
                 );
             }
         }
@@ -3019,6 +3209,7 @@ where
         }
 
         // forward the message to peers
+        let mut lazy_or_full = Vec::with_capacity(recipient_peers.len());
         for peer_id in recipient_peers.iter() {
             if let Some(peer) = self.connected_peers.get_mut(peer_id) {
                 if peer.dont_send.contains_key(msg_id) {
@@ -3035,16 +3226,12 @@ where
                 }
 
                 tracing::debug!(%peer_id, message_id=%msg_id, "Sending message to peer");
-
-                self.send_message(
-                    *peer_id,
-                    RpcOut::Publish {
-                        message_id: msg_id.clone(),
-                        message: message.clone(),
-                        timeout: Delay::new(self.config.forward_queue_duration()),
-                    },
-                );
+                lazy_or_full.push(*peer_id);
             }
+        }
+        let timeout = self.config.forward_queue_duration();
+        for peer_id in lazy_or_full {
+            self.push_or_announce(peer_id, msg_id, &message, timeout);
         }
         tracing::debug!("Completed forwarding message");
         true
@@ -3316,6 +3503,9 @@ where
         } else {
             // remove from mesh, topic_peers, peer_topic and the fanout
             tracing::debug!(peer=%peer_id, "Peer disconnected");
+            if let Some(c) = self.choke.as_mut() {
+                c.peer_gone(&peer_id);
+            }
             let Some(connected_peer) = self.connected_peers.get(&peer_id) else {
                 tracing::error!(peer_id = %peer_id, "Peer non-existent when handling disconnection");
                 return;
@@ -3452,6 +3642,7 @@ where
             self.send_message(
                 peer_id,
                 RpcOut::Extensions(Extensions {
+                    choke: self.config.choke().map(|_| true),
                     #[cfg(feature = "partial-messages")]
                     partial_messages: Some(true),
 
@@ -3497,6 +3688,7 @@ where
             self.send_message(
                 peer_id,
                 RpcOut::Extensions(Extensions {
+                    choke: self.config.choke().map(|_| true),
                     #[cfg(feature = "partial-messages")]
                     partial_messages: Some(true),
                     #[cfg(not(feature = "partial-messages"))]
@@ -3667,6 +3859,9 @@ where
                                 self.handle_extensions(&propagation_source, extensions);
                             }
                         }
+                        ControlAction::Choke(topic, choked) => {
+                            self.handle_choke(&propagation_source, topic, choked)
+                        }
                     }
                 }
                 if !ihave_msgs.is_empty() {
@@ -3756,6 +3951,28 @@ where
             self.heartbeat.reset(self.config.heartbeat_interval());
         }
 
+        // Rumor: announced ids whose eager copy is late (the choke extension).
+        while let Some(deadline) = self.choke.as_mut().and_then(|c| c.next_deadline()) {
+            if deadline <= Instant::now() {
+                self.choke_expired();
+                continue;
+            }
+            let timer = match &mut self.choke_timer {
+                Some((at, timer)) if *at == deadline => timer,
+                slot => {
+                    let wait = deadline.saturating_duration_since(Instant::now());
+                    &mut slot.insert((deadline, Delay::new(wait))).1
+                }
+            };
+            if timer.poll_unpin(cx).is_pending() {
+                break;
+            }
+            self.choke_timer = None;
+        }
+        if let Some(event) = self.events.pop_front() {
+            return Poll::Ready(event);
+        }
+
         Poll::Pending
     }
 
@@ -3773,6 +3990,15 @@ where
     }
 }
 
+/// Rumor: whether `peer` advertised the choke extension in its `ControlExtensions`.
+fn choke_capable(connected_peers: &HashMap<PeerId, PeerDetails>, peer: &PeerId) -> bool {
+    connected_peers
+        .get(peer)
+        .and_then(|p| p.extensions)
+        .and_then(|e| e.choke)
+        == Some(true)
+}
+
 /// This is called when peers are added to any mesh. It checks if the peer existed
 /// in any other mesh. If this is the first mesh they have joined, it queues a message to notify
 /// the appropriate connection handler to maintain a connection.
@@ -3782,7 +4008,14 @@ fn peer_added_to_mesh(
     mesh: &HashMap<TopicHash, BTreeSet<PeerId>>,
     events: &mut VecDeque<ToSwarm<Event, HandlerIn>>,
     connections: &HashMap<PeerId, PeerDetails>,
+    choke: &mut Option<Choke>,
 ) {
+    // Rumor: a link (re)joining a mesh starts unchoked both ways.
+    if let Some(c) = choke {
+        for topic in &new_topics {
+            c.link_reset(topic, &peer_id);
+        }
+    }
     // Ensure there is an active connection
     let connection_id = match connections.get(&peer_id) {
         Some(p) => p
@@ -3823,7 +4056,12 @@ fn peer_removed_from_mesh(
     mesh: &HashMap<TopicHash, BTreeSet<PeerId>>,
     events: &mut VecDeque<ToSwarm<Event, HandlerIn>>,
     connections: &HashMap<PeerId, PeerDetails>,
+    choke: &mut Option<Choke>,
 ) {
+    // Rumor: choke state lives on a mesh link.
+    if let Some(c) = choke {
+        c.link_reset(old_topic, &peer_id);
+    }
     // Ensure there is an active connection
     let connection_id = match connections.get(&peer_id) {
         Some(p) => p

@@ -16,7 +16,7 @@
 //!   which must match the network's (stock defaults: 64 KiB per RPC, 500 messages per RPC,
 //!   16 KiB of subscriptions + control per RPC, counted as `validate_rpc_limits` counts them;
 //!   a stock peer that sees more resets the stream).
-//! - Parts carrying a singleton field (the extensions control, a partial message) or nothing
+//! - Parts carrying a singleton field (the extensions control, a partial message, a choke) or nothing
 //!   at all (the test extension) are never merged: they leave alone, in queue order.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -147,6 +147,7 @@ impl Batch {
 /// Whether a part may share an RPC with others: no singleton field, and not empty.
 fn mergeable(rpc: &proto::Rpc) -> bool {
     rpc.partial.is_none()
+        && rpc.choke.is_none()
         && rpc.control.as_ref().is_none_or(|c| c.extensions.is_none())
         && (!rpc.publish.is_empty() || !rpc.subscriptions.is_empty() || rpc.control.is_some())
 }

@@ -136,6 +136,8 @@ pub struct Config {
     idontwant_message_size_threshold: usize,
     idontwant_on_publish: bool,
     topic_configuration: TopicConfigs,
+    /// Rumor: lazy push for small messages (`crate::choke`); `None` is stock behaviour.
+    choke: Option<crate::choke::ChokeConfig>,
 }
 
 impl Config {
@@ -490,6 +492,11 @@ impl Config {
     pub fn max_ihave_messages_heartbeat(&self) -> usize {
         self.max_ihave_messages_heartbeat
     }
+
+    /// Rumor: the choke extension's settings (lazy push for small messages), if enabled.
+    pub fn choke(&self) -> Option<&crate::choke::ChokeConfig> {
+        self.choke.as_ref()
+    }
 }
 
 impl Default for Config {
@@ -563,6 +570,7 @@ impl Default for ConfigBuilder {
                 idontwant_message_size_threshold: 1000,
                 idontwant_on_publish: false,
                 topic_configuration: TopicConfigs::default(),
+                choke: None,
             },
             invalid_protocol: false,
         }
@@ -1072,6 +1080,13 @@ impl ConfigBuilder {
         self
     }
 
+    /// Rumor: enables the choke extension (lazy push for small messages on
+    /// `choke.topics`, negotiated per peer through `ControlExtensions`; see `crate::choke`).
+    pub fn choke(&mut self, choke: crate::choke::ChokeConfig) -> &mut Self {
+        self.config.choke = Some(choke);
+        self
+    }
+
     /// The maximum total byte size of all control messages and subscriptions in an RPC.
     /// Validates cumulative size by scanning protobuf bytes before decoding.
     /// Messages exceeding this limit will be rejected. The default is 16KB.
@@ -1151,6 +1166,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut builder = f.debug_struct("GossipsubConfig");
         let _ = builder.field("protocol", &self.protocol);
+        let _ = builder.field("choke", &self.choke);
         let _ = builder.field("history_length", &self.history_length);
         let _ = builder.field("history_gossip", &self.history_gossip);
         let _ = builder.field(

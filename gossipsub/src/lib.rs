@@ -96,6 +96,7 @@
 
 mod backoff;
 mod behaviour;
+mod choke;
 mod coalesce;
 mod config;
 mod error;
@@ -118,6 +119,7 @@ mod types;
 #[cfg(feature = "metrics")]
 pub use metrics::Config as MetricsConfig;
 
+pub use self::choke::{ChokeConfig, ChokeCounts};
 pub use self::coalesce::FrameCounts;
 #[cfg(feature = "partial-messages")]
 pub use self::extensions::partial_messages;

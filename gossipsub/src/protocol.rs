@@ -46,6 +46,9 @@ use crate::{
 
 pub(crate) const SIGNING_PREFIX: &[u8] = b"libp2p-pubsub:";
 
+/// Topics read from one RPC's choke or unchoke list (Rumor's choke extension).
+const MAX_CHOKE_TOPICS: usize = 16;
+
 pub(crate) const GOSSIPSUB_1_3_0_PROTOCOL: ProtocolId = ProtocolId {
     protocol: StreamProtocol::new("/meshsub/1.3.0"),
     kind: PeerKind::Gossipsubv1_3,
@@ -653,8 +656,22 @@ impl Decoder for GossipsubCodec {
 
         let extensions_msg = control.extensions.map(|extensions| Extensions {
             partial_messages: extensions.partial_messages,
+            choke: extensions.choke,
         });
         control_msgs.push(ControlAction::Extensions(extensions_msg));
+
+        // Rumor's choke extension: at most `MAX_CHOKE_TOPICS` entries of each kind are read
+        // (a node subscribes to a handful of topics; the rest could only be noise).
+        if let Some(choke) = rpc.choke.take() {
+            for (topics, choked) in [(choke.choke, true), (choke.unchoke, false)] {
+                control_msgs.extend(
+                    topics
+                        .into_iter()
+                        .take(MAX_CHOKE_TOPICS)
+                        .map(|t| ControlAction::Choke(TopicHash::from_raw(t), choked)),
+                );
+            }
+        }
 
         #[cfg(feature = "partial-messages")]
         let partial_message = rpc.partial.and_then(|partial_proto| {

@@ -283,6 +283,8 @@ pub enum ControlAction {
     IDontWant(IDontWant),
     /// The Node has sent us its supported extensions.
     Extensions(Option<Extensions>),
+    /// Rumor's choke extension: the peer chokes (`true`) or unchokes us on a topic.
+    Choke(TopicHash, bool),
 }
 
 /// Node broadcasts known messages per topic - IHave control message.
@@ -330,6 +332,8 @@ pub struct IDontWant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Extensions {
     pub(crate) partial_messages: Option<bool>,
+    /// Rumor's choke extension (lazy push, `crate::choke`).
+    pub(crate) choke: Option<bool>,
 }
 
 /// A Gossipsub RPC message sent.
@@ -366,6 +370,8 @@ pub enum RpcOut {
     IDontWant(IDontWant),
     /// Send a Extensions control message.
     Extensions(Extensions),
+    /// Rumor's choke extension: choke (`true`) or unchoke the peer on a topic.
+    Choke(TopicHash, bool),
     /// Send a test extension message.
     TestExtension,
     /// Send a partial messages extension.
@@ -390,6 +396,7 @@ impl RpcOut {
                 | RpcOut::Graft(_)
                 | RpcOut::Prune(_)
                 | RpcOut::IDontWant(_)
+                | RpcOut::Choke(..)
         )
     }
 }
@@ -403,6 +410,7 @@ impl From<RpcOut> for proto::Rpc {
                 publish: vec![message.into()],
                 control: None,
                 partial: None,
+                choke: None,
             },
             RpcOut::Subscribe {
                 topic,
@@ -418,6 +426,7 @@ impl From<RpcOut> for proto::Rpc {
                 }],
                 control: None,
                 partial: None,
+                choke: None,
             },
             RpcOut::SubscribeMany(topics) => proto::Rpc {
                 publish: Vec::new(),
@@ -434,6 +443,7 @@ impl From<RpcOut> for proto::Rpc {
                     .collect(),
                 control: None,
                 partial: None,
+                choke: None,
             },
             RpcOut::Unsubscribe(topic) => proto::Rpc {
                 publish: Vec::new(),
@@ -445,6 +455,7 @@ impl From<RpcOut> for proto::Rpc {
                 }],
                 control: None,
                 partial: None,
+                choke: None,
             },
             RpcOut::IHave(IHave {
                 topic_hash,
@@ -464,6 +475,7 @@ impl From<RpcOut> for proto::Rpc {
                     extensions: None,
                 }),
                 partial: None,
+                choke: None,
             },
             RpcOut::IWant(IWant { message_ids }) => proto::Rpc {
                 publish: Vec::new(),
@@ -479,6 +491,7 @@ impl From<RpcOut> for proto::Rpc {
                     extensions: None,
                 }),
                 partial: None,
+                choke: None,
             },
             RpcOut::Graft(Graft { topic_hash }) => proto::Rpc {
                 publish: Vec::new(),
@@ -494,6 +507,7 @@ impl From<RpcOut> for proto::Rpc {
                     extensions: None,
                 }),
                 partial: None,
+                choke: None,
             },
             RpcOut::Prune(Prune {
                 topic_hash,
@@ -523,6 +537,7 @@ impl From<RpcOut> for proto::Rpc {
                         extensions: None,
                     }),
                     partial: None,
+                    choke: None,
                 }
             }
             RpcOut::IDontWant(IDontWant { message_ids }) => proto::Rpc {
@@ -539,8 +554,27 @@ impl From<RpcOut> for proto::Rpc {
                     extensions: None,
                 }),
                 partial: None,
+                choke: None,
             },
-            RpcOut::Extensions(Extensions { partial_messages }) => proto::Rpc {
+            RpcOut::Choke(topic, choke) => {
+                let topic = vec![topic.into_string()];
+                let (choke, unchoke) = if choke {
+                    (topic, Vec::new())
+                } else {
+                    (Vec::new(), topic)
+                };
+                proto::Rpc {
+                    publish: Vec::new(),
+                    subscriptions: Vec::new(),
+                    control: None,
+                    partial: None,
+                    choke: Some(proto::ChokeExtension { choke, unchoke }),
+                }
+            }
+            RpcOut::Extensions(Extensions {
+                partial_messages,
+                choke,
+            }) => proto::Rpc {
                 publish: Vec::new(),
                 subscriptions: Vec::new(),
                 control: Some(proto::ControlMessage {
@@ -549,15 +583,20 @@ impl From<RpcOut> for proto::Rpc {
                     graft: vec![],
                     prune: vec![],
                     idontwant: vec![],
-                    extensions: Some(proto::ControlExtensions { partial_messages }),
+                    extensions: Some(proto::ControlExtensions {
+                        partial_messages,
+                        choke,
+                    }),
                 }),
                 partial: None,
+                choke: None,
             },
             RpcOut::TestExtension => proto::Rpc {
                 subscriptions: vec![],
                 publish: vec![],
                 control: None,
                 partial: None,
+                choke: None,
             },
             #[cfg(feature = "partial-messages")]
             RpcOut::PartialMessage(crate::partial_messages::PartialMessage {

@@ -102,6 +102,11 @@ pub fn network_config(
     c.gossip.heartbeat = Duration::from_millis(config.net.heartbeat_ms.max(50));
     c.gossip.flood_all = config.net.flood_all;
     c.gossip.idontwant_threshold = config.net.idontwant_threshold;
+    c.gossip.lazy_push = config.net.lazy_push.then(|| rumor_p2p::LazyPush {
+        eager_peers: config.net.lazy_eager_peers.max(1),
+        lazy_wait: Duration::from_millis(config.net.lazy_wait_ms.max(1)),
+        ..rumor_p2p::LazyPush::default()
+    });
     c.txsync.max_inbound = config.net.txsync_max_inbound.max(1);
     c.txsync.peer_burst = config.net.txsync_peer_burst.max(1);
     c.txsync.peer_per_sec = config.net.txsync_peer_per_sec;
@@ -157,6 +162,12 @@ mod tests {
             (n.seen_cache, n.publish_queue, n.event_channel)
         );
         assert_eq!(net.idontwant_threshold, n.gossip.idontwant_threshold);
+        let lazy = n.gossip.lazy_push.expect("lazy push on by default");
+        assert!(net.lazy_push);
+        assert_eq!(
+            (net.lazy_eager_peers, net.lazy_wait_ms),
+            (lazy.eager_peers, lazy.lazy_wait.as_millis() as u64)
+        );
         assert_eq!(net.flood_all, n.gossip.flood_all);
         assert_eq!(quotas(&net), n.quotas);
         assert_eq!(net.allow_private_addrs, n.address_book.allow_private);

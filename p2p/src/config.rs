@@ -66,6 +66,32 @@ pub struct GossipConfig {
     /// How long a queued forward may wait before gossipsub drops it (1 s; raised automatically
     /// under link emulation, where queues legitimately hold bytes for a WAN round trip).
     pub forward_queue_duration: Duration,
+    /// Lazy push for txs (the engine's choke extension, `rumor_gossipsub::ChokeConfig`): a
+    /// node keeps `eager_peers` tx-mesh peers pushing whole txs to it and chokes the rest,
+    /// which then send ids; an id whose tx has not come `lazy_wait` later is fetched and its
+    /// sender unchoked. Negotiated per peer (stock peers push as ever). `None`: off.
+    pub lazy_push: Option<LazyPush>,
+}
+
+/// Lazy-push settings (see [`GossipConfig::lazy_push`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LazyPush {
+    /// Tx-mesh peers kept pushing whole txs to this node (3).
+    pub eager_peers: usize,
+    /// How long an announced id waits for its eager copy before it is fetched (50 ms).
+    pub lazy_wait: Duration,
+    /// Ids waiting for their eager copy, at most (8 192); beyond, an id is fetched at once.
+    pub max_pending: usize,
+}
+
+impl Default for LazyPush {
+    fn default() -> Self {
+        Self {
+            eager_peers: 3,
+            lazy_wait: Duration::from_millis(50),
+            max_pending: 8192,
+        }
+    }
 }
 
 impl Default for GossipConfig {
@@ -81,6 +107,7 @@ impl Default for GossipConfig {
             idontwant_threshold: 1000,
             duplicate_cache_time: Duration::from_secs(60),
             forward_queue_duration: Duration::from_secs(1),
+            lazy_push: Some(LazyPush::default()),
         }
     }
 }

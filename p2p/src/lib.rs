@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex};
 
 // The public surface, curated: everything the node, the tests and the benches use, and every
 // type that appears in those items' signatures. Nothing else is reachable from outside.
-pub use config::{GossipConfig, NetworkConfig, PeerTargets, RequestQuotas, TxSyncConfig};
+pub use config::{GossipConfig, LazyPush, NetworkConfig, PeerTargets, RequestQuotas, TxSyncConfig};
 pub use event_loop::EventLoop;
 pub use gossip::seen::{SeenCache, SeenStats};
 pub use gossip::{
@@ -162,6 +162,10 @@ pub fn start(
         ("status_peer_burst", config.quotas.status_burst as usize),
         ("sync_peer_burst", config.quotas.sync_burst as usize),
         ("px_peer_burst", config.quotas.px_burst as usize),
+        (
+            "gossip_lazy_pending",
+            config.gossip.lazy_push.map_or(0, |l| l.max_pending),
+        ),
     ] {
         metrics.set_limit(name, value);
     }

@@ -69,6 +69,9 @@ pub struct P2pMetrics {
     /// how much the engine coalesces.
     pub gossip_rpcs_sent: Counter,
     pub gossip_rpc_parts_sent: Counter,
+    /// Lazy-push events by kind, and ids waiting for their eager copy.
+    pub gossip_lazy: Family<Labels, Counter>,
+    pub gossip_lazy_pending: Gauge,
     /// Items waiting in the handle→loop command channel and the loop→node event channel.
     pub queue_len: Family<Labels, Gauge>,
     /// Every configured bound, by name (so dashboards can show usage against its limit).
@@ -123,6 +126,8 @@ impl P2pMetrics {
             limit => families::LIMIT;
             gossip_rpcs_sent => families::GOSSIP_RPCS_SENT;
             gossip_rpc_parts_sent => families::GOSSIP_RPC_PARTS_SENT;
+            gossip_lazy => families::GOSSIP_LAZY;
+            gossip_lazy_pending => families::GOSSIP_LAZY_PENDING;
         );
         m
     }

@@ -232,7 +232,7 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
     // (drained every 100 ms) die with it at SIGKILL, and a block import traces all of the
     // block's unseen txs at once (measured: 31 of one node's 100 in one CI run, 0 in the
     // next). The lost check above reads the nodes' real state and is the exact one; here a
-    // node that was never killed must have traced every tx, and the churned ones most.
+    // node that was never killed must have traced every tx.
     let tx = kind(&r, Kind::Tx);
     for inc in &tx.stats.incomplete {
         for node in &inc.missing {
@@ -242,8 +242,11 @@ fn ci_sized_run_with_a_partition_and_churn_converges_and_loses_nothing() {
             );
         }
     }
-    let delivery = tx.stats.delivery.ratio;
-    assert!(delivery >= 0.9, "{tx:?}");
+    // No floor on the churned node's traced share: how much of it a SIGKILL'd node's trace
+    // misses depends on when the kills land (one CI run: the churned node traced 45 of 100
+    // while the run ended on one head with 0 lost; locally churn killed it twice, the second
+    // time 9 ms after its restart). What the nodes hold is checked exactly above.
+    assert!(tx.stats.delivery.delivered > 0, "{tx:?}");
     let md = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
     assert!(md.contains("## Convergence"), "{md}");
     let ot = r.over_time.as_ref().expect("over_time");

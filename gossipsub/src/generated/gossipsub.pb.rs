@@ -10,6 +10,18 @@ pub struct Rpc {
     /// Canonical Extensions should register their messages here.
     #[prost(message, optional, tag = "10")]
     pub partial: ::core::option::Option<PartialMessagesExtension>,
+    /// Rumor's experimental choke extension (lazy push): see `src/choke.rs`.
+    #[prost(message, optional, tag = "271578840")]
+    pub choke: ::core::option::Option<ChokeExtension>,
+}
+/// Rumor's experimental choke extension: topics on which the sender chokes (asks for ids
+/// instead of messages) or unchokes the receiver.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ChokeExtension {
+    #[prost(string, repeated, tag = "1")]
+    pub choke: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, repeated, tag = "2")]
+    pub unchoke: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Nested message and enum types in `RPC`.
 pub mod rpc {
@@ -99,6 +111,9 @@ pub struct ControlIDontWant {
 pub struct ControlExtensions {
     #[prost(bool, optional, tag = "10")]
     pub partial_messages: ::core::option::Option<bool>,
+    /// Rumor's experimental choke extension (field number random, ≥ 0x200000 as v1.3 asks).
+    #[prost(bool, optional, tag = "369068093")]
+    pub choke: ::core::option::Option<bool>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PeerInfo {

@@ -32,6 +32,8 @@ pub(crate) struct Snapshot {
     pub inbound_sync: usize,
     /// Gossipsub RPCs written and parts carried since start (the engine's totals).
     pub frames: gossipsub::FrameCounts,
+    /// Lazy-push totals and ids waiting now (`None`: lazy push off).
+    pub lazy: Option<(gossipsub::ChokeCounts, usize)>,
 }
 
 /// Copies `s` into the metrics.
@@ -63,6 +65,19 @@ pub(crate) fn refresh(m: &P2pMetrics, s: &Snapshot) {
         .inc_by(s.frames.rpcs.saturating_sub(m.gossip_rpcs_sent.get()));
     m.gossip_rpc_parts_sent
         .inc_by(s.frames.parts.saturating_sub(m.gossip_rpc_parts_sent.get()));
+    if let Some((c, pending)) = s.lazy {
+        for (event, total) in [
+            ("choke_sent", c.chokes_sent),
+            ("unchoke_sent", c.unchokes_sent),
+            ("id_sent", c.lazy_ids_sent),
+            ("late_fetch", c.late_iwants),
+            ("pending_overflow", c.pending_overflow),
+        ] {
+            let counter = m.gossip_lazy.get_or_create(&vec![("event", event)]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        m.gossip_lazy_pending.set(pending as i64);
+    }
     m.queue_len
         .get_or_create(&vec![("queue", "commands")])
         .set(s.commands as i64);

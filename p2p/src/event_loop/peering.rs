@@ -166,6 +166,7 @@ impl EventLoop {
             events: self.events.max_capacity() - self.events.capacity(),
             inbound_sync: self.sync.inbound_len(),
             frames: gs.frame_counts(),
+            lazy: gs.choke_counts(),
         };
         gauges::refresh(&self.metrics, &snapshot);
     }

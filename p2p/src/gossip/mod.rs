@@ -221,6 +221,16 @@ pub fn behaviour(
     for t in Topic::ALL {
         b.max_transmit_size_for_topic(topic_max_bytes(t, limits), topics.hash(t));
     }
+    // Flooding everything (the benchmark baseline) is the opposite of lazy push.
+    if let Some(lazy) = cfg.lazy_push.filter(|_| !cfg.flood_all) {
+        b.choke(gossipsub::ChokeConfig {
+            topics: [topics.hash(Topic::Tx)].into_iter().collect(),
+            eager_target: lazy.eager_peers.max(1),
+            iwant_delay: lazy.lazy_wait,
+            max_pending: lazy.max_pending,
+            ..gossipsub::ChokeConfig::default()
+        });
+    }
     let config = b.build().map_err(|e| format!("gossipsub config: {e}"))?;
     let mut gs = Gossipsub::new_with_transform(MessageAuthenticity::Anonymous, config, transform)
         .map_err(|e| format!("gossipsub: {e}"))?;

@@ -685,6 +685,7 @@ fn test_validation_error_message_size_too_large_topic_specific() {
         subscriptions: vec![],
         control: None,
         partial: None,
+        choke: None,
     };
     codec.encode(rpc, &mut buf).unwrap();
 
@@ -794,6 +795,7 @@ fn test_validation_message_size_within_topic_specific() {
         subscriptions: vec![],
         control: None,
         partial: None,
+        choke: None,
     };
     codec.encode(rpc, &mut buf).unwrap();
 
