@@ -206,8 +206,8 @@ pub struct NetLimits {
     /// nothing back (one way) goes within about 20 s. See `rumor-p2p`'s `liveness`.
     pub ping_interval_ms: u64,
     pub ping_timeout_ms: u64,
-    /// Lazy push for txs (on): `lazy_eager_peers` (3) tx-mesh peers push whole txs to this
-    /// node, the others send ids, fetched if the tx has not come `lazy_wait_ms` (50) later.
+    /// Lazy push for txs (on): `lazy_eager_peers` (2) tx-mesh peers push whole txs to this
+    /// node, the others send ids, fetched if the tx has not come `lazy_wait_ms` (30) later.
     /// Off: every mesh peer pushes every tx (stock gossipsub). See `rumor-p2p`'s `LazyPush`.
     pub lazy_push: bool,
     pub lazy_eager_peers: usize,
@@ -251,8 +251,8 @@ impl Default for NetLimits {
             ping_interval_ms: 3000,
             ping_timeout_ms: 10_000,
             lazy_push: true,
-            lazy_eager_peers: 3,
-            lazy_wait_ms: 50,
+            lazy_eager_peers: 2,
+            lazy_wait_ms: 30,
         }
     }
 }

@@ -85,6 +85,10 @@ use crate::{
 #[cfg(test)]
 mod tests;
 
+/// Rumor: how much later than its deadline an announced id may be asked for, so that ids
+/// falling due together share one timer (see `poll`).
+const CHOKE_TIMER_SLACK: Duration = Duration::from_millis(10);
+
 /// IDONTWANT cache capacity.
 const IDONTWANT_CAP: usize = 10_000;
 
@@ -307,6 +311,11 @@ pub struct Behaviour<
     /// Rumor: wakes the behaviour at the earliest deadline of an announced id.
     choke_timer: Option<(Instant, Delay)>,
 
+    /// Rumor: ids owed to peers that choked us, sent every `announce_interval` as one IHAVE
+    /// per topic (bounded per peer by `max_announce_batch`), and the timer that sends them.
+    announce_out: HashMap<PeerId, Vec<(TopicHash, MessageId)>>,
+    announce_timer: Option<Delay>,
+
     /// Events that need to be yielded to the outside when polling.
     events: VecDeque<ToSwarm<Event, HandlerIn>>,
 
@@ -474,6 +483,8 @@ where
             frames: Default::default(),
             choke: config.choke().cloned().map(Choke::new),
             choke_timer: None,
+            announce_out: HashMap::new(),
+            announce_timer: None,
             #[cfg(feature = "metrics")]
             metrics: None,
             events: VecDeque::new(),
@@ -590,22 +601,47 @@ where
             && c.lazy(&message.topic, message.raw_protobuf_len())
         {
             c.counts.lazy_ids_sent += 1;
-            return self.send_message(
-                peer,
-                RpcOut::IHave(IHave {
-                    topic_hash: message.topic.clone(),
-                    message_ids: vec![msg_id.clone()],
-                }),
-            );
+            let (interval, max_batch) = (c.config.announce_interval, c.config.max_announce_batch);
+            let owed = self.announce_out.entry(peer).or_default();
+            owed.push((message.topic.clone(), msg_id.clone()));
+            if owed.len() >= max_batch {
+                self.announce(peer);
+            } else if self.announce_timer.is_none() {
+                self.announce_timer = Some(Delay::new(interval));
+            }
+            return true;
         }
         self.send_message(
             peer,
             RpcOut::Publish {
                 message_id: msg_id.clone(),
                 message: message.clone(),
-                timeout: Delay::new(timeout),
+                timeout: Instant::now() + timeout,
             },
         )
+    }
+
+    /// Rumor: sends `peer` the ids gathered for it, one IHAVE per topic.
+    fn announce(&mut self, peer: PeerId) {
+        let Some(owed) = self.announce_out.remove(&peer) else {
+            return;
+        };
+        let mut by_topic: Vec<(TopicHash, Vec<MessageId>)> = Vec::new();
+        for (topic, id) in owed {
+            match by_topic.iter_mut().find(|(t, _)| *t == topic) {
+                Some((_, ids)) => ids.push(id),
+                None => by_topic.push((topic, vec![id])),
+            }
+        }
+        for (topic_hash, message_ids) in by_topic {
+            self.send_message(
+                peer,
+                RpcOut::IHave(IHave {
+                    topic_hash,
+                    message_ids,
+                }),
+            );
+        }
     }
 
     /// Rumor: ids announced by choked peers whose eager copy is late are asked for, and each
@@ -1680,7 +1716,7 @@ where
                         RpcOut::Publish {
                             message_id: id.clone(),
                             message: msg,
-                            timeout: Delay::new(self.config.forward_queue_duration()),
+                            timeout: Instant::now() + self.config.forward_queue_duration(),
                         },
                     );
                 }
@@ -3506,6 +3542,7 @@ where
             if let Some(c) = self.choke.as_mut() {
                 c.peer_gone(&peer_id);
             }
+            self.announce_out.remove(&peer_id);
             let Some(connected_peer) = self.connected_peers.get(&peer_id) else {
                 tracing::error!(peer_id = %peer_id, "Peer non-existent when handling disconnection");
                 return;
@@ -3951,18 +3988,35 @@ where
             self.heartbeat.reset(self.config.heartbeat_interval());
         }
 
-        // Rumor: announced ids whose eager copy is late (the choke extension).
-        while let Some(deadline) = self.choke.as_mut().and_then(|c| c.next_deadline()) {
-            if deadline <= Instant::now() {
+        // Rumor: the ids owed to peers that choked us leave together (the choke extension).
+        if let Some(timer) = &mut self.announce_timer
+            && timer.poll_unpin(cx).is_ready()
+        {
+            self.announce_timer = None;
+            let peers: Vec<PeerId> = self.announce_out.keys().copied().collect();
+            for peer in peers {
+                self.announce(peer);
+            }
+        }
+
+        // Rumor: announced ids whose eager copy is late (the choke extension). One timer at a
+        // time, set `CHOKE_TIMER_SLACK` past the earliest deadline and kept while it fires no
+        // later than that: a new `Delay` (a wake-up of futures-timer's thread) per expiry
+        // round, not per announced id.
+        loop {
+            let Some(front) = self.choke.as_mut().and_then(|c| c.next_deadline()) else {
+                self.choke_timer = None;
+                break;
+            };
+            let now = Instant::now();
+            if front <= now {
                 self.choke_expired();
                 continue;
             }
+            let latest = front + CHOKE_TIMER_SLACK;
             let timer = match &mut self.choke_timer {
-                Some((at, timer)) if *at == deadline => timer,
-                slot => {
-                    let wait = deadline.saturating_duration_since(Instant::now());
-                    &mut slot.insert((deadline, Delay::new(wait))).1
-                }
+                Some((at, timer)) if *at <= latest => timer,
+                slot => &mut slot.insert((latest, Delay::new(latest - now))).1,
             };
             if timer.poll_unpin(cx).is_pending() {
                 break;

@@ -42,6 +42,13 @@ pub struct ChokeConfig {
     pub max_lazy_bytes: usize,
     /// How long an announced id may wait for its eager copy before it is asked for.
     pub iwant_delay: Duration,
+    /// How long a sender gathers the ids it owes a peer that choked it before sending them in
+    /// one IHAVE (10 ms). The ids are a fallback that usually arrives after the eager copy;
+    /// sent one by one they would cost a frame (and a write, a wake-up) per message per choked
+    /// peer, which is what lazy push is meant to save.
+    pub announce_interval: Duration,
+    /// Ids gathered for one peer, at most (512); a full buffer is sent at once.
+    pub max_announce_batch: usize,
     /// Ids waiting for their eager copy, at most.
     pub max_pending: usize,
     /// Chokes sent per topic per heartbeat, at most (changes the eager set gradually).
@@ -58,7 +65,9 @@ impl Default for ChokeConfig {
             topics: HashSet::new(),
             eager_target: 3,
             max_lazy_bytes: 1024,
-            iwant_delay: Duration::from_millis(50),
+            iwant_delay: Duration::from_millis(30),
+            announce_interval: Duration::from_millis(10),
+            max_announce_batch: 512,
             max_pending: 8192,
             max_chokes_per_heartbeat: 1,
             min_samples: 8.0,

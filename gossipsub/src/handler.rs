@@ -282,14 +282,12 @@ impl EnabledHandler {
                         batch.offer(part, &self.batch_limits);
                     }
                     let mut dropped = None;
-                    while let Poll::Ready(mut message) =
-                        Pin::new(&mut self.message_queue).poll_pop(cx)
+                    let now = Instant::now();
+                    while let Poll::Ready(message) = Pin::new(&mut self.message_queue).poll_pop(cx)
                     {
                         tracing::debug!(peer=%self.peer_id, ?message, "Sending gossipsub message");
-                        if let RpcOut::Publish {
-                            ref mut timeout, ..
-                        } = message
-                            && Pin::new(timeout).poll(cx).is_ready()
+                        if let RpcOut::Publish { timeout, .. } = &message
+                            && *timeout <= now
                         {
                             dropped = Some(message);
                             break;

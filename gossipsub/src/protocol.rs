@@ -726,9 +726,9 @@ impl Decoder for GossipsubCodec {
 mod tests {
     use std::{error::Error, time::Duration};
 
-    use futures_timer::Delay;
     use libp2p_identity::Keypair;
     use quickcheck::*;
+    use web_time::Instant;
 
     use super::*;
     use crate::{
@@ -795,7 +795,7 @@ mod tests {
 
             let rpc = RpcOut::Publish {
                 message: message.clone(),
-                timeout: Delay::new(Duration::from_secs(1)),
+                timeout: Instant::now() + Duration::from_secs(1),
                 message_id: MessageId(vec![0, 0]),
             };
 

@@ -24,7 +24,6 @@ use std::{
     fmt::{self, Debug},
 };
 
-use futures_timer::Delay;
 use hashlink::LinkedHashMap;
 use libp2p_identity::PeerId;
 use libp2p_swarm::ConnectionId;
@@ -342,10 +341,14 @@ pub enum RpcOut {
     /// Publish a Gossipsub message on network.`timeout` limits the duration the message
     /// can wait to be sent before it is abandoned. This can be both a message originating
     /// from this node, or a forwarded message.
+    ///
+    /// Rumor: `timeout` is the deadline itself, compared when the message leaves the queue.
+    /// Upstream's `futures_timer::Delay` registered a timer with futures-timer's global timer
+    /// thread and woke that thread for every message to every peer (see CHANGES.md).
     Publish {
         message_id: MessageId,
         message: RawMessage,
-        timeout: Delay,
+        timeout: Instant,
     },
     /// Subscribe a topic.
     Subscribe {

@@ -76,9 +76,9 @@ pub struct GossipConfig {
 /// Lazy-push settings (see [`GossipConfig::lazy_push`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LazyPush {
-    /// Tx-mesh peers kept pushing whole txs to this node (3).
+    /// Tx-mesh peers kept pushing whole txs to this node (2).
     pub eager_peers: usize,
-    /// How long an announced id waits for its eager copy before it is fetched (50 ms).
+    /// How long an announced id waits for its eager copy before it is fetched (30 ms).
     pub lazy_wait: Duration,
     /// Ids waiting for their eager copy, at most (8 192); beyond, an id is fetched at once.
     pub max_pending: usize,
@@ -87,8 +87,8 @@ pub struct LazyPush {
 impl Default for LazyPush {
     fn default() -> Self {
         Self {
-            eager_peers: 3,
-            lazy_wait: Duration::from_millis(50),
+            eager_peers: 2,
+            lazy_wait: Duration::from_millis(30),
             max_pending: 8192,
         }
     }
