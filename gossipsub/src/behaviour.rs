@@ -587,19 +587,26 @@ where
         }
     }
 
-    /// Rumor: how a message goes to `peer`: in full, or as its id when `peer` choked us on
-    /// the topic and the message is small.
+    /// Rumor: how a message goes to `peer`: in full, or as its id when the link to `peer` is
+    /// lazy on the topic and the message is small. `announced` counts the ids of this message
+    /// sent so far; past `max_announce_peers` a lazy link gets nothing (the caller shuffles
+    /// the recipients).
     fn push_or_announce(
         &mut self,
         peer: PeerId,
         msg_id: &MessageId,
         message: &RawMessage,
         timeout: Duration,
+        announced: &mut usize,
     ) -> bool {
         if let Some(c) = self.choke.as_mut()
             && c.choked_by(&message.topic, &peer)
             && c.lazy(&message.topic, message.raw_protobuf_len())
         {
+            if *announced >= c.config.max_announce_peers {
+                return true;
+            }
+            *announced += 1;
             c.counts.lazy_ids_sent += 1;
             let (interval, max_batch) = (c.config.announce_interval, c.config.max_announce_batch);
             let owed = self.announce_out.entry(peer).or_default();
@@ -871,6 +878,9 @@ where
 
         // Send to peers we know are subscribed to the topic.
         let mut publish_failed = true;
+        let mut announced = 0;
+        let mut recipients: Vec<PeerId> = recipients.into_iter().collect();
+        recipients.shuffle(&mut rand::rng());
         for peer_id in recipients.iter() {
             tracing::trace!(peer=%peer_id, "Sending message to peer");
             // If enabled, Send first an IDONTWANT so that if we are slower than forwarders
@@ -891,6 +901,7 @@ where
                 &msg_id,
                 &raw_message,
                 self.config.publish_queue_duration(),
+                &mut announced,
             ) {
                 publish_failed = false
             }
@@ -3266,8 +3277,10 @@ where
             }
         }
         let timeout = self.config.forward_queue_duration();
+        let mut announced = 0;
+        lazy_or_full.shuffle(&mut rand::rng());
         for peer_id in lazy_or_full {
-            self.push_or_announce(peer_id, msg_id, &message, timeout);
+            self.push_or_announce(peer_id, msg_id, &message, timeout, &mut announced);
         }
         tracing::debug!("Completed forwarding message");
         true

@@ -213,6 +213,7 @@ pub fn behaviour(
         .idontwant_message_size_threshold(cfg.idontwant_threshold)
         .idontwant_on_publish(true)
         .duplicate_cache_time(cfg.duplicate_cache_time)
+        .history_gossip(cfg.history_gossip.clamp(1, 5))
         .forward_queue_duration(cfg.forward_queue_duration);
     // Per-topic caps on each message (gossipsub rejects a bigger one from its sender before we
     // see it, and refuses to publish one): a tx is exactly `TX_ENCODED_LEN` bytes, so the tx
