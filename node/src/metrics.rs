@@ -428,6 +428,7 @@ mod tests {
             p2p.txsync => p::TXSYNC_REQUESTS; p2p.blocktxn => p::BLOCKTXN_REQUESTS;
             p2p.rate_limited => p::RATE_LIMITED; p2p.inbound_refused => p::INBOUND_REFUSED;
             p2p.liveness => p::LIVENESS_PINGS; p2p.queue_len => p::QUEUE_LEN;
+            p2p.gossip_lazy => p::GOSSIP_LAZY;
             p2p.limit => p::LIMIT;
         }
         let mut text = String::new();
