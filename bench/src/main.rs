@@ -19,7 +19,7 @@ struct BenchArgs {
     quiet: bool,
     /// `all`, or one or more (comma-separated) of: verify-ceiling, ingest, relay,
     /// floor, propagation-loopback, propagation-wan, flood-baseline, scale, memory, partition,
-    /// churn, in-process, blocks; and soak (an hour: not part of `all`).
+    /// churn, in-process, blocks, idle; and soak (an hour: not part of `all`).
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Repetitions per scenario; figures are medians over them.

@@ -20,6 +20,7 @@ pub enum Scenario {
     Churn,
     InProcess,
     Blocks,
+    Idle,
     Soak,
 }
 
@@ -56,7 +57,7 @@ pub(crate) const fn fraction_of_ceiling(fraction: f64) -> GoalSpec {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 14] = [
+    pub const ALL: [Scenario; 15] = [
         Scenario::VerifyCeiling,
         Scenario::Ingest,
         Scenario::Relay,
@@ -70,6 +71,7 @@ impl Scenario {
         Scenario::Churn,
         Scenario::InProcess,
         Scenario::Blocks,
+        Scenario::Idle,
         Scenario::Soak,
     ];
 
@@ -88,6 +90,7 @@ impl Scenario {
             Scenario::Churn => "churn",
             Scenario::InProcess => "in-process",
             Scenario::Blocks => "blocks",
+            Scenario::Idle => "idle",
             Scenario::Soak => "soak",
         }
     }
@@ -126,7 +129,7 @@ mod tests {
     fn names_parse_back() {
         assert_eq!(
             Scenario::parse_list("all").unwrap().len(),
-            13,
+            Scenario::ALL.len() - 1,
             "all but soak"
         );
         for sc in Scenario::ALL {

@@ -5,6 +5,7 @@
 pub mod blocks;
 pub mod convergence;
 pub mod equivalence;
+pub mod idle;
 pub mod ingest;
 pub mod memory;
 pub mod propagation;
@@ -35,6 +36,7 @@ pub async fn run_once(sc: Scenario, ctx: &Ctx, opts: &BenchOptions) -> Result<Ru
         Scenario::Churn => convergence::run_once(ctx, &convergence::Params::churn()).await,
         Scenario::InProcess => equivalence::run_once(ctx, &equivalence::Params::default()).await,
         Scenario::Blocks => blocks::run_once(ctx, &blocks::Params::default()).await,
+        Scenario::Idle => idle::run_once(ctx, &idle::Params::default()).await,
         Scenario::Soak => {
             soak::run_once(ctx, &soak::Params::new(opts.soak_duration), &opts.out).await
         }
@@ -59,6 +61,7 @@ pub fn parameters(sc: Scenario, cores: usize, opts: &BenchOptions) -> serde_json
         Scenario::Churn => serde_json::to_value(convergence::Params::churn()).unwrap_or_default(),
         Scenario::InProcess => equivalence::parameters(&equivalence::Params::default()),
         Scenario::Blocks => blocks::parameters(&blocks::Params::default()),
+        Scenario::Idle => idle::parameters(&idle::Params::default()),
         Scenario::Soak => soak::parameters(&soak::Params::new(opts.soak_duration)),
     }
 }
@@ -79,6 +82,7 @@ pub fn spec(sc: Scenario) -> Spec {
         Scenario::Churn => convergence::churn_spec(),
         Scenario::InProcess => equivalence::spec(),
         Scenario::Blocks => blocks::spec(),
+        Scenario::Idle => idle::spec(),
         Scenario::Soak => soak::spec(),
     }
 }

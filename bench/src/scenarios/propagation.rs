@@ -160,7 +160,7 @@ pub async fn run_and_report(
 }
 
 /// Notes where the report is (with `--keep`) and deletes the testnet directory otherwise.
-fn finish(ctx: &Ctx, opts: &RunOptions, mut out: RunOutcome) -> Result<RunOutcome> {
+pub(crate) fn finish(ctx: &Ctx, opts: &RunOptions, mut out: RunOutcome) -> Result<RunOutcome> {
     if ctx.keep {
         out.notes.push(format!(
             "report: {}",
