@@ -62,9 +62,15 @@ async fn lazy_push_chokes_to_the_eager_target_and_delivers_everything_once() {
     let all: Vec<usize> = (0..N).collect();
     publish_all(&nodes, &all, 0..200).await;
 
-    // Chokes were sent and choked peers sent ids instead of txs.
-    wait_for("every node choked someone", T, || async {
-        nodes.iter().all(|n| lazy_count(n, "choke_sent") >= 1)
+    // Chokes were sent and lazy links carried ids instead of txs. (Not "every node chokes":
+    // a choke makes the link lazy both ways, so a node whose peers choked enough of its links
+    // is at its target without choking anyone itself.)
+    wait_for("nodes choked links down to their target", T, || async {
+        nodes
+            .iter()
+            .map(|n| lazy_count(n, "choke_sent"))
+            .sum::<u64>()
+            >= (N / 2) as u64
     })
     .await;
     wait_for("ids were sent in place of txs", T, || async {
