@@ -600,7 +600,7 @@ where
         announced: &mut usize,
     ) -> bool {
         if let Some(c) = self.choke.as_mut()
-            && c.choked_by(&message.topic, &peer)
+            && c.is_lazy(&message.topic, &peer)
             && c.lazy(&message.topic, message.raw_protobuf_len())
         {
             if *announced >= c.config.max_announce_peers {
@@ -652,7 +652,7 @@ where
     }
 
     /// Rumor: ids announced by choked peers whose eager copy is late are asked for, and each
-    /// announcer is unchoked (it was the faster path). Returns the next deadline.
+    /// announcer is unchoked (it was the faster path).
     fn choke_expired(&mut self) {
         let Some(c) = self.choke.as_mut() else {
             return;
@@ -880,7 +880,10 @@ where
         let mut publish_failed = true;
         let mut announced = 0;
         let mut recipients: Vec<PeerId> = recipients.into_iter().collect();
-        recipients.shuffle(&mut rand::rng());
+        if self.choke.is_some() {
+            // Which lazy links get the id (`max_announce_peers`) is chosen at random.
+            recipients.shuffle(&mut rand::rng());
+        }
         for peer_id in recipients.iter() {
             tracing::trace!(peer=%peer_id, "Sending message to peer");
             // If enabled, Send first an IDONTWANT so that if we are slower than forwarders
@@ -1662,7 +1665,7 @@ where
             let Some(c) = self.choke.as_mut() else {
                 return rest;
             };
-            if !c.we_choked(&topic, peer_id) {
+            if !c.is_lazy(&topic, peer_id) {
                 rest.push((topic, ids));
                 continue;
             }
@@ -3278,7 +3281,9 @@ where
         }
         let timeout = self.config.forward_queue_duration();
         let mut announced = 0;
-        lazy_or_full.shuffle(&mut rand::rng());
+        if self.choke.is_some() {
+            lazy_or_full.shuffle(&mut rand::rng());
+        }
         for peer_id in lazy_or_full {
             self.push_or_announce(peer_id, msg_id, &message, timeout, &mut announced);
         }

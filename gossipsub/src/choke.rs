@@ -26,8 +26,10 @@
 //!   starts unchoked when the link is grafted again.
 //!
 //! Bounds: ids waiting for their eager copy are at most [`ChokeConfig::max_pending`] (default
-//! 8 192: 80 heartbeats of announcements at 100 msg/s from every choked peer); an id beyond
-//! it is asked for at once, as stock gossipsub would.
+//! 8 192; normally `iwant_delay`'s worth waits, 3 ids at 100 msg/s, and the cap bites only
+//! when eager copies stop coming: it then holds 80 s of ids at 100 msg/s); an id beyond it is
+//! asked for at once, as stock gossipsub would. Ids owed to one peer are at most
+//! [`ChokeConfig::max_announce_batch`] (512); a full batch leaves at once.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -149,15 +151,13 @@ struct Pending {
     deadline: Instant,
 }
 
-/// The extension's state: receiver side (links we judge and choke), sender side (links that
-/// choked us) and the ids waiting for their eager copy.
+/// The extension's state: each mesh link's stats and whether it is lazy (both ways, whoever
+/// choked it), and the ids waiting for their eager copy.
 #[derive(Debug)]
 pub(crate) struct Choke {
     pub(crate) config: ChokeConfig,
-    /// Receiver side: per topic, each extension-capable mesh peer's stats and choke state.
+    /// Per topic, each extension-capable mesh peer's stats and choke state.
     links: HashMap<TopicHash, HashMap<PeerId, LinkStats>>,
-    /// Sender side: per topic, the mesh peers that choked us.
-    choked_us: HashMap<TopicHash, HashSet<PeerId>>,
     pending: HashMap<MessageId, Pending>,
     /// Deadlines in arrival order; the delay is fixed, so this is also deadline order.
     order: VecDeque<(Instant, MessageId)>,
@@ -169,7 +169,6 @@ impl Choke {
         Self {
             config,
             links: HashMap::new(),
-            choked_us: HashMap::new(),
             pending: HashMap::new(),
             order: VecDeque::new(),
             counts: ChokeCounts::default(),
@@ -181,15 +180,9 @@ impl Choke {
         len <= self.config.max_lazy_bytes && self.config.topics.contains(topic)
     }
 
-    /// Sender side: whether `peer` choked us on `topic`.
-    pub(crate) fn choked_by(&self, topic: &TopicHash, peer: &PeerId) -> bool {
-        self.choked_us
-            .get(topic)
-            .is_some_and(|peers| peers.contains(peer))
-    }
-
-    /// Receiver side: whether we choked `peer` on `topic`.
-    pub(crate) fn we_choked(&self, topic: &TopicHash, peer: &PeerId) -> bool {
+    /// Whether the link to `peer` on `topic` is lazy (either side choked it): we send it ids,
+    /// and its IHAVEs are its lazy push.
+    pub(crate) fn is_lazy(&self, topic: &TopicHash, peer: &PeerId) -> bool {
         self.links
             .get(topic)
             .and_then(|l| l.get(peer))
@@ -211,18 +204,6 @@ impl Choke {
             stats.announced_first = 0.0;
         } else {
             *stats = LinkStats::default();
-        }
-        self.set_lazy_out(topic, peer, choked);
-    }
-
-    fn set_lazy_out(&mut self, topic: &TopicHash, peer: PeerId, lazy: bool) {
-        if lazy {
-            self.choked_us
-                .entry(topic.clone())
-                .or_default()
-                .insert(peer);
-        } else if let Some(peers) = self.choked_us.get_mut(topic) {
-            peers.remove(&peer);
         }
     }
 
@@ -325,7 +306,6 @@ impl Choke {
                 // Judged afresh from its next deliveries.
                 *stats = LinkStats::default();
                 self.counts.unchokes_sent += 1;
-                self.set_lazy_out(topic, *peer, false);
                 true
             }
             _ => false,
@@ -337,9 +317,6 @@ impl Choke {
         for links in self.links.values_mut() {
             links.remove(peer);
         }
-        for peers in self.choked_us.values_mut() {
-            peers.remove(peer);
-        }
     }
 
     /// Drops the link (both directions) of `peer` on `topic`: it left or (re)joined the mesh.
@@ -347,15 +324,11 @@ impl Choke {
         if let Some(links) = self.links.get_mut(topic) {
             links.remove(peer);
         }
-        if let Some(peers) = self.choked_us.get_mut(topic) {
-            peers.remove(peer);
-        }
     }
 
     /// Drops everything about `topic` (unsubscribed).
     pub(crate) fn topic_gone(&mut self, topic: &TopicHash) {
         self.links.remove(topic);
-        self.choked_us.remove(topic);
     }
 
     /// The heartbeat policy for one topic. `mesh` is the topic's mesh; `capable` tells which of
@@ -367,14 +340,16 @@ impl Choke {
         mesh: &BTreeSet<PeerId>,
         capable: impl Fn(&PeerId) -> bool,
     ) -> Vec<Decision> {
-        if !self.config.topics.contains(topic) {
+        let Self {
+            config: cfg,
+            links,
+            counts,
+            ..
+        } = self;
+        if !cfg.topics.contains(topic) {
             return Vec::new();
         }
-        if let Some(peers) = self.choked_us.get_mut(topic) {
-            peers.retain(|p| mesh.contains(p));
-        }
-        let cfg = self.config.clone();
-        let links = self.links.entry(topic.clone()).or_default();
+        let links = links.entry(topic.clone()).or_default();
         links.retain(|p, _| mesh.contains(p) && capable(p));
         for p in mesh {
             if capable(p) {
@@ -427,28 +402,20 @@ impl Choke {
             }
         }
         for d in &out {
-            let (p, lazy) = match d {
+            match d {
                 Decision::Choke(p) => {
                     if let Some(s) = links.get_mut(p) {
                         s.choked = true;
                         s.announced_first = 0.0;
                     }
-                    self.counts.chokes_sent += 1;
-                    (*p, true)
+                    counts.chokes_sent += 1;
                 }
                 Decision::Unchoke(p) => {
                     if let Some(s) = links.get_mut(p) {
                         *s = LinkStats::default();
                     }
-                    self.counts.unchokes_sent += 1;
-                    (*p, false)
+                    counts.unchokes_sent += 1;
                 }
-            };
-            let peers = self.choked_us.entry(topic.clone()).or_default();
-            if lazy {
-                peers.insert(p);
-            } else {
-                peers.remove(&p);
             }
         }
         for s in links.values_mut() {
@@ -517,7 +484,7 @@ mod tests {
         // Nothing more to choke, however late the rest are.
         deliver(&mut c, &ps, &[0, 0, 0, 0, 0], &[50, 50, 0, 0, 0]);
         assert!(c.heartbeat(&topic(), &mesh, |_| true).is_empty());
-        assert!(c.we_choked(&topic(), &ps[4]) && !c.we_choked(&topic(), &ps[0]));
+        assert!(c.is_lazy(&topic(), &ps[4]) && !c.is_lazy(&topic(), &ps[0]));
     }
 
     #[test]
@@ -554,7 +521,7 @@ mod tests {
         let mut mesh: BTreeSet<PeerId> = ps.iter().copied().collect();
         deliver(&mut c, &ps, &[30, 30, 0, 0], &[0, 0, 30, 30]);
         c.heartbeat(&topic(), &mesh, |_| true);
-        assert!(c.we_choked(&topic(), &ps[2]) && c.we_choked(&topic(), &ps[3]));
+        assert!(c.is_lazy(&topic(), &ps[2]) && c.is_lazy(&topic(), &ps[3]));
         mesh.remove(&ps[0]);
         let d = c.heartbeat(&topic(), &mesh, |_| true);
         assert_eq!(d.len(), 1, "{d:?}");
@@ -626,13 +593,13 @@ mod tests {
         c.set_choked_by(&topic(), ps[1], true);
         deliver(&mut c, &ps, &[30, 0], &[0, 30]);
         c.heartbeat(&topic(), &mesh, |_| true);
-        assert!(c.we_choked(&topic(), &ps[1]) && c.choked_by(&topic(), &ps[1]));
+        assert!(c.is_lazy(&topic(), &ps[1]));
         c.link_reset(&topic(), &ps[1]);
-        assert!(!c.we_choked(&topic(), &ps[1]) && !c.choked_by(&topic(), &ps[1]));
+        assert!(!c.is_lazy(&topic(), &ps[1]));
         c.set_choked_by(&topic(), ps[0], true);
         let smaller: BTreeSet<PeerId> = [ps[1]].into_iter().collect();
         c.heartbeat(&topic(), &smaller, |_| true);
-        assert!(!c.choked_by(&topic(), &ps[0]), "left the mesh: forgotten");
+        assert!(!c.is_lazy(&topic(), &ps[0]), "left the mesh: forgotten");
     }
 
     #[test]
@@ -642,18 +609,18 @@ mod tests {
         let mesh: BTreeSet<PeerId> = ps.iter().copied().collect();
         // Theirs: ps[0] chokes us; we send it ids and take its ids as its lazy push.
         c.set_choked_by(&topic(), ps[0], true);
-        assert!(c.choked_by(&topic(), &ps[0]) && c.we_choked(&topic(), &ps[0]));
+        assert!(c.is_lazy(&topic(), &ps[0]));
         c.set_choked_by(&topic(), ps[0], false);
-        assert!(!c.choked_by(&topic(), &ps[0]) && !c.we_choked(&topic(), &ps[0]));
+        assert!(!c.is_lazy(&topic(), &ps[0]));
         // Ours: a choke we decide also stops our pushes to that peer.
         deliver(&mut c, &ps, &[30, 0, 0], &[0, 30, 30]);
         c.heartbeat(&topic(), &mesh, |_| true);
         for p in &ps[1..] {
-            assert!(c.we_choked(&topic(), p) && c.choked_by(&topic(), p));
+            assert!(c.is_lazy(&topic(), p));
         }
         // A late id unchokes its announcer both ways.
         assert!(c.unchoke(&topic(), &ps[1]));
-        assert!(!c.we_choked(&topic(), &ps[1]) && !c.choked_by(&topic(), &ps[1]));
+        assert!(!c.is_lazy(&topic(), &ps[1]));
     }
 
     #[test]

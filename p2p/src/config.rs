@@ -88,6 +88,8 @@ pub struct LazyPush {
     pub lazy_wait: Duration,
     /// Ids waiting for their eager copy, at most (8 192); beyond, an id is fetched at once.
     pub max_pending: usize,
+    /// Ids gathered for one peer before they leave, at most (512); a full batch leaves at once.
+    pub max_announce_batch: usize,
 }
 
 impl Default for LazyPush {
@@ -96,6 +98,7 @@ impl Default for LazyPush {
             eager_peers: 2,
             lazy_wait: Duration::from_millis(30),
             max_pending: 8192,
+            max_announce_batch: 512,
         }
     }
 }

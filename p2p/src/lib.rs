@@ -166,6 +166,10 @@ pub fn start(
             "gossip_lazy_pending",
             config.gossip.lazy_push.map_or(0, |l| l.max_pending),
         ),
+        (
+            "gossip_lazy_announce_batch",
+            config.gossip.lazy_push.map_or(0, |l| l.max_announce_batch),
+        ),
     ] {
         metrics.set_limit(name, value);
     }

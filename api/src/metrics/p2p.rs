@@ -42,8 +42,8 @@ super::family::families! {
     GOSSIP_RPCS_SENT: Counter "rumor_p2p_gossip_rpcs_sent" [] "Gossipsub RPCs (frames) handed to peers' outbound streams";
     GOSSIP_RPC_PARTS_SENT: Counter "rumor_p2p_gossip_rpc_parts_sent" [] "Queued messages, control entries and subscriptions those RPCs carried";
     /// Lazy push (the engine's choke extension). Label `event`: `choke_sent`, `unchoke_sent`
-    /// (this node told a peer to send ids / whole txs), `id_sent` (a tx sent as its id to a
-    /// peer that choked us), `late_fetch` (an announced id fetched because its eager copy was
+    /// (this node made a link lazy / eager again), `id_sent` (a tx sent as its id over a lazy
+    /// link), `late_fetch` (an announced id fetched because its eager copy was
     /// late), `pending_overflow` (an id fetched at once: too many waiting).
     GOSSIP_LAZY: Counter "rumor_p2p_gossip_lazy" ["event"] "Lazy-push events";
     GOSSIP_LAZY_PENDING: Gauge "rumor_p2p_gossip_lazy_pending" [] "Announced ids waiting for their eager copy";

@@ -229,6 +229,7 @@ pub fn behaviour(
             eager_target: lazy.eager_peers.max(1),
             iwant_delay: lazy.lazy_wait,
             max_pending: lazy.max_pending,
+            max_announce_batch: lazy.max_announce_batch.max(1),
             ..gossipsub::ChokeConfig::default()
         });
     }
