@@ -67,9 +67,10 @@ pub struct GossipConfig {
     /// under link emulation, where queues legitimately hold bytes for a WAN round trip).
     pub forward_queue_duration: Duration,
     /// Lazy push for txs (the engine's choke extension, `rumor_gossipsub::ChokeConfig`): a
-    /// node keeps `eager_peers` tx-mesh peers pushing whole txs to it and chokes the rest,
-    /// which then send ids; an id whose tx has not come `lazy_wait` later is fetched and its
-    /// sender unchoked. Negotiated per peer (stock peers push as ever). `None`: off.
+    /// node keeps `eager_peers` (to one more) tx-mesh links pushing whole txs and chokes the
+    /// rest, which become lazy both ways and carry ids; an id whose tx has not come
+    /// `lazy_wait` later is fetched and its link made eager again. Negotiated per peer (stock
+    /// peers push as ever). `None`: off.
     pub lazy_push: Option<LazyPush>,
     /// Heartbeats whose message ids each heartbeat's gossip (IHAVE to non-mesh peers)
     /// repeats (1; gossipsub's default is 3). Each id then goes to each gossip peer once, not
