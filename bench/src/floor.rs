@@ -3,7 +3,7 @@
 //! emulation, gossipsub parameters), connected along the Rumor run's final connection graph,
 //! carrying the same number of tx-sized messages at the same rate, published round-robin over
 //! the nodes as Rumor's load submits them. Measured the way the testnet measures nodes: CPU and
-//! peak memory from `/proc/<pid>`, bytes from libp2p's bandwidth counters, arrival times from
+//! peak memory and read/write calls from `/proc/<pid>`, bytes from libp2p's bandwidth counters, arrival times from
 //! the same trace format and analysis.
 //!
 //! Bounds: one process per node of the measured testnet; every wait has a deadline.
@@ -52,6 +52,9 @@ pub struct FloorFigures {
     pub p99_all_ms: Option<f64>,
     pub cpu_ms_per_msg: Option<f64>,
     pub bytes_out_per_msg: Option<f64>,
+    /// Read/write-family system calls per message per node (`/proc/<pid>/io`: files, pipes,
+    /// eventfd wake-ups; socket send/recv are not counted there).
+    pub syscalls_per_msg: Option<f64>,
     pub rss_max_mib: Option<f64>,
     pub machine: Option<MachineLoad>,
 }
@@ -263,6 +266,11 @@ pub async fn run(
         .zip(&end)
         .filter_map(|(s, e)| e.counters.since(&s.counters).bytes_out)
         .sum();
+    let syscalls: f64 = start
+        .iter()
+        .zip(&end)
+        .filter_map(|(s, e)| Some(e.syscalls?.saturating_sub(s.syscalls?)))
+        .sum::<u64>() as f64;
     let hwm_known: Vec<u64> = hwm.iter().flatten().copied().collect();
     Ok(FloorFigures {
         delivery_percent: Some(tx.delivery.ratio * 100.0),
@@ -270,6 +278,7 @@ pub async fn run(
         p99_all_ms: all.map(|s| s.p99),
         cpu_ms_per_msg: per_msg(cpu * 1000.0),
         bytes_out_per_msg: per_msg(bytes),
+        syscalls_per_msg: per_msg(syscalls).filter(|v| *v > 0.0),
         rss_max_mib: (!hwm_known.is_empty())
             .then(|| hwm_known.iter().sum::<u64>() as f64 / hwm_known.len() as f64 / 1024.0),
         machine: machine_start
@@ -281,6 +290,7 @@ pub async fn run(
 /// One node's readings at one moment.
 struct Reading {
     cpu_s: Option<f64>,
+    syscalls: Option<u64>,
     counters: NodeCounters,
 }
 
@@ -293,6 +303,7 @@ async fn snapshot(
     for node in nodes.iter_mut() {
         node.send(Command::Snapshot).await?;
         let cpu_s = node.pid().and_then(procfs::cpu_seconds);
+        let syscalls = node.pid().and_then(procfs::syscalls);
         let text = match node.reply(REPLY_TIMEOUT, "snapshot").await? {
             Reply::Metrics { text, .. } => text,
             other => {
@@ -304,6 +315,7 @@ async fn snapshot(
         };
         out.push(Reading {
             cpu_s,
+            syscalls,
             counters: NodeCounters::from_samples(&prom::parse(&text), network),
         });
     }

@@ -47,6 +47,25 @@ pub struct Report {
     pub skew: Option<crate::section::skew::SkewReport>,
 }
 
+impl Report {
+    /// A per-node rate over the counters interval turned into an amount per tx: `per_s` ×
+    /// interval ÷ the txs published in it (`None` without txs or an interval). The per-message
+    /// cost figures (CPU, bytes, frames, system calls) include what blocks and control cost.
+    pub fn per_tx(&self, per_s: Option<f64>) -> Option<f64> {
+        let txs = self.kinds.get(&Kind::Tx)?.stats.delivery.messages as f64;
+        let interval = self.meta.counters_interval_s?;
+        per_s
+            .filter(|_| txs > 0.0 && interval > 0.0)
+            .map(|v| v * interval / txs)
+    }
+
+    /// Bytes received per node ÷ the payload in them (first copies of gossip messages).
+    pub fn received_per_payload(&self) -> Option<f64> {
+        let s = self.bandwidth.mean_in_split.as_ref()?;
+        (s.payload > 0.0).then(|| s.total() / s.payload)
+    }
+}
+
 /// Whether the live network converged: the convergence issue's proof, per run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Convergence {
@@ -124,6 +143,13 @@ pub struct NodeReport {
     /// CPU used over the counters interval, in % of one core (100 = one core busy).
     #[serde(default)]
     pub cpu_percent: Option<f64>,
+    /// Read/write-family system calls per second over the counters interval (process nodes;
+    /// `/proc/<pid>/io`: files, pipes, eventfds — socket send/recv are not counted there).
+    #[serde(default)]
+    pub syscalls_per_s: Option<f64>,
+    /// Gossipsub RPCs (frames) sent per second over the counters interval.
+    #[serde(default)]
+    pub frames_out_per_s: Option<f64>,
     pub head_height: Option<u64>,
     pub arrival: NodeArrival,
     pub trace_lines: usize,
@@ -143,6 +169,13 @@ pub struct Bandwidth {
     /// Mean over nodes of their CPU use over the counters interval, % of one core.
     #[serde(default)]
     pub cpu_mean_percent: Option<f64>,
+    /// Mean over nodes of their read/write-family system calls per second (see
+    /// [`NodeReport::syscalls_per_s`]).
+    #[serde(default)]
+    pub mean_syscalls_per_s: Option<f64>,
+    /// Mean over nodes of the gossipsub RPCs (frames) they sent per second.
+    #[serde(default)]
+    pub mean_frames_out_per_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

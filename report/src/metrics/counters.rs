@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use rumor_api::metrics::external::libp2p;
-use rumor_api::metrics::{labels, node};
+use rumor_api::metrics::{labels, node, p2p};
 use rumor_p2p::{Topic, TopicName};
 
 use super::prom::Sample;
@@ -63,6 +63,14 @@ pub struct NodeCounters {
     /// The node's clock estimate and the early blocks it saw ([`super::clock`]).
     #[serde(default)]
     pub clock: Option<super::clock::ClockCounts>,
+    /// Read/write-family system calls (`syscr` + `syscw` of `/proc/<pid>/io`, every thread:
+    /// files, pipes, eventfds; the kernel does not count socket send/recv there):
+    /// filled in by the collector like [`Self::cpu_s`]; `None` for in-process nodes.
+    #[serde(default)]
+    pub syscalls: Option<f64>,
+    /// Gossipsub RPCs (frames) written to peers (`rumor_p2p_gossip_rpcs_sent`).
+    #[serde(default)]
+    pub frames_out: Option<f64>,
 }
 
 /// A node's compact-block outcomes (see the node's `rumor_compact_blocks_total`).
@@ -153,6 +161,8 @@ impl NodeCounters {
                 c.compact
                     .get_or_insert_with(CompactCounts::default)
                     .missing_txs += s.value;
+            } else if p2p::GOSSIP_RPCS_SENT.is_sample(name) {
+                c.frames_out = Some(c.frames_out.unwrap_or(0.0) + s.value);
             } else if node::BUSY_SECONDS.is_sample(name) {
                 c.busy_s = Some(s.value);
             } else if node::DEEPEST_REORG.is_sample(name) {
@@ -197,6 +207,8 @@ impl NodeCounters {
                 .compact
                 .map(|a| a.since(&earlier.compact.unwrap_or_default())),
             clock: self.clock,
+            syscalls: d(self.syscalls, earlier.syscalls),
+            frames_out: d(self.frames_out, earlier.frames_out),
         }
     }
 }

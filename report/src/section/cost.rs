@@ -115,6 +115,18 @@ pub fn bytes(r: &Report) -> String {
         "Mean per node: {}. Payload = first copies of gossip messages; duplicates = further copies; control and other = gossipsub control and framing plus identify, status, sync, txsync, blocktxn and peer exchange (every substream's bytes minus gossip message copies).\n",
         split.line()
     );
+    let per_tx = |v: Option<f64>, unit: &str| {
+        r.per_tx(v)
+            .map_or("-".into(), |x| format!("{x:.2} {unit} per tx per node"))
+    };
+    let _ = writeln!(
+        s,
+        "Received ÷ payload: {}. Gossipsub frames sent: {}; file, pipe and eventfd read/write calls (`/proc/<pid>/io`: trace and journal writes, wake-ups; not socket I/O): {} (blocks and control included).\n",
+        r.received_per_payload()
+            .map_or("-".into(), |x| format!("{x:.2}×")),
+        per_tx(r.bandwidth.mean_frames_out_per_s, "frames"),
+        per_tx(r.bandwidth.mean_syscalls_per_s, "calls"),
+    );
     let _ = writeln!(
         s,
         "![bytes received per node]({})\n",

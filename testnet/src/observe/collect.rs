@@ -147,14 +147,16 @@ pub async fn counters(manifest: &Manifest) -> Vec<Option<NodeCounters>> {
         .await
 }
 
-/// Adds the process's CPU time, read at the same moment as its metrics; an in-process node
-/// has its own accounting on the metrics page instead.
+/// Adds the process's CPU time and system calls, read at the same moment as its metrics; an
+/// in-process node has its own CPU accounting on the metrics page instead, and no system
+/// calls of its own.
 fn with_cpu(mut c: NodeCounters, pid: Option<u32>, in_process: bool) -> NodeCounters {
-    c.cpu_s = if in_process {
-        c.busy_s
+    if in_process {
+        c.cpu_s = c.busy_s;
     } else {
-        pid.and_then(procfs::cpu_seconds)
-    };
+        c.cpu_s = pid.and_then(procfs::cpu_seconds);
+        c.syscalls = pid.and_then(procfs::syscalls).map(|n| n as f64);
+    }
     c
 }
 

@@ -118,6 +118,25 @@ pub fn threads(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// Read/write-family system calls a process has made so far (`syscr` + `syscw` of
+/// `/proc/<pid>/io`, summed over its threads, dead ones included): read(2), write(2) and their
+/// vector forms on files, pipes and eventfds; socket send/recv go around the counters.
+pub fn syscalls(pid: u32) -> Option<u64> {
+    parse_io_syscalls(&std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?)
+}
+
+/// `syscr` + `syscw` from a `/proc/<pid>/io` text.
+pub fn parse_io_syscalls(io: &str) -> Option<u64> {
+    let field = |name: &str| -> Option<u64> {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some(field("syscr:")? + field("syscw:")?)
+}
+
 /// CPU time of this process (the load generator shares the cores with the nodes).
 pub fn own_cpu_seconds() -> Option<f64> {
     parse_cpu_seconds(&std::fs::read_to_string("/proc/self/stat").ok()?)
@@ -170,6 +189,14 @@ mod tests {
         assert_eq!(parse_cpu_seconds("42 (x) S 1"), None);
         assert!(own_cpu_seconds().is_some());
         assert!(threads(std::process::id()).is_some_and(|t| t >= 1));
+    }
+
+    #[test]
+    fn syscalls_from_io() {
+        let io = "rchar: 10\nwchar: 20\nsyscr: 7\nsyscw: 5\nread_bytes: 0\n";
+        assert_eq!(parse_io_syscalls(io), Some(12));
+        assert_eq!(parse_io_syscalls("rchar: 10\n"), None);
+        assert!(syscalls(std::process::id()).is_some_and(|n| n > 0));
     }
 
     #[test]

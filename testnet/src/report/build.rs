@@ -127,6 +127,8 @@ pub fn build(input: BuildInput<'_>) -> Report {
                 rss_max_kib: live.and_then(|l| l.mem).map(|m| m.hwm_kib),
                 rss_kib: live.and_then(|l| l.mem).map(|m| m.rss_kib),
                 cpu_percent: rate(delta.as_ref().and_then(|d| d.cpu_s)).map(|c| c * 100.0),
+                syscalls_per_s: rate(delta.as_ref().and_then(|d| d.syscalls)),
+                frames_out_per_s: rate(delta.as_ref().and_then(|d| d.frames_out)),
                 head_height: input.heads.1.get(i).cloned().flatten().map(|h| h.height),
                 arrival: input.analysis.per_node[i].clone(),
                 trace_lines: input.traces.get(i).map_or(0, |t| t.lines.len()),
@@ -257,6 +259,8 @@ fn bandwidth(nodes: &[NodeReport]) -> Bandwidth {
     let (mean_in, max_in) = stat(|n| n.bytes_in_per_s);
     let (mean_out, max_out) = stat(|n| n.bytes_out_per_s);
     let (cpu_mean, _) = stat(|n| n.cpu_percent);
+    let (syscalls, _) = stat(|n| n.syscalls_per_s);
+    let (frames, _) = stat(|n| n.frames_out_per_s);
     Bandwidth {
         mean_in_per_s: mean_in,
         mean_out_per_s: mean_out,
@@ -265,6 +269,8 @@ fn bandwidth(nodes: &[NodeReport]) -> Bandwidth {
         mean_in_split: ByteSplit::mean(nodes.iter().filter_map(|n| n.bytes_in_split.as_ref())),
         rss_max_kib: nodes.iter().filter_map(|n| n.rss_max_kib).max(),
         cpu_mean_percent: cpu_mean,
+        mean_syscalls_per_s: syscalls,
+        mean_frames_out_per_s: frames,
     }
 }
 
