@@ -208,10 +208,12 @@ pub struct NetLimits {
     pub ping_timeout_ms: u64,
     /// Lazy push for txs (on): `lazy_eager_peers` (2) tx-mesh peers push whole txs to this
     /// node, the others send ids, fetched if the tx has not come `lazy_wait_ms` (30) later.
-    /// Off: every mesh peer pushes every tx (stock gossipsub). See `rumor-p2p`'s `LazyPush`.
+    /// Off: every mesh peer pushes every tx (stock gossipsub). Ids owed to a lazy peer leave
+    /// together every `lazy_announce_ms` (50). See `rumor-p2p`'s `LazyPush`.
     pub lazy_push: bool,
     pub lazy_eager_peers: usize,
     pub lazy_wait_ms: u64,
+    pub lazy_announce_ms: u64,
 }
 
 impl Default for NetLimits {
@@ -253,6 +255,7 @@ impl Default for NetLimits {
             lazy_push: true,
             lazy_eager_peers: 2,
             lazy_wait_ms: 30,
+            lazy_announce_ms: 50,
         }
     }
 }

@@ -105,6 +105,7 @@ pub fn network_config(
     c.gossip.lazy_push = config.net.lazy_push.then(|| rumor_p2p::LazyPush {
         eager_peers: config.net.lazy_eager_peers.max(1),
         lazy_wait: Duration::from_millis(config.net.lazy_wait_ms.max(1)),
+        announce_interval: Duration::from_millis(config.net.lazy_announce_ms.max(1)),
         ..rumor_p2p::LazyPush::default()
     });
     c.txsync.max_inbound = config.net.txsync_max_inbound.max(1);
@@ -165,8 +166,12 @@ mod tests {
         let lazy = n.gossip.lazy_push.expect("lazy push on by default");
         assert!(net.lazy_push);
         assert_eq!(
-            (net.lazy_eager_peers, net.lazy_wait_ms),
-            (lazy.eager_peers, lazy.lazy_wait.as_millis() as u64)
+            (net.lazy_eager_peers, net.lazy_wait_ms, net.lazy_announce_ms),
+            (
+                lazy.eager_peers,
+                lazy.lazy_wait.as_millis() as u64,
+                lazy.announce_interval.as_millis() as u64
+            )
         );
         assert_eq!(net.flood_all, n.gossip.flood_all);
         assert_eq!(quotas(&net), n.quotas);

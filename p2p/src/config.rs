@@ -91,6 +91,14 @@ pub struct LazyPush {
     pub max_pending: usize,
     /// Ids gathered for one peer before they leave, at most (512); a full batch leaves at once.
     pub max_announce_batch: usize,
+    /// How long ids owed to a lazy peer gather before they leave as one IHAVE (50 ms). Every
+    /// batch is a frame of its own (about 40 bytes of protobuf, Yamux and Noise around the
+    /// ids); a longer gather packs more ids per frame but delays repair of a broken eager path
+    /// by as much. Measured (`rumor-testnet run --nodes 16 --tps 100 --duration 20s`, twice
+    /// each way, with `--node-config` setting `lazy_announce_ms`): 10 → 50 ms took gossipsub
+    /// frames sent from 3.82/3.64 to 2.63/2.58 per tx per node and CPU per node from
+    /// 5.82/5.89 to 5.16/5.18% of a core.
+    pub announce_interval: Duration,
 }
 
 impl Default for LazyPush {
@@ -100,6 +108,7 @@ impl Default for LazyPush {
             lazy_wait: Duration::from_millis(30),
             max_pending: 8192,
             max_announce_batch: 512,
+            announce_interval: Duration::from_millis(50),
         }
     }
 }

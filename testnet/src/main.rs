@@ -195,6 +195,12 @@ struct NetArgs {
     /// Wait this long for each node's RPC, and for the mesh.
     #[arg(long, default_value = "60s", value_parser = timefmt::parse_duration)]
     ready_timeout: Duration,
+    /// Start every node's config from this `node.toml` (limits, gossip and lazy-push
+    /// settings, threads) instead of the node's defaults; the testnet still sets each node's
+    /// paths, addresses, bootnodes and producer role, and `--block-relay` wins over the
+    /// file's `compact_blocks`.
+    #[arg(long)]
+    node_config: Option<PathBuf>,
     /// Run every node inside this process (the real node library, sharing one async runtime
     /// and one verification pool; chain stores in memory) instead of one `rumor` process
     /// each. Per-node CPU then comes from each node's own accounting, not /proc. `up` stays
@@ -383,6 +389,10 @@ fn up_options(nodes: usize, accounts: usize, mut net: NetArgs) -> anyhow::Result
         ready_timeout: net.ready_timeout,
         overrides: {
             let mut o = rumor_testnet::setup::NodeOverrides::default();
+            if let Some(path) = &net.node_config {
+                o.config = rumor_api::NodeConfig::load(path)
+                    .with_context(|| format!("--node-config {}", path.display()))?;
+            }
             o.config.net.compact_blocks = net.block_relay == "compact";
             o.readiness = net.readiness;
             o.skew = net.skew.clone();

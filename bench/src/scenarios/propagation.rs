@@ -130,10 +130,7 @@ pub fn floor_figures(r: &Report, f: &FloorFigures, out: &mut RunOutcome) {
     out.set("vs_floor_p99", ratio(p99, f.p99_all_ms));
     out.set("vs_floor_bytes", ratio(bytes, f.bytes_out_per_msg));
     out.set("vs_floor_rss", ratio(rss, f.rss_max_mib));
-    out.set(
-        "vs_floor_syscalls",
-        ratio(syscalls, f.syscalls_per_msg),
-    );
+    out.set("vs_floor_syscalls", ratio(syscalls, f.syscalls_per_msg));
     if let Some(m) = f.machine.filter(|m| m.saturated) {
         out.notes.push(format!(
             "the floor's run was CPU-bound too (machine {:.0}% busy)",
@@ -205,8 +202,14 @@ pub fn figures(r: &Report, out: &mut RunOutcome) {
     }
     out.set("lost", r.convergence.as_ref().map(|c| c.lost.lost as f64));
     out.set("bytes_in_vs_payload", r.received_per_payload());
-    out.set("frames_per_msg", r.per_tx(r.bandwidth.mean_frames_out_per_s));
-    out.set("syscalls_per_msg", r.per_tx(r.bandwidth.mean_syscalls_per_s));
+    out.set(
+        "frames_per_msg",
+        r.per_tx(r.bandwidth.mean_frames_out_per_s),
+    );
+    out.set(
+        "syscalls_per_msg",
+        r.per_tx(r.bandwidth.mean_syscalls_per_s),
+    );
     out.set("bytes_out", r.bandwidth.mean_out_per_s.map(|b| b / 1024.0));
     out.set("cpu_per_node", r.bandwidth.cpu_mean_percent);
     machine(r, out);
@@ -323,7 +326,11 @@ fn floor_columns(p99_goal: Option<f64>) -> Vec<FigureSpec> {
             "floor: file, pipe and eventfd read/write calls per message per node",
             "",
         ),
-        FigureSpec::new("vs_floor_syscalls", "read/write calls per message ÷ floor", "×"),
+        FigureSpec::new(
+            "vs_floor_syscalls",
+            "read/write calls per message ÷ floor",
+            "×",
+        ),
         FigureSpec::new("rss_per_node", "peak RSS per node", "MiB"),
         FigureSpec::new("floor_rss", "floor: peak RSS per node", "MiB"),
         FigureSpec::new("vs_floor_rss", "peak RSS ÷ floor", "×"),
@@ -344,7 +351,11 @@ fn wire_cost(goals: bool) -> Vec<FigureSpec> {
         "×",
     );
     let dup = FigureSpec::new("tx_dup", "tx duplicates per tx per node", "");
-    let frames = FigureSpec::new("frames_per_msg", "gossipsub frames sent per tx per node", "");
+    let frames = FigureSpec::new(
+        "frames_per_msg",
+        "gossipsub frames sent per tx per node",
+        "",
+    );
     if goals {
         vec![
             received.goal(GoalSpec::AtMost(2.0)),
@@ -484,7 +495,11 @@ pub fn wan_spec() -> Spec {
                     "bytes received per node ÷ payload",
                     "×",
                 ),
-                FigureSpec::new("frames_per_msg", "gossipsub frames sent per tx per node", ""),
+                FigureSpec::new(
+                    "frames_per_msg",
+                    "gossipsub frames sent per tx per node",
+                    "",
+                ),
                 FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
                 MACHINE_CPU,
             ],

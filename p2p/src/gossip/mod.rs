@@ -230,6 +230,7 @@ pub fn behaviour(
             iwant_delay: lazy.lazy_wait,
             max_pending: lazy.max_pending,
             max_announce_batch: lazy.max_announce_batch.max(1),
+            announce_interval: lazy.announce_interval.max(Duration::from_millis(1)),
             ..gossipsub::ChokeConfig::default()
         });
     }
