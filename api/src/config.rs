@@ -283,6 +283,13 @@ pub struct NodeConfig {
     /// Few threads per process keep many local nodes from fighting over the scheduler.
     pub runtime_threads: usize,
     pub verify_threads: usize,
+    /// Threads of the runtime's blocking pool at most (16; tokio's own default is 512): pool
+    /// admissions, store reads for peers and RPC calls that touch the ledger run there, and
+    /// most of them wait on the ledger's lock, so a burst (peers catching up from us while
+    /// txs keep coming) grew one soak node's pool to 76 threads that then never went idle
+    /// long enough (10 s) to exit. Past the bound, jobs queue for a thread instead; each
+    /// caller is itself bounded by its own channel or request limit.
+    pub blocking_threads: usize,
     /// Tx batches waiting for the verification pool (256).
     pub verify_queue: usize,
     /// Trace lines waiting for the writer (65 536); beyond that, lines are dropped and counted.
@@ -345,6 +352,7 @@ impl Default for NodeConfig {
             link: None,
             runtime_threads: 2,
             verify_threads: default_threads(),
+            blocking_threads: 16,
             verify_queue: 256,
             trace_queue: 65_536,
             trace_duplicate_ids: 8192,

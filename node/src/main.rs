@@ -277,6 +277,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             rumor_node::ops::logging::init(config.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(config.runtime_threads.max(1))
+                .max_blocking_threads(config.blocking_threads.max(1))
                 .enable_all()
                 .build()?;
             rt.block_on(rumor_node::run(config, shutdown_signal(), |_| {}))?;

@@ -203,6 +203,7 @@ pub async fn run_embedded(
         ("held_blocks", config.chain.held_blocks as u64),
         ("clock_samples", config.chain.clock_samples as u64),
         ("store_cache_bytes", config.chain.store_cache_bytes() as u64),
+        ("blocking_threads", config.blocking_threads as u64),
     ] {
         metrics.set_limit(name, v);
     }
