@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use super::converge::{self, OneHead};
-use super::links::LinkKind;
+use super::links::{LinkKind, LinkPlan};
 use super::schedule::{Action, Step};
 use crate::observe::ready;
 use crate::observe::rpc::Rpc;
@@ -44,9 +44,17 @@ struct Injector<'a> {
     t0: Instant,
     down: BTreeMap<usize, Instant>,
     cut: Option<Vec<usize>>,
-    /// Link faults running: their record in `log.links` and the links they took.
-    active_links: BTreeMap<LinkKind, (usize, Vec<(usize, usize)>)>,
+    /// Link faults running.
+    active_links: BTreeMap<LinkKind, ActiveLink>,
     log: FaultLog,
+}
+
+/// A link fault running: its record in `log.links`, the links it took, and what it does (a
+/// restarted node's ends are set again from it).
+struct ActiveLink {
+    record: usize,
+    links: Vec<(usize, usize)>,
+    plan: LinkPlan,
 }
 
 /// Runs `steps` (from [`super::plan`]) against the testnet, `t0` being the load's start.
@@ -191,6 +199,10 @@ impl Injector<'_> {
                     let mut more = self.set_cut(&side, &nodes, true).await;
                     errors.append(&mut more);
                 }
+                // Link faults live in the node's process and went with it: its ends of every
+                // faulted link are set again, for what is left of each fault.
+                let mut more = self.link_reapply(&nodes).await;
+                errors.append(&mut more);
                 self.event("restart", nodes, errors);
             }
             Action::LinkStart(start) => self.link_start(start).await,

@@ -55,12 +55,8 @@ async fn graph(
 }
 
 impl Injector<'_> {
-    pub(super) async fn link_start(&mut self, start: LinkStart) {
-        let kind = start.plan.kind();
-        let live = self.live();
-        let all = links::edges(&graph(self.manifest, self.rpcs, &live).await);
-        let chosen = links::pick(&all, &start, self.manifest.seed);
-        let calls = links::calls(&start.plan, &chosen, self.t0.elapsed(), now_ms());
+    /// Sends `calls` (each node its own ends), all at once; the errors, sorted.
+    async fn send(&self, calls: Vec<links::Call>) -> Vec<String> {
         let mut jobs = JoinSet::new();
         for c in calls {
             let rpc = self.rpcs[c.node].clone();
@@ -80,6 +76,30 @@ impl Injector<'_> {
             }
         }
         errors.sort();
+        errors
+    }
+
+    /// Sets the ends that `restarted` nodes hold of every running link fault again (a
+    /// restart starts a node with no faults), each for what is left of its fault; the
+    /// other ends kept theirs.
+    pub(super) async fn link_reapply(&self, restarted: &[usize]) -> Vec<String> {
+        let (elapsed, now) = (self.t0.elapsed(), now_ms());
+        let calls: Vec<links::Call> = self
+            .active_links
+            .values()
+            .flat_map(|a| links::calls(&a.plan, &a.links, elapsed, now))
+            .filter(|c| restarted.contains(&c.node))
+            .collect();
+        self.send(calls).await
+    }
+
+    pub(super) async fn link_start(&mut self, start: LinkStart) {
+        let kind = start.plan.kind();
+        let live = self.live();
+        let all = links::edges(&graph(self.manifest, self.rpcs, &live).await);
+        let chosen = links::pick(&all, &start, self.manifest.seed);
+        let calls = links::calls(&start.plan, &chosen, self.t0.elapsed(), now_ms());
+        let mut errors = self.send(calls).await;
         if chosen.is_empty() {
             errors.push("no connected links to fault".into());
         }
@@ -94,13 +114,22 @@ impl Injector<'_> {
             errors: errors.clone(),
         });
         let nodes = links::nodes_of(&chosen);
-        self.active_links
-            .insert(kind, (self.log.links.len() - 1, chosen));
+        let record = super::ActiveLink {
+            record: self.log.links.len() - 1,
+            links: chosen,
+            plan: start.plan,
+        };
+        self.active_links.insert(kind, record);
         self.event(kind.label(), nodes, errors);
     }
 
     pub(super) async fn link_end(&mut self, kind: LinkKind) {
-        let Some((record, chosen)) = self.active_links.remove(&kind) else {
+        let Some(super::ActiveLink {
+            record,
+            links: chosen,
+            ..
+        }) = self.active_links.remove(&kind)
+        else {
             return;
         };
         let live = self.live();
