@@ -269,8 +269,8 @@ pub async fn run(
     let syscalls: f64 = start
         .iter()
         .zip(&end)
-        .filter_map(|(s, e)| Some(e.syscalls?.saturating_sub(s.syscalls?)))
-        .sum::<u64>() as f64;
+        .filter_map(|(s, e)| e.counters.since(&s.counters).syscalls)
+        .sum();
     let hwm_known: Vec<u64> = hwm.iter().flatten().copied().collect();
     Ok(FloorFigures {
         delivery_percent: Some(tx.delivery.ratio * 100.0),
@@ -290,7 +290,6 @@ pub async fn run(
 /// One node's readings at one moment.
 struct Reading {
     cpu_s: Option<f64>,
-    syscalls: Option<u64>,
     counters: NodeCounters,
 }
 
@@ -303,7 +302,7 @@ async fn snapshot(
     for node in nodes.iter_mut() {
         node.send(Command::Snapshot).await?;
         let cpu_s = node.pid().and_then(procfs::cpu_seconds);
-        let syscalls = node.pid().and_then(procfs::syscalls);
+        let syscalls = node.pid().and_then(procfs::syscalls).map(|n| n as f64);
         let text = match node.reply(REPLY_TIMEOUT, "snapshot").await? {
             Reply::Metrics { text, .. } => text,
             other => {
@@ -315,8 +314,10 @@ async fn snapshot(
         };
         out.push(Reading {
             cpu_s,
-            syscalls,
-            counters: NodeCounters::from_samples(&prom::parse(&text), network),
+            counters: NodeCounters {
+                syscalls,
+                ..NodeCounters::from_samples(&prom::parse(&text), network)
+            },
         });
     }
     Ok((out, at))

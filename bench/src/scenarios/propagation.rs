@@ -342,29 +342,27 @@ fn floor_columns(p99_goal: Option<f64>) -> Vec<FigureSpec> {
     ]
 }
 
-/// What each message costs a node on the wire (issue #26): received bytes ÷ payload,
-/// duplicates and frames; `goals`: judge the first two against issue #26's goals.
-fn wire_cost(goals: bool) -> Vec<FigureSpec> {
-    let received = FigureSpec::new(
+/// Bytes received per node ÷ the payload in them (issue #26).
+fn received_per_payload() -> FigureSpec {
+    FigureSpec::new(
         "bytes_in_vs_payload",
         "bytes received per node ÷ payload",
         "×",
-    );
-    let dup = FigureSpec::new("tx_dup", "tx duplicates per tx per node", "");
-    let frames = FigureSpec::new(
+    )
+}
+
+/// Gossipsub frames (RPCs) each node sends per tx (issue #26).
+fn frames_per_msg() -> FigureSpec {
+    FigureSpec::new(
         "frames_per_msg",
         "gossipsub frames sent per tx per node",
         "",
-    );
-    if goals {
-        vec![
-            received.goal(GoalSpec::AtMost(2.0)),
-            dup.goal(GoalSpec::AtMost(1.5)),
-            frames,
-        ]
-    } else {
-        vec![received, dup, frames]
-    }
+    )
+}
+
+/// Duplicates per tx per node.
+fn tx_dup() -> FigureSpec {
+    FigureSpec::new("tx_dup", "tx duplicates per tx per node", "")
 }
 
 /// A spec's own figures followed by the floor columns.
@@ -405,10 +403,10 @@ pub fn floor_spec() -> Spec {
                 FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms"),
                 FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
                 MACHINE_CPU,
-            ]
-            .into_iter()
-            .chain(wire_cost(true))
-            .collect(),
+                received_per_payload().goal(GoalSpec::AtMost(2.0)),
+                tx_dup().goal(GoalSpec::AtMost(1.5)),
+                frames_per_msg(),
+            ],
             None,
         ),
     }
@@ -441,10 +439,10 @@ pub fn loopback_spec() -> Spec {
                 FigureSpec::new("lost", "txs accepted but lost", "txs").goal(GoalSpec::AtMost(0.0)),
                 FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
                 MACHINE_CPU,
-            ]
-            .into_iter()
-            .chain(wire_cost(false))
-            .collect(),
+                received_per_payload(),
+                tx_dup(),
+                frames_per_msg(),
+            ],
             Some(1.2),
         ),
     }
@@ -478,8 +476,7 @@ pub fn wan_spec() -> Spec {
                     "×",
                 )
                 .goal(GoalSpec::AtMost(1.25)),
-                FigureSpec::new("tx_dup", "tx duplicates per tx per node", "")
-                    .goal(GoalSpec::AtMost(2.0)),
+                tx_dup().goal(GoalSpec::AtMost(2.0)),
                 FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms"),
                 FigureSpec::new("tx_bound_all_p99", "shortest-path bound on it, p99", "ms"),
                 FigureSpec::new(
@@ -490,16 +487,8 @@ pub fn wan_spec() -> Spec {
                 FigureSpec::new("block_delivery", "block delivery", "%")
                     .goal(GoalSpec::AtLeast(100.0)),
                 FigureSpec::new("bytes_out", "bytes sent per node", "KiB/s"),
-                FigureSpec::new(
-                    "bytes_in_vs_payload",
-                    "bytes received per node ÷ payload",
-                    "×",
-                ),
-                FigureSpec::new(
-                    "frames_per_msg",
-                    "gossipsub frames sent per tx per node",
-                    "",
-                ),
+                received_per_payload(),
+                frames_per_msg(),
                 FigureSpec::new("cpu_per_node", "CPU per node", "% of a core"),
                 MACHINE_CPU,
             ],
@@ -521,7 +510,7 @@ pub fn flood_spec() -> Spec {
         run_time: "about 45 s per run.",
         figures: vec![
             FigureSpec::new("tx_delivery", "tx delivery", "%").goal(GoalSpec::AtLeast(100.0)),
-            FigureSpec::new("tx_dup", "tx duplicates per tx per node", "").goal(vs_mesh("tx_dup")),
+            tx_dup().goal(vs_mesh("tx_dup")),
             FigureSpec::new("tx_p99_all", "tx time to all nodes, p99", "ms")
                 .goal(vs_mesh("tx_p99_all")),
             FigureSpec::new(
