@@ -9,7 +9,8 @@
 //!
 //! - `quiet`: the steady client alone;
 //! - `flood`: plus a flooder at 127.0.0.2 — `--flood-connections` WebSockets each keeping
-//!   `--flood-concurrency` `mempool_status` calls in flight, unpaced — against A's default
+//!   `--flood-concurrency` `mempool_status` calls in flight, unpaced, from a thread and runtime
+//!   of its own (another host, sharing only the cores) — against A's default
 //!   limits (`mempool_status` takes the pool's lock on the blocking pool, as `tx_submit` does:
 //!   a flood of it served in full competes with the steady client's submissions);
 //! - `flood-unlimited` (with `--unlimited`): the same flood with `rate_per_ip = 0`, to show
@@ -257,27 +258,44 @@ async fn phase(o: &Opts, phase: Phase) -> Outcome {
 
     let stop = Arc::new(AtomicBool::new(false));
     let (served, refused) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let mut flooders = Vec::new();
+    let mut flooder = None;
     if phase != Phase::Quiet {
-        for _ in 0..o.flood_connections {
-            let c = ws_from(FLOODER, a.rpc).await;
-            let (stop, served, refused) = (stop.clone(), served.clone(), refused.clone());
-            let n = o.flood_concurrency;
-            flooders.push(tokio::spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
-                    let calls = (0..n).map(|_| MempoolApiClient::status(&c));
-                    for r in futures::future::join_all(calls).await {
-                        match r {
-                            Ok(_) => served.fetch_add(1, Ordering::Relaxed),
-                            Err(ClientError::Call(e)) if e.code() == RATE_LIMITED => {
-                                refused.fetch_add(1, Ordering::Relaxed)
+        let counts = (stop.clone(), served.clone(), refused.clone());
+        let (rpc, conns, n) = (a.rpc, o.flood_connections, o.flood_concurrency);
+        // The flooder is another host: its own thread and runtime, so its client-side work
+        // competes with the nodes for the cores (as on one machine it must) but not for the
+        // nodes' runtime workers.
+        flooder = Some(std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the flooder's runtime");
+            let (stop, served, refused) = counts;
+            rt.block_on(async move {
+                let mut tasks = Vec::new();
+                for _ in 0..conns {
+                    let c = ws_from(FLOODER, rpc).await;
+                    let (stop, served, refused) = (stop.clone(), served.clone(), refused.clone());
+                    tasks.push(tokio::spawn(async move {
+                        while !stop.load(Ordering::Relaxed) {
+                            let calls = (0..n).map(|_| MempoolApiClient::status(&c));
+                            for r in futures::future::join_all(calls).await {
+                                match r {
+                                    Ok(_) => served.fetch_add(1, Ordering::Relaxed),
+                                    Err(ClientError::Call(e)) if e.code() == RATE_LIMITED => {
+                                        refused.fetch_add(1, Ordering::Relaxed)
+                                    }
+                                    Err(e) => panic!("flooder: {e}"),
+                                };
                             }
-                            Err(e) => panic!("flooder: {e}"),
-                        };
-                    }
+                        }
+                    }));
                 }
-            }));
-        }
+                for t in tasks {
+                    t.await.expect("a flooding connection");
+                }
+            })
+        }));
         // The flood is under way before the steady client starts.
         wait_for("the flood under way", || async {
             served.load(Ordering::Relaxed) + refused.load(Ordering::Relaxed) > 1000
@@ -306,8 +324,11 @@ async fn phase(o: &Opts, phase: Phase) -> Outcome {
     })
     .await;
     stop.store(true, Ordering::Relaxed);
-    for f in flooders {
-        f.await.unwrap();
+    if let Some(f) = flooder {
+        tokio::task::spawn_blocking(move || f.join())
+            .await
+            .unwrap()
+            .expect("the flooder thread");
     }
     let dirs = [a.dir.clone(), b.dir.clone(), c.dir.clone()];
     for n in [a, b, c] {

@@ -7,7 +7,8 @@
 //! - A client is a source address: an IPv4 address, or an IPv6 /64 (IPv4-mapped IPv6 counts as
 //!   IPv4). One host usually owns a whole /64; counting single IPv6 addresses would let it mint
 //!   fresh buckets and connection allowances at will.
-//! - A call is served only if its client's bucket held a token; a refused call costs a lookup.
+//! - A call is served only if its client's bucket held a token; a refused call costs a lookup
+//!   and a token of debt (bounded by the burst), so refusals are paced at the rate too.
 //! - Loopback clients are exempt from the per-client limits unless the config says otherwise
 //!   (they are the operator's own tools); the total connection limit applies to everyone.
 //!
@@ -78,7 +79,12 @@ pub enum Rate {
     },
 }
 
-/// A token bucket per client: `burst` calls at once, refilled at `per_sec`.
+/// A token bucket per client: `burst` calls at once, refilled at `per_sec`. A refused call
+/// takes a token as well, so the bucket runs into debt (at most one `burst`) and the wait it
+/// answers grows with what the client sent past its refusals: a client that honours
+/// `retry_after` is refused once and then served at the rate, while one that keeps
+/// `n` calls in flight is paused for about `n / per_sec` — a flood then costs the node about
+/// two answers per token (one served, one refused) instead of one per call it sends.
 #[derive(Debug)]
 pub struct RateTable {
     per_sec: f64,
@@ -126,6 +132,9 @@ impl RateTable {
             b.tokens -= 1.0;
             return Rate::Allow;
         }
+        // A refused call is charged too, down to a debt of one burst: a client that keeps
+        // sending past its refusals waits longer, up to `burst / per_sec`.
+        b.tokens = (b.tokens - 1.0).max(-burst);
         Rate::Refuse {
             retry_after: Duration::from_secs_f64((1.0 - b.tokens) / per_sec),
         }
@@ -267,16 +276,25 @@ mod tests {
         }
         match t.take(a, t0) {
             Rate::Refuse { retry_after } => {
-                assert_eq!(retry_after, Duration::from_millis(100), "1 token at 10/s")
+                assert_eq!(
+                    retry_after,
+                    Duration::from_millis(200),
+                    "the refused call's token and the next one, at 10/s"
+                )
             }
             Rate::Allow => panic!("over the burst"),
         }
         // Another client is untouched by the first one's flood.
         assert_eq!(t.take(ClientKey::of(ip("192.0.2.2")), t0), Rate::Allow);
-        // 100 ms refill one token; a long idle refills only up to the burst.
-        assert_eq!(t.take(a, t0 + Duration::from_millis(100)), Rate::Allow);
+        // The refusal cost a token: 200 ms refill one token (100 ms to pay the debt); a long
+        // idle refills only up to the burst.
         assert!(matches!(
             t.take(a, t0 + Duration::from_millis(100)),
+            Rate::Refuse { .. }
+        ));
+        assert_eq!(t.take(a, t0 + Duration::from_millis(300)), Rate::Allow);
+        assert!(matches!(
+            t.take(a, t0 + Duration::from_millis(300)),
             Rate::Refuse { .. }
         ));
         let later = t0 + Duration::from_secs(60);
@@ -284,6 +302,31 @@ mod tests {
             assert_eq!(t.take(a, later), Rate::Allow);
         }
         assert!(matches!(t.take(a, later), Rate::Refuse { .. }));
+    }
+
+    #[test]
+    fn calls_past_a_refusal_deepen_the_wait_up_to_one_burst() {
+        let mut t = RateTable::new(10, 4, 16);
+        let a = ClientKey::of(ip("192.0.2.1"));
+        let t0 = Instant::now();
+        for _ in 0..4 {
+            assert_eq!(t.take(a, t0), Rate::Allow);
+        }
+        let waits: Vec<_> = (0..6)
+            .map(|_| match t.take(a, t0) {
+                Rate::Refuse { retry_after } => retry_after.as_millis(),
+                Rate::Allow => panic!("over the burst"),
+            })
+            .collect();
+        // 1, 2, 3, 4 tokens owed (each wait = debt + 1 at 10/s), then capped at the burst.
+        assert_eq!(waits, [200, 300, 400, 500, 500, 500]);
+        // A client that honours the last answer is served then, and is refused once more
+        // only if it goes on at once.
+        assert_eq!(t.take(a, t0 + Duration::from_millis(500)), Rate::Allow);
+        assert!(matches!(
+            t.take(a, t0 + Duration::from_millis(500)),
+            Rate::Refuse { .. }
+        ));
     }
 
     #[test]
