@@ -61,12 +61,16 @@ pub struct ChainConfig {
     /// a block within seconds of its slot (gossipsub serves IWANTs from ~3.5 s of history; a
     /// block waits at most 4 s for a first subscriber), so 64 slots leaves a wide margin.
     pub replay_window_slots: u64,
-    /// The chain store's page cache, in MiB (`[chain] store_cache_mib`, default 64). redb's
-    /// own default is 1 GiB, and its cache keeps the pages it has read and written: over a
-    /// 40-minute soak a producer's RSS grew with its `chain.redb` (+131 MiB/h) without levelling
-    /// off. The node keeps chain state in memory and reads the store for recent blocks,
-    /// headers and sync answers, which a few MiB of pages serve; 64 MiB leaves room for a
-    /// catch-up's range reads.
+    /// The chain store's page cache, in MiB (`[chain] store_cache_mib`, default 16). redb's
+    /// own default is 1 GiB, and its cache keeps the pages it has read and written until the
+    /// bound: over a 40-minute soak a producer's RSS grew with its `chain.redb` (+131 MiB/h).
+    /// At 64 MiB the hour soak still grew (a heap profile of a node at 50 tx/s, heaptrack over
+    /// 16 minutes: 25 of its 33 MB of heap were redb pages, filling at ~2 MiB a minute), since
+    /// at that rate 64 MiB of pages take ~40 minutes to fill. The node keeps chain state in
+    /// memory and reads the store for recent blocks, headers and sync answers; a catch-up's
+    /// range read touches each page once, which a cache does not speed up. With 16 MiB (and
+    /// with 4 MiB) the same 16-node load cost the same CPU per node and block validation time
+    /// as with 64 MiB (BENCHMARKS.md, "Soak"), and the cache is full within ~8 minutes.
     pub store_cache_mib: u64,
 }
 
@@ -81,7 +85,7 @@ impl Default for ChainConfig {
             finality_depth: None,
             check_integrity_on_open: true,
             replay_window_slots: 64,
-            store_cache_mib: 64,
+            store_cache_mib: 16,
         }
     }
 }
@@ -426,7 +430,7 @@ mod config_tests {
 
     #[test]
     fn the_store_cache_is_bounded_in_whole_mib() {
-        assert_eq!(ChainConfig::default().store_cache_bytes(), 64 << 20);
+        assert_eq!(ChainConfig::default().store_cache_bytes(), 16 << 20);
         let none = ChainConfig {
             store_cache_mib: 0,
             ..ChainConfig::default()
