@@ -68,9 +68,12 @@ pub struct ChainConfig {
     /// 16 minutes: 25 of its 33 MB of heap were redb pages, filling at ~2 MiB a minute), since
     /// at that rate 64 MiB of pages take ~40 minutes to fill. The node keeps chain state in
     /// memory and reads the store for recent blocks, headers and sync answers; a catch-up's
-    /// range read touches each page once, which a cache does not speed up. With 16 MiB (and
-    /// with 4 MiB) the same 16-node load cost the same CPU per node and block validation time
-    /// as with 64 MiB (BENCHMARKS.md, "Soak"), and the cache is full within ~8 minutes.
+    /// range read touches each page once, which a cache does not speed up. Two 8-node
+    /// testnets side by side at 50 tx/s for 8 minutes, 16 against 64 MiB: the same CPU per
+    /// node (4% of a core) and block validation time (5.9 and 6.1 ms mean); a 16-node run with
+    /// 4 MiB, the cache full from the second minute: 4% of a core per node, 6.1 ms, peak RSS
+    /// 47 MiB against 69 MiB with 64 MiB (BENCHMARKS.md, "Soak"). At 16 MiB the cache is full
+    /// within ~8 minutes at that rate.
     pub store_cache_mib: u64,
 }
 
