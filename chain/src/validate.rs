@@ -70,10 +70,11 @@ pub struct ChainConfig {
     /// memory and reads the store for recent blocks, headers and sync answers; a catch-up's
     /// range read touches each page once, which a cache does not speed up. Two 8-node
     /// testnets side by side at 50 tx/s for 8 minutes, 16 against 64 MiB: the same CPU per
-    /// node (4% of a core) and mean block validation time (5.9–6.2 and 6.0–6.1 ms on three nodes each); a 16-node run with
-    /// 4 MiB, the cache full from the second minute: 4% of a core per node, 6.1 ms, peak RSS
-    /// 47 MiB against 69 MiB with 64 MiB (BENCHMARKS.md, "Soak"). At 16 MiB the cache is full
-    /// within ~8 minutes at that rate.
+    /// node (4% of a core) and mean block validation time (5.9–6.2 and 6.0–6.1 ms on three
+    /// nodes each; the 16 MiB cache had only just filled); a 16-node run with 4 MiB, the cache
+    /// full from the second minute: 4% of a core per node, 6.1 ms, peak RSS 47 MiB against
+    /// 69 MiB with 64 MiB (BENCHMARKS.md, "Soak"). At 16 MiB the cache is full within ~8
+    /// minutes at that rate.
     pub store_cache_mib: u64,
 }
 

@@ -15,9 +15,9 @@
 //! The same wrapper throttles a client over its call rate at the socket: when the rate limit
 //! refuses one of a connection's calls it pauses reading from that connection until the
 //! client's bucket holds a token again ([`ReadPause`]; refused calls are charged, so at most
-//! `rate_burst_per_ip / rate_per_ip`, 2 s by default). The calls already read are still
-//! answered (−32040); the ones the client keeps sending wait in its own socket buffers, so a
-//! flood costs the node about twice what the rate allows instead of a parse and an answer per
+//! `(rate_burst_per_ip + 1) / rate_per_ip`, 2.57 s by default). The calls already read are
+//! still answered (−32040); the ones the client keeps sending wait in its own socket buffers,
+//! so a flood's refusals are paced by the rate instead of costing a parse and an answer per
 //! call sent.
 
 use std::future::Future;
